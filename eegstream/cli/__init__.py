@@ -1,0 +1,75 @@
+"""The ``eegstream`` command: one console script with a subcommand per module.
+
+Each command lives in ``eegstream/cli/<name>.py`` with two functions:
+``add_parser(subparsers)`` builds its parser (help on every option) and
+``run(args) -> int`` does the work, importing heavy or GUI code inside.
+A :class:`~eegstream.EEGStreamError` becomes a one-line message on stderr and
+exit status 2; Ctrl-C ends with status 130 after the command's own clean-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from .._errors import EEGStreamError
+
+# Subcommand modules, in the order ``eegstream --help`` lists them.
+COMMANDS = (
+    "demo",
+    "live",
+    "run",
+    "streams",
+    "replay",
+    "synth",
+    "features",
+    "train",
+    "evaluate",
+    "info",
+    "sys_info",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="eegstream",
+        description="Real-time EEG emotion recognition over Lab Streaming Layer "
+        "(DE features, causal Kalman smoothing, ResAttentioNet).",
+    )
+    parser.add_argument("--version", action="version", version=f"eegstream {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as err:  # command not written yet
+            if err.name != f"{__name__}.{name}":
+                raise
+            continue
+        sub = module.add_parser(subparsers)
+        sub.set_defaults(func=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``eegstream`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except EEGStreamError as err:
+        print(f"eegstream {args.command}: error: {err}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        print(f"eegstream {args.command}: interrupted", file=sys.stderr, flush=True)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

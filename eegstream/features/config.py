@@ -1,0 +1,208 @@
+"""Feature settings: one object that names the exact features a model sees."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from .._errors import EEGStreamError
+
+BAND_NAMES: tuple[str, ...] = ("delta", "theta", "alpha", "beta", "gamma")
+#: Band edges in Hz of SEED-IV, SEED-V and SEED-VII (the paper's bands).
+SEED_BANDS: tuple[tuple[float, float], ...] = (
+    (1.0, 4.0), (4.0, 8.0), (8.0, 14.0), (14.0, 31.0), (31.0, 50.0),
+)  # fmt: skip
+#: The official SEED-VII extractor ends gamma at 49 Hz.
+SEED_VII_BANDS: tuple[tuple[float, float], ...] = SEED_BANDS[:4] + ((31.0, 49.0),)
+COMPAT_MODES = (None, "seed-vii")
+SMOOTHING_MODES = ("kalman", "none")
+PADDING_SIDES = ("end", "start")
+
+
+@dataclass(frozen=True)
+class KalmanSettings:
+    """Random-walk Kalman filter settings, one independent filter per feature.
+
+    Defaults are those of the official SEED-VII extractor's LDS smoother.
+
+    Parameters
+    ----------
+    transition_cov : float
+        Variance of the random-walk step between two hops (DE units squared).
+    observation_cov : float
+        Variance of the observation noise of one DE value.
+    initial_cov : float
+        Variance of the initial state.
+    initial_mean : float | None
+        Initial state mean. ``None`` starts from the first finite observation
+        of each feature, which needs no look-ahead and so works live (the
+        official smoother starts from the whole trial's mean instead).
+    """
+
+    transition_cov: float = 0.001
+    observation_cov: float = 1.0
+    initial_cov: float = 0.1
+    initial_mean: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("transition_cov", "observation_cov", "initial_cov"):
+            value = getattr(self, name)
+            if not value > 0:
+                raise EEGStreamError(f"Kalman {name} must be > 0, got {value}")
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Everything that defines the differential-entropy feature stream.
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate of the EEG the features are computed from, in Hz (SEED: 200).
+    bands : tuple of (float, float)
+        Band edges in Hz, low to high. A band holds the FFT bins with
+        ``low <= f < high``.
+    window_s : float
+        Length of one analysis window in seconds.
+    hop_s : float
+        Step between consecutive windows in seconds (live default 1 s; the
+        official features use 4 s).
+    n_fft : int | None
+        FFT length in samples; ``None`` means the window length. Shorter than
+        the window truncates it (the SEED-VII quirk), longer zero-pads.
+    compat : None | "seed-vii"
+        ``"seed-vii"`` reproduces the official SEED-VII extractor: 256-point FFT
+        of the first 1.28 s of each 4 s window, gamma 31-49 Hz, band bins shifted
+        one bin down as MATLAB-style indexing left them.
+    smoothing : "kalman" | "none"
+        Causal Kalman smoothing of each feature over hops, or none.
+    kalman : KalmanSettings
+        Settings of the Kalman filter.
+    seq_len : int
+        Steps in the sequence the classifier sees.
+    padding : "end" | "start"
+        Where zero steps go while fewer than ``seq_len`` steps exist (the paper
+        pads at the end).
+    """
+
+    sfreq: float = 200.0
+    bands: tuple[tuple[float, float], ...] = SEED_BANDS
+    window_s: float = 4.0
+    hop_s: float = 1.0
+    n_fft: int | None = None
+    compat: str | None = None
+    smoothing: str = "kalman"
+    kalman: KalmanSettings = field(default_factory=KalmanSettings)
+    seq_len: int = 60
+    padding: str = "end"
+
+    def __post_init__(self) -> None:
+        bands = tuple((float(lo), float(hi)) for lo, hi in self.bands)
+        object.__setattr__(self, "bands", bands)
+        if isinstance(self.kalman, dict):
+            object.__setattr__(self, "kalman", KalmanSettings(**self.kalman))
+        if self.compat not in COMPAT_MODES:
+            raise EEGStreamError(
+                f"compat must be one of {COMPAT_MODES}, got {self.compat!r}"
+            )
+        if self.compat == "seed-vii":
+            if self.bands == SEED_BANDS:
+                object.__setattr__(self, "bands", SEED_VII_BANDS)
+            if self.n_fft is None:
+                object.__setattr__(self, "n_fft", 256)
+        if self.smoothing not in SMOOTHING_MODES:
+            raise EEGStreamError(
+                f"smoothing must be one of {SMOOTHING_MODES}, got {self.smoothing!r}"
+            )
+        if self.padding not in PADDING_SIDES:
+            raise EEGStreamError(
+                f"padding must be one of {PADDING_SIDES}, got {self.padding!r}"
+            )
+        if not self.sfreq > 0:
+            raise EEGStreamError(f"sfreq must be > 0 Hz, got {self.sfreq}")
+        for name in ("window_s", "hop_s"):
+            seconds = getattr(self, name)
+            samples = seconds * self.sfreq
+            if not seconds > 0 or abs(samples - round(samples)) > 1e-9:
+                raise EEGStreamError(
+                    f"{name} must be a positive whole number of samples at "
+                    f"{self.sfreq:g} Hz, got {seconds} s"
+                )
+        if self.n_fft is not None and self.n_fft < 2:
+            raise EEGStreamError(f"n_fft must be >= 2 samples, got {self.n_fft}")
+        if not self.bands:
+            raise EEGStreamError("bands must hold at least one (low, high) pair in Hz")
+        nyquist = self.sfreq / 2
+        for lo, hi in self.bands:
+            if not 0 <= lo < hi:
+                raise EEGStreamError(f"band ({lo}, {hi}) Hz must have 0 <= low < high")
+            if hi > nyquist:
+                raise EEGStreamError(
+                    f"band ({lo:g}, {hi:g}) Hz reaches above the Nyquist frequency "
+                    f"{nyquist:g} Hz of {self.sfreq:g} Hz data"
+                )
+        if not (isinstance(self.seq_len, int) and self.seq_len >= 1):
+            raise EEGStreamError(f"seq_len must be a positive integer, got {self.seq_len!r}")
+
+    @property
+    def window(self) -> int:
+        """Window length in samples."""
+        return round(self.window_s * self.sfreq)
+
+    @property
+    def hop(self) -> int:
+        """Hop in samples."""
+        return round(self.hop_s * self.sfreq)
+
+    @property
+    def fft_length(self) -> int:
+        """FFT length in samples actually used."""
+        return self.n_fft if self.n_fft is not None else self.window
+
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        """Names of the bands (delta ... gamma for the 5 SEED bands)."""
+        if len(self.bands) == len(BAND_NAMES):
+            return BAND_NAMES
+        return tuple(f"{lo:g}-{hi:g}Hz" for lo, hi in self.bands)
+
+    def replace(self, **changes: Any) -> FeatureConfig:
+        """Return a copy with some settings changed (validated again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict of every setting."""
+        out = asdict(self)
+        out["bands"] = [list(b) for b in self.bands]
+        return out
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys), the input of :meth:`hash`."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
+        """Rebuild from :meth:`to_dict` output; unknown keys are an error."""
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise EEGStreamError(
+                f"unknown feature settings {sorted(unknown)}; known: {sorted(known)}"
+            )
+        data = dict(data)
+        if "bands" in data:
+            data["bands"] = tuple(tuple(b) for b in data["bands"])
+        if isinstance(data.get("kalman"), dict):
+            data["kalman"] = KalmanSettings(**data["kalman"])
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> FeatureConfig:
+        """Rebuild from :meth:`to_json` output."""
+        return cls.from_dict(json.loads(text))
+
+    def hash(self) -> str:
+        """Stable 12-hex-digit digest of the settings, for cache and file names."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:12]

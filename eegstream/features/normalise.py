@@ -1,0 +1,141 @@
+"""Per-feature z-scoring, offline per subject or causally for a live wearer.
+
+Two modes, recorded in every checkpoint:
+
+``"subject"``
+    The paper's: each subject's features are z-scored with the mean and
+    standard deviation over all of that subject's steps. Needs the whole
+    session in advance, so it is an offline protocol only.
+``"running"``
+    Live-faithful: a causal z-score whose statistics at step ``t`` are those
+    of the wearer's own steps ``1..t``, shrunk towards the training
+    population's statistics as if ``prior_steps`` population steps had been
+    seen first. It needs no look-ahead, so training with it and serving it
+    live give the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._errors import EEGStreamError
+
+NORMALISER_MODES = ("subject", "running")
+_MIN_STD = 1e-6
+
+
+def subject_zscore(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Z-score features with their own mean and standard deviation.
+
+    Parameters
+    ----------
+    features : array of float, shape (n_steps, n_features)
+        All of one subject's steps (all trials stacked).
+
+    Returns
+    -------
+    z : array of float64, shape (n_steps, n_features)
+    mean, std : arrays of float64, shape (n_features,)
+        NaN-aware statistics; ``std`` is floored at 1e-6.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    mean = np.nanmean(x, axis=0)
+    std = np.maximum(np.nanstd(x, axis=0), _MIN_STD)
+    return (x - mean) / std, mean, std
+
+
+class RunningNormaliser:
+    """Causal per-feature z-score of one wearer, starting from population statistics.
+
+    Parameters
+    ----------
+    mean, std : array of float, shape (n_features,)
+        Population statistics from training (each feature's mean and standard
+        deviation over all training steps).
+    prior_steps : float
+        Weight of the population statistics, in steps: after ``t`` of the
+        wearer's own steps, the statistics are a ``prior_steps : t`` blend.
+    """
+
+    def __init__(self, mean: np.ndarray, std: np.ndarray, prior_steps: float = 30.0) -> None:
+        self.pop_mean = np.asarray(mean, dtype=np.float64).copy()
+        self.pop_std = np.maximum(np.asarray(std, dtype=np.float64), _MIN_STD)
+        if self.pop_mean.shape != self.pop_std.shape or self.pop_mean.ndim != 1:
+            raise EEGStreamError(
+                f"normaliser mean and std must be 1-D and alike, got shapes "
+                f"{self.pop_mean.shape} and {self.pop_std.shape}"
+            )
+        if not prior_steps > 0:
+            raise EEGStreamError(f"prior_steps must be > 0, got {prior_steps}")
+        self.prior_steps = float(prior_steps)
+        self.reset()
+
+    @property
+    def n_features(self) -> int:
+        """Number of features normalised."""
+        return self.pop_mean.size
+
+    def reset(self) -> None:
+        """Forget the wearer: back to the population statistics."""
+        self._count = np.zeros(self.n_features)
+        self._sum = np.zeros(self.n_features)
+        self._sumsq = np.zeros(self.n_features)
+
+    def step(self, row: np.ndarray) -> np.ndarray:
+        """Add one step of the wearer's features and return it z-scored.
+
+        Parameters
+        ----------
+        row : array of float, shape (n_features,)
+            Non-finite entries are not counted and come back NaN.
+
+        Returns
+        -------
+        array of float64, shape (n_features,)
+        """
+        x = np.asarray(row, dtype=np.float64).reshape(self.n_features)
+        finite = np.isfinite(x)
+        x0 = np.where(finite, x, 0.0)
+        self._count += finite
+        self._sum += x0
+        self._sumsq += x0 * x0
+        weight = self.prior_steps + self._count
+        mean = (self.prior_steps * self.pop_mean + self._sum) / weight
+        second = (self.prior_steps * (self.pop_std**2 + self.pop_mean**2) + self._sumsq) / weight
+        std = np.sqrt(np.maximum(second - mean * mean, _MIN_STD**2))
+        return np.where(finite, (x - mean) / std, np.nan)
+
+    def transform(self, rows: np.ndarray) -> np.ndarray:
+        """Apply :meth:`step` to each row in turn (continuing the current state).
+
+        Parameters
+        ----------
+        rows : array of float, shape (n_steps, n_features)
+
+        Returns
+        -------
+        array of float64, shape (n_steps, n_features)
+        """
+        rows = np.asarray(rows, dtype=np.float64)
+        return np.stack([self.step(r) for r in rows]) if len(rows) else rows.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able settings and statistics (for a checkpoint header)."""
+        return {
+            "mode": "running",
+            "prior_steps": self.prior_steps,
+            "mean": self.pop_mean.tolist(),
+            "std": self.pop_std.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunningNormaliser:
+        """Rebuild from :meth:`to_dict` output."""
+        if data.get("mode") != "running":
+            raise EEGStreamError(
+                f"normaliser mode {data.get('mode')!r} cannot run live; "
+                "a live checkpoint needs mode 'running'"
+            )
+        return cls(np.array(data["mean"]), np.array(data["std"]), data["prior_steps"])

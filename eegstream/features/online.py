@@ -1,0 +1,118 @@
+"""The live feature chain: streaming DE -> causal Kalman -> normaliser -> sequence.
+
+``eegstream run``, the dashboard and ``eegstream evaluate --streaming`` all
+drive this one class, so what is measured offline in streaming mode is what a
+live user gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import FeatureConfig
+from .kalman import CausalKalman
+from .normalise import RunningNormaliser
+from .sequence import RollingSequence
+from .streaming import StreamingDE
+
+
+@dataclass(frozen=True)
+class FeatureStep:
+    """One hop's output of :class:`OnlineFeatures`.
+
+    Attributes
+    ----------
+    end : int
+        Index (since the last reset) one past the window's last sample.
+    de : array of float64, shape (n_channels, n_bands)
+        Raw DE of the window.
+    smoothed : array of float64, shape (n_channels, n_bands)
+        DE after the causal Kalman filter (equal to ``de`` without smoothing).
+    sequence : array of float32, shape (seq_len, n_channels * n_bands)
+        The classifier input after this step, features channel-major
+        (channel 0's five bands first).
+    warm : bool
+        Whether the sequence holds ``seq_len`` real steps (warm-up over).
+    """
+
+    end: int
+    de: np.ndarray
+    smoothed: np.ndarray
+    sequence: np.ndarray
+    warm: bool
+
+
+def flatten_features(de: np.ndarray) -> np.ndarray:
+    """Flatten (..., n_channels, n_bands) DE to (..., n_channels * n_bands), channel-major."""
+    return de.reshape(*de.shape[:-2], de.shape[-2] * de.shape[-1])
+
+
+class OnlineFeatures:
+    """Turn EEG chunks into classifier sequences, one step per hop.
+
+    Parameters
+    ----------
+    cfg : FeatureConfig
+        Feature settings (from the checkpoint).
+    normaliser : RunningNormaliser | None
+        The checkpoint's live normaliser; ``None`` passes features through.
+    n_channels : int
+        Channels per sample, in the checkpoint's channel order.
+    """
+
+    def __init__(
+        self,
+        cfg: FeatureConfig,
+        normaliser: RunningNormaliser | None = None,
+        n_channels: int = 62,
+    ) -> None:
+        self.cfg = cfg
+        self.n_channels = n_channels
+        n_features = n_channels * len(cfg.bands)
+        self.extractor = StreamingDE(cfg, n_channels)
+        self.kalman = CausalKalman(n_features, cfg.kalman)
+        self.normaliser = normaliser
+        self.sequence = RollingSequence(cfg.seq_len, n_features, cfg.padding)
+
+    def reset(self) -> None:
+        """Start over after a gap: buffer, filter, normaliser and sequence.
+
+        The normaliser's wearer statistics are kept (same wearer); everything
+        that depends on contiguous samples starts again.
+        """
+        self.extractor.reset()
+        self.kalman.reset()
+        self.sequence.reset()
+
+    def push(self, chunk: np.ndarray) -> list[FeatureStep]:
+        """Add EEG and return a step for each hop it completes.
+
+        Parameters
+        ----------
+        chunk : array of float, shape (n_channels, n_new)
+            EEG in microvolts at ``cfg.sfreq``, oldest sample first.
+
+        Returns
+        -------
+        list of FeatureStep
+            Oldest first; empty when no window completed.
+        """
+        rows, ends = self.extractor.push(chunk)
+        steps = []
+        for de, end in zip(rows, ends):
+            flat = flatten_features(de)
+            smooth = self.kalman.step(flat) if self.cfg.smoothing == "kalman" else flat
+            norm = self.normaliser.step(smooth) if self.normaliser is not None else smooth
+            self.sequence.push(norm)
+            steps.append(
+                FeatureStep(
+                    end=int(end),
+                    de=de,
+                    smoothed=smooth.reshape(de.shape),
+                    sequence=self.sequence.array(),
+                    warm=self.sequence.warm,
+                )
+            )
+        return steps
