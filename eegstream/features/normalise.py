@@ -132,10 +132,17 @@ class RunningNormaliser:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunningNormaliser:
-        """Rebuild from :meth:`to_dict` output."""
-        if data.get("mode") != "running":
+        """Rebuild from a checkpoint's normaliser header.
+
+        Both modes carry population ``mean`` and ``std``; a ``"subject"``
+        checkpoint runs live with the running estimate, the closest causal
+        equivalent (the live path warns about that skew).
+        """
+        if data.get("mode") not in NORMALISER_MODES:
             raise EEGStreamError(
-                f"normaliser mode {data.get('mode')!r} cannot run live; "
-                "a live checkpoint needs mode 'running'"
+                f"normaliser mode {data.get('mode')!r} is unknown; "
+                f"expected one of {NORMALISER_MODES}"
             )
-        return cls(np.array(data["mean"]), np.array(data["std"]), data["prior_steps"])
+        return cls(
+            np.array(data["mean"]), np.array(data["std"]), data.get("prior_steps", 30.0)
+        )

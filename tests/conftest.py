@@ -1,0 +1,33 @@
+"""Shared fixtures. LSL is confined to this machine so tests never meet other streams."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Must happen before pylsl is first imported: resolve only on this machine,
+# IPv4 only, so parallel or repeated runs on a shared network never mix.
+_LSL_CFG = Path(tempfile.gettempdir()) / "eegstream-tests-lsl_api.cfg"
+_LSL_CFG.write_text("[ports]\nIPv6 = disable\n\n[multicast]\nResolveScope = machine\n")
+os.environ.setdefault("LSLAPICFG", str(_LSL_CFG))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+@pytest.fixture
+def unique_id(request: pytest.FixtureRequest) -> str:
+    """A name no other test (or test run) uses: for LSL stream names and source_ids."""
+    return f"eegstream-test-{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    """The folder of real EEG recordings (../shared/realdata); skip when absent."""
+    if not REALDATA.is_dir():
+        pytest.skip(f"real recordings not found at {REALDATA} (../shared/realdata)")
+    return REALDATA
