@@ -1,0 +1,298 @@
+"""Read EEG files of any format MNE knows into microvolts, SEED order, 200 Hz.
+
+:func:`read_raw` opens a file (EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan
+``.cnt``, ...) without loading it; :func:`load_recording` turns it into the
+array every other part of eegstream expects: EEG channels only, mapped by
+name onto the 62 SEED channels (NaN rows for the ones the file lacks),
+resampled to 200 Hz, in microvolts, with the file's annotations.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._errors import EEGStreamError
+from .montage import N_CHANNELS, SEED_CHANNELS, map_channels, normalize_name
+
+if TYPE_CHECKING:
+    import mne
+
+# A typical scalp-EEG amplitude lies between these bounds (median absolute
+# deviation from the channel median, µV). A Neuroscan .cnt read with the wrong
+# sample width is off by a factor of about 65536 either way, far outside them.
+_PLAUSIBLE_UV = (0.05, 5000.0)
+# Labels of channels that are not EEG although many files type them as EEG.
+_NON_EEG = {
+    "eog": re.compile(r"^(HEO|VEO|HEOG|VEOG|EOG.*|.*EOG)$"),
+    "ecg": re.compile(r"^(ECG|EKG).*$"),
+    "emg": re.compile(r"^EMG.*$"),
+}
+
+
+@dataclass
+class Recording:
+    """EEG of one file, ready for feature extraction.
+
+    Attributes
+    ----------
+    data : array of float64, shape (n_channels, n_samples)
+        EEG in microvolts; with SEED order, shape (62, n_samples) and NaN rows
+        for the ``missing`` channels.
+    sfreq : float
+        Sampling rate of ``data`` in Hz.
+    ch_names : list of str
+        Channel labels of the rows of ``data`` (the SEED names in SEED order,
+        or the file's own labels).
+    missing : list of str
+        SEED channels the file lacks, in SEED order.
+    path : Path
+        The file read.
+    annotations : mne.Annotations
+        The file's annotations, onsets in seconds from the first sample of
+        ``data`` (``orig_time=None``).
+    """
+
+    data: np.ndarray
+    sfreq: float
+    ch_names: list[str]
+    missing: list[str]
+    path: Path
+    annotations: mne.Annotations = field(repr=False)
+
+    @property
+    def duration_s(self) -> float:
+        """Length in seconds."""
+        return self.data.shape[1] / self.sfreq
+
+
+def read_raw(path: str | os.PathLike) -> mne.io.BaseRaw:
+    """Open an EEG file with MNE, without loading its samples.
+
+    Neuroscan ``.cnt`` files do not record their sample width reliably, and a
+    wrong one gives absurd amplitudes without any error; this tries 32-bit
+    samples (SEED-V and SEED-VII raw files) and then 16-bit ones, and keeps
+    the first whose amplitudes are plausible scalp EEG. Channels labelled like
+    EOG, ECG or EMG (``HEO``, ``VEO``, ``ECG``, ...) are typed as such.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file ``mne.io.read_raw`` reads (EDF, BDF, FIF, BrainVision
+        ``.vhdr``, EEGLAB ``.set``, Neuroscan ``.cnt``, ...).
+
+    Returns
+    -------
+    mne.io.BaseRaw
+        Not preloaded.
+
+    Raises
+    ------
+    EEGStreamError
+        If the file is missing, of an unknown type, or unreadable.
+    """
+    import mne
+
+    path = Path(path)
+    if not path.is_file():
+        raise EEGStreamError(f"EEG file not found: {path}")
+    if path.suffix.lower() == ".cnt":
+        raw = _read_cnt(path)
+    else:
+        try:
+            raw = mne.io.read_raw(path, preload=False, verbose="error")
+        except ValueError as err:
+            if "nsupported file type" in str(err):
+                raise EEGStreamError(
+                    f"unknown EEG file type {path.suffix!r} ({path.name}); expected "
+                    "a format MNE reads: .edf, .bdf, .fif, .vhdr, .set, .cnt, ..."
+                ) from None
+            raise _unreadable(path, err) from None
+        except Exception as err:  # noqa: BLE001 - any reader failure is "unreadable"
+            raise _unreadable(path, err) from None
+    _type_non_eeg(raw)
+    return raw
+
+
+def load_recording(
+    path: str | os.PathLike, *, sfreq: float | None = 200.0, seed_order: bool = True
+) -> Recording:
+    """Read a file's EEG in microvolts, mapped to SEED order and resampled.
+
+    Parameters
+    ----------
+    path : path-like
+        An EEG file (see :func:`read_raw`).
+    sfreq : float | None
+        Rate to resample to, in Hz (default 200, the SEED rate); ``None``
+        keeps the file's rate.
+    seed_order : bool
+        Map channels by name onto the 62 SEED channels (case, dots, ``EEG``
+        prefixes and reference suffixes ignored; T3/T4/T5/T6 renamed); rows of
+        channels the file lacks are NaN. ``False`` keeps the file's EEG
+        channels in its order.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    EEGStreamError
+        If the file cannot be read, has no EEG channels, or (with
+        ``seed_order``) none of the SEED channels.
+    """
+    return from_raw(read_raw(path), sfreq=sfreq, seed_order=seed_order)
+
+
+def from_raw(
+    raw: mne.io.BaseRaw, *, sfreq: float | None = 200.0, seed_order: bool = True
+) -> Recording:
+    """Turn an opened (possibly cropped) MNE raw into a :class:`Recording`.
+
+    Same as :func:`load_recording` for a raw already opened with
+    :func:`read_raw`, e.g. one cropped to a trial with ``raw.crop``.
+    """
+    import mne
+
+    path = Path(raw.filenames[0]) if raw.filenames and raw.filenames[0] else Path()
+    eeg = mne.pick_types(raw.info, eeg=True, exclude=())
+    if eeg.size == 0:
+        raise EEGStreamError(
+            f"{path.name or 'the recording'} holds no EEG channels "
+            f"(channel types: {sorted(set(raw.get_channel_types()))})"
+        )
+    names = [raw.ch_names[i] for i in eeg]
+    if seed_order:
+        index, missing = map_channels(names)
+        picks = eeg[index[index >= 0]]
+    else:
+        present = {normalize_name(n) for n in names}
+        missing = [ch for ch in SEED_CHANNELS if ch not in present]
+        picks = eeg
+    orig_sfreq = float(raw.info["sfreq"])
+    try:
+        data = raw.get_data(picks=picks, units="uV", verbose="error")
+    except Exception as err:  # noqa: BLE001 - a truncated file fails only here
+        raise _unreadable(path, err) from None
+    if sfreq is not None and abs(sfreq - orig_sfreq) > 1e-9:
+        data = _resample(data, orig_sfreq, float(sfreq))
+    out_sfreq = orig_sfreq if sfreq is None else float(sfreq)
+    if seed_order:
+        full = np.full((N_CHANNELS, data.shape[1]), np.nan)
+        full[index >= 0] = data
+        data, ch_names = full, list(SEED_CHANNELS)
+    else:
+        ch_names = names
+    return Recording(
+        data=data,
+        sfreq=out_sfreq,
+        ch_names=ch_names,
+        missing=missing,
+        path=path,
+        annotations=_annotations_from_start(raw),
+    )
+
+
+def _read_cnt(path: Path) -> mne.io.BaseRaw:
+    """Open a Neuroscan .cnt with the sample width that gives plausible µV."""
+    import mne
+
+    seen = []
+    for data_format in ("int32", "int16"):
+        try:
+            raw = mne.io.read_raw_cnt(
+                path, data_format=data_format, preload=False, verbose="error"
+            )
+            amplitude = _typical_amplitude_uv(raw)
+        except Exception as err:  # noqa: BLE001 - try the other width
+            seen.append(f"{data_format}: {_first_line(err)}")
+            continue
+        if _PLAUSIBLE_UV[0] <= amplitude <= _PLAUSIBLE_UV[1]:
+            return raw
+        seen.append(f"{data_format}: typical amplitude {amplitude:.3g} µV")
+    raise EEGStreamError(
+        f"cannot read {path.name} as Neuroscan .cnt (truncated, or not a Neuroscan "
+        f"file?): no sample width gives plausible EEG ({'; '.join(seen)}; expected {_PLAUSIBLE_UV[0]:g}-"
+        f"{_PLAUSIBLE_UV[1]:g} µV)"
+    )
+
+
+def _typical_amplitude_uv(raw: mne.io.BaseRaw) -> float:
+    """Median over channels of the median absolute deviation, in µV.
+
+    Reads five 2 s stretches spread over the file, not the whole file.
+    """
+    sfreq = raw.info["sfreq"]
+    length = min(raw.n_times, int(2 * sfreq))
+    starts = np.linspace(0, raw.n_times - length, 5).astype(int)
+    parts = [
+        raw.get_data(start=s, stop=s + length, units="uV", verbose="error")
+        for s in np.unique(starts)
+    ]
+    x = np.concatenate(parts, axis=1)
+    mad = np.median(np.abs(x - np.median(x, axis=1, keepdims=True)), axis=1)
+    return float(np.median(mad))
+
+
+def _type_non_eeg(raw: mne.io.BaseRaw) -> None:
+    """Type channels labelled EOG/ECG/EMG-like as such, whatever the file said."""
+    types = {}
+    for name, kind in zip(raw.ch_names, raw.get_channel_types()):
+        if kind != "eeg":
+            continue
+        label = normalize_name(name)
+        for new_kind, pattern in _NON_EEG.items():
+            if pattern.match(label):
+                types[name] = new_kind
+                break
+    if types:
+        raw.set_channel_types(types, verbose="error")
+
+
+def _resample(data: np.ndarray, orig: float, new: float) -> np.ndarray:
+    """Polyphase resampling with an anti-alias filter (no edge wrap-around)."""
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(new / orig).limit_denominator(1000)
+    if abs(ratio.numerator / ratio.denominator * orig - new) > 1e-6 * new:
+        raise EEGStreamError(
+            f"cannot resample {orig:g} Hz to {new:g} Hz with a rational factor "
+            "of small integers; choose another target rate"
+        )
+    return resample_poly(data, ratio.numerator, ratio.denominator, axis=1)
+
+
+def _annotations_from_start(raw: mne.io.BaseRaw) -> mne.Annotations:
+    """The raw's annotations with onsets counted from its first sample."""
+    import mne
+
+    # Whether or not orig_time is set, MNE keeps onsets on the file's time axis,
+    # which a crop does not shift: the first sample sits at raw.first_time.
+    ann = raw.annotations
+    return mne.Annotations(
+        onset=ann.onset - raw.first_time,
+        duration=ann.duration,
+        description=ann.description,
+        orig_time=None,
+    )
+
+
+def _first_line(err: BaseException) -> str:
+    """The informative line of a library error (MNE sometimes wraps a traceback)."""
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    for line in lines:
+        if re.match(r"^\w+(Error|Exception): ", line):
+            return line
+    lines = [ln for ln in lines if not ln.startswith('File "')]
+    return lines[0] if lines else type(err).__name__
+
+
+def _unreadable(path: Path, err: BaseException) -> EEGStreamError:
+    return EEGStreamError(f"cannot read {path.name} as EEG: {_first_line(err)}")
