@@ -1,0 +1,34 @@
+"""ResAttentioNet, the logistic-regression baseline, checkpoints and inference."""
+
+from .checkpoint import (
+    REQUIRED_KEYS,
+    Checkpoint,
+    checkpoint_meta,
+    load_checkpoint,
+    models_dir,
+    resolve_model,
+    save_checkpoint,
+)
+from .logreg import LogRegClassifier
+from .predict import Predictor, resolve_device
+from .registry import MODELS, build_model, count_parameters
+from .resattentionet import ResAttentioNet
+from .streaming import StreamingClassifier
+
+__all__ = [
+    "MODELS",
+    "REQUIRED_KEYS",
+    "Checkpoint",
+    "LogRegClassifier",
+    "Predictor",
+    "ResAttentioNet",
+    "StreamingClassifier",
+    "build_model",
+    "checkpoint_meta",
+    "count_parameters",
+    "load_checkpoint",
+    "models_dir",
+    "resolve_device",
+    "resolve_model",
+    "save_checkpoint",
+]

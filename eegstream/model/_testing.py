@@ -1,0 +1,48 @@
+"""Untrained checkpoints for tests and demos of the live path (not for predictions)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from ..features import FeatureConfig
+from .checkpoint import checkpoint_meta, save_checkpoint
+from .registry import build_model
+
+SEED_IV_CLASSES = ("neutral", "sad", "fear", "happy")
+
+
+def untrained_checkpoint(
+    path: str | os.PathLike,
+    classes: tuple[str, ...] = SEED_IV_CLASSES,
+    cfg: FeatureConfig | None = None,
+    arch: str = "resattentionet",
+    seed: int = 0,
+) -> Path:
+    """Write a randomly initialised checkpoint with a valid header.
+
+    The normaliser's population statistics are those of DE of white noise of
+    about 10 µV (mean 5, SD 2 on the DE scale), so the numbers the live path
+    produces are in a realistic range. The header says ``"dataset":
+    "untrained"``: its probabilities mean nothing.
+    """
+    cfg = cfg or FeatureConfig()
+    torch.manual_seed(seed)
+    n_features = 62 * len(cfg.bands)
+    params = {"n_features": n_features, "n_classes": len(classes)}
+    if arch == "resattentionet":
+        params["base_width"] = 4  # small and fast; same structure
+    model = build_model(arch, **params).eval()
+    meta = checkpoint_meta(
+        arch=arch,
+        arch_params=params,
+        feature_config=cfg,
+        classes=classes,
+        normaliser={"mode": "running", "mean": [5.0] * n_features,
+                    "std": [2.0] * n_features, "prior_steps": 30.0},  # fmt: skip
+        dataset="untrained",
+        protocol="none",
+    )
+    return save_checkpoint(path, model.state_dict(), meta)

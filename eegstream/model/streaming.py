@@ -1,0 +1,75 @@
+"""The one chunk-to-probabilities path, shared by live use and streaming evaluation."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..features import FeatureStep, OnlineFeatures
+from .checkpoint import Checkpoint
+from .predict import Predictor, as_checkpoint
+
+
+class StreamingClassifier:
+    """EEG chunks in, class probabilities out, one result per hop.
+
+    :class:`~eegstream.features.OnlineFeatures` with the checkpoint's feature
+    settings and live normaliser, followed by :class:`Predictor`.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint | str | path-like
+        A loaded checkpoint, a file, or a model name in ``models/``.
+    device : "auto" | "cpu" | "cuda"
+        Where the model runs.
+    """
+
+    def __init__(self, checkpoint: Checkpoint | str | os.PathLike, device: str = "auto") -> None:
+        self.checkpoint = as_checkpoint(checkpoint)
+        self.predictor = Predictor(self.checkpoint, device=device)
+        self.features = OnlineFeatures(
+            self.checkpoint.feature_config,
+            self.checkpoint.normaliser(),
+            len(self.checkpoint.channels),
+        )
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Class names, the columns of the probabilities."""
+        return self.checkpoint.classes
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda"``."""
+        return self.predictor.device
+
+    def push(self, chunk: np.ndarray) -> list[tuple[FeatureStep, np.ndarray]]:
+        """Add EEG and classify every hop it completes.
+
+        Parameters
+        ----------
+        chunk : array of float, shape (n_channels, n_new)
+            EEG in microvolts at the checkpoint's rate (200 Hz), in its
+            channel order (SEED order), oldest sample first.
+
+        Returns
+        -------
+        list of (FeatureStep, array of float64 of shape (n_classes,))
+            Oldest first; empty when no window completed.
+        """
+        steps = self.features.push(chunk)
+        if not steps:
+            return []
+        probs = self.predictor.predict_proba(np.stack([s.sequence for s in steps]))
+        return list(zip(steps, probs))
+
+    def reset(self) -> None:
+        """Start the feature chain over (after a gap); the wearer statistics stay."""
+        self.features.reset()
+
+    def reset_wearer(self) -> None:
+        """Also forget the wearer's statistics (a new person)."""
+        self.features.reset()
+        if self.features.normaliser is not None:
+            self.features.normaliser.reset()
