@@ -31,3 +31,15 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real recordings not found at {REALDATA} (../shared/realdata)")
     return REALDATA
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An UNTRAINED SEED-IV-class ResAttentioNet checkpoint with default feature settings.
+
+    Valid header and weights for exercising the live path; its
+    probabilities mean nothing.
+    """
+    from eegstream.model._testing import untrained_checkpoint
+
+    return untrained_checkpoint(tmp_path_factory.mktemp("models") / "tiny.safetensors")
