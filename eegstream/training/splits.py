@@ -1,0 +1,159 @@
+"""Subject-wise splits: the paper's 70/15/15 and leave-one-subject-out.
+
+No subject is ever in two parts of a split; :func:`check_disjoint` asserts it
+and every split constructor calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._errors import EEGStreamError
+
+PROTOCOLS = ("paper", "loso")
+_MAX_DRAWS = 1000
+
+
+@dataclass(frozen=True)
+class Split:
+    """One train/validation/test partition of subjects.
+
+    Attributes
+    ----------
+    name : str
+        ``"paper-seed42"`` or ``"loso-s7"``.
+    train, val, test : tuple of int
+        Subject ids, sorted, pairwise disjoint.
+    """
+
+    name: str
+    train: tuple[int, ...]
+    val: tuple[int, ...]
+    test: tuple[int, ...]
+
+    def to_dict(self) -> dict:
+        """JSON-able form."""
+        return {"name": self.name, "train": list(self.train), "val": list(self.val),
+                "test": list(self.test)}  # fmt: skip
+
+
+def check_disjoint(split: Split) -> Split:
+    """Sanity check: no subject in two parts, no empty part. Returns ``split``."""
+    parts = {"train": set(split.train), "val": set(split.val), "test": set(split.test)}
+    for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
+        shared = parts[a] & parts[b]
+        if shared:
+            raise AssertionError(
+                f"sanity check failed: split {split.name} has subjects {sorted(shared)} "
+                f"in both {a} and {b}"
+            )
+    empty = [k for k, v in parts.items() if not v]
+    if empty:
+        raise AssertionError(f"sanity check failed: split {split.name} has empty {empty}")
+    return split
+
+
+def _sizes(n: int) -> tuple[int, int]:
+    """(n_val, n_test) for the paper's 15% / 15% of ``n`` subjects, at least 1 each."""
+    return max(1, round(0.15 * n)), max(1, round(0.15 * n))
+
+
+def _covers(subjects: Sequence[int], classes_of: Mapping[int, set[int]], n_classes: int) -> bool:
+    present = set().union(*(classes_of[s] for s in subjects))
+    return len(present) == n_classes
+
+
+def _check_enough(subjects: Sequence[int], protocol: str) -> None:
+    if len(subjects) < 3:
+        raise EEGStreamError(
+            f"protocol {protocol!r} needs at least 3 subjects (train, validation, test), "
+            f"the data has {len(subjects)}: {list(subjects)}"
+        )
+
+
+def paper_splits(
+    classes_of: Mapping[int, set[int]], n_classes: int, repeats: int = 1, seed: int = 42
+) -> list[Split]:
+    """The paper's subject split (70% train, 15% validation, 15% test), repeated.
+
+    Each repeat ``r`` draws with seed ``seed + r`` and re-draws until every
+    class is present in each part.
+
+    Parameters
+    ----------
+    classes_of : mapping of int to set of int
+        Subject id -> label ids among that subject's trials.
+    n_classes : int
+        Number of classes that must appear in each part.
+    repeats : int
+        Number of independent splits.
+    seed : int
+        Seed of the first split.
+    """
+    subjects = sorted(classes_of)
+    _check_enough(subjects, "paper")
+    if repeats < 1:
+        raise EEGStreamError(f"repeats must be >= 1, got {repeats}")
+    n_val, n_test = _sizes(len(subjects))
+    splits = []
+    for r in range(repeats):
+        rng = np.random.default_rng(seed + r)
+        for _ in range(_MAX_DRAWS):
+            order = [subjects[i] for i in rng.permutation(len(subjects))]
+            test, val, train = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
+            if all(_covers(p, classes_of, n_classes) for p in (train, val, test)):
+                break
+        else:
+            raise EEGStreamError(
+                f"no subject split with every one of the {n_classes} classes in train, "
+                f"validation and test after {_MAX_DRAWS} draws; the subjects' trials "
+                f"cover too few classes"
+            )
+        split = Split(f"paper-seed{seed + r}", tuple(sorted(train)), tuple(sorted(val)),
+                      tuple(sorted(test)))  # fmt: skip
+        splits.append(check_disjoint(split))
+    return splits
+
+
+def loso_splits(
+    classes_of: Mapping[int, set[int]], n_classes: int, seed: int = 42
+) -> list[Split]:
+    """Leave one subject out; validation subjects drawn from the others only.
+
+    For each test subject, 15% of the remaining subjects (at least one) are
+    drawn for validation (with every class present where possible); the rest
+    train.
+    """
+    subjects = sorted(classes_of)
+    _check_enough(subjects, "loso")
+    splits = []
+    rng = np.random.default_rng(seed)
+    for test in subjects:
+        rest = [s for s in subjects if s != test]
+        n_val = max(1, round(0.15 * len(rest)))
+        for _ in range(_MAX_DRAWS):
+            order = [rest[i] for i in rng.permutation(len(rest))]
+            val, train = order[:n_val], order[n_val:]
+            if _covers(val, classes_of, n_classes) and _covers(train, classes_of, n_classes):
+                break
+        split = Split(f"loso-s{test}", tuple(sorted(train)), tuple(sorted(val)), (test,))
+        splits.append(check_disjoint(split))
+    return splits
+
+
+def make_splits(
+    protocol: str,
+    classes_of: Mapping[int, set[int]],
+    n_classes: int,
+    repeats: int = 1,
+    seed: int = 42,
+) -> list[Split]:
+    """Splits of ``protocol`` (``"paper"`` or ``"loso"``)."""
+    if protocol == "paper":
+        return paper_splits(classes_of, n_classes, repeats, seed)
+    if protocol == "loso":
+        return loso_splits(classes_of, n_classes, seed)
+    raise EEGStreamError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
