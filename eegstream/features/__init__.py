@@ -10,7 +10,7 @@ import numpy as np
 
 from .config import BAND_NAMES, SEED_BANDS, FeatureConfig, KalmanSettings
 from .de import compute_de, de_of_windows, n_windows, window_end_times
-from .kalman import CausalKalman, kalman_filter
+from .kalman import CausalKalman, kalman_filter, kalman_smooth
 from .normalise import RunningNormaliser, subject_zscore
 from .online import FeatureStep, OnlineFeatures, flatten_features
 from .sequence import RollingSequence, to_sequence
@@ -54,6 +54,7 @@ __all__ = [
     "extract_features",
     "flatten_features",
     "kalman_filter",
+    "kalman_smooth",
     "n_windows",
     "subject_zscore",
     "to_sequence",

@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from .._errors import EEGStreamError
 
 BAND_NAMES: tuple[str, ...] = ("delta", "theta", "alpha", "beta", "gamma")
@@ -47,10 +49,22 @@ class KalmanSettings:
     initial_mean: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("transition_cov", "observation_cov", "initial_cov"):
+        # Store plain floats so that equal settings give equal JSON and hash.
+        for name in ("transition_cov", "observation_cov", "initial_cov", "initial_mean"):
             value = getattr(self, name)
-            if not value > 0:
+            if value is None and name == "initial_mean":
+                continue
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise EEGStreamError(
+                    f"Kalman {name} must be a number, got {value!r}"
+                ) from None
+            object.__setattr__(self, name, value)
+            if name != "initial_mean" and not value > 0:
                 raise EEGStreamError(f"Kalman {name} must be > 0, got {value}")
+            if not np.isfinite(value):
+                raise EEGStreamError(f"Kalman {name} must be finite, got {value}")
 
 
 @dataclass(frozen=True)
@@ -99,10 +113,33 @@ class FeatureConfig:
     padding: str = "end"
 
     def __post_init__(self) -> None:
-        bands = tuple((float(lo), float(hi)) for lo, hi in self.bands)
+        # Plain floats and ints, so that equal settings give equal JSON and hash
+        # (window_s=4 and window_s=4.0 are the same features).
+        try:
+            bands = tuple((float(lo), float(hi)) for lo, hi in self.bands)
+            for name in ("sfreq", "window_s", "hop_s"):
+                object.__setattr__(self, name, float(getattr(self, name)))
+        except (TypeError, ValueError):
+            raise EEGStreamError(
+                f"sfreq, window_s, hop_s must be numbers and bands (low, high) pairs in Hz, got "
+                f"sfreq={self.sfreq!r}, window_s={self.window_s!r}, "
+                f"hop_s={self.hop_s!r}, bands={self.bands!r}"
+            ) from None
         object.__setattr__(self, "bands", bands)
         if isinstance(self.kalman, dict):
-            object.__setattr__(self, "kalman", KalmanSettings(**self.kalman))
+            object.__setattr__(self, "kalman", _kalman_from_dict(self.kalman))
+        if not isinstance(self.kalman, KalmanSettings):
+            raise EEGStreamError(
+                f"kalman must be KalmanSettings or a dict, got {self.kalman!r}"
+            )
+        for name in ("n_fft", "seq_len"):
+            value = getattr(self, name)
+            if value is None or isinstance(value, bool):
+                continue
+            if isinstance(value, (int, np.integer)) or (
+                isinstance(value, float) and value.is_integer()
+            ):
+                object.__setattr__(self, name, int(value))
         if self.compat not in COMPAT_MODES:
             raise EEGStreamError(
                 f"compat must be one of {COMPAT_MODES}, got {self.compat!r}"
@@ -120,12 +157,14 @@ class FeatureConfig:
             raise EEGStreamError(
                 f"padding must be one of {PADDING_SIDES}, got {self.padding!r}"
             )
-        if not self.sfreq > 0:
+        if not (self.sfreq > 0 and np.isfinite(self.sfreq)):
             raise EEGStreamError(f"sfreq must be > 0 Hz, got {self.sfreq}")
         for name in ("window_s", "hop_s"):
             seconds = getattr(self, name)
             samples = seconds * self.sfreq
-            if not seconds > 0 or abs(samples - round(samples)) > 1e-9:
+            if not (seconds > 0 and np.isfinite(samples)) or abs(
+                samples - round(samples)
+            ) > 1e-9:
                 raise EEGStreamError(
                     f"{name} must be a positive whole number of samples at "
                     f"{self.sfreq:g} Hz, got {seconds} s"
@@ -143,7 +182,13 @@ class FeatureConfig:
                     f"band ({lo:g}, {hi:g}) Hz reaches above the Nyquist frequency "
                     f"{nyquist:g} Hz of {self.sfreq:g} Hz data"
                 )
-        if not (isinstance(self.seq_len, int) and self.seq_len >= 1):
+        if self.n_fft is not None and not isinstance(self.n_fft, int):
+            raise EEGStreamError(f"n_fft must be a whole number of samples, got {self.n_fft!r}")
+        if not (
+            isinstance(self.seq_len, int)
+            and not isinstance(self.seq_len, bool)
+            and self.seq_len >= 1
+        ):
             raise EEGStreamError(f"seq_len must be a positive integer, got {self.seq_len!r}")
 
     @property
@@ -195,7 +240,7 @@ class FeatureConfig:
         if "bands" in data:
             data["bands"] = tuple(tuple(b) for b in data["bands"])
         if isinstance(data.get("kalman"), dict):
-            data["kalman"] = KalmanSettings(**data["kalman"])
+            data["kalman"] = _kalman_from_dict(data["kalman"])
         return cls(**data)
 
     @classmethod
@@ -206,3 +251,14 @@ class FeatureConfig:
     def hash(self) -> str:
         """Stable 12-hex-digit digest of the settings, for cache and file names."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:12]
+
+
+def _kalman_from_dict(data: dict[str, Any]) -> KalmanSettings:
+    """KalmanSettings from a dict, naming unknown keys instead of a TypeError."""
+    known = set(KalmanSettings.__dataclass_fields__)
+    unknown = set(data) - known
+    if unknown:
+        raise EEGStreamError(
+            f"unknown Kalman settings {sorted(unknown)}; known: {sorted(known)}"
+        )
+    return KalmanSettings(**data)

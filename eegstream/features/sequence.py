@@ -88,7 +88,13 @@ class RollingSequence:
 
     def push(self, step: np.ndarray) -> None:
         """Append one step, dropping the oldest once full."""
-        row = np.nan_to_num(np.asarray(step, dtype=np.float32).reshape(self.n_features))
+        # Same cleaning as to_sequence (non-finite -> 0), so array() matches it.
+        row = np.nan_to_num(
+            np.asarray(step, dtype=np.float64).reshape(self.n_features),
+            nan=0.0,
+            posinf=0.0,
+            neginf=0.0,
+        )
         if self._count < self.seq_len:
             self._steps[self._count] = row
         else:

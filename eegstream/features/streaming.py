@@ -28,18 +28,27 @@ class StreamingDE:
     def __init__(self, cfg: FeatureConfig, n_channels: int) -> None:
         self.cfg = cfg
         self.n_channels = int(n_channels)
+        self._window, self._hop = cfg.window, cfg.hop
+        self._no_rows = np.empty((0, self.n_channels, len(cfg.bands)))
+        self._no_ends = np.empty(0, dtype=int)
+        for empty in (self._no_rows, self._no_ends):
+            empty.setflags(write=False)
         self.reset()
 
     def reset(self) -> None:
         """Drop buffered samples; the next sample pushed is sample 0 again."""
-        self._tail = np.empty((self.n_channels, 0))
-        self._tail_start = 0  # absolute index of the first sample in _tail
+        # Samples live in a preallocated buffer and a push copies only its own
+        # samples: concatenating the buffer on every 10-sample push cost as
+        # much as the DE itself at live settings.
+        self._buf = np.empty((self.n_channels, 2 * self._window + self._hop))
+        self._fill = 0  # valid samples in _buf
+        self._buf_start = 0  # absolute index of _buf[:, 0]
         self._next_window = 0
 
     @property
     def n_samples(self) -> int:
         """Samples pushed since the last reset."""
-        return self._tail_start + self._tail.shape[1]
+        return self._buf_start + self._fill
 
     def push(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Add samples and compute the windows they complete.
@@ -61,20 +70,34 @@ class StreamingDE:
             raise EEGStreamError(
                 f"chunk must have shape ({self.n_channels}, n_samples), got {chunk.shape}"
             )
-        cfg = self.cfg
-        buf = np.concatenate([self._tail, chunk], axis=1)
-        total = self._tail_start + buf.shape[1]
-        last = (total - cfg.window) // cfg.hop if total >= cfg.window else -1
-        starts = np.arange(self._next_window, last + 1) * cfg.hop
-        if starts.size:
-            views = np.lib.stride_tricks.sliding_window_view(buf, cfg.window, axis=1)
-            windows = views[:, starts - self._tail_start].transpose(1, 0, 2)
-            rows = de_of_windows(windows, cfg)
-            self._next_window = last + 1
-        else:
-            rows = np.empty((0, self.n_channels, len(cfg.bands)))
-        # Keep only what the next window still needs.
-        keep_from = min(self._next_window * cfg.hop, total)
-        self._tail = buf[:, keep_from - self._tail_start :].copy()
-        self._tail_start = keep_from
-        return rows, starts + cfg.window
+        n_new = chunk.shape[1]
+        if self._fill + n_new > self._buf.shape[1]:
+            self._compact(n_new)
+        self._buf[:, self._fill : self._fill + n_new] = chunk
+        self._fill += n_new
+        window, hop = self._window, self._hop
+        total = self._buf_start + self._fill
+        if total < self._next_window * hop + window:
+            return self._no_rows, self._no_ends
+        last = (total - window) // hop
+        count = last + 1 - self._next_window
+        first = self._next_window * hop - self._buf_start
+        # Basic slicing (no copy): windows start every hop samples from `first`.
+        views = np.lib.stride_tricks.sliding_window_view(
+            self._buf[:, : self._fill], window, axis=1
+        )
+        windows = views[:, first : first + (count - 1) * hop + 1 : hop].transpose(1, 0, 2)
+        rows = de_of_windows(windows, self.cfg)
+        ends = (np.arange(self._next_window, last + 1) * hop) + window
+        self._next_window = last + 1
+        return rows, ends
+
+    def _compact(self, n_new: int) -> None:
+        """Drop samples no window needs any more; grow the buffer if still short."""
+        keep_from = min(self._next_window * self._hop, self._buf_start + self._fill)
+        drop = keep_from - self._buf_start
+        kept = self._fill - drop
+        size = max(self._buf.shape[1], kept + n_new)
+        buf = self._buf if size == self._buf.shape[1] else np.empty((self.n_channels, size))
+        buf[:, :kept] = self._buf[:, drop : self._fill]
+        self._buf, self._fill, self._buf_start = buf, kept, keep_from
