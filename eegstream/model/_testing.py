@@ -20,6 +20,7 @@ def untrained_checkpoint(
     cfg: FeatureConfig | None = None,
     arch: str = "resattentionet",
     seed: int = 0,
+    base_width: int = 4,
 ) -> Path:
     """Write a randomly initialised checkpoint with a valid header.
 
@@ -33,7 +34,7 @@ def untrained_checkpoint(
     n_features = 62 * len(cfg.bands)
     params = {"n_features": n_features, "n_classes": len(classes)}
     if arch == "resattentionet":
-        params["base_width"] = 4  # small and fast; same structure
+        params["base_width"] = base_width
     model = build_model(arch, **params).eval()
     meta = checkpoint_meta(
         arch=arch,
