@@ -1,0 +1,191 @@
+"""Open the live dashboard: emotion gauge, history, band power, scalp map, EEG, health."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from .._errors import EEGStreamError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``eegstream live`` to the command's subparsers."""
+    parser = subparsers.add_parser(
+        "live",
+        help="open the live dashboard over an LSL EEG stream",
+        description=__doc__
+        + " The dashboard is a view over the same pipeline `eegstream run` drives. "
+        "Without --model or a stream option it offers pickers. Needs a display, or "
+        "QT_QPA_PLATFORM=offscreen with --screenshot/--exit-after; without either, "
+        "use `eegstream run` (headless).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--model",
+        metavar="M",
+        help="checkpoint file, or a model name in models/; default: choose in a dialog",
+    )
+    stream = parser.add_argument_group(
+        "stream (any combination narrows the choice; none: choose in a dialog)"
+    )
+    stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
+    stream.add_argument("--type", dest="stream_type", metavar="TYPE",
+                        help="LSL stream type, e.g. EEG")
+    stream.add_argument("--source-id", metavar="ID", help="LSL source_id of the stream")
+    pipe = parser.add_argument_group("pipeline")
+    pipe.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                      help="where the model runs (auto: CUDA when available)")
+    pipe.add_argument("--unit", choices=("auto", "uV", "V"), default="auto",
+                      help="unit of the stream's samples (auto: from the channel "
+                      "description, else from the amplitude)")
+    pipe.add_argument("--assume-seed-order", action="store_true",
+                      help="take unnamed channels to be the 62 SEED channels in order")
+    pipe.add_argument("--log", metavar="PATH", type=Path,
+                      help="write the session log (predictions, health) to PATH")
+    pipe.add_argument("--no-outlet", action="store_true",
+                      help="do not publish the probabilities as an LSL stream")
+    view = parser.add_argument_group("view")
+    view.add_argument("--history", type=float, default=180.0, metavar="SECONDS",
+                      help="span of the probability and band-power history")
+    view.add_argument("--refresh-ms", type=int, default=33, metavar="MS",
+                      help="redraw interval in ms")
+    view.add_argument("--screenshot", metavar="OUT.png", type=Path,
+                      help="save a PNG of the window when --exit-after expires")
+    view.add_argument("--exit-after", type=float, metavar="SECONDS",
+                      help="close after this many seconds (exit 0); with no display "
+                      "set QT_QPA_PLATFORM=offscreen")
+    return parser
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.screenshot is not None and args.exit_after is None:
+        raise EEGStreamError("--screenshot needs --exit-after SECONDS (when to take it)")
+    if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
+        raise EEGStreamError(f"--screenshot must name a .png file, got {args.screenshot}")
+    if args.exit_after is not None and not args.exit_after > 0:
+        raise EEGStreamError(f"--exit-after must be > 0 seconds, got {args.exit_after}")
+    if not args.history >= 10:
+        raise EEGStreamError(f"--history must be >= 10 seconds, got {args.history}")
+    if not 5 <= args.refresh_ms <= 1000:
+        raise EEGStreamError(f"--refresh-ms must be within 5-1000 ms, got {args.refresh_ms}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``eegstream live``; return the exit code."""
+    _check_args(args)
+    from ..dashboard import check_display
+
+    check_display()  # before Qt exists: Qt would abort the process instead
+    from PySide6 import QtWidgets
+
+    from ..dashboard.pickers import ModelPicker, StreamPicker, pick
+    from ..model import load_checkpoint, resolve_model
+    from ..pipeline import LivePipeline
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
+        [sys.argv[0], "-name", "eegstream"]
+    )
+    unattended = args.exit_after is not None
+
+    try:
+        if args.model is None:
+            if unattended:
+                raise EEGStreamError("--exit-after runs unattended: give --model M")
+            chosen = pick(ModelPicker())
+            if chosen is None:
+                print("eegstream live: no model chosen", file=sys.stderr)
+                return 1
+            args.model = str(chosen)
+        checkpoint = load_checkpoint(resolve_model(args.model))
+        if args.stream is None and args.stream_type is None and args.source_id is None:
+            if unattended:
+                args.stream_type = "EEG"  # as `eegstream run` does
+            else:
+                chosen = pick(StreamPicker())
+                if chosen is None:
+                    print("eegstream live: no stream chosen", file=sys.stderr)
+                    return 1
+                args.stream, args.source_id = chosen.name, chosen.source_id or None
+        pipeline = LivePipeline(
+            checkpoint,
+            stream=args.stream,
+            stream_type=args.stream_type,
+            source_id=args.source_id,
+            assume_seed_order=args.assume_seed_order,
+            unit=args.unit,
+            log_path=args.log,
+            device=args.device,
+            outlets=not args.no_outlet,
+        ).start()
+    except EEGStreamError as err:  # e.g. a model/stream mismatch
+        return _fail(str(err), unattended)
+    return _show(app, pipeline, checkpoint, args)
+
+
+def _fail(reason: str, unattended: bool) -> int:
+    """Report a fatal problem: unattended runs raise (print, exit 2), people get a dialog."""
+    if unattended:
+        raise EEGStreamError(reason)
+    from PySide6 import QtWidgets
+
+    QtWidgets.QMessageBox.critical(None, "eegstream live", reason)
+    print(f"eegstream live: error: {reason}", file=sys.stderr, flush=True)
+    return 2
+
+
+def _show(app: Any, pipeline: Any, checkpoint: Any, args: argparse.Namespace) -> int:
+    """Open the window over the started pipeline and run the event loop."""
+    from PySide6 import QtCore
+
+    from ..dashboard.window import MainWindow
+
+    try:
+        window = MainWindow(pipeline, checkpoint.classes,
+                            seq_len=checkpoint.feature_config.seq_len,
+                            history_s=args.history, refresh_ms=args.refresh_ms)
+    except BaseException:
+        pipeline.stop()
+        raise
+    outcome = {"code": 0, "reason": None}
+
+    def on_failed(reason: str) -> None:
+        outcome["code"], outcome["reason"] = 2, reason
+        if args.exit_after is not None:
+            window.close()
+        else:
+            _fail(reason, unattended=False)
+
+    def finish() -> None:
+        if args.screenshot is not None and outcome["reason"] is None:
+            path = window.save_screenshot(args.screenshot)
+            print(f"eegstream live: screenshot saved to {path}", file=sys.stderr)
+        window.close()
+
+    def on_sigint(*_: object) -> None:
+        outcome["code"] = 130
+        window.close()
+
+    window.failed.connect(on_failed)
+    window.closed.connect(app.quit)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    # Qt's loop runs in C++; a short timer lets Python run the SIGINT handler.
+    wake = QtCore.QTimer()
+    wake.start(200)
+    wake.timeout.connect(lambda: None)
+    if args.exit_after is not None:
+        QtCore.QTimer.singleShot(int(args.exit_after * 1000), finish)
+    try:
+        window.show()
+        app.exec()
+    finally:
+        wake.stop()
+        signal.signal(signal.SIGINT, previous)
+        window.close()  # idempotent; stops the pipeline if the loop ended otherwise
+    if outcome["reason"] is not None and args.exit_after is not None:
+        raise EEGStreamError(outcome["reason"])
+    if outcome["code"] == 130:
+        print("eegstream live: interrupted", file=sys.stderr)
+    return outcome["code"]

@@ -1,0 +1,97 @@
+"""Shared Qt helpers of the dashboard widgets: theme set-up and panel frames."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
+
+from . import _theme
+
+_configured = False
+
+
+def configure_pyqtgraph() -> None:
+    """Dark theme and speed options for every plot; once per process."""
+    global _configured
+    if not _configured:
+        pg.setConfigOptions(
+            background=_theme.PANEL,
+            foreground=_theme.FOREGROUND,
+            antialias=False,
+            imageAxisOrder="col-major",
+        )
+        _configured = True
+
+
+def colour(hex_code: str, alpha: int = 255) -> QtGui.QColor:
+    """A QColor from ``"#rrggbb"`` and an alpha in 0-255."""
+    out = QtGui.QColor(hex_code)
+    out.setAlpha(alpha)
+    return out
+
+
+def dark_palette() -> QtGui.QPalette:
+    """The window palette of the dark theme (labels, combo boxes, dialogs)."""
+    palette = QtGui.QPalette()
+    roles = QtGui.QPalette.ColorRole
+    for role, hex_code in (
+        (roles.Window, _theme.BACKGROUND), (roles.WindowText, _theme.FOREGROUND),
+        (roles.Base, _theme.PANEL), (roles.AlternateBase, _theme.BACKGROUND),
+        (roles.Text, _theme.FOREGROUND), (roles.Button, _theme.PANEL),
+        (roles.ButtonText, _theme.FOREGROUND), (roles.Highlight, "#3a7bd5"),
+        (roles.HighlightedText, "#ffffff"), (roles.ToolTipBase, _theme.PANEL),
+        (roles.ToolTipText, _theme.FOREGROUND),
+    ):  # fmt: skip
+        palette.setColor(role, QtGui.QColor(hex_code))
+    return palette
+
+
+def fixed_plot(plot: pg.PlotItem, *, x_label: str | None = None,
+               y_label: str | None = None) -> pg.PlotItem:
+    """Turn off auto-range and mouse interaction; the views set ranges themselves."""
+    plot.disableAutoRange()
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    plot.showGrid(x=True, y=True, alpha=_theme.GRID_ALPHA)
+    if x_label:
+        plot.setLabel("bottom", x_label)
+    if y_label:
+        plot.setLabel("left", y_label)
+    return plot
+
+
+class Panel(QtWidgets.QFrame):
+    """A titled frame around one widget, with optional controls in its header.
+
+    Parameters
+    ----------
+    title : str
+        Header text.
+    body : QWidget
+        The panel's content.
+    controls : list of QWidget
+        Widgets placed right of the title.
+    """
+
+    def __init__(self, title: str, body: QtWidgets.QWidget,
+                 controls: list[QtWidgets.QWidget] = ()) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self.setStyleSheet(
+            f"#panel {{ background: {_theme.PANEL}; border: 1px solid #2c313a;"
+            " border-radius: 4px; }"
+        )
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 6)
+        layout.setSpacing(4)
+        header = QtWidgets.QHBoxLayout()
+        self.title = QtWidgets.QLabel(title)
+        self.title.setStyleSheet(f"color: {_theme.FOREGROUND}; font-weight: bold;")
+        header.addWidget(self.title)
+        header.addStretch(1)
+        for control in controls:
+            header.addWidget(control)
+        layout.addLayout(header)
+        layout.addWidget(body, 1)
+        self.body = body

@@ -1,0 +1,213 @@
+"""The main window: every panel over one LivePipeline, refreshed by a timer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .._errors import EEGStreamError
+from .._io import atomic_path
+from . import _theme
+from ._qt import Panel, configure_pyqtgraph, dark_palette
+from .bandpower import BandPowerPlot
+from .gauge import EmotionGauge
+from .history import ProbabilityHistory
+from .model import DEFAULT_TRACES, Changes, DashboardModel
+from .scalpmap import ScalpMap
+from .status import StatusPanel
+from .traces import EEGTraces
+
+if TYPE_CHECKING:
+    from ..pipeline import LivePipeline
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The live dashboard: a view over a running :class:`~eegstream.pipeline.LivePipeline`.
+
+    A timer in the GUI thread drains the pipeline's subscriber queue and reads
+    its health and EEG snapshot (all non-blocking); the pipeline computes in
+    its own threads. Closing the window stops the timer and the pipeline.
+
+    Parameters
+    ----------
+    pipeline : LivePipeline
+        Started (or about to be started) pipeline; the window subscribes to it.
+    classes : sequence of str
+        The model's class names in id order.
+    seq_len : int | None
+        The classifier's sequence length (calibration progress).
+    history_s : float
+        Span of the probability and band-power histories, in seconds.
+    refresh_ms : int
+        Timer interval in ms (33 ms: about 30 redraws per second).
+    trace_channels : sequence of str
+        SEED channels drawn as EEG traces.
+
+    Signals
+    -------
+    failed(str)
+        Emitted once when the pipeline has stopped on an error (e.g. the stream
+        does not fit the model), with the pipeline's reason.
+    closed()
+        Emitted when the window has closed and the pipeline is stopped.
+    """
+
+    failed = QtCore.Signal(str)
+    closed = QtCore.Signal()
+
+    def __init__(
+        self,
+        pipeline: LivePipeline,
+        classes: Sequence[str],
+        *,
+        seq_len: int | None = None,
+        history_s: float = 180.0,
+        refresh_ms: int = 33,
+        trace_channels: Sequence[str] = DEFAULT_TRACES,
+    ) -> None:
+        super().__init__()
+        self._build_config(classes, seq_len, history_s, refresh_ms, trace_channels)
+        self._build_ui()
+        self._build_backend(pipeline)
+        self._connect_signals()
+
+    # -- construction, in named steps ------------------------------------
+    def _build_config(self, classes: Sequence[str], seq_len: int | None,
+                      history_s: float, refresh_ms: int,
+                      trace_channels: Sequence[str]) -> None:
+        configure_pyqtgraph()
+        self.model = DashboardModel(classes, history_s=history_s, seq_len=seq_len,
+                                    trace_channels=trace_channels)
+        self.refresh_ms = int(refresh_ms)
+        self.redraws = 0
+        self._failed = False
+        self._closed = False
+        self.setWindowTitle("eegstream live")
+        self.resize(1500, 900)
+        self.setPalette(dark_palette())
+
+    def _build_ui(self) -> None:
+        classes = self.model.classes
+        self.gauge = EmotionGauge(classes)
+        self.history = ProbabilityHistory(classes, self.model.history_s)
+        self.bandpower = BandPowerPlot(self.model.history_s)
+        self.scalpmap = ScalpMap()
+        self.traces = EEGTraces(self.model.trace_channels, self.model.eeg_s)
+        self.status = StatusPanel()
+        self.setStatusBar(self.status)
+        self.banner = QtWidgets.QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setStyleSheet(
+            f"background: {_theme.ERROR}; color: #000000; font-weight: bold; padding: 6px;"
+        )
+
+        minutes = self.model.history_s / 60
+        left = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        left.addWidget(Panel("Emotion", self.gauge))
+        left.addWidget(Panel("Scalp map (DE)", self.scalpmap, [self.scalpmap.selector]))
+        left.setSizes([420, 420])
+        right = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        right.addWidget(Panel(f"Probability history (last {minutes:g} min)", self.history))
+        right.addWidget(Panel("Band power (mean over channels)", self.bandpower))
+        right.addWidget(Panel("EEG", self.traces, [QtWidgets.QLabel("scale"),
+                                                   self.traces.scale]))
+        right.setSizes([330, 220, 300])
+        body = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        body.addWidget(left)
+        body.addWidget(right)
+        body.setSizes([480, 1020])
+        central = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(body, 1)
+        self.setCentralWidget(central)
+
+    def _build_backend(self, pipeline: LivePipeline) -> None:
+        self.pipeline = pipeline
+        self.model.attach(pipeline)
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(self.refresh_ms)
+
+    def _connect_signals(self) -> None:
+        self.timer.timeout.connect(self.refresh)
+
+    # -- running ---------------------------------------------------------
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: D102
+        super().showEvent(event)
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def refresh(self) -> Changes:
+        """Read the pipeline once and redraw what changed; never blocks.
+
+        Returns
+        -------
+        Changes
+            What the model took in.
+        """
+        try:
+            changes = self.model.update()
+        except Exception as err:  # noqa: BLE001 - a view must show, not die on, an error
+            self._show_banner(f"dashboard error: {type(err).__name__}: {err}")
+            return Changes()
+        model = self.model
+        if changes.steps:
+            self.gauge.set_probabilities(model.probabilities, warm=bool(model.latest.warm))
+            times, probs = model.history()
+            self.history.set_history(times, probs, model.predicted_segments(),
+                                     model.true_segments())
+            self.bandpower.set_history(*model.band_history())
+            if model.topo is not None:
+                self.scalpmap.set_band_power(model.topo)
+        if changes.eeg:
+            self.traces.set_eeg(model.eeg_times, model.eeg)
+        if model.health is not None:
+            self.status.set_health(model.health, model.calibration)
+        self._update_banner()
+        health = model.health
+        if health is not None and health.state == "stopped" and health.error and not self._failed:
+            self._failed = True
+            self.failed.emit(health.error)
+        self.redraws += 1
+        return changes
+
+    def _update_banner(self) -> None:
+        health = self.model.health
+        if health is not None and health.error:
+            self._show_banner(f"pipeline error: {health.error}")
+        elif self.model.frozen:
+            self._show_banner(f"stream {health.stream_name!r} lost: plots frozen until "
+                              "it returns")
+        elif self.banner.isVisible():
+            self.banner.setVisible(False)
+
+    def _show_banner(self, text: str) -> None:
+        if self.banner.text() != text:
+            self.banner.setText(text)
+        self.banner.setVisible(True)
+
+    def save_screenshot(self, path: str | Path) -> Path:
+        """Write a PNG of the window to ``path`` atomically; return the path."""
+        path = Path(path)
+        self.refresh()
+        # Let the layouts settle on the texts just set before grabbing.
+        QtWidgets.QApplication.processEvents()
+        pixmap = self.grab()
+        with atomic_path(path) as tmp:
+            if not pixmap.save(str(tmp), "PNG"):
+                raise EEGStreamError(f"could not write the screenshot to {path}; "
+                                     "check that the folder is writable")
+        return path
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: D102
+        self.timer.stop()
+        if not self._closed:
+            self._closed = True
+            self.pipeline.stop()
+            self.closed.emit()
+        super().closeEvent(event)
