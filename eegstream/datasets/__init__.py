@@ -1,0 +1,73 @@
+"""Readers for the SEED family and a synthetic generator in the same layouts.
+
+:func:`open_dataset` scans a release folder (SEED, SEED-IV, SEED-V,
+SEED-VII) exactly as distributed and returns a :class:`Dataset` of lazy
+:class:`Trial` s: EEG as (62, N) µV at 200 Hz in SEED channel order, and the
+release's own features as (W, 62, 5). :mod:`eegstream.datasets.synth` writes
+synthetic data (NOT real EEG) in the same layouts; :mod:`.cache` caches
+project features per trial.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .._errors import EEGStreamError
+from .base import Dataset, Trial
+from .tables import CLASSES, DATASETS
+
+
+def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
+    """Scan a SEED-family release folder.
+
+    Only names, variable headers and label files are read; signals are read
+    when a trial's ``eeg()`` or ``official_features()`` is called. A partial
+    release (some subjects, sessions or parts) loads, and
+    :meth:`Dataset.describe` says what was found and what is missing.
+
+    Parameters
+    ----------
+    name : "seed" | "seed-iv" | "seed-v" | "seed-vii"
+        Which release ``root`` holds.
+    root : path-like
+        The release folder (e.g. ``SEED_IV/``), or a folder directly above it.
+    **options
+        Reader settings: SEED ``features="ExtractedFeatures_4s"`` (which
+        feature folder, default the first present of ``_4s``, ``_1s``, plain)
+        and ``eeg="preprocessed" | "raw"``; SEED-V ``column_order="channel" |
+        "band"`` (how the 310 DE columns are laid out); SEED-VII
+        ``eeg="preprocessed" | "raw"``.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    EEGStreamError
+        For an unknown name, a missing or wrong folder, or any file whose
+        name, keys or shapes differ from the release's (the message names
+        the file and what was expected).
+
+    Examples
+    --------
+    >>> ds = open_dataset("seed-iv", "data/SEED_IV")  # doctest: +SKIP
+    >>> ds.trials[0].eeg().shape  # doctest: +SKIP
+    (62, 8400)
+    """
+    from importlib import import_module
+
+    if name not in DATASETS:
+        raise EEGStreamError(
+            f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}"
+        )
+    module = import_module(f"{__name__}.{name.replace('-', '_')}")
+    try:
+        return module.read(root, **options)
+    except TypeError as err:
+        if "unexpected keyword" in str(err):
+            raise EEGStreamError(f"{name} reader: {err}") from None
+        raise
+
+
+__all__ = ["CLASSES", "DATASETS", "Dataset", "Trial", "open_dataset"]

@@ -1,0 +1,401 @@
+"""Synthetic SEED, SEED-IV, SEED-V and SEED-VII releases. NOT REAL DATA.
+
+:func:`generate` writes a folder that a reader of the official release could
+not tell apart by structure: the same folder and file names (official
+subject numbers, dates and variable prefixes), MATLAB variables in the
+official order, axis orders and dtypes, the extra first sample of SEED and
+SEED-IV trials, ``label.mat``, SEED-V's pickled npz dicts and raw Neuroscan
+``.cnt`` files cut by ``trial_start_end_timestamp.txt``, and official-style
+feature files computed from the synthetic EEG with the project's own DE code
+at the official window and stride (``de_LDS`` by the forward-backward Kalman
+smoother, ``de_movingAve`` by a moving average).
+
+The EEG is simulated (:mod:`eegstream.datasets._eeg_sim`): 1/f background,
+occipital alpha, per-subject gains, offsets and noise, frontal blinks, and a
+planted emotion effect of documented size (e.g. +-0.6 log2 units of
+beta/gamma power over lateral temporal sites between positive and negative
+valence) that varies per subject. Anything measured on it (accuracy
+included) describes the simulation, not emotion recognition from real EEG;
+label it "synthetic" wherever it is shown. A ``SYNTHETIC_DATA.txt`` at the
+root says so, and :attr:`Dataset.synthetic` reports it.
+
+Official trial lengths are used unless ``trial_seconds`` is given. SEED-IV
+publishes window counts for session 1 only (its lengths are reused for
+sessions 2 and 3), and SEED-VII's clip lengths are unpublished (drawn
+between 60 and 360 s from a fixed seed): those defaults are plausible, not
+official. Not written: eye-tracking data, spreadsheets, ``continuous_labels``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+from scipy.signal import resample_poly
+
+from .._errors import EEGStreamError
+from .._io import atomic_path, atomic_write_text
+from ..features import FeatureConfig, compute_de, kalman_smooth
+from ..montage import SEED_CHANNELS
+from . import tables as T
+from ._cnt import write_cnt
+from ._eeg_sim import SubjectModel, make_subject, population_effect, simulate
+
+SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
+_SFREQ = 200
+_RAW_SFREQ = 1000
+# Moving-average length (windows) of the *_movingAve features; the official
+# value is unpublished.
+_MOVING_AVERAGE = 5
+# Seconds of rest before the first clip and between clips in synthetic .cnt files
+# when trial lengths are shrunk.
+_LEAD_S, _GAP_S = 5, 3
+
+# Hemispheric pairs (left, right) of the dasm/rasm features and the 23
+# frontal-posterior pairs of dcau (Zheng & Lu 2015); the official pair order
+# is unpublished.
+_PAIRS = [
+    ("FP1", "FP2"), ("AF3", "AF4"), ("F7", "F8"), ("F5", "F6"), ("F3", "F4"), ("F1", "F2"),
+    ("FT7", "FT8"), ("FC5", "FC6"), ("FC3", "FC4"), ("FC1", "FC2"), ("T7", "T8"),
+    ("C5", "C6"), ("C3", "C4"), ("C1", "C2"), ("TP7", "TP8"), ("CP5", "CP6"),
+    ("CP3", "CP4"), ("CP1", "CP2"), ("P7", "P8"), ("P5", "P6"), ("P3", "P4"),
+    ("P1", "P2"), ("PO7", "PO8"), ("PO5", "PO6"), ("PO3", "PO4"), ("CB1", "CB2"),
+    ("O1", "O2"),
+]  # fmt: skip
+_CAUDAL = [
+    ("FT7", "TP7"), ("FC5", "CP5"), ("FC3", "CP3"), ("FC1", "CP1"), ("FCZ", "CPZ"),
+    ("FC2", "CP2"), ("FC4", "CP4"), ("FC6", "CP6"), ("FT8", "TP8"), ("F7", "P7"),
+    ("F5", "P5"), ("F3", "P3"), ("F1", "P1"), ("FZ", "PZ"), ("F2", "P2"), ("F4", "P4"),
+    ("F6", "P6"), ("F8", "P8"), ("FP1", "O1"), ("FP2", "O2"), ("FPZ", "OZ"),
+    ("AF3", "CB1"), ("AF4", "CB2"),
+]  # fmt: skip
+
+
+def _rows(pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    return tuple(np.array([SEED_CHANNELS.index(p[i]) for p in pairs]) for i in (0, 1))
+
+
+def generate(
+    dataset: str,
+    out: str | os.PathLike,
+    subjects: int | None = None,
+    sessions: int | None = None,
+    trial_seconds: float | None = None,
+    seed: int = 0,
+    *,
+    progress: bool = True,
+) -> Path:
+    """Write a synthetic release of ``dataset`` in its official layout.
+
+    Parameters
+    ----------
+    dataset : "seed" | "seed-iv" | "seed-v" | "seed-vii"
+        Which release to imitate.
+    out : path-like
+        The dataset root to create (e.g. ``data/SEED_IV``); existing files of
+        the same names are replaced.
+    subjects : int | None
+        Write subjects 1..``subjects`` (default: all of the release).
+    sessions : int | None
+        Write sessions 1..``sessions`` of each (default: all).
+    trial_seconds : float | None
+        Length of every trial in seconds (whole seconds, >= 4); default: the
+        official lengths (large: SEED is about 1.3 GB).
+    seed : int
+        Seed of everything random: the same arguments give the same files.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    EEGStreamError
+        For an unknown dataset or counts outside the release's.
+    """
+    if dataset not in _WRITERS:
+        raise EEGStreamError(
+            f"unknown dataset {dataset!r}; choose one of {', '.join(T.DATASETS)}"
+        )
+    n_sub = _check_count("subjects", subjects, T.N_SUBJECTS[dataset], dataset)
+    n_ses = _check_count("sessions", sessions, T.N_SESSIONS[dataset], dataset)
+    if trial_seconds is not None and (
+        trial_seconds < 4 or abs(trial_seconds - round(trial_seconds)) > 1e-9
+    ):
+        raise EEGStreamError(
+            f"trial_seconds must be a whole number of seconds >= 4 (one 4 s feature "
+            f"window), got {trial_seconds}"
+        )
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    classes = T.CLASSES[dataset]
+    population = population_effect(classes, np.random.default_rng([seed, 0]))
+    world = _World(dataset, population, seed, None if trial_seconds is None else int(trial_seconds))
+    jobs = [(s, k) for s in range(1, n_sub + 1) for k in range(1, n_ses + 1)]
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=len(jobs),
+        desc=f"synthetic {dataset}",
+        unit="session",
+        disable=None if progress else True,
+    )
+    with bar:
+        for _ in _WRITERS[dataset](world, out, n_sub, n_ses):
+            bar.update()
+    atomic_write_text(
+        out / SYNTHETIC_MARKER,
+        f"SYNTHETIC {dataset.upper()} DATA - NOT REAL EEG.\n"
+        f"Written by eegstream.datasets.synth.generate(dataset={dataset!r}, "
+        f"subjects={n_sub}, sessions={n_ses}, trial_seconds={trial_seconds}, "
+        f"seed={seed}).\nSimulated EEG with a planted emotion effect (see the "
+        "eegstream.datasets._eeg_sim docstring for its sizes). Results measured on "
+        "it say nothing about emotion recognition from real EEG.\n",
+    )
+    return out
+
+
+def _check_count(name: str, value: int | None, full: int, dataset: str) -> int:
+    if value is None:
+        return full
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
+        1 <= value <= full
+    ):
+        raise EEGStreamError(
+            f"{name} must be an integer from 1 to {full} for {dataset}, got {value!r}"
+        )
+    return int(value)
+
+
+class _World:
+    """Deterministic source of subjects and trial EEG for one generate() call."""
+
+    def __init__(self, dataset: str, population: np.ndarray, seed: int, seconds: int | None):
+        self.dataset, self.population, self.seed, self.seconds = dataset, population, seed, seconds
+        self._subjects: dict[int, SubjectModel] = {}
+
+    def subject(self, s: int) -> SubjectModel:
+        if s not in self._subjects:
+            self._subjects[s] = make_subject(self.population, np.random.default_rng([self.seed, 1, s]))
+        return self._subjects[s]
+
+    def eeg(self, s: int, k: int, trial: int, label: int | None, n: int, sfreq: float) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, 2, s, k, trial])
+        return simulate(self.subject(s), label, n, sfreq, rng)
+
+
+def _savemat(path: Path, variables: dict[str, np.ndarray]) -> None:
+    """Write a MATLAB v5 file atomically, variables in the dict's order.
+
+    Uncompressed: the released SEED/SEED-IV files are zlib-compressed (MATLAB
+    -v7), which readers undo transparently, but simulated doubles do not
+    compress and zlib would triple the generation time.
+    """
+    with atomic_path(path) as tmp:
+        scipy.io.savemat(tmp, variables, oned_as="row")
+
+
+def _de(eeg: np.ndarray, window_s: float, compat: str | None = None) -> np.ndarray:
+    """Official-style DE, (W, 62, 5): non-overlapping windows."""
+    cfg = FeatureConfig(window_s=window_s, hop_s=window_s, compat=compat, smoothing="none")
+    return compute_de(eeg, cfg)
+
+
+def _moving_average(de: np.ndarray) -> np.ndarray:
+    """Centred moving average over windows, shrinking at the edges."""
+    half = _MOVING_AVERAGE // 2
+    n = de.shape[0]
+    padded = np.concatenate([np.zeros((1,) + de.shape[1:]), np.cumsum(de, axis=0)])
+    lo = np.clip(np.arange(n) - half, 0, n)
+    hi = np.clip(np.arange(n) + half + 1, 0, n)
+    shape = (n,) + (1,) * (de.ndim - 1)
+    return (padded[hi] - padded[lo]) / (hi - lo).reshape(shape)
+
+
+def _release_features(de: np.ndarray, families: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """``<family>_<smoothing>`` -> (rows, W, 5) arrays as SEED/SEED-IV store them."""
+    smoothed = {"movingAve": _moving_average(de), "LDS": kalman_smooth(de)}
+    left, right = _rows(_PAIRS)
+    front, back = _rows(_CAUDAL)
+    out = {}
+    for family in families:
+        for how, x in smoothed.items():  # x: (W, 62, 5)
+            if family == "de":
+                f = x
+            elif family == "psd":
+                f = 2.0**x / 100.0
+            elif family == "dasm":
+                f = x[:, left] - x[:, right]
+            elif family == "rasm":
+                f = x[:, left] / x[:, right]
+            elif family == "asm":
+                f = np.concatenate([x[:, left] - x[:, right], x[:, left] / x[:, right]], axis=1)
+            else:  # dcau
+                f = x[:, front] - x[:, back]
+            out[f"{family}_{how}"] = np.ascontiguousarray(f.transpose(1, 0, 2))
+    return out
+
+
+def _lengths(world: _World, official: tuple[int, ...]) -> tuple[int, ...]:
+    return official if world.seconds is None else (world.seconds,) * len(official)
+
+
+# ------------------------------------------------------------------ writers
+def _write_seed(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
+    labels = [v + 1 for v in T.SEED_LABEL_MAT]
+    seconds = _lengths(world, T.SEED_TRIAL_SECONDS)
+    folders = (out / "Preprocessed_EEG", out / "ExtractedFeatures")
+    for folder in folders:
+        _savemat(folder / "label.mat", {"label": np.array([T.SEED_LABEL_MAT], float)})
+    for s in range(1, n_sub + 1):
+        prefix = T.SEED_PREFIX[s]
+        for k in range(1, n_ses + 1):
+            name = f"{s}_{T.SEED_DATES[s][k - 1]}.mat"
+            eeg_vars, feat_vars = {}, {}
+            for n, (sec, label) in enumerate(zip(seconds, labels), start=1):
+                eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
+                eeg_vars[f"{prefix}_eeg{n}"] = eeg
+                feats = _release_features(_de(eeg[:, 1:], 1.0), ("de", "psd", "dasm", "rasm", "asm", "dcau"))
+                for kind in T.SEED_FEATURE_KINDS:
+                    feat_vars[f"{kind}{n}"] = feats[kind]
+            _savemat(folders[0] / name, eeg_vars)
+            _savemat(folders[1] / name, feat_vars)
+            yield
+
+
+def _write_seed_iv(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
+    seconds = _lengths(world, tuple(4 * w + 2 for w in T.SEED_IV_WINDOWS_S1))
+    for s in range(1, n_sub + 1):
+        prefix = T.SEED_IV_PREFIX[s]
+        for k in range(1, n_ses + 1):
+            name = f"{s}_{T.SEED_IV_DATES[s][k - 1]}.mat"
+            eeg_vars, feat_vars = {}, {}
+            for n, (sec, label) in enumerate(zip(seconds, T.SEED_IV_LABELS[k]), start=1):
+                eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
+                eeg_vars[f"{prefix}_eeg{n}"] = eeg
+                feats = _release_features(_de(eeg[:, 1:], 4.0), ("de", "psd"))
+                for kind in T.SEED_IV_FEATURE_KINDS:
+                    feat_vars[f"{kind}{n}"] = feats[kind]
+            _savemat(out / "eeg_raw_data" / str(k) / name, eeg_vars)
+            _savemat(out / "eeg_feature_smooth" / str(k) / name, feat_vars)
+            yield
+    lines = [f"session{k}_label = [{','.join(map(str, T.SEED_IV_LABELS[k]))}];" for k in (1, 2, 3)]
+    atomic_write_text(
+        out / "ReadMe.txt",
+        "The labels with 0, 1, 2, and 3 denote the ground truth, neutral, sad, fear, "
+        "and happy emotions, respectively.\n" + "\n".join(lines) + "\n",
+    )
+
+
+def _seed_v_times(world: _World) -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]]:
+    if world.seconds is None:
+        return T.SEED_V_STARTS, T.SEED_V_ENDS
+    starts = tuple(_LEAD_S + i * (world.seconds + _GAP_S) for i in range(T.N_TRIALS["seed-v"]))
+    ends = tuple(b + world.seconds for b in starts)
+    return dict.fromkeys((1, 2, 3), starts), dict.fromkeys((1, 2, 3), ends)
+
+
+def seed_v_timestamp_text(starts: dict[int, tuple[int, ...]], ends: dict[int, tuple[int, ...]]) -> str:
+    """``trial_start_end_timestamp.txt`` in the release's format."""
+    blocks = []
+    for k in sorted(starts):
+        blocks.append(
+            f"Session {k}:\nstart_second: [{', '.join(map(str, starts[k]))}]\n"
+            f"end_second: [{', '.join(map(str, ends[k]))}]\n"
+        )
+    return "\n".join(blocks)
+
+
+#: Channel list of the synthetic SEED-V .cnt files: the 62 SEED channels with
+#: the mastoids next to the temporal rows and the EOG at the end (the official
+#: order of the extras is unknown; readers pick channels by name).
+SEED_V_CNT_CHANNELS = (
+    SEED_CHANNELS[:33] + ("M1",) + SEED_CHANNELS[33:41] + ("M2",) + SEED_CHANNELS[41:] + ("VEO", "HEO")
+)
+
+
+def _write_seed_v(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
+    starts, ends = _seed_v_times(world)
+    atomic_write_text(out / "trial_start_end_timestamp.txt", seed_v_timestamp_text(starts, ends))
+    index = {name: i for i, name in enumerate(SEED_CHANNELS)}
+    for s in range(1, n_sub + 1):
+        data: dict[int, np.ndarray] = {}
+        labels: dict[int, np.ndarray] = {}
+        for k in range(1, n_ses + 1):
+            # One continuous recording: rest, clip, rest, clip, ...
+            pieces, cursor = [], 0
+            for n, (b, e) in enumerate(zip(starts[k], ends[k]), start=1):
+                label = T.SEED_V_LABELS[k][n - 1]
+                if b > cursor:
+                    pieces.append(world.eeg(s, k, 100 + n, None, (b - cursor) * _RAW_SFREQ, _RAW_SFREQ))
+                clip = world.eeg(s, k, n, label, (e - b) * _RAW_SFREQ, _RAW_SFREQ)
+                pieces.append(clip)
+                cursor = e
+                de = _de(resample_poly(clip - clip.mean(axis=1, keepdims=True), 1, 5, axis=1), 4.0)
+                key = (k - 1) * 15 + n - 1
+                data[key] = de.reshape(de.shape[0], -1)  # channel-major (62, 5) rows
+                labels[key] = np.full(de.shape[0], label, dtype=np.int64)
+            pieces.append(world.eeg(s, k, 200, None, _GAP_S * _RAW_SFREQ, _RAW_SFREQ))
+            eeg = np.concatenate(pieces, axis=1)
+            rows = [
+                eeg[index[c]] if c in index else _extra_channel(c, eeg, index)
+                for c in SEED_V_CNT_CHANNELS
+            ]
+            write_cnt(
+                out / "EEG_raw" / f"{s}_{k}_{T.SEED_V_DATES[s][k - 1]}.cnt",
+                np.array(rows),
+                _RAW_SFREQ,
+                SEED_V_CNT_CHANNELS,
+            )
+            yield
+        with atomic_path(out / "EEG_DE_features" / f"{s}_123.npz") as tmp:
+            np.savez(tmp, data=pickle.dumps(data), label=pickle.dumps(labels))
+
+
+def _extra_channel(name: str, eeg: np.ndarray, index: dict[str, int]) -> np.ndarray:
+    """Plausible M1/M2 (mastoid) and VEO/HEO (EOG) signals from the simulated EEG."""
+    if name == "M1":
+        return eeg[index["TP7"]] * 0.8
+    if name == "M2":
+        return eeg[index["TP8"]] * 0.8
+    if name == "VEO":
+        return 2.0 * eeg[index["FPZ"]]
+    return eeg[index["F7"]] - eeg[index["F8"]]  # HEO
+
+
+def _write_seed_vii(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
+    if world.seconds is None:
+        seconds = tuple(np.random.default_rng(7).integers(60, 361, 80))
+    else:
+        seconds = (world.seconds,) * 80
+    for s in range(1, n_sub + 1):
+        eeg_vars, feat_vars = {}, {}
+        for k in range(1, n_ses + 1):
+            for clip in range(1, 21):
+                v = T.seed_vii_video(k, clip)
+                eeg = world.eeg(s, k, v, T.SEED_VII_LABELS[v - 1], _SFREQ * int(seconds[v - 1]), _SFREQ)
+                eeg_vars[str(v)] = eeg
+                de = _de(eeg, 4.0, compat="seed-vii")
+                lds = kalman_smooth(de)
+                # MAET order per video: psd, de, de_LDS; each (W, 5, 62).
+                feat_vars[f"psd_{v}"] = (2.0**de / 100.0).transpose(0, 2, 1).copy()
+                feat_vars[f"de_{v}"] = de.transpose(0, 2, 1).copy()
+                feat_vars[f"de_LDS_{v}"] = lds.transpose(0, 2, 1).copy()
+            yield
+        _savemat(out / "EEG_preprocessed" / f"{s}.mat", eeg_vars)
+        _savemat(out / "EEG_features" / f"{s}.mat", feat_vars)
+
+
+_WRITERS: dict[str, Callable[[_World, Path, int, int], Iterator[None]]] = {
+    "seed": _write_seed,
+    "seed-iv": _write_seed_iv,
+    "seed-v": _write_seed_v,
+    "seed-vii": _write_seed_vii,
+}
