@@ -1,0 +1,139 @@
+"""Follow a replay's marker stream: the true label of each window, markers for the log.
+
+Optional by nature: a headset has no marker stream, and then nothing happens.
+The stream looked for is the replay's (``<eeg source_id>-markers``, see
+:mod:`eegstream.replay.markers`); it is followed on its own small thread, and
+lost or restarted marker streams are looked up again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+import time
+
+import pylsl
+from pylsl.util import LostError
+
+from ..acquisition import find_streams
+from ..replay import parse_marker
+
+logger = logging.getLogger(__name__)
+
+_PULL_TIMEOUT_S = 0.1
+_LOOKUP_EVERY_S = 1.0
+
+
+class MarkerListener:
+    """Collect markers of ``<source_id>-markers`` and answer "which trial is this?".
+
+    Parameters
+    ----------
+    source_id : str
+        The EEG stream's source_id.
+    first_timeout : float
+        How long :meth:`start` waits for the marker stream, in seconds (so
+        that its inlet exists before the EEG inlet and no marker is missed).
+    """
+
+    def __init__(self, source_id: str, first_timeout: float = 0.3) -> None:
+        self.source_id = f"{source_id}-markers"
+        self.first_timeout = float(first_timeout)
+        self._inlet: pylsl.StreamInlet | None = None
+        self._uid = ""
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._new: list[tuple[float, dict]] = []
+        # Trials as parallel lists sorted by start time: start, end (inf while open), label.
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+        self._labels: list[str | None] = []
+        self.connected = False
+
+    def start(self) -> MarkerListener:
+        """Look for the marker stream once, then follow it on a thread; return ``self``."""
+        self._connect(self.first_timeout)
+        self._thread = threading.Thread(target=self._run, name="lsl-markers", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread and close the inlet (idempotent)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2.0)
+            self._thread = None
+        if self._inlet is not None:
+            self._inlet.close_stream()
+            self._inlet = None
+
+    def _connect(self, timeout: float) -> None:
+        found = find_streams(source_id=self.source_id, timeout=timeout, settle_s=0)
+        found = [i for i in found if i.channel_format() == pylsl.cf_string]
+        if not found or found[0].uid() == self._uid:
+            return
+        inlet = pylsl.StreamInlet(
+            found[0], recover=False, processing_flags=pylsl.proc_clocksync
+        )
+        try:
+            inlet.open_stream(timeout=2.0)
+        except Exception:  # gone again: try later
+            inlet.close_stream()
+            return
+        self._inlet, self._uid, self.connected = inlet, found[0].uid(), True
+
+    def _run(self) -> None:
+        last_lookup = time.monotonic()
+        while not self._stop.is_set():
+            if self._inlet is None:
+                if time.monotonic() - last_lookup > _LOOKUP_EVERY_S:
+                    last_lookup = time.monotonic()
+                    self._connect(0.2)
+                else:
+                    self._stop.wait(0.1)
+                continue
+            try:
+                samples, stamps = self._inlet.pull_chunk(timeout=_PULL_TIMEOUT_S)
+            except LostError:
+                self._inlet.close_stream()
+                self._inlet, self.connected = None, False
+                continue
+            for sample, ts in zip(samples, stamps):
+                self._add(float(ts), sample[0])
+
+    def _add(self, ts: float, text: str) -> None:
+        marker = parse_marker(text)
+        with self._lock:
+            self._new.append((ts, marker if marker is not None else {"text": text}))
+            if marker is None:
+                return
+            event = marker["event"]
+            if event == "trial_start":
+                i = bisect.bisect(self._starts, ts)
+                self._starts.insert(i, ts)
+                self._ends.insert(i, float("inf"))
+                self._labels.insert(i, marker.get("label"))
+            elif event in ("trial_end", "rest_start", "session_end") and self._starts:
+                i = bisect.bisect(self._starts, ts) - 1
+                if i >= 0 and self._ends[i] == float("inf"):
+                    self._ends[i] = ts
+
+    def drain(self) -> list[tuple[float, dict]]:
+        """Markers received since the last call: ``[(LSL timestamp, marker dict)]``."""
+        with self._lock:
+            new, self._new = self._new, []
+        return new
+
+    def label(self, t_start: float, t_end: float, tolerance: float = 0.0) -> str | None:
+        """True class of a window ``[t_start, t_end]`` (LSL seconds) lying in one trial.
+
+        ``None`` when no trial holds the whole window (rest, straddling a
+        boundary, unlabelled, or no markers).
+        """
+        with self._lock:
+            i = bisect.bisect(self._starts, t_start + tolerance) - 1
+            if i < 0 or t_end > self._ends[i] + tolerance:
+                return None
+            return self._labels[i]

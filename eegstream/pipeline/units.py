@@ -1,0 +1,99 @@
+"""Which unit a stream's EEG is in: microvolts, millivolts or volts.
+
+The features are defined on microvolts. A stream says its unit in the LSL
+channel description (``<unit>``) or not at all; without it, the amplitude
+decides: scalp EEG spans roughly 1-100 µV, so a typical standard deviation
+below 0.01 can only be volts (0.01 µV is far under any amplifier's noise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._errors import EEGStreamError
+
+#: Factor to microvolts of each unit the pipeline accepts.
+UNIT_SCALES = {"uV": 1.0, "mV": 1e3, "V": 1e6}
+UNIT_CHOICES = ("auto", "uV", "V")
+_ALIASES = {
+    "uv": "uV", "µv": "uV", "μv": "uV", "microvolt": "uV", "microvolts": "uV",
+    "mv": "mV", "millivolt": "mV", "millivolts": "mV",
+    "v": "V", "volt": "V", "volts": "V",
+}  # fmt: skip
+# Below this typical SD the data cannot be µV; above the second it is implausible.
+_VOLTS_BELOW = 1e-2
+_IMPLAUSIBLE_UV = 1e4
+
+
+def parse_unit(label: str | None) -> str | None:
+    """``"microvolts"``, ``"µV"``, ``"uV"`` -> ``"uV"``; ``"volts"`` -> ``"V"``; else None."""
+    if not label:
+        return None
+    return _ALIASES.get(label.strip().lower())
+
+
+def unit_from_description(units: Sequence[str | None] | None) -> str | None:
+    """The unit the channel description declares, when all its channels agree."""
+    parsed = {parse_unit(u) for u in (units or [])}
+    parsed.discard(None)
+    return parsed.pop() if len(parsed) == 1 else None
+
+
+def typical_sd(data: np.ndarray) -> float:
+    """Median over channels of each channel's standard deviation (NaN-aware)."""
+    finite = np.isfinite(data)
+    count = np.maximum(finite.sum(axis=1), 1)
+    mean = np.where(finite, data, 0.0).sum(axis=1) / count
+    dev = np.where(finite, data - mean[:, None], 0.0)
+    sd = np.sqrt((dev * dev).sum(axis=1) / count)[finite.sum(axis=1) > 1]
+    return float(np.median(sd)) if sd.size else float("nan")
+
+
+def decide_unit(
+    option: str, declared: str | None, data: np.ndarray
+) -> tuple[str, str, list[str]]:
+    """Choose the unit of a stream.
+
+    Parameters
+    ----------
+    option : "auto" | "uV" | "V"
+        The user's ``--unit``; anything but ``"auto"`` wins.
+    declared : str | None
+        The unit from the stream's channel description (:func:`unit_from_description`).
+    data : array of float, shape (n_channels, n_samples)
+        About the first second of the stream, in its own units.
+
+    Returns
+    -------
+    unit : str
+        ``"uV"``, ``"mV"`` or ``"V"`` (a key of :data:`UNIT_SCALES`).
+    source : str
+        ``"option"``, ``"description"``, ``"amplitude"`` or ``"default"``.
+    warnings : list of str
+        What the user should know (volts guessed from amplitude, implausible values).
+    """
+    if option not in UNIT_CHOICES:
+        raise EEGStreamError(f"unit must be one of {UNIT_CHOICES}, got {option!r}")
+    sd = typical_sd(data)
+    warnings = []
+    if option != "auto":
+        unit, source = option, "option"
+    elif declared is not None:
+        unit, source = declared, "description"
+    elif 0 < sd < _VOLTS_BELOW:
+        unit, source = "V", "amplitude"
+        warnings.append(
+            f"the stream declares no unit and its typical SD is {sd:.3g}, far too small "
+            "for microvolts: treating it as volts (x 1e6); pass --unit uV to override"
+        )
+    else:
+        unit, source = "uV", "default"
+    sd_uv = sd * UNIT_SCALES[unit]
+    if sd_uv > _IMPLAUSIBLE_UV:
+        warnings.append(
+            f"typical SD is {sd_uv:.3g} µV after scaling from {unit}, implausible for "
+            "scalp EEG (1-100 µV); check the stream's unit (--unit) and the amplifier"
+        )
+    return unit, source, warnings
