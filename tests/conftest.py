@@ -43,3 +43,13 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from eegstream.model._testing import untrained_checkpoint
 
     return untrained_checkpoint(tmp_path_factory.mktemp("models") / "tiny.safetensors")
+
+
+@pytest.fixture(scope="session")
+def synthetic_seed_iv_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SYNTHETIC SEED-IV release: 6 subjects, session 1, 20 s trials (24 trials each)."""
+    from eegstream.datasets import synth
+
+    root = tmp_path_factory.mktemp("synth") / "SEED_IV"
+    return synth.generate("seed-iv", root, subjects=6, sessions=1, trial_seconds=20,
+                          seed=0, progress=False)  # fmt: skip

@@ -63,7 +63,8 @@ def evaluate_offline(
     Returns
     -------
     dict
-        :func:`classification_metrics` plus ``per_subject`` accuracy.
+        :func:`classification_metrics` plus ``per_subject`` accuracy and
+        ``trials`` (key, subject, true and predicted label id of each).
     """
     check_compatible(ckpt, dataset)
     trials = select_subjects(dataset, subjects)
@@ -94,6 +95,8 @@ def evaluate_offline(
         int(s): float(np.mean(pred[data.subjects == s] == data.y[data.subjects == s]))
         for s in np.unique(data.subjects)
     }
+    out["trials"] = [{"key": k, "subject": int(s), "true": int(t), "pred": int(p)}
+                     for k, s, t, p in zip(data.keys, data.subjects, data.y, pred)]  # fmt: skip
     out["normaliser"] = norm["mode"]
     out["features"] = source
     return out

@@ -48,10 +48,13 @@ def caveats(metrics: dict[str, Any]) -> list[str]:
             "CONTROL RUN: training labels were shuffled; accuracy should be near chance "
             f"({metrics['summary']['chance']:.1%}). No model was saved."
         )
-    n_test = [len(s["split"]["test"]) for s in metrics["splits"]]
+    n_test = sorted({len(s["split"]["test"]) for s in metrics["splits"]})
+    tested = f"{n_test[0]}" if len(n_test) == 1 else f"{n_test[0]}-{n_test[-1]}"
     out.append(
-        f"Each split tests {min(n_test)}-{max(n_test)} subject(s); per-split numbers "
-        "are small samples, read the spread over splits."
+        f"Each split tests {tested} held-out subject(s); a per-split number is a small "
+        "sample, so read the spread over splits"
+        + (" (one split only: no spread measured; use --repeats or --protocol loso)."
+           if len(metrics["splits"]) == 1 else ".")
     )
     return out
 
@@ -109,7 +112,7 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         sp = r["split"]
         best = (r["history"] or {}).get("best_epoch", "-")
         lines.append(
-            f"| {sp['name']} | {len(sp['train'])} | {sp['val']} | {sp['test']} | "
+            f"| {sp['name']} | {sp['train']} | {sp['val']} | {sp['test']} | "
             f"{r['val']['accuracy']:.1%} | {r['test']['accuracy']:.1%} | "
             f"{r['test']['macro_f1']:.1%} | {best} |"
         )
@@ -135,7 +138,8 @@ def write_report(out_dir: str | os.PathLike, metrics: dict[str, Any], classes) -
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1, default=float))
     _plot_learning_curves(out / PLOTS[0], metrics)
-    _plot_confusion(out / PLOTS[1], np.array(metrics["summary"]["confusion"]), classes)
+    _plot_confusion(out / PLOTS[1], np.array(metrics["summary"]["confusion"]), classes,
+                    _synthetic_tag(metrics))  # fmt: skip
     _plot_radar(out / PLOTS[2], metrics, classes)
     atomic_write_text(out / "report.md", render_markdown(metrics, tuple(classes)))
     return out
@@ -178,7 +182,7 @@ def _plot_learning_curves(path: Path, metrics: dict[str, Any]) -> None:
     _save(plt, fig, path)
 
 
-def _plot_confusion(path: Path, counts: np.ndarray, classes) -> None:
+def _plot_confusion(path: Path, counts: np.ndarray, classes, tag: str) -> None:
     plt, fig = _figure(figsize=(11, 4.8))
     rows = counts.sum(1, keepdims=True)
     percent = 100 * counts / np.maximum(rows, 1)
@@ -189,12 +193,14 @@ def _plot_confusion(path: Path, counts: np.ndarray, classes) -> None:
         ax.set_yticks(range(len(classes)), classes)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
-        ax.set_title(f"Confusion matrix ({title}, test trials of all splits)")
+        ax.set_title(title)
         for i in range(mat.shape[0]):
             for j in range(mat.shape[1]):
                 ax.text(j, i, fmt.format(mat[i, j]), ha="center", va="center", fontsize=8,
                         color="white" if mat[i, j] > mat.max() / 2 else "black")  # fmt: skip
         fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.suptitle("Confusion matrix, test trials of all splits" + tag)
+    fig.tight_layout()
     _save(plt, fig, path)
 
 

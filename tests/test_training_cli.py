@@ -1,0 +1,139 @@
+"""``eegstream train`` end to end on SYNTHETIC SEED-IV data (planted effect)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from eegstream.cli import main
+from eegstream.model import load_checkpoint
+
+PNG = b"\x89PNG\r\n\x1a\n"
+FAST_NET = ["--epochs", "15", "--lr", "1e-3", "--base-width", "8"]
+
+
+def _train(root, tmp_path, name, *extra):
+    out = tmp_path / f"run-{name}"
+    models = tmp_path / "models"
+    code = main(["train", "--dataset", "seed-iv", "--root", str(root), "--name", name,
+                 "--out", str(out), "--models-dir", str(models),
+                 "--cache-dir", str(tmp_path / "cache"), *extra])  # fmt: skip
+    metrics = json.loads((out / "metrics.json").read_text()) if out.exists() else None
+    return code, out, models, metrics
+
+
+@pytest.fixture(scope="module")
+def net_run(synthetic_seed_iv_small, tmp_path_factory):
+    """ResAttentioNet trained through the CLI with the paper's split (fast settings)."""
+    tmp = tmp_path_factory.mktemp("net")
+    return _train(synthetic_seed_iv_small, tmp, "net", *FAST_NET)
+
+
+def test_network_learns_on_held_out_subjects(net_run, capsys):
+    code, out, models, metrics = net_run
+    assert code == 0
+    split = metrics["splits"][0]["split"]
+    assert not set(split["test"]) & set(split["train"] + split["val"])
+    # 4 classes, chance 25%: the planted effect must be learnt across subjects.
+    assert metrics["splits"][0]["test"]["accuracy"] >= 0.6
+    assert metrics["dataset"]["synthetic"] is True
+    history = metrics["splits"][0]["history"]
+    assert history["val_loss"][history["best_epoch"] - 1] == min(history["val_loss"])
+
+
+def test_report_and_model_card(net_run):
+    _, out, models, metrics = net_run
+    report = (out / "report.md").read_text()
+    assert "SYNTHETIC DATA" in report and "same clips" in report
+    for c in ("neutral", "sad", "fear", "happy"):
+        assert f"| {c} |" in report
+    for png in ("learning_curves.png", "confusion.png", "radar.png"):
+        assert (out / png).read_bytes()[:8] == PNG
+    card = (models / "net.md").read_text()
+    assert "SYNTHETIC" in card and "eegstream train" in card
+    assert str(metrics["splits"][0]["split"]["test"]) in card
+    assert sorted(p.name for p in models.iterdir()) == ["net.md", "net.safetensors"]
+
+
+def test_checkpoint_header_is_complete(net_run):
+    _, _, models, metrics = net_run
+    ckpt = load_checkpoint(models / "net.safetensors")
+    assert ckpt.classes == ("neutral", "sad", "fear", "happy")
+    assert ckpt.feature_config.hop_s == 1.0 and ckpt.feature_config.seq_len == 60
+    assert ckpt.meta["normaliser"]["mode"] == "subject"
+    assert len(ckpt.meta["normaliser"]["mean"]) == 310
+    assert ckpt.meta["dataset"]["synthetic"] is True
+    assert ckpt.meta["metrics"]["test_subjects"] == metrics["splits"][0]["split"]["test"]
+    assert ckpt.meta["arch_params"]["base_width"] == 8
+
+
+def test_baseline_same_split_and_shuffled_control(net_run, synthetic_seed_iv_small, tmp_path):
+    _, _, _, net = net_run
+    code, _, models, base = _train(synthetic_seed_iv_small, tmp_path, "base", "--arch", "logreg")
+    assert code == 0
+    assert base["splits"][0]["split"] == net["splits"][0]["split"]
+    assert base["summary"]["test_accuracy"]["mean"] >= 0.6
+    # Shuffled labels, every subject tested once (LOSO): pooled accuracy near 25%.
+    code, out, _, ctrl = _train(synthetic_seed_iv_small, tmp_path, "ctrl", "--arch", "logreg",
+                                "--protocol", "loso", "--control", "shuffled-labels")  # fmt: skip
+    assert code == 0
+    pooled = ctrl["summary"]["pooled_test"]
+    assert pooled["n"] == 6 * 24
+    assert abs(pooled["accuracy"] - 0.25) < 0.15
+    assert "CONTROL RUN" in (out / "report.md").read_text()
+    assert not (models / "ctrl.safetensors").exists()  # controls are never saved
+
+
+def test_running_normaliser_uses_training_subjects_only(synthetic_seed_iv_small, tmp_path):
+    from eegstream.datasets import open_dataset
+    from eegstream.features import FeatureConfig
+    from eegstream.training.data import load_trial_steps, population_stats
+
+    code, _, models, metrics = _train(synthetic_seed_iv_small, tmp_path, "run", "--arch",
+                                      "logreg", "--normaliser", "running")  # fmt: skip
+    assert code == 0
+    ckpt = load_checkpoint(models / "run.safetensors")
+    assert ckpt.meta["normaliser"]["mode"] == "running"
+    trials, _ = load_trial_steps(open_dataset("seed-iv", synthetic_seed_iv_small),
+                                 FeatureConfig(), cache_dir=tmp_path / "cache", progress=False)  # fmt: skip
+    mean, _ = population_stats(trials, metrics["splits"][0]["split"]["train"])
+    np.testing.assert_allclose(ckpt.meta["normaliser"]["mean"], mean)
+    assert metrics["summary"]["test_accuracy"]["mean"] >= 0.6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dataset", "seed-x"], "unknown dataset 'seed-x'"),
+        (["--subjects", "1,2"], "at least 3 subjects"),
+        (["--subjects", "1,99"], "subjects [99] not in"),
+        (["--epochs", "0"], "epochs must be >= 1"),
+    ],
+    ids=["unknown-dataset", "too-few-subjects", "unknown-subject", "zero-epochs"],
+)
+def test_bad_input_one_line_exit_2(synthetic_seed_iv_small, tmp_path, capsys, args, message):
+    argv = ["train", "--dataset", "seed-iv", "--root", str(synthetic_seed_iv_small),
+            "--models-dir", str(tmp_path / "models"), "--out", str(tmp_path / "run"), *args]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "models").exists()
+
+
+def test_empty_folder(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    argv = ["train", "--dataset", "seed-iv", "--root", str(tmp_path / "empty"),
+            "--models-dir", str(tmp_path / "models")]  # fmt: skip
+    assert main(argv) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "info"])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "--model" in capsys.readouterr().out or command == "train"
