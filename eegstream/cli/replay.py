@@ -1,0 +1,212 @@
+"""Stream a SEED session or an EEG file to LSL like a headset, with a marker stream of the truth."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+from .._errors import EEGStreamError
+
+if TYPE_CHECKING:
+    from ..replay import Progress, ReplaySource
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``eegstream replay`` to the command's subparsers."""
+    parser = subparsers.add_parser(
+        "replay",
+        help="stream a SEED session or an EEG file to LSL like a headset",
+        description=__doc__
+        + " The EEG stream is float32 µV at the data's rate with the standard LSL "
+        "channel description; the marker stream '<name>-markers' carries one JSON "
+        "object per event (trial_start, trial_end, rest_start, annotation, "
+        "session_end) stamped at the EEG sample it marks. Ctrl-C or SIGTERM stops "
+        "cleanly (exit 0).",
+        formatter_class=_Formatter,
+    )
+    what = parser.add_argument_group("what to play (--dataset or --file)")
+    source = what.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--dataset",
+        choices=("seed", "seed-iv", "seed-v", "seed-vii"),
+        help="a SEED-family release (with --root and --subject)",
+    )
+    source.add_argument(
+        "--file",
+        metavar="REC",
+        help="an EEG file MNE reads (EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan "
+        ".cnt, ...); its EEG channels are streamed in the file's order",
+    )
+    what.add_argument("--root", metavar="DIR", help="the dataset's release folder")
+    what.add_argument("--subject", type=int, metavar="S", help="subject number (from 1)")
+    what.add_argument(
+        "--session",
+        type=int,
+        metavar="K",
+        help="session number (from 1); default: the subject's first session",
+    )
+    what.add_argument(
+        "--trials",
+        metavar="LIST",
+        help="trials to play, in this order, e.g. 1,3,5-7; default: all of the session",
+    )
+    what.add_argument(
+        "--sfreq",
+        type=float,
+        metavar="HZ",
+        help="with --file: resample to this rate (e.g. 200 for the SEED models); "
+        "default: the file's rate",
+    )
+    how = parser.add_argument_group("how to play")
+    how.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="pace relative to real time (2 = twice as fast)"
+    )
+    how.add_argument(
+        "--loop",
+        type=int,
+        nargs="?",
+        const=0,
+        default=1,
+        metavar="N",
+        help="play N passes; --loop alone repeats forever",
+    )
+    how.add_argument(
+        "--rest",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="rest between trials; the EEG stream goes on with the previous trial "
+        "played backwards (no label) and a rest_start marker",
+    )
+    how.add_argument(
+        "--chunk", type=int, default=10, metavar="N", help="samples per pushed chunk"
+    )
+    how.add_argument(
+        "--wait",
+        action="store_true",
+        help="hold the first sample until an inlet connects to the EEG stream",
+    )
+    lsl = parser.add_argument_group("LSL")
+    lsl.add_argument(
+        "--name",
+        default="eegstream-replay",
+        help="EEG stream name (the markers stream is NAME-markers); refused if a "
+        "visible stream already uses it",
+    )
+    lsl.add_argument(
+        "--source-id",
+        metavar="ID",
+        help="EEG stream source_id; default: NAME-<random>, unique per run",
+    )
+    return parser
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show defaults, except the unset ones (the help says what unset means)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Play until the end (or forever with --loop), Ctrl-C or SIGTERM; return 0."""
+    import signal
+
+    from ..replay import Player
+
+    source = _source(args)
+    player = Player(
+        source,
+        name=args.name,
+        source_id=args.source_id,
+        chunk_size=args.chunk,
+        speed=args.speed,
+        loop=True if args.loop == 0 else args.loop,
+        rest_s=args.rest,
+    )
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    progress = _ProgressLine(sys.stderr)
+    try:
+        player.start()
+        print(player.describe(), flush=True)
+        if args.wait:
+            print("waiting for an inlet to connect ...", file=sys.stderr, flush=True)
+        while not player.wait(0.25):
+            progress.update(player.progress())
+        progress.update(player.progress(), final=True)
+    except KeyboardInterrupt:
+        player.stop()
+        progress.update(player.progress(), final=True)
+        print(f"stopped; streams {args.name!r} closed", file=sys.stderr, flush=True)
+    finally:
+        player.stop()
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def _source(args: argparse.Namespace) -> ReplaySource:
+    """The source the options ask for, or a one-line error."""
+    from ..replay import dataset_source, file_source, parse_trials
+
+    if args.file is not None:
+        extra = [
+            opt
+            for opt, value in (
+                ("--root", args.root),
+                ("--subject", args.subject),
+                ("--session", args.session),
+                ("--trials", args.trials),
+            )
+            if value is not None
+        ]
+        if extra:
+            raise EEGStreamError(
+                f"{', '.join(extra)} apply to --dataset, not to --file {args.file}"
+            )
+        return file_source(args.file, sfreq=args.sfreq)
+    missing = [opt for opt, v in (("--root", args.root), ("--subject", args.subject)) if v is None]
+    if missing:
+        raise EEGStreamError(f"--dataset {args.dataset} needs {' and '.join(missing)}")
+    if args.sfreq is not None:
+        raise EEGStreamError("--sfreq applies to --file; SEED trials play at 200 Hz")
+    trials = parse_trials(args.trials) if args.trials is not None else None
+    return dataset_source(
+        args.dataset, args.root, args.subject, session=args.session, trials=trials
+    )
+
+
+class _ProgressLine:
+    """A progress line on stderr: rewritten in place on a terminal, else one per segment."""
+
+    def __init__(self, stream: TextIO, every_s: float = 30.0) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.every_s = every_s
+        self._last_where: object = None
+        self._last_time = 0.0
+
+    def update(self, progress: Progress, final: bool = False) -> None:
+        """Show ``progress``; ``final`` ends the line."""
+        line = progress.line()
+        if self.tty:
+            self.stream.write("\r" + line + "\x1b[K" + ("\n" if final else ""))
+            self.stream.flush()
+            return
+        where = (progress.pass_index, progress.segment, progress.in_rest)
+        now = time.monotonic()
+        if final or where != self._last_where or now - self._last_time >= self.every_s:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+            self._last_where, self._last_time = where, now

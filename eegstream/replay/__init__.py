@@ -1,0 +1,32 @@
+"""Replay SEED sessions and EEG files to LSL like a headset, with a marker stream of the truth.
+
+- :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
+- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play.
+- :func:`format_marker`, :func:`parse_marker`: the JSON marker strings.
+"""
+
+from .markers import MARKER_EVENTS, format_marker, parse_marker
+from .player import DEFAULT_NAME, Player, Progress
+from .source import (
+    ReplaySource,
+    Segment,
+    array_source,
+    dataset_source,
+    file_source,
+    parse_trials,
+)
+
+__all__ = [
+    "DEFAULT_NAME",
+    "MARKER_EVENTS",
+    "Player",
+    "Progress",
+    "ReplaySource",
+    "Segment",
+    "array_source",
+    "dataset_source",
+    "file_source",
+    "format_marker",
+    "parse_marker",
+    "parse_trials",
+]

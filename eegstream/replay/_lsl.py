@@ -1,0 +1,111 @@
+"""The replay's two LSL outlets: stream descriptions, the name check, opening."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pylsl
+
+from .._errors import EEGStreamError
+
+
+def check_name_free(name: str, source_id: str, timeout: float) -> None:
+    """Refuse a stream name that a visible stream already uses.
+
+    Two streams of one name confuse every consumer that resolves by name, and
+    two of one name and source_id are silently mixed by LSL.
+
+    Parameters
+    ----------
+    name : str
+        The EEG stream's name; its marker stream is ``<name>-markers``.
+    source_id : str
+        The EEG stream's source_id (for the message).
+    timeout : float
+        Seconds to look for streams; ``0`` skips the check.
+
+    Raises
+    ------
+    EEGStreamError
+        If a stream named ``name`` or ``<name>-markers`` is visible.
+    """
+    if timeout <= 0:
+        return
+    # liblsl 1.18 waits 5.5 s instead of 0.5 s for a timeout of exactly 0.5 (measured).
+    if abs(timeout - 0.5) < 1e-9:
+        timeout = 0.51
+    found = pylsl.resolve_bypred(
+        f"name='{name}' or name='{name}-markers'", minimum=1, timeout=timeout
+    )
+    if not found:
+        return
+    other = found[0]
+    where = f"source_id {other.source_id()!r} on host {other.hostname()!r}"
+    if other.source_id() in (source_id, f"{source_id}-markers"):
+        raise EEGStreamError(
+            f"a stream named {other.name()!r} with {where} is already streaming "
+            "(LSL would silently mix two streams of one name and source_id); "
+            "stop it or choose another --name"
+        )
+    raise EEGStreamError(
+        f"stream name {other.name()!r} is already used by a visible stream ({where}); "
+        "choose another --name or stop that stream"
+    )
+
+
+def eeg_info(
+    name: str,
+    source_id: str,
+    ch_names: Sequence[str],
+    sfreq: float,
+    *,
+    chunk_size: int,
+    description: str,
+    synthetic: bool,
+) -> pylsl.StreamInfo:
+    """The EEG stream's description: float32 µV with the standard channel list.
+
+    ``desc/channels/channel`` holds ``label``, ``type`` (``EEG``) and ``unit``
+    (``microvolts``) per channel, as amplifier apps write it.
+    """
+    info = pylsl.StreamInfo(
+        name, "EEG", len(ch_names), float(sfreq), pylsl.cf_float32, source_id
+    )
+    info.set_channel_labels(list(ch_names))
+    info.set_channel_types("EEG")
+    info.set_channel_units("microvolts")
+    desc = info.desc()
+    desc.append_child_value("manufacturer", "eegstream replay")
+    desc.append_child_value("source", description)
+    desc.append_child_value("synthetic", "true" if synthetic else "false")
+    desc.append_child_value("markers", f"{name}-markers")
+    desc.append_child_value("chunk_size", str(chunk_size))
+    return info
+
+
+def marker_info(name: str, source_id: str) -> pylsl.StreamInfo:
+    """The marker stream's description: JSON strings at an irregular rate."""
+    info = pylsl.StreamInfo(
+        f"{name}-markers",
+        "Markers",
+        1,
+        pylsl.IRREGULAR_RATE,
+        pylsl.cf_string,
+        f"{source_id}-markers",
+    )
+    info.desc().append_child_value("format", "json")
+    info.desc().append_child_value("eeg_stream", name)
+    return info
+
+
+def open_outlets(
+    eeg: pylsl.StreamInfo, markers: pylsl.StreamInfo, chunk_size: int
+) -> tuple[pylsl.StreamOutlet, pylsl.StreamOutlet]:
+    """Open both outlets, or neither: never leave one half-open."""
+    eeg_outlet = pylsl.StreamOutlet(eeg, chunk_size=chunk_size)
+    try:
+        marker_outlet = pylsl.StreamOutlet(markers)
+    except BaseException:
+        del eeg_outlet  # destroying the outlet withdraws the stream
+        raise
+    return eeg_outlet, marker_outlet

@@ -1,0 +1,102 @@
+"""The marker strings of a replay: one JSON object per marker.
+
+A replay's marker outlet (``<name>-markers``, type ``Markers``, strings,
+irregular rate) carries the truth of what its EEG outlet plays. Each marker is
+stamped with the timestamp of the EEG sample it marks:
+
+- ``trial_start``: the trial's first sample; ``trial_end``: its last sample.
+  Both carry ``subject``, ``session``, ``trial``, ``label`` (class name) and
+  ``label_id`` (index into the dataset's classes), ``null`` where unknown.
+- ``rest_start``: the first sample of a rest between two trials, with the
+  previous trial's ``subject``, ``session``, ``trial`` and ``duration_s``. A
+  rest carries no label.
+- ``annotation``: an annotation of a replayed file (``description``,
+  ``duration_s``), at its onset.
+- ``session_end``: the last sample of one pass over the source (again after
+  every pass of a loop, with ``pass`` counting from 1).
+
+Example: ``{"event": "trial_start", "subject": 1, "session": 1, "trial": 3,
+"label": "happy", "label_id": 4}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._errors import EEGStreamError
+
+#: The values of a marker's ``"event"`` field.
+MARKER_EVENTS: tuple[str, ...] = (
+    "trial_start",
+    "trial_end",
+    "rest_start",
+    "annotation",
+    "session_end",
+)
+
+
+def format_marker(**fields: Any) -> str:
+    """Write one marker as a compact JSON object.
+
+    Parameters
+    ----------
+    **fields
+        ``event`` (one of :data:`MARKER_EVENTS`) and any JSON-serialisable
+        fields, e.g. ``subject``, ``session``, ``trial``, ``label``,
+        ``label_id``.
+
+    Returns
+    -------
+    str
+        The JSON text, ``event`` first.
+
+    Examples
+    --------
+    >>> format_marker(event="trial_start", subject=1, session=1, trial=3,
+    ...               label="happy", label_id=4)
+    '{"event": "trial_start", "subject": 1, "session": 1, "trial": 3, "label": "happy", "label_id": 4}'
+    """
+    event = fields.get("event")
+    if event not in MARKER_EVENTS:
+        raise EEGStreamError(
+            f"marker event must be one of {', '.join(MARKER_EVENTS)}; got {event!r}"
+        )
+    ordered = {"event": event, **{k: v for k, v in fields.items() if k != "event"}}
+    try:
+        return json.dumps(ordered, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise EEGStreamError(f"marker fields must be plain JSON values: {err}") from None
+
+
+def parse_marker(text: str | bytes) -> dict[str, Any] | None:
+    """Read a marker written by :func:`format_marker`.
+
+    Parameters
+    ----------
+    text : str | bytes
+        One string sample of a marker stream.
+
+    Returns
+    -------
+    dict | None
+        The marker's fields, or ``None`` when ``text`` is not a replay marker
+        (not JSON, not an object, or without a known ``event``), so that a
+        reader can skip foreign markers.
+
+    Examples
+    --------
+    >>> parse_marker('{"event": "trial_end", "trial": 3, "label": "happy"}')["label"]
+    'happy'
+    >>> parse_marker("stimulus 7") is None
+    True
+    """
+    if isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("utf-8", errors="replace")
+    try:
+        fields = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(fields, dict) or fields.get("event") not in MARKER_EVENTS:
+        return None
+    return fields

@@ -1,0 +1,614 @@
+"""The replay player: a source pushed to LSL like an amplifier, on a drift-free schedule.
+
+Sample ``i`` of the stream (counted from the start, rests included) is due at
+``t0 + i / (sfreq * speed)`` on :func:`pylsl.local_clock`. A chunk is pushed
+when its last sample is due and every sample is stamped with its own due
+time, so the timestamps are "now", evenly spaced at the played pace, and the
+schedule never drifts however long it runs: a late chunk is sent at once and
+the next one is due at its own absolute time. A pause shifts ``t0`` by its
+length (the stream is silent meanwhile and the timestamps jump by the pause).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import textwrap
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pylsl
+
+from .._errors import EEGStreamError
+from ._lsl import check_name_free, eeg_info, marker_info, open_outlets
+from .markers import format_marker
+from .source import ReplaySource, Segment
+
+#: Stream name used when none is given.
+DEFAULT_NAME = "eegstream-replay"
+# Seconds the outlets stay open after the last sample: destroying an outlet drops
+# what its inlets have not fetched yet.
+_LINGER_S = 0.5
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a :class:`Player` stands, from :meth:`Player.progress`.
+
+    Attributes
+    ----------
+    samples_sent : int
+        Samples pushed so far, rests included.
+    total_samples : int | None
+        Samples of the whole replay (all passes); ``None`` when looping forever.
+    sfreq : float
+        The source's rate in Hz.
+    speed : float
+        Pace relative to real time.
+    pass_index : int
+        Current pass over the source, from 1.
+    n_passes : int | None
+        Passes planned; ``None`` for forever.
+    segment : Segment | None
+        The segment being played (during a rest: the one before it).
+    in_rest : bool
+        Whether a rest between trials is being played.
+    paused, running : bool
+        Player state.
+    """
+
+    samples_sent: int
+    total_samples: int | None
+    sfreq: float
+    speed: float
+    pass_index: int
+    n_passes: int | None
+    segment: Segment | None
+    in_rest: bool
+    paused: bool
+    running: bool
+
+    @property
+    def seconds_sent(self) -> float:
+        """Seconds of data pushed (at speed 1, seconds of wall time)."""
+        return self.samples_sent / self.sfreq
+
+    def line(self) -> str:
+        """A one-line summary for a progress display."""
+        if self.segment is None:
+            where = "starting"
+        elif self.in_rest:
+            where = f"rest after {self.segment.title}"
+        else:
+            where = self.segment.title
+            if self.segment.label is not None:
+                where += f" ({self.segment.label})"
+        total = (
+            _clock(self.total_samples / self.sfreq)
+            if self.total_samples is not None
+            else "∞"
+        )
+        passes = f"pass {self.pass_index}/{self.n_passes or '∞'}"
+        state = " PAUSED" if self.paused else ("" if self.running else " stopped")
+        return (
+            f"{where} · {_clock(self.seconds_sent)} of {total} · {passes} · "
+            f"{self.samples_sent} samples · x{self.speed:g}{state}"
+        )
+
+
+class Player:
+    """Stream a :class:`ReplaySource` to LSL from a background thread.
+
+    Opens an EEG outlet (float32 µV, the source's rate and channels, standard
+    channel description) and a marker outlet ``<name>-markers`` (JSON
+    strings, see :mod:`eegstream.replay.markers`), then pushes chunks of
+    ``chunk_size`` samples on an absolute schedule (see the module notes).
+    After the last sample both outlets stay open for half a second, so that
+    inlets receive the tail, and are then closed.
+
+    Between two trials a rest of ``rest_s`` seconds keeps the EEG stream
+    going as an amplifier would (a silent stream looks like a lost headset):
+    it plays the preceding trial's EEG backwards from its last sample,
+    reflecting at its ends if the rest is longer. That is real EEG, continuous
+    at the boundary, but it belongs to no trial; the markers frame it with
+    ``trial_end``, ``rest_start`` and the next ``trial_start``, so the rest
+    carries no label.
+
+    Parameters
+    ----------
+    source : ReplaySource
+        What to play.
+    name : str
+        EEG stream name; the markers stream is ``<name>-markers``.
+    source_id : str | None
+        EEG stream source_id (markers: ``<source_id>-markers``); default
+        ``<name>-<random hex>``, unique per run.
+    chunk_size : int
+        Samples per pushed chunk (10 at 200 Hz is every 50 ms).
+    speed : float
+        Pace relative to real time (2 plays twice as fast); timestamps follow
+        the pace while the nominal rate stays the data's rate.
+    loop : bool | int
+        ``False`` plays once, ``True`` forever, an int that many passes.
+    rest_s : float
+        Seconds of rest between consecutive trials (also between passes).
+    resolve_timeout : float
+        Seconds :meth:`start` looks for a visible stream of the same name
+        (refused); ``0`` skips the check.
+    wait_for_consumer : bool
+        Hold the first sample until an inlet is connected to the EEG outlet
+        (LSL gives a new inlet only the samples pushed after it connects), so
+        that a reader sees the replay from its first sample. Connect a marker
+        inlet before the EEG inlet to get every marker too.
+
+    Examples
+    --------
+    >>> source = array_source(np.zeros((2, 400)), sfreq=200.0)  # doctest: +SKIP
+    >>> with Player(source, name="demo") as player:             # doctest: +SKIP
+    ...     player.wait()
+    True
+    """
+
+    def __init__(
+        self,
+        source: ReplaySource,
+        *,
+        name: str = DEFAULT_NAME,
+        source_id: str | None = None,
+        chunk_size: int = 10,
+        speed: float = 1.0,
+        loop: bool | int = False,
+        rest_s: float = 0.0,
+        resolve_timeout: float = 1.0,
+        wait_for_consumer: bool = False,
+    ) -> None:
+        if not isinstance(source, ReplaySource):
+            raise EEGStreamError(
+                f"source must be a ReplaySource (array_source, file_source or "
+                f"dataset_source), got {type(source).__name__}"
+            )
+        if not isinstance(name, str) or not name.strip() or "'" in name:
+            raise EEGStreamError(
+                f"stream name must be a non-empty string without single quotes, "
+                f"got {name!r}"
+            )
+        if source_id is not None and (not isinstance(source_id, str) or not source_id):
+            raise EEGStreamError(f"source_id must be a non-empty string, got {source_id!r}")
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise EEGStreamError(f"chunk size must be an integer >= 1 sample, got {chunk_size!r}")
+        if not (isinstance(speed, int | float) and math.isfinite(speed) and speed > 0):
+            raise EEGStreamError(f"speed must be a finite number > 0, got {speed!r}")
+        if isinstance(loop, bool):
+            n_passes = None if loop else 1
+        elif isinstance(loop, int) and loop >= 1:
+            n_passes = loop
+        else:
+            raise EEGStreamError(
+                f"loop must be True (forever), False (once) or a number of passes >= 1, "
+                f"got {loop!r}"
+            )
+        if not (isinstance(rest_s, int | float) and math.isfinite(rest_s) and rest_s >= 0):
+            raise EEGStreamError(f"rest must be a number of seconds >= 0, got {rest_s!r}")
+        self.source = source
+        self.name = name
+        self.source_id = source_id or f"{name}-{uuid.uuid4().hex[:12]}"
+        self.chunk_size = chunk_size
+        self.speed = float(speed)
+        self.n_passes = n_passes
+        self.rest_s = float(rest_s)
+        self.resolve_timeout = float(resolve_timeout)
+        self.wait_for_consumer = bool(wait_for_consumer)
+        self._n_rest = round(self.rest_s * source.sfreq)
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._reset_variables()
+
+    # -- lifecycle -------------------------------------------------------------
+    def _reset_variables(self) -> None:
+        """Define "off": no outlets, no thread state, nothing sent."""
+        self._eeg_outlet: pylsl.StreamOutlet | None = None
+        self._marker_outlet: pylsl.StreamOutlet | None = None
+        self._stopping = False
+        self._paused = False
+        self._t0 = 0.0
+        self._samples_sent = 0
+        self._boundaries: deque[tuple[int, int, Segment, bool]] = deque()
+        self._current: tuple[int, Segment | None, bool] = (1, None, False)
+        self.error: BaseException | None = None
+
+    def start(self) -> Player:
+        """Check the name, open both outlets and start streaming in a thread.
+
+        Returns
+        -------
+        Player
+            ``self``.
+
+        Raises
+        ------
+        EEGStreamError
+            If the name is taken by a visible stream or the first segment
+            cannot be read; no outlet is left open.
+        """
+        if self.running:
+            raise EEGStreamError("Player.start: already streaming; call stop() first")
+        self._reset_variables()
+        check_name_free(self.name, self.source_id, self.resolve_timeout)
+        first = self._prepare(self.source.segments[0])
+        self._eeg_outlet, self._marker_outlet = open_outlets(
+            eeg_info(
+                self.name,
+                self.source_id,
+                self.source.ch_names,
+                self.source.sfreq,
+                chunk_size=self.chunk_size,
+                description=self.source.description,
+                synthetic=self.source.synthetic,
+            ),
+            marker_info(self.name, self.source_id),
+            self.chunk_size,
+        )
+        try:
+            self._thread = threading.Thread(
+                target=self._run, args=(first,), name=f"replay {self.name}", daemon=True
+            )
+            self._thread.start()
+        except BaseException:
+            self._close_outlets()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop streaming, close both outlets and join the thread (idempotent)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the replay to end (all passes played, or stopped).
+
+        Parameters
+        ----------
+        timeout : float | None
+            Seconds to wait at most; ``None`` waits until the end.
+
+        Returns
+        -------
+        bool
+            ``True`` if it has ended, ``False`` on timeout.
+
+        Raises
+        ------
+        Exception
+            The error that ended the streaming thread, if any.
+        """
+        if self._thread is None:
+            raise EEGStreamError("Player.wait: the player was never started; call start() first")
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            return False
+        if self.error is not None:
+            raise self.error
+        return True
+
+    def pause(self) -> None:
+        """Stop pushing samples until :meth:`resume`; the schedule shifts by the pause."""
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        """Continue after :meth:`pause` from the next sample, stamped "now"."""
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        """Whether the player is paused."""
+        return self._paused
+
+    @property
+    def running(self) -> bool:
+        """Whether the streaming thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def __enter__(self) -> Player:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- reporting -------------------------------------------------------------
+    @property
+    def total_samples(self) -> int | None:
+        """Samples of the whole replay, rests included; ``None`` when endless."""
+        if self.n_passes is None:
+            return None
+        n_segments = len(self.source.segments) * self.n_passes
+        per_pass = sum(s.n_samples for s in self.source.segments)
+        return per_pass * self.n_passes + self._n_rest * (n_segments - 1)
+
+    def progress(self) -> Progress:
+        """A snapshot of where the replay stands (callable from any thread)."""
+        pass_index, segment, in_rest = self._current
+        return Progress(
+            samples_sent=self._samples_sent,
+            total_samples=self.total_samples,
+            sfreq=self.source.sfreq,
+            speed=self.speed,
+            pass_index=pass_index,
+            n_passes=self.n_passes,
+            segment=segment,
+            in_rest=in_rest,
+            paused=self._paused,
+            running=self.running,
+        )
+
+    def describe(self) -> str:
+        """What is streamed: names, rate, channels, segments, durations (several lines)."""
+        src = self.source
+        lines = [
+            f"EEG stream   {self.name!r}  source_id {self.source_id!r}",
+            f"             {src.n_channels} channels, float32 µV, {src.sfreq:g} Hz nominal, "
+            f"chunks of {self.chunk_size} samples, speed x{self.speed:g}",
+            f"markers      {self.name + '-markers'!r}  source_id "
+            f"{self.source_id + '-markers'!r} (JSON strings)",
+            f"source       {src.description}"
+            + ("  [SYNTHETIC EEG, not recorded from a person]" if src.synthetic else ""),
+        ]
+        lines += textwrap.wrap(
+            ", ".join(src.ch_names),
+            width=88,
+            initial_indent="channels     ",
+            subsequent_indent=" " * 13,
+        )
+        for seg in src.segments:
+            label = "" if seg.label is None else f"  {seg.label}"
+            if seg.label_id is not None:
+                label += f" (id {seg.label_id})"
+            extra = f"  {len(seg.annotations)} annotations" if seg.annotations else ""
+            lines.append(
+                f"  {seg.title:<14} {_clock(seg.n_samples / src.sfreq):>8}{label}{extra}"
+            )
+        if self._n_rest and len(src.segments) * (self.n_passes or 2) > 1:
+            lines.append(
+                f"rest         {self.rest_s:g} s between trials (the previous trial's "
+                "EEG played backwards; no label)"
+            )
+        total = self.total_samples
+        passes = "looping forever" if self.n_passes is None else f"{self.n_passes} pass(es)"
+        duration = "" if total is None else f", {_clock(total / src.sfreq)} of data"
+        wall = "" if total is None else f", {_clock(total / src.sfreq / self.speed)} at x{self.speed:g}"
+        lines.append(f"total        {passes}{duration}{wall}")
+        return "\n".join(lines)
+
+    # -- streaming thread ------------------------------------------------------
+    def _run(self, first: np.ndarray) -> None:
+        try:
+            self._stream(first)
+        except BaseException as err:  # noqa: BLE001 - handed to wait()
+            self.error = err
+        finally:
+            self._close_outlets()
+
+    def _close_outlets(self) -> None:
+        # Dropping the last reference destroys an outlet and withdraws its stream.
+        self._eeg_outlet = None
+        self._marker_outlet = None
+
+    def _stream(self, first: np.ndarray) -> None:
+        rate = self.source.sfreq * self.speed
+        chunker = _Chunker(self.chunk_size)
+        with self._cond:
+            while self.wait_for_consumer and not self._eeg_outlet.have_consumers():
+                if self._stopping:
+                    return
+                self._cond.wait(0.01)
+            self._t0 = pylsl.local_clock()
+        previous: tuple[Segment, np.ndarray] | None = None
+        for pass_index, seg, data, last_in_pass in self._plan(first):
+            if previous is not None and self._n_rest:
+                prev_seg, prev_data = previous
+                marker = format_marker(
+                    event="rest_start",
+                    subject=prev_seg.subject,
+                    session=prev_seg.session,
+                    trial=prev_seg.trial,
+                    duration_s=self._n_rest / self.source.sfreq,
+                )
+                self._boundaries.append((chunker.fed, pass_index, prev_seg, True))
+                rest = _mirror(prev_data, self._n_rest)
+                for chunk in chunker.feed(rest, [(0, marker)]):
+                    if not self._send(*chunk, rate):
+                        return
+            self._boundaries.append((chunker.fed, pass_index, seg, False))
+            markers = self._segment_markers(seg, len(data), pass_index, last_in_pass)
+            for chunk in chunker.feed(data, markers):
+                if not self._send(*chunk, rate):
+                    return
+            previous = (seg, data)
+        for chunk in chunker.flush():
+            if not self._send(*chunk, rate):
+                return
+        with self._cond:
+            self._cond.wait_for(lambda: self._stopping, _LINGER_S)
+
+    def _plan(self, first: np.ndarray) -> Iterator[tuple[int, Segment, np.ndarray, bool]]:
+        """Yield ``(pass, segment, data, last_in_pass)``, loading the next one meanwhile."""
+        segments = self.source.segments
+        passes = itertools.count(1) if self.n_passes is None else range(1, self.n_passes + 1)
+        order = ((p, k) for p in passes for k in range(len(segments)))
+        pass_index, k = next(order)
+        data = first
+        for next_pass, next_k in order:
+            fetch = None if next_k == k else _Prefetch(self._prepare, segments[next_k])
+            yield pass_index, segments[k], data, k == len(segments) - 1
+            if fetch is not None:
+                data = fetch.result()
+            pass_index, k = next_pass, next_k
+        yield pass_index, segments[k], data, True
+
+    def _prepare(self, seg: Segment) -> np.ndarray:
+        """Load a segment as float32 (n_samples, n_channels), the layout LSL pushes."""
+        data = np.asarray(seg.load())
+        n_channels = self.source.n_channels
+        if data.ndim != 2 or data.shape[0] != n_channels or data.shape[1] == 0:
+            raise EEGStreamError(
+                f"{seg.title or 'segment'}: EEG must have shape ({n_channels}, "
+                f"n_samples > 0); got {data.shape}"
+            )
+        return np.ascontiguousarray(data.T, dtype=np.float32)
+
+    def _segment_markers(
+        self, seg: Segment, n: int, pass_index: int, last_in_pass: bool
+    ) -> list[tuple[int, str]]:
+        """Markers of one segment as (sample offset in the segment, text)."""
+        markers = []
+        if seg.is_trial:
+            markers.append((0, format_marker(event="trial_start", **seg.truth())))
+        for onset, duration, description in seg.annotations:
+            index = min(round(onset * self.source.sfreq), n - 1)
+            text = format_marker(
+                event="annotation", description=description, duration_s=duration
+            )
+            markers.append((index, text))
+        if seg.is_trial:
+            markers.append((n - 1, format_marker(event="trial_end", **seg.truth())))
+        if last_in_pass:
+            fields = {"subject": seg.subject, "session": seg.session, "pass": pass_index}
+            markers.append((n - 1, format_marker(event="session_end", **fields)))
+        markers.sort(key=lambda m: m[0])  # stable: trial_end stays before session_end
+        return markers
+
+    def _send(
+        self, start: int, samples: np.ndarray, markers: list[tuple[int, str]], rate: float
+    ) -> bool:
+        """Push one chunk (and its markers) when its last sample is due."""
+        n = len(samples)
+        if not self._wait_until_due(start + n - 1, rate):
+            return False
+        t0 = self._t0
+        for index, text in markers:
+            self._marker_outlet.push_sample([text], t0 + index / rate)
+        stamps = t0 + (start + np.arange(n)) / rate
+        self._eeg_outlet.push_chunk(samples, stamps.tolist())
+        self._samples_sent = start + n
+        while self._boundaries and self._boundaries[0][0] < start + n:
+            _, pass_index, seg, in_rest = self._boundaries.popleft()
+            self._current = (pass_index, seg, in_rest)
+        return True
+
+    def _wait_until_due(self, index: int, rate: float) -> bool:
+        """Sleep until sample ``index`` is due; ``False`` if stopped meanwhile."""
+        with self._cond:
+            while True:
+                if self._stopping:
+                    return False
+                if self._paused:
+                    paused_at = pylsl.local_clock()
+                    while self._paused and not self._stopping:
+                        self._cond.wait()
+                    self._t0 += pylsl.local_clock() - paused_at
+                    continue
+                remaining = self._t0 + index / rate - pylsl.local_clock()
+                if remaining <= 0:
+                    return True
+                self._cond.wait(remaining)
+
+
+class _Chunker:
+    """Cut consecutive blocks into chunks of one size, across block boundaries.
+
+    Markers are fed as offsets within their block and come out with the
+    absolute sample index they mark, in the chunk that holds that sample.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.fed = 0  # samples fed so far = absolute index of the next block's start
+        self._emitted = 0
+        self._parts: list[np.ndarray] = []
+        self._pending = 0
+        self._markers: deque[tuple[int, str]] = deque()
+
+    def feed(
+        self, block: np.ndarray, markers: list[tuple[int, str]]
+    ) -> Iterator[tuple[int, np.ndarray, list[tuple[int, str]]]]:
+        """Yield ``(start index, samples (n, C), markers)`` for each full chunk."""
+        self._markers.extend((self.fed + offset, text) for offset, text in markers)
+        self.fed += len(block)
+        pos = 0
+        if self._pending:
+            head = block[: self.size - self._pending]
+            self._parts.append(head)
+            self._pending += len(head)
+            pos = len(head)
+            if self._pending < self.size:
+                return
+            yield self._emit(np.concatenate(self._parts))
+        while len(block) - pos >= self.size:
+            yield self._emit(block[pos : pos + self.size])
+            pos += self.size
+        if pos < len(block):
+            self._parts = [block[pos:]]
+            self._pending = len(block) - pos
+
+    def flush(self) -> Iterator[tuple[int, np.ndarray, list[tuple[int, str]]]]:
+        """Yield the last, shorter chunk if samples are left."""
+        if self._pending:
+            yield self._emit(np.concatenate(self._parts))
+
+    def _emit(self, samples: np.ndarray) -> tuple[int, np.ndarray, list[tuple[int, str]]]:
+        start, end = self._emitted, self._emitted + len(samples)
+        markers = []
+        while self._markers and self._markers[0][0] < end:
+            markers.append(self._markers.popleft())
+        self._emitted = end
+        self._parts, self._pending = [], 0
+        return start, samples, markers
+
+
+class _Prefetch:
+    """Run ``func(*args)`` in a daemon thread; :meth:`result` joins and returns it."""
+
+    def __init__(self, func: Callable[..., np.ndarray], *args: object) -> None:
+        self._value: np.ndarray | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, args=(func, args), daemon=True)
+        self._thread.start()
+
+    def _work(self, func: Callable[..., np.ndarray], args: tuple) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as err:  # noqa: BLE001 - re-raised by result()
+            self._error = err
+
+    def result(self) -> np.ndarray:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _mirror(data: np.ndarray, n: int) -> np.ndarray:
+    """``n`` samples of ``data`` (n_samples, C) read backwards from its end, reflecting."""
+    length = len(data)
+    phase = np.arange(n) % (2 * length)
+    index = np.where(phase < length, length - 1 - phase, phase - length)
+    return data[index]
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as ``m:ss`` or ``h:mm:ss``."""
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -1,0 +1,390 @@
+"""What a replay plays: EEG segments (trials or whole recordings) with their truth.
+
+A :class:`ReplaySource` is a list of :class:`Segment` s sharing one channel
+list and rate. Segments load their EEG lazily, so a SEED session is read one
+trial at a time while it plays. Three constructors cover the uses:
+:func:`dataset_source` (a SEED-family subject and session),
+:func:`file_source` (any EEG file MNE reads) and :func:`array_source`
+(arrays in memory, for tests and library users).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import EEGStreamError
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of EEG played in one go.
+
+    A segment with a ``trial`` number is a trial: the marker outlet frames it
+    with ``trial_start`` and ``trial_end`` markers carrying the fields below.
+
+    Attributes
+    ----------
+    n_samples : int
+        Expected length in samples (for the start-up summary and progress;
+        the loaded array's length is what is played).
+    load : callable
+        Returns the EEG, array of shape (n_channels, n_samples), µV.
+    subject, session, trial : int | None
+        1-based numbers; ``trial`` is ``None`` for a segment that is not a
+        trial (a whole recording).
+    label : str | None
+        True class name.
+    label_id : int | None
+        Index of ``label`` in the dataset's classes.
+    annotations : tuple of (float, float, str)
+        ``(onset_s, duration_s, description)`` from the segment's first
+        sample, sent as ``annotation`` markers.
+    title : str
+        A short name for the summary and progress line.
+    """
+
+    n_samples: int
+    load: Callable[[], np.ndarray] = field(repr=False, compare=False)
+    subject: int | None = None
+    session: int | None = None
+    trial: int | None = None
+    label: str | None = None
+    label_id: int | None = None
+    annotations: tuple[tuple[float, float, str], ...] = ()
+    title: str = ""
+
+    @property
+    def is_trial(self) -> bool:
+        """Whether the segment is framed by trial markers."""
+        return self.trial is not None
+
+    def truth(self) -> dict:
+        """The marker fields of this segment: subject, session, trial, label, label_id."""
+        return {
+            "subject": self.subject,
+            "session": self.session,
+            "trial": self.trial,
+            "label": self.label,
+            "label_id": self.label_id,
+        }
+
+
+@dataclass(frozen=True)
+class ReplaySource:
+    """Segments of EEG to replay, with one channel list and rate.
+
+    Attributes
+    ----------
+    sfreq : float
+        Sampling rate of every segment, in Hz (the EEG outlet's nominal rate).
+    ch_names : tuple of str
+        Channel labels, in the order of the segments' rows.
+    segments : tuple of Segment
+        Played in this order.
+    description : str
+        What the source is, for the start-up summary and the stream's
+        description, e.g. ``"seed subject 1 session 1 (/data/SEED)"``.
+    synthetic : bool
+        Whether the EEG is synthetic (generated, not recorded from a person);
+        said in the summary and the stream's description.
+    """
+
+    sfreq: float
+    ch_names: tuple[str, ...]
+    segments: tuple[Segment, ...]
+    description: str = ""
+    synthetic: bool = False
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.sfreq) and self.sfreq > 0):
+            raise EEGStreamError(f"sampling rate must be > 0 Hz, got {self.sfreq}")
+        if not self.ch_names:
+            raise EEGStreamError("a replay source needs at least one channel")
+        if not self.segments:
+            raise EEGStreamError(f"nothing to replay in {self.description or 'source'}")
+
+    @property
+    def n_channels(self) -> int:
+        """Number of channels."""
+        return len(self.ch_names)
+
+    @property
+    def duration_s(self) -> float:
+        """Length of all segments in seconds, rests not included."""
+        return sum(s.n_samples for s in self.segments) / self.sfreq
+
+
+def array_source(
+    trials: np.ndarray | Sequence[np.ndarray],
+    sfreq: float,
+    ch_names: Sequence[str] | None = None,
+    *,
+    labels: Sequence[str | None] | None = None,
+    classes: Sequence[str] | None = None,
+    subject: int | None = 1,
+    session: int | None = 1,
+    description: str = "arrays in memory",
+    synthetic: bool = False,
+) -> ReplaySource:
+    """Replay arrays held in memory, one trial per array.
+
+    Parameters
+    ----------
+    trials : array of shape (n_channels, n_samples) | sequence of such arrays
+        EEG in µV; trials are numbered 1, 2, ... in this order.
+    sfreq : float
+        Sampling rate in Hz.
+    ch_names : sequence of str | None
+        Channel labels; default ``"ch1"``, ``"ch2"``, ...
+    labels : sequence of str | None
+        True class name of each trial (``None`` entries for unknown).
+    classes : sequence of str | None
+        Class names in id order, to derive each marker's ``label_id``.
+    subject, session : int | None
+        Numbers carried by the trial markers.
+    description : str
+        What the arrays are, for the summary.
+    synthetic : bool
+        Whether the arrays are synthetic EEG.
+
+    Returns
+    -------
+    ReplaySource
+    """
+    arrays = [trials] if isinstance(trials, np.ndarray) and trials.ndim == 2 else list(trials)
+    arrays = [np.asarray(a) for a in arrays]
+    if not arrays:
+        raise EEGStreamError("array_source needs at least one trial array")
+    n_channels = arrays[0].shape[0] if arrays[0].ndim == 2 else 0
+    for k, a in enumerate(arrays, 1):
+        if a.ndim != 2 or a.shape[0] != n_channels or a.shape[1] == 0:
+            raise EEGStreamError(
+                f"trial {k}: EEG must be a non-empty array of shape (n_channels, "
+                f"n_samples) with {n_channels} channels like trial 1; got shape {a.shape}"
+            )
+    names = tuple(ch_names) if ch_names is not None else tuple(
+        f"ch{i + 1}" for i in range(n_channels)
+    )
+    if len(names) != n_channels:
+        raise EEGStreamError(
+            f"{len(names)} channel names given for {n_channels} channels"
+        )
+    if labels is not None and len(labels) != len(arrays):
+        raise EEGStreamError(f"{len(labels)} labels given for {len(arrays)} trials")
+    segments = []
+    for k, a in enumerate(arrays):
+        label = labels[k] if labels is not None else None
+        label_id = None
+        if label is not None and classes is not None:
+            if label not in classes:
+                raise EEGStreamError(
+                    f"trial {k + 1}: label {label!r} is not one of the classes "
+                    f"{', '.join(classes)}"
+                )
+            label_id = list(classes).index(label)
+        segments.append(
+            Segment(
+                n_samples=a.shape[1],
+                load=(lambda a=a: a),
+                subject=subject,
+                session=session,
+                trial=k + 1,
+                label=label,
+                label_id=label_id,
+                title=f"trial {k + 1}",
+            )
+        )
+    return ReplaySource(float(sfreq), names, tuple(segments), description, synthetic)
+
+
+def file_source(path: str | os.PathLike, *, sfreq: float | None = None) -> ReplaySource:
+    """Replay the EEG channels of a file, in the file's order.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file :func:`eegstream.recording.read_raw` reads (EDF, BDF, FIF,
+        BrainVision, EEGLAB, Neuroscan ``.cnt``, ...).
+    sfreq : float | None
+        Resample to this rate in Hz (e.g. 200 for the SEED pipeline);
+        ``None`` keeps the file's rate.
+
+    Returns
+    -------
+    ReplaySource
+        One segment (not a trial) with the file's annotations.
+    """
+    from ..recording import load_recording
+
+    rec = load_recording(path, sfreq=sfreq, seed_order=False)
+    n = rec.data.shape[1]
+    if n == 0:
+        raise EEGStreamError(f"{Path(path).name} holds no samples")
+    duration = n / rec.sfreq
+    ann = rec.annotations
+    annotations = tuple(
+        (float(o), float(d), str(t))
+        for o, d, t in zip(ann.onset, ann.duration, ann.description)
+        if 0 <= o < duration
+    )
+    data = rec.data
+    segment = Segment(
+        n_samples=n,
+        load=lambda: data,
+        annotations=annotations,
+        title=rec.path.name,
+    )
+    return ReplaySource(
+        rec.sfreq, tuple(rec.ch_names), (segment,), description=str(rec.path)
+    )
+
+
+def dataset_source(
+    dataset: str,
+    root: str | os.PathLike,
+    subject: int,
+    *,
+    session: int | None = None,
+    trials: Sequence[int] | None = None,
+) -> ReplaySource:
+    """Replay trials of one subject and session of a SEED-family release.
+
+    Parameters
+    ----------
+    dataset : str
+        One of ``eegstream.datasets.DATASETS``.
+    root : path-like
+        The release folder (or a synthetic one from
+        ``eegstream.datasets.synth.generate``).
+    subject : int
+        1-based subject number.
+    session : int | None
+        1-based session number; ``None`` takes the subject's first session.
+    trials : sequence of int | None
+        Trial numbers to play, in this order; ``None`` plays the session's
+        trials in order.
+
+    Returns
+    -------
+    ReplaySource
+        One segment per trial: 62 channels in SEED order at 200 Hz, µV.
+
+    Raises
+    ------
+    EEGStreamError
+        If the dataset is unknown or unreadable, or the subject, session or a
+        trial does not exist (the message lists those that do).
+    """
+    from ..datasets import open_dataset
+    from ..montage import SEED_CHANNELS
+
+    ds = open_dataset(dataset, root)
+    subjects = ds.subjects
+    if subject not in subjects:
+        raise EEGStreamError(
+            f"{ds.name}: no subject {subject} in {ds.root}; subjects found: "
+            f"{_ranges(subjects) or 'none'}"
+        )
+    sessions = sorted({t.session for t in ds.trials if t.subject == subject})
+    if session is None:
+        session = sessions[0]
+    elif session not in sessions:
+        raise EEGStreamError(
+            f"{ds.name}: subject {subject} has no session {session}; sessions "
+            f"found: {_ranges(sessions)}"
+        )
+    available = {
+        t.trial: t for t in ds.trials if t.subject == subject and t.session == session
+    }
+    if trials is None:
+        chosen = [available[k] for k in sorted(available)]
+    else:
+        unknown = [k for k in trials if k not in available]
+        if unknown:
+            raise EEGStreamError(
+                f"{ds.name}: subject {subject} session {session} has no trial "
+                f"{', '.join(map(str, unknown))}; trials found: {_ranges(sorted(available))}"
+            )
+        chosen = [available[k] for k in trials]
+    if not chosen:
+        raise EEGStreamError(f"{ds.name}: no trial selected")
+    sfreq = 200.0
+    segments = tuple(
+        Segment(
+            n_samples=round(t.duration_s * sfreq),
+            load=t.eeg,
+            subject=t.subject,
+            session=t.session,
+            trial=t.trial,
+            label=t.label_name,
+            label_id=t.label,
+            title=f"trial {t.trial}",
+        )
+        for t in chosen
+    )
+    return ReplaySource(
+        sfreq,
+        tuple(SEED_CHANNELS),
+        segments,
+        description=f"{ds.name} subject {subject} session {session} ({ds.root})",
+        synthetic=_is_synthetic(ds),
+    )
+
+
+def parse_trials(text: str) -> list[int]:
+    """Read a trial list such as ``"1,3,5-7"`` (1-based, order kept).
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated numbers and inclusive ranges ``a-b``.
+
+    Returns
+    -------
+    list of int
+        E.g. ``[1, 3, 5, 6, 7]``.
+    """
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
+        if not match:
+            raise EEGStreamError(
+                f"bad trial list {text!r} at {part!r}: expected numbers and ranges "
+                "such as 1,3,5-7"
+            )
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) else first
+        if first < 1 or last < first:
+            raise EEGStreamError(
+                f"bad trial range {part!r} in {text!r}: trials count from 1 and a "
+                "range a-b needs a <= b"
+            )
+        out.extend(range(first, last + 1))
+    return out
+
+
+def _is_synthetic(ds: object) -> bool:
+    """Whether a dataset folder was written by the synthetic generator."""
+    flag = getattr(ds, "synthetic", None)
+    if flag is not None:
+        return bool(flag)
+    return any((Path(ds.root) / name).exists() for name in ("SYNTHETIC", "SYNTHETIC.txt"))
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    """``[1, 2, 3, 5]`` -> ``"1-3, 5"`` (ascending input)."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
