@@ -1,0 +1,106 @@
+"""FeatureConfig: validation, JSON round trip, stable and sensitive hash."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from eegstream import EEGStreamError
+from eegstream.features import SEED_BANDS, FeatureConfig, KalmanSettings
+
+
+def test_defaults_are_the_seed_settings():
+    cfg = FeatureConfig()
+    assert (cfg.sfreq, cfg.window, cfg.hop, cfg.fft_length) == (200.0, 800, 200, 800)
+    assert cfg.bands == SEED_BANDS and cfg.band_names[2] == "alpha"
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        FeatureConfig(),
+        FeatureConfig(hop_s=4.0, compat="seed-vii"),
+        FeatureConfig(
+            bands=((2, 6), (6, 30)),
+            window_s=2,
+            smoothing="none",
+            kalman=KalmanSettings(0.01, 2.0, 0.5, initial_mean=1.5),
+            seq_len=10,
+            padding="start",
+        ),
+    ],
+    ids=["default", "seed-vii", "custom"],
+)
+def test_json_round_trip(cfg):
+    text = cfg.to_json()
+    back = FeatureConfig.from_json(text)
+    assert back == cfg and back.hash() == cfg.hash()
+    assert FeatureConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_hash_ignores_int_vs_float_and_is_stable_across_processes():
+    assert FeatureConfig(window_s=4, hop_s=1, sfreq=200).hash() == FeatureConfig().hash()
+    code = "from eegstream.features import FeatureConfig; print(FeatureConfig().hash())"
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert other == FeatureConfig().hash() and len(other) == 12
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hop_s": 4.0},
+        {"window_s": 2.0},
+        {"compat": "seed-vii"},
+        {"smoothing": "none"},
+        {"kalman": KalmanSettings(transition_cov=0.002)},
+        {"kalman": KalmanSettings(initial_mean=0.0)},
+        {"bands": SEED_BANDS[:4]},
+        {"seq_len": 30},
+        {"padding": "start"},
+        {"n_fft": 1024},
+    ],
+    ids=str,
+)
+def test_hash_changes_with_every_setting(change):
+    assert FeatureConfig(**change).hash() != FeatureConfig().hash()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"bands": ((31.0, 120.0),)}, "above the Nyquist frequency 100 Hz"),
+        ({"bands": ((8.0, 4.0),)}, "low < high"),
+        ({"bands": ()}, "at least one"),
+        ({"window_s": 4.001}, "whole number of samples"),
+        ({"hop_s": 0}, "hop_s must be a positive"),
+        ({"sfreq": -1}, "sfreq must be > 0"),
+        ({"compat": "seed-iv"}, "compat must be one of"),
+        ({"smoothing": "lds"}, "smoothing must be one of"),
+        ({"padding": "middle"}, "padding must be one of"),
+        ({"seq_len": 0}, "seq_len must be a positive integer"),
+        ({"seq_len": True}, "seq_len must be a positive integer"),
+        ({"n_fft": 1}, "n_fft must be >= 2"),
+        ({"kalman": {"q": 1}}, "unknown Kalman settings"),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+def test_bad_settings_raise_one_line_errors(kwargs, match):
+    with pytest.raises(EEGStreamError, match=match) as info:
+        FeatureConfig(**kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_from_dict_rejects_unknown_keys():
+    with pytest.raises(EEGStreamError, match="unknown feature settings"):
+        FeatureConfig.from_dict({**FeatureConfig().to_dict(), "wndow_s": 4})
+
+
+def test_seed_vii_compat_fills_its_quirks_but_respects_explicit_choices():
+    cfg = FeatureConfig(compat="seed-vii")
+    assert cfg.bands[-1] == (31.0, 49.0) and cfg.n_fft == 256
+    assert FeatureConfig(compat="seed-vii", n_fft=512).n_fft == 512
