@@ -10,11 +10,14 @@ import pylsl
 import pytest
 
 from eegstream import EEGStreamError
+from eegstream.datasets import open_dataset
+from eegstream.montage import SEED_CHANNELS
 from eegstream.replay import (
     Player,
     ReplaySource,
     Segment,
     array_source,
+    dataset_source,
     file_source,
     parse_marker,
 )
@@ -363,6 +366,33 @@ def test_file_replay_arrives_as_64_channels_at_160_hz(unique_id: str, realdata: 
     np.testing.assert_allclose(data, source.segments[0].load()[:, :800].T, rtol=1e-6)
     # The file's annotations come as markers (run 3 starts with rest, T0).
     assert got and got[0] == {"event": "annotation", "description": "T0", "duration_s": 4.2}
+
+
+def test_dataset_replay_carries_the_true_labels(
+    unique_id: str, synthetic_seed_iv_small: Path
+) -> None:
+    # SYNTHETIC SEED-IV (20 s trials): the labels are the generator's, not real emotions.
+    source = dataset_source("seed-iv", synthetic_seed_iv_small, 3, trials=[4, 2])
+    ds = open_dataset("seed-iv", synthetic_seed_iv_small)
+    truth = {t.trial: t for t in ds.trials if t.subject == 3 and t.session == 1}
+    player = Player(
+        source, name=unique_id, speed=40, resolve_timeout=RESOLVE, wait_for_consumer=True
+    )
+    with player:
+        eeg, markers = _connect(player)
+        assert eeg.info().get_channel_labels() == list(SEED_CHANNELS)
+        data, _, got, _ = _receive(eeg, markers, 8000)
+        _close(eeg, markers)
+    expected = np.concatenate([truth[4].eeg(), truth[2].eeg()], axis=1).T
+    np.testing.assert_array_equal(data, expected.astype(np.float32))
+    trial_markers = [m for m in got if m["event"] != "session_end"]
+    assert [(m["event"], m["trial"]) for m in trial_markers] == [
+        ("trial_start", 4), ("trial_end", 4), ("trial_start", 2), ("trial_end", 2),
+    ]  # fmt: skip
+    for m in trial_markers:
+        t = truth[m["trial"]]
+        assert (m["subject"], m["session"]) == (3, 1)
+        assert (m["label"], m["label_id"]) == (t.label_name, t.label)
 
 
 def test_chunker_spans_blocks_and_places_markers() -> None:

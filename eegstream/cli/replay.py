@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from .._errors import EEGStreamError
@@ -54,7 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     what.add_argument(
         "--sfreq",
-        type=float,
+        type=_number(above=0),
         metavar="HZ",
         help="with --file: resample to this rate (e.g. 200 for the SEED models); "
         "default: the file's rate",
@@ -62,30 +64,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     how = parser.add_argument_group("how to play")
     how.add_argument(
         "--speed",
-        type=float,
+        type=_number(above=0),
         default=1.0,
         metavar="X",
         help="pace relative to real time (2 = twice as fast)"
     )
     how.add_argument(
         "--loop",
-        type=int,
+        type=_integer(at_least=1),
         nargs="?",
-        const=0,
+        const=True,
         default=1,
         metavar="N",
         help="play N passes; --loop alone repeats forever",
     )
     how.add_argument(
         "--rest",
-        type=float,
+        type=_number(at_least=0),
         default=0.0,
         metavar="SECONDS",
         help="rest between trials; the EEG stream goes on with the previous trial "
         "played backwards (no label) and a rest_start marker",
     )
     how.add_argument(
-        "--chunk", type=int, default=10, metavar="N", help="samples per pushed chunk"
+        "--chunk", type=_integer(at_least=1), default=10, metavar="N", help="samples per pushed chunk"
     )
     how.add_argument(
         "--wait",
@@ -105,6 +107,36 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="EEG stream source_id; default: NAME-<random>, unique per run",
     )
     return parser
+
+
+def _number(*, above: float | None = None, at_least: float | None = None) -> Callable:
+    """An argparse type: a finite float above (or at least) a bound."""
+    rule = f"> {above:g}" if above is not None else f">= {at_least:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        ok = value > above if above is not None else value >= at_least
+        if not (math.isfinite(value) and ok):
+            raise argparse.ArgumentTypeError(f"must be a number {rule}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _integer(*, at_least: int) -> Callable:
+    """An argparse type: an integer of at least ``at_least``."""
+
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or int(text) < at_least:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer >= {at_least}, got {text!r}"
+            )
+        return int(text)
+
+    return parse
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -129,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         source_id=args.source_id,
         chunk_size=args.chunk,
         speed=args.speed,
-        loop=True if args.loop == 0 else args.loop,
+        loop=args.loop,
         rest_s=args.rest,
     )
 

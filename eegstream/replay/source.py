@@ -219,7 +219,9 @@ def file_source(path: str | os.PathLike, *, sfreq: float | None = None) -> Repla
     Returns
     -------
     ReplaySource
-        One segment (not a trial) with the file's annotations.
+        One segment (not a trial) with the file's annotations; marked
+        synthetic when a folder above the file holds the synthetic
+        generator's ``SYNTHETIC_DATA.txt``.
     """
     from ..recording import load_recording
 
@@ -242,7 +244,11 @@ def file_source(path: str | os.PathLike, *, sfreq: float | None = None) -> Repla
         title=rec.path.name,
     )
     return ReplaySource(
-        rec.sfreq, tuple(rec.ch_names), (segment,), description=str(rec.path)
+        rec.sfreq,
+        tuple(rec.ch_names),
+        (segment,),
+        description=str(rec.path),
+        synthetic=_under_synthetic_root(rec.path),
     )
 
 
@@ -334,7 +340,7 @@ def dataset_source(
         tuple(SEED_CHANNELS),
         segments,
         description=f"{ds.name} subject {subject} session {session} ({ds.root})",
-        synthetic=_is_synthetic(ds),
+        synthetic=ds.synthetic,
     )
 
 
@@ -371,12 +377,11 @@ def parse_trials(text: str) -> list[int]:
     return out
 
 
-def _is_synthetic(ds: object) -> bool:
-    """Whether a dataset folder was written by the synthetic generator."""
-    flag = getattr(ds, "synthetic", None)
-    if flag is not None:
-        return bool(flag)
-    return any((Path(ds.root) / name).exists() for name in ("SYNTHETIC", "SYNTHETIC.txt"))
+def _under_synthetic_root(path: Path) -> bool:
+    """Whether a file lies in a folder written by the synthetic generator."""
+    from ..datasets.synth import SYNTHETIC_MARKER
+
+    return any((folder / SYNTHETIC_MARKER).is_file() for folder in path.resolve().parents)
 
 
 def _ranges(numbers: Sequence[int]) -> str:
