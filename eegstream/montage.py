@@ -114,9 +114,11 @@ def map_channels(names: Sequence[str]) -> tuple[np.ndarray, list[str]]:
             )
         seen.setdefault(key, i)
     index = np.array([seen.get(ch, -1) for ch in SEED_CHANNELS], dtype=int)
-    missing = [ch for ch, i in zip(SEED_CHANNELS, index) if i < 0]
+    missing = [ch for ch, i in zip(SEED_CHANNELS, index, strict=True) if i < 0]
     if len(missing) == N_CHANNELS:
-        shown = ", ".join(map(str, list(names)[:8])) + (", ..." if len(names) > 8 else "")
+        shown = ", ".join(map(str, list(names)[:8])) + (
+            ", ..." if len(names) > 8 else ""
+        )
         raise EEGStreamError(
             f"none of the {len(names)} channels ({shown}) is a SEED 10-20 channel; "
             "expected names such as FP1, FZ, CZ, O1"

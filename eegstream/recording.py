@@ -219,8 +219,8 @@ def _read_cnt(path: Path) -> mne.io.BaseRaw:
         seen.append(f"{data_format}: typical amplitude {amplitude:.3g} µV")
     raise EEGStreamError(
         f"cannot read {path.name} as Neuroscan .cnt (truncated, or not a Neuroscan "
-        f"file?): no sample width gives plausible EEG ({'; '.join(seen)}; expected {_PLAUSIBLE_UV[0]:g}-"
-        f"{_PLAUSIBLE_UV[1]:g} µV)"
+        f"file?): no sample width gives plausible EEG ({'; '.join(seen)}; "
+        f"expected {_PLAUSIBLE_UV[0]:g}-{_PLAUSIBLE_UV[1]:g} µV)"
     )
 
 
@@ -244,7 +244,7 @@ def _typical_amplitude_uv(raw: mne.io.BaseRaw) -> float:
 def _type_non_eeg(raw: mne.io.BaseRaw) -> None:
     """Type channels labelled EOG/ECG/EMG-like as such, whatever the file said."""
     types = {}
-    for name, kind in zip(raw.ch_names, raw.get_channel_types()):
+    for name, kind in zip(raw.ch_names, raw.get_channel_types(), strict=True):
         if kind != "eeg":
             continue
         label = normalize_name(name)
@@ -270,7 +270,7 @@ def _resample(data: np.ndarray, orig: float, new: float) -> np.ndarray:
 
 
 def _annotations_from_start(raw: mne.io.BaseRaw) -> mne.Annotations:
-    """The raw's annotations with onsets counted from its first sample."""
+    """Return the raw's annotations with onsets counted from its first sample."""
     import mne
 
     # Whether or not orig_time is set, MNE keeps onsets on the file's time axis,
@@ -285,7 +285,7 @@ def _annotations_from_start(raw: mne.io.BaseRaw) -> mne.Annotations:
 
 
 def _first_line(err: BaseException) -> str:
-    """The informative line of a library error (MNE sometimes wraps a traceback)."""
+    """Return the informative line of a library error (MNE may wrap a traceback)."""
     lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
     for line in lines:
         if re.match(r"^\w+(Error|Exception): ", line):

@@ -42,7 +42,9 @@ def test_json_round_trip(cfg):
 
 
 def test_hash_ignores_int_vs_float_and_is_stable_across_processes():
-    assert FeatureConfig(window_s=4, hop_s=1, sfreq=200).hash() == FeatureConfig().hash()
+    assert (
+        FeatureConfig(window_s=4, hop_s=1, sfreq=200).hash() == FeatureConfig().hash()
+    )
     code = "from eegstream.features import FeatureConfig; print(FeatureConfig().hash())"
     other = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -1,4 +1,4 @@
-"""DE extraction: batch vs streaming parity, band placement, slow references, seed-vii."""
+"""DE: batch vs streaming parity, band placement, slow references, seed-vii."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def _eeg(n_channels: int, n_samples: int, seed: int = 0) -> np.ndarray:
     """Synthetic EEG-like noise (NOT real EEG): white noise plus a 10 Hz rhythm, µV."""
     rng = np.random.default_rng(seed)
     t = np.arange(n_samples) / SFREQ
-    return 15 * rng.normal(size=(n_channels, n_samples)) + 20 * np.sin(2 * np.pi * 10 * t)
+    return 15 * rng.normal(size=(n_channels, n_samples)) + 20 * np.sin(
+        2 * np.pi * 10 * t
+    )
 
 
 def _stream(cfg: FeatureConfig, eeg: np.ndarray, sizes: list[int]) -> tuple:
@@ -90,7 +92,9 @@ def test_online_chain_equals_offline_extract():
     cfg = FeatureConfig()
     eeg = _eeg(62, 200 * 15, seed=3)
     online = OnlineFeatures(cfg, normaliser=None)
-    steps = [s for p in range(0, eeg.shape[1], 37) for s in online.push(eeg[:, p : p + 37])]
+    steps = [
+        s for p in range(0, eeg.shape[1], 37) for s in online.push(eeg[:, p : p + 37])
+    ]
     smoothed = np.stack([s.smoothed for s in steps])
     np.testing.assert_array_equal(smoothed, extract_features(eeg, cfg))
     assert [s.warm for s in steps] == [False] * len(steps)  # 12 steps < seq_len 60
@@ -162,7 +166,7 @@ def test_de_matches_slow_reference(window_s, hop_s):
 
 
 def _official_seed_vii_de(eeg):
-    """The official SEED-VII extractor's DE, restated (SEED_FORMATS.md §5.3)."""
+    """Restate the official SEED-VII extractor's DE (SEED_FORMATS.md §5.3)."""
     bands = [(1, 4), (4, 8), (8, 14), (14, 31), (31, 49)]
     fs, stftn, window = 200, 256, 800
     n_windows_ = eeg.shape[1] // window
@@ -200,7 +204,9 @@ def test_nan_samples_give_nan_windows_only():
     de = compute_de(eeg, cfg)
     hit1 = [(i * 200 <= 1000 < i * 200 + 800) for i in range(len(de))]
     hit2 = [(i * 200 <= 1500 < i * 200 + 800) for i in range(len(de))]
-    assert np.all(np.isnan(de[hit1, 1])) and np.all(np.isfinite(de[np.logical_not(hit1), 1]))
+    assert np.all(np.isnan(de[hit1, 1])) and np.all(
+        np.isfinite(de[np.logical_not(hit1), 1])
+    )
     assert np.all(np.isnan(de[hit2, 2])) and np.all(np.isfinite(de[:, 0]))
     smooth = kalman_filter(de)
     assert np.all(np.isfinite(smooth))  # skipped, not poisoning the state

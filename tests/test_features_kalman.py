@@ -1,4 +1,4 @@
-"""Causal Kalman filter against pykalman; non-finite observations; normaliser; sequences."""
+"""Causal Kalman filter vs pykalman, non-finite input, normaliser, sequences."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from eegstream.features import (
 )
 
 
-def _pykalman_filter(series: np.ndarray, s: KalmanSettings, initial_mean: float) -> np.ndarray:
+def _pykalman_filter(
+    series: np.ndarray, s: KalmanSettings, initial_mean: float
+) -> np.ndarray:
     kf = KalmanFilter(
         transition_matrices=1.0,
         observation_matrices=1.0,
@@ -34,14 +36,18 @@ def _pykalman_filter(series: np.ndarray, s: KalmanSettings, initial_mean: float)
 SETTINGS = [
     KalmanSettings(),
     KalmanSettings(transition_cov=0.05, observation_cov=0.3, initial_cov=2.0),
-    KalmanSettings(transition_cov=1e-4, observation_cov=5.0, initial_cov=0.01, initial_mean=3.0),
+    KalmanSettings(
+        transition_cov=1e-4, observation_cov=5.0, initial_cov=0.01, initial_mean=3.0
+    ),
 ]
 
 
 @pytest.mark.parametrize("settings", SETTINGS, ids=["seed-vii", "fast", "fixed-mean"])
 def test_matches_pykalman_filter(settings):
     rng = np.random.default_rng(0)
-    series = np.cumsum(rng.normal(0, 0.1, size=(80, 6)), axis=0) + rng.normal(size=(80, 6))
+    series = np.cumsum(rng.normal(0, 0.1, size=(80, 6)), axis=0) + rng.normal(
+        size=(80, 6)
+    )
     ours = kalman_filter(series, settings)
     for j in range(series.shape[1]):
         start = series[0, j] if settings.initial_mean is None else settings.initial_mean
@@ -61,7 +67,7 @@ def test_non_finite_observations_match_pykalman_masked(settings):
     for j in range(series.shape[1]):
         finite = np.flatnonzero(np.isfinite(series[:, j]))
         if settings.initial_mean is None:
-            # Starting at the first finite value = pykalman from there on with that prior.
+            # Starting at the first finite value = pykalman from there, that prior.
             first = finite[0]
             assert np.all(np.isnan(ours[:first, j]))
             ref = _pykalman_filter(series[first:, j], settings, series[first, j])
@@ -127,7 +133,9 @@ def test_running_normaliser_moves_from_population_to_wearer():
     np.testing.assert_allclose(z[-500:].std(axis=0), 1, atol=0.15)
     # causal: the result at a step never depends on later steps
     again = RunningNormaliser(pop_mean, pop_std, prior_steps=30)
-    np.testing.assert_array_equal(again.transform(wearer[:50]), np.vstack([first, z[:49]]))
+    np.testing.assert_array_equal(
+        again.transform(wearer[:50]), np.vstack([first, z[:49]])
+    )
 
 
 def test_running_normaliser_round_trip_and_non_finite():
@@ -154,7 +162,9 @@ def test_to_sequence_pads_truncates_and_cleans():
     np.testing.assert_array_equal(seq[4:], 0)
     assert seq[1, 1] == 0
     np.testing.assert_array_equal(to_sequence(steps, 6, padding="start")[2:], seq[:4])
-    np.testing.assert_array_equal(to_sequence(steps, 2, keep="first"), np.nan_to_num(steps[:2]))
+    np.testing.assert_array_equal(
+        to_sequence(steps, 2, keep="first"), np.nan_to_num(steps[:2])
+    )
     np.testing.assert_array_equal(to_sequence(steps, 2, keep="last"), steps[2:])
     with pytest.raises(EEGStreamError, match="2-D"):
         to_sequence(np.zeros(3), 4)

@@ -55,7 +55,10 @@ def test_map_channels_reports_missing_in_seed_order():
     names = [c for c in SEED_CHANNELS if c not in ("OZ", "FP1", "T7")] + ["T3"]
     index, missing = map_channels(names)
     assert missing == ["FP1", "OZ"]
-    assert index[SEED_CHANNELS.index("FP1")] == -1 and index[SEED_CHANNELS.index("T7")] >= 0
+    assert (
+        index[SEED_CHANNELS.index("FP1")] == -1
+        and index[SEED_CHANNELS.index("T7")] >= 0
+    )
 
 
 def test_map_channels_errors():

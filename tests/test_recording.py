@@ -36,7 +36,9 @@ def test_edf_to_seed_order_200hz_microvolts(realdata):
     present = np.delete(rec.data, missing_rows, axis=0)
     assert np.all(np.isfinite(present))
     # Scalp EEG in µV: tens of µV, not volts (1e-5) nor nV counts.
-    assert 5 < np.median(np.abs(present - np.median(present, axis=1, keepdims=True))) < 200
+    assert (
+        5 < np.median(np.abs(present - np.median(present, axis=1, keepdims=True))) < 200
+    )
 
 
 def test_resampled_data_matches_the_file(realdata):
@@ -96,14 +98,20 @@ def test_units_rate_and_non_eeg_channels_from_a_fif(tmp_path):
     sine = 50e-6 * np.sin(2 * np.pi * 10 * t)  # synthetic 10 Hz, 50 µV
     names = ["Fp1", "Cz", "O1", "HEO", "ECG", "Status"]
     types = ["eeg"] * 5 + ["stim"]
-    path = _write_fif(tmp_path / "synthetic_raw.fif", names, types, sfreq, np.tile(sine, (6, 1)))
+    path = _write_fif(
+        tmp_path / "synthetic_raw.fif", names, types, sfreq, np.tile(sine, (6, 1))
+    )
     rec = load_recording(path)
     assert rec.data.shape == (62, 2000) and len(rec.missing) == 59
     cz = rec.data[SEED_CHANNELS.index("CZ")]
     expected = 50 * np.sin(2 * np.pi * 10 * np.arange(2000) / 200.0)
     np.testing.assert_allclose(cz[100:-100], expected[100:-100], atol=0.5)
     own = load_recording(path, seed_order=False, sfreq=None)
-    assert own.ch_names == ["Fp1", "Cz", "O1"]  # HEO, ECG typed as EOG/ECG; stim dropped
+    assert own.ch_names == [
+        "Fp1",
+        "Cz",
+        "O1",
+    ]  # HEO, ECG typed as EOG/ECG; stim dropped
     assert own.sfreq == sfreq and own.data.shape == (3, 2500)
 
 
@@ -135,9 +143,13 @@ def test_truncated_real_edf_is_an_error(realdata, tmp_path):
 
 def test_file_without_seed_or_eeg_channels(tmp_path):
     data = np.zeros((2, 1000))
-    odd = _write_fif(tmp_path / "odd_raw.fif", ["A1x", "B2y"], ["eeg", "eeg"], 200.0, data)
+    odd = _write_fif(
+        tmp_path / "odd_raw.fif", ["A1x", "B2y"], ["eeg", "eeg"], 200.0, data
+    )
     with pytest.raises(EEGStreamError, match="none of the 2 channels"):
         load_recording(odd)
-    misc = _write_fif(tmp_path / "misc_raw.fif", ["Fp1", "Cz"], ["misc", "misc"], 200.0, data)
+    misc = _write_fif(
+        tmp_path / "misc_raw.fif", ["Fp1", "Cz"], ["misc", "misc"], 200.0, data
+    )
     with pytest.raises(EEGStreamError, match="holds no EEG channels"):
         load_recording(misc)

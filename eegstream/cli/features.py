@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..datasets import DATASETS
+
 # Windows per progress-bar step when extracting from one file.
 _WINDOWS_PER_BLOCK = 256
 
@@ -24,22 +26,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", type=Path, help="EEG file to read")
-    if _has_datasets():
-        from ..datasets import DATASETS
-
-        source.add_argument(
-            "--dataset", choices=DATASETS, help="SEED-family dataset to extract"
-        )
-        parser.add_argument(
-            "--root", type=Path, help="folder of the dataset (with --dataset)"
-        )
-        parser.add_argument(
-            "--cache",
-            type=Path,
-            default=None,
-            help="cache folder for per-trial features (with --dataset; default: "
-            "the dataset module's default)",
-        )
+    source.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        help="SEED-family dataset to extract, every trial",
+    )
+    parser.add_argument(
+        "--root", type=Path, help="folder of the dataset (with --dataset)"
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="cache root for per-trial features (with --dataset); None means "
+        "$EEGSTREAM_CACHE or ~/.cache/eegstream",
+    )
     parser.add_argument(
         "--out", type=Path, help="output .npz (with --file; written atomically)"
     )
@@ -76,12 +77,14 @@ def run(args: argparse.Namespace) -> int:
         compat=args.compat,
         smoothing=args.smoothing,
     )
-    if getattr(args, "dataset", None):
+    if args.dataset is not None:
         if args.root is None:
             raise EEGStreamError("--dataset needs --root, the folder of the dataset")
         if args.out is not None:
             raise EEGStreamError("--out goes with --file; --dataset writes to --cache")
         return _run_dataset(args, cfg)
+    if args.root is not None or args.cache is not None:
+        raise EEGStreamError("--root and --cache go with --dataset, not with --file")
     if args.out is None:
         raise EEGStreamError("--file needs --out, the .npz to write")
     if args.out.suffix != ".npz":
@@ -144,21 +147,13 @@ def _run_file(path: Path, out: Path, cfg) -> int:
 
 def _run_dataset(args: argparse.Namespace, cfg) -> int:
     from ..datasets import open_dataset
-    from ..datasets.cache import dataset_features
+    from ..datasets.cache import cache_folder, dataset_features
 
     dataset = open_dataset(args.dataset, args.root)
     features = dataset_features(dataset, cfg, args.cache, progress=True)
     windows = sum(len(f) for f in features.values())
     print(
-        f"{dataset.name}: features of {len(features)} trials ({windows} windows) "
-        f"ready, settings {cfg.hash()}"
-        + (f", cached under {args.cache}" if args.cache is not None else "")
+        f"{dataset.name}: features of {len(features)} trials ({windows} windows) in "
+        f"{cache_folder(dataset, cfg, args.cache)}"
     )
     return 0
-
-
-def _has_datasets() -> bool:
-    """Whether the dataset readers are installed alongside (the --dataset mode)."""
-    import importlib.util
-
-    return importlib.util.find_spec("eegstream.datasets.cache") is not None

@@ -60,7 +60,9 @@ def _version(module: str) -> str:
 
 def _cores() -> str:
     logical = os.cpu_count()
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else logical
+    usable = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else logical
+    )
     try:
         import psutil
 

@@ -50,7 +50,12 @@ class KalmanSettings:
 
     def __post_init__(self) -> None:
         # Store plain floats so that equal settings give equal JSON and hash.
-        for name in ("transition_cov", "observation_cov", "initial_cov", "initial_mean"):
+        for name in (
+            "transition_cov",
+            "observation_cov",
+            "initial_cov",
+            "initial_mean",
+        ):
             value = getattr(self, name)
             if value is None and name == "initial_mean":
                 continue
@@ -121,7 +126,8 @@ class FeatureConfig:
                 object.__setattr__(self, name, float(getattr(self, name)))
         except (TypeError, ValueError):
             raise EEGStreamError(
-                f"sfreq, window_s, hop_s must be numbers and bands (low, high) pairs in Hz, got "
+                "sfreq, window_s, hop_s must be numbers and bands (low, high) pairs "
+                f"in Hz, got "
                 f"sfreq={self.sfreq!r}, window_s={self.window_s!r}, "
                 f"hop_s={self.hop_s!r}, bands={self.bands!r}"
             ) from None
@@ -162,9 +168,10 @@ class FeatureConfig:
         for name in ("window_s", "hop_s"):
             seconds = getattr(self, name)
             samples = seconds * self.sfreq
-            if not (seconds > 0 and np.isfinite(samples)) or abs(
-                samples - round(samples)
-            ) > 1e-9:
+            if (
+                not (seconds > 0 and np.isfinite(samples))
+                or abs(samples - round(samples)) > 1e-9
+            ):
                 raise EEGStreamError(
                     f"{name} must be a positive whole number of samples at "
                     f"{self.sfreq:g} Hz, got {seconds} s"
@@ -183,13 +190,17 @@ class FeatureConfig:
                     f"{nyquist:g} Hz of {self.sfreq:g} Hz data"
                 )
         if self.n_fft is not None and not isinstance(self.n_fft, int):
-            raise EEGStreamError(f"n_fft must be a whole number of samples, got {self.n_fft!r}")
+            raise EEGStreamError(
+                f"n_fft must be a whole number of samples, got {self.n_fft!r}"
+            )
         if not (
             isinstance(self.seq_len, int)
             and not isinstance(self.seq_len, bool)
             and self.seq_len >= 1
         ):
-            raise EEGStreamError(f"seq_len must be a positive integer, got {self.seq_len!r}")
+            raise EEGStreamError(
+                f"seq_len must be a positive integer, got {self.seq_len!r}"
+            )
 
     @property
     def window(self) -> int:

@@ -68,7 +68,7 @@ def _plan(
     stops = np.minimum(stops, n_bins)
     counts = stops - starts
     if np.any(counts < 1):
-        bad = [b for b, c in zip(bands, counts) if c < 1][0]
+        bad = [b for b, c in zip(bands, counts, strict=True) if c < 1][0]
         raise EEGStreamError(
             f"band {bad} Hz holds no FFT bin at {sfreq:g} Hz with a {n_fft}-point FFT; "
             "widen the band or lengthen the window"
@@ -122,7 +122,7 @@ def de_of_windows(windows: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
 
 
 def n_windows(n_samples: int, cfg: FeatureConfig) -> int:
-    """Number of whole windows in ``n_samples`` samples at ``cfg.hop`` spacing."""
+    """Count the whole windows in ``n_samples`` samples at ``cfg.hop`` spacing."""
     if n_samples < cfg.window:
         return 0
     return (n_samples - cfg.window) // cfg.hop + 1

@@ -55,7 +55,7 @@ class CausalKalman:
 
     @property
     def var(self) -> np.ndarray:
-        """Current state variances, shape (n_features,); NaN for features not started."""
+        """Current state variances, shape (n_features,); NaN where not started."""
         return self._var.copy()
 
     def step(self, observation: np.ndarray) -> np.ndarray:

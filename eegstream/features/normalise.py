@@ -59,7 +59,9 @@ class RunningNormaliser:
         wearer's own steps, the statistics are a ``prior_steps : t`` blend.
     """
 
-    def __init__(self, mean: np.ndarray, std: np.ndarray, prior_steps: float = 30.0) -> None:
+    def __init__(
+        self, mean: np.ndarray, std: np.ndarray, prior_steps: float = 30.0
+    ) -> None:
         self.pop_mean = np.asarray(mean, dtype=np.float64).copy()
         self.pop_std = np.maximum(np.asarray(std, dtype=np.float64), _MIN_STD)
         if self.pop_mean.shape != self.pop_std.shape or self.pop_mean.ndim != 1:
@@ -103,7 +105,9 @@ class RunningNormaliser:
         self._sumsq += x0 * x0
         weight = self.prior_steps + self._count
         mean = (self.prior_steps * self.pop_mean + self._sum) / weight
-        second = (self.prior_steps * (self.pop_std**2 + self.pop_mean**2) + self._sumsq) / weight
+        second = (
+            self.prior_steps * (self.pop_std**2 + self.pop_mean**2) + self._sumsq
+        ) / weight
         std = np.sqrt(np.maximum(second - mean * mean, _MIN_STD**2))
         return np.where(finite, (x - mean) / std, np.nan)
 

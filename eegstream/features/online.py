@@ -45,7 +45,10 @@ class FeatureStep:
 
 
 def flatten_features(de: np.ndarray) -> np.ndarray:
-    """Flatten (..., n_channels, n_bands) DE to (..., n_channels * n_bands), channel-major."""
+    """Flatten (..., n_channels, n_bands) DE to (..., n_channels * n_bands).
+
+    Channel-major: channel 0's bands first.
+    """
     return de.reshape(*de.shape[:-2], de.shape[-2] * de.shape[-1])
 
 
@@ -101,10 +104,12 @@ class OnlineFeatures:
         """
         rows, ends = self.extractor.push(chunk)
         steps = []
-        for de, end in zip(rows, ends):
+        for de, end in zip(rows, ends, strict=True):
             flat = flatten_features(de)
             smooth = self.kalman.step(flat) if self.cfg.smoothing == "kalman" else flat
-            norm = self.normaliser.step(smooth) if self.normaliser is not None else smooth
+            norm = (
+                self.normaliser.step(smooth) if self.normaliser is not None else smooth
+            )
             self.sequence.push(norm)
             steps.append(
                 FeatureStep(

@@ -33,7 +33,9 @@ def to_sequence(
     """
     steps = np.asarray(steps)
     if steps.ndim != 2:
-        raise EEGStreamError(f"steps must be 2-D (n_steps, n_features), got {steps.shape}")
+        raise EEGStreamError(
+            f"steps must be 2-D (n_steps, n_features), got {steps.shape}"
+        )
     if padding not in ("end", "start") or keep not in ("first", "last"):
         raise EEGStreamError(
             f"padding must be 'end' or 'start' and keep 'first' or 'last', "
@@ -103,6 +105,6 @@ class RollingSequence:
         self._count += 1
 
     def array(self) -> np.ndarray:
-        """The current sequence, array of float32, shape (seq_len, n_features)."""
+        """Return the sequence now, array of float32, shape (seq_len, n_features)."""
         n = min(self._count, self.seq_len)
         return to_sequence(self._steps[:n], self.seq_len, self.padding, keep="last")

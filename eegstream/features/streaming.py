@@ -68,7 +68,8 @@ class StreamingDE:
         chunk = np.asarray(chunk, dtype=np.float64)
         if chunk.ndim != 2 or chunk.shape[0] != self.n_channels:
             raise EEGStreamError(
-                f"chunk must have shape ({self.n_channels}, n_samples), got {chunk.shape}"
+                f"chunk must have shape ({self.n_channels}, n_samples), "
+                f"got {chunk.shape}"
             )
         n_new = chunk.shape[1]
         if self._fill + n_new > self._buf.shape[1]:
@@ -86,7 +87,9 @@ class StreamingDE:
         views = np.lib.stride_tricks.sliding_window_view(
             self._buf[:, : self._fill], window, axis=1
         )
-        windows = views[:, first : first + (count - 1) * hop + 1 : hop].transpose(1, 0, 2)
+        windows = views[:, first : first + (count - 1) * hop + 1 : hop].transpose(
+            1, 0, 2
+        )
         rows = de_of_windows(windows, self.cfg)
         ends = (np.arange(self._next_window, last + 1) * hop) + window
         self._next_window = last + 1
@@ -98,6 +101,10 @@ class StreamingDE:
         drop = keep_from - self._buf_start
         kept = self._fill - drop
         size = max(self._buf.shape[1], kept + n_new)
-        buf = self._buf if size == self._buf.shape[1] else np.empty((self.n_channels, size))
+        buf = (
+            self._buf
+            if size == self._buf.shape[1]
+            else np.empty((self.n_channels, size))
+        )
         buf[:, :kept] = self._buf[:, drop : self._fill]
         self._buf, self._fill, self._buf_start = buf, kept, keep_from
