@@ -173,10 +173,27 @@ def compute_de(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
             f"one {cfg.window_s:g} s window ({cfg.window} samples at {cfg.sfreq:g} Hz)"
         )
     views = np.lib.stride_tricks.sliding_window_view(eeg, cfg.window, axis=1)
-    views = views[:, :: cfg.hop][:, :count].transpose(1, 0, 2)
-    out = np.empty((count, eeg.shape[0], len(cfg.bands)))
-    for start in range(0, count, _BLOCK):
-        out[start : start + _BLOCK] = de_of_windows(views[start : start + _BLOCK], cfg)
+    return _de_in_blocks(views[:, :: cfg.hop][:, :count].transpose(1, 0, 2), cfg)
+
+
+def _de_in_blocks(windows: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
+    """:func:`de_of_windows` over many windows, a few at a time (bounded memory).
+
+    Parameters
+    ----------
+    windows : array of float, shape (n_windows, n_channels, window)
+        Usually a strided view into the EEG (no copy).
+    cfg : FeatureConfig
+        Feature settings.
+
+    Returns
+    -------
+    array of float64, shape (n_windows, n_channels, n_bands)
+    """
+    out = np.empty((windows.shape[0], windows.shape[1], len(cfg.bands)))
+    for start in range(0, windows.shape[0], _BLOCK):
+        block = slice(start, start + _BLOCK)
+        out[block] = de_of_windows(windows[block], cfg)
     return out
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .config import FeatureConfig
-from .de import de_of_windows
+from .de import _de_in_blocks
 
 
 class StreamingDE:
@@ -90,7 +90,7 @@ class StreamingDE:
         windows = views[:, first : first + (count - 1) * hop + 1 : hop].transpose(
             1, 0, 2
         )
-        rows = de_of_windows(windows, self.cfg)
+        rows = _de_in_blocks(windows, self.cfg)
         ends = (np.arange(self._next_window, last + 1) * hop) + window
         self._next_window = last + 1
         return rows, ends
