@@ -32,7 +32,7 @@ RESOLVE = 0.2
 
 
 def _counter_trials(lengths: list[int], n_channels: int = 4) -> list[np.ndarray]:
-    """Trials whose channel 0 counts samples across trials and channel 1 holds the trial number."""
+    """Trials: channel 0 counts samples across trials, channel 1 is the trial number."""
     rng = np.random.default_rng(0)
     trials, start = [], 0
     for k, n in enumerate(lengths, 1):
@@ -44,9 +44,13 @@ def _counter_trials(lengths: list[int], n_channels: int = 4) -> list[np.ndarray]
     return trials
 
 
-def _connect(player: Player, timeout: float = 5.0) -> tuple[pylsl.StreamInlet, pylsl.StreamInlet]:
-    """Independent inlets: the marker inlet first, then the EEG inlet the player waits for."""
-    found_markers = pylsl.resolve_byprop("source_id", f"{player.source_id}-markers", 1, timeout)
+def _connect(
+    player: Player, timeout: float = 5.0
+) -> tuple[pylsl.StreamInlet, pylsl.StreamInlet]:
+    """Open independent inlets: markers first, then the EEG the player waits for."""
+    found_markers = pylsl.resolve_byprop(
+        "source_id", f"{player.source_id}-markers", 1, timeout
+    )
     found_eeg = pylsl.resolve_byprop("source_id", player.source_id, 1, timeout)
     assert found_markers and found_eeg
     markers = pylsl.StreamInlet(found_markers[0])
@@ -99,7 +103,9 @@ def test_every_sample_and_marker_arrives_in_order(unique_id: str) -> None:
     trials = _counter_trials(lengths)
     labels = ["positive", "negative", "neutral"]
     names = ["counter", "trial", "Fp1", "Oz"]
-    source = array_source(trials, SFREQ, names, labels=labels, classes=CLASSES, subject=4, session=2)
+    source = array_source(
+        trials, SFREQ, names, labels=labels, classes=CLASSES, subject=4, session=2
+    )
     speed = 8.0
     player = Player(
         source,
@@ -126,7 +132,9 @@ def test_every_sample_and_marker_arrives_in_order(unique_id: str) -> None:
 
     one_pass = np.concatenate(trials, axis=1).T
     expected = np.concatenate([one_pass, one_pass, one_pass])[:n_total]
-    np.testing.assert_array_equal(data[:, 0], expected[:, 0])  # counter: no loss, no repeat
+    np.testing.assert_array_equal(
+        data[:, 0], expected[:, 0]
+    )  # counter: no loss, no repeat
     np.testing.assert_array_equal(data, expected.astype(np.float32))
     # Timestamps are the schedule: evenly spaced at the played pace.
     np.testing.assert_allclose(np.diff(stamps), 1 / (SFREQ * speed), rtol=0, atol=1e-7)
@@ -141,7 +149,7 @@ def test_every_sample_and_marker_arrives_in_order(unique_id: str) -> None:
             assert m["label"] == labels[m["trial"] - 1]
             assert CLASSES[m["label_id"]] == m["label"]
     # Each trial marker carries the timestamp of the sample it marks.
-    for m, t in zip(got, marker_stamps):
+    for m, t in zip(got, marker_stamps, strict=True):
         index = int(np.argmin(np.abs(stamps - t)))
         assert abs(stamps[index] - t) < 1e-6
         trial = data[index, 1]
@@ -155,7 +163,9 @@ def test_rest_between_trials_plays_previous_trial_backwards(unique_id: str) -> N
     lengths = [120, 90]
     trials = _counter_trials(lengths, n_channels=2)
     rest_s = 0.8  # 160 samples: longer than either trial, so the rests reflect
-    source = array_source(trials, SFREQ, labels=["neutral", "positive"], classes=CLASSES)
+    source = array_source(
+        trials, SFREQ, labels=["neutral", "positive"], classes=CLASSES
+    )
     player = Player(
         source, name=unique_id, speed=10, rest_s=rest_s, loop=True,
         resolve_timeout=RESOLVE, wait_for_consumer=True,
@@ -177,7 +187,11 @@ def test_rest_between_trials_plays_previous_trial_backwards(unique_id: str) -> N
     np.testing.assert_array_equal(counter[370:530], rest2)
     np.testing.assert_array_equal(counter[530:], np.arange(10))  # the loop starts over
 
-    rests = [(m, t) for m, t in zip(got, marker_stamps) if m["event"] == "rest_start"]
+    rests = [
+        (m, t)
+        for m, t in zip(got, marker_stamps, strict=True)
+        if m["event"] == "rest_start"
+    ]
     assert [m["trial"] for m, _ in rests[:2]] == [1, 2]
     assert all("label" not in m and m["duration_s"] == rest_s for m, _ in rests)
     assert np.allclose([t for _, t in rests[:2]], stamps[[120, 370]], rtol=0, atol=1e-6)
@@ -211,7 +225,9 @@ def test_pacing_holds_within_a_chunk(unique_id: str) -> None:
     assert received == n
     stamps = np.array(stamps)
     # The schedule: sample i is stamped t0 + i / rate, never drifting.
-    np.testing.assert_allclose(stamps - stamps[0], np.arange(n) / SFREQ, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        stamps - stamps[0], np.arange(n) / SFREQ, rtol=0, atol=1e-6
+    )
     # Samples never arrive before their time (the player sleeps until a chunk's
     # last sample is due), and lag at most a chunk plus delivery jitter behind.
     jitter = 0.25 * SFREQ
@@ -241,7 +257,11 @@ def test_pause_and_resume_lose_nothing(unique_id: str) -> None:
     n, pause_s = 600, 0.5
     source = array_source(_counter_trials([n], n_channels=2), SFREQ)
     player = Player(
-        source, name=unique_id, speed=4.0, resolve_timeout=RESOLVE, wait_for_consumer=True
+        source,
+        name=unique_id,
+        speed=4.0,
+        resolve_timeout=RESOLVE,
+        wait_for_consumer=True,
     )
     with player:
         eeg, markers = _connect(player)
@@ -303,22 +323,32 @@ def test_stop_withdraws_both_streams(unique_id: str) -> None:
 @pytest.mark.parametrize("suffix", ["", "-markers"], ids=["eeg-name", "marker-name"])
 def test_a_name_in_use_is_refused(unique_id: str, suffix: str) -> None:
     other = pylsl.StreamOutlet(
-        pylsl.StreamInfo(unique_id + suffix, "EEG", 1, 100, pylsl.cf_float32, "someone-else")
+        pylsl.StreamInfo(
+            unique_id + suffix, "EEG", 1, 100, pylsl.cf_float32, "someone-else"
+        )
     )
-    player = Player(array_source(np.ones((1, 50)), SFREQ), name=unique_id, resolve_timeout=2)
-    with pytest.raises(EEGStreamError, match=r"already used by a visible stream.*someone-else"):
+    player = Player(
+        array_source(np.ones((1, 50)), SFREQ), name=unique_id, resolve_timeout=2
+    )
+    with pytest.raises(
+        EEGStreamError, match=r"already used by a visible stream.*someone-else"
+    ):
         player.start()
     assert not player.running
     # No half-open outlet: only the other stream carries the name.
     assert pylsl.resolve_byprop("source_id", player.source_id, 1, 0.3) == []
-    assert pylsl.resolve_byprop("source_id", f"{player.source_id}-markers", 1, 0.3) == []
+    assert (
+        pylsl.resolve_byprop("source_id", f"{player.source_id}-markers", 1, 0.3) == []
+    )
     del other
 
 
 def test_the_same_name_and_source_id_twice_is_refused(unique_id: str) -> None:
     source = array_source(np.ones((1, 50)), SFREQ)
     with Player(source, name=unique_id, loop=True, resolve_timeout=RESOLVE) as first:
-        second = Player(source, name=unique_id, source_id=first.source_id, resolve_timeout=2)
+        second = Player(
+            source, name=unique_id, source_id=first.source_id, resolve_timeout=2
+        )
         with pytest.raises(EEGStreamError, match="silently mix"):
             second.start()
         assert first.running
@@ -343,15 +373,23 @@ def test_a_failing_first_trial_opens_nothing(unique_id: str) -> None:
     source = array_source(np.ones((2, 60)), SFREQ)
     bad = ReplaySource(SFREQ, ("a", "b", "c"), source.segments)  # 3 names, 2 rows
     player = Player(bad, name=unique_id, resolve_timeout=RESOLVE)
-    with pytest.raises(EEGStreamError, match=r"shape \(3, n_samples > 0\); got \(2, 60\)"):
+    with pytest.raises(
+        EEGStreamError, match=r"shape \(3, n_samples > 0\); got \(2, 60\)"
+    ):
         player.start()
     assert pylsl.resolve_byprop("name", unique_id, 1, 0.3) == []
 
 
-def test_file_replay_arrives_as_64_channels_at_160_hz(unique_id: str, realdata: Path) -> None:
+def test_file_replay_arrives_as_64_channels_at_160_hz(
+    unique_id: str, realdata: Path
+) -> None:
     source = file_source(realdata / "S001R03.edf")
     player = Player(
-        source, name=unique_id, speed=20, resolve_timeout=RESOLVE, wait_for_consumer=True
+        source,
+        name=unique_id,
+        speed=20,
+        resolve_timeout=RESOLVE,
+        wait_for_consumer=True,
     )
     with player:
         eeg, markers = _connect(player)
@@ -365,18 +403,26 @@ def test_file_replay_arrives_as_64_channels_at_160_hz(unique_id: str, realdata: 
     assert data.shape == (800, 64)
     np.testing.assert_allclose(data, source.segments[0].load()[:, :800].T, rtol=1e-6)
     # The file's annotations come as markers (run 3 starts with rest, T0).
-    assert got and got[0] == {"event": "annotation", "description": "T0", "duration_s": 4.2}
+    assert got and got[0] == {
+        "event": "annotation",
+        "description": "T0",
+        "duration_s": 4.2,
+    }
 
 
 def test_dataset_replay_carries_the_true_labels(
     unique_id: str, synthetic_seed_iv_small: Path
 ) -> None:
-    # SYNTHETIC SEED-IV (20 s trials): the labels are the generator's, not real emotions.
+    # SYNTHETIC SEED-IV (20 s trials): the generator's labels, not real emotions.
     source = dataset_source("seed-iv", synthetic_seed_iv_small, 3, trials=[4, 2])
     ds = open_dataset("seed-iv", synthetic_seed_iv_small)
     truth = {t.trial: t for t in ds.trials if t.subject == 3 and t.session == 1}
     player = Player(
-        source, name=unique_id, speed=40, resolve_timeout=RESOLVE, wait_for_consumer=True
+        source,
+        name=unique_id,
+        speed=40,
+        resolve_timeout=RESOLVE,
+        wait_for_consumer=True,
     )
     with player:
         eeg, markers = _connect(player)
@@ -397,10 +443,14 @@ def test_dataset_replay_carries_the_true_labels(
 
 def test_chunker_spans_blocks_and_places_markers() -> None:
     chunker = _Chunker(7)
-    blocks = [np.arange(a, b)[:, None] for a, b in [(0, 3), (3, 20), (20, 21), (21, 50)]]
+    blocks = [
+        np.arange(a, b)[:, None] for a, b in [(0, 3), (3, 20), (20, 21), (21, 50)]
+    ]
     out = []
     for block in blocks:
-        out += chunker.feed(block, [(0, f"start {block[0, 0]}"), (len(block) - 1, "end")])
+        out += chunker.feed(
+            block, [(0, f"start {block[0, 0]}"), (len(block) - 1, "end")]
+        )
     out += chunker.flush()
     starts = [start for start, _, _ in out]
     samples = np.concatenate([s for _, s, _ in out])[:, 0]
@@ -440,7 +490,9 @@ def test_bad_settings_are_refused(kwargs: dict, message: str) -> None:
 
 
 def test_wait_before_start_and_double_start(unique_id: str) -> None:
-    player = Player(array_source(np.ones((1, 400)), SFREQ), name=unique_id, resolve_timeout=0)
+    player = Player(
+        array_source(np.ones((1, 400)), SFREQ), name=unique_id, resolve_timeout=0
+    )
     with pytest.raises(EEGStreamError, match="never started; call start"):
         player.wait()
     with player:

@@ -33,7 +33,9 @@ def test_ranges_compress_runs() -> None:
     assert _ranges([]) == ""
 
 
-def test_dataset_source_plays_the_chosen_trials_in_order(synthetic_seed_iv_small: Path) -> None:
+def test_dataset_source_plays_the_chosen_trials_in_order(
+    synthetic_seed_iv_small: Path,
+) -> None:
     source = dataset_source("seed-iv", synthetic_seed_iv_small, 2, trials=[5, 1, 2])
     ds = open_dataset("seed-iv", synthetic_seed_iv_small)
     truth = {t.trial: t for t in ds.trials if (t.subject, t.session) == (2, 1)}
@@ -51,7 +53,9 @@ def test_dataset_source_plays_the_chosen_trials_in_order(synthetic_seed_iv_small
     assert "seed-iv subject 2 session 1" in source.description
 
 
-def test_dataset_source_defaults_to_the_whole_first_session(synthetic_seed_iv_small: Path) -> None:
+def test_dataset_source_defaults_to_the_whole_first_session(
+    synthetic_seed_iv_small: Path,
+) -> None:
     source = dataset_source("seed-iv", synthetic_seed_iv_small, 1)
     assert [s.trial for s in source.segments] == list(range(1, 25))
     assert {s.session for s in source.segments} == {1}
@@ -61,7 +65,10 @@ def test_dataset_source_defaults_to_the_whole_first_session(synthetic_seed_iv_sm
     ("kwargs", "message"),
     [
         ({"subject": 9}, r"no subject 9 .*subjects found: 1-6"),
-        ({"subject": 1, "session": 3}, r"subject 1 has no session 3; sessions found: 1"),
+        (
+            {"subject": 1, "session": 3},
+            r"subject 1 has no session 3; sessions found: 1",
+        ),
         ({"subject": 1, "trials": [2, 25, 30]}, r"no trial 25, 30; trials found: 1-24"),
     ],
     ids=["subject", "session", "trials"],
@@ -107,11 +114,19 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "kwargs", "message"),
     [
-        (([np.ones((2, 5)), np.ones((3, 5))], 200), {}, r"trial 2: .*2 channels like trial 1; got shape \(3, 5\)"),
+        (
+            ([np.ones((2, 5)), np.ones((3, 5))], 200),
+            {},
+            r"trial 2: .*2 channels like trial 1; got shape \(3, 5\)",
+        ),
         ((np.ones((2, 0)), 200), {}, "non-empty array"),
         ((np.ones((2, 5)), 200, ["a"]), {}, "1 channel names given for 2 channels"),
         ((np.ones((2, 5)), 200), {"labels": ["x", "y"]}, "2 labels given for 1 trials"),
-        ((np.ones((2, 5)), 200), {"labels": ["x"], "classes": ["a"]}, "label 'x' is not one of"),
+        (
+            (np.ones((2, 5)), 200),
+            {"labels": ["x"], "classes": ["a"]},
+            "label 'x' is not one of",
+        ),
         ((np.ones((2, 5)), 0), {}, "sampling rate must be > 0 Hz, got 0"),
         (([], 200), {}, "at least one trial array"),
     ],

@@ -1,4 +1,4 @@
-"""Stream a SEED session or an EEG file to LSL like a headset, with a marker stream of the truth."""
+"""Stream a SEED session or an EEG file to LSL like a headset, the truth as markers."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         ".cnt, ...); its EEG channels are streamed in the file's order",
     )
     what.add_argument("--root", metavar="DIR", help="the dataset's release folder")
-    what.add_argument("--subject", type=int, metavar="S", help="subject number (from 1)")
+    what.add_argument(
+        "--subject", type=int, metavar="S", help="subject number (from 1)"
+    )
     what.add_argument(
         "--session",
         type=int,
@@ -67,7 +69,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=_number(above=0),
         default=1.0,
         metavar="X",
-        help="pace relative to real time (2 = twice as fast)"
+        help="pace relative to real time (2 = twice as fast)",
     )
     how.add_argument(
         "--loop",
@@ -87,7 +89,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "played backwards (no label) and a rest_start marker",
     )
     how.add_argument(
-        "--chunk", type=_integer(at_least=1), default=10, metavar="N", help="samples per pushed chunk"
+        "--chunk",
+        type=_integer(at_least=1),
+        default=10,
+        metavar="N",
+        help="samples per pushed chunk",
     )
     how.add_argument(
         "--wait",
@@ -110,7 +116,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _number(*, above: float | None = None, at_least: float | None = None) -> Callable:
-    """An argparse type: a finite float above (or at least) a bound."""
+    """Make an argparse type: a finite float above (or at least) a bound."""
     rule = f"> {above:g}" if above is not None else f">= {at_least:g}"
 
     def parse(text: str) -> float:
@@ -127,7 +133,7 @@ def _number(*, above: float | None = None, at_least: float | None = None) -> Cal
 
 
 def _integer(*, at_least: int) -> Callable:
-    """An argparse type: an integer of at least ``at_least``."""
+    """Make an argparse type: an integer of at least ``at_least``."""
 
     def parse(text: str) -> int:
         if not text.strip().isdigit() or int(text) < at_least:
@@ -189,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _source(args: argparse.Namespace) -> ReplaySource:
-    """The source the options ask for, or a one-line error."""
+    """Build the source the options ask for, or raise a one-line error."""
     from ..replay import dataset_source, file_source, parse_trials
 
     if args.file is not None:
@@ -208,7 +214,11 @@ def _source(args: argparse.Namespace) -> ReplaySource:
                 f"{', '.join(extra)} apply to --dataset, not to --file {args.file}"
             )
         return file_source(args.file, sfreq=args.sfreq)
-    missing = [opt for opt, v in (("--root", args.root), ("--subject", args.subject)) if v is None]
+    missing = [
+        opt
+        for opt, v in (("--root", args.root), ("--subject", args.subject))
+        if v is None
+    ]
     if missing:
         raise EEGStreamError(f"--dataset {args.dataset} needs {' and '.join(missing)}")
     if args.sfreq is not None:
@@ -220,7 +230,7 @@ def _source(args: argparse.Namespace) -> ReplaySource:
 
 
 class _ProgressLine:
-    """A progress line on stderr: rewritten in place on a terminal, else one per segment."""
+    """A progress line on stderr: in place on a terminal, else one line per segment."""
 
     def __init__(self, stream: TextIO, every_s: float = 30.0) -> None:
         self.stream = stream

@@ -1,4 +1,4 @@
-"""Replay SEED sessions and EEG files to LSL like a headset, with a marker stream of the truth.
+"""Replay SEED sessions and EEG files to LSL like a headset, with the truth as markers.
 
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
 - :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play.

@@ -63,7 +63,7 @@ def eeg_info(
     description: str,
     synthetic: bool,
 ) -> pylsl.StreamInfo:
-    """The EEG stream's description: float32 µV with the standard channel list.
+    """Describe the EEG stream: float32 µV with the standard channel list.
 
     ``desc/channels/channel`` holds ``label``, ``type`` (``EEG``) and ``unit``
     (``microvolts``) per channel, as amplifier apps write it.
@@ -84,7 +84,7 @@ def eeg_info(
 
 
 def marker_info(name: str, source_id: str) -> pylsl.StreamInfo:
-    """The marker stream's description: JSON strings at an irregular rate."""
+    """Describe the marker stream: JSON strings at an irregular rate."""
     info = pylsl.StreamInfo(
         f"{name}-markers",
         "Markers",

@@ -53,9 +53,8 @@ def format_marker(**fields: Any) -> str:
 
     Examples
     --------
-    >>> format_marker(event="trial_start", subject=1, session=1, trial=3,
-    ...               label="happy", label_id=4)
-    '{"event": "trial_start", "subject": 1, "session": 1, "trial": 3, "label": "happy", "label_id": 4}'
+    >>> format_marker(event="trial_start", trial=3, label="happy", label_id=4)
+    '{"event": "trial_start", "trial": 3, "label": "happy", "label_id": 4}'
     """
     event = fields.get("event")
     if event not in MARKER_EVENTS:
@@ -66,7 +65,9 @@ def format_marker(**fields: Any) -> str:
     try:
         return json.dumps(ordered, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as err:
-        raise EEGStreamError(f"marker fields must be plain JSON values: {err}") from None
+        raise EEGStreamError(
+            f"marker fields must be plain JSON values: {err}"
+        ) from None
 
 
 def parse_marker(text: str | bytes) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""The replay player: a source pushed to LSL like an amplifier, on a drift-free schedule.
+"""The replay player: a source pushed to LSL like an amplifier, on a drift-free clock.
 
 Sample ``i`` of the stream (counted from the start, rests included) is due at
 ``t0 + i / (sfreq * speed)`` on :func:`pylsl.local_clock`. A chunk is pushed
@@ -78,7 +78,7 @@ class Progress:
         return self.samples_sent / self.sfreq
 
     def line(self) -> str:
-        """A one-line summary for a progress display."""
+        """Summarise in one line, for a progress display."""
         if self.segment is None:
             where = "starting"
         elif self.in_rest:
@@ -177,9 +177,17 @@ class Player:
                 f"got {name!r}"
             )
         if source_id is not None and (not isinstance(source_id, str) or not source_id):
-            raise EEGStreamError(f"source_id must be a non-empty string, got {source_id!r}")
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise EEGStreamError(f"chunk size must be an integer >= 1 sample, got {chunk_size!r}")
+            raise EEGStreamError(
+                f"source_id must be a non-empty string, got {source_id!r}"
+            )
+        if (
+            isinstance(chunk_size, bool)
+            or not isinstance(chunk_size, int)
+            or chunk_size < 1
+        ):
+            raise EEGStreamError(
+                f"chunk size must be an integer >= 1 sample, got {chunk_size!r}"
+            )
         if not (isinstance(speed, int | float) and math.isfinite(speed) and speed > 0):
             raise EEGStreamError(f"speed must be a finite number > 0, got {speed!r}")
         if isinstance(loop, bool):
@@ -188,11 +196,16 @@ class Player:
             n_passes = loop
         else:
             raise EEGStreamError(
-                f"loop must be True (forever), False (once) or a number of passes >= 1, "
+                "loop must be True (forever), False (once) or a number of passes "
+                f">= 1, "
                 f"got {loop!r}"
             )
-        if not (isinstance(rest_s, int | float) and math.isfinite(rest_s) and rest_s >= 0):
-            raise EEGStreamError(f"rest must be a number of seconds >= 0, got {rest_s!r}")
+        if not (
+            isinstance(rest_s, int | float) and math.isfinite(rest_s) and rest_s >= 0
+        ):
+            raise EEGStreamError(
+                f"rest must be a number of seconds >= 0, got {rest_s!r}"
+            )
         self.source = source
         self.name = name
         self.source_id = source_id or f"{name}-{uuid.uuid4().hex[:12]}"
@@ -290,7 +303,9 @@ class Player:
             The error that ended the streaming thread, if any.
         """
         if self._thread is None:
-            raise EEGStreamError("Player.wait: the player was never started; call start() first")
+            raise EEGStreamError(
+                "Player.wait: the player was never started; call start() first"
+            )
         self._thread.join(timeout)
         if self._thread.is_alive():
             return False
@@ -299,7 +314,7 @@ class Player:
         return True
 
     def pause(self) -> None:
-        """Stop pushing samples until :meth:`resume`; the schedule shifts by the pause."""
+        """Stop pushing samples until :meth:`resume`; the schedule then shifts."""
         with self._cond:
             self._paused = True
             self._cond.notify_all()
@@ -337,7 +352,7 @@ class Player:
         return per_pass * self.n_passes + self._n_rest * (n_segments - 1)
 
     def progress(self) -> Progress:
-        """A snapshot of where the replay stands (callable from any thread)."""
+        """Return a snapshot of where the replay stands (from any thread)."""
         pass_index, segment, in_rest = self._current
         return Progress(
             samples_sent=self._samples_sent,
@@ -353,16 +368,19 @@ class Player:
         )
 
     def describe(self) -> str:
-        """What is streamed: names, rate, channels, segments, durations (several lines)."""
+        """Say what is streamed: names, rate, channels, segments, durations."""
         src = self.source
         lines = [
             f"EEG stream   {self.name!r}  source_id {self.source_id!r}",
-            f"             {src.n_channels} channels, float32 µV, {src.sfreq:g} Hz nominal, "
+            f"             {src.n_channels} channels, float32 µV, "
+            f"{src.sfreq:g} Hz nominal, "
             f"chunks of {self.chunk_size} samples, speed x{self.speed:g}",
             f"markers      {self.name + '-markers'!r}  source_id "
             f"{self.source_id + '-markers'!r} (JSON strings)",
             f"source       {src.description}"
-            + ("  [SYNTHETIC EEG, not recorded from a person]" if src.synthetic else ""),
+            + (
+                "  [SYNTHETIC EEG, not recorded from a person]" if src.synthetic else ""
+            ),
         ]
         lines += textwrap.wrap(
             ", ".join(src.ch_names),
@@ -376,7 +394,8 @@ class Player:
                 label += f" (id {seg.label_id})"
             extra = f"  {len(seg.annotations)} annotations" if seg.annotations else ""
             lines.append(
-                f"  {seg.title:<14} {_clock(seg.n_samples / src.sfreq):>8}{label}{extra}"
+                f"  {seg.title:<14} {_clock(seg.n_samples / src.sfreq):>8}"
+                f"{label}{extra}"
             )
         if self._n_rest and len(src.segments) * (self.n_passes or 2) > 1:
             lines.append(
@@ -384,9 +403,15 @@ class Player:
                 "EEG played backwards; no label)"
             )
         total = self.total_samples
-        passes = "looping forever" if self.n_passes is None else f"{self.n_passes} pass(es)"
+        passes = (
+            "looping forever" if self.n_passes is None else f"{self.n_passes} pass(es)"
+        )
         duration = "" if total is None else f", {_clock(total / src.sfreq)} of data"
-        wall = "" if total is None else f", {_clock(total / src.sfreq / self.speed)} at x{self.speed:g}"
+        wall = (
+            ""
+            if total is None
+            else f", {_clock(total / src.sfreq / self.speed)} at x{self.speed:g}"
+        )
         lines.append(f"total        {passes}{duration}{wall}")
         return "\n".join(lines)
 
@@ -441,10 +466,14 @@ class Player:
         with self._cond:
             self._cond.wait_for(lambda: self._stopping, _LINGER_S)
 
-    def _plan(self, first: np.ndarray) -> Iterator[tuple[int, Segment, np.ndarray, bool]]:
-        """Yield ``(pass, segment, data, last_in_pass)``, loading the next one meanwhile."""
+    def _plan(
+        self, first: np.ndarray
+    ) -> Iterator[tuple[int, Segment, np.ndarray, bool]]:
+        """Yield ``(pass, segment, data, last_in_pass)``, loading the next meanwhile."""
         segments = self.source.segments
-        passes = itertools.count(1) if self.n_passes is None else range(1, self.n_passes + 1)
+        passes = (
+            itertools.count(1) if self.n_passes is None else range(1, self.n_passes + 1)
+        )
         order = ((p, k) for p in passes for k in range(len(segments)))
         pass_index, k = next(order)
         data = first
@@ -483,13 +512,21 @@ class Player:
         if seg.is_trial:
             markers.append((n - 1, format_marker(event="trial_end", **seg.truth())))
         if last_in_pass:
-            fields = {"subject": seg.subject, "session": seg.session, "pass": pass_index}
+            fields = {
+                "subject": seg.subject,
+                "session": seg.session,
+                "pass": pass_index,
+            }
             markers.append((n - 1, format_marker(event="session_end", **fields)))
         markers.sort(key=lambda m: m[0])  # stable: trial_end stays before session_end
         return markers
 
     def _send(
-        self, start: int, samples: np.ndarray, markers: list[tuple[int, str]], rate: float
+        self,
+        start: int,
+        samples: np.ndarray,
+        markers: list[tuple[int, str]],
+        rate: float,
     ) -> bool:
         """Push one chunk (and its markers) when its last sample is due."""
         n = len(samples)
@@ -566,7 +603,9 @@ class _Chunker:
         if self._pending:
             yield self._emit(np.concatenate(self._parts))
 
-    def _emit(self, samples: np.ndarray) -> tuple[int, np.ndarray, list[tuple[int, str]]]:
+    def _emit(
+        self, samples: np.ndarray
+    ) -> tuple[int, np.ndarray, list[tuple[int, str]]]:
         start, end = self._emitted, self._emitted + len(samples)
         markers = []
         while self._markers and self._markers[0][0] < end:
@@ -582,7 +621,9 @@ class _Prefetch:
     def __init__(self, func: Callable[..., np.ndarray], *args: object) -> None:
         self._value: np.ndarray | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._work, args=(func, args), daemon=True)
+        self._thread = threading.Thread(
+            target=self._work, args=(func, args), daemon=True
+        )
         self._thread.start()
 
     def _work(self, func: Callable[..., np.ndarray], args: tuple) -> None:
@@ -599,7 +640,7 @@ class _Prefetch:
 
 
 def _mirror(data: np.ndarray, n: int) -> np.ndarray:
-    """``n`` samples of ``data`` (n_samples, C) read backwards from its end, reflecting."""
+    """Read ``n`` samples of ``data`` (N, C) backwards from its end, reflected."""
     length = len(data)
     phase = np.arange(n) % (2 * length)
     index = np.where(phase < length, length - 1 - phase, phase - length)

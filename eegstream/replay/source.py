@@ -66,7 +66,7 @@ class Segment:
         return self.trial is not None
 
     def truth(self) -> dict:
-        """The marker fields of this segment: subject, session, trial, label, label_id."""
+        """Return the marker fields: subject, session, trial, label, label_id."""
         return {
             "subject": self.subject,
             "session": self.session,
@@ -158,7 +158,11 @@ def array_source(
     -------
     ReplaySource
     """
-    arrays = [trials] if isinstance(trials, np.ndarray) and trials.ndim == 2 else list(trials)
+    arrays = (
+        [trials]
+        if isinstance(trials, np.ndarray) and trials.ndim == 2
+        else list(trials)
+    )
     arrays = [np.asarray(a) for a in arrays]
     if not arrays:
         raise EEGStreamError("array_source needs at least one trial array")
@@ -167,10 +171,13 @@ def array_source(
         if a.ndim != 2 or a.shape[0] != n_channels or a.shape[1] == 0:
             raise EEGStreamError(
                 f"trial {k}: EEG must be a non-empty array of shape (n_channels, "
-                f"n_samples) with {n_channels} channels like trial 1; got shape {a.shape}"
+                f"n_samples) with {n_channels} channels like trial 1; "
+                f"got shape {a.shape}"
             )
-    names = tuple(ch_names) if ch_names is not None else tuple(
-        f"ch{i + 1}" for i in range(n_channels)
+    names = (
+        tuple(ch_names)
+        if ch_names is not None
+        else tuple(f"ch{i + 1}" for i in range(n_channels))
     )
     if len(names) != n_channels:
         raise EEGStreamError(
@@ -233,7 +240,7 @@ def file_source(path: str | os.PathLike, *, sfreq: float | None = None) -> Repla
     ann = rec.annotations
     annotations = tuple(
         (float(o), float(d), str(t))
-        for o, d, t in zip(ann.onset, ann.duration, ann.description)
+        for o, d, t in zip(ann.onset, ann.duration, ann.description, strict=True)
         if 0 <= o < duration
     )
     data = rec.data
@@ -316,7 +323,8 @@ def dataset_source(
         if unknown:
             raise EEGStreamError(
                 f"{ds.name}: subject {subject} session {session} has no trial "
-                f"{', '.join(map(str, unknown))}; trials found: {_ranges(sorted(available))}"
+                f"{', '.join(map(str, unknown))}; trials found: "
+                f"{_ranges(sorted(available))}"
             )
         chosen = [available[k] for k in trials]
     if not chosen:
@@ -381,7 +389,9 @@ def _under_synthetic_root(path: Path) -> bool:
     """Whether a file lies in a folder written by the synthetic generator."""
     from ..datasets.synth import SYNTHETIC_MARKER
 
-    return any((folder / SYNTHETIC_MARKER).is_file() for folder in path.resolve().parents)
+    return any(
+        (folder / SYNTHETIC_MARKER).is_file() for folder in path.resolve().parents
+    )
 
 
 def _ranges(numbers: Sequence[int]) -> str:
