@@ -137,7 +137,8 @@ def _run_file(path: Path, out: Path, cfg) -> int:
                 config=np.array(cfg.to_json()),
             )
     mapped = len(SEED_CHANNELS) - len(rec.missing)
-    note = f"; missing (NaN): {', '.join(rec.missing)}" if rec.missing else ""
+    shown = rec.missing if len(rec.missing) <= 8 else [*rec.missing[:6], "..."]
+    note = f"; missing (NaN): {', '.join(shown)}" if rec.missing else ""
     print(
         f"{path.name}: {count} windows of {cfg.window_s:g} s every {cfg.hop_s:g} s, "
         f"{mapped}/{len(SEED_CHANNELS)} SEED channels{note} -> {out}"
