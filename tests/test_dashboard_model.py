@@ -64,6 +64,19 @@ def test_band_history_is_channel_mean_ignoring_missing_channels():
     np.testing.assert_allclose(values[0], expected)
 
 
+def test_traces_are_picked_by_channel_name_from_the_stream_order():
+    model = DashboardModel(CLASSES, trace_channels=["O1", "FP1", "CZ"])
+    names = ["Fp1", "Pz", "o1"]  # another headset: other order, other spelling
+    data = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    model.set_eeg(np.array([0.0, 0.005]), data, names)
+    np.testing.assert_array_equal(model.eeg[:2], [[3.0, 3.0], [1.0, 1.0]])
+    assert np.isnan(model.eeg[2]).all()  # CZ: not in the stream
+    seed = np.arange(62.0)[:, None] * np.ones(2)
+    model.set_eeg(np.array([0.0, 0.005]), seed, [f"#{i}" for i in range(62)])
+    np.testing.assert_array_equal(model.eeg[:, 0], [SEED_CHANNELS.index(c) for c in
+                                                    ("O1", "FP1", "CZ")])  # fmt: skip
+
+
 def test_wrong_number_of_probabilities_is_refused():
     model = DashboardModel(CLASSES)
     with pytest.raises(EEGStreamError, match="4 classes"):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._errors import EEGStreamError
-from ..montage import SEED_CHANNELS
+from ..montage import N_CHANNELS, SEED_CHANNELS, map_channels
 
 if TYPE_CHECKING:
     from ..pipeline import Health, LivePipeline, StepResult
@@ -100,7 +100,7 @@ class DashboardModel:
     eeg_times : array of float, shape (n_samples,)
         LSL timestamps of the EEG traces, in seconds.
     eeg : array of float, shape (n_traces, n_samples)
-        EEG traces in µV.
+        EEG traces in µV; NaN rows for channels the stream lacks.
     topo : array of float, shape (62, 5) | None
         DE per channel and band of the newest step (the scalp map).
     """
@@ -143,6 +143,8 @@ class DashboardModel:
         self.steps_total = 0
         self.cold_steps = 0
         self.errors: list[str] = []
+        self._rows_key: tuple | None = None
+        self._rows = np.zeros(0, dtype=int)
         self._pipeline: Any = None
         self._queue: queue.Queue | None = None
 
@@ -185,7 +187,7 @@ class DashboardModel:
         if not self.frozen:
             times, data = self._pipeline.eeg_snapshot(self.eeg_s)
             if len(times) and (not len(self.eeg_times) or times[-1] != self.eeg_times[-1]):
-                self.set_eeg(times, data)
+                self.set_eeg(times, data, self._pipeline.channel_names)
                 eeg = True
         return Changes(steps=n, eeg=eeg, health=health_changed)
 
@@ -220,10 +222,43 @@ class DashboardModel:
         if health.error and (not self.errors or self.errors[-1] != health.error):
             self.errors.append(health.error)
 
-    def set_eeg(self, times: np.ndarray, data: np.ndarray) -> None:
-        """Keep the traces' channels of an EEG snapshot ``(62, n)`` in µV."""
+    def set_eeg(self, times: np.ndarray, data: np.ndarray,
+                channel_names: Sequence[str] | None = None) -> None:
+        """Keep the traces' channels of an EEG snapshot.
+
+        Parameters
+        ----------
+        times : array of float, shape (n_samples,)
+            LSL timestamps in seconds.
+        data : array of float, shape (n_stream_channels, n_samples)
+            EEG in µV as the stream has it.
+        channel_names : sequence of str | None
+            The stream's channel labels (matched to SEED names, case and
+            punctuation ignored); ``None``: SEED order.
+        """
+        data = np.asarray(data, dtype=float)
+        rows = self._trace_rows(tuple(channel_names) if channel_names else None, len(data))
+        out = np.full((len(rows), data.shape[1]), np.nan)
+        present = rows >= 0
+        out[present] = data[rows[present]]
         self.eeg_times = np.asarray(times, dtype=float)
-        self.eeg = np.asarray(data)[self.trace_index]
+        self.eeg = out
+
+    def _trace_rows(self, names: tuple[str, ...] | None, n_rows: int) -> np.ndarray:
+        """Row of each trace channel in the stream (-1: the stream lacks it); cached."""
+        key = (names, n_rows)
+        if key != self._rows_key:
+            seed_rows = np.arange(N_CHANNELS) if n_rows == N_CHANNELS else None
+            if names is not None:
+                try:
+                    seed_rows, _ = map_channels(names)
+                except EEGStreamError:  # unlabelled channels: SEED order if 62
+                    pass
+            if seed_rows is None:
+                seed_rows = np.where(np.arange(N_CHANNELS) < n_rows, np.arange(N_CHANNELS), -1)
+            self._rows = np.asarray(seed_rows)[self.trace_index]
+            self._rows_key = key
+        return self._rows
 
     # -- reading ---------------------------------------------------------
     @property

@@ -39,7 +39,7 @@ class ScalpMap(QtWidgets.QWidget):
     def __init__(self, band_names: Sequence[str] = BAND_NAMES, band: int = 2) -> None:
         configure_pyqtgraph()
         super().__init__()
-        self.topomap = Topomap()
+        self.topomap = Topomap(resolution=96)
         self.selector = QtWidgets.QComboBox()
         self.selector.addItems(list(band_names))
         self.selector.setCurrentIndex(band)

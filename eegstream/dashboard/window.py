@@ -88,6 +88,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("eegstream live")
         self.resize(1500, 900)
         self.setPalette(dark_palette())
+        self.setStyleSheet(
+            f"QComboBox {{ background: {_theme.BACKGROUND}; color: {_theme.FOREGROUND};"
+            " border: 1px solid #3a404b; border-radius: 3px; padding: 1px 8px; }"
+            f" QComboBox QAbstractItemView {{ background: {_theme.PANEL};"
+            f" color: {_theme.FOREGROUND}; selection-background-color: #3a7bd5; }}"
+        )
 
     def _build_ui(self) -> None:
         classes = self.model.classes
