@@ -87,6 +87,7 @@ def generate(
     trial_seconds: float | None = None,
     seed: int = 0,
     *,
+    raw: bool = True,
     progress: bool = True,
 ) -> Path:
     """Write a synthetic release of ``dataset`` in its official layout.
@@ -107,6 +108,10 @@ def generate(
         official lengths (large: SEED is about 1.3 GB).
     seed : int
         Seed of everything random: the same arguments give the same files.
+    raw : bool
+        SEED-V only: write the raw ``EEG_raw/*.cnt`` recordings (1000 Hz, 66
+        channels, about 0.26 MB per second of recording). ``False`` writes
+        only ``EEG_DE_features`` and the timestamp file.
     progress : bool
         Show a progress bar on stderr.
 
@@ -138,6 +143,7 @@ def generate(
     classes = T.CLASSES[dataset]
     population = population_effect(classes, np.random.default_rng([seed, 0]))
     world = _World(dataset, population, seed, None if trial_seconds is None else int(trial_seconds))
+    world.raw = raw
     jobs = [(s, k) for s in range(1, n_sub + 1) for k in range(1, n_ses + 1)]
     from tqdm import tqdm
 
@@ -180,6 +186,7 @@ class _World:
     def __init__(self, dataset: str, population: np.ndarray, seed: int, seconds: int | None):
         self.dataset, self.population, self.seed, self.seconds = dataset, population, seed, seconds
         self._subjects: dict[int, SubjectModel] = {}
+        self.raw = True
 
     def subject(self, s: int) -> SubjectModel:
         if s not in self._subjects:
@@ -333,27 +340,33 @@ def _write_seed_v(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[
             pieces, cursor = [], 0
             for n, (b, e) in enumerate(zip(starts[k], ends[k]), start=1):
                 label = T.SEED_V_LABELS[k][n - 1]
-                if b > cursor:
-                    pieces.append(world.eeg(s, k, 100 + n, None, (b - cursor) * _RAW_SFREQ, _RAW_SFREQ))
-                clip = world.eeg(s, k, n, label, (e - b) * _RAW_SFREQ, _RAW_SFREQ)
-                pieces.append(clip)
-                cursor = e
-                de = _de(resample_poly(clip - clip.mean(axis=1, keepdims=True), 1, 5, axis=1), 4.0)
+                if world.raw:
+                    if b > cursor:
+                        pieces.append(world.eeg(s, k, 100 + n, None, (b - cursor) * _RAW_SFREQ, _RAW_SFREQ))
+                    clip = world.eeg(s, k, n, label, (e - b) * _RAW_SFREQ, _RAW_SFREQ)
+                    pieces.append(clip)
+                    cursor = e
+                    # What the raw reader returns: zero-mean, resampled to 200 Hz.
+                    clip = resample_poly(clip - clip.mean(axis=1, keepdims=True), 1, 5, axis=1)
+                else:
+                    clip = world.eeg(s, k, n, label, (e - b) * _SFREQ, _SFREQ)
+                de = _de(clip, 4.0)
                 key = (k - 1) * 15 + n - 1
                 data[key] = de.reshape(de.shape[0], -1)  # channel-major (62, 5) rows
                 labels[key] = np.full(de.shape[0], label, dtype=np.int64)
-            pieces.append(world.eeg(s, k, 200, None, _GAP_S * _RAW_SFREQ, _RAW_SFREQ))
-            eeg = np.concatenate(pieces, axis=1)
-            rows = [
-                eeg[index[c]] if c in index else _extra_channel(c, eeg, index)
-                for c in SEED_V_CNT_CHANNELS
-            ]
-            write_cnt(
-                out / "EEG_raw" / f"{s}_{k}_{T.SEED_V_DATES[s][k - 1]}.cnt",
-                np.array(rows),
-                _RAW_SFREQ,
-                SEED_V_CNT_CHANNELS,
-            )
+            if world.raw:
+                pieces.append(world.eeg(s, k, 200, None, _GAP_S * _RAW_SFREQ, _RAW_SFREQ))
+                eeg = np.concatenate(pieces, axis=1)
+                rows = [
+                    eeg[index[c]] if c in index else _extra_channel(c, eeg, index)
+                    for c in SEED_V_CNT_CHANNELS
+                ]
+                write_cnt(
+                    out / "EEG_raw" / f"{s}_{k}_{T.SEED_V_DATES[s][k - 1]}.cnt",
+                    np.array(rows),
+                    _RAW_SFREQ,
+                    SEED_V_CNT_CHANNELS,
+                )
             yield
         with atomic_path(out / "EEG_DE_features" / f"{s}_123.npz") as tmp:
             np.savez(tmp, data=pickle.dumps(data), label=pickle.dumps(labels))

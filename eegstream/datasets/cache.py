@@ -1,0 +1,121 @@
+"""Per-trial cache of the project's features over a whole dataset.
+
+``dataset_features`` runs :func:`eegstream.features.extract_features` (the
+same code the live path uses) on every trial's EEG and keeps each result as
+one ``.npy`` file under ``<cache_dir>/<dataset>/<settings hash>/``. A second
+run only reads; a run stopped half-way (Ctrl-C, crash) resumes where it
+stopped; files are written atomically, so no reader ever sees half a file.
+
+Each file name carries a fingerprint of the trial's source file (path, size,
+modification time), so the features of a real release and of a synthetic
+folder of the same dataset never mix, and a re-downloaded file is recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import EEGStreamError
+from .._io import atomic_path, atomic_write_text
+from ..features import FeatureConfig, extract_features
+from .base import Dataset, Trial
+
+
+def default_cache_dir() -> Path:
+    """``$EEGSTREAM_CACHE`` if set, else ``~/.cache/eegstream``."""
+    env = os.environ.get("EEGSTREAM_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "eegstream"
+
+
+def cache_folder(dataset: Dataset, cfg: FeatureConfig, cache_dir: str | os.PathLike | None = None) -> Path:
+    """``<cache_dir>/<dataset>/<cfg.hash()>``: where :func:`dataset_features` keeps files."""
+    base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    return base / dataset.name / cfg.hash()
+
+
+def trial_cache_path(folder: Path, trial: Trial) -> Path:
+    """The cache file of one trial: ``<key>-<source fingerprint>.npy``."""
+    source = trial.eeg_source
+    if source is None:
+        raise EEGStreamError(
+            f"{trial.dataset} trial {trial.key} has no EEG to compute features from; "
+            "the release's EEG folder is missing"
+        )
+    stat = source.stat()
+    ident = f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{trial.duration_s}"
+    return folder / f"{trial.key}-{hashlib.sha1(ident.encode()).hexdigest()[:10]}.npy"
+
+
+def dataset_features(
+    dataset: Dataset,
+    cfg: FeatureConfig,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> dict[str, np.ndarray]:
+    """Features of every trial, computed once and cached per trial.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        From :func:`eegstream.datasets.open_dataset`.
+    cfg : FeatureConfig
+        Feature settings; their :meth:`~FeatureConfig.hash` names the cache folder.
+    cache_dir : path-like | None
+        Cache root; default ``$EEGSTREAM_CACHE`` or ``~/.cache/eegstream``.
+    progress : bool
+        Show a progress bar (tqdm, stderr, off when not a terminal).
+
+    Returns
+    -------
+    dict of str to array of float32, shape (n_windows, 62, n_bands)
+        ``trial.key`` -> ``extract_features(trial.eeg(), cfg)``, in trial order.
+
+    Raises
+    ------
+    EEGStreamError
+        If a trial has no EEG, is shorter than one window, or its file is
+        damaged (the message names the trial).
+    """
+    from tqdm import tqdm
+
+    folder = cache_folder(dataset, cfg, cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = folder / "settings.json"
+    if not settings.exists():
+        atomic_write_text(settings, cfg.to_json() + "\n")
+    out: dict[str, np.ndarray] = {}
+    bar = tqdm(
+        dataset.trials,
+        desc=f"{dataset.name} features",
+        unit="trial",
+        disable=None if progress else True,
+    )
+    for trial in bar:
+        path = trial_cache_path(folder, trial)
+        features = _read(path, len(cfg.bands))
+        if features is None:
+            try:
+                features = extract_features(trial.eeg(), cfg).astype(np.float32)
+            except EEGStreamError as err:
+                raise EEGStreamError(f"{dataset.name} trial {trial.key}: {err}") from None
+            with atomic_path(path) as tmp:
+                np.save(tmp, features)
+        out[trial.key] = features
+    return out
+
+
+def _read(path: Path, n_bands: int) -> np.ndarray | None:
+    """A cached array, or None when absent or unusable (then it is recomputed)."""
+    if not path.exists():
+        return None
+    try:
+        features = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if features.ndim != 3 or features.shape[2] != n_bands or features.dtype != np.float32:
+        return None
+    return features
