@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pylsl
 import pytest
 
 from eegstream.cli import build_parser, main
 from eegstream.datasets import DATASETS, open_dataset
+from eegstream.replay import file_source
 
 pytestmark = pytest.mark.lsl
 
@@ -149,8 +151,9 @@ def test_a_name_in_use_exits_2(
 def test_a_signal_ends_the_replay_cleanly(
     unique_id: str, realdata: Path, signum: int
 ) -> None:
-    argv = [sys.executable, "-m", "eegstream", "replay", "--file",
-            str(realdata / "S001R03.edf"), "--loop", "--name", unique_id]  # fmt: skip
+    path = realdata / "S001R03.edf"
+    argv = [sys.executable, "-m", "eegstream", "replay", "--file", str(path)]
+    argv += ["--loop", "--wait", "--name", unique_id]
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -158,12 +161,19 @@ def test_a_signal_ends_the_replay_cleanly(
         found = pylsl.resolve_byprop("name", unique_id, 1, 30)
         assert found, "the replay's stream never appeared"
         assert found[0].channel_count() == 64 and found[0].nominal_srate() == 160
+        inlet = pylsl.StreamInlet(found[0])
+        data, _ = inlet.pull_chunk(timeout=5.0, max_samples=80)
+        inlet.close_stream()
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    # --wait: the inlet gets the file from its first sample.
+    assert len(data) == 80
+    expected = file_source(path).segments[0].load()[:, :80].T
+    np.testing.assert_allclose(data, expected, rtol=1e-6)
     assert proc.returncode == 0, err
     assert f"'{unique_id}'" in out and "64 channels" in out
     assert "stopped" in err

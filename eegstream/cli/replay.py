@@ -160,23 +160,24 @@ def run(args: argparse.Namespace) -> int:
 
     from ..replay import Player
 
-    source = _source(args)
-    player = Player(
-        source,
-        name=args.name,
-        source_id=args.source_id,
-        chunk_size=args.chunk,
-        speed=args.speed,
-        loop=args.loop,
-        rest_s=args.rest,
-    )
-
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
+    # SIGTERM ends the replay like Ctrl-C: outlets closed, exit 0.
     previous = signal.signal(signal.SIGTERM, _terminate)
     progress = _ProgressLine(sys.stderr)
+    player = None
     try:
+        player = Player(
+            _source(args),
+            name=args.name,
+            source_id=args.source_id,
+            chunk_size=args.chunk,
+            speed=args.speed,
+            loop=args.loop,
+            rest_s=args.rest,
+            wait_for_consumer=args.wait,
+        )
         player.start()
         print(player.describe(), flush=True)
         if args.wait:
@@ -185,11 +186,13 @@ def run(args: argparse.Namespace) -> int:
             progress.update(player.progress())
         progress.update(player.progress(), final=True)
     except KeyboardInterrupt:
-        player.stop()
-        progress.update(player.progress(), final=True)
-        print(f"stopped; streams {args.name!r} closed", file=sys.stderr, flush=True)
+        if player is not None:
+            player.stop()
+            progress.update(player.progress(), final=True)
+        print(f"stopped; stream {args.name!r} closed", file=sys.stderr, flush=True)
     finally:
-        player.stop()
+        if player is not None:
+            player.stop()
         signal.signal(signal.SIGTERM, previous)
     return 0
 

@@ -197,8 +197,7 @@ class Player:
         else:
             raise EEGStreamError(
                 "loop must be True (forever), False (once) or a number of passes "
-                f">= 1, "
-                f"got {loop!r}"
+                f">= 1, got {loop!r}"
             )
         if not (
             isinstance(rest_s, int | float) and math.isfinite(rest_s) and rest_s >= 0
@@ -283,6 +282,8 @@ class Player:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        if not self.running:  # e.g. interrupted inside start(), before the thread
+            self._close_outlets()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the replay to end (all passes played, or stopped).
