@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 STATES = ("connecting", "ok", "lost", "stopped")
 # Pull timeout: how often the thread notices a stop request or a silent source.
 _PULL_TIMEOUT_S = 0.05
-# How long each lookup of a lost source may block (the thread stays responsive).
-_RESOLVE_TIMEOUT_S = 0.2
+# How long each lookup of a lost source may block: liblsl answers a first query
+# after about 0.5 s; longer would slow down stop().
+_RESOLVE_TIMEOUT_S = 0.6
 # A jump in timestamps larger than this many sample periods (and than 0.1 s)
 # is a gap; smaller ones are jitter of chunked transmission.
 _GAP_PERIODS = 10

@@ -198,6 +198,9 @@ class LivePipeline:
 
     def _connect(self) -> None:
         info = resolve_stream(**self.query, timeout=self.resolve_timeout)
+        # The first inference initialises torch (hundreds of ms): not on a live step.
+        predictor = self.classifier.predictor
+        predictor.predict_proba(np.zeros((predictor.seq_len, predictor.n_features)))
         summary = StreamSummary.from_info(info)
         # The marker inlet first: with a replay that waits for its first consumer,
         # no marker is then missed.

@@ -37,7 +37,7 @@ class MarkerListener:
         that its inlet exists before the EEG inlet and no marker is missed).
     """
 
-    def __init__(self, source_id: str, first_timeout: float = 0.3) -> None:
+    def __init__(self, source_id: str, first_timeout: float = 1.0) -> None:
         self.source_id = f"{source_id}-markers"
         self.first_timeout = float(first_timeout)
         self._inlet: pylsl.StreamInlet | None = None
@@ -90,7 +90,7 @@ class MarkerListener:
             if self._inlet is None:
                 if time.monotonic() - last_lookup > _LOOKUP_EVERY_S:
                     last_lookup = time.monotonic()
-                    self._connect(0.2)
+                    self._connect(0.6)
                 else:
                     self._stop.wait(0.1)
                 continue

@@ -1,0 +1,96 @@
+"""Helpers of the acquisition and pipeline tests: plain pylsl sources, a step collector."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pylsl
+
+
+class PlainSource:
+    """A pylsl outlet pushing an array from a thread, as a headset app would.
+
+    Waits for a consumer before the first sample (so the reader sees every
+    sample), then pushes ``chunk`` samples at a time at ``speed`` x real time,
+    stamping each chunk with the time of its last sample.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        data: np.ndarray,
+        sfreq: float,
+        labels: Sequence[str] | None,
+        *,
+        source_id: str | None = None,
+        unit: str | None = "microvolts",
+        speed: float = 4.0,
+        chunk: int = 10,
+        fmt: int = pylsl.cf_float32,
+        stream_type: str = "EEG",
+    ) -> None:
+        info = pylsl.StreamInfo(name, stream_type, data.shape[0], sfreq, fmt,
+                                source_id or name)  # fmt: skip
+        if labels is not None:
+            info.set_channel_labels(list(labels))
+        if unit is not None:
+            info.set_channel_units(unit)
+        self.outlet = pylsl.StreamOutlet(info, chunk_size=chunk)
+        self.data = data
+        self.sfreq, self.speed, self.chunk = sfreq, speed, chunk
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> PlainSource:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        if not self.outlet.wait_for_consumers(10.0):
+            return
+        t0 = pylsl.local_clock()
+        x = np.ascontiguousarray(self.data.T)
+        for i in range(0, x.shape[0], self.chunk):
+            if self._stop.is_set():
+                return
+            due = t0 + (i + self.chunk) / self.sfreq / self.speed
+            time.sleep(max(0.0, due - pylsl.local_clock()))
+            piece = x[i : i + self.chunk]
+            self.outlet.push_chunk(piece, due)
+            self.sent = i + piece.shape[0]
+
+    def wait(self, timeout: float = 30.0) -> None:
+        self._thread.join(timeout)
+
+    def close(self) -> None:
+        """Stop pushing and destroy the outlet (the stream disappears)."""
+        self._stop.set()
+        self._thread.join(5.0)
+        self.outlet = None
+
+
+def collect(q: queue.Queue, until, timeout: float = 30.0) -> list:
+    """Drain ``q`` until ``until(results)`` is true (or ``timeout`` s pass)."""
+    results: list = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not until(results):
+        try:
+            results.append(q.get(timeout=0.1))
+        except queue.Empty:
+            pass
+    return results
+
+
+def wait_until(predicate, timeout: float = 15.0) -> bool:
+    """Poll ``predicate()`` every 10 ms until true or ``timeout`` s pass."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

@@ -1,0 +1,105 @@
+"""Acquisition over real LSL (loopback): resolution, every sample once, loss and return."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pylsl
+import pytest
+
+from eegstream import EEGStreamError
+from eegstream.acquisition import InletThread, check_numeric, list_streams, resolve_stream
+from eegstream.cli import main
+
+from _pipeline_helpers import PlainSource, wait_until
+
+pytestmark = pytest.mark.lsl
+
+
+def _info(name, source_id, n=2, rate=100.0, fmt=pylsl.cf_float32, kind="EEG"):
+    return pylsl.StreamInfo(name, kind, n, rate, fmt, source_id)
+
+
+def test_resolve_one_none_or_several(unique_id):
+    a = pylsl.StreamOutlet(_info(unique_id, f"{unique_id}-a"))
+    info = resolve_stream(name=unique_id, timeout=5)
+    assert info.source_id() == f"{unique_id}-a"
+    b = pylsl.StreamOutlet(_info(unique_id, f"{unique_id}-b"))
+    with pytest.raises(EEGStreamError, match="2 streams match") as err:
+        resolve_stream(name=unique_id, timeout=5)
+    assert f"{unique_id}-a" in str(err.value) and f"{unique_id}-b" in str(err.value)
+    assert resolve_stream(source_id=f"{unique_id}-b", timeout=5).source_id().endswith("-b")
+    with pytest.raises(EEGStreamError, match="no LSL stream with name") as err:
+        resolve_stream(name=unique_id + "-absent", timeout=0.3)
+    assert unique_id in str(err.value)  # the visible streams are listed
+    del a, b
+
+
+def test_string_and_irregular_streams_are_refused(unique_id):
+    markers = _info(unique_id + "-m", unique_id + "-m", 1, 0.0, pylsl.cf_string, "Markers")
+    with pytest.raises(EEGStreamError, match="carries string values"):
+        check_numeric(markers)
+    irregular = _info(unique_id, unique_id, 4, pylsl.IRREGULAR_RATE)
+    with pytest.raises(EEGStreamError, match="irregular sampling rate"):
+        InletThread(irregular)
+
+
+def test_every_sample_arrives_once_in_order(unique_id):
+    n = 1200
+    data = np.vstack([np.arange(n), -np.arange(n)]).astype(np.float32)
+    source = PlainSource(unique_id, data, 1000.0, ["idx", "neg"], speed=1.0, chunk=7)
+    source.start()
+    inlet = InletThread(resolve_stream(name=unique_id, timeout=5)).start()
+    try:
+        reader = inlet.ring.reader(from_start=True)
+        assert wait_until(lambda: inlet.ring.total >= n)
+        block = reader.read()
+        assert inlet.info.get_channel_labels() == ["idx", "neg"]
+    finally:
+        inlet.stop()
+        source.close()
+    np.testing.assert_array_equal(block.data[0], np.arange(n))
+    np.testing.assert_array_equal(block.data[1], -np.arange(n))
+    assert block.gaps == [] and inlet.gaps == 0
+    assert np.all(np.diff(block.timestamps) > 0)
+    assert np.all(block.arrival >= block.arrival[0])
+    assert inlet.state == "stopped"
+
+
+def test_lost_source_is_reported_and_followed_by_source_id(unique_id):
+    sid = unique_id + "-sid"
+    data = np.ones((2, 100000), dtype=np.float32)
+    first = PlainSource(unique_id, data, 200.0, ["a", "b"], source_id=sid, speed=1.0).start()
+    inlet = InletThread(resolve_stream(source_id=sid, timeout=5)).start()
+    second = None
+    try:
+        assert wait_until(lambda: inlet.state == "ok" and inlet.ring.total > 20)
+        first.close()  # the source dies
+        assert wait_until(lambda: inlet.state == "lost")
+        before = inlet.ring.total
+        second = PlainSource(unique_id, data, 200.0, ["a", "b"], source_id=sid, speed=1.0)
+        second.start()
+        assert wait_until(lambda: inlet.state == "ok" and inlet.ring.total > before + 20)
+        block = inlet.ring.reader(from_start=True).read()
+    finally:
+        inlet.stop()
+        first.close()
+        if second is not None:
+            second.close()
+    assert inlet.reconnects == 1 and inlet.gaps == 1
+    (gap,) = block.gaps
+    assert gap.reason in ("reconnect", "lost") and gap.index == before
+    assert gap.duration_s > 0
+
+
+def test_streams_command_lists_a_stream(unique_id, capsys):
+    outlet = pylsl.StreamOutlet(_info(unique_id, unique_id + "-sid", 3, 250.0))
+    assert main(["streams", "--timeout", "1", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (row,) = [r for r in rows if r["name"] == unique_id]
+    assert (row["channel_count"], row["nominal_srate"], row["source_id"]) == (
+        3, 250.0, unique_id + "-sid")  # fmt: skip
+    assert row["hostname"]
+    assert any(s.name == unique_id for s in list_streams(0.5))
+    del outlet
