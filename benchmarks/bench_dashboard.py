@@ -39,11 +39,17 @@ def _synthetic_source():
 
     rng = np.random.default_rng(0)
     t = np.arange(int(20 * 200)) / 200.0
-    trials = [20 * np.sin(2 * np.pi * 10 * t)[None] + 8 * rng.standard_normal((62, t.size))
-              for _ in range(2)]  # fmt: skip
-    return array_source(trials, 200.0, SEED_CHANNELS, labels=["happy", "sad"],
-                        classes=("neutral", "sad", "fear", "happy"),
-                        description="synthetic benchmark EEG", synthetic=True)  # fmt: skip
+    alpha = 20 * np.sin(2 * np.pi * 10 * t)[None]
+    trials = [alpha + 8 * rng.standard_normal((62, t.size)) for _ in range(2)]
+    return array_source(
+        trials,
+        200.0,
+        SEED_CHANNELS,
+        labels=["happy", "sad"],
+        classes=("neutral", "sad", "fear", "happy"),
+        description="synthetic benchmark EEG",
+        synthetic=True,
+    )
 
 
 def main() -> int:
@@ -59,13 +65,23 @@ def main() -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     name = f"eegstream-bench-dashboard-{os.getpid()}"
     with tempfile.TemporaryDirectory() as tmp:
-        checkpoint = load_checkpoint(untrained_checkpoint(Path(tmp) / "bench.safetensors"))
+        checkpoint = load_checkpoint(
+            untrained_checkpoint(Path(tmp) / "bench.safetensors")
+        )
     # One sample per push: the traces get new data 200 times a second, so the
     # GUI, not the replay's chunk rate (10 samples = 20 chunks/s), limits redraws.
-    with Player(_synthetic_source(), name=name, source_id=name, loop=True, chunk_size=1):
-        pipeline = LivePipeline(checkpoint, stream=name, source_id=name, outlets=False).start()
-        window = MainWindow(pipeline, checkpoint.classes, refresh_ms=0,
-                            seq_len=checkpoint.feature_config.seq_len)  # fmt: skip
+    with Player(
+        _synthetic_source(), name=name, source_id=name, loop=True, chunk_size=1
+    ):
+        pipeline = LivePipeline(
+            checkpoint, stream=name, source_id=name, outlets=False
+        ).start()
+        window = MainWindow(
+            pipeline,
+            checkpoint.classes,
+            refresh_ms=0,
+            seq_len=checkpoint.feature_config.seq_len,
+        )
         paints = [0]
 
         class _CountPaints(QtCore.QObject):
@@ -101,12 +117,17 @@ def main() -> int:
         finally:
             window.close()
     rate = paints[0] / elapsed
-    print(f"stream: 62 ch at {health.nominal_rate:g} Hz (measured {health.measured_rate:.1f}), "
-          f"state {health.state}, {health.steps} pipeline steps")
+    print(
+        f"stream: 62 ch at {health.nominal_rate:g} Hz "
+        f"(measured {health.measured_rate:.1f}), "
+        f"state {health.state}, {health.steps} pipeline steps"
+    )
     print(f"redraws: {rate:.1f} /s over {elapsed:.1f} s (bar >= {REDRAW_BAR:g} /s)")
-    print(f"refresh cost: mean {1000 * np.mean(cost):.2f} ms, p99 "
-          f"{1000 * np.percentile(cost, 99):.2f} ms over {len(cost)} refreshes; "
-          f"{steps[0]} carried a new step")
+    print(
+        f"refresh cost: mean {1000 * np.mean(cost):.2f} ms, p99 "
+        f"{1000 * np.percentile(cost, 99):.2f} ms over {len(cost)} refreshes; "
+        f"{steps[0]} carried a new step"
+    )
     return 0 if rate >= REDRAW_BAR else 1
 
 

@@ -34,25 +34,38 @@ def _synthetic_trials(seconds: float = TRIAL_S, seed: int = 0) -> list[np.ndarra
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * SFREQ)) / SFREQ
     return [
-        (10 + 10 * i) * np.sin(2 * np.pi * 10 * t)[None] + 5 * rng.standard_normal((62, t.size))
+        (10 + 10 * i) * np.sin(2 * np.pi * 10 * t)[None]
+        + 5 * rng.standard_normal((62, t.size))
         for i in range(len(LABELS))
     ]
 
 
 def _player(name: str, classes, **kwargs) -> Player:
-    source = array_source(_synthetic_trials(), SFREQ, SEED_CHANNELS, labels=LABELS,
-                          classes=classes, description="synthetic test EEG",
-                          synthetic=True)  # fmt: skip
+    source = array_source(
+        _synthetic_trials(),
+        SFREQ,
+        SEED_CHANNELS,
+        labels=LABELS,
+        classes=classes,
+        description="synthetic test EEG",
+        synthetic=True,
+    )
     return Player(source, name=name, source_id=name, loop=True, **kwargs)
 
 
-def _window(checkpoint, name: str, qtbot=None):
+def _window(checkpoint, name: str):
     from eegstream.dashboard.window import MainWindow
     from eegstream.pipeline import LivePipeline
 
-    pipeline = LivePipeline(checkpoint, stream=name, source_id=name, outlets=False).start()
-    window = MainWindow(pipeline, checkpoint.classes, seq_len=checkpoint.feature_config.seq_len,
-                        history_s=60)  # fmt: skip
+    pipeline = LivePipeline(
+        checkpoint, stream=name, source_id=name, outlets=False
+    ).start()
+    window = MainWindow(
+        pipeline,
+        checkpoint.classes,
+        seq_len=checkpoint.feature_config.seq_len,
+        history_s=60,
+    )
     window.timer.setInterval(10_000)  # tests drive refresh() themselves
     return pipeline, window
 
@@ -105,7 +118,9 @@ def test_displayed_values_equal_pipeline_latest_probabilities(live, qtbot):
     def same() -> bool:
         while not queue.empty():
             seen.append(queue.get_nowait())
-        return bool(seen) and np.array_equal(window.gauge.values(), seen[-1].probabilities)
+        return bool(seen) and np.array_equal(
+            window.gauge.values(), seen[-1].probabilities
+        )
 
     _wait(qtbot, window, same)
     latest = seen[-1]
@@ -170,7 +185,11 @@ def test_status_reacts_to_a_killed_stream(qapp, qtbot, checkpoint, unique_id):
         raise
     try:
         window.show()
-        _wait(qtbot, window, lambda: window.status.state == "ok" and len(window.model.eeg_times))
+        _wait(
+            qtbot,
+            window,
+            lambda: window.status.state == "ok" and len(window.model.eeg_times),
+        )
         player.stop()
         _wait(qtbot, window, lambda: window.status.state == "lost")
         assert window.status.state_colour == STATE_COLOURS["lost"]
@@ -186,17 +205,35 @@ def test_status_reacts_to_a_killed_stream(qapp, qtbot, checkpoint, unique_id):
 
 def _live_cli(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "eegstream", "live", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "eegstream", "live", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-def test_screenshot_mode_writes_a_png_and_exits_0(tmp_path, tiny_checkpoint, checkpoint,
-                                                  unique_id):  # fmt: skip
+def test_screenshot_mode_writes_a_png_and_exits_0(
+    tmp_path, tiny_checkpoint, checkpoint, unique_id
+):
     out = tmp_path / "shot.png"
     with _player(unique_id, checkpoint.classes):
-        proc = _live_cli(["--model", str(tiny_checkpoint), "--stream", unique_id,
-                          "--source-id", unique_id, "--no-outlet",
-                          "--screenshot", str(out), "--exit-after", "3"])  # fmt: skip
+        proc = _live_cli(
+            [
+                "--model",
+                str(tiny_checkpoint),
+                "--stream",
+                unique_id,
+                "--source-id",
+                unique_id,
+                "--no-outlet",
+                "--screenshot",
+                str(out),
+                "--exit-after",
+                "3",
+            ]
+        )
     assert proc.returncode == 0, proc.stderr
     from PySide6 import QtGui
 
@@ -205,11 +242,27 @@ def test_screenshot_mode_writes_a_png_and_exits_0(tmp_path, tiny_checkpoint, che
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically, nothing left over
 
 
-def test_mismatched_stream_prints_the_reason_and_exits_nonzero(tiny_checkpoint, unique_id):
-    source = array_source(np.zeros((4, 2000)), SFREQ, ["ch1", "ch2", "ch3", "ch4"],
-                          description="synthetic zeros", synthetic=True)  # fmt: skip
+def test_mismatched_stream_prints_the_reason_and_exits_nonzero(
+    tiny_checkpoint, unique_id
+):
+    source = array_source(
+        np.zeros((4, 2000)),
+        SFREQ,
+        ["ch1", "ch2", "ch3", "ch4"],
+        description="synthetic zeros",
+        synthetic=True,
+    )
     with Player(source, name=unique_id, source_id=unique_id, loop=True):
-        proc = _live_cli(["--model", str(tiny_checkpoint), "--source-id", unique_id,
-                          "--no-outlet", "--exit-after", "5"])  # fmt: skip
+        proc = _live_cli(
+            [
+                "--model",
+                str(tiny_checkpoint),
+                "--source-id",
+                unique_id,
+                "--no-outlet",
+                "--exit-after",
+                "5",
+            ]
+        )
     assert proc.returncode == 2
     assert "error:" in proc.stderr and "Traceback" not in proc.stderr

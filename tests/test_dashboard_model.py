@@ -1,4 +1,4 @@
-"""The dashboard's Qt-free parts: view model, scalp-map interpolation, colours, display check."""
+"""Qt-free dashboard parts: view model, scalp-map interpolation, colours, display."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ def _step(t: float, probs, label=None, warm=True, band_power=None) -> StepResult
 
 
 def _health(state: str = "ok", error: str | None = None) -> Health:
-    return Health(state, "eeg", "sid", 200.0, 199.5, 1000, 0, 0, 0.01, 0.02, "cpu",
-                  "tiny", error)  # fmt: skip
+    return Health(
+        state, "eeg", "sid", 200.0, 199.5, 1000, 0, 0, 0.01, 0.02, "cpu", "tiny", error
+    )
 
 
 def test_history_is_relative_to_newest_step_and_trimmed():
@@ -36,7 +37,7 @@ def test_history_is_relative_to_newest_step_and_trimmed():
     model.ingest(_step(float(t), p) for t, p in enumerate(probs))
     times, hist = model.history()
     assert times[-1] == 0 and times[0] >= -20
-    np.testing.assert_array_equal(hist, probs[-len(times):])
+    np.testing.assert_array_equal(hist, probs[-len(times) :])
     np.testing.assert_array_equal(model.probabilities, probs[-1])
     assert model.top_class == CLASSES[int(np.argmax(probs[-1]))]
 
@@ -44,7 +45,9 @@ def test_history_is_relative_to_newest_step_and_trimmed():
 def test_true_segments_follow_labels_and_skip_unlabelled_steps():
     model = DashboardModel(CLASSES)
     labels = [None] * 3 + ["happy"] * 4 + [None] * 2 + ["sad"] * 3
-    model.ingest(_step(float(t), [0.7, 0.1, 0.1, 0.1], lab) for t, lab in enumerate(labels))
+    model.ingest(
+        _step(float(t), [0.7, 0.1, 0.1, 0.1], lab) for t, lab in enumerate(labels)
+    )
     segments = model.true_segments()
     assert [s.label for s in segments] == ["happy", "sad"]
     # Each step covers the hop (1 s) ending at its timestamp; newest step is t=0.
@@ -73,8 +76,9 @@ def test_traces_are_picked_by_channel_name_from_the_stream_order():
     assert np.isnan(model.eeg[2]).all()  # CZ: not in the stream
     seed = np.arange(62.0)[:, None] * np.ones(2)
     model.set_eeg(np.array([0.0, 0.005]), seed, [f"#{i}" for i in range(62)])
-    np.testing.assert_array_equal(model.eeg[:, 0], [SEED_CHANNELS.index(c) for c in
-                                                    ("O1", "FP1", "CZ")])  # fmt: skip
+    np.testing.assert_array_equal(
+        model.eeg[:, 0], [SEED_CHANNELS.index(c) for c in ("O1", "FP1", "CZ")]
+    )
 
 
 def test_wrong_number_of_probabilities_is_refused():
@@ -120,7 +124,9 @@ def test_topomap_keeps_constants_and_linear_fields():
     image = topo.image(2 * x - 3 * y + 1)
     axis = np.linspace(-0.54, 0.54, 48)
     gx, gy = np.meshgrid(axis, axis, indexing="ij")
-    np.testing.assert_allclose(image[topo.mask], (2 * gx - 3 * gy + 1)[topo.mask], atol=1e-6)
+    np.testing.assert_allclose(
+        image[topo.mask], (2 * gx - 3 * gy + 1)[topo.mask], atol=1e-6
+    )
     assert np.isnan(image[~topo.mask]).all()
 
 
@@ -149,20 +155,30 @@ def test_check_display(monkeypatch):
     monkeypatch.delenv("QT_QPA_PLATFORM")
     if sys.platform in ("win32", "darwin"):
         pytest.skip("Qt always has a display on this platform")
-    with pytest.raises(EEGStreamError, match="eegstream run.*QT_QPA_PLATFORM=offscreen"):
+    with pytest.raises(
+        EEGStreamError, match="eegstream run.*QT_QPA_PLATFORM=offscreen"
+    ):
         check_display()
     monkeypatch.setenv("DISPLAY", ":0")
     check_display()
 
 
-@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="needs X11/Wayland rules")
+@pytest.mark.skipif(
+    sys.platform in ("win32", "darwin"), reason="needs X11/Wayland rules"
+)
 def test_live_without_display_prints_one_line_instead_of_qt_abort(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "eegstream", "live", "--model", "whatever"],
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "eegstream run" in lines[0], proc.stderr

@@ -48,7 +48,10 @@ def test_history_draws_label_bands_in_class_colours(qtbot):
     np.testing.assert_array_equal(y, probs[:, 0])
     bars = history.bars["true"]
     assert bars.isVisible()
-    assert list(bars.opts["x0"]) == [-9.0, -3.0] and list(bars.opts["x1"]) == [-5.0, 0.0]
+    assert list(bars.opts["x0"]) == [-9.0, -3.0] and list(bars.opts["x1"]) == [
+        -5.0,
+        0.0,
+    ]
     colours = [b.color().name() for b in bars.opts["brushes"]]
     assert colours == [class_colours(CLASSES)[c].lower() for c in ("happy", "sad")]
     history.set_history(times, probs, [], [])
@@ -90,14 +93,28 @@ def test_traces_scale_control_sets_lane_height(qtbot):
 def test_status_turns_red_when_lost(qtbot):
     status = StatusPanel()
     qtbot.addWidget(status)
-    ok = Health("ok", "eeg-1", "sid", 200.0, 199.4, 10, 0, 0, 0.012, 0.03, "cpu", "tiny")
+    ok = Health(
+        "ok", "eeg-1", "sid", 200.0, 199.4, 10, 0, 0, 0.012, 0.03, "cpu", "tiny"
+    )
     status.set_health(ok, "calibrated")
     assert status.labels["rate"].text() == "199.4 / 200 Hz"
     assert "p50 12" in status.labels["latency"].text()
     assert status.labels["stream"].text() == "eeg-1"
     green = status.state_colour
-    lost = Health("lost", "eeg-1", "sid", 200.0, 0.0, 10, 0, 1, float("nan"),
-                  float("nan"), "cpu", "tiny")  # fmt: skip
+    lost = Health(
+        "lost",
+        "eeg-1",
+        "sid",
+        200.0,
+        0.0,
+        10,
+        0,
+        1,
+        float("nan"),
+        float("nan"),
+        "cpu",
+        "tiny",
+    )
     status.set_health(lost, "calibrated")
     assert status.labels["state"].text() == "LOST"
     assert status.state_colour != green and status.state_colour.lower() == "#f85149"

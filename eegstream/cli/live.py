@@ -1,4 +1,4 @@
-"""Open the live dashboard: emotion gauge, history, band power, scalp map, EEG, health."""
+"""Open the live dashboard: emotion, history, band power, scalp map, EEG, health."""
 
 from __future__ import annotations
 
@@ -32,45 +32,84 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "stream (any combination narrows the choice; none: choose in a dialog)"
     )
     stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
-    stream.add_argument("--type", dest="stream_type", metavar="TYPE",
-                        help="LSL stream type, e.g. EEG")
+    stream.add_argument(
+        "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
+    )
     stream.add_argument("--source-id", metavar="ID", help="LSL source_id of the stream")
     pipe = parser.add_argument_group("pipeline")
-    pipe.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                      help="where the model runs (auto: CUDA when available)")
-    pipe.add_argument("--unit", choices=("auto", "uV", "V"), default="auto",
-                      help="unit of the stream's samples (auto: from the channel "
-                      "description, else from the amplitude)")
-    pipe.add_argument("--assume-seed-order", action="store_true",
-                      help="take unnamed channels to be the 62 SEED channels in order")
-    pipe.add_argument("--log", metavar="PATH", type=Path,
-                      help="write the session log (predictions, health) to PATH")
-    pipe.add_argument("--no-outlet", action="store_true",
-                      help="do not publish the probabilities as an LSL stream")
+    pipe.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where the model runs (auto: CUDA when available)",
+    )
+    pipe.add_argument(
+        "--unit",
+        choices=("auto", "uV", "V"),
+        default="auto",
+        help="unit of the stream's samples (auto: from the channel "
+        "description, else from the amplitude)",
+    )
+    pipe.add_argument(
+        "--assume-seed-order",
+        action="store_true",
+        help="take unnamed channels to be the 62 SEED channels in order",
+    )
+    pipe.add_argument(
+        "--log",
+        metavar="PATH",
+        type=Path,
+        help="write the session log (predictions, health) to PATH",
+    )
+    pipe.add_argument(
+        "--no-outlet",
+        action="store_true",
+        help="do not publish the probabilities as an LSL stream",
+    )
     view = parser.add_argument_group("view")
-    view.add_argument("--history", type=float, default=180.0, metavar="SECONDS",
-                      help="span of the probability and band-power history")
-    view.add_argument("--refresh-ms", type=int, default=33, metavar="MS",
-                      help="redraw interval in ms")
-    view.add_argument("--screenshot", metavar="OUT.png", type=Path,
-                      help="save a PNG of the window when --exit-after expires")
-    view.add_argument("--exit-after", type=float, metavar="SECONDS",
-                      help="close after this many seconds (exit 0); with no display "
-                      "set QT_QPA_PLATFORM=offscreen")
+    view.add_argument(
+        "--history",
+        type=float,
+        default=180.0,
+        metavar="SECONDS",
+        help="span of the probability and band-power history",
+    )
+    view.add_argument(
+        "--refresh-ms", type=int, default=33, metavar="MS", help="redraw interval in ms"
+    )
+    view.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        type=Path,
+        help="save a PNG of the window when --exit-after expires",
+    )
+    view.add_argument(
+        "--exit-after",
+        type=float,
+        metavar="SECONDS",
+        help="close after this many seconds (exit 0); with no display "
+        "set QT_QPA_PLATFORM=offscreen",
+    )
     return parser
 
 
 def _check_args(args: argparse.Namespace) -> None:
     if args.screenshot is not None and args.exit_after is None:
-        raise EEGStreamError("--screenshot needs --exit-after SECONDS (when to take it)")
+        raise EEGStreamError(
+            "--screenshot needs --exit-after SECONDS (when to take it)"
+        )
     if args.screenshot is not None and args.screenshot.suffix.lower() != ".png":
-        raise EEGStreamError(f"--screenshot must name a .png file, got {args.screenshot}")
+        raise EEGStreamError(
+            f"--screenshot must name a .png file, got {args.screenshot}"
+        )
     if args.exit_after is not None and not args.exit_after > 0:
         raise EEGStreamError(f"--exit-after must be > 0 seconds, got {args.exit_after}")
     if not args.history >= 10:
         raise EEGStreamError(f"--history must be >= 10 seconds, got {args.history}")
     if not 5 <= args.refresh_ms <= 1000:
-        raise EEGStreamError(f"--refresh-ms must be within 5-1000 ms, got {args.refresh_ms}")
+        raise EEGStreamError(
+            f"--refresh-ms must be within 5-1000 ms, got {args.refresh_ms}"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fail(reason: str, unattended: bool) -> int:
-    """Report a fatal problem: unattended runs raise (print, exit 2), people get a dialog."""
+    """Report a fatal problem: unattended runs raise (exit 2), people get a dialog."""
     if unattended:
         raise EEGStreamError(reason)
     from PySide6 import QtWidgets
@@ -143,9 +182,13 @@ def _show(app: Any, pipeline: Any, checkpoint: Any, args: argparse.Namespace) ->
     from ..dashboard.window import MainWindow
 
     try:
-        window = MainWindow(pipeline, checkpoint.classes,
-                            seq_len=checkpoint.feature_config.seq_len,
-                            history_s=args.history, refresh_ms=args.refresh_ms)
+        window = MainWindow(
+            pipeline,
+            checkpoint.classes,
+            seq_len=checkpoint.feature_config.seq_len,
+            history_s=args.history,
+            refresh_ms=args.refresh_ms,
+        )
     except BaseException:
         pipeline.stop()
         raise

@@ -35,19 +35,25 @@ def dark_palette() -> QtGui.QPalette:
     palette = QtGui.QPalette()
     roles = QtGui.QPalette.ColorRole
     for role, hex_code in (
-        (roles.Window, _theme.BACKGROUND), (roles.WindowText, _theme.FOREGROUND),
-        (roles.Base, _theme.PANEL), (roles.AlternateBase, _theme.BACKGROUND),
-        (roles.Text, _theme.FOREGROUND), (roles.Button, _theme.PANEL),
-        (roles.ButtonText, _theme.FOREGROUND), (roles.Highlight, "#3a7bd5"),
-        (roles.HighlightedText, "#ffffff"), (roles.ToolTipBase, _theme.PANEL),
+        (roles.Window, _theme.BACKGROUND),
+        (roles.WindowText, _theme.FOREGROUND),
+        (roles.Base, _theme.PANEL),
+        (roles.AlternateBase, _theme.BACKGROUND),
+        (roles.Text, _theme.FOREGROUND),
+        (roles.Button, _theme.PANEL),
+        (roles.ButtonText, _theme.FOREGROUND),
+        (roles.Highlight, "#3a7bd5"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.ToolTipBase, _theme.PANEL),
         (roles.ToolTipText, _theme.FOREGROUND),
-    ):  # fmt: skip
+    ):
         palette.setColor(role, QtGui.QColor(hex_code))
     return palette
 
 
-def fixed_plot(plot: pg.PlotItem, *, x_label: str | None = None,
-               y_label: str | None = None) -> pg.PlotItem:
+def fixed_plot(
+    plot: pg.PlotItem, *, x_label: str | None = None, y_label: str | None = None
+) -> pg.PlotItem:
     """Turn off auto-range and mouse interaction; the views set ranges themselves."""
     plot.disableAutoRange()
     plot.setMouseEnabled(x=False, y=False)
@@ -74,8 +80,12 @@ class Panel(QtWidgets.QFrame):
         Widgets placed right of the title.
     """
 
-    def __init__(self, title: str, body: QtWidgets.QWidget,
-                 controls: list[QtWidgets.QWidget] = ()) -> None:
+    def __init__(
+        self,
+        title: str,
+        body: QtWidgets.QWidget,
+        controls: list[QtWidgets.QWidget] = (),
+    ) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.setStyleSheet(

@@ -37,7 +37,9 @@ class Topomap:
         Pixels inside the map circle, indexed ``[ix, iy]``.
     """
 
-    def __init__(self, positions: np.ndarray | None = None, resolution: int = 64) -> None:
+    def __init__(
+        self, positions: np.ndarray | None = None, resolution: int = 64
+    ) -> None:
         self.positions = positions_2d() if positions is None else np.asarray(positions)
         n = len(self.positions)
         axis = np.linspace(-MAP_RADIUS, MAP_RADIUS, resolution)
@@ -51,8 +53,12 @@ class Topomap:
         self._weights = basis(grid)  # (n_inside, n_channels)
         self.resolution = resolution
         step = axis[1] - axis[0]
-        self.extent = (-MAP_RADIUS - step / 2, -MAP_RADIUS - step / 2,
-                       2 * MAP_RADIUS + step, 2 * MAP_RADIUS + step)  # fmt: skip
+        self.extent = (
+            -MAP_RADIUS - step / 2,
+            -MAP_RADIUS - step / 2,
+            2 * MAP_RADIUS + step,
+            2 * MAP_RADIUS + step,
+        )
 
     def image(self, values: np.ndarray) -> np.ndarray:
         """The interpolated map of one value per electrode.
@@ -72,7 +78,9 @@ class Topomap:
         values = np.asarray(values, dtype=float)
         finite = np.isfinite(values)
         if not finite.all():
-            values = np.where(finite, values, values[finite].mean() if finite.any() else 0.0)
+            values = np.where(
+                finite, values, values[finite].mean() if finite.any() else 0.0
+            )
         out = np.full(self.mask.shape, np.nan)
         out[self.mask] = self._weights @ values
         return out

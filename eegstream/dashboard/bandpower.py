@@ -26,26 +26,28 @@ class BandPowerPlot(pg.PlotWidget):
         Legend names, low band first.
     """
 
-    def __init__(self, history_s: float = 180.0,
-                 band_names: Sequence[str] = BAND_NAMES) -> None:
+    def __init__(
+        self, history_s: float = 180.0, band_names: Sequence[str] = BAND_NAMES
+    ) -> None:
         configure_pyqtgraph()
         super().__init__()
         self.history_s = float(history_s)
-        plot = fixed_plot(self.getPlotItem(), x_label="time (s)",
-                          y_label="DE (log₂ 100·µV²)")
+        plot = fixed_plot(
+            self.getPlotItem(), x_label="time (s)", y_label="DE (log₂ 100·µV²)"
+        )
         plot.setXRange(-self.history_s, 0, padding=0)
         plot.setYRange(0, 10)
         legend = plot.addLegend(offset=(5, 5), colCount=len(band_names))
         legend.setBrush(pg.mkBrush(_theme.BACKGROUND + "c0"))
         self.curves = [
             plot.plot(pen=pg.mkPen(c, width=2), name=name)
-            for name, c in zip(band_names, _theme.BAND_COLOURS)
+            for name, c in zip(band_names, _theme.BAND_COLOURS, strict=True)
         ]
 
     def set_history(self, times: np.ndarray, values: np.ndarray) -> None:
-        """Redraw from ``times`` (n,) in seconds (<= 0) and ``values`` (n, 5) in DE units."""
+        """Redraw from ``times`` (n,) in s (<= 0) and ``values`` (n, 5) in DE units."""
         values = np.asarray(values)
-        for curve, column in zip(self.curves, values.T):
+        for curve, column in zip(self.curves, values.T, strict=True):
             curve.setData(times, column, connect="finite")
         finite = values[np.isfinite(values)]
         if finite.size:

@@ -28,23 +28,33 @@ class _Bars(QtWidgets.QWidget):
         painter.setFont(font)
         rect = self.rect()
         row_h = rect.height() / len(self.classes)
-        name_w = max(painter.fontMetrics().horizontalAdvance(c) for c in self.classes) + 12
+        name_w = (
+            max(painter.fontMetrics().horizontalAdvance(c) for c in self.classes) + 12
+        )
         pct_w = painter.fontMetrics().horizontalAdvance("100 %") + 10
         bar_w = max(rect.width() - name_w - pct_w, 10)
         top = int(np.nanargmax(self.values)) if np.isfinite(self.values).any() else -1
-        for i, (name, value) in enumerate(zip(self.classes, self.values)):
+        for i, (name, value) in enumerate(zip(self.classes, self.values, strict=True)):
             y = rect.top() + i * row_h
             bar = QtCore.QRectF(name_w, y + row_h * 0.18, bar_w, row_h * 0.64)
             painter.fillRect(bar, colour("#2c313a"))
             if np.isfinite(value):
-                filled = QtCore.QRectF(bar.left(), bar.top(), bar_w * float(value), bar.height())
-                painter.fillRect(filled, colour(self.colours[name], 255 if i == top else 150))
+                filled = QtCore.QRectF(
+                    bar.left(), bar.top(), bar_w * float(value), bar.height()
+                )
+                painter.fillRect(
+                    filled, colour(self.colours[name], 255 if i == top else 150)
+                )
             painter.setPen(colour(_theme.FOREGROUND if i == top else _theme.MUTED))
             text_rect = QtCore.QRectF(0, y, name_w - 6, row_h)
-            painter.drawText(text_rect, QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter, name)
+            painter.drawText(
+                text_rect, QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter, name
+            )
             pct = "–" if not np.isfinite(value) else f"{100 * value:.0f} %"
             pct_rect = QtCore.QRectF(name_w + bar_w + 4, y, pct_w, row_h)
-            painter.drawText(pct_rect, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter, pct)
+            painter.drawText(
+                pct_rect, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter, pct
+            )
         painter.end()
 
 
@@ -98,8 +108,11 @@ class EmotionGauge(QtWidgets.QWidget):
         values = np.asarray(probabilities, dtype=float)
         self.bars.values = values.copy()
         top = int(np.argmax(values))
-        self._set_top(self.classes[top], f"{100 * values[top]:.0f} % confidence"
-                      + ("" if warm else " · warming up"), dim=not warm)
+        self._set_top(
+            self.classes[top],
+            f"{100 * values[top]:.0f} % confidence" + ("" if warm else " · warming up"),
+            dim=not warm,
+        )
         self.bars.update()
 
     def values(self) -> np.ndarray:

@@ -52,15 +52,22 @@ class ProbabilityHistory(pg.GraphicsLayoutWidget):
             plot.getAxis("left").setWidth(70)
         self.ci.layout.setRowStretchFactor(0, 4)
         self.ci.layout.setRowStretchFactor(1, 1)
-        self.bars = {row: pg.BarGraphItem(x0=[0], x1=[0], y0=[y], height=[0.9])
-                     for row, y in _ROWS.items()}
+        self.bars = {
+            row: pg.BarGraphItem(x0=[0], x1=[0], y0=[y], height=[0.9])
+            for row, y in _ROWS.items()
+        }
         for item in self.bars.values():
             item.setVisible(False)
             self.band.addItem(item)
         self.segments: dict[str, list[Segment]] = {row: [] for row in _ROWS}
 
-    def set_history(self, times: np.ndarray, probabilities: np.ndarray,
-                    predicted: list[Segment], true: list[Segment]) -> None:
+    def set_history(
+        self,
+        times: np.ndarray,
+        probabilities: np.ndarray,
+        predicted: list[Segment],
+        true: list[Segment],
+    ) -> None:
         """Redraw from the model's history.
 
         Parameters
@@ -71,7 +78,7 @@ class ProbabilityHistory(pg.GraphicsLayoutWidget):
         predicted, true : list of Segment
             Runs of the predicted top class and of the true label, relative times.
         """
-        for curve, column in zip(self.curves, np.asarray(probabilities).T):
+        for curve, column in zip(self.curves, np.asarray(probabilities).T, strict=True):
             curve.setData(times, column)
         for row, segments in (("predicted", predicted), ("true", true)):
             self._set_band(row, segments)
@@ -82,8 +89,10 @@ class ProbabilityHistory(pg.GraphicsLayoutWidget):
         if not segments:
             item.setVisible(False)
             return
-        brushes = [pg.mkBrush(colour(self.colours.get(s.label, _theme.UNKNOWN_LABEL)))
-                   for s in segments]
+        brushes = [
+            pg.mkBrush(colour(self.colours.get(s.label, _theme.UNKNOWN_LABEL)))
+            for s in segments
+        ]
         item.setOpts(
             x0=np.array([s.start for s in segments]),
             x1=np.array([s.end for s in segments]),

@@ -46,14 +46,14 @@ class Changes:
 
 
 def finite_mean(values: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
-    """Mean over ``axis`` of the finite values; NaN (without a warning) where there are none."""
+    """Mean over ``axis`` of the finite values; NaN (no warning) where none are."""
     values = np.asarray(values, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.mean(values, axis=axis, where=np.isfinite(values), keepdims=keepdims)
 
 
 class _Rows:
-    """A fixed-capacity table of the newest rows, oldest first (no per-row allocation)."""
+    """A fixed-capacity table of the newest rows, oldest first (preallocated)."""
 
     def __init__(self, capacity: int, width: int) -> None:
         self._data = np.full((capacity, width), np.nan)
@@ -115,7 +115,9 @@ class DashboardModel:
         seq_len: int | None = None,
     ) -> None:
         if not classes:
-            raise EEGStreamError("the dashboard needs the model's class names, got none")
+            raise EEGStreamError(
+                "the dashboard needs the model's class names, got none"
+            )
         unknown = [ch for ch in trace_channels if ch.upper() not in SEED_CHANNELS]
         if unknown:
             raise EEGStreamError(
@@ -126,7 +128,9 @@ class DashboardModel:
         self.history_s = float(history_s)
         self.eeg_s = float(eeg_s)
         self.trace_channels = tuple(ch.upper() for ch in trace_channels)
-        self.trace_index = np.array([SEED_CHANNELS.index(ch) for ch in self.trace_channels])
+        self.trace_index = np.array(
+            [SEED_CHANNELS.index(ch) for ch in self.trace_channels]
+        )
         self.seq_len = seq_len
         # Room for the history at hops down to 0.25 s.
         capacity = int(4 * self.history_s) + 16
@@ -172,7 +176,9 @@ class DashboardModel:
             What changed.
         """
         if self._pipeline is None:
-            raise EEGStreamError("DashboardModel.update() needs a pipeline: call attach() first")
+            raise EEGStreamError(
+                "DashboardModel.update() needs a pipeline: call attach() first"
+            )
         steps = []
         while len(steps) < max_steps:
             try:
@@ -186,7 +192,9 @@ class DashboardModel:
         eeg = False
         if not self.frozen:
             times, data = self._pipeline.eeg_snapshot(self.eeg_s)
-            if len(times) and (not len(self.eeg_times) or times[-1] != self.eeg_times[-1]):
+            if len(times) and (
+                not len(self.eeg_times) or times[-1] != self.eeg_times[-1]
+            ):
                 self.set_eeg(times, data, self._pipeline.channel_names)
                 eeg = True
         return Changes(steps=n, eeg=eeg, health=health_changed)
@@ -204,7 +212,9 @@ class DashboardModel:
             band_power = np.asarray(step.band_power, dtype=float)
             self._times.append([step.timestamp])
             self._probs.append(probs)
-            self._bands.append(finite_mean(band_power, axis=0) if band_power.size else np.nan)
+            self._bands.append(
+                finite_mean(band_power, axis=0) if band_power.size else np.nan
+            )
             self._true.append(step.true_label)
             self._top.append(int(np.argmax(probs)))
             del self._true[: len(self._true) - self._times.n]
@@ -222,8 +232,12 @@ class DashboardModel:
         if health.error and (not self.errors or self.errors[-1] != health.error):
             self.errors.append(health.error)
 
-    def set_eeg(self, times: np.ndarray, data: np.ndarray,
-                channel_names: Sequence[str] | None = None) -> None:
+    def set_eeg(
+        self,
+        times: np.ndarray,
+        data: np.ndarray,
+        channel_names: Sequence[str] | None = None,
+    ) -> None:
         """Keep the traces' channels of an EEG snapshot.
 
         Parameters
@@ -237,7 +251,9 @@ class DashboardModel:
             punctuation ignored); ``None``: SEED order.
         """
         data = np.asarray(data, dtype=float)
-        rows = self._trace_rows(tuple(channel_names) if channel_names else None, len(data))
+        rows = self._trace_rows(
+            tuple(channel_names) if channel_names else None, len(data)
+        )
         out = np.full((len(rows), data.shape[1]), np.nan)
         present = rows >= 0
         out[present] = data[rows[present]]
@@ -255,7 +271,9 @@ class DashboardModel:
                 except EEGStreamError:  # unlabelled channels: SEED order if 62
                     pass
             if seed_rows is None:
-                seed_rows = np.where(np.arange(N_CHANNELS) < n_rows, np.arange(N_CHANNELS), -1)
+                seed_rows = np.where(
+                    np.arange(N_CHANNELS) < n_rows, np.arange(N_CHANNELS), -1
+                )
             self._rows = np.asarray(seed_rows)[self.trace_index]
             self._rows_key = key
         return self._rows
@@ -273,8 +291,12 @@ class DashboardModel:
 
     @property
     def probabilities(self) -> np.ndarray | None:
-        """The newest class probabilities, shape (n_classes,), or None before the first step."""
-        return None if self.latest is None else np.asarray(self.latest.probabilities, float)
+        """The newest class probabilities (n_classes,); None before the first step."""
+        return (
+            None
+            if self.latest is None
+            else np.asarray(self.latest.probabilities, float)
+        )
 
     @property
     def top_class(self) -> str | None:
@@ -300,7 +322,7 @@ class DashboardModel:
         return self._times.array[keep, 0] - self.now, self._bands.array[keep]
 
     def true_segments(self) -> list[Segment]:
-        """Runs of the replay's true label (steps without one left out), relative times."""
+        """Runs of the replay's true label (unlabelled steps left out), relative."""
         return self._segments(self._true)
 
     def predicted_segments(self) -> list[Segment]:

@@ -94,11 +94,20 @@ class StreamPicker(_TablePicker):
     def rows_and_cells(self) -> list[tuple[object, Sequence[str]]]:  # noqa: D102
         streams = [s for s in self._list() if s.channel_format != "string"]
         return [
-            (s, (s.name, s.type, s.channel_count,
-                 "irregular" if not s.nominal_srate else f"{s.nominal_srate:g} Hz",
-                 s.channel_format, s.source_id, s.hostname))
+            (
+                s,
+                (
+                    s.name,
+                    s.type,
+                    s.channel_count,
+                    "irregular" if not s.nominal_srate else f"{s.nominal_srate:g} Hz",
+                    s.channel_format,
+                    s.source_id,
+                    s.hostname,
+                ),
+            )
             for s in streams
-        ]  # fmt: skip
+        ]
 
 
 class ModelPicker(_TablePicker):
@@ -131,8 +140,18 @@ class ModelPicker(_TablePicker):
             except EEGStreamError as err:  # listed, but not choosable as good
                 out.append((path, (path.stem, f"unreadable: {err}", "", "", path.name)))
                 continue
-            out.append((path, (path.stem, ", ".join(meta["classes"]), meta.get("dataset", ""),
-                               meta.get("protocol", ""), path.name)))
+            out.append(
+                (
+                    path,
+                    (
+                        path.stem,
+                        ", ".join(meta["classes"]),
+                        meta.get("dataset", ""),
+                        meta.get("protocol", ""),
+                        path.name,
+                    ),
+                )
+            )
         return out
 
 
@@ -141,4 +160,3 @@ def pick(dialog: _TablePicker) -> object | None:
     if dialog.exec() != QtWidgets.QDialog.Accepted:
         return None
     return dialog.selected()
-

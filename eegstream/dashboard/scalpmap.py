@@ -54,15 +54,20 @@ class ScalpMap(QtWidgets.QWidget):
         plot.setRange(xRange=(-lim, lim), yRange=(-lim, lim), padding=0)
         self.image = pg.ImageItem()
         plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"),
-                                        interactive=False, width=12, label="DE")
+        self.colorbar = pg.ColorBarItem(
+            colorMap=pg.colormap.get("viridis"), interactive=False, width=12, label="DE"
+        )
         self.colorbar.setImageItem(self.image, insert_in=plot)
         for x, y in _head_outline():
             plot.plot(x, y, pen=pg.mkPen(_theme.FOREGROUND, width=2))
         pos = self.topomap.positions
-        self.dots = pg.ScatterPlotItem(pos[:, 0], pos[:, 1], size=5,
-                                       brush=pg.mkBrush("#000000"),
-                                       pen=pg.mkPen(_theme.FOREGROUND, width=0.5))
+        self.dots = pg.ScatterPlotItem(
+            pos[:, 0],
+            pos[:, 1],
+            size=5,
+            brush=pg.mkBrush("#000000"),
+            pen=pg.mkPen(_theme.FOREGROUND, width=0.5),
+        )
         plot.addItem(self.dots)
         self.band_power: np.ndarray | None = None
         layout = QtWidgets.QVBoxLayout(self)
@@ -91,6 +96,9 @@ class ScalpMap(QtWidgets.QWidget):
         lo, hi = float(finite.min()), float(finite.max())
         if hi - lo < 1e-6:
             hi = lo + 1e-6
-        self.image.setImage(self.topomap.image(values), autoLevels=False,
-                            rect=QtCore.QRectF(*self.topomap.extent))
+        self.image.setImage(
+            self.topomap.image(values),
+            autoLevels=False,
+            rect=QtCore.QRectF(*self.topomap.extent),
+        )
         self.colorbar.setLevels((lo, hi))

@@ -14,7 +14,11 @@ if TYPE_CHECKING:
 
 
 def _ms(seconds: float | None) -> str:
-    return "–" if seconds is None or not math.isfinite(seconds) else f"{1000 * seconds:.0f}"
+    return (
+        "–"
+        if seconds is None or not math.isfinite(seconds)
+        else f"{1000 * seconds:.0f}"
+    )
 
 
 def describe(health: Health, calibration: str) -> dict[str, str]:
@@ -31,14 +35,18 @@ def describe(health: Health, calibration: str) -> dict[str, str]:
     -------
     dict of str to str
     """
-    rate = f"{health.measured_rate:.1f}" if math.isfinite(health.measured_rate or math.nan) else "–"
+    rate = (
+        f"{health.measured_rate:.1f}"
+        if math.isfinite(health.measured_rate or math.nan)
+        else "–"
+    )
     nominal = "irregular" if not health.nominal_rate else f"{health.nominal_rate:g}"
     return {
         "state": health.state.upper(),
         "stream": f"{health.stream_name or '–'}",
         "rate": f"{rate} / {nominal} Hz",
         "latency": f"latency p50 {_ms(health.latency_p50_s)} · p99 "
-                   f"{_ms(health.latency_p99_s)} ms",
+        f"{_ms(health.latency_p99_s)} ms",
         "gaps": f"gaps {health.gaps} ({health.samples_lost} samples lost)",
         "calibration": calibration,
         "device": (health.device or "–").upper(),
@@ -49,7 +57,16 @@ def describe(health: Health, calibration: str) -> dict[str, str]:
 class StatusPanel(QtWidgets.QStatusBar):
     """One label per health field; the state label is coloured (red when lost)."""
 
-    FIELDS = ("state", "stream", "rate", "latency", "gaps", "calibration", "device", "model")
+    FIELDS = (
+        "state",
+        "stream",
+        "rate",
+        "latency",
+        "gaps",
+        "calibration",
+        "device",
+        "model",
+    )
 
     def __init__(self) -> None:
         super().__init__()

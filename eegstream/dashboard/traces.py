@@ -18,8 +18,9 @@ SCALES_UV: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000)
 _MAX_POINTS = 1200
 
 
-def _mean_downsample(times: np.ndarray, data: np.ndarray,
-                     max_points: int) -> tuple[np.ndarray, np.ndarray]:
+def _mean_downsample(
+    times: np.ndarray, data: np.ndarray, max_points: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Average blocks of samples so that at most ``max_points`` remain."""
     factor = int(np.ceil(len(times) / max_points))
     if factor <= 1:
@@ -44,8 +45,9 @@ class EEGTraces(QtWidgets.QWidget):
         Initial lane height in µV (one of ``SCALES_UV``).
     """
 
-    def __init__(self, channels: Sequence[str], seconds: float = 5.0,
-                 scale_uv: int = 100) -> None:
+    def __init__(
+        self, channels: Sequence[str], seconds: float = 5.0, scale_uv: int = 100
+    ) -> None:
         configure_pyqtgraph()
         super().__init__()
         self.channels = tuple(channels)
@@ -59,9 +61,13 @@ class EEGTraces(QtWidgets.QWidget):
         self.plot.setXRange(-self.seconds, 0, padding=0)
         n = len(self.channels)
         self.plot.setYRange(-n + 0.5, 0.5, padding=0)
-        self.plot.getAxis("left").setTicks([[(-i, ch) for i, ch in enumerate(self.channels)]])
+        self.plot.getAxis("left").setTicks(
+            [[(-i, ch) for i, ch in enumerate(self.channels)]]
+        )
         self.plot.showGrid(x=True, y=False, alpha=_theme.GRID_ALPHA)
-        self.curves = [self.plot.plot(pen=pg.mkPen("#7fd4ff", width=1)) for _ in self.channels]
+        self.curves = [
+            self.plot.plot(pen=pg.mkPen("#7fd4ff", width=1)) for _ in self.channels
+        ]
         self._times = np.zeros(0)
         self._data = np.zeros((n, 0))
         layout = QtWidgets.QVBoxLayout(self)
@@ -83,10 +89,12 @@ class EEGTraces(QtWidgets.QWidget):
     def _redraw(self) -> None:
         if not len(self._times):
             return
-        times, data = _mean_downsample(self._times - self._times[-1], self._data, _MAX_POINTS)
+        times, data = _mean_downsample(
+            self._times - self._times[-1], self._data, _MAX_POINTS
+        )
         # Each lane shows its own mean-removed signal (no DC offset off-screen),
         # one lane height per scale_uv µV.
         centred = data - finite_mean(data, axis=1, keepdims=True)
         lanes = centred / self.scale_uv - np.arange(len(self.channels))[:, None]
-        for curve, lane in zip(self.curves, lanes):
+        for curve, lane in zip(self.curves, lanes, strict=True):
             curve.setData(times, lane, connect="finite")

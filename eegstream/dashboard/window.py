@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    """The live dashboard: a view over a running :class:`~eegstream.pipeline.LivePipeline`.
+    """A view over a running :class:`~eegstream.pipeline.LivePipeline`.
 
     A timer in the GUI thread drains the pipeline's subscriber queue and reads
     its health and EEG snapshot (all non-blocking); the pipeline computes in
@@ -75,12 +75,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self._connect_signals()
 
     # -- construction, in named steps ------------------------------------
-    def _build_config(self, classes: Sequence[str], seq_len: int | None,
-                      history_s: float, refresh_ms: int,
-                      trace_channels: Sequence[str]) -> None:
+    def _build_config(
+        self,
+        classes: Sequence[str],
+        seq_len: int | None,
+        history_s: float,
+        refresh_ms: int,
+        trace_channels: Sequence[str],
+    ) -> None:
         configure_pyqtgraph()
-        self.model = DashboardModel(classes, history_s=history_s, seq_len=seq_len,
-                                    trace_channels=trace_channels)
+        self.model = DashboardModel(
+            classes, history_s=history_s, seq_len=seq_len, trace_channels=trace_channels
+        )
         self.refresh_ms = int(refresh_ms)
         self.redraws = 0
         self._failed = False
@@ -108,7 +114,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         self.banner.setStyleSheet(
-            f"background: {_theme.ERROR}; color: #000000; font-weight: bold; padding: 6px;"
+            f"background: {_theme.ERROR}; color: #000000; font-weight: bold;"
+            " padding: 6px;"
         )
 
         minutes = self.model.history_s / 60
@@ -117,10 +124,13 @@ class MainWindow(QtWidgets.QMainWindow):
         left.addWidget(Panel("Scalp map (DE)", self.scalpmap, [self.scalpmap.selector]))
         left.setSizes([420, 420])
         right = QtWidgets.QSplitter(QtCore.Qt.Vertical)
-        right.addWidget(Panel(f"Probability history (last {minutes:g} min)", self.history))
+        right.addWidget(
+            Panel(f"Probability history (last {minutes:g} min)", self.history)
+        )
         right.addWidget(Panel("Band power (mean over channels)", self.bandpower))
-        right.addWidget(Panel("EEG", self.traces, [QtWidgets.QLabel("scale"),
-                                                   self.traces.scale]))
+        right.addWidget(
+            Panel("EEG", self.traces, [QtWidgets.QLabel("scale"), self.traces.scale])
+        )
         right.setSizes([330, 220, 300])
         body = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
         body.addWidget(left)
@@ -163,10 +173,13 @@ class MainWindow(QtWidgets.QMainWindow):
             return Changes()
         model = self.model
         if changes.steps:
-            self.gauge.set_probabilities(model.probabilities, warm=bool(model.latest.warm))
+            self.gauge.set_probabilities(
+                model.probabilities, warm=bool(model.latest.warm)
+            )
             times, probs = model.history()
-            self.history.set_history(times, probs, model.predicted_segments(),
-                                     model.true_segments())
+            self.history.set_history(
+                times, probs, model.predicted_segments(), model.true_segments()
+            )
             self.bandpower.set_history(*model.band_history())
             if model.topo is not None:
                 self.scalpmap.set_band_power(model.topo)
@@ -176,7 +189,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.status.set_health(model.health, model.calibration)
         self._update_banner()
         health = model.health
-        if health is not None and health.state == "stopped" and health.error and not self._failed:
+        if (
+            health is not None
+            and health.state == "stopped"
+            and health.error
+            and not self._failed
+        ):
             self._failed = True
             self.failed.emit(health.error)
         self.redraws += 1
@@ -187,8 +205,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if health is not None and health.error:
             self._show_banner(f"pipeline error: {health.error}")
         elif self.model.frozen:
-            self._show_banner(f"stream {health.stream_name!r} lost: plots frozen until "
-                              "it returns")
+            self._show_banner(
+                f"stream {health.stream_name!r} lost: plots frozen until it returns"
+            )
         elif self.banner.isVisible():
             self.banner.setVisible(False)
 
@@ -206,8 +225,10 @@ class MainWindow(QtWidgets.QMainWindow):
         pixmap = self.grab()
         with atomic_path(path) as tmp:
             if not pixmap.save(str(tmp), "PNG"):
-                raise EEGStreamError(f"could not write the screenshot to {path}; "
-                                     "check that the folder is writable")
+                raise EEGStreamError(
+                    f"could not write the screenshot to {path}; "
+                    "check that the folder is writable"
+                )
         return path
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: D102
