@@ -11,17 +11,23 @@ from eegstream.training.run import predict_proba
 
 
 def _planted(n_per_class, n_classes=3, seq_len=20, n_features=30, shift=1.0, seed=0):
-    """Sequences whose first features carry a class-dependent mean shift."""
+    """Sequences of 4 "subjects" whose first features carry a class-dependent shift.
+
+    Each subject adds its own offset to every feature; a new ``seed`` makes
+    new subjects, so a model must generalise across them.
+    """
     rng = np.random.default_rng(seed)
     y = np.repeat(np.arange(n_classes), n_per_class)
     x = rng.normal(size=(len(y), seq_len, n_features)).astype(np.float32)
+    subject = rng.integers(0, 4, len(y))
+    x += rng.normal(0, 0.5, (4, 1, n_features)).astype(np.float32)[subject]
     for c in range(n_classes):
         x[y == c, :, c * 3 : c * 3 + 3] += shift
     x[:, -4:] = 0  # padded tail, as short trials have
     return x, y
 
 
-def test_network_learns_planted_effect_and_keeps_best_weights():
+def test_network_learns_planted_effect_on_new_subjects():
     x, y = _planted(40)
     xv, yv = _planted(15, seed=1)
     xt, yt = _planted(20, seed=2)

@@ -33,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None,
                    help="folder for evaluation.json (and accuracy_vs_time.png when streaming)")
     p.add_argument("--cache-dir", type=Path, default=None,
-                   help="feature cache folder (default $EEGSTREAM_CACHE or the cache default)")
+                   help="feature cache folder (default $EEGSTREAM_CACHE or ~/.cache/eegstream)")
     return p
 
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..datasets import open_dataset
     from ..model import load_checkpoint, resolve_model
     from ..training.evaluate import evaluate_offline, evaluate_streaming, plot_accuracy_vs_time
-    from ..training.run import default_cache_dir, is_synthetic, parse_subjects
+    from ..training.run import is_synthetic, parse_subjects
 
     if args.chunk < 1:
         raise EEGStreamError(f"--chunk must be >= 1 sample, got {args.chunk}")
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
               f"{result['settled_fraction']:.0%} of trials"
               + (f", median {settle:.0f} s into the trial" if settle is not None else ""))  # fmt: skip
     else:
-        result = evaluate_offline(ckpt, dataset, subjects, args.cache_dir or default_cache_dir(),
+        result = evaluate_offline(ckpt, dataset, subjects, args.cache_dir,
                                   args.device)  # fmt: skip
         print(f"{ckpt.name} on {dataset.name}{tag}: trial accuracy {result['accuracy']:.1%}, "
               f"macro-F1 {result['macro_f1']:.1%} over {result['n']} trials "

@@ -71,7 +71,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     o.add_argument("--max-missing-channels", type=int, default=6,
                    help="channels the live path may interpolate with this model")
     o.add_argument("--cache-dir", type=Path, default=None,
-                   help="feature cache folder (default $EEGSTREAM_CACHE or the cache default)")
+                   help="feature cache folder (default $EEGSTREAM_CACHE or ~/.cache/eegstream)")
     return p
 
 
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eegstream train``."""
     from ..features import FeatureConfig
     from ..training.loop import TrainConfig
-    from ..training.run import RunOptions, default_cache_dir, parse_subjects, run_training
+    from ..training.run import RunOptions, parse_subjects, run_training
 
     cfg = FeatureConfig(window_s=args.window, hop_s=args.hop, smoothing=args.smoothing,
                         compat=args.compat, seq_len=args.seq_len)  # fmt: skip
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         normaliser=args.normaliser, prior_steps=args.prior_steps, control=args.control,
         arch=args.arch, feature_config=cfg, train=train, name=args.name, out=args.out,
         models_dir=args.models_dir, save_model=not args.no_save,
-        cache_dir=args.cache_dir or default_cache_dir(),
+        cache_dir=args.cache_dir,
         max_missing_channels=args.max_missing_channels,
         subjects=parse_subjects(args.subjects),
     )  # fmt: skip

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,7 +235,7 @@ def _metrics_document(opts, dataset, cfg, classes, results, best, synthetic, sta
         "splits": clean,
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["eegstream", *sys.argv[1:]]) if sys.argv else "",
+        "command": reproduce_command(opts),
     }
 
 
@@ -273,6 +272,46 @@ def _save_best(opts, cfg, classes, result, metrics, synthetic) -> Path:
     return save_checkpoint(path, result["_model"].state_dict(), meta)
 
 
+def reproduce_command(opts: RunOptions) -> str:
+    """The ``eegstream train`` command line that repeats this run (non-defaults only)."""
+    import shlex
+
+    defaults, fdef, tdef = RunOptions("", Path()), FeatureConfig(), TrainConfig()
+    args = ["eegstream", "train", "--dataset", opts.dataset, "--root", str(opts.root)]
+    pairs = [
+        ("--protocol", opts.protocol, defaults.protocol),
+        ("--repeats", opts.repeats, defaults.repeats),
+        ("--arch", opts.arch, defaults.arch),
+        ("--features", opts.features, defaults.features),
+        ("--official-kind", opts.official_kind, defaults.official_kind),
+        ("--normaliser", opts.normaliser, defaults.normaliser),
+        ("--prior-steps", opts.prior_steps, defaults.prior_steps),
+        ("--control", opts.control, defaults.control),
+        ("--subjects", ",".join(map(str, opts.subjects or [])) or None, None),
+        ("--window", opts.feature_config.window_s, fdef.window_s),
+        ("--hop", opts.feature_config.hop_s, fdef.hop_s),
+        ("--smoothing", opts.feature_config.smoothing, fdef.smoothing),
+        ("--compat", opts.feature_config.compat, fdef.compat),
+        ("--seq-len", opts.feature_config.seq_len, fdef.seq_len),
+        ("--epochs", opts.train.epochs, tdef.epochs),
+        ("--batch-size", opts.train.batch_size, tdef.batch_size),
+        ("--lr", opts.train.lr, tdef.lr),
+        ("--weight-decay", opts.train.weight_decay, tdef.weight_decay),
+        ("--label-smoothing", opts.train.label_smoothing, tdef.label_smoothing),
+        ("--patience", opts.train.early_stopping, tdef.early_stopping),
+        ("--plateau-patience", opts.train.plateau_patience, tdef.plateau_patience),
+        ("--base-width", opts.train.base_width, tdef.base_width),
+        ("--dropout", opts.train.dropout, tdef.dropout),
+        ("--seed", opts.train.seed, tdef.seed),
+        ("--name", opts.name, None),
+        ("--max-missing-channels", opts.max_missing_channels, defaults.max_missing_channels),
+    ]
+    for flag, value, default in pairs:
+        if value != default and value is not None:
+            args += [flag, str(value)]
+    return shlex.join(args)
+
+
 def parse_subjects(text: str | None) -> list[int] | None:
     """``"1,3,5-7"`` -> [1, 3, 5, 6, 7]; None or "" -> None."""
     if not text:
@@ -287,9 +326,3 @@ def parse_subjects(text: str | None) -> list[int] | None:
             f"subjects must be numbers and ranges like '1,3,5-7', got {text!r}"
         ) from None
     return sorted(set(out))
-
-
-def default_cache_dir() -> Path | None:
-    """``$EEGSTREAM_CACHE`` when set, else the cache module's default."""
-    env = os.environ.get("EEGSTREAM_CACHE")
-    return Path(env) if env else None
