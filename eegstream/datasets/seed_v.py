@@ -123,7 +123,7 @@ def _raw_parts(folder: Path, starts, ends, found, missing) -> list[Part]:
     for (s, k), path in sorted(files.items()):
         for n, (b, e) in enumerate(zip(starts[k], ends[k]), start=1):
             label = T.SEED_V_LABELS[k][n - 1]
-            parts.append(Part(s, k, n, label, e - b, path, raw_trial_loader(path, b, e)))
+            parts.append(Part(s, k, n, label, float(e - b), path, raw_trial_loader(path, b, e)))
     found.append(f"EEG_raw/: {len(files)} .cnt files")
     missing += missing_sessions("EEG_raw/", NAME, set(files))
     return parts
@@ -218,7 +218,7 @@ def _feature_parts(folder: Path, starts, ends, order, found, missing) -> list[Pa
                 )
             k, n = key // 15 + 1, key % 15 + 1
             present.add((s, k))
-            duration = ends[k][n - 1] - starts[k][n - 1]
+            duration = float(ends[k][n - 1] - starts[k][n - 1])
             loader = partial(_load, path, key, order)
             parts.append(Part(s, k, n, int(values[0]), duration, path, loader))
     found.append(f"EEG_DE_features/: {len({p.subject for p in parts})} subject files ({order}-major columns)")
