@@ -230,13 +230,13 @@ def test_pacing_holds_within_a_chunk(unique_id: str) -> None:
     )
     # Samples never arrive before their time (the player sleeps until a chunk's
     # last sample is due), and lag at most a chunk plus delivery jitter behind.
-    jitter = 0.25 * SFREQ
+    jitter = 0.5 * SFREQ
     for now, count in arrivals:
         due = (now - stamps[0]) * SFREQ + 1
         assert count <= due + 1e-3, (now, count, due)
         assert count >= min(n, due - chunk - jitter), (now, count, due)
     # "Now" timestamps: the last sample arrives close to its stamp.
-    assert arrivals[-1][0] - stamps[-1] < 0.25
+    assert arrivals[-1][0] - stamps[-1] < 0.5
 
 
 def test_speed_keeps_nominal_rate_and_paces_timestamps(unique_id: str) -> None:
@@ -266,17 +266,14 @@ def test_pause_and_resume_lose_nothing(unique_id: str) -> None:
     with player:
         eeg, markers = _connect(player)
         before, stamps_before, _, _ = _receive(eeg, markers, 40)
-        player.pause()
+        player.pause()  # no sample goes out once this returns
         assert player.paused and player.progress().paused
-        time.sleep(0.1)  # chunks pushed before the pause may be in flight
-        data, stamps = [before], [stamps_before]
-        while True:
-            chunk, ts = eeg.pull_chunk(timeout=0.1)
-            if not ts:
-                break
-            data.append(np.array(chunk))
-            stamps.append(np.array(ts))
         sent = player.progress().samples_sent
+        data, stamps = [before], [stamps_before]
+        if sent > 40:  # what was sent before the pause still arrives
+            during, during_stamps, _, _ = _receive(eeg, markers, sent - 40)
+            data.append(during)
+            stamps.append(during_stamps)
         time.sleep(pause_s)
         assert eeg.pull_chunk(timeout=0.0)[1] == []  # silent while paused
         assert player.progress().samples_sent == sent

@@ -315,7 +315,10 @@ class Player:
         return True
 
     def pause(self) -> None:
-        """Stop pushing samples until :meth:`resume`; the schedule then shifts."""
+        """Stop pushing samples until :meth:`resume`; the schedule then shifts.
+
+        Once this returns, no further sample is pushed before :meth:`resume`.
+        """
         with self._cond:
             self._paused = True
             self._cond.notify_all()
@@ -531,35 +534,40 @@ class Player:
     ) -> bool:
         """Push one chunk (and its markers) when its last sample is due."""
         n = len(samples)
-        if not self._wait_until_due(start + n - 1, rate):
-            return False
-        t0 = self._t0
-        for index, text in markers:
-            self._marker_outlet.push_sample([text], t0 + index / rate)
-        stamps = t0 + (start + np.arange(n)) / rate
-        self._eeg_outlet.push_chunk(samples, stamps.tolist())
-        self._samples_sent = start + n
+        # The push happens under the lock, so once pause() or stop() has
+        # returned no further sample goes out.
+        with self._cond:
+            if not self._wait_until_due(start + n - 1, rate):
+                return False
+            t0 = self._t0
+            for index, text in markers:
+                self._marker_outlet.push_sample([text], t0 + index / rate)
+            stamps = t0 + (start + np.arange(n)) / rate
+            self._eeg_outlet.push_chunk(samples, stamps.tolist())
+            self._samples_sent = start + n
         while self._boundaries and self._boundaries[0][0] < start + n:
             _, pass_index, seg, in_rest = self._boundaries.popleft()
             self._current = (pass_index, seg, in_rest)
         return True
 
     def _wait_until_due(self, index: int, rate: float) -> bool:
-        """Sleep until sample ``index`` is due; ``False`` if stopped meanwhile."""
-        with self._cond:
-            while True:
-                if self._stopping:
-                    return False
-                if self._paused:
-                    paused_at = pylsl.local_clock()
-                    while self._paused and not self._stopping:
-                        self._cond.wait()
-                    self._t0 += pylsl.local_clock() - paused_at
-                    continue
-                remaining = self._t0 + index / rate - pylsl.local_clock()
-                if remaining <= 0:
-                    return True
-                self._cond.wait(remaining)
+        """Sleep until sample ``index`` is due; ``False`` if stopped meanwhile.
+
+        Called with ``self._cond`` held; waiting releases it.
+        """
+        while True:
+            if self._stopping:
+                return False
+            if self._paused:
+                paused_at = pylsl.local_clock()
+                while self._paused and not self._stopping:
+                    self._cond.wait()
+                self._t0 += pylsl.local_clock() - paused_at
+                continue
+            remaining = self._t0 + index / rate - pylsl.local_clock()
+            if remaining <= 0:
+                return True
+            self._cond.wait(remaining)
 
 
 class _Chunker:
