@@ -128,9 +128,9 @@ class MainWindow(QtWidgets.QMainWindow):
             Panel(f"Probability history (last {minutes:g} min)", self.history)
         )
         right.addWidget(Panel("Band power (mean over channels)", self.bandpower))
-        right.addWidget(
-            Panel("EEG", self.traces, [QtWidgets.QLabel("scale"), self.traces.scale])
-        )
+        scale_label = QtWidgets.QLabel("scale")
+        scale_label.setStyleSheet(f"color: {_theme.MUTED};")
+        right.addWidget(Panel("EEG", self.traces, [scale_label, self.traces.scale]))
         right.setSizes([330, 220, 300])
         body = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
         body.addWidget(left)
