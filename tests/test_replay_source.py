@@ -106,6 +106,21 @@ def test_file_source_resamples_when_asked(realdata: Path) -> None:
     assert source.segments[0].load().shape == (64, 60 * 200)
 
 
+def test_a_file_under_a_synthetic_release_is_marked_synthetic(
+    realdata: Path, tmp_path: Path
+) -> None:
+    from eegstream.datasets.synth import SYNTHETIC_MARKER
+
+    folder = tmp_path / "SEED-V" / "EEG_raw"
+    folder.mkdir(parents=True)
+    (folder / "rec.edf").write_bytes(
+        (realdata / "S001R01_eyes_open_60s.edf").read_bytes()
+    )
+    assert not file_source(folder / "rec.edf").synthetic
+    (tmp_path / "SEED-V" / SYNTHETIC_MARKER).write_text("SYNTHETIC")
+    assert file_source(folder / "rec.edf").synthetic
+
+
 def test_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EEGStreamError, match="EEG file not found"):
         file_source(tmp_path / "nothing.edf")
