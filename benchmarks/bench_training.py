@@ -45,7 +45,9 @@ def bench_epoch() -> float:
     epochs = 3
     cfg = TrainConfig(epochs=epochs, early_stopping=epochs + 1, device="cpu")
     start = time.perf_counter()
-    train_network(x[:n_train], y[:n_train], x[n_train:], y[n_train:], 4, cfg, progress=False)
+    train_network(
+        x[:n_train], y[:n_train], x[n_train:], y[n_train:], 4, cfg, progress=False
+    )
     return (time.perf_counter() - start) / epochs
 
 
@@ -83,19 +85,28 @@ def main() -> int:
         # The paper's size (base width 16); untrained weights take the same time.
         full = untrained_checkpoint(Path(tmp) / "full.safetensors", base_width=16)
         epoch = bench_epoch()
-        print(f"training epoch, 792 train + 144 val sequences (SEED-IV size, synthetic), "
-              f"2 CPU threads: {epoch:.2f} s  (bar {EPOCH_BAR_S:.0f} s)")  # fmt: skip
+        print(
+            f"training epoch, 792 train + 144 val sequences (SEED-IV size, synthetic), "
+            f"2 CPU threads: {epoch:.2f} s  (bar {EPOCH_BAR_S:.0f} s)"
+        )
         p50, p99 = bench_latency(full, "cpu")
-        print(f"one-sequence inference, CPU: p50 {p50 * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms  "
-              f"(bar p99 {LATENCY_BAR_S * 1e3:.0f} ms)")  # fmt: skip
+        print(
+            f"one-sequence inference, CPU: p50 {p50 * 1e3:.2f} ms, "
+            f"p99 {p99 * 1e3:.2f} ms  (bar p99 {LATENCY_BAR_S * 1e3:.0f} ms)"
+        )
         if torch.cuda.is_available():
             c50, c99 = bench_latency(full, "cuda")
-            print(f"one-sequence inference, CUDA: p50 {c50 * 1e3:.2f} ms, p99 {c99 * 1e3:.2f} ms")
+            print(
+                f"one-sequence inference, CUDA: p50 {c50 * 1e3:.2f} ms, "
+                f"p99 {c99 * 1e3:.2f} ms"
+            )
         else:
             print("one-sequence inference, CUDA: no GPU here")
         h50, h99 = bench_hop(full)
-        print(f"one hop through StreamingClassifier (DE + Kalman + normaliser + model), "
-              f"CPU: p50 {h50 * 1e3:.2f} ms, p99 {h99 * 1e3:.2f} ms")  # fmt: skip
+        print(
+            f"one hop through StreamingClassifier (DE + Kalman + normaliser + model), "
+            f"CPU: p50 {h50 * 1e3:.2f} ms, p99 {h99 * 1e3:.2f} ms"
+        )
     return int(epoch > EPOCH_BAR_S or p99 > LATENCY_BAR_S)
 
 

@@ -23,7 +23,9 @@ from eegstream.model._testing import untrained_checkpoint
 
 @pytest.fixture
 def ckpt_path(tmp_path):
-    return untrained_checkpoint(tmp_path / "tiny.safetensors", cfg=FeatureConfig(hop_s=2.0))
+    return untrained_checkpoint(
+        tmp_path / "tiny.safetensors", cfg=FeatureConfig(hop_s=2.0)
+    )
 
 
 @pytest.mark.parametrize("arch", ["resattentionet", "logreg"])
@@ -97,7 +99,9 @@ def test_foreign_files_refused(tmp_path):
 
 def test_incomplete_header_not_saved(tmp_path):
     with pytest.raises(EEGStreamError, match="lacks"):
-        save_checkpoint(tmp_path / "x.safetensors", {"w": torch.zeros(2)}, {"arch": "logreg"})
+        save_checkpoint(
+            tmp_path / "x.safetensors", {"w": torch.zeros(2)}, {"arch": "logreg"}
+        )
     assert list(tmp_path.iterdir()) == []
 
 

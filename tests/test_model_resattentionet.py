@@ -39,7 +39,10 @@ def test_paper_structure_and_parameter_count():
     convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv1d)]
     stem = convs[0]
     assert (stem.in_channels, stem.out_channels, stem.kernel_size, stem.stride) == (
-        310, 16, (7,), (2,)
+        310,
+        16,
+        (7,),
+        (2,),
     )
     assert stem.bias is None
     widths = [b.conv2.out_channels for b in net.encoder]

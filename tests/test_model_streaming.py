@@ -1,11 +1,16 @@
-"""StreamingClassifier: the live chain equals the offline chain, whatever the chunking."""
+"""StreamingClassifier: the live chain equals the offline chain, any chunking."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from eegstream.features import FeatureConfig, extract_features, flatten_features, to_sequence
+from eegstream.features import (
+    FeatureConfig,
+    extract_features,
+    flatten_features,
+    to_sequence,
+)
 from eegstream.model import Predictor, StreamingClassifier, load_checkpoint
 from eegstream.model._testing import untrained_checkpoint
 

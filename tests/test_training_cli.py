@@ -17,9 +17,24 @@ FAST_NET = ["--epochs", "20", "--patience", "20", "--lr", "3e-3", "--base-width"
 def _train(root, tmp_path, name, *extra):
     out = tmp_path / f"run-{name}"
     models = tmp_path / "models"
-    code = main(["train", "--dataset", "seed-iv", "--root", str(root), "--name", name,
-                 "--out", str(out), "--models-dir", str(models),
-                 "--cache-dir", str(tmp_path / "cache"), *extra])  # fmt: skip
+    code = main(
+        [
+            "train",
+            "--dataset",
+            "seed-iv",
+            "--root",
+            str(root),
+            "--name",
+            name,
+            "--out",
+            str(out),
+            "--models-dir",
+            str(models),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            *extra,
+        ]
+    )
     metrics = json.loads((out / "metrics.json").read_text()) if out.exists() else None
     return code, out, models, metrics
 
@@ -69,22 +84,35 @@ def test_checkpoint_header_is_complete(net_run):
     assert ckpt.meta["normaliser"]["mode"] == "subject"
     assert len(ckpt.meta["normaliser"]["mean"]) == 310
     assert ckpt.meta["dataset"]["synthetic"] is True
-    assert ckpt.meta["metrics"]["test_subjects"] == metrics["splits"][0]["split"]["test"]
+    assert (
+        ckpt.meta["metrics"]["test_subjects"] == metrics["splits"][0]["split"]["test"]
+    )
     assert ckpt.meta["arch_params"]["base_width"] == 8
 
 
 def test_baseline_same_split(net_run, synthetic_seed_iv_small, tmp_path):
     _, _, _, net = net_run
-    code, _, _, base = _train(synthetic_seed_iv_small, tmp_path, "base", "--arch", "logreg")
+    code, _, _, base = _train(
+        synthetic_seed_iv_small, tmp_path, "base", "--arch", "logreg"
+    )
     assert code == 0
     assert base["splits"][0]["split"] == net["splits"][0]["split"]
     assert base["splits"][0]["test"]["n"] == net["splits"][0]["test"]["n"]
 
 
-def test_learns_held_out_subjects_and_shuffled_control(synthetic_seed_iv_small, tmp_path):
+def test_learns_held_out_subjects_and_shuffled_control(
+    synthetic_seed_iv_small, tmp_path
+):
     """LOSO tests every subject once: 144 held-out trials, chance 25%."""
-    code, _, models, real = _train(synthetic_seed_iv_small, tmp_path, "loso", "--arch", "logreg",
-                                   "--protocol", "loso")  # fmt: skip
+    code, _, models, real = _train(
+        synthetic_seed_iv_small,
+        tmp_path,
+        "loso",
+        "--arch",
+        "logreg",
+        "--protocol",
+        "loso",
+    )
     assert code == 0
     assert real["summary"]["pooled_test"]["n"] == 6 * 24
     for s in real["splits"]:
@@ -92,8 +120,17 @@ def test_learns_held_out_subjects_and_shuffled_control(synthetic_seed_iv_small, 
     # The planted effect generalises across subjects: well above chance
     # (more than 4 SD of a chance-level score over 144 trials).
     assert real["summary"]["pooled_test"]["accuracy"] >= 0.40
-    code, out, _, ctrl = _train(synthetic_seed_iv_small, tmp_path, "ctrl", "--arch", "logreg",
-                                "--protocol", "loso", "--control", "shuffled-labels")  # fmt: skip
+    code, out, _, ctrl = _train(
+        synthetic_seed_iv_small,
+        tmp_path,
+        "ctrl",
+        "--arch",
+        "logreg",
+        "--protocol",
+        "loso",
+        "--control",
+        "shuffled-labels",
+    )
     assert code == 0
     assert [s["split"] for s in ctrl["splits"]] == [s["split"] for s in real["splits"]]
     assert abs(ctrl["summary"]["pooled_test"]["accuracy"] - 0.25) < 0.12
@@ -101,18 +138,31 @@ def test_learns_held_out_subjects_and_shuffled_control(synthetic_seed_iv_small, 
     assert not (models / "ctrl.safetensors").exists()  # controls are never saved
 
 
-def test_running_normaliser_uses_training_subjects_only(synthetic_seed_iv_small, tmp_path):
+def test_running_normaliser_uses_training_subjects_only(
+    synthetic_seed_iv_small, tmp_path
+):
     from eegstream.datasets import open_dataset
     from eegstream.features import FeatureConfig
     from eegstream.training.data import load_trial_steps, population_stats
 
-    code, _, models, metrics = _train(synthetic_seed_iv_small, tmp_path, "run", "--arch",
-                                      "logreg", "--normaliser", "running")  # fmt: skip
+    code, _, models, metrics = _train(
+        synthetic_seed_iv_small,
+        tmp_path,
+        "run",
+        "--arch",
+        "logreg",
+        "--normaliser",
+        "running",
+    )
     assert code == 0
     ckpt = load_checkpoint(models / "run.safetensors")
     assert ckpt.meta["normaliser"]["mode"] == "running"
-    trials, _ = load_trial_steps(open_dataset("seed-iv", synthetic_seed_iv_small),
-                                 FeatureConfig(), cache_dir=tmp_path / "cache", progress=False)  # fmt: skip
+    trials, _ = load_trial_steps(
+        open_dataset("seed-iv", synthetic_seed_iv_small),
+        FeatureConfig(),
+        cache_dir=tmp_path / "cache",
+        progress=False,
+    )
     mean, _ = population_stats(trials, metrics["splits"][0]["split"]["train"])
     np.testing.assert_allclose(ckpt.meta["normaliser"]["mean"], mean)
 
@@ -127,9 +177,21 @@ def test_running_normaliser_uses_training_subjects_only(synthetic_seed_iv_small,
     ],
     ids=["unknown-dataset", "too-few-subjects", "unknown-subject", "zero-epochs"],
 )
-def test_bad_input_one_line_exit_2(synthetic_seed_iv_small, tmp_path, capsys, args, message):
-    argv = ["train", "--dataset", "seed-iv", "--root", str(synthetic_seed_iv_small),
-            "--models-dir", str(tmp_path / "models"), "--out", str(tmp_path / "run"), *args]  # fmt: skip
+def test_bad_input_one_line_exit_2(
+    synthetic_seed_iv_small, tmp_path, capsys, args, message
+):
+    argv = [
+        "train",
+        "--dataset",
+        "seed-iv",
+        "--root",
+        str(synthetic_seed_iv_small),
+        "--models-dir",
+        str(tmp_path / "models"),
+        "--out",
+        str(tmp_path / "run"),
+        *args,
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
@@ -138,8 +200,15 @@ def test_bad_input_one_line_exit_2(synthetic_seed_iv_small, tmp_path, capsys, ar
 
 def test_empty_folder(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
-    argv = ["train", "--dataset", "seed-iv", "--root", str(tmp_path / "empty"),
-            "--models-dir", str(tmp_path / "models")]  # fmt: skip
+    argv = [
+        "train",
+        "--dataset",
+        "seed-iv",
+        "--root",
+        str(tmp_path / "empty"),
+        "--models-dir",
+        str(tmp_path / "models"),
+    ]
     assert main(argv) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert not (tmp_path / "models").exists()

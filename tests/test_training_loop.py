@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eegstream.training import TrainConfig, classification_metrics, train_logreg, train_network
+from eegstream.training import (
+    TrainConfig,
+    classification_metrics,
+    train_logreg,
+    train_network,
+)
 from eegstream.training.loop import balanced_class_weights
 from eegstream.training.run import predict_proba
 
@@ -42,8 +47,12 @@ def test_network_learns_planted_effect_on_new_subjects():
 def test_training_is_seeded():
     x, y = _planted(10)
     cfg = TrainConfig(epochs=2, lr=3e-3, base_width=4, seed=5, device="cpu")
-    runs = [train_network(x, y, x[:9], y[:9], 3, cfg, progress=False)[0] for _ in range(2)]
-    np.testing.assert_allclose(predict_proba(runs[0], x), predict_proba(runs[1], x), atol=1e-5)
+    runs = [
+        train_network(x, y, x[:9], y[:9], 3, cfg, progress=False)[0] for _ in range(2)
+    ]
+    np.testing.assert_allclose(
+        predict_proba(runs[0], x), predict_proba(runs[1], x), atol=1e-5
+    )
 
 
 def test_early_stopping_stops():
@@ -61,7 +70,9 @@ def test_logreg_learns_and_ignores_padding():
     assert np.mean(predict_proba(model, xt).argmax(1) == yt) > 0.9
     # Extra zero padding at the end does not change the baseline's input.
     padded = np.concatenate([xt, np.zeros_like(xt[:, :5])], axis=1)
-    np.testing.assert_allclose(predict_proba(model, padded), predict_proba(model, xt), atol=1e-6)
+    np.testing.assert_allclose(
+        predict_proba(model, padded), predict_proba(model, xt), atol=1e-6
+    )
 
 
 def test_logreg_class_absent_from_training_is_never_predicted():
@@ -79,7 +90,11 @@ def test_balanced_class_weights():
 def test_classification_metrics():
     m = classification_metrics([0, 0, 1, 2], [0, 1, 1, 2], ("a", "b", "c"))
     assert m["accuracy"] == pytest.approx(0.75)
-    assert m["per_class"]["a"] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3),
-                                   "support": 2}
+    assert m["per_class"]["a"] == {
+        "precision": 1.0,
+        "recall": 0.5,
+        "f1": pytest.approx(2 / 3),
+        "support": 2,
+    }
     assert m["confusion"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
     assert m["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 1) / 3)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from eegstream import EEGStreamError
-from eegstream.training import Split, check_disjoint, loso_splits, make_splits, paper_splits
+from eegstream.training import (
+    Split,
+    check_disjoint,
+    loso_splits,
+    make_splits,
+    paper_splits,
+)
 
 
 def _all_classes(n_subjects, n_classes=4):

@@ -12,28 +12,56 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "evaluate",
         help="trial-level accuracy of a saved model; --streaming runs the live path",
-        description="Score a saved model on a dataset's trials. Offline: one sequence per "
-        "trial, normalised as in training. --streaming: each subject's EEG runs through "
-        "the live feature path in 10-sample chunks at full speed, giving accuracy against "
-        "time into the trial and the time until the prediction settles on the right class.",
+        description="Score a saved model on a dataset's trials. Offline: one "
+        "sequence per trial, normalised as in training. --streaming: each subject's "
+        "EEG runs through the live feature path in 10-sample chunks at full speed, "
+        "giving accuracy against time into the trial and the time until the "
+        "prediction settles on the right class.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--model", required=True, help="model name in models/ or checkpoint path")
-    p.add_argument("--dataset", required=True,
-                   help="dataset layout: seed, seed-iv, seed-v or seed-vii")
-    p.add_argument("--root", required=True, type=Path, help="folder of the dataset release")
-    p.add_argument("--subjects", default=None,
-                   help="subjects to evaluate, e.g. 13,14 or 1-3 (default: all; use the "
-                   "model's held-out subjects for an unbiased figure)")
-    p.add_argument("--streaming", action="store_true",
-                   help="stream the EEG through the live path (StreamingClassifier)")
-    p.add_argument("--chunk", type=int, default=10, help="--streaming: samples per chunk")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                   help="where the model runs (auto: CUDA when present)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="folder for evaluation.json (and accuracy_vs_time.png when streaming)")
-    p.add_argument("--cache-dir", type=Path, default=None,
-                   help="feature cache folder (default $EEGSTREAM_CACHE or ~/.cache/eegstream)")
+    p.add_argument(
+        "--model", required=True, help="model name in models/ or checkpoint path"
+    )
+    p.add_argument(
+        "--dataset",
+        required=True,
+        help="dataset layout: seed, seed-iv, seed-v or seed-vii",
+    )
+    p.add_argument(
+        "--root", required=True, type=Path, help="folder of the dataset release"
+    )
+    p.add_argument(
+        "--subjects",
+        default=None,
+        help="subjects to evaluate, e.g. 13,14 or 1-3 (default: all; use the "
+        "model's held-out subjects for an unbiased figure)",
+    )
+    p.add_argument(
+        "--streaming",
+        action="store_true",
+        help="stream the EEG through the live path (StreamingClassifier)",
+    )
+    p.add_argument(
+        "--chunk", type=int, default=10, help="--streaming: samples per chunk"
+    )
+    p.add_argument(
+        "--device",
+        default="auto",
+        choices=("auto", "cpu", "cuda"),
+        help="where the model runs (auto: CUDA when present)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for evaluation.json (and accuracy_vs_time.png when streaming)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="feature cache folder (default $EEGSTREAM_CACHE or ~/.cache/eegstream)",
+    )
     return p
 
 
@@ -43,7 +71,11 @@ def run(args: argparse.Namespace) -> int:
     from .._io import atomic_write_text
     from ..datasets import open_dataset
     from ..model import load_checkpoint, resolve_model
-    from ..training.evaluate import evaluate_offline, evaluate_streaming, plot_accuracy_vs_time
+    from ..training.evaluate import (
+        evaluate_offline,
+        evaluate_streaming,
+        plot_accuracy_vs_time,
+    )
     from ..training.run import is_synthetic, parse_subjects
 
     if args.chunk < 1:
@@ -55,37 +87,66 @@ def run(args: argparse.Namespace) -> int:
     held_out = ckpt.meta.get("metrics", {}).get("test_subjects")
     if args.streaming:
         result = evaluate_streaming(ckpt, dataset, subjects, args.chunk, args.device)
-        print(f"{ckpt.name} on {dataset.name}{tag}, streamed in {args.chunk}-sample chunks "
-              f"({result['n_trials']} trials, {result['device']}):")  # fmt: skip
-        for t, a, n in zip(result["time_s"], result["accuracy"], result["n_trials_at_step"]):
+        print(
+            f"{ckpt.name} on {dataset.name}{tag}, streamed in {args.chunk}-sample "
+            "chunks "
+            f"({result['n_trials']} trials, {result['device']}):"
+        )
+        curve = zip(
+            result["time_s"],
+            result["accuracy"],
+            result["n_trials_at_step"],
+            strict=True,
+        )
+        for t, a, n in curve:
             if round(t) % 10 == 0 or t == result["time_s"][-1]:
                 print(f"  {t:6.0f} s into trial: accuracy {a:6.1%} ({n} trials)")
         settle = result["median_settle_s"]
-        print(f"accuracy at warm-up end {result['warm_accuracy']:.1%}, at trial end "
-              f"{result['final_accuracy']:.1%}; settled on the right class in "
-              f"{result['settled_fraction']:.0%} of trials"
-              + (f", median {settle:.0f} s into the trial" if settle is not None else ""))  # fmt: skip
+        print(
+            f"accuracy at warm-up end {result['warm_accuracy']:.1%}, at trial end "
+            f"{result['final_accuracy']:.1%}; settled on the right class in "
+            f"{result['settled_fraction']:.0%} of trials"
+            + (f", median {settle:.0f} s into the trial" if settle is not None else "")
+        )
     else:
-        result = evaluate_offline(ckpt, dataset, subjects, args.cache_dir,
-                                  args.device)  # fmt: skip
-        print(f"{ckpt.name} on {dataset.name}{tag}: trial accuracy {result['accuracy']:.1%}, "
-              f"macro-F1 {result['macro_f1']:.1%} over {result['n']} trials "
-              f"(chance {1 / len(ckpt.classes):.1%}; normaliser {result['normaliser']})")  # fmt: skip
+        result = evaluate_offline(ckpt, dataset, subjects, args.cache_dir, args.device)
+        print(
+            f"{ckpt.name} on {dataset.name}{tag}: trial accuracy "
+            f"{result['accuracy']:.1%}, "
+            f"macro-F1 {result['macro_f1']:.1%} over {result['n']} trials "
+            f"(chance {1 / len(ckpt.classes):.1%}; normaliser {result['normaliser']})"
+        )
         for s, acc in result["per_subject"].items():
             print(f"  subject {s:2d}: {acc:.1%}")
     if held_out is not None:
         evaluated = set(subjects or dataset.subjects)
         seen = sorted(evaluated - set(held_out))
         if seen:
-            print(f"note: subjects {seen} were not held out when this model was trained "
-                  f"(its test subjects: {held_out}); their accuracy is not a fair estimate")  # fmt: skip
+            print(
+                f"note: subjects {seen} were not held out when this model was "
+                f"trained (its test subjects: {held_out}); their accuracy is not a "
+                "fair estimate"
+            )
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(args.out / "evaluation.json", json.dumps(
-            {"model": str(ckpt.path), "dataset": dataset.name, "synthetic": bool(tag),
-             "streaming": args.streaming, **result}, indent=1))  # fmt: skip
+        atomic_write_text(
+            args.out / "evaluation.json",
+            json.dumps(
+                {
+                    "model": str(ckpt.path),
+                    "dataset": dataset.name,
+                    "synthetic": bool(tag),
+                    "streaming": args.streaming,
+                    **result,
+                },
+                indent=1,
+            ),
+        )
         if args.streaming:
-            plot_accuracy_vs_time(args.out / "accuracy_vs_time.png", result,
-                                  f"{ckpt.name}: streaming accuracy{tag}")  # fmt: skip
+            plot_accuracy_vs_time(
+                args.out / "accuracy_vs_time.png",
+                result,
+                f"{ckpt.name}: streaming accuracy{tag}",
+            )
         print(f"written: {args.out}")
     return 0

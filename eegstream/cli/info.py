@@ -9,12 +9,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``eegstream info``."""
     p = subparsers.add_parser(
         "info",
-        help="a model's parameter count, feature settings, classes and measured metrics",
-        description="Print what a checkpoint holds: architecture and parameter count, "
-        "classes, feature and normaliser settings, training data and protocol, metrics.",
+        help="a model's parameter count, feature settings, classes and metrics",
+        description="Print what a checkpoint holds: architecture and parameter "
+        "count, classes, feature and normaliser settings, training data and "
+        "protocol, metrics.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--model", required=True, help="model name in models/ or checkpoint path")
+    p.add_argument(
+        "--model", required=True, help="model name in models/ or checkpoint path"
+    )
     p.add_argument("--json", action="store_true", help="print the whole header as JSON")
     return p
 
@@ -35,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     dataset = meta["dataset"]
     synthetic = isinstance(dataset, dict) and dataset.get("synthetic")
     params = ", ".join(f"{k}={v}" for k, v in meta["arch_params"].items())
+    bands = ", ".join(f"{lo:g}-{hi:g}" for lo, hi in cfg.bands)
     lines = [
         f"model      {ckpt.path}",
         f"arch       {ckpt.arch} ({params})",
@@ -42,11 +46,12 @@ def run(args: argparse.Namespace) -> int:
         f"classes    {', '.join(ckpt.classes)}",
         f"channels   {len(ckpt.channels)} (may interpolate up to "
         f"{meta['max_missing_channels']} missing)",
-        f"features   {meta.get('features', 'own')}: {cfg.sfreq:g} Hz, window {cfg.window_s:g} s, "
-        f"hop {cfg.hop_s:g} s, bands {', '.join(f'{lo:g}-{hi:g}' for lo, hi in cfg.bands)} Hz, "
+        f"features   {meta.get('features', 'own')}: {cfg.sfreq:g} Hz, window "
+        f"{cfg.window_s:g} s, hop {cfg.hop_s:g} s, bands {bands} Hz, "
         f"smoothing {cfg.smoothing}, compat {cfg.compat}",
         f"sequence   {cfg.seq_len} steps, zero-padded at the {cfg.padding}",
-        f"normaliser {norm['mode']} (live: running, prior {norm.get('prior_steps', 30):g} steps)",
+        f"normaliser {norm['mode']} (live: running, prior "
+        f"{norm.get('prior_steps', 30):g} steps)",
         f"dataset    {dataset.get('name') if isinstance(dataset, dict) else dataset}"
         + (" [SYNTHETIC DATA]" if synthetic else ""),
         f"protocol   {json.dumps(meta['protocol'])}",

@@ -41,8 +41,12 @@ def untrained_checkpoint(
         arch_params=params,
         feature_config=cfg,
         classes=classes,
-        normaliser={"mode": "running", "mean": [5.0] * n_features,
-                    "std": [2.0] * n_features, "prior_steps": 30.0},  # fmt: skip
+        normaliser={
+            "mode": "running",
+            "mean": [5.0] * n_features,
+            "std": [2.0] * n_features,
+            "prior_steps": 30.0,
+        },
         dataset="untrained",
         protocol="none",
     )

@@ -36,10 +36,19 @@ from .registry import build_model
 FORMAT = "eegstream-checkpoint"
 FORMAT_VERSION = "1"
 REQUIRED_KEYS = (
-    "arch", "arch_params", "feature_config", "channels", "classes", "normaliser",
-    "max_missing_channels", "dataset", "protocol", "metrics", "created",
+    "arch",
+    "arch_params",
+    "feature_config",
+    "channels",
+    "classes",
+    "normaliser",
+    "max_missing_channels",
+    "dataset",
+    "protocol",
+    "metrics",
+    "created",
     "eegstream_version",
-)  # fmt: skip
+)
 #: Where ``eegstream train`` writes and ``resolve_model`` looks by default.
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
@@ -49,7 +58,9 @@ def _digest(meta_json: str, tensors: dict[str, torch.Tensor]) -> str:
     for name in sorted(tensors):
         t = tensors[name].detach().cpu().contiguous()
         h.update(f"\0{name}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        h.update(
+            t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        )
     return h.hexdigest()
 
 
@@ -117,11 +128,15 @@ def save_checkpoint(
     from safetensors.torch import save_file
 
     meta = dict(meta)
-    meta.setdefault("created", datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"))
+    meta.setdefault(
+        "created", datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    )
     meta.setdefault("eegstream_version", __version__)
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
-        raise EEGStreamError(f"checkpoint header lacks {missing}; required: {list(REQUIRED_KEYS)}")
+        raise EEGStreamError(
+            f"checkpoint header lacks {missing}; required: {list(REQUIRED_KEYS)}"
+        )
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state_dict.items()}
     meta_json = json.dumps(meta, sort_keys=True)
     header = {
@@ -149,7 +164,9 @@ class Checkpoint:
         The weights, on CPU.
     """
 
-    def __init__(self, path: Path, meta: dict[str, Any], state_dict: dict[str, torch.Tensor]):
+    def __init__(
+        self, path: Path, meta: dict[str, Any], state_dict: dict[str, torch.Tensor]
+    ):
         self.path = path
         self.meta = meta
         self.state_dict = state_dict
@@ -185,11 +202,11 @@ class Checkpoint:
         return len(self.channels) * len(self.feature_config.bands)
 
     def normaliser(self) -> RunningNormaliser:
-        """A fresh live normaliser with the training population's statistics."""
+        """Build a fresh live normaliser from the training population's statistics."""
         return RunningNormaliser.from_dict(self.meta["normaliser"])
 
     def build(self) -> nn.Module:
-        """The model with its weights loaded, in eval mode, on CPU."""
+        """Build the model with its weights loaded, in eval mode, on CPU."""
         model = build_model(self.arch, **self.meta["arch_params"])
         try:
             model.load_state_dict(self.state_dict)
@@ -219,7 +236,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
 
     path = Path(path)
     if not path.is_file():
-        raise EEGStreamError(f"checkpoint {path} does not exist (expected a .safetensors file)")
+        raise EEGStreamError(
+            f"checkpoint {path} does not exist (expected a .safetensors file)"
+        )
     data = path.read_bytes()
     header = _read_header(path, data)
     if header.get("format") != FORMAT:
@@ -235,7 +254,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     try:
         tensors = load(data)
     except (SafetensorError, ValueError, RuntimeError) as err:
-        raise EEGStreamError(f"checkpoint {path} is corrupt (weights unreadable: {err})") from None
+        raise EEGStreamError(
+            f"checkpoint {path} is corrupt (weights unreadable: {err})"
+        ) from None
     meta_json = header.get("meta", "")
     if _digest(meta_json, tensors) != header.get("sha256"):
         raise EEGStreamError(
@@ -245,7 +266,9 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     try:
         meta = json.loads(meta_json)
     except json.JSONDecodeError:
-        raise EEGStreamError(f"checkpoint {path} has an unreadable JSON header") from None
+        raise EEGStreamError(
+            f"checkpoint {path} has an unreadable JSON header"
+        ) from None
     missing = [k for k in REQUIRED_KEYS if k not in meta]
     if missing:
         raise EEGStreamError(f"checkpoint {path} header lacks {missing}")
@@ -253,9 +276,11 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
 
 
 def _read_header(path: Path, data: bytes) -> dict[str, str]:
-    """The safetensors ``__metadata__`` of ``data``, checked for truncation."""
+    """Return the safetensors ``__metadata__`` of ``data``, checked for truncation."""
     if len(data) < 8:
-        raise EEGStreamError(f"checkpoint {path} is truncated or empty ({len(data)} bytes)")
+        raise EEGStreamError(
+            f"checkpoint {path} is truncated or empty ({len(data)} bytes)"
+        )
     n = int.from_bytes(data[:8], "little")
     if n > len(data) - 8:
         raise EEGStreamError(
@@ -265,11 +290,16 @@ def _read_header(path: Path, data: bytes) -> dict[str, str]:
     try:
         header = json.loads(data[8 : 8 + n])
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise EEGStreamError(f"{path} is not a safetensors checkpoint (unreadable header)") from None
+        raise EEGStreamError(
+            f"{path} is not a safetensors checkpoint (unreadable header)"
+        ) from None
     if not isinstance(header, dict):
         raise EEGStreamError(f"{path} is not a safetensors checkpoint")
-    ends = [v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"
-            and isinstance(v, dict) and "data_offsets" in v]  # fmt: skip
+    ends = [
+        v["data_offsets"][1]
+        for k, v in header.items()
+        if k != "__metadata__" and isinstance(v, dict) and "data_offsets" in v
+    ]
     if ends and max(ends) > len(data) - 8 - n:
         raise EEGStreamError(
             f"checkpoint {path} is truncated ({len(data)} bytes, weights need "
@@ -280,7 +310,7 @@ def _read_header(path: Path, data: bytes) -> dict[str, str]:
 
 
 def resolve_model(name_or_path: str | os.PathLike) -> Path:
-    """The checkpoint file for a path or a model name in ``models/``.
+    """Find the checkpoint file for a path or a model name in ``models/``.
 
     Parameters
     ----------
@@ -295,7 +325,9 @@ def resolve_model(name_or_path: str | os.PathLike) -> Path:
     for candidate in (folder / f"{path.name}.safetensors", folder / path.name):
         if candidate.is_file():
             return candidate
-    known = sorted(p.stem for p in folder.glob("*.safetensors")) if folder.is_dir() else []
+    known = (
+        sorted(p.stem for p in folder.glob("*.safetensors")) if folder.is_dir() else []
+    )
     raise EEGStreamError(
         f"no model {str(name_or_path)!r}: not a file and not in {folder}; "
         f"available: {known or 'none (train one with `eegstream train`)'}"
@@ -303,6 +335,6 @@ def resolve_model(name_or_path: str | os.PathLike) -> Path:
 
 
 def models_dir() -> Path:
-    """The models folder: ``$EEGSTREAM_MODELS`` or the repository's ``models/``."""
+    """Return the models folder: ``$EEGSTREAM_MODELS`` or the repo's ``models/``."""
     env = os.environ.get("EEGSTREAM_MODELS")
     return Path(env) if env else MODELS_DIR

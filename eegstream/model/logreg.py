@@ -50,5 +50,5 @@ class LogRegClassifier(nn.Module):
         self.linear = nn.Linear(n_features, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits of shape (B, n_classes) for sequences of shape (B, seq_len, n_features)."""
+        """Map sequences (B, seq_len, n_features) to logits (B, n_classes)."""
         return self.linear((masked_mean(x) - self.center) / self.scale)

@@ -12,18 +12,20 @@ from .checkpoint import Checkpoint, load_checkpoint, resolve_model
 
 
 def resolve_device(device: str = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` without a GPU is an error."""
+    """Turn ``"auto"`` into CUDA when available, else CPU; refuse CUDA without a GPU."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise EEGStreamError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise EEGStreamError(f"device {device!r} asked for but no CUDA GPU is available; use 'cpu'")
+        raise EEGStreamError(
+            f"device {device!r} asked for but no CUDA GPU is available; use 'cpu'"
+        )
     return torch.device(device)
 
 
 def as_checkpoint(checkpoint: Checkpoint | str | os.PathLike) -> Checkpoint:
-    """A loaded checkpoint from a :class:`Checkpoint`, a path or a model name."""
+    """Load a checkpoint given as a :class:`Checkpoint`, a path or a model name."""
     if isinstance(checkpoint, Checkpoint):
         return checkpoint
     return load_checkpoint(resolve_model(checkpoint))
@@ -40,7 +42,9 @@ class Predictor:
         Where the model runs; ``"auto"`` uses CUDA when present.
     """
 
-    def __init__(self, checkpoint: Checkpoint | str | os.PathLike, device: str = "auto") -> None:
+    def __init__(
+        self, checkpoint: Checkpoint | str | os.PathLike, device: str = "auto"
+    ) -> None:
         self.checkpoint = as_checkpoint(checkpoint)
         self._device = resolve_device(device)
         self.model = self.checkpoint.build().to(self._device)
@@ -81,5 +85,7 @@ class Predictor:
             )
         with torch.inference_mode():
             logits = self.model(torch.from_numpy(x).to(self._device))
-            probs = torch.softmax(logits.float(), dim=-1).cpu().numpy().astype(np.float64)
+            probs = (
+                torch.softmax(logits.float(), dim=-1).cpu().numpy().astype(np.float64)
+            )
         return probs[0] if single else probs

@@ -29,13 +29,17 @@ def build_model(arch: str, **params: Any) -> nn.Module:
         For an unknown name or parameters the model does not take.
     """
     if arch not in MODELS:
-        raise EEGStreamError(f"unknown model architecture {arch!r}; known: {sorted(MODELS)}")
+        raise EEGStreamError(
+            f"unknown model architecture {arch!r}; known: {sorted(MODELS)}"
+        )
     try:
         return MODELS[arch](**params)
     except TypeError as err:
-        raise EEGStreamError(f"bad parameters {params} for model {arch!r}: {err}") from None
+        raise EEGStreamError(
+            f"bad parameters {params} for model {arch!r}: {err}"
+        ) from None
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters (plus fixed ones of the baseline)."""
+    """Count the parameters (trainable, plus the fixed ones of the baseline)."""
     return sum(p.numel() for p in model.parameters())

@@ -118,7 +118,8 @@ class ResAttentioNet(nn.Module):
         width = 8 * base_width
         if n_classes < 2 or n_features < 1 or base_width < 1:
             raise EEGStreamError(
-                f"ResAttentioNet needs n_features >= 1, n_classes >= 2, base_width >= 1; "
+                "ResAttentioNet needs n_features >= 1, n_classes >= 2, base_width "
+                ">= 1; "
                 f"got {n_features}, {n_classes}, {base_width}"
             )
         if width % n_heads:
@@ -136,18 +137,23 @@ class ResAttentioNet(nn.Module):
         stages, in_ch = [], base_width
         for i, mult in enumerate((1, 2, 4, 8)):
             out_ch, stride = base_width * mult, 1 if i == 0 else 2
-            stages += [BasicBlock1d(in_ch, out_ch, stride), BasicBlock1d(out_ch, out_ch)]
+            stages += [
+                BasicBlock1d(in_ch, out_ch, stride),
+                BasicBlock1d(out_ch, out_ch),
+            ]
             in_ch = out_ch
         self.encoder = nn.Sequential(*stages)
         self.dropout = nn.Dropout(dropout)
         self.pool = TemporalAttentionPool(width, n_heads)
         self.classifier = nn.Sequential(
-            nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(dropout),
+            nn.Linear(width, width),
+            nn.ReLU(inplace=True),
+            nn.Dropout(dropout),
             nn.Linear(width, n_classes),
-        )  # fmt: skip
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits of shape (B, n_classes) for sequences of shape (B, seq_len, n_features)."""
+        """Map sequences (B, seq_len, n_features) to logits (B, n_classes)."""
         x = self.stem(x.transpose(1, 2))  # (B, w, ceil(seq_len / 4))
         x = self.encoder(x)  # (B, 8w, T'), T' = 2 for seq_len 60
         x = self.dropout(x.transpose(1, 2))  # (B, T', 8w)

@@ -25,7 +25,9 @@ class StreamingClassifier:
         Where the model runs.
     """
 
-    def __init__(self, checkpoint: Checkpoint | str | os.PathLike, device: str = "auto") -> None:
+    def __init__(
+        self, checkpoint: Checkpoint | str | os.PathLike, device: str = "auto"
+    ) -> None:
         self.checkpoint = as_checkpoint(checkpoint)
         self.predictor = Predictor(self.checkpoint, device=device)
         self.features = OnlineFeatures(
@@ -62,7 +64,7 @@ class StreamingClassifier:
         if not steps:
             return []
         probs = self.predictor.predict_proba(np.stack([s.sequence for s in steps]))
-        return list(zip(steps, probs))
+        return list(zip(steps, probs, strict=True))
 
     def reset(self) -> None:
         """Start the feature chain over (after a gap); the wearer statistics stay."""

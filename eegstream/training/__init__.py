@@ -1,10 +1,23 @@
-"""Training and evaluation: subject splits, data assembly, the loop, metrics, reports."""
+"""Training and evaluation: subject splits, data, the loop, metrics, reports."""
 
 from .baseline import train_logreg, trial_means
-from .data import SequenceSet, TrialSteps, build_sequences, load_trial_steps, population_stats
+from .data import (
+    SequenceSet,
+    TrialSteps,
+    build_sequences,
+    load_trial_steps,
+    population_stats,
+)
 from .loop import TrainConfig, train_network
 from .metrics import classification_metrics, summarise
-from .splits import PROTOCOLS, Split, check_disjoint, loso_splits, make_splits, paper_splits
+from .splits import (
+    PROTOCOLS,
+    Split,
+    check_disjoint,
+    loso_splits,
+    make_splits,
+    paper_splits,
+)
 
 __all__ = [
     "PROTOCOLS",

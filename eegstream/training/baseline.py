@@ -31,7 +31,11 @@ def trial_means(x: np.ndarray) -> np.ndarray:
 
 
 def train_logreg(
-    x_train: np.ndarray, y_train: np.ndarray, n_classes: int, seed: int = 42, c: float = 1.0
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    n_classes: int,
+    seed: int = 42,
+    c: float = 1.0,
 ) -> LogRegClassifier:
     """Fit the baseline on training sequences.
 
@@ -56,19 +60,28 @@ def train_logreg(
 
     feats = trial_means(x_train).astype(np.float64)
     scaler = StandardScaler().fit(feats)
-    clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=seed)
+    clf = LogisticRegression(
+        C=c, max_iter=2000, class_weight="balanced", random_state=seed
+    )
     clf.fit(scaler.transform(feats), y_train)
     coef, bias = clf.coef_, clf.intercept_
     if coef.shape[0] == 1:  # two classes: sigmoid(z) == softmax([-z/2, z/2])
-        coef, bias = np.vstack([-coef / 2, coef / 2]), np.array([-bias[0] / 2, bias[0] / 2])
+        coef, bias = (
+            np.vstack([-coef / 2, coef / 2]),
+            np.array([-bias[0] / 2, bias[0] / 2]),
+        )
     weight = np.zeros((n_classes, feats.shape[1]))
-    full_bias = np.full(n_classes, -1e4)  # classes never seen in training are never predicted
+    full_bias = np.full(
+        n_classes, -1e4
+    )  # classes never seen in training are never predicted
     weight[clf.classes_] = coef
     full_bias[clf.classes_] = bias
     model = LogRegClassifier(feats.shape[1], n_classes)
     with torch.no_grad():
         model.center.copy_(torch.from_numpy(scaler.mean_))
-        model.scale.copy_(torch.from_numpy(np.where(scaler.scale_ > 0, scaler.scale_, 1.0)))
+        model.scale.copy_(
+            torch.from_numpy(np.where(scaler.scale_ > 0, scaler.scale_, 1.0))
+        )
         model.linear.weight.copy_(torch.from_numpy(weight))
         model.linear.bias.copy_(torch.from_numpy(full_bias))
     return model.eval()

@@ -83,21 +83,32 @@ def load_trial_steps(
         the closest settings the live path can run.
     """
     if source not in FEATURE_SOURCES:
-        raise EEGStreamError(f"features must be one of {FEATURE_SOURCES}, got {source!r}")
+        raise EEGStreamError(
+            f"features must be one of {FEATURE_SOURCES}, got {source!r}"
+        )
     if not dataset.trials:
         raise EEGStreamError(f"{dataset.name} at {dataset.root}: no trials found")
     if source == "own":
         from ..datasets.cache import dataset_features
 
         feats = dataset_features(dataset, cfg, cache_dir=cache_dir, progress=progress)
-        arrays = {k: flatten_features(np.asarray(v, dtype=np.float32)) for k, v in feats.items()}
+        arrays = {
+            k: flatten_features(np.asarray(v, dtype=np.float32))
+            for k, v in feats.items()
+        }
     else:
         from tqdm import tqdm
 
         arrays = {}
-        for t in tqdm(dataset.trials, desc="official features", unit="trial",
-                      disable=None if progress else True):  # fmt: skip
-            arrays[t.key] = flatten_features(np.asarray(t.official_features(kind), np.float32))
+        for t in tqdm(
+            dataset.trials,
+            desc="official features",
+            unit="trial",
+            disable=None if progress else True,
+        ):
+            arrays[t.key] = flatten_features(
+                np.asarray(t.official_features(kind), np.float32)
+            )
         cfg = _official_config(dataset.trials, arrays, cfg)
     trials = [
         TrialSteps(t.key, t.subject, t.session, t.trial, t.label, arrays[t.key])
@@ -106,7 +117,9 @@ def load_trial_steps(
     return trials, cfg
 
 
-def _official_config(trials, arrays: dict[str, np.ndarray], cfg: FeatureConfig) -> FeatureConfig:
+def _official_config(
+    trials, arrays: dict[str, np.ndarray], cfg: FeatureConfig
+) -> FeatureConfig:
     """Window/hop of the release's features: trial seconds per step, rounded."""
     ratios = [t.duration_s / len(arrays[t.key]) for t in trials if len(arrays[t.key])]
     window = float(max(1, round(float(np.median(ratios))))) if ratios else cfg.window_s
@@ -167,10 +180,11 @@ class SequenceSet:
     keys: list[str]
 
     def select(self, subjects) -> SequenceSet:
-        """The trials of ``subjects``."""
+        """Keep the trials of ``subjects``."""
         idx = np.flatnonzero(np.isin(self.subjects, list(subjects)))
-        return SequenceSet(self.x[idx], self.y[idx], self.subjects[idx],
-                           [self.keys[i] for i in idx])  # fmt: skip
+        return SequenceSet(
+            self.x[idx], self.y[idx], self.subjects[idx], [self.keys[i] for i in idx]
+        )
 
 
 def build_sequences(
@@ -212,7 +226,7 @@ def build_sequences(
         else:
             normed = RunningNormaliser(mean, std, prior_steps).transform(stacked)
         bounds = np.cumsum([0] + [len(t.steps) for t in group])
-        for t, a, b in zip(group, bounds[:-1], bounds[1:]):
+        for t, a, b in zip(group, bounds[:-1], bounds[1:], strict=True):
             xs.append(to_sequence(normed[a:b], cfg.seq_len, cfg.padding, keep="first"))
             ys.append(t.label)
             subs.append(subject)

@@ -30,23 +30,27 @@ def check_compatible(ckpt: Checkpoint, dataset) -> None:
     cfg = ckpt.feature_config
     if cfg.sfreq != 200.0:
         raise EEGStreamError(
-            f"model {ckpt.name} expects EEG at {cfg.sfreq:g} Hz; dataset EEG is at 200 Hz"
+            f"model {ckpt.name} expects EEG at {cfg.sfreq:g} Hz; dataset EEG is at "
+            "200 Hz"
         )
 
 
 def select_subjects(dataset, subjects: list[int] | None) -> list:
-    """The dataset's trials of ``subjects`` (all when None), in recording order."""
+    """Return the trials of ``subjects`` (all when None) in recording order."""
     present = dataset.subjects
     if subjects:
         unknown = sorted(set(subjects) - set(present))
         if unknown:
             raise EEGStreamError(
-                f"subjects {unknown} not in {dataset.name} at {dataset.root}; present: {present}"
+                f"subjects {unknown} not in {dataset.name} at {dataset.root}; "
+                f"present: {present}"
             )
     chosen = set(subjects or present)
     trials = [t for t in dataset.trials if t.subject in chosen]
     if not trials:
-        raise EEGStreamError(f"no trials for subjects {sorted(chosen)} in {dataset.name}")
+        raise EEGStreamError(
+            f"no trials for subjects {sorted(chosen)} in {dataset.name}"
+        )
     return sorted(trials, key=lambda t: (t.subject, t.session, t.trial))
 
 
@@ -58,7 +62,7 @@ def evaluate_offline(
     device: str = "auto",
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Trial-level accuracy: one sequence per trial, normalised as the model was trained.
+    """Score one sequence per trial, normalised as the model was trained.
 
     Returns
     -------
@@ -72,22 +76,33 @@ def evaluate_offline(
     kind = source.split(":", 1)[1] if source.startswith("official:") else "de_LDS"
     view = dataclasses.replace(dataset, trials=trials)
     steps, cfg = load_trial_steps(
-        view, ckpt.feature_config, "official" if source != "own" else "own", kind,
-        cache_dir, progress,
-    )  # fmt: skip
+        view,
+        ckpt.feature_config,
+        "official" if source != "own" else "own",
+        kind,
+        cache_dir,
+        progress,
+    )
     if cfg != ckpt.feature_config:
         raise EEGStreamError(
-            f"model {ckpt.name} was trained on features with window {ckpt.feature_config.window_s} s, "
-            f"hop {ckpt.feature_config.hop_s} s; the release's features have {cfg.window_s} s"
+            f"model {ckpt.name} was trained on features with window "
+            f"{ckpt.feature_config.window_s} s, hop {ckpt.feature_config.hop_s} s; "
+            f"the release's features have {cfg.window_s} s"
         )
     if steps[0].steps.shape[1] != ckpt.n_features:
         raise EEGStreamError(
-            f"model {ckpt.name} takes {ckpt.n_features} features per step, the data gives "
-            f"{steps[0].steps.shape[1]}"
+            f"model {ckpt.name} takes {ckpt.n_features} features per step, the "
+            f"data gives {steps[0].steps.shape[1]}"
         )
     norm = ckpt.meta["normaliser"]
-    data = build_sequences(steps, cfg, norm["mode"], np.asarray(norm["mean"]),
-                           np.asarray(norm["std"]), norm.get("prior_steps", 30.0))  # fmt: skip
+    data = build_sequences(
+        steps,
+        cfg,
+        norm["mode"],
+        np.asarray(norm["mean"]),
+        np.asarray(norm["std"]),
+        norm.get("prior_steps", 30.0),
+    )
     probs = Predictor(ckpt, device=device).predict_proba(data.x)
     pred = probs.argmax(1)
     out = classification_metrics(data.y, pred, ckpt.classes)
@@ -95,8 +110,10 @@ def evaluate_offline(
         int(s): float(np.mean(pred[data.subjects == s] == data.y[data.subjects == s]))
         for s in np.unique(data.subjects)
     }
-    out["trials"] = [{"key": k, "subject": int(s), "true": int(t), "pred": int(p)}
-                     for k, s, t, p in zip(data.keys, data.subjects, data.y, pred)]  # fmt: skip
+    out["trials"] = [
+        {"key": k, "subject": int(s), "true": int(t), "pred": int(p)}
+        for k, s, t, p in zip(data.keys, data.subjects, data.y, pred, strict=True)
+    ]
     out["normaliser"] = norm["mode"]
     out["features"] = source
     return out
@@ -137,7 +154,12 @@ def evaluate_streaming(
     correct_by_step: list[list[bool]] = []
     per_trial = []
     last_subject = None
-    for t in tqdm(trials, desc="streaming trials", unit="trial", disable=None if progress else True):
+    for t in tqdm(
+        trials,
+        desc="streaming trials",
+        unit="trial",
+        disable=None if progress else True,
+    ):
         if t.subject != last_subject:
             clf.reset_wearer()
             last_subject = t.subject
@@ -155,16 +177,29 @@ def evaluate_streaming(
                 correct_by_step.append([])
             correct_by_step[k].append(bool(ok))
         wrong = np.flatnonzero(~correct)
-        settle = None if correct[-1] == 0 else float(times[wrong[-1] + 1] if wrong.size else times[0])
+        settle = (
+            None
+            if correct[-1] == 0
+            else float(times[wrong[-1] + 1] if wrong.size else times[0])
+        )
         warm_index = min(cfg.seq_len, len(steps)) - 1
-        per_trial.append({"key": t.key, "subject": t.subject, "label": t.label,
-                          "final_correct": bool(correct[-1]),
-                          "warm_correct": bool(correct[warm_index]), "settle_s": settle,
-                          "n_steps": len(steps)})  # fmt: skip
+        per_trial.append(
+            {
+                "key": t.key,
+                "subject": t.subject,
+                "label": t.label,
+                "final_correct": bool(correct[-1]),
+                "warm_correct": bool(correct[warm_index]),
+                "settle_s": settle,
+                "n_steps": len(steps),
+            }
+        )
     if not per_trial:
         raise EEGStreamError("no trial was long enough for one feature window")
     settles = [p["settle_s"] for p in per_trial if p["settle_s"] is not None]
-    time_s = [(cfg.window + k * cfg.hop) / cfg.sfreq for k in range(len(correct_by_step))]
+    time_s = [
+        (cfg.window + k * cfg.hop) / cfg.sfreq for k in range(len(correct_by_step))
+    ]
     return {
         "chunk_samples": chunk,
         "device": clf.device,

@@ -48,12 +48,12 @@ class TrainConfig:
 def seed_everything(seed: int) -> None:
     """Seed Python, numpy and torch (CPU and CUDA)."""
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (third-party code may use the legacy RNG)
     torch.manual_seed(seed)
 
 
 def balanced_class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """``n / (n_classes * count_c)`` per class (scikit-learn's "balanced"); 0 if absent."""
+    """Weigh class c by ``n / (n_classes * count_c)`` ("balanced"); 0 if absent."""
     counts = np.bincount(y, minlength=n_classes).astype(np.float64)
     return np.where(counts > 0, len(y) / (n_classes * np.maximum(counts, 1)), 0.0)
 
@@ -65,7 +65,7 @@ def _batches(n: int, size: int, rng: np.random.Generator | None):
     if rng is not None and len(starts) > 1 and n - starts[-1] == 1:
         starts.pop()
     ends = starts[1:] + [n]
-    return [order[a:b] for a, b in zip(starts, ends)]
+    return [order[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def _evaluate(model, criterion, x, y, device, size) -> tuple[float, float]:
@@ -122,21 +122,41 @@ def train_network(
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
     model = build_model(
-        "resattentionet", n_features=x_train.shape[2], n_classes=n_classes,
-        base_width=cfg.base_width, n_heads=cfg.n_heads, dropout=cfg.dropout,
-    ).to(device)  # fmt: skip
-    weights = torch.tensor(balanced_class_weights(y_train, n_classes), dtype=torch.float32)
-    criterion = nn.CrossEntropyLoss(weight=weights.to(device), label_smoothing=cfg.label_smoothing)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        "resattentionet",
+        n_features=x_train.shape[2],
+        n_classes=n_classes,
+        base_width=cfg.base_width,
+        n_heads=cfg.n_heads,
+        dropout=cfg.dropout,
+    ).to(device)
+    weights = torch.tensor(
+        balanced_class_weights(y_train, n_classes), dtype=torch.float32
+    )
+    criterion = nn.CrossEntropyLoss(
+        weight=weights.to(device), label_smoothing=cfg.label_smoothing
+    )
+    optimiser = torch.optim.AdamW(
+        model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
+    )
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimiser, mode="min", factor=cfg.plateau_factor, patience=cfg.plateau_patience,
+        optimiser,
+        mode="min",
+        factor=cfg.plateau_factor,
+        patience=cfg.plateau_patience,
         min_lr=cfg.min_lr,
-    )  # fmt: skip
+    )
     rng = np.random.default_rng(cfg.seed)
-    history: dict[str, Any] = {k: [] for k in ("train_loss", "train_acc", "val_loss", "val_acc", "lr")}
+    history: dict[str, Any] = {
+        k: [] for k in ("train_loss", "train_acc", "val_loss", "val_acc", "lr")
+    }
     best_loss, best_state, best_epoch, stale = np.inf, None, 0, 0
-    bar = tqdm(range(1, cfg.epochs + 1), desc=desc, unit="epoch", leave=False,
-               disable=None if progress else True)  # fmt: skip
+    bar = tqdm(
+        range(1, cfg.epochs + 1),
+        desc=desc,
+        unit="epoch",
+        leave=False,
+        disable=None if progress else True,
+    )
     for epoch in bar:
         model.train()
         for idx in _batches(len(x_train), cfg.batch_size, rng):
@@ -146,17 +166,24 @@ def train_network(
             loss = criterion(model(xb), yb)
             loss.backward()
             optimiser.step()
-        tr_loss, tr_acc = _evaluate(model, criterion, x_train, y_train, device, cfg.batch_size)
-        va_loss, va_acc = _evaluate(model, criterion, x_val, y_val, device, cfg.batch_size)
+        tr_loss, tr_acc = _evaluate(
+            model, criterion, x_train, y_train, device, cfg.batch_size
+        )
+        va_loss, va_acc = _evaluate(
+            model, criterion, x_val, y_val, device, cfg.batch_size
+        )
         history["lr"].append(optimiser.param_groups[0]["lr"])
         scheduler.step(va_loss)
-        for key, value in zip(("train_loss", "train_acc", "val_loss", "val_acc"),
-                              (tr_loss, tr_acc, va_loss, va_acc)):  # fmt: skip
-            history[key].append(value)
+        history["train_loss"].append(tr_loss)
+        history["train_acc"].append(tr_acc)
+        history["val_loss"].append(va_loss)
+        history["val_acc"].append(va_acc)
         bar.set_postfix(val_loss=f"{va_loss:.3f}", val_acc=f"{va_acc:.2f}")
         if va_loss < best_loss - 1e-6:
             best_loss, best_epoch, stale = va_loss, epoch, 0
-            best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+            best_state = copy.deepcopy(
+                {k: v.detach().cpu() for k, v in model.state_dict().items()}
+            )
         else:
             stale += 1
             if stale >= cfg.early_stopping:

@@ -37,8 +37,12 @@ def classification_metrics(
         "accuracy": float(np.mean(y_true == y_pred)) if len(y_true) else float("nan"),
         "macro_f1": float(np.mean(f)),
         "per_class": {
-            c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
-                "support": int(s[i])}  # fmt: skip
+            c: {
+                "precision": float(p[i]),
+                "recall": float(r[i]),
+                "f1": float(f[i]),
+                "support": int(s[i]),
+            }
             for i, c in enumerate(classes)
         },
         "confusion": confusion_matrix(y_true, y_pred, labels=labels).tolist(),

@@ -34,9 +34,10 @@ def caveats(metrics: dict[str, Any]) -> list[str]:
     )
     if metrics["protocol"]["features"].startswith("official"):
         out.append(
-            "Official de_LDS features are smoothed forwards and backwards over the whole "
-            "trial (not causal): the live path cannot compute them, so live accuracy "
-            "with this model will differ; measure it with `eegstream evaluate --streaming`."
+            "Official de_LDS features are smoothed forwards and backwards over the "
+            "whole trial (not causal): the live path cannot compute them, so live "
+            "accuracy with this model will differ; measure it with "
+            "`eegstream evaluate --streaming`."
         )
     if metrics["protocol"]["normaliser"] == "subject":
         out.append(
@@ -45,16 +46,19 @@ def caveats(metrics: dict[str, Any]) -> list[str]:
         )
     if metrics["protocol"]["control"]:
         out.append(
-            "CONTROL RUN: training labels were shuffled; accuracy should be near chance "
-            f"({metrics['summary']['chance']:.1%}). No model was saved."
+            "CONTROL RUN: training labels were shuffled; accuracy should be near "
+            f"chance ({metrics['summary']['chance']:.1%}). No model was saved."
         )
     n_test = sorted({len(s["split"]["test"]) for s in metrics["splits"]})
     tested = f"{n_test[0]}" if len(n_test) == 1 else f"{n_test[0]}-{n_test[-1]}"
     out.append(
         f"Each split tests {tested} held-out subject(s); a per-split number is a small "
         "sample, so read the spread over splits"
-        + (" (one split only: no spread measured; use --repeats or --protocol loso)."
-           if len(metrics["splits"]) == 1 else ".")
+        + (
+            " (one split only: no spread measured; use --repeats or --protocol loso)."
+            if len(metrics["splits"]) == 1
+            else "."
+        )
     )
     return out
 
@@ -64,28 +68,30 @@ def _pm(summary: dict[str, float]) -> str:
 
 
 def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
-    """The text of ``report.md``."""
+    """Render the text of ``report.md``."""
     s = metrics["summary"]
     proto = metrics["protocol"]
-    synthetic = " (SYNTHETIC DATA)" if metrics["dataset"]["synthetic"] else ""
+    ds = metrics["dataset"]
+    synthetic = " (SYNTHETIC DATA)" if ds["synthetic"] else ""
     lines = [
-        f"# {metrics['name']}: {metrics['arch']} on {metrics['dataset']['name']}{synthetic}",
+        f"# {metrics['name']}: {metrics['arch']} on {ds['name']}{synthetic}",
         "",
         f"- Protocol: `{proto['name']}`"
         + (f", {proto['repeats']} repeat(s)" if proto["name"] == "paper" else "")
         + f"; features `{proto['features']}`; normaliser `{proto['normaliser']}`"
         + (f"; control `{proto['control']}`" if proto["control"] else ""),
-        f"- Subjects: {metrics['dataset']['subjects']} ({metrics['dataset']['n_trials']} trials)",
-        f"- Test accuracy {_pm(s['test_accuracy'])}, macro-F1 {_pm(s['test_macro_f1'])} "
-        f"over splits; chance {s['chance']:.1%}",
-        f"- Model: {metrics['arch']}, {metrics['n_parameters']:,} parameters; best split "
-        f"(by validation accuracy): `{metrics['best_split']}`"
+        f"- Subjects: {ds['subjects']} ({ds['n_trials']} trials)",
+        f"- Test accuracy {_pm(s['test_accuracy'])}, macro-F1 "
+        f"{_pm(s['test_macro_f1'])} over splits; chance {s['chance']:.1%}",
+        f"- Model: {metrics['arch']}, {metrics['n_parameters']:,} parameters; best "
+        f"split (by validation accuracy): `{metrics['best_split']}`"
         + (f"; saved to `{metrics['model']}`" if metrics.get("model") else ""),
         f"- Command: `{metrics['command']}`",
         "",
         "## Per-class results (test trials pooled over splits)",
         "",
-        "| Class | Precision | Recall | F1-score | Support | Recall mean ± SD over splits |",
+        "| Class | Precision | Recall | F1-score | Support "
+        "| Recall mean ± SD over splits |",
         "|---|---|---|---|---|---|",
     ]
     pooled = s["pooled_test"]
@@ -104,7 +110,8 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
         "## Per split",
         "",
-        "| Split | Train subjects | Val subjects | Test subjects | Val acc | Test acc | "
+        "| Split | Train subjects | Val subjects | Test subjects | Val acc "
+        "| Test acc | "
         "Test macro-F1 | Best epoch |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -117,8 +124,8 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
             f"{r['test']['macro_f1']:.1%} | {best} |"
         )
     lines += [
-        f"| **mean ± SD** | | | | {_pm(s['val_accuracy'])} | {_pm(s['test_accuracy'])} | "
-        f"{_pm(s['test_macro_f1'])} | |",
+        f"| **mean ± SD** | | | | {_pm(s['val_accuracy'])} | "
+        f"{_pm(s['test_accuracy'])} | {_pm(s['test_macro_f1'])} | |",
         "",
         "## Caveats",
         "",
@@ -136,10 +143,16 @@ def write_report(out_dir: str | os.PathLike, metrics: dict[str, Any], classes) -
     """Write metrics.json, report.md and the PNG plots into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=1, default=float))
+    atomic_write_text(
+        out / "metrics.json", json.dumps(metrics, indent=1, default=float)
+    )
     _plot_learning_curves(out / PLOTS[0], metrics)
-    _plot_confusion(out / PLOTS[1], np.array(metrics["summary"]["confusion"]), classes,
-                    _synthetic_tag(metrics))  # fmt: skip
+    _plot_confusion(
+        out / PLOTS[1],
+        np.array(metrics["summary"]["confusion"]),
+        classes,
+        _synthetic_tag(metrics),
+    )
     _plot_radar(out / PLOTS[2], metrics, classes)
     atomic_write_text(out / "report.md", render_markdown(metrics, tuple(classes)))
     return out
@@ -163,19 +176,33 @@ def _save(plt, fig, path: Path) -> None:
 def _plot_learning_curves(path: Path, metrics: dict[str, Any]) -> None:
     plt, fig = _figure(figsize=(10, 4))
     axes = fig.subplots(1, 2)
-    histories = [(r["split"]["name"], r["history"]) for r in metrics["splits"] if r["history"]]
+    histories = [
+        (r["split"]["name"], r["history"]) for r in metrics["splits"] if r["history"]
+    ]
     for name, h in histories:
         epochs = np.arange(1, len(h["train_loss"]) + 1)
-        for ax, key in zip(axes, ("loss", "acc")):
+        for ax, key in zip(axes, ("loss", "acc"), strict=True):
             (line,) = ax.plot(epochs, h[f"train_{key}"], lw=1, label=f"{name} train")
-            ax.plot(epochs, h[f"val_{key}"], lw=1, ls="--", color=line.get_color(),
-                    label=f"{name} val")  # fmt: skip
-    for ax, title in zip(axes, ("Loss (cross-entropy)", "Accuracy")):
+            ax.plot(
+                epochs,
+                h[f"val_{key}"],
+                lw=1,
+                ls="--",
+                color=line.get_color(),
+                label=f"{name} val",
+            )
+    for ax, title in zip(axes, ("Loss (cross-entropy)", "Accuracy"), strict=True):
         ax.set_xlabel("epoch")
         ax.set_title(title)
         if not histories:
-            ax.text(0.5, 0.5, f"{metrics['arch']}: fitted in one step, no epochs",
-                    ha="center", va="center", transform=ax.transAxes)  # fmt: skip
+            ax.text(
+                0.5,
+                0.5,
+                f"{metrics['arch']}: fitted in one step, no epochs",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
     if histories and len(histories) <= 6:
         axes[1].legend(fontsize=7)
     fig.suptitle(f"{metrics['name']}: learning curves" + _synthetic_tag(metrics))
@@ -186,8 +213,13 @@ def _plot_confusion(path: Path, counts: np.ndarray, classes, tag: str) -> None:
     plt, fig = _figure(figsize=(11, 4.8))
     rows = counts.sum(1, keepdims=True)
     percent = 100 * counts / np.maximum(rows, 1)
-    for ax, mat, title, fmt in zip(fig.subplots(1, 2), (counts, percent),
-                                   ("counts", "% of true class"), ("{:.0f}", "{:.1f}")):  # fmt: skip
+    for ax, mat, title, fmt in zip(
+        fig.subplots(1, 2),
+        (counts, percent),
+        ("counts", "% of true class"),
+        ("{:.0f}", "{:.1f}"),
+        strict=True,
+    ):
         im = ax.imshow(mat, cmap="Blues")
         ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
         ax.set_yticks(range(len(classes)), classes)
@@ -196,8 +228,15 @@ def _plot_confusion(path: Path, counts: np.ndarray, classes, tag: str) -> None:
         ax.set_title(title)
         for i in range(mat.shape[0]):
             for j in range(mat.shape[1]):
-                ax.text(j, i, fmt.format(mat[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if mat[i, j] > mat.max() / 2 else "black")  # fmt: skip
+                ax.text(
+                    j,
+                    i,
+                    fmt.format(mat[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if mat[i, j] > mat.max() / 2 else "black",
+                )
         fig.colorbar(im, ax=ax, fraction=0.046)
     fig.suptitle("Confusion matrix, test trials of all splits" + tag)
     fig.tight_layout()
@@ -212,9 +251,13 @@ def _plot_radar(path: Path, metrics: dict[str, Any], classes) -> None:
     sd = np.array([metrics["summary"]["recall_sd"][c] for c in classes])
     closed = np.r_[angles, angles[:1]]
     ax.plot(closed, np.r_[mean, mean[:1]], lw=2, label="mean over splits")
-    ax.fill_between(closed, np.clip(np.r_[mean - sd, mean[0] - sd[0]], 0, 1),
-                    np.clip(np.r_[mean + sd, mean[0] + sd[0]], 0, 1), alpha=0.25,
-                    label="± SD")  # fmt: skip
+    ax.fill_between(
+        closed,
+        np.clip(np.r_[mean - sd, mean[0] - sd[0]], 0, 1),
+        np.clip(np.r_[mean + sd, mean[0] + sd[0]], 0, 1),
+        alpha=0.25,
+        label="± SD",
+    )
     chance = metrics["summary"]["chance"]
     ax.plot(closed, np.full(len(closed), chance), ls=":", color="grey", label="chance")
     ax.set_xticks(angles, classes)
@@ -229,43 +272,50 @@ def _synthetic_tag(metrics: dict[str, Any]) -> str:
 
 
 def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) -> Path:
-    """Write ``models/<name>.md``: data, protocol, measured accuracy, how to reproduce."""
+    """Write ``models/<name>.md``: data, protocol, accuracy, how to reproduce."""
     s = metrics["summary"]
-    best = next(r for r in metrics["splits"] if r["split"]["name"] == metrics["best_split"])
+    best = next(
+        r for r in metrics["splits"] if r["split"]["name"] == metrics["best_split"]
+    )
     ds = metrics["dataset"]
     proto = metrics["protocol"]
+    fc = metrics["feature_config"]
     data_line = (
-        f"**SYNTHETIC** {ds['name']}-layout data generated by `eegstream synth` (not real EEG)"
-        if ds["synthetic"] else f"{ds['name']} (real recordings) at `{ds['root']}`"
+        f"**SYNTHETIC** {ds['name']}-layout data generated by `eegstream synth` "
+        "(not real EEG)"
+        if ds["synthetic"]
+        else f"{ds['name']} (real recordings) at `{ds['root']}`"
     )
-    text = "\n".join([
-        f"# Model card: {metrics['name']}",
-        "",
-        f"- **Architecture**: {metrics['arch']} ({metrics['n_parameters']:,} parameters); "
-        f"classes in output order: {', '.join(metrics['classes'])}.",
-        f"- **Data**: {data_line}; subjects {ds['subjects']}, {ds['n_trials']} trials.",
-        f"- **Features**: `{proto['features']}`, window {metrics['feature_config']['window_s']} s, "
-        f"hop {metrics['feature_config']['hop_s']} s, smoothing "
-        f"`{metrics['feature_config']['smoothing']}`, {metrics['feature_config']['seq_len']} "
-        f"steps padded at the `{metrics['feature_config']['padding']}`; normaliser "
-        f"`{proto['normaliser']}`.",
-        f"- **Protocol**: `{proto['name']}` ({len(metrics['splits'])} split(s)); this "
-        f"checkpoint is the one of split `{best['split']['name']}` (chosen by validation "
-        f"accuracy), trained on subjects {best['split']['train']}, validated on "
-        f"{best['split']['val']}.",
-        f"- **Measured accuracy**: {best['test']['accuracy']:.1%} (macro-F1 "
-        f"{best['test']['macro_f1']:.1%}) on the {best['test']['n']} trials of held-out "
-        f"subject(s) {best['split']['test']}; over all splits {_pm(s['test_accuracy'])}; "
-        f"chance {s['chance']:.1%}. Measured offline, one sequence per trial (first "
-        f"{metrics['feature_config']['seq_len']} steps); live accuracy is measured by "
-        "`eegstream evaluate --streaming`.",
-        f"- **Report**: `{run_dir}` (metrics.json, report.md, plots).",
-        f"- **Reproduce**: `{metrics['command']}`",
-        "",
-        "## Caveats",
-        "",
-        *[f"- {c}" for c in caveats(metrics)],
-        "",
-    ])
+    text = "\n".join(
+        [
+            f"# Model card: {metrics['name']}",
+            "",
+            f"- **Architecture**: {metrics['arch']} ({metrics['n_parameters']:,} "
+            f"parameters); classes in output order: {', '.join(metrics['classes'])}.",
+            f"- **Data**: {data_line}; subjects {ds['subjects']}, "
+            f"{ds['n_trials']} trials.",
+            f"- **Features**: `{proto['features']}`, window {fc['window_s']} s, "
+            f"hop {fc['hop_s']} s, smoothing `{fc['smoothing']}`, {fc['seq_len']} "
+            f"steps padded at the `{fc['padding']}`; normaliser "
+            f"`{proto['normaliser']}`.",
+            f"- **Protocol**: `{proto['name']}` ({len(metrics['splits'])} split(s)); "
+            f"this checkpoint is the one of split `{best['split']['name']}` (chosen "
+            f"by validation accuracy), trained on subjects {best['split']['train']}, "
+            f"validated on {best['split']['val']}.",
+            f"- **Measured accuracy**: {best['test']['accuracy']:.1%} (macro-F1 "
+            f"{best['test']['macro_f1']:.1%}) on the {best['test']['n']} trials of "
+            f"held-out subject(s) {best['split']['test']}; over all splits "
+            f"{_pm(s['test_accuracy'])}; chance {s['chance']:.1%}. Measured offline, "
+            f"one sequence per trial (first {fc['seq_len']} steps); live accuracy is "
+            "measured by `eegstream evaluate --streaming`.",
+            f"- **Report**: `{run_dir}` (metrics.json, report.md, plots).",
+            f"- **Reproduce**: `{metrics['command']}`",
+            "",
+            "## Caveats",
+            "",
+            *[f"- {c}" for c in caveats(metrics)],
+            "",
+        ]
+    )
     atomic_write_text(path, text)
     return Path(path)

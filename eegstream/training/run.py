@@ -8,7 +8,6 @@ compared on the same subjects.
 from __future__ import annotations
 
 import datetime
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,13 @@ from .._errors import EEGStreamError
 from ..features import FeatureConfig
 from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
 from .baseline import train_logreg
-from .data import SequenceSet, build_sequences, classes_by_subject, load_trial_steps, population_stats
+from .data import (
+    SequenceSet,
+    build_sequences,
+    classes_by_subject,
+    load_trial_steps,
+    population_stats,
+)
 from .loop import TrainConfig, seed_everything, train_network
 from .metrics import classification_metrics, summarise
 from .splits import make_splits
@@ -72,12 +77,16 @@ class RunResult:
     metrics: dict[str, Any]
 
 
-def predict_proba(model: torch.nn.Module, x: np.ndarray, batch: int = 256) -> np.ndarray:
-    """Softmax probabilities, array of shape (n, n_classes), of an eval-mode model on CPU."""
+def predict_proba(
+    model: torch.nn.Module, x: np.ndarray, batch: int = 256
+) -> np.ndarray:
+    """Softmax probabilities (n, n_classes) of an eval-mode model on CPU."""
     out = []
     with torch.inference_mode():
         for i in range(0, len(x), batch):
-            out.append(torch.softmax(model(torch.from_numpy(x[i : i + batch])), -1).numpy())
+            out.append(
+                torch.softmax(model(torch.from_numpy(x[i : i + batch])), -1).numpy()
+            )
     return np.concatenate(out) if out else np.zeros((0, 0))
 
 
@@ -92,9 +101,13 @@ def _validate(opts: RunOptions) -> None:
     if opts.arch not in ARCHS:
         raise EEGStreamError(f"arch must be one of {ARCHS}, got {opts.arch!r}")
     if opts.control not in CONTROLS:
-        raise EEGStreamError(f"control must be one of {CONTROLS[1:]}, got {opts.control!r}")
+        raise EEGStreamError(
+            f"control must be one of {CONTROLS[1:]}, got {opts.control!r}"
+        )
     if opts.normaliser not in ("subject", "running"):
-        raise EEGStreamError(f"normaliser must be 'subject' or 'running', got {opts.normaliser!r}")
+        raise EEGStreamError(
+            f"normaliser must be 'subject' or 'running', got {opts.normaliser!r}"
+        )
     if opts.train.epochs < 1 or opts.train.batch_size < 2:
         raise EEGStreamError(
             f"epochs must be >= 1 and batch size >= 2, got {opts.train.epochs} and "
@@ -133,25 +146,43 @@ def run_training(opts: RunOptions) -> RunResult:
     by_subject: dict[int, set[int]] = {}
     for t in dataset.trials:
         by_subject.setdefault(t.subject, set()).add(t.label)
-    splits = make_splits(opts.protocol, by_subject, n_classes, opts.repeats, opts.train.seed)
+    splits = make_splits(
+        opts.protocol, by_subject, n_classes, opts.repeats, opts.train.seed
+    )
     trials, cfg = load_trial_steps(
-        dataset, opts.feature_config, opts.features, opts.official_kind, opts.cache_dir,
+        dataset,
+        opts.feature_config,
+        opts.features,
+        opts.official_kind,
+        opts.cache_dir,
         opts.progress,
-    )  # fmt: skip
+    )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
     n_features = trials[0].steps.shape[1]
 
     cached: SequenceSet | None = None
     results = []
-    for i, split in enumerate(tqdm(splits, desc="splits", unit="split", disable=None
-                                   if opts.progress and len(splits) > 1 else True)):  # fmt: skip
+    for i, split in enumerate(
+        tqdm(
+            splits,
+            desc="splits",
+            unit="split",
+            disable=None if opts.progress and len(splits) > 1 else True,
+        )
+    ):
         mean, std = population_stats(trials, split.train)
         if opts.normaliser == "subject" and cached is not None:
             data = cached  # the per-subject z-score does not depend on the split
         else:
-            data = build_sequences(trials, cfg, opts.normaliser, mean, std, opts.prior_steps)
+            data = build_sequences(
+                trials, cfg, opts.normaliser, mean, std, opts.prior_steps
+            )
             cached = data if opts.normaliser == "subject" else None
-        tr, va, te = data.select(split.train), data.select(split.val), data.select(split.test)
+        tr, va, te = (
+            data.select(split.train),
+            data.select(split.val),
+            data.select(split.test),
+        )
         y_tr, y_va = tr.y, va.y
         if opts.control == "shuffled-labels":
             rng = np.random.default_rng(opts.train.seed + 1000 + i)
@@ -160,30 +191,53 @@ def run_training(opts: RunOptions) -> RunResult:
         history: dict[str, Any] | None = None
         if opts.arch == "resattentionet":
             model, history = train_network(
-                tr.x, y_tr, va.x, y_va, n_classes, opts.train, opts.progress,
+                tr.x,
+                y_tr,
+                va.x,
+                y_va,
+                n_classes,
+                opts.train,
+                opts.progress,
                 desc=f"{split.name} epochs",
-            )  # fmt: skip
-            arch_params = {"n_features": n_features, "n_classes": n_classes,
-                           "base_width": opts.train.base_width, "n_heads": opts.train.n_heads,
-                           "dropout": opts.train.dropout}  # fmt: skip
+            )
+            arch_params = {
+                "n_features": n_features,
+                "n_classes": n_classes,
+                "base_width": opts.train.base_width,
+                "n_heads": opts.train.n_heads,
+                "dropout": opts.train.dropout,
+            }
         else:
             model = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
             arch_params = {"n_features": n_features, "n_classes": n_classes}
         val_pred = predict_proba(model, va.x).argmax(1)
         test_prob = predict_proba(model, te.x)
-        results.append({
-            "split": split.to_dict(),
-            "val": classification_metrics(y_va, val_pred, classes),
-            "test": classification_metrics(te.y, test_prob.argmax(1), classes),
-            "test_trials": {"keys": te.keys, "true": te.y.tolist(),
-                            "pred": test_prob.argmax(1).tolist()},  # fmt: skip
-            "history": history,
-            "_model": model, "_arch_params": arch_params, "_mean": mean, "_std": std,
-        })  # fmt: skip
+        results.append(
+            {
+                "split": split.to_dict(),
+                "val": classification_metrics(y_va, val_pred, classes),
+                "test": classification_metrics(te.y, test_prob.argmax(1), classes),
+                "test_trials": {
+                    "keys": te.keys,
+                    "true": te.y.tolist(),
+                    "pred": test_prob.argmax(1).tolist(),
+                },
+                "history": history,
+                "_model": model,
+                "_arch_params": arch_params,
+                "_mean": mean,
+                "_std": std,
+            }
+        )
 
     best = max(range(len(results)), key=lambda k: results[k]["val"]["accuracy"])
-    metrics = _metrics_document(opts, dataset, cfg, classes, results, best, synthetic, started)
-    out_dir = opts.out or Path("runs") / f"{opts.run_name}-{started.strftime('%Y%m%d-%H%M%S')}"
+    metrics = _metrics_document(
+        opts, dataset, cfg, classes, results, best, synthetic, started
+    )
+    out_dir = (
+        opts.out
+        or Path("runs") / f"{opts.run_name}-{started.strftime('%Y%m%d-%H%M%S')}"
+    )
     model_path = None
     if opts.save_model and opts.control is None:
         model_path = _save_best(opts, cfg, classes, results[best], metrics, synthetic)
@@ -198,25 +252,41 @@ def run_training(opts: RunOptions) -> RunResult:
     return RunResult(Path(out_dir), model_path, metrics)
 
 
-def _metrics_document(opts, dataset, cfg, classes, results, best, synthetic, started) -> dict:
-    """The JSON-able record of the run (metrics.json)."""
+def _metrics_document(
+    opts, dataset, cfg, classes, results, best, synthetic, started
+) -> dict:
+    """Assemble the JSON-able record of the run (metrics.json)."""
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
     acc = [r["test"]["accuracy"] for r in results]
     f1 = [r["test"]["macro_f1"] for r in results]
     confusion = np.sum([r["test"]["confusion"] for r in results], axis=0)
-    recall_per_split = np.array([[r["test"]["per_class"][c]["recall"] for c in classes]
-                                 for r in results])  # fmt: skip
+    recall_per_split = np.array(
+        [[r["test"]["per_class"][c]["recall"] for c in classes] for r in results]
+    )
+    recall_mean = recall_per_split.mean(0)
+    recall_sd = recall_per_split.std(0, ddof=1) if len(results) > 1 else 0 * recall_mean
     return {
         "name": opts.run_name,
-        "dataset": {"name": dataset.name, "root": str(dataset.root), "synthetic": synthetic,
-                    "subjects": dataset.subjects, "n_trials": len(dataset.trials)},  # fmt: skip
+        "dataset": {
+            "name": dataset.name,
+            "root": str(dataset.root),
+            "synthetic": synthetic,
+            "subjects": dataset.subjects,
+            "n_trials": len(dataset.trials),
+        },
         "classes": list(classes),
         "arch": opts.arch,
         "n_parameters": count_parameters(results[best]["_model"]),
-        "protocol": {"name": opts.protocol, "repeats": opts.repeats, "control": opts.control,
-                     "features": opts.features if opts.features == "own"
-                     else f"official:{opts.official_kind}",
-                     "normaliser": opts.normaliser, "prior_steps": opts.prior_steps},  # fmt: skip
+        "protocol": {
+            "name": opts.protocol,
+            "repeats": opts.repeats,
+            "control": opts.control,
+            "features": opts.features
+            if opts.features == "own"
+            else f"official:{opts.official_kind}",
+            "normaliser": opts.normaliser,
+            "prior_steps": opts.prior_steps,
+        },
         "feature_config": cfg.to_dict(),
         "train_config": opts.train.to_dict(),
         "summary": {
@@ -225,10 +295,8 @@ def _metrics_document(opts, dataset, cfg, classes, results, best, synthetic, sta
             "val_accuracy": summarise([r["val"]["accuracy"] for r in results]),
             "chance": 1.0 / len(classes),
             "pooled_test": classification_metrics(*_pooled(results), classes),
-            "recall_mean": dict(zip(classes, recall_per_split.mean(0).tolist())),
-            "recall_sd": dict(zip(classes, (recall_per_split.std(0, ddof=1)
-                                            if len(results) > 1 else 0 * recall_per_split[0]
-                                            ).tolist())),  # fmt: skip
+            "recall_mean": dict(zip(classes, recall_mean.tolist(), strict=True)),
+            "recall_sd": dict(zip(classes, recall_sd.tolist(), strict=True)),
             "confusion": confusion.tolist(),
         },
         "best_split": clean[best]["split"]["name"],
@@ -253,15 +321,26 @@ def _save_best(opts, cfg, classes, result, metrics, synthetic) -> Path:
         arch_params=result["_arch_params"],
         feature_config=cfg,
         classes=classes,
-        normaliser={"mode": opts.normaliser, "mean": result["_mean"].tolist(),
-                    "std": result["_std"].tolist(), "prior_steps": opts.prior_steps},  # fmt: skip
-        dataset={"name": opts.dataset, "synthetic": synthetic,
-                 "subjects": metrics["dataset"]["subjects"]},  # fmt: skip
+        normaliser={
+            "mode": opts.normaliser,
+            "mean": result["_mean"].tolist(),
+            "std": result["_std"].tolist(),
+            "prior_steps": opts.prior_steps,
+        },
+        dataset={
+            "name": opts.dataset,
+            "synthetic": synthetic,
+            "subjects": metrics["dataset"]["subjects"],
+        },
         protocol={**metrics["protocol"], "split": result["split"]},
-        metrics={"test": {k: result["test"][k] for k in ("accuracy", "macro_f1", "n")},
-                 "test_subjects": result["split"]["test"],
-                 "summary": {k: metrics["summary"][k]
-                             for k in ("test_accuracy", "test_macro_f1", "chance")}},  # fmt: skip
+        metrics={
+            "test": {k: result["test"][k] for k in ("accuracy", "macro_f1", "n")},
+            "test_subjects": result["split"]["test"],
+            "summary": {
+                k: metrics["summary"][k]
+                for k in ("test_accuracy", "test_macro_f1", "chance")
+            },
+        },
         max_missing_channels=opts.max_missing_channels,
         features=metrics["protocol"]["features"],
         train_config=opts.train.to_dict(),
@@ -273,7 +352,7 @@ def _save_best(opts, cfg, classes, result, metrics, synthetic) -> Path:
 
 
 def reproduce_command(opts: RunOptions) -> str:
-    """The ``eegstream train`` command line that repeats this run (non-defaults only)."""
+    """Return the ``eegstream train`` command that repeats this run."""
     import shlex
 
     defaults, fdef, tdef = RunOptions("", Path()), FeatureConfig(), TrainConfig()
@@ -304,7 +383,11 @@ def reproduce_command(opts: RunOptions) -> str:
         ("--dropout", opts.train.dropout, tdef.dropout),
         ("--seed", opts.train.seed, tdef.seed),
         ("--name", opts.name, None),
-        ("--max-missing-channels", opts.max_missing_channels, defaults.max_missing_channels),
+        (
+            "--max-missing-channels",
+            opts.max_missing_channels,
+            defaults.max_missing_channels,
+        ),
     ]
     for flag, value, default in pairs:
         if value != default and value is not None:

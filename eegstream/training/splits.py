@@ -36,8 +36,12 @@ class Split:
 
     def to_dict(self) -> dict:
         """JSON-able form."""
-        return {"name": self.name, "train": list(self.train), "val": list(self.val),
-                "test": list(self.test)}  # fmt: skip
+        return {
+            "name": self.name,
+            "train": list(self.train),
+            "val": list(self.val),
+            "test": list(self.test),
+        }
 
 
 def check_disjoint(split: Split) -> Split:
@@ -47,12 +51,15 @@ def check_disjoint(split: Split) -> Split:
         shared = parts[a] & parts[b]
         if shared:
             raise AssertionError(
-                f"sanity check failed: split {split.name} has subjects {sorted(shared)} "
+                f"sanity check failed: split {split.name} has subjects "
+                f"{sorted(shared)} "
                 f"in both {a} and {b}"
             )
     empty = [k for k, v in parts.items() if not v]
     if empty:
-        raise AssertionError(f"sanity check failed: split {split.name} has empty {empty}")
+        raise AssertionError(
+            f"sanity check failed: split {split.name} has empty {empty}"
+        )
     return split
 
 
@@ -61,7 +68,9 @@ def _sizes(n: int) -> tuple[int, int]:
     return max(1, round(0.15 * n)), max(1, round(0.15 * n))
 
 
-def _covers(subjects: Sequence[int], classes_of: Mapping[int, set[int]], n_classes: int) -> bool:
+def _covers(
+    subjects: Sequence[int], classes_of: Mapping[int, set[int]], n_classes: int
+) -> bool:
     present = set().union(*(classes_of[s] for s in subjects))
     return len(present) == n_classes
 
@@ -69,7 +78,8 @@ def _covers(subjects: Sequence[int], classes_of: Mapping[int, set[int]], n_class
 def _check_enough(subjects: Sequence[int], protocol: str) -> None:
     if len(subjects) < 3:
         raise EEGStreamError(
-            f"protocol {protocol!r} needs at least 3 subjects (train, validation, test), "
+            f"protocol {protocol!r} needs at least 3 subjects (train, validation, "
+            "test), "
             f"the data has {len(subjects)}: {list(subjects)}"
         )
 
@@ -77,7 +87,7 @@ def _check_enough(subjects: Sequence[int], protocol: str) -> None:
 def paper_splits(
     classes_of: Mapping[int, set[int]], n_classes: int, repeats: int = 1, seed: int = 42
 ) -> list[Split]:
-    """The paper's subject split (70% train, 15% validation, 15% test), repeated.
+    """Draw the paper's subject split (70% train, 15% val, 15% test), repeatedly.
 
     Each repeat ``r`` draws with seed ``seed + r`` and re-draws until every
     class is present in each part.
@@ -103,7 +113,11 @@ def paper_splits(
         rng = np.random.default_rng(seed + r)
         for _ in range(_MAX_DRAWS):
             order = [subjects[i] for i in rng.permutation(len(subjects))]
-            test, val, train = order[:n_test], order[n_test : n_test + n_val], order[n_test + n_val :]
+            test, val, train = (
+                order[:n_test],
+                order[n_test : n_test + n_val],
+                order[n_test + n_val :],
+            )
             if all(_covers(p, classes_of, n_classes) for p in (train, val, test)):
                 break
         else:
@@ -112,8 +126,12 @@ def paper_splits(
                 f"validation and test after {_MAX_DRAWS} draws; the subjects' trials "
                 f"cover too few classes"
             )
-        split = Split(f"paper-seed{seed + r}", tuple(sorted(train)), tuple(sorted(val)),
-                      tuple(sorted(test)))  # fmt: skip
+        split = Split(
+            f"paper-seed{seed + r}",
+            tuple(sorted(train)),
+            tuple(sorted(val)),
+            tuple(sorted(test)),
+        )
         splits.append(check_disjoint(split))
     return splits
 
@@ -137,9 +155,13 @@ def loso_splits(
         for _ in range(_MAX_DRAWS):
             order = [rest[i] for i in rng.permutation(len(rest))]
             val, train = order[:n_val], order[n_val:]
-            if _covers(val, classes_of, n_classes) and _covers(train, classes_of, n_classes):
+            if _covers(val, classes_of, n_classes) and _covers(
+                train, classes_of, n_classes
+            ):
                 break
-        split = Split(f"loso-s{test}", tuple(sorted(train)), tuple(sorted(val)), (test,))
+        split = Split(
+            f"loso-s{test}", tuple(sorted(train)), tuple(sorted(val)), (test,)
+        )
         splits.append(check_disjoint(split))
     return splits
 
@@ -151,7 +173,7 @@ def make_splits(
     repeats: int = 1,
     seed: int = 42,
 ) -> list[Split]:
-    """Splits of ``protocol`` (``"paper"`` or ``"loso"``)."""
+    """Make the splits of ``protocol`` (``"paper"`` or ``"loso"``)."""
     if protocol == "paper":
         return paper_splits(classes_of, n_classes, repeats, seed)
     if protocol == "loso":
