@@ -19,12 +19,14 @@ FS = 1000
 
 
 def _timestamps(root, starts, ends):
-    text = seed_v_timestamp_text(dict.fromkeys((1, 2, 3), starts), dict.fromkeys((1, 2, 3), ends))
+    text = seed_v_timestamp_text(
+        dict.fromkeys((1, 2, 3), starts), dict.fromkeys((1, 2, 3), ends)
+    )
     (root / "trial_start_end_timestamp.txt").write_text(text)
 
 
 def _expected(signal, start_s, end_s):
-    """What the reader must return for one channel: cut, 1000 -> 200 Hz, zero mean."""
+    """Cut, resample 1000 -> 200 Hz and demean one channel as the reader must."""
     cut = resample_poly(signal[round(start_s * FS) : round(end_s * FS)], 1, 5)
     return cut - cut.mean()
 
@@ -48,7 +50,7 @@ def test_real_cnt_through_the_seed_v_raw_path(tmp_path, realdata):
     assert np.isnan(np.delete(eeg, present, axis=0)).all()
     reference = mne.io.read_raw_cnt(source, data_format="int32", verbose="error")
     data = reference.get_data(picks=["F8", "FCz"], units="uV")
-    for row, channel in zip(present, data):
+    for row, channel in zip(present, data, strict=True):
         np.testing.assert_allclose(eeg[row], _expected(channel, 32, 36), atol=1e-6)
     assert 0.5 < np.nanstd(eeg) < 500, "plausible scalp microvolts"
 
@@ -67,11 +69,15 @@ def test_seed_v_repaired_file_wins_and_bad_files_are_named(tmp_path):
     ds = open_dataset("seed-v", tmp_path)
     assert {t.eeg_source.name for t in ds.trials} == {"7_1_20180411_repaired.cnt"}
     eeg = ds.trials[2].eeg()
-    np.testing.assert_allclose(eeg[SEED_CHANNELS.index("OZ")], _expected(good[1], 7, 9), atol=0.05)
+    np.testing.assert_allclose(
+        eeg[SEED_CHANNELS.index("OZ")], _expected(good[1], 7, 9), atol=0.05
+    )
     # Trials beyond the end of the recording.
     _timestamps(tmp_path, tuple(b + 40 for b in starts), tuple(b + 42 for b in starts))
     late = open_dataset("seed-v", tmp_path).trials[-1]
-    with pytest.raises(EEGStreamError, match="7_1_20180411_repaired.cnt: trial 83-85 s lies outside"):
+    with pytest.raises(
+        EEGStreamError, match="7_1_20180411_repaired.cnt: trial 83-85 s lies outside"
+    ):
         late.eeg()
     # A file that is not a Neuroscan recording.
     (folder / "7_1_20180411_repaired.cnt").write_bytes(b"\x00\x01" * 5000)
@@ -88,7 +94,14 @@ def test_seed_raw_int16_cnt_cut_at_the_fixed_clip_times(tmp_path):
     seconds = T.SEED_RAW_ENDS[-1] + 2
     rng = np.random.default_rng(1)
     signal = rng.normal(0, 15, (2, seconds * FS))
-    write_cnt(folder / "4_2.cnt", signal, FS, ("CZ", "HEO"), data_format="int16", resolution_uv=0.1)
+    write_cnt(
+        folder / "4_2.cnt",
+        signal,
+        FS,
+        ("CZ", "HEO"),
+        data_format="int16",
+        resolution_uv=0.1,
+    )
     ds = open_dataset("seed", tmp_path)
     assert [(t.subject, t.session) for t in ds.trials] == [(4, 2)] * 15
     assert "Preprocessed_EEG" not in " ".join(ds.found)
@@ -111,7 +124,9 @@ def test_seed_vii_triggers_and_the_trigger_file_exceptions(tmp_path):
     # Subject 3, session 1: 20 clips of 2.6 s (trimmed to 2 s) between triggers.
     starts = 1.0 + 4.0 * np.arange(20)
     signal = rng.normal(0, 10, (5, 85 * FS))
-    events = [(int(s * FS), 1) for s in starts] + [(int((s + 2.6) * FS), 2) for s in starts]
+    events = [(int(s * FS), 1) for s in starts] + [
+        (int((s + 2.6) * FS), 2) for s in starts
+    ]
     write_cnt(folder / "3_20221002_1.cnt", signal, FS, names, sorted(events))
     # Subject 9, session 3: its triggers are wrong; times come from save_info/.
     write_cnt(folder / "9_20221111_3.cnt", signal, FS, names, [(100, 1)])
@@ -129,11 +144,20 @@ def test_seed_vii_triggers_and_the_trigger_file_exceptions(tmp_path):
     by_id = {(t.subject, t.trial): t for t in ds.trials}
     assert sorted(v for s, v in by_id if s == 9) == list(range(41, 61))
     assert {t.duration_s for t in ds.trials} == {2.0}
-    assert by_id[(9, 42)].label_name == "surprise" and by_id[(3, 2)].label_name == "neutral"
+    assert (
+        by_id[(9, 42)].label_name == "surprise"
+        and by_id[(3, 2)].label_name == "neutral"
+    )
     o2 = SEED_CHANNELS.index("O2")
-    np.testing.assert_allclose(by_id[(3, 5)].eeg()[o2], _expected(signal[1], starts[4], starts[4] + 2), atol=0.05)
     np.testing.assert_allclose(
-        by_id[(9, 45)].eeg()[o2], _expected(signal[1], starts[4] + 0.5, starts[4] + 2.5), atol=0.05
+        by_id[(3, 5)].eeg()[o2],
+        _expected(signal[1], starts[4], starts[4] + 2),
+        atol=0.05,
+    )
+    np.testing.assert_allclose(
+        by_id[(9, 45)].eeg()[o2],
+        _expected(signal[1], starts[4] + 0.5, starts[4] + 2.5),
+        atol=0.05,
     )
     # Without its trigger file the exception recording cannot be cut.
     (save_info / "9_20221111_3_trigger_info.csv").unlink()
@@ -142,5 +166,7 @@ def test_seed_vii_triggers_and_the_trigger_file_exceptions(tmp_path):
     # Too few triggers in an ordinary file.
     write_cnt(folder / "9_20221111_3.cnt", signal, FS, names, sorted(events)[:10])
     (folder / "9_20221111_3.cnt").rename(folder / "9_20221111_2.cnt")
-    with pytest.raises(EEGStreamError, match="9_20221111_2.cnt: 10 triggers, expected at least 40"):
+    with pytest.raises(
+        EEGStreamError, match="9_20221111_2.cnt: 10 triggers, expected at least 40"
+    ):
         open_dataset("seed-vii", tmp_path)

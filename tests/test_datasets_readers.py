@@ -23,15 +23,21 @@ def _eeg(seconds: int, extra: int = 1) -> np.ndarray:
 
 # ------------------------------------------------------------------ SEED
 def _write_seed(root, subject_dates, prefix_by_subject, seconds=2, features=True):
-    """A minimal SEED release with plain scipy.io.savemat; returns the EEG written."""
+    """Write a minimal SEED release with plain scipy.io.savemat; return its EEG."""
     written = {}
     for folder in ("Preprocessed_EEG", "ExtractedFeatures"):
         (root / folder).mkdir(parents=True, exist_ok=True)
-        scipy.io.savemat(root / folder / "label.mat", {"label": np.array([T.SEED_LABEL_MAT], np.int16)})
+        scipy.io.savemat(
+            root / folder / "label.mat",
+            {"label": np.array([T.SEED_LABEL_MAT], np.int16)},
+        )
     for subject, dates in subject_dates.items():
         for date in dates:
             name = f"{subject}_{date}.mat"
-            eeg = {f"{prefix_by_subject[subject]}_eeg{n}": _eeg(seconds) for n in range(1, 16)}
+            eeg = {
+                f"{prefix_by_subject[subject]}_eeg{n}": _eeg(seconds)
+                for n in range(1, 16)
+            }
             scipy.io.savemat(root / "Preprocessed_EEG" / name, eeg)
             written[(subject, date)] = eeg
             if features:
@@ -53,7 +59,12 @@ def test_seed_reader_on_independent_files(tmp_path):
     assert not ds.synthetic
     assert len(ds.trials) == 4 * 15
     # Official dates give the session number even with session 2 absent.
-    assert sorted({(t.subject, t.session) for t in ds.trials}) == [(1, 1), (1, 3), (2, 1), (2, 2)]
+    assert sorted({(t.subject, t.session) for t in ds.trials}) == [
+        (1, 1),
+        (1, 3),
+        (2, 1),
+        (2, 2),
+    ]
     trial = next(t for t in ds.trials if (t.subject, t.session, t.trial) == (2, 1, 9))
     assert trial.eeg_source.name == "2_20150101.mat"
     assert trial.label == T.SEED_LABEL_MAT[8] + 1 and trial.label_name == "positive"
@@ -61,9 +72,12 @@ def test_seed_reader_on_independent_files(tmp_path):
     expected = written[(2, "20150101")]["abc_eeg9"]
     np.testing.assert_array_equal(trial.eeg(), expected[:, 1:])  # extra sample dropped
     feats = written[(2, "20150101", "features")]
-    np.testing.assert_array_equal(trial.official_features(), feats["de_LDS9"].transpose(1, 0, 2))
     np.testing.assert_array_equal(
-        trial.official_features("psd_movingAve"), feats["psd_movingAve9"].transpose(1, 0, 2)
+        trial.official_features(), feats["de_LDS9"].transpose(1, 0, 2)
+    )
+    np.testing.assert_array_equal(
+        trial.official_features("psd_movingAve"),
+        feats["psd_movingAve9"].transpose(1, 0, 2),
     )
     with pytest.raises(EEGStreamError, match="unknown feature kind 'dasm_LDS'"):
         trial.official_features("dasm_LDS")
@@ -73,7 +87,15 @@ def test_seed_reader_on_independent_files(tmp_path):
 
 def test_generator_and_independent_writer_give_the_same_trials(tmp_path):
     """Re-write a generated SEED-IV release with plain savemat: identical trials."""
-    gen = generate("seed-iv", tmp_path / "gen", subjects=2, sessions=1, trial_seconds=8, seed=2, progress=False)
+    gen = generate(
+        "seed-iv",
+        tmp_path / "gen",
+        subjects=2,
+        sessions=1,
+        trial_seconds=8,
+        seed=2,
+        progress=False,
+    )
     copy = tmp_path / "copy"
     for part in ("eeg_raw_data", "eeg_feature_smooth"):
         for src in sorted((gen / part / "1").iterdir()):
@@ -88,7 +110,7 @@ def test_generator_and_independent_writer_give_the_same_trials(tmp_path):
     assert [[getattr(t, f) for f in fields] for t in a.trials] == [
         [getattr(t, f) for f in fields] for t in b.trials
     ]
-    for ta, tb in zip(a.trials[::7], b.trials[::7]):
+    for ta, tb in zip(a.trials[::7], b.trials[::7], strict=True):
         np.testing.assert_array_equal(ta.eeg(), tb.eeg())
         np.testing.assert_array_equal(ta.official_features(), tb.official_features())
 
@@ -124,11 +146,19 @@ def _write_seed_v(root, subject=4, sessions=(1,), order="channel"):
             w = 3 + n % 2
             de = RNG.normal(size=(w, 62, 5))
             bands[key] = de
-            flat = de.reshape(w, 310) if order == "channel" else de.transpose(0, 2, 1).reshape(w, 310)
+            flat = (
+                de.reshape(w, 310)
+                if order == "channel"
+                else de.transpose(0, 2, 1).reshape(w, 310)
+            )
             data[key] = flat
             labels[key] = np.full(w, T.SEED_V_LABELS[k][n])
     (root / "EEG_DE_features").mkdir(parents=True, exist_ok=True)
-    np.savez(root / "EEG_DE_features" / f"{subject}_123.npz", data=pickle.dumps(data), label=pickle.dumps(labels))
+    np.savez(
+        root / "EEG_DE_features" / f"{subject}_123.npz",
+        data=pickle.dumps(data),
+        label=pickle.dumps(labels),
+    )
     return bands
 
 
@@ -141,7 +171,9 @@ def test_seed_v_npz_and_column_order(tmp_path, order):
     assert t.label == T.SEED_V_LABELS[2][3] and t.label_name == "disgust"
     assert t.duration_s == T.SEED_V_ENDS[2][3] - T.SEED_V_STARTS[2][3]
     np.testing.assert_array_equal(t.official_features(), bands[18])
-    assert "trial_start_end_timestamp.txt (used the official trial times)" in ds.describe()
+    assert (
+        "trial_start_end_timestamp.txt (used the official trial times)" in ds.describe()
+    )
     with pytest.raises(EEGStreamError, match="no EEG found"):
         t.eeg()
     with pytest.raises(EEGStreamError, match="only DE features"):
@@ -157,19 +189,27 @@ def test_seed_v_npz_refuses_code_and_foreign_layouts(tmp_path):
             return (shutil.rmtree, (str(tmp_path / "victim"),))
 
     (tmp_path / "victim").mkdir()
-    np.savez(folder / "1_123.npz", data=pickle.dumps({0: 1}), label=pickle.dumps({0: Evil()}))
+    np.savez(
+        folder / "1_123.npz", data=pickle.dumps({0: 1}), label=pickle.dumps({0: Evil()})
+    )
     with pytest.raises(EEGStreamError, match="1_123.npz.*not a pickled dict of arrays"):
         open_dataset("seed-v", tmp_path)
     assert (tmp_path / "victim").is_dir()
     np.savez(folder / "1_123.npz", data=np.zeros(3), features=np.zeros(3))
     with pytest.raises(EEGStreamError, match="expected exactly 'data' and 'label'"):
         open_dataset("seed-v", tmp_path)
-    np.savez(folder / "1_123.npz", data=pickle.dumps({"a": 1}), label=pickle.dumps({"1": np.zeros(2)}))
+    np.savez(
+        folder / "1_123.npz",
+        data=pickle.dumps({"a": 1}),
+        label=pickle.dumps({"1": np.zeros(2)}),
+    )
     with pytest.raises(EEGStreamError, match="dict keyed 0 ... 44"):
         open_dataset("seed-v", tmp_path)
     (folder / "1_123.npz").unlink()
     (folder / "subject1.npz").write_bytes(b"x")
-    with pytest.raises(EEGStreamError, match="subject1.npz; expected <subject>_123.npz"):
+    with pytest.raises(
+        EEGStreamError, match="subject1.npz; expected <subject>_123.npz"
+    ):
         open_dataset("seed-v", tmp_path)
 
 
@@ -177,11 +217,18 @@ def test_seed_v_timestamp_file_is_parsed_and_checked(tmp_path):
     _write_seed_v(tmp_path, subject=1, sessions=(1,))
     starts = ", ".join(str(10 * i) for i in range(15))
     ends = ", ".join(str(10 * i + 7) for i in range(15))
-    block = "".join(f"Session {k}:\nstart_second: [{starts}]\nend_second: [{ends}]\n\n" for k in (1, 2, 3))
+    block = "".join(
+        f"Session {k}:\nstart_second: [{starts}]\nend_second: [{ends}]\n\n"
+        for k in (1, 2, 3)
+    )
     (tmp_path / "trial_start_end_timestamp.txt").write_text(block)
     assert {t.duration_s for t in open_dataset("seed-v", tmp_path).trials} == {7.0}
-    (tmp_path / "trial_start_end_timestamp.txt").write_text(block.replace("Session 3", "Session 9"))
-    with pytest.raises(EEGStreamError, match="trial_start_end_timestamp.txt: expected blocks"):
+    (tmp_path / "trial_start_end_timestamp.txt").write_text(
+        block.replace("Session 3", "Session 9")
+    )
+    with pytest.raises(
+        EEGStreamError, match="trial_start_end_timestamp.txt: expected blocks"
+    ):
         open_dataset("seed-v", tmp_path)
 
 
@@ -199,10 +246,23 @@ def test_seed_vii_digit_keys_and_label_mapping(tmp_path):
     assert [t.trial for t in ds.trials] == list(range(21, 41))
     assert {t.session for t in ds.trials} == {2}
     names = [t.label_name for t in ds.trials[:10]]
-    assert names == ["anger", "sad", "fear", "neutral", "surprise", "surprise", "neutral", "fear", "sad", "anger"]
+    assert names == [
+        "anger",
+        "sad",
+        "fear",
+        "neutral",
+        "surprise",
+        "surprise",
+        "neutral",
+        "fear",
+        "sad",
+        "anger",
+    ]
     t = ds.trials[4]
     np.testing.assert_array_equal(t.eeg(), eeg["25"])
-    np.testing.assert_array_equal(t.official_features("de"), feats["de_25"].transpose(0, 2, 1))
+    np.testing.assert_array_equal(
+        t.official_features("de"), feats["de_25"].transpose(0, 2, 1)
+    )
     assert "subject 7 sessions 1, 3-4" in ds.describe()
 
 
@@ -215,16 +275,22 @@ def test_seed_vii_table_matches_the_published_counts():
 
 # ------------------------------------------------------------- bad input
 def test_missing_wrong_and_empty_roots(tmp_path):
-    with pytest.raises(EEGStreamError, match="SEED-IV root folder not found: .*nowhere"):
+    with pytest.raises(
+        EEGStreamError, match="SEED-IV root folder not found: .*nowhere"
+    ):
         open_dataset("seed-iv", tmp_path / "nowhere")
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(EEGStreamError, match="root must be a folder"):
         open_dataset("seed", tmp_path / "file.txt")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(EEGStreamError, match="holds no SEED-V data: expected one of EEG_DE_features/"):
+    with pytest.raises(
+        EEGStreamError, match="holds no SEED-V data: expected one of EEG_DE_features/"
+    ):
         open_dataset("seed-v", tmp_path / "empty")
     _write_seed_iv(tmp_path / "iv")
-    with pytest.raises(EEGStreamError, match="looks like a SEED-IV release .*open it as 'seed-iv'"):
+    with pytest.raises(
+        EEGStreamError, match="looks like a SEED-IV release .*open it as 'seed-iv'"
+    ):
         open_dataset("seed", tmp_path / "iv")
     with pytest.raises(EEGStreamError, match="unknown dataset 'deap'"):
         open_dataset("deap", tmp_path)
@@ -254,7 +320,9 @@ def test_truncated_mat_names_the_file(seed_iv_file):
 def test_non_mat_file_names_the_file(seed_iv_file):
     root, path = seed_iv_file
     path.write_text("<html>404 not found</html>" * 20)
-    with pytest.raises(EEGStreamError, match=f"cannot read .*{path.name}: not a MATLAB"):
+    with pytest.raises(
+        EEGStreamError, match=f"cannot read .*{path.name}: not a MATLAB"
+    ):
         open_dataset("seed-iv", root)
 
 
@@ -262,10 +330,15 @@ def test_unexpected_keys_and_shapes(seed_iv_file):
     root, path = seed_iv_file
     eeg = {k: v for k, v in scipy.io.loadmat(path).items() if not k.startswith("__")}
     scipy.io.savemat(path, eeg | {"notes": np.zeros(3)})
-    with pytest.raises(EEGStreamError, match="unexpected variable 'notes'; expected <prefix>_eeg1"):
+    with pytest.raises(
+        EEGStreamError, match="unexpected variable 'notes'; expected <prefix>_eeg1"
+    ):
         open_dataset("seed-iv", root)
     scipy.io.savemat(path, eeg | {"hql_eeg3": np.zeros((61, 1601))})
-    with pytest.raises(EEGStreamError, match=r"'hql_eeg3' has shape \(61, 1601\).*expected \(62, samples"):
+    with pytest.raises(
+        EEGStreamError,
+        match=r"'hql_eeg3' has shape \(61, 1601\).*expected \(62, samples",
+    ):
         open_dataset("seed-iv", root)
     del eeg["hql_eeg24"]
     scipy.io.savemat(path, eeg)
@@ -276,7 +349,9 @@ def test_unexpected_keys_and_shapes(seed_iv_file):
 def test_extra_file_names_the_file(seed_iv_file):
     root, path = seed_iv_file
     shutil.copy(path, path.parent / "backup.mat")
-    with pytest.raises(EEGStreamError, match="unexpected file .*backup.mat.*<subject>_<YYYYMMDD>.mat"):
+    with pytest.raises(
+        EEGStreamError, match="unexpected file .*backup.mat.*<subject>_<YYYYMMDD>.mat"
+    ):
         open_dataset("seed-iv", root)
     (path.parent / "backup.mat").unlink()
     shutil.copy(path, path.parent / "3_20990101.mat")
@@ -289,7 +364,10 @@ def test_partial_dataset_loads_and_says_what_is_missing(tmp_path):
     shutil.rmtree(tmp_path / "eeg_feature_smooth")
     ds = open_dataset("seed-iv", tmp_path)
     text = ds.describe()
-    assert "24 trials of 1 subjects" in text and "24 with EEG, 0 with official features" in text
+    assert (
+        "24 trials of 1 subjects" in text
+        and "24 with EEG, 0 with official features" in text
+    )
     assert "eeg_feature_smooth/ (the whole folder)" in text
     assert "subjects 1-2, 4-15 of 1-15" in text and "subject 3 sessions 1, 3" in text
     with pytest.raises(EEGStreamError, match="no official feature file"):
@@ -298,7 +376,9 @@ def test_partial_dataset_loads_and_says_what_is_missing(tmp_path):
 
 def test_seed_label_mat_is_checked(tmp_path):
     _write_seed(tmp_path, {1: ("20131027",)}, {1: "djc"}, features=False)
-    scipy.io.savemat(tmp_path / "Preprocessed_EEG" / "label.mat", {"label": np.full((1, 15), 3)})
+    scipy.io.savemat(
+        tmp_path / "Preprocessed_EEG" / "label.mat", {"label": np.full((1, 15), 3)}
+    )
     with pytest.raises(EEGStreamError, match="label.mat: labels must be -1"):
         open_dataset("seed", tmp_path)
     (tmp_path / "Preprocessed_EEG" / "label.mat").unlink()

@@ -1,4 +1,4 @@
-"""The synthetic generator: official layouts, full-size counts, EEG realism, planted effect."""
+"""The synthetic generator: official layouts, counts, EEG realism, planted effect."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ def test_kalman_smooth_matches_pykalman():
             initial_state_mean=flat[:, j].mean(),
         )
         expected = kf.smooth(flat[:, j])[0][:, 0]
-        np.testing.assert_allclose(ours.reshape(40, -1)[:, j], expected, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(
+            ours.reshape(40, -1)[:, j], expected, rtol=0, atol=1e-9
+        )
     # Non-causal: the first output depends on later inputs.
     changed = series.copy()
     changed[-1] += 5.0
@@ -53,12 +55,20 @@ def test_kalman_smooth_matches_pykalman():
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    """One small synthetic release per dataset (2 subjects, 1-2 sessions, 8 s trials)."""
+    """Write one small synthetic release per dataset (2 subjects, 8 s trials)."""
     out = {}
     for name in DATASETS:
         root = tmp_path_factory.mktemp(name)
         sessions = 2 if name == "seed-vii" else 1
-        generate(name, root, subjects=2, sessions=sessions, trial_seconds=8, seed=5, progress=False)
+        generate(
+            name,
+            root,
+            subjects=2,
+            sessions=sessions,
+            trial_seconds=8,
+            seed=5,
+            progress=False,
+        )
         out[name] = root
     return out
 
@@ -83,7 +93,9 @@ def test_round_trip(small, name):
     if name == "seed":
         cfg = FeatureConfig(window_s=1.0, hop_s=1.0, smoothing="none")
     elif name == "seed-vii":
-        cfg = FeatureConfig(window_s=4.0, hop_s=4.0, compat="seed-vii", smoothing="none")
+        cfg = FeatureConfig(
+            window_s=4.0, hop_s=4.0, compat="seed-vii", smoothing="none"
+        )
     else:
         cfg = FeatureConfig(window_s=4.0, hop_s=4.0, smoothing="none")
     de = compute_de(eeg, cfg)
@@ -118,21 +130,38 @@ def test_full_size_counts_equal_the_official_tables(tmp_path, name):
 def test_files_follow_the_official_structure(small):
     # SEED: prefixed variables in order 1..15, 200 T + 1 samples, label.mat (1, 15).
     seed = small["seed"]
-    names = [n for n, _, _ in scipy.io.whosmat(seed / "Preprocessed_EEG" / "2_20140404.mat")]
+    names = [
+        n for n, _, _ in scipy.io.whosmat(seed / "Preprocessed_EEG" / "2_20140404.mat")
+    ]
     assert names == [f"jl_eeg{n}" for n in range(1, 16)]
-    assert scipy.io.whosmat(seed / "Preprocessed_EEG" / "2_20140404.mat")[0][1] == (62, 1601)
+    assert scipy.io.whosmat(seed / "Preprocessed_EEG" / "2_20140404.mat")[0][1] == (
+        62,
+        1601,
+    )
     label = scipy.io.loadmat(seed / "ExtractedFeatures" / "label.mat")["label"]
     assert label.shape == (1, 15) and label.ravel().tolist() == list(T.SEED_LABEL_MAT)
     feats = scipy.io.whosmat(seed / "ExtractedFeatures" / "1_20131027.mat")
     assert [n for n, _, _ in feats[:12]] == [f"{k}1" for k in T.SEED_FEATURE_KINDS]
-    assert [s for _, s, _ in feats[:12:2]] == [(62, 8, 5), (62, 8, 5), (27, 8, 5), (27, 8, 5), (54, 8, 5), (23, 8, 5)]
+    assert [s for _, s, _ in feats[:12:2]] == [
+        (62, 8, 5),
+        (62, 8, 5),
+        (27, 8, 5),
+        (27, 8, 5),
+        (54, 8, 5),
+        (23, 8, 5),
+    ]
     # SEED-IV: session folders, 4 feature kinds per trial, (62, W, 5).
     seed_iv = small["seed-iv"]
     feats = scipy.io.whosmat(seed_iv / "eeg_feature_smooth" / "1" / "1_20160518.mat")
-    assert [n for n, _, _ in feats[:4]] == ["de_movingAve1", "de_LDS1", "psd_movingAve1", "psd_LDS1"]
+    assert [n for n, _, _ in feats[:4]] == [
+        "de_movingAve1",
+        "de_LDS1",
+        "psd_movingAve1",
+        "psd_LDS1",
+    ]
     assert feats[0][1] == (62, 2, 5) and len(feats) == 96
     assert "session1_label = [1,2,3,0" in (seed_iv / "ReadMe.txt").read_text()
-    # SEED-V: np.savez of two pickled dicts in 0-d byte arrays, keys 0..14 for session 1.
+    # SEED-V: np.savez of two pickled dicts in 0-d byte arrays, keys 0..14.
     npz = np.load(small["seed-v"] / "EEG_DE_features" / "1_123.npz")
     assert sorted(npz.files) == ["data", "label"]
     assert npz["data"].dtype.kind == "S" and npz["data"].shape == ()
@@ -143,9 +172,9 @@ def test_files_follow_the_official_structure(small):
     assert (small["seed-v"] / "EEG_raw" / "2_1_20180416.cnt").is_file()
     # SEED-VII: digit keys, (W, 5, 62) features in MAET's order.
     seed_vii = small["seed-vii"]
-    assert [n for n, _, _ in scipy.io.whosmat(seed_vii / "EEG_preprocessed" / "1.mat")] == [
-        str(v) for v in range(1, 41)
-    ]
+    assert [
+        n for n, _, _ in scipy.io.whosmat(seed_vii / "EEG_preprocessed" / "1.mat")
+    ] == [str(v) for v in range(1, 41)]
     feats = scipy.io.whosmat(seed_vii / "EEG_features" / "1.mat")
     assert [n for n, _, _ in feats[:3]] == ["psd_1", "de_1", "de_LDS_1"]
     assert feats[0][1] == (2, 5, 62)
@@ -177,9 +206,10 @@ def test_eeg_looks_like_eeg():
     assert alpha_ratio[occipital].min() > 1.5
     # Neighbouring channels correlate (volume conduction), far ones less.
     corr = np.corrcoef(eeg)
-    assert corr[SEED_CHANNELS.index("O1"), SEED_CHANNELS.index("OZ")] > corr[
-        SEED_CHANNELS.index("O1"), SEED_CHANNELS.index("FP2")
-    ]
+    assert (
+        corr[SEED_CHANNELS.index("O1"), SEED_CHANNELS.index("OZ")]
+        > corr[SEED_CHANNELS.index("O1"), SEED_CHANNELS.index("FP2")]
+    )
 
 
 def test_blinks_are_frontal():
@@ -197,7 +227,15 @@ def test_planted_effect_generalises_across_subjects_but_not_perfectly(tmp_path):
     """Leave-one-subject-out logistic regression on per-trial mean DE (synthetic)."""
     from sklearn.linear_model import LogisticRegression
 
-    root = generate("seed-iv", tmp_path, subjects=6, sessions=1, trial_seconds=20, seed=11, progress=False)
+    root = generate(
+        "seed-iv",
+        tmp_path,
+        subjects=6,
+        sessions=1,
+        trial_seconds=20,
+        seed=11,
+        progress=False,
+    )
     ds = open_dataset("seed-iv", root)
     cfg = FeatureConfig(hop_s=4.0, smoothing="none")
     x = np.array([compute_de(t.eeg(), cfg).mean(axis=0).ravel() for t in ds.trials])
@@ -208,12 +246,14 @@ def test_planted_effect_generalises_across_subjects_but_not_perfectly(tmp_path):
         x[m] = (x[m] - x[m].mean(axis=0)) / x[m].std(axis=0)
 
     def loso(labels):
-        return np.mean([
-            LogisticRegression(C=0.1, max_iter=2000)
-            .fit(x[groups != s], labels[groups != s])
-            .score(x[groups == s], labels[groups == s])
-            for s in ds.subjects
-        ])
+        return np.mean(
+            [
+                LogisticRegression(C=0.1, max_iter=2000)
+                .fit(x[groups != s], labels[groups != s])
+                .score(x[groups == s], labels[groups == s])
+                for s in ds.subjects
+            ]
+        )
 
     accuracy = loso(y)
     assert 0.4 < accuracy < 0.95, accuracy  # chance is 0.25
@@ -222,9 +262,33 @@ def test_planted_effect_generalises_across_subjects_but_not_perfectly(tmp_path):
 
 
 def test_same_seed_same_files_other_seed_other_eeg(tmp_path):
-    a = generate("seed-vii", tmp_path / "a", subjects=1, sessions=1, trial_seconds=4, seed=3, progress=False)
-    b = generate("seed-vii", tmp_path / "b", subjects=1, sessions=1, trial_seconds=4, seed=3, progress=False)
-    c = generate("seed-vii", tmp_path / "c", subjects=1, sessions=1, trial_seconds=4, seed=4, progress=False)
+    a = generate(
+        "seed-vii",
+        tmp_path / "a",
+        subjects=1,
+        sessions=1,
+        trial_seconds=4,
+        seed=3,
+        progress=False,
+    )
+    b = generate(
+        "seed-vii",
+        tmp_path / "b",
+        subjects=1,
+        sessions=1,
+        trial_seconds=4,
+        seed=3,
+        progress=False,
+    )
+    c = generate(
+        "seed-vii",
+        tmp_path / "c",
+        subjects=1,
+        sessions=1,
+        trial_seconds=4,
+        seed=4,
+        progress=False,
+    )
     ea, eb, ec = (open_dataset("seed-vii", r).trials[0].eeg() for r in (a, b, c))
     np.testing.assert_array_equal(ea, eb)
     assert not np.allclose(ea, ec)
@@ -249,12 +313,14 @@ def test_generate_rejects_bad_arguments(tmp_path, kwargs, match):
 
 
 def test_cli_synth(tmp_path, capsys):
-    rc = main(["synth", "--dataset", "seed", "--out", str(tmp_path / "s"), "--subjects", "1",
-               "--sessions", "1", "--trial-seconds", "4", "--seed", "1"])  # fmt: skip
+    args = ["--subjects", "1", "--sessions", "1", "--trial-seconds", "4", "--seed", "1"]
+    rc = main(["synth", "--dataset", "seed", "--out", str(tmp_path / "s"), *args])
     assert rc == 0
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "15 trials" in out
-    rc = main(["synth", "--dataset", "seed", "--out", str(tmp_path / "t"), "--subjects", "99"])
+    rc = main(
+        ["synth", "--dataset", "seed", "--out", str(tmp_path / "t"), "--subjects", "99"]
+    )
     assert rc == 2
     assert "subjects must be an integer from 1 to 15" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:

@@ -12,7 +12,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     """Register the ``synth`` subcommand."""
     parser = subparsers.add_parser(
         "synth",
-        help="write a synthetic dataset in an official SEED-family layout (not real EEG)",
+        help="write synthetic data in an official SEED-family layout (not real EEG)",
         description="Write simulated EEG (1/f background, occipital alpha, blinks, a "
         "planted emotion effect of documented size) in exactly the folder and file "
         "layout of SEED, SEED-IV, SEED-V or SEED-VII, with official-style feature "

@@ -21,7 +21,7 @@ from ..montage import SEED_CHANNELS, positions_2d
 
 _SETUP = 900
 _ELECTLOC = 75
-_XY = dict(zip(SEED_CHANNELS, map(tuple, positions_2d() + 1e-3)))
+_XY = dict(zip(SEED_CHANNELS, map(tuple, positions_2d() + 1e-3), strict=True))
 
 
 def write_cnt(

@@ -91,7 +91,9 @@ def _idx(*names: str) -> np.ndarray:
 
 
 _TEMPORAL = _idx("FT7", "FT8", "T7", "T8", "TP7", "TP8", "C5", "C6", "CP5", "CP6")
-_POSTERIOR = np.array([i for i, n in enumerate(SEED_CHANNELS) if n[0] in "PO" or n.startswith("CB")])
+_POSTERIOR = np.array(
+    [i for i, n in enumerate(SEED_CHANNELS) if n[0] in "PO" or n.startswith("CB")]
+)
 _PREFRONTAL = _idx("FP1", "FPZ", "FP2", "AF3", "AF4")
 _LEFT_FRONTAL = _idx("FP1", "AF3", "F7", "F5", "F3", "F1")
 _RIGHT_FRONTAL = _idx("FP2", "AF4", "F8", "F6", "F4", "F2")
@@ -116,7 +118,7 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarra
 
 
 def population_effect(classes: tuple[str, ...], rng: np.random.Generator) -> np.ndarray:
-    """The planted effect of each class, shape (n_classes, 62, 5), DE units (log2)."""
+    """Draw the planted effect of each class: (n_classes, 62, 5), DE (log2) units."""
     effect = np.zeros((len(classes), len(SEED_CHANNELS), 5))
     for k, name in enumerate(classes):
         v, a = VALENCE_AROUSAL[name]
@@ -145,10 +147,12 @@ class SubjectModel:
 
 
 def make_subject(population: np.ndarray, rng: np.random.Generator) -> SubjectModel:
-    """Draw one subject: a scaled population effect plus its own pattern and nuisance."""
+    """Draw one subject: scaled population effect, own pattern, own nuisance."""
     n_ch = len(SEED_CHANNELS)
     scale = rng.uniform(*SUBJECT_SCALE)
-    effect = scale * population + SUBJECT_PATTERN_RMS * _smooth_field(rng, (population.shape[0],))
+    effect = scale * population + SUBJECT_PATTERN_RMS * _smooth_field(
+        rng, (population.shape[0],)
+    )
     # Background sources sit at random scalp points; each electrode sees a
     # distance-weighted mix of them (unit-norm rows keep the rms per channel).
     centres = rng.choice(n_ch, _N_SOURCES, replace=False)
@@ -234,9 +238,7 @@ def simulate(
         alpha *= gain
     x = np.fft.irfft(spectrum, n=n, axis=1)
     # Alpha waxes and wanes: a slow log-normal envelope (changes over ~2 s).
-    envelope = np.fft.irfft(
-        np.fft.rfft(rng.standard_normal(n)) * (freqs < 0.5), n=n
-    )
+    envelope = np.fft.irfft(np.fft.rfft(rng.standard_normal(n)) * (freqs < 0.5), n=n)
     envelope = np.exp(0.5 * envelope / max(envelope.std(), 1e-12))
     x += _ALPHA_RMS_UV * np.fft.irfft(alpha, n=n, axis=1) * envelope
     x = x * subject.gains[:, None] + subject.offsets[:, None]
@@ -257,14 +259,22 @@ def _mix(weights: np.ndarray, spectra: np.ndarray) -> np.ndarray:
 
 
 # The eyes: in front of and below FP1 and FP2.
-_EYES = _POS[[SEED_CHANNELS.index("FP1"), SEED_CHANNELS.index("FP2")]] + [0.0, 0.15, -0.3]
+_EYES = _POS[[SEED_CHANNELS.index("FP1"), SEED_CHANNELS.index("FP2")]] + [
+    0.0,
+    0.15,
+    -0.3,
+]
 # Blink amplitude relative to FP1/FP2 (about 0.7 at FPZ, 0.35 at AF3, 0.12 at
 # F3, < 0.01 behind CZ).
-_BLINK_WEIGHTS = np.exp(-np.linalg.norm(_POS[:, None] - _EYES[None], axis=2).min(axis=1) / 0.3)
+_BLINK_WEIGHTS = np.exp(
+    -np.linalg.norm(_POS[:, None] - _EYES[None], axis=2).min(axis=1) / 0.3
+)
 _BLINK_WEIGHTS /= _BLINK_WEIGHTS.max()
 
 
-def _blinks(subject: SubjectModel, n: int, sfreq: float, rng: np.random.Generator) -> np.ndarray:
+def _blinks(
+    subject: SubjectModel, n: int, sfreq: float, rng: np.random.Generator
+) -> np.ndarray:
     """Blink artifacts: positive frontal deflections decaying away from the eyes."""
     count = rng.poisson(subject.blink_rate * n / sfreq)
     if count == 0:

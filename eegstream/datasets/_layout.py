@@ -15,20 +15,33 @@ from .tables import CLASSES, N_SESSIONS, N_SUBJECTS
 
 #: Folders or files whose presence marks a release's root.
 SIGNATURES: dict[str, tuple[str, ...]] = {
-    "seed": ("Preprocessed_EEG", "ExtractedFeatures", "ExtractedFeatures_1s", "ExtractedFeatures_4s", "SEED_RAW_EEG"),
+    "seed": (
+        "Preprocessed_EEG",
+        "ExtractedFeatures",
+        "ExtractedFeatures_1s",
+        "ExtractedFeatures_4s",
+        "SEED_RAW_EEG",
+    ),
     "seed-iv": ("eeg_raw_data", "eeg_feature_smooth"),
     "seed-v": ("EEG_DE_features", "trial_start_end_timestamp.txt"),
     "seed-vii": ("EEG_preprocessed", "EEG_features"),
 }
-_PRETTY = {"seed": "SEED", "seed-iv": "SEED-IV", "seed-v": "SEED-V", "seed-vii": "SEED-VII"}
+_PRETTY = {
+    "seed": "SEED",
+    "seed-iv": "SEED-IV",
+    "seed-v": "SEED-V",
+    "seed-vii": "SEED-VII",
+}
 
 
 def _has(folder: Path, name: str) -> list[str]:
     return [sig for sig in SIGNATURES[name] if (folder / sig).exists()]
 
 
-def find_root(name: str, root: str | os.PathLike, *, also: tuple[str, ...] = ()) -> Path:
-    """The folder of ``root`` (itself or a direct subfolder) holding ``name``'s parts.
+def find_root(
+    name: str, root: str | os.PathLike, *, also: tuple[str, ...] = ()
+) -> Path:
+    """Find the folder of ``root`` (itself or a direct subfolder) holding ``name``.
 
     ``also`` lists further entries that count as a match (SEED-V and
     SEED-VII share ``EEG_raw``).

@@ -1,4 +1,4 @@
-"""Reading the release's MATLAB files: list variables cheaply, load a few, fail clearly."""
+"""The release's MATLAB files: list variables cheaply, load a few, fail clearly."""
 
 from __future__ import annotations
 
@@ -34,13 +34,16 @@ def list_variables(path: Path) -> dict[str, tuple[tuple[int, ...], str]]:
             while not reader.end_of_stream():
                 header, next_position = reader.read_var_header()
                 if next_position > size:
+                    name = header.name.decode("latin1")
                     raise EEGStreamError(
-                        f"{path} is truncated: variable "
-                        f"{header.name.decode('latin1')!r} ends at byte {next_position} "
-                        f"but the file has {size} bytes; download it again"
+                        f"{path} is truncated: variable {name!r} ends at byte "
+                        f"{next_position} but the file has {size} bytes; download it "
+                        "again"
                     )
                 name = header.name.decode("latin1") if header.name else ""
-                shape = tuple(int(n) for n in reader._matrix_reader.shape_from_header(header))
+                shape = tuple(
+                    int(n) for n in reader._matrix_reader.shape_from_header(header)
+                )
                 out[name] = (shape, _mio5.mclass_info.get(header.mclass, "unknown"))
                 fh.seek(next_position)
     except EEGStreamError:
@@ -74,7 +77,9 @@ def load_variables(path: Path, names: list[str]) -> dict[str, np.ndarray]:
         ) from None
     lacking = [n for n in names if n not in data]
     if lacking:
-        raise EEGStreamError(f"{path} lacks the variable(s) {lacking}; it changed on disk?")
+        raise EEGStreamError(
+            f"{path} lacks the variable(s) {lacking}; it changed on disk?"
+        )
     return {n: data[n] for n in names}
 
 

@@ -1,5 +1,7 @@
-"""What SEED and SEED-IV share: ``<subject>_<YYYYMMDD>.mat`` files holding
-``<prefix>_eeg<n>`` EEG variables or ``<kind><n>`` feature variables."""
+"""What SEED and SEED-IV share: ``<subject>_<YYYYMMDD>.mat`` files.
+
+Each holds ``<prefix>_eeg<n>`` EEG variables or ``<kind><n>`` feature variables.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +30,11 @@ def subject_files(folder: Path, example: str) -> dict[int, list[tuple[str, Path]
     """
     out: dict[int, list[tuple[str, Path]]] = {}
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.suffix.lower() != ".mat" or path.name == "label.mat":
+        if (
+            not path.is_file()
+            or path.suffix.lower() != ".mat"
+            or path.name == "label.mat"
+        ):
             continue
         match = _FILE.fullmatch(path.name)
         if not match:
@@ -44,7 +50,9 @@ def subject_files(folder: Path, example: str) -> dict[int, list[tuple[str, Path]
 def eeg_variables(path: Path, n_trials: int) -> dict[int, tuple[str, int]]:
     """Check an EEG file; ``{trial: (variable, n_samples)}``."""
     variables = list_variables(path)
-    expected = f"<prefix>_eeg1 ... <prefix>_eeg{n_trials}, arrays of shape (62, samples)"
+    expected = (
+        f"<prefix>_eeg1 ... <prefix>_eeg{n_trials}, arrays of shape (62, samples)"
+    )
     parts = numbered(path, variables, r"([A-Za-z]+)_eeg(\d+)", expected)
     prefixes = sorted({p for p, _ in parts})
     if len(prefixes) > 1:
@@ -58,8 +66,13 @@ def eeg_variables(path: Path, n_trials: int) -> dict[int, tuple[str, int]]:
         info = variables[name]
         shape = info[0]
         check_shape(
-            path, name, info, f"(62, samples >= {_SFREQ}) double",
-            len(shape) == 2 and shape[0] == N_CHANNELS and shape[1] >= _SFREQ
+            path,
+            name,
+            info,
+            f"(62, samples >= {_SFREQ}) double",
+            len(shape) == 2
+            and shape[0] == N_CHANNELS
+            and shape[1] >= _SFREQ
             and info[1] in ("double", "single"),
         )
         out[n] = (name, shape[1])
@@ -76,11 +89,16 @@ def feature_variables(
     windows: dict[int, int] = {}
     for (kind, n), name in parts.items():
         if kind not in kinds:
-            raise EEGStreamError(f"{path}: unexpected variable {name!r}; expected {expected}")
+            raise EEGStreamError(
+                f"{path}: unexpected variable {name!r}; expected {expected}"
+            )
         info = variables[name]
         shape, n_rows = info[0], rows[kind.split("_")[0]]
         check_shape(
-            path, name, info, f"({n_rows}, windows, 5) double",
+            path,
+            name,
+            info,
+            f"({n_rows}, windows, 5) double",
             len(shape) == 3 and shape[0] == n_rows and shape[2] == 5,
         )
         if windows.setdefault(n, shape[1]) != shape[1]:
@@ -89,15 +107,24 @@ def feature_variables(
                 f"{n} have {windows[n]}; expected the same count for every kind"
             )
     for kind in kinds:
-        _check_numbers(path, sorted(n for k, n in parts if k == kind), n_trials, expected)
+        _check_numbers(
+            path, sorted(n for k, n in parts if k == kind), n_trials, expected
+        )
     return windows
 
 
-def _check_numbers(path: Path, numbers: list[int], n_trials: int, expected: str) -> None:
+def _check_numbers(
+    path: Path, numbers: list[int], n_trials: int, expected: str
+) -> None:
     if numbers != list(range(1, n_trials + 1)):
-        got = f"trials {numbers[:3]}...{numbers[-3:]}" if len(numbers) > 6 else f"trials {numbers}"
+        got = (
+            f"trials {numbers[:3]}...{numbers[-3:]}"
+            if len(numbers) > 6
+            else f"trials {numbers}"
+        )
         raise EEGStreamError(
-            f"{path} holds {len(numbers)} {got}, expected 1 ... {n_trials} ({expected}); "
+            f"{path} holds {len(numbers)} {got}, expected 1 ... {n_trials} "
+            f"({expected}); "
             "a truncated or foreign file?"
         )
 
@@ -128,10 +155,10 @@ def load_features(path: Path, trial: int, kind: str | None) -> np.ndarray:
 
 
 def feature_loader(path: Path, trial: int):
-    """A ``load(kind)`` callable for one trial."""
+    """Return a ``load(kind)`` callable for one trial."""
     return partial(load_features, path, trial)
 
 
 def eeg_loader(path: Path, variable: str):
-    """A ``load()`` callable for one trial."""
+    """Return a ``load()`` callable for one trial."""
     return partial(load_eeg, path, variable)

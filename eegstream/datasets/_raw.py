@@ -50,7 +50,7 @@ def load_raw_trial(path: Path, start_s: float, end_s: float) -> np.ndarray:
 
 
 def raw_trial_loader(path: Path, start_s: float, end_s: float):
-    """A ``load()`` callable for one trial of a raw file."""
+    """Return a ``load()`` callable for one trial of a raw file."""
     return partial(load_raw_trial, path, start_s, end_s)
 
 
@@ -72,7 +72,9 @@ def trigger_clips(path: Path, n_clips: int) -> list[tuple[float, float]]:
     return _whole_seconds(onsets[: 2 * n_clips])
 
 
-def csv_clips(csv_path: Path, recording_start: str, n_clips: int) -> list[tuple[float, float]]:
+def csv_clips(
+    csv_path: Path, recording_start: str, n_clips: int
+) -> list[tuple[float, float]]:
     """Clip times from a ``save_info/<name>_trigger_info.csv`` (SEED-VII exceptions).
 
     Rows are ``(event_code, 'YYYY-MM-DD HH:MM:SS.ffffff')``, code 1 a clip
@@ -108,7 +110,7 @@ def csv_clips(csv_path: Path, recording_start: str, n_clips: int) -> list[tuple[
 
 def _whole_seconds(pairs: np.ndarray) -> list[tuple[float, float]]:
     out = []
-    for b, e in zip(pairs[0::2], pairs[1::2]):
+    for b, e in zip(pairs[0::2], pairs[1::2], strict=True):
         if e <= b:
             raise EEGStreamError(f"clip end {e:.3f} s is not after its start {b:.3f} s")
         out.append((float(b), float(b + np.floor(e - b))))

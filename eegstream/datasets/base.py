@@ -152,7 +152,7 @@ class Dataset:
         return sorted({(t.subject, t.session) for t in self.trials})
 
     def trial(self, key: str) -> Trial:
-        """The trial with this ``key``."""
+        """Return the trial with this ``key``."""
         for t in self.trials:
             if t.key == key:
                 return t
@@ -162,8 +162,12 @@ class Dataset:
         """Several lines: what was found and what is missing."""
         n_eeg = sum(t._load_eeg is not None for t in self.trials)
         n_feat = sum(t._load_features is not None for t in self.trials)
-        counts = np.bincount([t.label for t in self.trials], minlength=len(self.classes))
-        per_class = ", ".join(f"{c} {n}" for c, n in zip(self.classes, counts))
+        counts = np.bincount(
+            [t.label for t in self.trials], minlength=len(self.classes)
+        )
+        per_class = ", ".join(
+            f"{c} {n}" for c, n in zip(self.classes, counts, strict=True)
+        )
         lines = [
             ("SYNTHETIC (not real EEG) " if self.synthetic else "")
             + f"{self.name} at {self.root}: {len(self.trials)} trials of "
@@ -172,7 +176,9 @@ class Dataset:
             f"  classes: {per_class}",
         ]
         lines += [f"  found: {line}" for line in self.found]
-        lines += [f"  missing: {line}" for line in self.missing] or ["  missing: nothing"]
+        lines += [f"  missing: {line}" for line in self.missing] or [
+            "  missing: nothing"
+        ]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

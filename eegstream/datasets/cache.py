@@ -31,14 +31,18 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "eegstream"
 
 
-def cache_folder(dataset: Dataset, cfg: FeatureConfig, cache_dir: str | os.PathLike | None = None) -> Path:
-    """``<cache_dir>/<dataset>/<cfg.hash()>``: where :func:`dataset_features` keeps files."""
-    base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+def cache_folder(
+    dataset: Dataset, cfg: FeatureConfig, cache_dir: str | os.PathLike | None = None
+) -> Path:
+    """Return ``<cache_dir>/<dataset>/<cfg.hash()>``, the folder of the cache files."""
+    base = (
+        Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    )
     return base / dataset.name / cfg.hash()
 
 
 def trial_cache_path(folder: Path, trial: Trial) -> Path:
-    """The cache file of one trial: ``<key>-<source fingerprint>.npy``."""
+    """Return the cache file of one trial: ``<key>-<source fingerprint>.npy``."""
     source = trial.eeg_source
     if source is None:
         raise EEGStreamError(
@@ -101,7 +105,9 @@ def dataset_features(
             try:
                 features = extract_features(trial.eeg(), cfg).astype(np.float32)
             except EEGStreamError as err:
-                raise EEGStreamError(f"{dataset.name} trial {trial.key}: {err}") from None
+                raise EEGStreamError(
+                    f"{dataset.name} trial {trial.key}: {err}"
+                ) from None
             with atomic_path(path) as tmp:
                 np.save(tmp, features)
         out[trial.key] = features
@@ -109,13 +115,17 @@ def dataset_features(
 
 
 def _read(path: Path, n_bands: int) -> np.ndarray | None:
-    """A cached array, or None when absent or unusable (then it is recomputed)."""
+    """Return a cached array, or None when absent or unusable (to recompute)."""
     if not path.exists():
         return None
     try:
         features = np.load(path, allow_pickle=False)
     except (OSError, ValueError):
         return None
-    if features.ndim != 3 or features.shape[2] != n_bands or features.dtype != np.float32:
+    if (
+        features.ndim != 3
+        or features.shape[2] != n_bands
+        or features.dtype != np.float32
+    ):
         return None
     return features

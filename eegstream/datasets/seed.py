@@ -1,4 +1,4 @@
-"""SEED reader: ``Preprocessed_EEG/``, ``ExtractedFeatures*/``, ``SEED_RAW_EEG/``, ``label.mat``.
+"""SEED reader: ``Preprocessed_EEG/``, ``ExtractedFeatures*/``, ``SEED_RAW_EEG/``.
 
 - ``Preprocessed_EEG/<subject>_<YYYYMMDD>.mat``: ``<prefix>_eeg1`` ...
   ``<prefix>_eeg15``, (62, 200 T + 1) µV at 200 Hz; the prefix is the
@@ -80,7 +80,17 @@ def read(
         for s, k, path in _sessions(pre):
             present.add((s, k))
             for n, (var, n_samples) in eeg_variables(path, T.N_TRIALS[NAME]).items():
-                eeg_parts.append(Part(s, k, n, labels[n - 1], eeg_seconds(n_samples), path, eeg_loader(path, var)))
+                eeg_parts.append(
+                    Part(
+                        s,
+                        k,
+                        n,
+                        labels[n - 1],
+                        eeg_seconds(n_samples),
+                        path,
+                        eeg_loader(path, var),
+                    )
+                )
         found.append(f"Preprocessed_EEG/: {len(present)} subject-session files")
         missing += missing_sessions("Preprocessed_EEG/", NAME, present)
     else:
@@ -99,10 +109,25 @@ def read(
         present = set()
         for s, k, path in _sessions(folder):
             present.add((s, k))
-            windows = feature_variables(path, T.N_TRIALS[NAME], T.SEED_FEATURE_KINDS, T.SEED_FEATURE_ROWS)
+            windows = feature_variables(
+                path, T.N_TRIALS[NAME], T.SEED_FEATURE_KINDS, T.SEED_FEATURE_ROWS
+            )
             for n, w in windows.items():
-                feature_parts.append(Part(s, k, n, labels[n - 1], window * w, path, feature_loader(path, n)))
-        found.append(f"{folder.name}/: {len(present)} subject-session files ({window:g} s windows)")
+                feature_parts.append(
+                    Part(
+                        s,
+                        k,
+                        n,
+                        labels[n - 1],
+                        window * w,
+                        path,
+                        feature_loader(path, n),
+                    )
+                )
+        found.append(
+            f"{folder.name}/: {len(present)} subject-session files "
+            f"({window:g} s windows)"
+        )
         missing += missing_sessions(f"{folder.name}/", NAME, present)
     return assemble(NAME, root, eeg_parts, feature_parts, found, missing)
 
@@ -117,7 +142,10 @@ def _labels(root: Path, found: list[str], missing: list[str]) -> tuple[int, ...]
         missing.append("label.mat (used the official labels)")
         return tuple(v + 1 for v in T.SEED_LABEL_MAT)
     variables = list_variables(path)
-    if "label" not in variables or int(np.prod(variables["label"][0])) != T.N_TRIALS[NAME]:
+    if (
+        "label" not in variables
+        or int(np.prod(variables["label"][0])) != T.N_TRIALS[NAME]
+    ):
         raise EEGStreamError(
             f"{path}: expected one variable 'label' of shape (1, 15), got "
             f"{ {n: v[0] for n, v in variables.items()} }"
@@ -141,7 +169,8 @@ def _sessions(folder: Path) -> list[tuple[int, int, Path]]:
         if len(entries) > T.N_SESSIONS[NAME]:
             raise EEGStreamError(
                 f"{folder} holds {len(entries)} files of subject {s} "
-                f"({', '.join(p.name for _, p in entries)}); expected at most 3 sessions"
+                f"({', '.join(p.name for _, p in entries)}); expected at most 3 "
+                "sessions"
             )
         official = T.SEED_DATES[s]
         dates = sorted(d for d, _ in entries)
@@ -152,7 +181,9 @@ def _sessions(folder: Path) -> list[tuple[int, int, Path]]:
     return out
 
 
-def _raw_parts(folder: Path, labels, found: list[str], missing: list[str]) -> list[Part]:
+def _raw_parts(
+    folder: Path, labels, found: list[str], missing: list[str]
+) -> list[Part]:
     if not folder.is_dir():
         raise EEGStreamError(f"raw EEG folder not found: {folder}")
     parts, present = [], set()
@@ -160,12 +191,27 @@ def _raw_parts(folder: Path, labels, found: list[str], missing: list[str]) -> li
         match = _RAW.fullmatch(path.name)
         if not match:
             raise EEGStreamError(
-                f"unexpected file {path}; expected <subject>_<session>.cnt such as 1_1.cnt"
+                f"unexpected file {path}; expected <subject>_<session>.cnt such as "
+                "1_1.cnt"
             )
         s, k = int(match.group(1)), int(match.group(2))
         present.add((s, k))
-        for n, (b, e) in enumerate(zip(T.SEED_RAW_STARTS, T.SEED_RAW_ENDS), start=1):
-            parts.append(Part(s, k, n, labels[n - 1], float(e - b), path, raw_trial_loader(path, b, e)))
-    found.append(f"SEED_RAW_EEG/: {len(present)} .cnt files (cut at the fixed clip times)")
+        for n, (b, e) in enumerate(
+            zip(T.SEED_RAW_STARTS, T.SEED_RAW_ENDS, strict=True), start=1
+        ):
+            parts.append(
+                Part(
+                    s,
+                    k,
+                    n,
+                    labels[n - 1],
+                    float(e - b),
+                    path,
+                    raw_trial_loader(path, b, e),
+                )
+            )
+    found.append(
+        f"SEED_RAW_EEG/: {len(present)} .cnt files (cut at the fixed clip times)"
+    )
     missing += missing_sessions("SEED_RAW_EEG/", NAME, present)
     return parts

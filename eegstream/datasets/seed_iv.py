@@ -54,12 +54,34 @@ def read(root: str | os.PathLike) -> Dataset:
                 labels = T.SEED_IV_LABELS[k]
                 if parts is eeg:
                     for n, (var, n_samples) in eeg_variables(path, n_trials).items():
-                        parts.append(Part(s, k, n, labels[n - 1], eeg_seconds(n_samples), path, eeg_loader(path, var)))
+                        parts.append(
+                            Part(
+                                s,
+                                k,
+                                n,
+                                labels[n - 1],
+                                eeg_seconds(n_samples),
+                                path,
+                                eeg_loader(path, var),
+                            )
+                        )
                 else:
                     kinds = T.SEED_IV_FEATURE_KINDS
-                    windows = feature_variables(path, n_trials, kinds, T.SEED_FEATURE_ROWS)
+                    windows = feature_variables(
+                        path, n_trials, kinds, T.SEED_FEATURE_ROWS
+                    )
                     for n, w in windows.items():
-                        parts.append(Part(s, k, n, labels[n - 1], 4.0 * w, path, feature_loader(path, n)))
+                        parts.append(
+                            Part(
+                                s,
+                                k,
+                                n,
+                                labels[n - 1],
+                                4.0 * w,
+                                path,
+                                feature_loader(path, n),
+                            )
+                        )
         found.append(f"{part_name}/: {len(present)} subject-session files")
         missing += missing_sessions(f"{part_name}/", NAME, present)
     return assemble(NAME, root, eeg, features, found, missing)

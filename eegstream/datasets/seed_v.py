@@ -64,12 +64,19 @@ def read(root: str | os.PathLike, *, column_order: str = "channel") -> Dataset:
     missing: list[str] = []
     starts, ends = _timestamps(root, found, missing)
     eeg = _raw_parts(root / "EEG_raw", starts, ends, found, missing)
-    features = _feature_parts(root / "EEG_DE_features", starts, ends, column_order, found, missing)
+    features = _feature_parts(
+        root / "EEG_DE_features", starts, ends, column_order, found, missing
+    )
     return assemble(NAME, root, eeg, features, found, missing)
 
 
-def parse_timestamps(text: str, source: str) -> tuple[dict[int, tuple[float, ...]], dict[int, tuple[float, ...]]]:
-    """``trial_start_end_timestamp.txt`` -> ({session: starts}, {session: ends}) in s."""
+def parse_timestamps(
+    text: str, source: str
+) -> tuple[dict[int, tuple[float, ...]], dict[int, tuple[float, ...]]]:
+    """Parse ``trial_start_end_timestamp.txt``: ({session: starts}, {session: ends}).
+
+    Times are in seconds from the start of each session's recording.
+    """
     starts, ends = {}, {}
     for match in _BLOCK.finditer(text):
         k = int(match.group(1))
@@ -77,17 +84,24 @@ def parse_timestamps(text: str, source: str) -> tuple[dict[int, tuple[float, ...
             b = tuple(float(v) for v in match.group(2).split(","))
             e = tuple(float(v) for v in match.group(3).split(","))
         except ValueError:
-            raise EEGStreamError(f"{source}: session {k} times are not numbers") from None
-        if len(b) != T.N_TRIALS[NAME] or len(e) != len(b) or any(y <= x for x, y in zip(b, e)):
             raise EEGStreamError(
-                f"{source}: session {k} needs 15 start and 15 end seconds, each end after "
-                f"its start; got {len(b)} and {len(e)}"
+                f"{source}: session {k} times are not numbers"
+            ) from None
+        if (
+            len(b) != T.N_TRIALS[NAME]
+            or len(e) != len(b)
+            or any(y <= x for x, y in zip(b, e, strict=True))
+        ):
+            raise EEGStreamError(
+                f"{source}: session {k} needs 15 start and 15 end seconds, each end "
+                f"after its start; got {len(b)} and {len(e)}"
             )
         starts[k], ends[k] = b, e
     if sorted(starts) != [1, 2, 3]:
         raise EEGStreamError(
             f"{source}: expected blocks 'Session 1:' ... 'Session 3:' each with "
-            f"start_second: [...] and end_second: [...], found sessions {sorted(starts)}"
+            "start_second: [...] and end_second: [...], found sessions "
+            f"{sorted(starts)}"
         )
     return starts, ends
 
@@ -121,9 +135,11 @@ def _raw_parts(folder: Path, starts, ends, found, missing) -> list[Part]:
         files[key] = path
     parts = []
     for (s, k), path in sorted(files.items()):
-        for n, (b, e) in enumerate(zip(starts[k], ends[k]), start=1):
+        for n, (b, e) in enumerate(zip(starts[k], ends[k], strict=True), start=1):
             label = T.SEED_V_LABELS[k][n - 1]
-            parts.append(Part(s, k, n, label, float(e - b), path, raw_trial_loader(path, b, e)))
+            parts.append(
+                Part(s, k, n, label, float(e - b), path, raw_trial_loader(path, b, e))
+            )
     found.append(f"EEG_raw/: {len(files)} .cnt files")
     missing += missing_sessions("EEG_raw/", NAME, set(files))
     return parts
@@ -134,7 +150,8 @@ class _ArraysOnly(pickle.Unpickler):
 
     _ALLOWED = {
         ("numpy", "ndarray"), ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
         ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
         ("builtins", "dict"), ("builtins", "int"), ("builtins", "float"),
     }  # fmt: skip
@@ -152,12 +169,17 @@ def _unpickle(path: Path, npz, entry: str) -> dict:
         value = _ArraysOnly(io.BytesIO(payload)).load()
     except Exception as err:  # noqa: BLE001 - any failure means a foreign or damaged file
         raise EEGStreamError(
-            f"{path}: entry {entry!r} is not a pickled dict of arrays ({err}); expected "
-            "the release's np.savez(data=pickle.dumps(dict), label=pickle.dumps(dict))"
+            f"{path}: entry {entry!r} is not a pickled dict of arrays ({err}); "
+            "expected the release's np.savez(data=pickle.dumps(dict), "
+            "label=pickle.dumps(dict))"
         ) from None
-    if not isinstance(value, dict) or not all(isinstance(k, int) and 0 <= k < 45 for k in value):
+    if not isinstance(value, dict) or not all(
+        isinstance(k, int) and 0 <= k < 45 for k in value
+    ):
         keys = sorted(value)[:5] if isinstance(value, dict) else type(value).__name__
-        raise EEGStreamError(f"{path}: {entry!r} must be a dict keyed 0 ... 44, got {keys}")
+        raise EEGStreamError(
+            f"{path}: {entry!r} must be a dict keyed 0 ... 44, got {keys}"
+        )
     return value
 
 
@@ -187,7 +209,9 @@ def _load(path: Path, key: int, order: str, kind: str | None) -> np.ndarray:
     rows = _data(path, path.stat().st_mtime).get(key)
     if rows is None or rows.ndim != 2 or rows.shape[1] != N_CHANNELS * 5:
         shape = None if rows is None else rows.shape
-        raise EEGStreamError(f"{path}: data[{key}] has shape {shape}; expected (windows, 310)")
+        raise EEGStreamError(
+            f"{path}: data[{key}] has shape {shape}; expected (windows, 310)"
+        )
     if order == "channel":
         return as_float64(rows.reshape(-1, N_CHANNELS, 5))
     return as_float64(rows.reshape(-1, 5, N_CHANNELS).transpose(0, 2, 1))
@@ -211,16 +235,23 @@ def _feature_parts(folder: Path, starts, ends, order, found, missing) -> list[Pa
             labels = _unpickle(path, npz, "label")
         for key, values in sorted(labels.items()):
             values = np.asarray(values).ravel()
-            if values.size == 0 or not (values == values[0]).all() or not 0 <= values[0] < 5:
+            if (
+                values.size == 0
+                or not (values == values[0]).all()
+                or not 0 <= values[0] < 5
+            ):
                 raise EEGStreamError(
-                    f"{path}: label[{key}] must repeat one class id 0-4 per window, got "
-                    f"{values[:5].tolist()}..."
+                    f"{path}: label[{key}] must repeat one class id 0-4 per window, "
+                    f"got {values[:5].tolist()}..."
                 )
             k, n = key // 15 + 1, key % 15 + 1
             present.add((s, k))
             duration = float(ends[k][n - 1] - starts[k][n - 1])
             loader = partial(_load, path, key, order)
             parts.append(Part(s, k, n, int(values[0]), duration, path, loader))
-    found.append(f"EEG_DE_features/: {len({p.subject for p in parts})} subject files ({order}-major columns)")
+    found.append(
+        f"EEG_DE_features/: {len({p.subject for p in parts})} subject files "
+        f"({order}-major columns)"
+    )
     missing += missing_sessions("EEG_DE_features/", NAME, present)
     return parts

@@ -86,14 +86,16 @@ def _mat_parts(folder: Path, part: str, check, found, missing) -> list[Part]:
         for v, (duration, loader) in check(path).items():
             k = (v - 1) // _CLIPS + 1
             present.add((s, k))
-            parts.append(Part(s, k, v, T.SEED_VII_LABELS[v - 1], duration, path, loader))
+            parts.append(
+                Part(s, k, v, T.SEED_VII_LABELS[v - 1], duration, path, loader)
+            )
     found.append(f"{part}: {len(files)} subject files")
     missing += missing_sessions(part, NAME, present)
     return parts
 
 
 def _videos(path: Path, numbers: list[int], expected: str) -> None:
-    """Videos must be whole sessions: 1-20, 21-40, ... as a subject's file holds them."""
+    """Check the videos form whole sessions (1-20, 21-40, ...) as files hold them."""
     sessions = sorted({(v - 1) // _CLIPS + 1 for v in numbers})
     want = [v for k in sessions for v in range((k - 1) * _CLIPS + 1, k * _CLIPS + 1)]
     if not numbers or sorted(numbers) != want or max(numbers) > 80:
@@ -109,9 +111,17 @@ def _check_eeg(path: Path) -> dict[int, tuple[float, object]]:
     out = {}
     for name, info in variables.items():
         if not name.isdigit():
-            raise EEGStreamError(f"{path}: unexpected variable {name!r}; expected {expected}")
+            raise EEGStreamError(
+                f"{path}: unexpected variable {name!r}; expected {expected}"
+            )
         shape = info[0]
-        check_shape(path, name, info, "(62, samples >= 200)", len(shape) == 2 and shape[0] == N_CHANNELS and shape[1] >= 200)
+        check_shape(
+            path,
+            name,
+            info,
+            "(62, samples >= 200)",
+            len(shape) == 2 and shape[0] == N_CHANNELS and shape[1] >= 200,
+        )
         out[int(name)] = (shape[1] / 200.0, partial(_load_eeg, path, name))
     _videos(path, list(out), expected)
     return out
@@ -124,12 +134,23 @@ def _check_features(path: Path) -> dict[int, tuple[float, object]]:
     for name, info in variables.items():
         match = _FEATURE.fullmatch(name)
         if not match:
-            raise EEGStreamError(f"{path}: unexpected variable {name!r}; expected {expected}")
+            raise EEGStreamError(
+                f"{path}: unexpected variable {name!r}; expected {expected}"
+            )
         shape = info[0]
-        check_shape(path, name, info, "(windows, 5, 62)", len(shape) == 3 and shape[1:] == (5, N_CHANNELS))
+        check_shape(
+            path,
+            name,
+            info,
+            "(windows, 5, 62)",
+            len(shape) == 3 and shape[1:] == (5, N_CHANNELS),
+        )
         windows.setdefault(int(match.group(2)), {})[match.group(1)] = shape[0]
     for v, kinds in windows.items():
-        if sorted(kinds) != sorted(T.SEED_VII_FEATURE_KINDS) or len(set(kinds.values())) != 1:
+        if (
+            sorted(kinds) != sorted(T.SEED_VII_FEATURE_KINDS)
+            or len(set(kinds.values())) != 1
+        ):
             raise EEGStreamError(
                 f"{path}: video {v} has features {kinds}; expected psd, de and de_LDS "
                 "with one window count"
@@ -181,7 +202,17 @@ def _raw_parts(root: Path, found, missing) -> list[Part]:
         present.add((s, k))
         for i, (b, e) in enumerate(clips, start=1):
             v = T.seed_vii_video(k, i)
-            parts.append(Part(s, k, v, T.SEED_VII_LABELS[v - 1], e - b, path, partial(load_raw_trial, path, b, e)))
+            parts.append(
+                Part(
+                    s,
+                    k,
+                    v,
+                    T.SEED_VII_LABELS[v - 1],
+                    e - b,
+                    path,
+                    partial(load_raw_trial, path, b, e),
+                )
+            )
     found.append(f"EEG_raw/: {len(present)} .cnt files (cut at their triggers)")
     missing += missing_sessions("EEG_raw/", NAME, present)
     return parts

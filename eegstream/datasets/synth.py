@@ -59,20 +59,21 @@ _LEAD_S, _GAP_S = 5, 3
 # frontal-posterior pairs of dcau (Zheng & Lu 2015); the official pair order
 # is unpublished.
 _PAIRS = [
-    ("FP1", "FP2"), ("AF3", "AF4"), ("F7", "F8"), ("F5", "F6"), ("F3", "F4"), ("F1", "F2"),
-    ("FT7", "FT8"), ("FC5", "FC6"), ("FC3", "FC4"), ("FC1", "FC2"), ("T7", "T8"),
-    ("C5", "C6"), ("C3", "C4"), ("C1", "C2"), ("TP7", "TP8"), ("CP5", "CP6"),
-    ("CP3", "CP4"), ("CP1", "CP2"), ("P7", "P8"), ("P5", "P6"), ("P3", "P4"),
-    ("P1", "P2"), ("PO7", "PO8"), ("PO5", "PO6"), ("PO3", "PO4"), ("CB1", "CB2"),
-    ("O1", "O2"),
-]  # fmt: skip
+    tuple(pair.split("-"))
+    for pair in (
+        "FP1-FP2 AF3-AF4 F7-F8 F5-F6 F3-F4 F1-F2 FT7-FT8 FC5-FC6 FC3-FC4 FC1-FC2 "
+        "T7-T8 C5-C6 C3-C4 C1-C2 TP7-TP8 CP5-CP6 CP3-CP4 CP1-CP2 P7-P8 P5-P6 P3-P4 "
+        "P1-P2 PO7-PO8 PO5-PO6 PO3-PO4 CB1-CB2 O1-O2"
+    ).split()
+]
 _CAUDAL = [
-    ("FT7", "TP7"), ("FC5", "CP5"), ("FC3", "CP3"), ("FC1", "CP1"), ("FCZ", "CPZ"),
-    ("FC2", "CP2"), ("FC4", "CP4"), ("FC6", "CP6"), ("FT8", "TP8"), ("F7", "P7"),
-    ("F5", "P5"), ("F3", "P3"), ("F1", "P1"), ("FZ", "PZ"), ("F2", "P2"), ("F4", "P4"),
-    ("F6", "P6"), ("F8", "P8"), ("FP1", "O1"), ("FP2", "O2"), ("FPZ", "OZ"),
-    ("AF3", "CB1"), ("AF4", "CB2"),
-]  # fmt: skip
+    tuple(pair.split("-"))
+    for pair in (
+        "FT7-TP7 FC5-CP5 FC3-CP3 FC1-CP1 FCZ-CPZ FC2-CP2 FC4-CP4 FC6-CP6 FT8-TP8 "
+        "F7-P7 F5-P5 F3-P3 F1-P1 FZ-PZ F2-P2 F4-P4 F6-P6 F8-P8 FP1-O1 FP2-O2 FPZ-OZ "
+        "AF3-CB1 AF4-CB2"
+    ).split()
+]
 
 
 def _rows(pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +143,9 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     classes = T.CLASSES[dataset]
     population = population_effect(classes, np.random.default_rng([seed, 0]))
-    world = _World(dataset, population, seed, None if trial_seconds is None else int(trial_seconds))
+    world = _World(
+        dataset, population, seed, None if trial_seconds is None else int(trial_seconds)
+    )
     world.raw = raw
     jobs = [(s, k) for s in range(1, n_sub + 1) for k in range(1, n_ses + 1)]
     from tqdm import tqdm
@@ -171,8 +174,10 @@ def generate(
 def _check_count(name: str, value: int | None, full: int, dataset: str) -> int:
     if value is None:
         return full
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
-        1 <= value <= full
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not (1 <= value <= full)
     ):
         raise EEGStreamError(
             f"{name} must be an integer from 1 to {full} for {dataset}, got {value!r}"
@@ -183,17 +188,28 @@ def _check_count(name: str, value: int | None, full: int, dataset: str) -> int:
 class _World:
     """Deterministic source of subjects and trial EEG for one generate() call."""
 
-    def __init__(self, dataset: str, population: np.ndarray, seed: int, seconds: int | None):
-        self.dataset, self.population, self.seed, self.seconds = dataset, population, seed, seconds
+    def __init__(
+        self, dataset: str, population: np.ndarray, seed: int, seconds: int | None
+    ):
+        self.dataset, self.population, self.seed, self.seconds = (
+            dataset,
+            population,
+            seed,
+            seconds,
+        )
         self._subjects: dict[int, SubjectModel] = {}
         self.raw = True
 
     def subject(self, s: int) -> SubjectModel:
         if s not in self._subjects:
-            self._subjects[s] = make_subject(self.population, np.random.default_rng([self.seed, 1, s]))
+            self._subjects[s] = make_subject(
+                self.population, np.random.default_rng([self.seed, 1, s])
+            )
         return self._subjects[s]
 
-    def eeg(self, s: int, k: int, trial: int, label: int | None, n: int, sfreq: float) -> np.ndarray:
+    def eeg(
+        self, s: int, k: int, trial: int, label: int | None, n: int, sfreq: float
+    ) -> np.ndarray:
         rng = np.random.default_rng([self.seed, 2, s, k, trial])
         return simulate(self.subject(s), label, n, sfreq, rng)
 
@@ -211,7 +227,9 @@ def _savemat(path: Path, variables: dict[str, np.ndarray]) -> None:
 
 def _de(eeg: np.ndarray, window_s: float, compat: str | None = None) -> np.ndarray:
     """Official-style DE, (W, 62, 5): non-overlapping windows."""
-    cfg = FeatureConfig(window_s=window_s, hop_s=window_s, compat=compat, smoothing="none")
+    cfg = FeatureConfig(
+        window_s=window_s, hop_s=window_s, compat=compat, smoothing="none"
+    )
     return compute_de(eeg, cfg)
 
 
@@ -226,7 +244,9 @@ def _moving_average(de: np.ndarray) -> np.ndarray:
     return (padded[hi] - padded[lo]) / (hi - lo).reshape(shape)
 
 
-def _release_features(de: np.ndarray, families: tuple[str, ...]) -> dict[str, np.ndarray]:
+def _release_features(
+    de: np.ndarray, families: tuple[str, ...]
+) -> dict[str, np.ndarray]:
     """``<family>_<smoothing>`` -> (rows, W, 5) arrays as SEED/SEED-IV store them."""
     smoothed = {"movingAve": _moving_average(de), "LDS": kalman_smooth(de)}
     left, right = _rows(_PAIRS)
@@ -243,7 +263,9 @@ def _release_features(de: np.ndarray, families: tuple[str, ...]) -> dict[str, np
             elif family == "rasm":
                 f = x[:, left] / x[:, right]
             elif family == "asm":
-                f = np.concatenate([x[:, left] - x[:, right], x[:, left] / x[:, right]], axis=1)
+                f = np.concatenate(
+                    [x[:, left] - x[:, right], x[:, left] / x[:, right]], axis=1
+                )
             else:  # dcau
                 f = x[:, front] - x[:, back]
             out[f"{family}_{how}"] = np.ascontiguousarray(f.transpose(1, 0, 2))
@@ -266,10 +288,14 @@ def _write_seed(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[No
         for k in range(1, n_ses + 1):
             name = f"{s}_{T.SEED_DATES[s][k - 1]}.mat"
             eeg_vars, feat_vars = {}, {}
-            for n, (sec, label) in enumerate(zip(seconds, labels), start=1):
+            for n, (sec, label) in enumerate(
+                zip(seconds, labels, strict=True), start=1
+            ):
                 eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
                 eeg_vars[f"{prefix}_eeg{n}"] = eeg
-                feats = _release_features(_de(eeg[:, 1:], 1.0), ("de", "psd", "dasm", "rasm", "asm", "dcau"))
+                feats = _release_features(
+                    _de(eeg[:, 1:], 1.0), ("de", "psd", "dasm", "rasm", "asm", "dcau")
+                )
                 for kind in T.SEED_FEATURE_KINDS:
                     feat_vars[f"{kind}{n}"] = feats[kind]
             _savemat(folders[0] / name, eeg_vars)
@@ -284,7 +310,9 @@ def _write_seed_iv(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator
         for k in range(1, n_ses + 1):
             name = f"{s}_{T.SEED_IV_DATES[s][k - 1]}.mat"
             eeg_vars, feat_vars = {}, {}
-            for n, (sec, label) in enumerate(zip(seconds, T.SEED_IV_LABELS[k]), start=1):
+            for n, (sec, label) in enumerate(
+                zip(seconds, T.SEED_IV_LABELS[k], strict=True), start=1
+            ):
                 eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
                 eeg_vars[f"{prefix}_eeg{n}"] = eeg
                 feats = _release_features(_de(eeg[:, 1:], 4.0), ("de", "psd"))
@@ -293,7 +321,10 @@ def _write_seed_iv(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator
             _savemat(out / "eeg_raw_data" / str(k) / name, eeg_vars)
             _savemat(out / "eeg_feature_smooth" / str(k) / name, feat_vars)
             yield
-    lines = [f"session{k}_label = [{','.join(map(str, T.SEED_IV_LABELS[k]))}];" for k in (1, 2, 3)]
+    lines = [
+        f"session{k}_label = [{','.join(map(str, T.SEED_IV_LABELS[k]))}];"
+        for k in (1, 2, 3)
+    ]
     atomic_write_text(
         out / "ReadMe.txt",
         "The labels with 0, 1, 2, and 3 denote the ground truth, neutral, sad, fear, "
@@ -301,15 +332,21 @@ def _write_seed_iv(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator
     )
 
 
-def _seed_v_times(world: _World) -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]]:
+def _seed_v_times(
+    world: _World,
+) -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]]:
     if world.seconds is None:
         return T.SEED_V_STARTS, T.SEED_V_ENDS
-    starts = tuple(_LEAD_S + i * (world.seconds + _GAP_S) for i in range(T.N_TRIALS["seed-v"]))
+    starts = tuple(
+        _LEAD_S + i * (world.seconds + _GAP_S) for i in range(T.N_TRIALS["seed-v"])
+    )
     ends = tuple(b + world.seconds for b in starts)
     return dict.fromkeys((1, 2, 3), starts), dict.fromkeys((1, 2, 3), ends)
 
 
-def seed_v_timestamp_text(starts: dict[int, tuple[int, ...]], ends: dict[int, tuple[int, ...]]) -> str:
+def seed_v_timestamp_text(
+    starts: dict[int, tuple[int, ...]], ends: dict[int, tuple[int, ...]]
+) -> str:
     """``trial_start_end_timestamp.txt`` in the release's format."""
     blocks = []
     for k in sorted(starts):
@@ -324,13 +361,20 @@ def seed_v_timestamp_text(starts: dict[int, tuple[int, ...]], ends: dict[int, tu
 #: the mastoids next to the temporal rows and the EOG at the end (the official
 #: order of the extras is unknown; readers pick channels by name).
 SEED_V_CNT_CHANNELS = (
-    SEED_CHANNELS[:33] + ("M1",) + SEED_CHANNELS[33:41] + ("M2",) + SEED_CHANNELS[41:] + ("VEO", "HEO")
+    SEED_CHANNELS[:33]
+    + ("M1",)
+    + SEED_CHANNELS[33:41]
+    + ("M2",)
+    + SEED_CHANNELS[41:]
+    + ("VEO", "HEO")
 )
 
 
 def _write_seed_v(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
     starts, ends = _seed_v_times(world)
-    atomic_write_text(out / "trial_start_end_timestamp.txt", seed_v_timestamp_text(starts, ends))
+    atomic_write_text(
+        out / "trial_start_end_timestamp.txt", seed_v_timestamp_text(starts, ends)
+    )
     index = {name: i for i, name in enumerate(SEED_CHANNELS)}
     for s in range(1, n_sub + 1):
         data: dict[int, np.ndarray] = {}
@@ -338,16 +382,27 @@ def _write_seed_v(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[
         for k in range(1, n_ses + 1):
             # One continuous recording: rest, clip, rest, clip, ...
             pieces, cursor = [], 0
-            for n, (b, e) in enumerate(zip(starts[k], ends[k]), start=1):
+            for n, (b, e) in enumerate(zip(starts[k], ends[k], strict=True), start=1):
                 label = T.SEED_V_LABELS[k][n - 1]
                 if world.raw:
                     if b > cursor:
-                        pieces.append(world.eeg(s, k, 100 + n, None, (b - cursor) * _RAW_SFREQ, _RAW_SFREQ))
+                        pieces.append(
+                            world.eeg(
+                                s,
+                                k,
+                                100 + n,
+                                None,
+                                (b - cursor) * _RAW_SFREQ,
+                                _RAW_SFREQ,
+                            )
+                        )
                     clip = world.eeg(s, k, n, label, (e - b) * _RAW_SFREQ, _RAW_SFREQ)
                     pieces.append(clip)
                     cursor = e
                     # What the raw reader returns: zero-mean, resampled to 200 Hz.
-                    clip = resample_poly(clip - clip.mean(axis=1, keepdims=True), 1, 5, axis=1)
+                    clip = resample_poly(
+                        clip - clip.mean(axis=1, keepdims=True), 1, 5, axis=1
+                    )
                 else:
                     clip = world.eeg(s, k, n, label, (e - b) * _SFREQ, _SFREQ)
                 de = _de(clip, 4.0)
@@ -355,7 +410,9 @@ def _write_seed_v(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[
                 data[key] = de.reshape(de.shape[0], -1)  # channel-major (62, 5) rows
                 labels[key] = np.full(de.shape[0], label, dtype=np.int64)
             if world.raw:
-                pieces.append(world.eeg(s, k, 200, None, _GAP_S * _RAW_SFREQ, _RAW_SFREQ))
+                pieces.append(
+                    world.eeg(s, k, 200, None, _GAP_S * _RAW_SFREQ, _RAW_SFREQ)
+                )
                 eeg = np.concatenate(pieces, axis=1)
                 rows = [
                     eeg[index[c]] if c in index else _extra_channel(c, eeg, index)
@@ -393,7 +450,14 @@ def _write_seed_vii(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterato
         for k in range(1, n_ses + 1):
             for clip in range(1, 21):
                 v = T.seed_vii_video(k, clip)
-                eeg = world.eeg(s, k, v, T.SEED_VII_LABELS[v - 1], _SFREQ * int(seconds[v - 1]), _SFREQ)
+                eeg = world.eeg(
+                    s,
+                    k,
+                    v,
+                    T.SEED_VII_LABELS[v - 1],
+                    _SFREQ * int(seconds[v - 1]),
+                    _SFREQ,
+                )
                 eeg_vars[str(v)] = eeg
                 de = _de(eeg, 4.0, compat="seed-vii")
                 lds = kalman_smooth(de)
