@@ -220,3 +220,25 @@ def test_help(command, capsys):
         main([command, "--help"])
     assert exc.value.code == 0
     assert "--model" in capsys.readouterr().out or command == "train"
+
+
+def test_official_features(synthetic_seed_iv_small, tmp_path):
+    """The release's de_LDS: recorded as such, stated as non-causal, re-evaluable."""
+    root = synthetic_seed_iv_small
+    code, out, models, metrics = _train(
+        root, tmp_path, "off", "--arch", "logreg", "--features", "official"
+    )
+    assert code == 0
+    ckpt = load_checkpoint(models / "off.safetensors")
+    assert ckpt.meta["features"] == "official:de_LDS"
+    # SEED-IV's official features: 4 s windows, no overlap.
+    assert ckpt.feature_config.window_s == ckpt.feature_config.hop_s == 4.0
+    assert "not causal" in (out / "report.md").read_text()
+    test = metrics["splits"][0]["split"]["test"]
+    argv = ["evaluate", "--model", str(models / "off.safetensors"), "--dataset",
+            "seed-iv", "--root", str(root), "--out", str(tmp_path / "ev"),
+            "--subjects", ",".join(map(str, test))]  # fmt: skip
+    assert main(argv) == 0
+    evaluation = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert evaluation["features"] == "official:de_LDS"
+    assert evaluation["accuracy"] == metrics["splits"][0]["test"]["accuracy"]

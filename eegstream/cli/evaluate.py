@@ -101,6 +101,11 @@ def run(args: argparse.Namespace) -> int:
         for t, a, n in curve:
             if round(t) % 10 == 0 or t == result["time_s"][-1]:
                 print(f"  {t:6.0f} s into trial: accuracy {a:6.1%} ({n} trials)")
+        if ckpt.meta["normaliser"]["mode"] == "subject":
+            print(
+                "note: trained with per-subject z-scoring (needs the whole session); "
+                "streaming uses the live running normaliser instead, as live use does"
+            )
         settle = result["median_settle_s"]
         print(
             f"accuracy at warm-up end {result['warm_accuracy']:.1%}, at trial end "
