@@ -46,6 +46,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "(gigabytes for a full release)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument(
+        "--no-raw",
+        action="store_true",
+        help="SEED-V: write only EEG_DE_features, not the raw 1000 Hz .cnt files "
+        "(about 0.26 MB per recorded second each)",
+    )
     return parser
 
 
@@ -61,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         sessions=args.sessions,
         trial_seconds=args.trial_seconds,
         seed=args.seed,
+        raw=not args.no_raw,
         progress=True,
     )
     print(open_dataset(args.dataset, out).describe())
