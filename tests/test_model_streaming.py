@@ -55,3 +55,21 @@ def test_reset_starts_over(ckpt):
     again = clf.push(eeg)
     assert [s.end for s, _ in again] == [s.end for s, _ in first]
     assert not again[0][0].warm
+
+
+def test_real_eeg_with_missing_channels(ckpt, realdata):
+    """Real EEG (PhysioNet, 64-ch cap resampled to 200 Hz; 4 SEED channels absent)."""
+    from eegstream.features import n_windows
+    from eegstream.recording import load_recording
+
+    rec = load_recording(realdata / "S001R02_eyes_closed_60s.edf", sfreq=200.0)
+    assert rec.data.shape[0] == 62 and len(rec.missing) == 4
+    clf = StreamingClassifier(ckpt, device="cpu")
+    results = []
+    for i in range(0, rec.data.shape[1], 10):
+        results += clf.push(rec.data[:, i : i + 10])
+    assert len(results) == n_windows(rec.data.shape[1], ckpt.feature_config)
+    probs = np.stack([p for _, p in results])
+    assert np.isfinite(probs).all()
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
+    assert all(np.isfinite(s.sequence).all() for s, _ in results)
