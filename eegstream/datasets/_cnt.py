@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -26,11 +26,12 @@ _XY = dict(zip(SEED_CHANNELS, map(tuple, positions_2d() + 1e-3), strict=True))
 
 def write_cnt(
     path: str | os.PathLike,
-    data_uv: np.ndarray,
+    data_uv: np.ndarray | Iterable[np.ndarray],
     sfreq: float,
     ch_names: Sequence[str],
     events: Sequence[tuple[int, int]] = (),
     *,
+    n_samples: int | None = None,
     data_format: str = "int32",
     resolution_uv: float = 0.05,
     date: datetime | None = None,
@@ -41,8 +42,9 @@ def write_cnt(
     ----------
     path : path-like
         Destination ``.cnt``.
-    data_uv : array of float, shape (n_channels, n_samples)
-        Signals in microvolts.
+    data_uv : array of float, shape (n_channels, n_samples), or iterable of them
+        Signals in microvolts; an iterable of consecutive chunks is written
+        as it comes (for recordings too long to hold in memory).
     sfreq : float
         Sampling rate in Hz (a whole number).
     ch_names : sequence of str
@@ -54,14 +56,21 @@ def write_cnt(
         Sample width on disk.
     resolution_uv : float
         Microvolts per integer step (the channels' calibration).
+    n_samples : int | None
+        Total samples of all chunks; required when ``data_uv`` is an iterable.
     date : datetime | None
         Recording start written to the header (default 2018-01-01 12:00:00).
     """
-    n_ch, n_samples = data_uv.shape
+    if isinstance(data_uv, np.ndarray):
+        n_samples, chunks = data_uv.shape[1], [data_uv]
+    elif n_samples is None:
+        raise ValueError("n_samples is required when data_uv is an iterable of chunks")
+    else:
+        chunks = data_uv
+    n_ch = len(ch_names)
     n_bytes = 4 if data_format == "int32" else 2
     dtype = "<i4" if n_bytes == 4 else "<i2"
     info = np.iinfo(dtype)
-    ints = np.clip(np.rint(data_uv / resolution_uv), info.min, info.max).astype(dtype)
     data_start = _SETUP + _ELECTLOC * n_ch
     event_pos = data_start + n_samples * n_ch * n_bytes
     date = date or datetime(2018, 1, 1, 12, 0, 0)
@@ -97,6 +106,14 @@ def write_cnt(
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         fh.write(setup)
         fh.write(electrodes)
-        fh.write(np.ascontiguousarray(ints.T).tobytes())
+        written = 0
+        for chunk in chunks:
+            ints = np.clip(np.rint(chunk / resolution_uv), info.min, info.max)
+            fh.write(np.ascontiguousarray(ints.astype(dtype).T).tobytes())
+            written += chunk.shape[1]
+        if written != n_samples:
+            raise ValueError(
+                f"chunks hold {written} samples, n_samples says {n_samples}"
+            )
         fh.write(struct.pack("<Bll", 1, len(table), 0))
         fh.write(table)

@@ -28,6 +28,7 @@ official. Not written: eye-tracking data, spreadsheets, ``continuous_labels``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from collections.abc import Callable, Iterator
@@ -215,14 +216,25 @@ class _World:
 
 
 def _savemat(path: Path, variables: dict[str, np.ndarray]) -> None:
-    """Write a MATLAB v5 file atomically, variables in the dict's order.
+    """Write a small MATLAB v5 file atomically, variables in the dict's order."""
+    with _mat_file(path) as put:
+        for name, value in variables.items():
+            put(name, value)
 
-    Uncompressed: the released SEED/SEED-IV files are zlib-compressed (MATLAB
-    -v7), which readers undo transparently, but simulated doubles do not
-    compress and zlib would triple the generation time.
+
+@contextlib.contextmanager
+def _mat_file(path: Path) -> Iterator[Callable[[str, np.ndarray], None]]:
+    """Yield ``put(name, array)`` appending variables to a MATLAB v5 file.
+
+    Variables go to disk one at a time (a SEED-VII subject file of official
+    length is gigabytes) and in call order; the file appears atomically when
+    the block ends. Uncompressed: the released SEED/SEED-IV files are
+    zlib-compressed (MATLAB -v7), which readers undo transparently, but
+    simulated doubles do not compress and zlib triples the generation time.
     """
-    with atomic_path(path) as tmp:
-        scipy.io.savemat(tmp, variables, oned_as="row")
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        # savemat on an open file writes the header only at position 0.
+        yield lambda name, value: scipy.io.savemat(fh, {name: value}, oned_as="row")
 
 
 def _de(eeg: np.ndarray, window_s: float, compat: str | None = None) -> np.ndarray:
@@ -280,26 +292,22 @@ def _lengths(world: _World, official: tuple[int, ...]) -> tuple[int, ...]:
 def _write_seed(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
     labels = [v + 1 for v in T.SEED_LABEL_MAT]
     seconds = _lengths(world, T.SEED_TRIAL_SECONDS)
-    folders = (out / "Preprocessed_EEG", out / "ExtractedFeatures")
-    for folder in folders:
-        _savemat(folder / "label.mat", {"label": np.array([T.SEED_LABEL_MAT], float)})
+    pre, ext = out / "Preprocessed_EEG", out / "ExtractedFeatures"
+    for folder in (pre, ext):
+        label = np.array([T.SEED_LABEL_MAT], float)
+        _savemat(folder / "label.mat", {"label": label})
+    families = ("de", "psd", "dasm", "rasm", "asm", "dcau")
     for s in range(1, n_sub + 1):
         prefix = T.SEED_PREFIX[s]
         for k in range(1, n_ses + 1):
             name = f"{s}_{T.SEED_DATES[s][k - 1]}.mat"
-            eeg_vars, feat_vars = {}, {}
-            for n, (sec, label) in enumerate(
-                zip(seconds, labels, strict=True), start=1
-            ):
-                eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
-                eeg_vars[f"{prefix}_eeg{n}"] = eeg
-                feats = _release_features(
-                    _de(eeg[:, 1:], 1.0), ("de", "psd", "dasm", "rasm", "asm", "dcau")
-                )
-                for kind in T.SEED_FEATURE_KINDS:
-                    feat_vars[f"{kind}{n}"] = feats[kind]
-            _savemat(folders[0] / name, eeg_vars)
-            _savemat(folders[1] / name, feat_vars)
+            with _mat_file(pre / name) as put_eeg, _mat_file(ext / name) as put_feat:
+                for n, (sec, label) in enumerate(zip(seconds, labels, strict=True), 1):
+                    eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
+                    put_eeg(f"{prefix}_eeg{n}", eeg)
+                    feats = _release_features(_de(eeg[:, 1:], 1.0), families)
+                    for kind in T.SEED_FEATURE_KINDS:
+                        put_feat(f"{kind}{n}", feats[kind])
             yield
 
 
@@ -309,17 +317,16 @@ def _write_seed_iv(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator
         prefix = T.SEED_IV_PREFIX[s]
         for k in range(1, n_ses + 1):
             name = f"{s}_{T.SEED_IV_DATES[s][k - 1]}.mat"
-            eeg_vars, feat_vars = {}, {}
-            for n, (sec, label) in enumerate(
-                zip(seconds, T.SEED_IV_LABELS[k], strict=True), start=1
-            ):
-                eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
-                eeg_vars[f"{prefix}_eeg{n}"] = eeg
-                feats = _release_features(_de(eeg[:, 1:], 4.0), ("de", "psd"))
-                for kind in T.SEED_IV_FEATURE_KINDS:
-                    feat_vars[f"{kind}{n}"] = feats[kind]
-            _savemat(out / "eeg_raw_data" / str(k) / name, eeg_vars)
-            _savemat(out / "eeg_feature_smooth" / str(k) / name, feat_vars)
+            raw_path = out / "eeg_raw_data" / str(k) / name
+            feat_path = out / "eeg_feature_smooth" / str(k) / name
+            with _mat_file(raw_path) as put_eeg, _mat_file(feat_path) as put_feat:
+                trials = zip(seconds, T.SEED_IV_LABELS[k], strict=True)
+                for n, (sec, label) in enumerate(trials, start=1):
+                    eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
+                    put_eeg(f"{prefix}_eeg{n}", eeg)
+                    feats = _release_features(_de(eeg[:, 1:], 4.0), ("de", "psd"))
+                    for kind in T.SEED_IV_FEATURE_KINDS:
+                        put_feat(f"{kind}{n}", feats[kind])
             yield
     lines = [
         f"session{k}_label = [{','.join(map(str, T.SEED_IV_LABELS[k]))}];"
@@ -372,102 +379,110 @@ SEED_V_CNT_CHANNELS = (
 
 def _write_seed_v(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
     starts, ends = _seed_v_times(world)
-    atomic_write_text(
-        out / "trial_start_end_timestamp.txt", seed_v_timestamp_text(starts, ends)
-    )
-    index = {name: i for i, name in enumerate(SEED_CHANNELS)}
+    text = seed_v_timestamp_text(starts, ends)
+    atomic_write_text(out / "trial_start_end_timestamp.txt", text)
     for s in range(1, n_sub + 1):
         data: dict[int, np.ndarray] = {}
         labels: dict[int, np.ndarray] = {}
         for k in range(1, n_ses + 1):
-            # One continuous recording: rest, clip, rest, clip, ...
-            pieces, cursor = [], 0
-            for n, (b, e) in enumerate(zip(starts[k], ends[k], strict=True), start=1):
-                label = T.SEED_V_LABELS[k][n - 1]
-                if world.raw:
-                    if b > cursor:
-                        pieces.append(
-                            world.eeg(
-                                s,
-                                k,
-                                100 + n,
-                                None,
-                                (b - cursor) * _RAW_SFREQ,
-                                _RAW_SFREQ,
-                            )
-                        )
-                    clip = world.eeg(s, k, n, label, (e - b) * _RAW_SFREQ, _RAW_SFREQ)
-                    pieces.append(clip)
-                    cursor = e
-                    # What the raw reader returns: zero-mean, resampled to 200 Hz.
-                    clip = resample_poly(
-                        clip - clip.mean(axis=1, keepdims=True), 1, 5, axis=1
-                    )
-                else:
-                    clip = world.eeg(s, k, n, label, (e - b) * _SFREQ, _SFREQ)
+            clips = _seed_v_session(world, s, k, starts[k], ends[k], out)
+            for n, clip in enumerate(clips, start=1):
                 de = _de(clip, 4.0)
                 key = (k - 1) * 15 + n - 1
                 data[key] = de.reshape(de.shape[0], -1)  # channel-major (62, 5) rows
-                labels[key] = np.full(de.shape[0], label, dtype=np.int64)
-            if world.raw:
-                pieces.append(
-                    world.eeg(s, k, 200, None, _GAP_S * _RAW_SFREQ, _RAW_SFREQ)
-                )
-                eeg = np.concatenate(pieces, axis=1)
-                rows = [
-                    eeg[index[c]] if c in index else _extra_channel(c, eeg, index)
-                    for c in SEED_V_CNT_CHANNELS
-                ]
-                write_cnt(
-                    out / "EEG_raw" / f"{s}_{k}_{T.SEED_V_DATES[s][k - 1]}.cnt",
-                    np.array(rows),
-                    _RAW_SFREQ,
-                    SEED_V_CNT_CHANNELS,
-                )
+                labels[key] = np.full(de.shape[0], T.SEED_V_LABELS[k][n - 1], np.int64)
             yield
         with atomic_path(out / "EEG_DE_features" / f"{s}_123.npz") as tmp:
             np.savez(tmp, data=pickle.dumps(data), label=pickle.dumps(labels))
 
 
-def _extra_channel(name: str, eeg: np.ndarray, index: dict[str, int]) -> np.ndarray:
-    """Plausible M1/M2 (mastoid) and VEO/HEO (EOG) signals from the simulated EEG."""
-    if name == "M1":
-        return eeg[index["TP7"]] * 0.8
-    if name == "M2":
-        return eeg[index["TP8"]] * 0.8
-    if name == "VEO":
-        return 2.0 * eeg[index["FPZ"]]
-    return eeg[index["F7"]] - eeg[index["F8"]]  # HEO
+def _seed_v_session(
+    world: _World, s: int, k: int, starts: tuple, ends: tuple, out: Path
+) -> Iterator[np.ndarray]:
+    """Yield each clip's 200 Hz EEG; with ``world.raw`` also write the session .cnt.
+
+    The .cnt is one continuous 1000 Hz recording (rest, clip, rest, clip, ...,
+    rest) streamed to disk segment by segment: a session of official length
+    is about 3400 s, too long to hold in memory at 66 channels.
+    """
+    labels = T.SEED_V_LABELS[k]
+    if not world.raw:
+        for n, (b, e) in enumerate(zip(starts, ends, strict=True), start=1):
+            yield world.eeg(s, k, n, labels[n - 1], (e - b) * _SFREQ, _SFREQ)
+        return
+    # (trial id for the random stream, label or None for rest, seconds)
+    plan, cursor = [], 0
+    for n, (b, e) in enumerate(zip(starts, ends, strict=True), start=1):
+        if b > cursor:
+            plan.append((100 + n, None, b - cursor))
+        plan.append((n, labels[n - 1], e - b))
+        cursor = e
+    plan.append((200, None, _GAP_S))
+    clips: list[np.ndarray] = []
+
+    def chunks() -> Iterator[np.ndarray]:
+        for trial, label, seconds in plan:
+            eeg = world.eeg(s, k, trial, label, seconds * _RAW_SFREQ, _RAW_SFREQ)
+            if label is not None:
+                # What the raw reader returns: zero-mean, resampled to 200 Hz.
+                centred = eeg - eeg.mean(axis=1, keepdims=True)
+                clips.append(resample_poly(centred, 1, 5, axis=1))
+            yield _cnt_rows(eeg)
+
+    write_cnt(
+        out / "EEG_raw" / f"{s}_{k}_{T.SEED_V_DATES[s][k - 1]}.cnt",
+        chunks(),
+        _RAW_SFREQ,
+        SEED_V_CNT_CHANNELS,
+        n_samples=sum(seconds for _, _, seconds in plan) * _RAW_SFREQ,
+    )
+    yield from clips
+
+
+_INDEX = {name: i for i, name in enumerate(SEED_CHANNELS)}
+
+
+def _cnt_rows(eeg: np.ndarray) -> np.ndarray:
+    """Build the 66 rows of a SEED-V .cnt from the 62 SEED channels.
+
+    M1/M2 (mastoids) follow the neighbouring temporal sites, VEO follows the
+    frontal pole (blinks), HEO is the F7 - F8 difference.
+    """
+    extra = {
+        "M1": 0.8 * eeg[_INDEX["TP7"]],
+        "M2": 0.8 * eeg[_INDEX["TP8"]],
+        "VEO": 2.0 * eeg[_INDEX["FPZ"]],
+        "HEO": eeg[_INDEX["F7"]] - eeg[_INDEX["F8"]],
+    }
+    return np.array(
+        [eeg[_INDEX[c]] if c in _INDEX else extra[c] for c in SEED_V_CNT_CHANNELS]
+    )
 
 
 def _write_seed_vii(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
     if world.seconds is None:
-        seconds = tuple(np.random.default_rng(7).integers(60, 361, 80))
+        seconds = tuple(int(x) for x in np.random.default_rng(7).integers(60, 361, 80))
     else:
         seconds = (world.seconds,) * 80
     for s in range(1, n_sub + 1):
-        eeg_vars, feat_vars = {}, {}
-        for k in range(1, n_ses + 1):
-            for clip in range(1, 21):
-                v = T.seed_vii_video(k, clip)
-                eeg = world.eeg(
-                    s,
-                    k,
-                    v,
-                    T.SEED_VII_LABELS[v - 1],
-                    _SFREQ * int(seconds[v - 1]),
-                    _SFREQ,
-                )
-                eeg_vars[str(v)] = eeg
-                de = _de(eeg, 4.0, compat="seed-vii")
-                lds = kalman_smooth(de)
-                # MAET order per video: psd, de, de_LDS; each (W, 5, 62).
-                feat_vars[f"psd_{v}"] = (2.0**de / 100.0).transpose(0, 2, 1).copy()
-                feat_vars[f"de_{v}"] = de.transpose(0, 2, 1).copy()
-                feat_vars[f"de_LDS_{v}"] = lds.transpose(0, 2, 1).copy()
-            yield
-        _savemat(out / "EEG_preprocessed" / f"{s}.mat", eeg_vars)
-        _savemat(out / "EEG_features" / f"{s}.mat", feat_vars)
+        pre = out / "EEG_preprocessed" / f"{s}.mat"
+        ext = out / "EEG_features" / f"{s}.mat"
+        with _mat_file(pre) as put_eeg, _mat_file(ext) as put_feat:
+            for k in range(1, n_ses + 1):
+                for clip in range(1, 21):
+                    v = T.seed_vii_video(k, clip)
+                    label = T.SEED_VII_LABELS[v - 1]
+                    eeg = world.eeg(s, k, v, label, _SFREQ * seconds[v - 1], _SFREQ)
+                    put_eeg(str(v), eeg)
+                    de = _de(eeg, 4.0, compat="seed-vii")
+                    # MAET order per video: psd, de, de_LDS; each (W, 5, 62).
+                    for kind, values in (
+                        ("psd", 2.0**de / 100.0),
+                        ("de", de),
+                        ("de_LDS", kalman_smooth(de)),
+                    ):
+                        put_feat(f"{kind}_{v}", values.transpose(0, 2, 1).copy())
+                yield
 
 
 _WRITERS: dict[str, Callable[[_World, Path, int, int], Iterator[None]]] = {
