@@ -174,8 +174,10 @@ def test_running_normaliser_uses_training_subjects_only(
         (["--subjects", "1,2"], "at least 3 subjects"),
         (["--subjects", "1,99"], "subjects [99] not in"),
         (["--epochs", "0"], "epochs must be >= 1"),
+        (["--name", "../evil"], "name must be letters"),
     ],
-    ids=["unknown-dataset", "too-few-subjects", "unknown-subject", "zero-epochs"],
+    ids=["unknown-dataset", "too-few-subjects", "unknown-subject", "zero-epochs",
+         "bad-name"],
 )
 def test_bad_input_one_line_exit_2(
     synthetic_seed_iv_small, tmp_path, capsys, args, message

@@ -8,6 +8,7 @@ compared on the same subjects.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,11 @@ def is_synthetic(dataset) -> bool:
 
 
 def _validate(opts: RunOptions) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", opts.run_name):
+        raise EEGStreamError(
+            f"name must be letters, digits, '.', '_' or '-' (it names files in "
+            f"models/), got {opts.run_name!r}"
+        )
     if opts.arch not in ARCHS:
         raise EEGStreamError(f"arch must be one of {ARCHS}, got {opts.arch!r}")
     if opts.control not in CONTROLS:
@@ -238,18 +244,26 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.out
         or Path("runs") / f"{opts.run_name}-{started.strftime('%Y%m%d-%H%M%S')}"
     )
+    from .report import write_model_card, write_report
+
     model_path = None
     if opts.save_model and opts.control is None:
-        model_path = _save_best(opts, cfg, classes, results[best], metrics, synthetic)
+        model_path = _model_folder(opts) / f"{opts.run_name}.safetensors"
         metrics["model"] = str(model_path)
-    from .report import write_report
-
+    # Report first: models/ only ever gets a checkpoint and its card together.
     write_report(out_dir, metrics, classes)
     if model_path is not None:
-        from .report import write_model_card
-
-        write_model_card(model_path.with_suffix(".md"), metrics, out_dir)
+        _save_best(model_path, opts, cfg, classes, results[best], metrics, synthetic)
+        try:
+            write_model_card(model_path.with_suffix(".md"), metrics, out_dir)
+        except BaseException:
+            model_path.unlink(missing_ok=True)
+            raise
     return RunResult(Path(out_dir), model_path, metrics)
+
+
+def _model_folder(opts: RunOptions) -> Path:
+    return Path(opts.models_dir) if opts.models_dir else models_dir()
 
 
 def _metrics_document(
@@ -313,9 +327,7 @@ def _pooled(results) -> tuple[np.ndarray, np.ndarray]:
     return true, pred
 
 
-def _save_best(opts, cfg, classes, result, metrics, synthetic) -> Path:
-    folder = Path(opts.models_dir) if opts.models_dir else models_dir()
-    path = folder / f"{opts.run_name}.safetensors"
+def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
     meta = checkpoint_meta(
         arch=opts.arch,
         arch_params=result["_arch_params"],
