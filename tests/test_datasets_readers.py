@@ -292,6 +292,10 @@ def test_missing_wrong_and_empty_roots(tmp_path):
         EEGStreamError, match="looks like a SEED-IV release .*open it as 'seed-iv'"
     ):
         open_dataset("seed", tmp_path / "iv")
+    (tmp_path / "vii" / "EEG_features").mkdir(parents=True)
+    (tmp_path / "vii" / "EEG_raw").mkdir()
+    with pytest.raises(EEGStreamError, match="looks like a SEED-VII release"):
+        open_dataset("seed-v", tmp_path / "vii")
     with pytest.raises(EEGStreamError, match="unknown dataset 'deap'"):
         open_dataset("deap", tmp_path)
     with pytest.raises(EEGStreamError, match="seed-iv reader: .*unexpected keyword"):
@@ -365,7 +369,7 @@ def test_partial_dataset_loads_and_says_what_is_missing(tmp_path):
     ds = open_dataset("seed-iv", tmp_path)
     text = ds.describe()
     assert (
-        "24 trials of 1 subjects" in text
+        "24 trials of 1 subject, 1 session " in text
         and "24 with EEG, 0 with official features" in text
     )
     assert "eeg_feature_smooth/ (the whole folder)" in text

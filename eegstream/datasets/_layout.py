@@ -60,7 +60,7 @@ def find_root(
         raise EEGStreamError(f"{pretty} root must be a folder, got the file {root}")
     candidates = [root] + sorted(p for p in root.iterdir() if p.is_dir())
     for folder in candidates:
-        if _has(folder, name) or any((folder / a).exists() for a in also):
+        if _has(folder, name):
             return folder
     for other in SIGNATURES:
         if other != name:
@@ -72,6 +72,10 @@ def find_root(
                         f"{hits[0]}), not {pretty}; open it as {other!r}, or point at "
                         f"the folder holding {', '.join(SIGNATURES[name])}"
                     )
+    # Parts shared with another dataset (EEG_raw/) count only without its markers.
+    for folder in candidates:
+        if any((folder / a).exists() for a in also):
+            return folder
     wanted = ", ".join(f"{s}/" for s in SIGNATURES[name] + also)
     raise EEGStreamError(
         f"{root} holds no {pretty} data: expected one of {wanted} in it (or in a "

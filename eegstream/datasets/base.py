@@ -171,7 +171,8 @@ class Dataset:
         lines = [
             ("SYNTHETIC (not real EEG) " if self.synthetic else "")
             + f"{self.name} at {self.root}: {len(self.trials)} trials of "
-            f"{len(self.subjects)} subjects, {len(self.sessions)} sessions "
+            f"{_plural(len(self.subjects), 'subject')}, "
+            f"{_plural(len(self.sessions), 'session')} "
             f"({n_eeg} with EEG, {n_feat} with official features)",
             f"  classes: {per_class}",
         ]
@@ -186,6 +187,10 @@ class Dataset:
             f"<Dataset {self.name!r} at {str(self.root)!r}: {len(self.trials)} trials, "
             f"{len(self.subjects)} subjects>"
         )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def make_key(subject: int, session: int, trial: int) -> str:
