@@ -13,8 +13,9 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from ..montage import N_CHANNELS
-from ._layout import as_float64
+from ._layout import Part, as_float64
 from ._mat import check_shape, list_variables, load_variables, numbered
+from .tables import SEED_FEATURE_ROWS
 
 _FILE = re.compile(r"(\d+)_(\d{8})\.mat")
 _SFREQ = 200
@@ -154,11 +155,43 @@ def load_features(path: Path, trial: int, kind: str | None) -> np.ndarray:
     return as_float64(load_variables(path, [name])[name].transpose(1, 0, 2))
 
 
-def feature_loader(path: Path, trial: int):
-    """Return a ``load(kind)`` callable for one trial."""
-    return partial(load_features, path, trial)
+def eeg_parts(
+    path: Path, subject: int, session: int, labels: tuple[int, ...]
+) -> list[Part]:
+    """Check an EEG file and describe its trials (labels indexed by trial - 1)."""
+    return [
+        Part(
+            subject,
+            session,
+            n,
+            labels[n - 1],
+            eeg_seconds(n_samples),
+            path,
+            partial(load_eeg, path, var),
+        )  # fmt: skip
+        for n, (var, n_samples) in eeg_variables(path, len(labels)).items()
+    ]
 
 
-def eeg_loader(path: Path, variable: str):
-    """Return a ``load()`` callable for one trial."""
-    return partial(load_eeg, path, variable)
+def feature_parts(
+    path: Path,
+    subject: int,
+    session: int,
+    labels: tuple[int, ...],
+    kinds: tuple[str, ...],
+    window_s: float,
+) -> list[Part]:
+    """Check a feature file and describe its trials (one row per ``window_s``)."""
+    windows = feature_variables(path, len(labels), kinds, SEED_FEATURE_ROWS)
+    return [
+        Part(
+            subject,
+            session,
+            n,
+            labels[n - 1],
+            window_s * w,
+            path,
+            partial(load_features, path, n),
+        )  # fmt: skip
+        for n, w in windows.items()
+    ]

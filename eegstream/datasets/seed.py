@@ -28,14 +28,7 @@ from .._errors import EEGStreamError
 from . import tables as T
 from ._layout import Part, assemble, find_root, missing_sessions
 from ._mat import list_variables, load_variables
-from ._matrelease import (
-    eeg_loader,
-    eeg_seconds,
-    eeg_variables,
-    feature_loader,
-    feature_variables,
-    subject_files,
-)
+from ._matrelease import eeg_parts, feature_parts, subject_files
 from ._raw import raw_trial_loader
 from .base import Dataset
 
@@ -70,33 +63,22 @@ def read(
     missing: list[str] = []
     labels = _labels(root, found, missing)
 
-    eeg_parts: list[Part] = []
+    eeg_found: list[Part] = []
     pre = root / "Preprocessed_EEG"
     raw_dir = root / "SEED_RAW_EEG"
     if eeg == "raw" or (eeg is None and not pre.is_dir() and raw_dir.is_dir()):
-        eeg_parts = _raw_parts(raw_dir, labels, found, missing)
+        eeg_found = _raw_parts(raw_dir, labels, found, missing)
     elif pre.is_dir():
         present = set()
         for s, k, path in _sessions(pre):
             present.add((s, k))
-            for n, (var, n_samples) in eeg_variables(path, T.N_TRIALS[NAME]).items():
-                eeg_parts.append(
-                    Part(
-                        s,
-                        k,
-                        n,
-                        labels[n - 1],
-                        eeg_seconds(n_samples),
-                        path,
-                        eeg_loader(path, var),
-                    )
-                )
+            eeg_found += eeg_parts(path, s, k, labels)
         found.append(f"Preprocessed_EEG/: {len(present)} subject-session files")
         missing += missing_sessions("Preprocessed_EEG/", NAME, present)
     else:
         missing.append("Preprocessed_EEG/ (the whole folder; no SEED_RAW_EEG/ either)")
 
-    feature_parts: list[Part] = []
+    features_found: list[Part] = []
     folder = next((root / f for f in FEATURE_FOLDERS if (root / f).is_dir()), None)
     if features is not None:
         folder = root / features
@@ -109,27 +91,14 @@ def read(
         present = set()
         for s, k, path in _sessions(folder):
             present.add((s, k))
-            windows = feature_variables(
-                path, T.N_TRIALS[NAME], T.SEED_FEATURE_KINDS, T.SEED_FEATURE_ROWS
-            )
-            for n, w in windows.items():
-                feature_parts.append(
-                    Part(
-                        s,
-                        k,
-                        n,
-                        labels[n - 1],
-                        window * w,
-                        path,
-                        feature_loader(path, n),
-                    )
-                )
+            kinds = T.SEED_FEATURE_KINDS
+            features_found += feature_parts(path, s, k, labels, kinds, window)
         found.append(
             f"{folder.name}/: {len(present)} subject-session files "
             f"({window:g} s windows)"
         )
         missing += missing_sessions(f"{folder.name}/", NAME, present)
-    return assemble(NAME, root, eeg_parts, feature_parts, found, missing)
+    return assemble(NAME, root, eeg_found, features_found, found, missing)
 
 
 def _labels(root: Path, found: list[str], missing: list[str]) -> tuple[int, ...]:

@@ -11,17 +11,12 @@ label file; SEED_FORMATS.md §3).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+from .._errors import EEGStreamError
 from . import tables as T
 from ._layout import Part, assemble, find_root, missing_sessions
-from ._matrelease import (
-    eeg_loader,
-    eeg_seconds,
-    eeg_variables,
-    feature_loader,
-    feature_variables,
-    subject_files,
-)
+from ._matrelease import eeg_parts, feature_parts, subject_files
 from .base import Dataset
 
 NAME = "seed-iv"
@@ -30,7 +25,6 @@ NAME = "seed-iv"
 def read(root: str | os.PathLike) -> Dataset:
     """Scan a SEED-IV release (see :func:`eegstream.datasets.open_dataset`)."""
     root = find_root(NAME, root)
-    n_trials = T.N_TRIALS[NAME]
     eeg: list[Part] = []
     features: list[Part] = []
     found: list[str] = []
@@ -47,55 +41,29 @@ def read(root: str | os.PathLike) -> Dataset:
                 continue
             files = subject_files(session_dir, f"1_{T.SEED_IV_DATES[1][k - 1]}.mat")
             for s, entries in files.items():
-                if len(entries) > 1 or s not in T.SEED_IV_DATES:
-                    raise _extra(session_dir, s, entries)
-                path = entries[0][1]
+                path = _one_file(session_dir, s, entries)
                 present.add((s, k))
                 labels = T.SEED_IV_LABELS[k]
                 if parts is eeg:
-                    for n, (var, n_samples) in eeg_variables(path, n_trials).items():
-                        parts.append(
-                            Part(
-                                s,
-                                k,
-                                n,
-                                labels[n - 1],
-                                eeg_seconds(n_samples),
-                                path,
-                                eeg_loader(path, var),
-                            )
-                        )
+                    parts += eeg_parts(path, s, k, labels)
                 else:
                     kinds = T.SEED_IV_FEATURE_KINDS
-                    windows = feature_variables(
-                        path, n_trials, kinds, T.SEED_FEATURE_ROWS
-                    )
-                    for n, w in windows.items():
-                        parts.append(
-                            Part(
-                                s,
-                                k,
-                                n,
-                                labels[n - 1],
-                                4.0 * w,
-                                path,
-                                feature_loader(path, n),
-                            )
-                        )
+                    parts += feature_parts(path, s, k, labels, kinds, 4.0)
         found.append(f"{part_name}/: {len(present)} subject-session files")
         missing += missing_sessions(f"{part_name}/", NAME, present)
     return assemble(NAME, root, eeg, features, found, missing)
 
 
-def _extra(folder, subject, entries):
-    from .._errors import EEGStreamError
-
-    names = ", ".join(p.name for _, p in entries)
+def _one_file(folder: Path, subject: int, entries: list[tuple[str, Path]]) -> Path:
+    """Return the subject's only file in a session folder (subjects 1-15)."""
     if subject not in T.SEED_IV_DATES:
-        return EEGStreamError(
+        raise EEGStreamError(
             f"unexpected file {entries[0][1]}: SEED-IV has subjects 1-15, not {subject}"
         )
-    return EEGStreamError(
-        f"{folder} holds {len(entries)} files of subject {subject} ({names}); expected "
-        "one per subject in each session folder"
-    )
+    if len(entries) > 1:
+        names = ", ".join(p.name for _, p in entries)
+        raise EEGStreamError(
+            f"{folder} holds {len(entries)} files of subject {subject} ({names}); "
+            "expected one per subject in each session folder"
+        )
+    return entries[0][1]
