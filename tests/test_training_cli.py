@@ -65,6 +65,7 @@ def test_network_trains_end_to_end(net_run):
 def test_report_and_model_card(net_run):
     _, out, models, metrics = net_run
     report = (out / "report.md").read_text()
+    assert "Classic baseline on the same splits" in report
     assert "SYNTHETIC DATA" in report and "same clips" in report
     for c in ("neutral", "sad", "fear", "happy"):
         assert f"| {c} |" in report
@@ -98,6 +99,11 @@ def test_baseline_same_split(net_run, synthetic_seed_iv_small, tmp_path):
     assert code == 0
     assert base["splits"][0]["split"] == net["splits"][0]["split"]
     assert base["splits"][0]["test"]["n"] == net["splits"][0]["test"]["n"]
+    # The network's report carries the same baseline, fitted on the same split.
+    assert net["splits"][0]["baseline"]["test"] == base["splits"][0]["test"]
+    assert (
+        "minus_baseline" in net["summary"] and "minus_baseline" not in base["summary"]
+    )
 
 
 def test_learns_held_out_subjects_and_shuffled_control(
@@ -176,8 +182,13 @@ def test_running_normaliser_uses_training_subjects_only(
         (["--epochs", "0"], "epochs must be >= 1"),
         (["--name", "../evil"], "name must be letters"),
     ],
-    ids=["unknown-dataset", "too-few-subjects", "unknown-subject", "zero-epochs",
-         "bad-name"],
+    ids=[
+        "unknown-dataset",
+        "too-few-subjects",
+        "unknown-subject",
+        "zero-epochs",
+        "bad-name",
+    ],
 )
 def test_bad_input_one_line_exit_2(
     synthetic_seed_iv_small, tmp_path, capsys, args, message

@@ -216,6 +216,12 @@ def run(args: argparse.Namespace) -> int:
         f"{s['test_macro_f1']['mean']:.1%} over {s['test_accuracy']['n']} split(s) "
         f"(chance {s['chance']:.1%})"
     )
+    if "minus_baseline" in s:
+        b, d = s["baseline_test_accuracy"], s["minus_baseline"]
+        print(
+            f"baseline (logistic regression, same splits): {b['mean']:.1%} ± "
+            f"{b['sd']:.1%}; difference {d['mean']:+.1%} ± {d['sd']:.1%}"
+        )
     print(f"report: {result.out_dir / 'report.md'}")
     if result.model_path:
         print(

@@ -127,6 +127,7 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         f"| **mean ± SD** | | | | {_pm(s['val_accuracy'])} | "
         f"{_pm(s['test_accuracy'])} | {_pm(s['test_macro_f1'])} | |",
         "",
+        *_baseline_section(metrics),
         "## Caveats",
         "",
         *[f"- {c}" for c in caveats(metrics)],
@@ -137,6 +138,49 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _baseline_section(metrics: dict[str, Any]) -> list[str]:
+    """Markdown comparing the model with the logistic-regression baseline."""
+    s = metrics["summary"]
+    head = ["## Classic baseline on the same splits", ""]
+    if "minus_baseline" not in s:
+        return [
+            *head,
+            "This run *is* the baseline (logistic regression on each "
+            "trial's mean DE features).",
+            "",
+        ]
+    lines = [
+        *head,
+        "Multinomial logistic regression on each trial's mean of the same "
+        "normalised features, trained on the same subjects.",
+        "",
+        f"| Split | {metrics['arch']} test acc | Baseline test acc | Difference |",
+        "|---|---|---|---|",
+    ]
+    for r in metrics["splits"]:
+        a, b = r["test"]["accuracy"], r["baseline"]["test"]["accuracy"]
+        lines.append(f"| {r['split']['name']} | {a:.1%} | {b:.1%} | {a - b:+.1%} |")
+    d = s["minus_baseline"]
+    verdict = (
+        "beats"
+        if d["mean"] > d["sd"]
+        else (
+            "does worse than"
+            if d["mean"] < -d["sd"]
+            else "is not clearly different from"
+        )
+    )
+    lines += [
+        f"| **mean ± SD** | {_pm(s['test_accuracy'])} | "
+        f"{_pm(s['baseline_test_accuracy'])} | {d['mean']:+.1%} ± {d['sd']:.1%} |",
+        "",
+        f"On these subjects {metrics['arch']} {verdict} the baseline (difference "
+        f"{d['mean']:+.1%} ± {d['sd']:.1%} over {d['n']} split(s), paired by split).",
+        "",
+    ]
+    return lines
 
 
 def write_report(out_dir: str | os.PathLike, metrics: dict[str, Any], classes) -> Path:

@@ -216,6 +216,11 @@ def run_training(opts: RunOptions) -> RunResult:
         else:
             model = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
             arch_params = {"n_features": n_features, "n_classes": n_classes}
+        baseline = None
+        if opts.arch != "logreg":  # the classic baseline on the very same split
+            base = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
+            base_pred = predict_proba(base, te.x).argmax(1)
+            baseline = {"test": classification_metrics(te.y, base_pred, classes)}
         val_pred = predict_proba(model, va.x).argmax(1)
         test_prob = predict_proba(model, te.x)
         results.append(
@@ -229,6 +234,7 @@ def run_training(opts: RunOptions) -> RunResult:
                     "pred": test_prob.argmax(1).tolist(),
                 },
                 "history": history,
+                "baseline": baseline,
                 "_model": model,
                 "_arch_params": arch_params,
                 "_mean": mean,
@@ -312,12 +318,28 @@ def _metrics_document(
             "recall_mean": dict(zip(classes, recall_mean.tolist(), strict=True)),
             "recall_sd": dict(zip(classes, recall_sd.tolist(), strict=True)),
             "confusion": confusion.tolist(),
+            **_baseline_summary(results),
         },
         "best_split": clean[best]["split"]["name"],
         "splits": clean,
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "command": reproduce_command(opts),
+    }
+
+
+def _baseline_summary(results) -> dict[str, Any]:
+    """Baseline accuracy on the same splits and the paired difference, if fitted."""
+    if results[0]["baseline"] is None:
+        return {}
+    base = [r["baseline"]["test"]["accuracy"] for r in results]
+    net = [r["test"]["accuracy"] for r in results]
+    return {
+        "baseline_test_accuracy": summarise(base),
+        "baseline_test_macro_f1": summarise(
+            [r["baseline"]["test"]["macro_f1"] for r in results]
+        ),
+        "minus_baseline": summarise([a - b for a, b in zip(net, base, strict=True)]),
     }
 
 
