@@ -21,11 +21,31 @@ MISSING = ["PO5", "PO6", "CB1", "CB2"]
 def test_features_file_writes_documented_npz(realdata, tmp_path, capsys):
     out = tmp_path / "sub" / "closed.npz"
     # hop 0.2 s gives 281 windows, more than one progress block of 256
-    assert main(["features", "--file", str(realdata / EDF), "--out", str(out), "--hop", "0.2"]) == 0
+    assert (
+        main(
+            [
+                "features",
+                "--file",
+                str(realdata / EDF),
+                "--out",
+                str(out),
+                "--hop",
+                "0.2",
+            ]
+        )
+        == 0
+    )
     assert "58/62 SEED channels" in capsys.readouterr().out
     assert [p.name for p in out.parent.iterdir()] == ["closed.npz"]  # no temp left
     with np.load(out) as npz:
-        assert set(npz.files) == {"de", "times", "channels", "bands", "missing", "config"}
+        assert set(npz.files) == {
+            "de",
+            "times",
+            "channels",
+            "bands",
+            "missing",
+            "config",
+        }
         de, times = npz["de"], npz["times"]
         cfg = FeatureConfig.from_json(str(npz["config"]))
         assert de.dtype == np.float32 and de.shape == (281, 62, 5)
@@ -35,12 +55,14 @@ def test_features_file_writes_documented_npz(realdata, tmp_path, capsys):
     assert cfg == FeatureConfig(hop_s=0.2)
     np.testing.assert_allclose(times, 4.0 + 0.2 * np.arange(281))
     missing_rows = [SEED_CHANNELS.index(ch) for ch in MISSING]
-    assert np.all(np.isnan(de[:, missing_rows])) 
+    assert np.all(np.isnan(de[:, missing_rows]))
     assert np.all(np.isfinite(np.delete(de, missing_rows, axis=1)))
     # Block-wise extraction equals the one-call offline path (160 -> 200 Hz data).
     rec = load_recording(realdata / EDF)
     assert rec.sfreq == 200.0 and rec.data.shape[1] == 12000
-    np.testing.assert_array_equal(de, extract_features(rec.data, cfg).astype(np.float32))
+    np.testing.assert_array_equal(
+        de, extract_features(rec.data, cfg).astype(np.float32)
+    )
 
 
 def test_features_file_compat_and_no_smoothing(realdata, tmp_path):
@@ -52,7 +74,9 @@ def test_features_file_compat_and_no_smoothing(realdata, tmp_path):
         cfg = FeatureConfig.from_json(str(npz["config"]))
         de = npz["de"]
         np.testing.assert_array_equal(npz["bands"][-1], [31.0, 49.0])
-    assert cfg.compat == "seed-vii" and cfg.smoothing == "none" and de.shape == (15, 62, 5)
+    assert (
+        cfg.compat == "seed-vii" and cfg.smoothing == "none" and de.shape == (15, 62, 5)
+    )
     expected = compute_de(load_recording(realdata / EDF).data, cfg).astype(np.float32)
     np.testing.assert_array_equal(de, expected)
 
@@ -63,8 +87,14 @@ def test_features_file_compat_and_no_smoothing(realdata, tmp_path):
         (["--file", "{tmp}/absent.edf", "--out", "{tmp}/o.npz"], "EEG file not found"),
         (["--file", "{real}", "--out", "{tmp}/o.txt"], "--out must end in .npz"),
         (["--file", "{real}"], "--file needs --out"),
-        (["--file", "{real}", "--out", "{tmp}/o.npz", "--hop", "0.001"], "hop_s must be"),
-        (["--file", "{real}", "--out", "{tmp}/o.npz", "--window", "100"], "shorter than one"),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--hop", "0.001"],
+            "hop_s must be",
+        ),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--window", "100"],
+            "shorter than one",
+        ),
         (["--file", "{tmp}/x.xyz", "--out", "{tmp}/o.npz"], "unknown EEG file type"),
     ],
     ids=["absent", "out-suffix", "no-out", "bad-hop", "too-short", "unknown-type"],
@@ -108,8 +138,41 @@ def test_sys_info(capsys):
 
     assert main(["sys-info"]) == 0
     out = capsys.readouterr().out
-    for line in (f"numpy:       {numpy.__version__}", f"scipy:       {scipy.__version__}"):
+    for line in (
+        f"numpy:       {numpy.__version__}",
+        f"scipy:       {scipy.__version__}",
+    ):
         assert line in out
     for name in ("python:", "mne:", "pylsl:", "liblsl", "torch:", "CUDA", "PySide6:",
                  "pyqtgraph:", "platform:", "cpu cores:"):  # fmt: skip
         assert name in out
+
+
+def test_features_dataset_mode_on_synthetic_release(tmp_path, capsys):
+    # A generated SEED-IV layout (synthetic data, NOT real EEG): the dataset mode
+    # fills the cache with the same features as extract_features per trial.
+    from eegstream.datasets import open_dataset, synth
+    from eegstream.datasets.cache import cache_folder, trial_cache_path
+
+    root = synth.generate("seed-iv", tmp_path / "synth", subjects=1, sessions=1,
+                          trial_seconds=12, seed=0, progress=False)  # fmt: skip
+    argv = ["features", "--dataset", "seed-iv", "--root", str(root),
+            "--cache", str(tmp_path / "cache"), "--hop", "4"]  # fmt: skip
+    assert main(argv) == 0
+    dataset = open_dataset("seed-iv", root)
+    cfg = FeatureConfig(hop_s=4.0)
+    folder = cache_folder(dataset, cfg, tmp_path / "cache")
+    assert str(folder) in capsys.readouterr().out
+    files = sorted(folder.glob("*.npy"))
+    assert len(files) == len(dataset.trials) == 24
+    trial = dataset.trials[0]
+    cached = np.load(trial_cache_path(folder, trial))
+    np.testing.assert_array_equal(
+        cached, extract_features(trial.eeg(), cfg).astype(np.float32)
+    )
+    # --root and --cache belong to --dataset
+    assert (
+        main(["features", "--file", "x.edf", "--out", "o.npz", "--root", str(root)])
+        == 2
+    )
+    assert "go with --dataset" in capsys.readouterr().err
