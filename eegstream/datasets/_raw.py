@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import EEGStreamError
+from ._layout import Part
 
 _SFREQ = 200.0
 
@@ -49,9 +50,12 @@ def load_raw_trial(path: Path, start_s: float, end_s: float) -> np.ndarray:
     return data
 
 
-def raw_trial_loader(path: Path, start_s: float, end_s: float):
-    """Return a ``load()`` callable for one trial of a raw file."""
-    return partial(load_raw_trial, path, start_s, end_s)
+def raw_part(
+    path: Path, subject: int, session: int, trial: int, label: int, start_s, end_s
+) -> Part:
+    """Describe one trial of a raw file, ``[start_s, end_s)`` seconds."""
+    loader = partial(load_raw_trial, path, start_s, end_s)
+    return Part(subject, session, trial, label, float(end_s - start_s), path, loader)
 
 
 def trigger_clips(path: Path, n_clips: int) -> list[tuple[float, float]]:

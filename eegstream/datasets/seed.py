@@ -29,7 +29,7 @@ from . import tables as T
 from ._layout import Part, assemble, find_root, missing_sessions
 from ._mat import list_variables, load_variables
 from ._matrelease import eeg_parts, feature_parts, subject_files
-from ._raw import raw_trial_loader
+from ._raw import raw_part
 from .base import Dataset
 
 NAME = "seed"
@@ -165,20 +165,9 @@ def _raw_parts(
             )
         s, k = int(match.group(1)), int(match.group(2))
         present.add((s, k))
-        for n, (b, e) in enumerate(
-            zip(T.SEED_RAW_STARTS, T.SEED_RAW_ENDS, strict=True), start=1
-        ):
-            parts.append(
-                Part(
-                    s,
-                    k,
-                    n,
-                    labels[n - 1],
-                    float(e - b),
-                    path,
-                    raw_trial_loader(path, b, e),
-                )
-            )
+        times = zip(T.SEED_RAW_STARTS, T.SEED_RAW_ENDS, strict=True)
+        for n, (b, e) in enumerate(times, start=1):
+            parts.append(raw_part(path, s, k, n, labels[n - 1], b, e))
     found.append(
         f"SEED_RAW_EEG/: {len(present)} .cnt files (cut at the fixed clip times)"
     )

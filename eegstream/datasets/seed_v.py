@@ -30,7 +30,7 @@ from .._errors import EEGStreamError
 from ..montage import N_CHANNELS
 from . import tables as T
 from ._layout import Part, as_float64, assemble, find_root, missing_sessions
-from ._raw import raw_trial_loader
+from ._raw import raw_part
 from .base import Dataset
 
 NAME = "seed-v"
@@ -136,10 +136,7 @@ def _raw_parts(folder: Path, starts, ends, found, missing) -> list[Part]:
     parts = []
     for (s, k), path in sorted(files.items()):
         for n, (b, e) in enumerate(zip(starts[k], ends[k], strict=True), start=1):
-            label = T.SEED_V_LABELS[k][n - 1]
-            parts.append(
-                Part(s, k, n, label, float(e - b), path, raw_trial_loader(path, b, e))
-            )
+            parts.append(raw_part(path, s, k, n, T.SEED_V_LABELS[k][n - 1], b, e))
     found.append(f"EEG_raw/: {len(files)} .cnt files")
     missing += missing_sessions("EEG_raw/", NAME, set(files))
     return parts

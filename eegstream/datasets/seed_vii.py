@@ -25,7 +25,7 @@ from ..montage import N_CHANNELS
 from . import tables as T
 from ._layout import Part, as_float64, assemble, find_root, missing_sessions
 from ._mat import check_shape, list_variables, load_variables
-from ._raw import csv_clips, load_raw_trial, trigger_clips
+from ._raw import csv_clips, raw_part, trigger_clips
 from .base import Dataset
 
 NAME = "seed-vii"
@@ -202,17 +202,7 @@ def _raw_parts(root: Path, found, missing) -> list[Part]:
         present.add((s, k))
         for i, (b, e) in enumerate(clips, start=1):
             v = T.seed_vii_video(k, i)
-            parts.append(
-                Part(
-                    s,
-                    k,
-                    v,
-                    T.SEED_VII_LABELS[v - 1],
-                    e - b,
-                    path,
-                    partial(load_raw_trial, path, b, e),
-                )
-            )
+            parts.append(raw_part(path, s, k, v, T.SEED_VII_LABELS[v - 1], b, e))
     found.append(f"EEG_raw/: {len(present)} .cnt files (cut at their triggers)")
     missing += missing_sessions("EEG_raw/", NAME, present)
     return parts
