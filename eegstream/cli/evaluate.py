@@ -33,7 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--subjects",
         default=None,
-        help="subjects to evaluate, e.g. 13,14 or 1-3 (default: all; use the "
+        help="subjects to evaluate, e.g. 13,14 or 1-3; None: all (use the "
         "model's held-out subjects for an unbiased figure)",
     )
     p.add_argument(
