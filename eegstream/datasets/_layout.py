@@ -11,7 +11,7 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .base import Dataset, Trial, make_key
-from .tables import CLASSES, N_SESSIONS, N_SUBJECTS
+from .tables import CLASSES, N_SESSIONS, N_SUBJECTS, SYNTHETIC_MARKER
 
 #: Folders or files whose presence marks a release's root.
 SIGNATURES: dict[str, tuple[str, ...]] = {
@@ -140,8 +140,6 @@ def assemble(
     missing: list[str],
 ) -> Dataset:
     """Merge the EEG and feature parts by (subject, session, trial) into a Dataset."""
-    from .synth import SYNTHETIC_MARKER
-
     classes = CLASSES[name]
     by_id: dict[tuple[int, int, int], dict[str, Part]] = {}
     for kind, parts in (("eeg", eeg), ("features", features)):

@@ -6,9 +6,10 @@ one ``.npy`` file under ``<cache_dir>/<dataset>/<settings hash>/``. A second
 run only reads; a run stopped half-way (Ctrl-C, crash) resumes where it
 stopped; files are written atomically, so no reader ever sees half a file.
 
-Each file name carries a fingerprint of the trial's source file (path, size,
-modification time), so the features of a real release and of a synthetic
-folder of the same dataset never mix, and a re-downloaded file is recomputed.
+Each file name carries a fingerprint of the trial's source (file path, size,
+modification time, and the variable or time span read), so the features of a
+real release and of a synthetic folder of the same dataset never mix, and a
+re-downloaded file is recomputed.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def trial_cache_path(folder: Path, trial: Trial) -> Path:
             "the release's EEG folder is missing"
         )
     stat = source.stat()
-    ident = f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{trial.duration_s}"
+    # The loader's arguments say which variable or time span of the file it reads.
+    cut = getattr(trial._load_eeg, "args", ())[1:]
+    ident = f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{cut}"
     return folder / f"{trial.key}-{hashlib.sha1(ident.encode()).hexdigest()[:10]}.npy"
 
 

@@ -45,8 +45,8 @@ from ..montage import SEED_CHANNELS
 from . import tables as T
 from ._cnt import write_cnt
 from ._eeg_sim import SubjectModel, make_subject, population_effect, simulate
+from .tables import SYNTHETIC_MARKER
 
-SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
 _SFREQ = 200
 _RAW_SFREQ = 1000
 # Moving-average length (windows) of the *_movingAve features; the official

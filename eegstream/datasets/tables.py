@@ -7,6 +7,9 @@ synthetic generator uses them to write the same names.
 
 from __future__ import annotations
 
+#: File at the root of a folder written by the synthetic generator.
+SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
+
 #: Dataset names accepted by :func:`eegstream.datasets.open_dataset`.
 DATASETS: tuple[str, ...] = ("seed", "seed-iv", "seed-v", "seed-vii")
 
