@@ -327,3 +327,15 @@ def test_cli_synth(tmp_path, capsys):
         main(["synth", "--help"])
     assert exit_info.value.code == 0
     assert "--trial-seconds" in capsys.readouterr().out
+
+
+def test_never_writes_into_a_folder_of_other_files(tmp_path):
+    (tmp_path / "eeg_raw_data").mkdir()
+    with pytest.raises(EEGStreamError, match="refusing to write synthetic data into"):
+        generate("seed-iv", tmp_path, subjects=1, sessions=1, trial_seconds=4)
+    assert list(tmp_path.iterdir()) == [tmp_path / "eeg_raw_data"]
+    # A previous synthetic run may be overwritten.
+    again = tmp_path / "again"
+    generate("seed-vii", again, subjects=1, sessions=1, trial_seconds=4, progress=False)
+    generate("seed-vii", again, subjects=1, sessions=1, trial_seconds=4, progress=False)
+    assert "NOT REAL EEG" in (again / SYNTHETIC_MARKER).read_text()

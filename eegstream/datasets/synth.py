@@ -125,7 +125,8 @@ def generate(
     Raises
     ------
     EEGStreamError
-        For an unknown dataset or counts outside the release's.
+        For an unknown dataset, counts outside the release's, or an ``out``
+        folder holding other files than a previous synthetic run's.
     """
     if dataset not in _WRITERS:
         raise EEGStreamError(
@@ -141,18 +142,29 @@ def generate(
             f"window), got {trial_seconds}"
         )
     out = Path(out)
+    if out.is_dir() and any(out.iterdir()) and not (out / SYNTHETIC_MARKER).exists():
+        raise EEGStreamError(
+            f"refusing to write synthetic data into {out}: it holds other files (a "
+            "real release?) and no SYNTHETIC_DATA.txt; choose an empty or new folder"
+        )
     out.mkdir(parents=True, exist_ok=True)
+    # The marker comes first, so even an interrupted run is labelled synthetic.
+    atomic_write_text(
+        out / SYNTHETIC_MARKER,
+        f"SYNTHETIC {dataset.upper()} DATA - NOT REAL EEG.\n"
+        f"Written by eegstream.datasets.synth.generate(dataset={dataset!r}, "
+        f"subjects={n_sub}, sessions={n_ses}, trial_seconds={trial_seconds}, "
+        f"seed={seed}).\n\n{_ABOUT}",
+    )
     classes = T.CLASSES[dataset]
     population = population_effect(classes, np.random.default_rng([seed, 0]))
-    world = _World(
-        dataset, population, seed, None if trial_seconds is None else int(trial_seconds)
-    )
+    seconds = None if trial_seconds is None else int(trial_seconds)
+    world = _World(dataset, population, seed, seconds)
     world.raw = raw
-    jobs = [(s, k) for s in range(1, n_sub + 1) for k in range(1, n_ses + 1)]
     from tqdm import tqdm
 
     bar = tqdm(
-        total=len(jobs),
+        total=n_sub * n_ses,
         desc=f"synthetic {dataset}",
         unit="session",
         disable=None if progress else True,
@@ -160,16 +172,21 @@ def generate(
     with bar:
         for _ in _WRITERS[dataset](world, out, n_sub, n_ses):
             bar.update()
-    atomic_write_text(
-        out / SYNTHETIC_MARKER,
-        f"SYNTHETIC {dataset.upper()} DATA - NOT REAL EEG.\n"
-        f"Written by eegstream.datasets.synth.generate(dataset={dataset!r}, "
-        f"subjects={n_sub}, sessions={n_ses}, trial_seconds={trial_seconds}, "
-        f"seed={seed}).\nSimulated EEG with a planted emotion effect (see the "
-        "eegstream.datasets._eeg_sim docstring for its sizes). Results measured on "
-        "it say nothing about emotion recognition from real EEG.\n",
-    )
     return out
+
+
+_ABOUT = """\
+Simulated EEG (62 SEED channels, microvolts): 1/f background mixed over the
+scalp, occipital alpha, per-subject gains, offsets and sensor noise, frontal
+blinks, and a planted emotion effect in log2 band-power (DE) units: beta and
+gamma at lateral temporal sites +0.6 x valence; parieto-occipital alpha
+-0.5 x arousal; parieto-occipital delta and prefrontal gamma up for negative
+valence (+0.5, +0.4); frontal alpha asymmetry +-0.3 x valence; scaled per
+subject by 0.3-1.2 plus subject-specific (0.35 rms) and clip-specific
+(0.4 rms) patterns. Details: eegstream/datasets/_eeg_sim.py. Anything
+measured on it (accuracy included) describes the simulation, not emotion
+recognition from real EEG; label it synthetic wherever it is shown.
+"""
 
 
 def _check_count(name: str, value: int | None, full: int, dataset: str) -> int:
