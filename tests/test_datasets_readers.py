@@ -83,6 +83,14 @@ def test_seed_reader_on_independent_files(tmp_path):
         trial.official_features("dasm_LDS")
     text = ds.describe()
     assert "subjects 3-15 of 1-15" in text and "subject 1 sessions 2" in text
+    # The newer release's 4 s feature folder; EEG from the same files.
+    (tmp_path / "ExtractedFeatures").rename(tmp_path / "ExtractedFeatures_4s")
+    ds = open_dataset("seed", tmp_path)
+    assert any("ExtractedFeatures_4s/: 4 subject-session files (4 s windows)" in line
+               for line in ds.found)  # fmt: skip
+    assert ds.trials[0].feature_source.parent.name == "ExtractedFeatures_4s"
+    with pytest.raises(EEGStreamError, match="feature folder not found"):
+        open_dataset("seed", tmp_path, features="ExtractedFeatures_1s")
 
 
 def test_generator_and_independent_writer_give_the_same_trials(tmp_path):

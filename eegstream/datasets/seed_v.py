@@ -210,7 +210,7 @@ def _load(path: Path, key: int, order: str, kind: str | None) -> np.ndarray:
             f"{path}: data[{key}] has shape {shape}; expected (windows, 310)"
         )
     if order == "channel":
-        return as_float64(rows.reshape(-1, N_CHANNELS, 5))
+        return np.array(rows.reshape(-1, N_CHANNELS, 5), dtype=np.float64)  # a copy
     return as_float64(rows.reshape(-1, 5, N_CHANNELS).transpose(0, 2, 1))
 
 
