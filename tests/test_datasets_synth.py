@@ -323,6 +323,11 @@ def test_cli_synth(tmp_path, capsys):
     )
     assert rc == 2
     assert "subjects must be an integer from 1 to 15" in capsys.readouterr().err
+    rc = main(["synth", "--dataset", "seed-v", "--out", str(tmp_path / "v"), *args,
+               "--no-raw"])  # fmt: skip
+    assert rc == 0 and not (tmp_path / "v" / "EEG_raw").exists()
+    assert (tmp_path / "v" / "EEG_DE_features" / "1_123.npz").is_file()
+    capsys.readouterr()
     with pytest.raises(SystemExit) as exit_info:
         main(["synth", "--help"])
     assert exit_info.value.code == 0
