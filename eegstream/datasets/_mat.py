@@ -22,38 +22,62 @@ def list_variables(path: Path) -> dict[str, tuple[tuple[int, ...], str]]:
     EEGStreamError
         If the file is not a MATLAB v5/v7 file or is truncated.
     """
-    from scipy.io.matlab import _mio5
+    from scipy.io.matlab import matfile_version
 
     size = path.stat().st_size
     try:
         with open(path, "rb") as fh:
-            reader = _mio5.MatFile5Reader(fh, verify_compressed_data_integrity=False)
-            reader.initialize_read()
-            reader.read_file_header()
-            out: dict[str, tuple[tuple[int, ...], str]] = {}
-            while not reader.end_of_stream():
-                header, next_position = reader.read_var_header()
-                if next_position > size:
-                    name = header.name.decode("latin1")
-                    raise EEGStreamError(
-                        f"{path} is truncated: variable {name!r} ends at byte "
-                        f"{next_position} but the file has {size} bytes; download it "
-                        "again"
-                    )
-                name = header.name.decode("latin1") if header.name else ""
-                shape = tuple(
-                    int(n) for n in reader._matrix_reader.shape_from_header(header)
-                )
-                out[name] = (shape, _mio5.mclass_info.get(header.mclass, "unknown"))
-                fh.seek(next_position)
+            version = matfile_version(fh)
+    except Exception as err:  # noqa: BLE001 - any parse failure means "not a valid file"
+        raise _not_mat(path, err) from None
+    if version[0] != 1:
+        kind = {0: "MATLAB v4", 2: "MATLAB v7.3 (HDF5)"}.get(version[0], "unknown")
+        raise EEGStreamError(
+            f"cannot read {path}: a {kind} file; the release's files are MATLAB "
+            "v5/v7 (save -v7), re-save it in that format"
+        )
+    try:
+        return _headers(path, size)
     except EEGStreamError:
         raise
+    except (ImportError, AttributeError):
+        # scipy moved its private reader: list without the truncation check.
+        import scipy.io
+
+        return {name: (shape, mclass) for name, shape, mclass in scipy.io.whosmat(path)}
     except Exception as err:  # noqa: BLE001 - any parse failure means "not a valid file"
-        raise EEGStreamError(
-            f"cannot read {path}: not a MATLAB v5/v7 .mat file or damaged "
-            f"({_short(err)}); expected a .mat file as in the official release"
-        ) from None
+        raise _not_mat(path, err) from None
+
+
+def _headers(path: Path, size: int) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Walk the variable headers with scipy's v5 reader, checking data extents."""
+    from scipy.io.matlab import _mio5
+
+    out: dict[str, tuple[tuple[int, ...], str]] = {}
+    with open(path, "rb") as fh:
+        reader = _mio5.MatFile5Reader(fh, verify_compressed_data_integrity=False)
+        reader.initialize_read()
+        reader.read_file_header()
+        while not reader.end_of_stream():
+            header, next_position = reader.read_var_header()
+            name = header.name.decode("latin1") if header.name else ""
+            if next_position > size:
+                raise EEGStreamError(
+                    f"{path} is truncated: variable {name!r} ends at byte "
+                    f"{next_position} but the file has {size} bytes; download it again"
+                )
+            shape = reader._matrix_reader.shape_from_header(header)
+            mclass = _mio5.mclass_info.get(header.mclass, "unknown")
+            out[name] = (tuple(int(n) for n in shape), mclass)
+            fh.seek(next_position)
     return out
+
+
+def _not_mat(path: Path, err: BaseException) -> EEGStreamError:
+    return EEGStreamError(
+        f"cannot read {path}: not a MATLAB v5/v7 .mat file or damaged "
+        f"({_short(err)}); expected a .mat file as in the official release"
+    )
 
 
 def load_variables(path: Path, names: list[str]) -> dict[str, np.ndarray]:
