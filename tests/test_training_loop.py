@@ -55,6 +55,13 @@ def test_training_is_seeded():
     )
 
 
+def test_select_on_loss_keeps_lowest_validation_loss():
+    x, y = _planted(15)
+    cfg = TrainConfig(epochs=6, lr=3e-3, base_width=4, select_on="loss", device="cpu")
+    _, history = train_network(x, y, x[:12], y[:12], 3, cfg, progress=False)
+    assert history["best_epoch"] == 1 + int(np.argmin(history["val_loss"]))
+
+
 def test_early_stopping_stops():
     x, y = _planted(10, shift=0.0)
     cfg = TrainConfig(epochs=50, early_stopping=2, lr=1e-2, base_width=4, device="cpu")

@@ -108,6 +108,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="early stopping: epochs without validation-loss improvement",
     )
     t.add_argument(
+        "--select-on",
+        default="accuracy",
+        choices=("accuracy", "loss"),
+        help="validation figure that picks the kept epoch and drives early stopping "
+        "(accuracy: ties go to the lower loss)",
+    )
+    t.add_argument(
         "--plateau-patience",
         type=int,
         default=5,
@@ -180,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay,
         label_smoothing=args.label_smoothing,
         early_stopping=args.patience,
+        select_on=args.select_on,
         plateau_patience=args.plateau_patience,
         base_width=args.base_width,
         dropout=args.dropout,

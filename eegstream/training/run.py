@@ -114,6 +114,10 @@ def _validate(opts: RunOptions) -> None:
         raise EEGStreamError(
             f"normaliser must be 'subject' or 'running', got {opts.normaliser!r}"
         )
+    if opts.train.select_on not in ("accuracy", "loss"):
+        raise EEGStreamError(
+            f"select_on must be 'accuracy' or 'loss', got {opts.train.select_on!r}"
+        )
     if opts.train.epochs < 1 or opts.train.batch_size < 2:
         raise EEGStreamError(
             f"epochs must be >= 1 and batch size >= 2, got {opts.train.epochs} and "
@@ -412,6 +416,7 @@ def reproduce_command(opts: RunOptions) -> str:
         ("--weight-decay", opts.train.weight_decay, tdef.weight_decay),
         ("--label-smoothing", opts.train.label_smoothing, tdef.label_smoothing),
         ("--patience", opts.train.early_stopping, tdef.early_stopping),
+        ("--select-on", opts.train.select_on, tdef.select_on),
         ("--plateau-patience", opts.train.plateau_patience, tdef.plateau_patience),
         ("--base-width", opts.train.base_width, tdef.base_width),
         ("--dropout", opts.train.dropout, tdef.dropout),
