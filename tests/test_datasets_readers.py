@@ -336,6 +336,9 @@ def test_non_mat_file_names_the_file(seed_iv_file):
         EEGStreamError, match=f"cannot read .*{path.name}: not a MATLAB"
     ):
         open_dataset("seed-iv", root)
+    scipy.io.savemat(path, {"hql_eeg1": np.zeros((62, 401))}, format="4")
+    with pytest.raises(EEGStreamError, match=f"{path.name}: a MATLAB v4 file; .*v5/v7"):
+        open_dataset("seed-iv", root)
 
 
 def test_unexpected_keys_and_shapes(seed_iv_file):
