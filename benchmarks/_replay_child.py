@@ -30,8 +30,15 @@ def main() -> int:
         for _ in range(n_trials)
     ]
     labels = [CLASSES[i % len(CLASSES)] for i in range(n_trials)]
-    source = array_source(trials, 200.0, SEED_CHANNELS, labels=labels, classes=CLASSES,
-                          description="synthetic benchmark EEG", synthetic=True)  # fmt: skip
+    source = array_source(
+        trials,
+        200.0,
+        SEED_CHANNELS,
+        labels=labels,
+        classes=CLASSES,
+        description="synthetic benchmark EEG",
+        synthetic=True,
+    )
     with Player(source, name=name, speed=speed, wait_for_consumer=True) as player:
         print("ready", flush=True)
         player.wait()

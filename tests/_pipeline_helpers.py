@@ -1,4 +1,4 @@
-"""Helpers of the acquisition and pipeline tests: plain pylsl sources, a step collector."""
+"""Helpers of the acquisition and pipeline tests: plain pylsl sources, collectors."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ class PlainSource:
         fmt: int = pylsl.cf_float32,
         stream_type: str = "EEG",
     ) -> None:
-        info = pylsl.StreamInfo(name, stream_type, data.shape[0], sfreq, fmt,
-                                source_id or name)  # fmt: skip
+        info = pylsl.StreamInfo(
+            name, stream_type, data.shape[0], sfreq, fmt, source_id or name
+        )
         if labels is not None:
             info.set_channel_labels(list(labels))
         if unit is not None:

@@ -1,4 +1,4 @@
-"""Acquisition over real LSL (loopback): resolution, every sample once, loss and return."""
+"""Acquisition over real LSL (loopback): resolution, every sample once, loss, return."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import json
 import numpy as np
 import pylsl
 import pytest
+from _pipeline_helpers import PlainSource, wait_until
 
 from eegstream import EEGStreamError
-from eegstream.acquisition import InletThread, check_numeric, list_streams, resolve_stream
+from eegstream.acquisition import (
+    InletThread,
+    check_numeric,
+    list_streams,
+    resolve_stream,
+)
 from eegstream.cli import main
-
-from _pipeline_helpers import PlainSource, wait_until
 
 pytestmark = pytest.mark.lsl
 
@@ -29,7 +33,9 @@ def test_resolve_one_none_or_several(unique_id):
     with pytest.raises(EEGStreamError, match="2 streams match") as err:
         resolve_stream(name=unique_id, timeout=5)
     assert f"{unique_id}-a" in str(err.value) and f"{unique_id}-b" in str(err.value)
-    assert resolve_stream(source_id=f"{unique_id}-b", timeout=5).source_id().endswith("-b")
+    assert (
+        resolve_stream(source_id=f"{unique_id}-b", timeout=5).source_id().endswith("-b")
+    )
     with pytest.raises(EEGStreamError, match="no LSL stream with name") as err:
         resolve_stream(name=unique_id + "-absent", timeout=0.3)
     assert unique_id in str(err.value)  # the visible streams are listed
@@ -37,7 +43,9 @@ def test_resolve_one_none_or_several(unique_id):
 
 
 def test_string_and_irregular_streams_are_refused(unique_id):
-    markers = _info(unique_id + "-m", unique_id + "-m", 1, 0.0, pylsl.cf_string, "Markers")
+    markers = _info(
+        unique_id + "-m", unique_id + "-m", 1, 0.0, pylsl.cf_string, "Markers"
+    )
     with pytest.raises(EEGStreamError, match="carries string values"):
         check_numeric(markers)
     irregular = _info(unique_id, unique_id, 4, pylsl.IRREGULAR_RATE)
@@ -70,7 +78,9 @@ def test_every_sample_arrives_once_in_order(unique_id):
 def test_lost_source_is_reported_and_followed_by_source_id(unique_id):
     sid = unique_id + "-sid"
     data = np.ones((2, 100000), dtype=np.float32)
-    first = PlainSource(unique_id, data, 200.0, ["a", "b"], source_id=sid, speed=1.0).start()
+    first = PlainSource(
+        unique_id, data, 200.0, ["a", "b"], source_id=sid, speed=1.0
+    ).start()
     inlet = InletThread(resolve_stream(source_id=sid, timeout=5)).start()
     second = None
     try:
@@ -78,9 +88,13 @@ def test_lost_source_is_reported_and_followed_by_source_id(unique_id):
         first.close()  # the source dies
         assert wait_until(lambda: inlet.state == "lost")
         before = inlet.ring.total
-        second = PlainSource(unique_id, data, 200.0, ["a", "b"], source_id=sid, speed=1.0)
+        second = PlainSource(
+            unique_id, data, 200.0, ["a", "b"], source_id=sid, speed=1.0
+        )
         second.start()
-        assert wait_until(lambda: inlet.state == "ok" and inlet.ring.total > before + 20)
+        assert wait_until(
+            lambda: inlet.state == "ok" and inlet.ring.total > before + 20
+        )
         block = inlet.ring.reader(from_start=True).read()
     finally:
         inlet.stop()
@@ -95,11 +109,36 @@ def test_lost_source_is_reported_and_followed_by_source_id(unique_id):
 
 def test_streams_command_lists_a_stream(unique_id, capsys):
     outlet = pylsl.StreamOutlet(_info(unique_id, unique_id + "-sid", 3, 250.0))
-    assert main(["streams", "--timeout", "1", "--json"]) == 0
+    assert main(["streams", "--timeout", "2", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     (row,) = [r for r in rows if r["name"] == unique_id]
     assert (row["channel_count"], row["nominal_srate"], row["source_id"]) == (
-        3, 250.0, unique_id + "-sid")  # fmt: skip
+        3,
+        250.0,
+        unique_id + "-sid",
+    )
     assert row["hostname"]
-    assert any(s.name == unique_id for s in list_streams(0.5))
     del outlet
+
+
+def test_a_silent_source_is_lost_and_its_return_is_a_gap(unique_id):
+    outlet = pylsl.StreamOutlet(_info(unique_id, unique_id + "-sid", 2, 100.0))
+    inlet = InletThread(
+        resolve_stream(name=unique_id, timeout=5), lost_after_s=0.2
+    ).start()
+    try:
+        assert outlet.wait_for_consumers(5)
+        t0 = pylsl.local_clock()
+        outlet.push_chunk(np.zeros((20, 2), np.float32), t0)
+        assert wait_until(lambda: inlet.state == "ok")
+        assert wait_until(lambda: inlet.state == "lost")  # silence, not a disconnect
+        outlet.push_chunk(np.ones((20, 2), np.float32), pylsl.local_clock())
+        assert wait_until(lambda: inlet.state == "ok" and inlet.ring.total == 40)
+        block = inlet.ring.reader(from_start=True).read()
+    finally:
+        inlet.stop()
+        del outlet
+    assert inlet.reconnects == 0  # the same outlet was kept
+    (gap,) = block.gaps
+    assert gap.reason == "lost" and gap.index == 20 and gap.duration_s >= 0.2
+    assert gap.samples_lost == round(gap.duration_s * 100)

@@ -10,7 +10,7 @@ from eegstream.acquisition import Gap, RingBuffer
 
 
 def _chunk(start: int, n: int, n_channels: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Samples whose value is their index (channel c holds index + 1000 c)."""
+    """Make samples whose value is their index (channel c holds index + 1000 c)."""
     idx = np.arange(start, start + n)
     data = idx[:, None] + 1000.0 * np.arange(n_channels)[None, :]
     return data.astype(np.float32), idx / 100.0
@@ -57,7 +57,9 @@ def test_gaps_cut_blocks_and_are_reported_once():
     ring.write(*_chunk(0, 10, 2), arrival=0.0)
     ring.write(*_chunk(30, 5, 2), arrival=1.0, gap=Gap(0, 0.0, 0.2, 20, "lost"))
     block = reader.read()
-    assert [(g.index, g.reason, g.samples_lost) for g in block.gaps] == [(10, "lost", 20)]
+    assert [(g.index, g.reason, g.samples_lost) for g in block.gaps] == [
+        (10, "lost", 20)
+    ]
     pieces = block.split()
     assert [(g is not None, p.n_samples) for g, p in pieces] == [(False, 10), (True, 5)]
     np.testing.assert_array_equal(pieces[1][1].data[0], np.arange(30, 35))

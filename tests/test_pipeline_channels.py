@@ -72,7 +72,9 @@ def test_units_from_option_description_or_amplitude():
     assert decide_unit("uV", None, uv * 1e-6)[:2] == ("uV", "option")
     assert unit_from_description(["microvolts"] * 4) == "uV"
     assert unit_from_description(["volts", "V"]) == "V"
-    assert unit_from_description(["uV", "V"]) is None  # disagreeing: decide by amplitude
+    assert (
+        unit_from_description(["uV", "V"]) is None
+    )  # disagreeing: decide by amplitude
     assert decide_unit("auto", "V", uv * 1e-6)[:2] == ("V", "description")
     _, _, warnings = decide_unit("auto", None, uv * 1e3)
     assert "implausible" in warnings[0]

@@ -1,4 +1,4 @@
-"""The live pipeline end to end over real LSL: same numbers as offline, real EEG, faults."""
+"""The live pipeline over real LSL: same numbers as offline, real EEG, faults."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ CLASSES = ("neutral", "sad", "fear", "happy")  # the tiny checkpoint's
 
 
 def synthetic_eeg(seconds: float, seed: int = 0) -> np.ndarray:
-    """SYNTHETIC EEG (noise + 10 Hz rhythm, ~10 µV), exactly representable in float32."""
+    """Make SYNTHETIC EEG (noise + 10 Hz rhythm, ~10 µV), exact in float32."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * 200)) / 200
     x = 10 * rng.standard_normal((62, t.size)) + 6 * np.sin(2 * np.pi * 10 * t)
@@ -35,8 +35,15 @@ def test_live_probabilities_equal_the_offline_streaming_path(
     tiny_checkpoint, unique_id, tmp_path
 ):
     eeg = synthetic_eeg(12)
-    source = array_source([eeg], 200.0, SEED_CHANNELS, labels=["happy"], classes=CLASSES,
-                          description="synthetic test EEG", synthetic=True)  # fmt: skip
+    source = array_source(
+        [eeg],
+        200.0,
+        SEED_CHANNELS,
+        labels=["happy"],
+        classes=CLASSES,
+        description="synthetic test EEG",
+        synthetic=True,
+    )
     player = Player(source, name=unique_id, speed=4.0, wait_for_consumer=True).start()
     log = tmp_path / "session.jsonl"
     pipe = LivePipeline(tiny_checkpoint, stream=unique_id, log_path=log, device="cpu")
@@ -57,9 +64,11 @@ def test_live_probabilities_equal_the_offline_streaming_path(
     # Every sample arrived once, in order; no gap.
     np.testing.assert_array_equal(received, eeg)
     assert pipe.health().gaps == 0 and pipe.health().state == "stopped"
-    offline = StreamingClassifier(load_checkpoint(tiny_checkpoint), device="cpu").push(eeg)
+    offline = StreamingClassifier(load_checkpoint(tiny_checkpoint), device="cpu").push(
+        eeg
+    )
     assert len(got) == len(offline) == n_steps(eeg.shape[1])
-    for live, (step, probs) in zip(got, offline):
+    for live, (step, probs) in zip(got, offline, strict=True):
         np.testing.assert_allclose(live.probabilities, probs, atol=1e-6)
         np.testing.assert_allclose(live.band_power, step.de, rtol=1e-12)
         assert live.warm == step.warm and live.classes == CLASSES
@@ -67,7 +76,9 @@ def test_live_probabilities_equal_the_offline_streaming_path(
         assert live.latency_s >= 0
     # The probabilities outlet carries the same numbers (float32), labelled by class.
     assert pushed and all(
-        np.isclose(np.asarray(p), [r.probabilities for r in got], atol=1e-6).all(1).any()
+        np.isclose(np.asarray(p), [r.probabilities for r in got], atol=1e-6)
+        .all(1)
+        .any()
         for p in pushed
     )
     summary = pipe.summary()
@@ -79,19 +90,23 @@ def test_live_probabilities_equal_the_offline_streaming_path(
     assert len(steps) == len(got)
     assert list(steps[0]["probabilities"]) == list(CLASSES)
     assert np.asarray(steps[0]["band_power"]).shape == (62, 5)
-    assert any(r["type"] == "marker" and r["marker"]["event"] == "trial_start"
-               for r in records)  # fmt: skip
+    assert any(
+        r["type"] == "marker" and r["marker"]["event"] == "trial_start" for r in records
+    )
     assert records[0]["stream"]["synthetic"] is True
     assert records[-1]["summary"]["steps"] == len(got)
 
 
-def test_real_recording_at_160_hz_with_64_channels(realdata, tiny_checkpoint, unique_id):
+def test_real_recording_at_160_hz_with_64_channels(
+    realdata, tiny_checkpoint, unique_id
+):
     import mne
 
     with warnings.catch_warnings():  # the file's last annotation runs past its end
         warnings.simplefilter("ignore", RuntimeWarning)
-        raw = mne.io.read_raw_edf(realdata / "S001R02_eyes_closed_60s.edf", preload=True,
-                                  verbose="error")  # fmt: skip
+        raw = mne.io.read_raw_edf(
+            realdata / "S001R02_eyes_closed_60s.edf", preload=True, verbose="error"
+        )
     eeg = raw.get_data()[:, : 160 * 16] * 1e6
     source = array_source([eeg], 160.0, raw.ch_names, description="PhysioNet S001R02")
     player = Player(source, name=unique_id, speed=4.0, wait_for_consumer=True).start()
@@ -109,7 +124,9 @@ def test_real_recording_at_160_hz_with_64_channels(realdata, tiny_checkpoint, un
     assert pipe.unit == "uV"
     assert len(got) >= 10
     for r in got:
-        assert np.isfinite(r.probabilities).all() and abs(r.probabilities.sum() - 1) < 1e-6
+        assert (
+            np.isfinite(r.probabilities).all() and abs(r.probabilities.sum() - 1) < 1e-6
+        )
         assert r.band_power.shape == (62, 5) and np.isfinite(r.band_power).all()
     # Eyes closed: occipital alpha above frontal alpha, a real effect of this recording.
     alpha = np.mean([r.band_power[:, 2] for r in got], axis=0)
@@ -118,12 +135,15 @@ def test_real_recording_at_160_hz_with_64_channels(realdata, tiny_checkpoint, un
     assert alpha[occipital].mean() > alpha[frontal].mean()
 
 
-def test_killed_source_is_lost_then_resumed_with_a_gap(tiny_checkpoint, unique_id, tmp_path):
+def test_killed_source_is_lost_then_resumed_with_a_gap(
+    tiny_checkpoint, unique_id, tmp_path
+):
     sid = unique_id + "-sid"
     speed = 4.0
     source = array_source([synthetic_eeg(60)], 200.0, SEED_CHANNELS, synthetic=True)
-    first = Player(source, name=unique_id, source_id=sid, speed=speed,
-                   wait_for_consumer=True).start()  # fmt: skip
+    first = Player(
+        source, name=unique_id, source_id=sid, speed=speed, wait_for_consumer=True
+    ).start()
     log = tmp_path / "session.jsonl"
     pipe = LivePipeline(tiny_checkpoint, source_id=sid, log_path=log, device="cpu")
     second = None
@@ -133,8 +153,9 @@ def test_killed_source_is_lost_then_resumed_with_a_gap(tiny_checkpoint, unique_i
         before = collect(results, lambda r: len(r) >= 2)
         first.stop()  # the source dies
         assert wait_until(lambda: pipe.health().state == "lost")
-        second = Player(source, name=unique_id, source_id=sid, speed=speed,
-                        resolve_timeout=0).start()  # fmt: skip
+        second = Player(
+            source, name=unique_id, source_id=sid, speed=speed, resolve_timeout=0
+        ).start()
         after = collect(results, lambda r: len(r) >= 2)
         health = pipe.health()
     finally:
@@ -173,7 +194,7 @@ def test_nan_and_inf_never_poison_the_state(tiny_checkpoint, unique_id):
         np.where(np.isfinite(dirty), dirty, np.nan)
     )
     assert len(got) == len(offline)
-    for k, (live, (step, probs)) in enumerate(zip(got, offline)):
+    for k, (live, (_, probs)) in enumerate(zip(got, offline, strict=True)):
         assert np.isfinite(live.probabilities).all()
         np.testing.assert_allclose(live.probabilities, probs, atol=1e-6)
         start, stop = 200 * k, 200 * k + 800
@@ -203,7 +224,9 @@ def test_volts_are_detected_by_amplitude(tiny_checkpoint, unique_id):
         source.close()
     assert (pipe.unit, pipe.unit_source) == ("V", "amplitude")
     assert any("volts" in w for w in pipe.warnings)
-    offline = StreamingClassifier(load_checkpoint(tiny_checkpoint), device="cpu").push(eeg)
+    offline = StreamingClassifier(load_checkpoint(tiny_checkpoint), device="cpu").push(
+        eeg
+    )
     np.testing.assert_allclose(got[0].band_power, offline[0][0].de, atol=1e-3)
 
 
@@ -219,7 +242,9 @@ def test_unusable_streams_are_refused_with_a_clear_message(tiny_checkpoint, uniq
         LivePipeline(tiny_checkpoint, stream=unique_id, device="cpu").start()
     assert unique_id + "-a" in str(err.value) and unique_id + "-b" in str(err.value)
     del a, b
-    text = pylsl.StreamOutlet(info(unique_id + "-s", fmt=pylsl.cf_string, rate=0.0, n=1))
+    text = pylsl.StreamOutlet(
+        info(unique_id + "-s", fmt=pylsl.cf_string, rate=0.0, n=1)
+    )
     with pytest.raises(EEGStreamError, match="carries string values"):
         LivePipeline(tiny_checkpoint, source_id=unique_id + "-s", device="cpu").start()
     del text

@@ -85,7 +85,8 @@ class StreamSummary:
         rate = "irregular" if self.nominal_srate == 0 else f"{self.nominal_srate:g} Hz"
         return (
             f"{self.name!r} ({self.type or 'no type'}, {self.channel_count} ch, {rate} "
-            f"{self.channel_format}, source_id {self.source_id!r}, host {self.hostname})"
+            f"{self.channel_format}, source_id {self.source_id!r}, "
+            f"host {self.hostname})"
         )
 
 
@@ -121,10 +122,14 @@ def _matches(info: pylsl.StreamInfo, name, stream_type, source_id) -> bool:
 
 
 def _predicate(name, stream_type, source_id) -> str:
-    """XPath predicate for the values that can be quoted; the rest is checked in Python."""
+    """Build the XPath predicate of the quotable values; the rest is checked later."""
     parts = [
         f"{key}='{value}'"
-        for key, value in (("name", name), ("type", stream_type), ("source_id", source_id))
+        for key, value in (
+            ("name", name),
+            ("type", stream_type),
+            ("source_id", source_id),
+        )
         if value is not None and "'" not in value
     ]
     return " and ".join(parts) or "true()"
@@ -133,7 +138,11 @@ def _predicate(name, stream_type, source_id) -> str:
 def _query(name, stream_type, source_id) -> str:
     parts = [
         f"{label} {value!r}"
-        for label, value in (("name", name), ("type", stream_type), ("source_id", source_id))
+        for label, value in (
+            ("name", name),
+            ("type", stream_type),
+            ("source_id", source_id),
+        )
         if value is not None
     ]
     return " and ".join(parts)
@@ -171,7 +180,7 @@ def resolve_stream(
     source_id: str | None = None,
     timeout: float = 5.0,
 ) -> pylsl.StreamInfo:
-    """The one stream that matches, or a clear error listing what is visible.
+    """Find the one stream that matches, or explain, listing what is visible.
 
     With no field given, the stream of type ``"EEG"`` is looked for.
 
@@ -205,10 +214,9 @@ def resolve_stream(
             f"{len(found)} streams match {query}: {listed}; choose one with "
             "--source-id (or a more specific --stream/--type)"
         )
-    visible = list_streams(timeout=_SETTLE_S)
+    visible = list_streams(timeout=1.0)
     shown = "; ".join(s.describe() for s in visible) if visible else "none"
     raise EEGStreamError(
         f"no LSL stream with {query} appeared within {timeout:g} s; visible streams: "
         f"{shown}"
     )
-

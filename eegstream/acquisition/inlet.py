@@ -49,7 +49,7 @@ class _OpenFailed(EEGStreamError):
 
 
 def check_numeric(info: pylsl.StreamInfo) -> np.dtype:
-    """The numpy dtype of a stream's samples; refuse string or irregular streams.
+    """Return the numpy dtype of a stream's samples; refuse string or irregular streams.
 
     Raises
     ------
@@ -66,7 +66,8 @@ def check_numeric(info: pylsl.StreamInfo) -> np.dtype:
         )
     if not info.nominal_srate() > 0:
         raise EEGStreamError(
-            f"stream {summary.name!r} has an irregular sampling rate (nominal_srate 0); "
+            f"stream {summary.name!r} has an irregular sampling rate "
+            "(nominal_srate 0); "
             "EEG must be a regularly sampled stream with its rate in Hz"
         )
     return np.dtype(LSL_DTYPES[fmt])
@@ -115,7 +116,9 @@ class InletThread:
         self.n_channels = int(info.channel_count())
         self.lost_after_s = float(lost_after_s)
         self.open_timeout = float(open_timeout)
-        self.ring = RingBuffer(self.n_channels, max(1, round(buffer_s * self.nominal_rate)))
+        self.ring = RingBuffer(
+            self.n_channels, max(1, round(buffer_s * self.nominal_rate))
+        )
         # Up to 1 s (at least 64 samples) per pull, into memory reused every pull.
         self._max_chunk = max(64, round(self.nominal_rate))
         self._dest = np.empty((self._max_chunk, self.n_channels), dtype=self.dtype)
@@ -195,14 +198,16 @@ class InletThread:
         try:
             while not self._stop.is_set():
                 self.step()
-        except BaseException as err:  # kept for check(); the thread must not die silently
+        except (
+            BaseException
+        ) as err:  # kept for check(); the thread must not die silently
             logger.error("acquisition of %r stopped: %s", self.summary.name, err)
             self._error = err
             self.state = "stopped"
             self.ring.notify()
 
     def step(self) -> int:
-        """Run one iteration: pull (or look for a lost source); return samples pulled."""
+        """Pull once (or look for a lost source); return samples pulled."""
         if self._inlet is None:
             self._look_for_source()
             return 0
@@ -239,13 +244,20 @@ class InletThread:
         if gap is not None:
             duration = 0.0
             if self._last_ts is not None:
-                duration = max(0.0, float(ts[0] - self._last_ts) - 1 / self.nominal_rate)
+                duration = max(
+                    0.0, float(ts[0] - self._last_ts) - 1 / self.nominal_rate
+                )
             lost = round(duration * self.nominal_rate)
             gap = Gap(0, 0.0, duration, lost, gap.reason)
             self.samples_lost += lost
             self.gaps += 1
-            logger.info("%s gap of %.3f s (%d samples) in %r", gap.reason, duration, lost,
-                        self.summary.name)
+            logger.info(
+                "%s gap of %.3f s (%d samples) in %r",
+                gap.reason,
+                duration,
+                lost,
+                self.summary.name,
+            )
         self.ring.write(self._dest[:n], ts, arrival, gap)
         self._pending_gap = None
         self._last_ts = float(ts[-1])
@@ -291,7 +303,8 @@ class InletThread:
         want = (self.n_channels, self.nominal_rate, self.info.channel_format())
         if got != want:
             raise EEGStreamError(
-                f"stream {info.name()!r} (source_id {info.source_id()!r}) came back with "
+                f"stream {info.name()!r} (source_id {info.source_id()!r}) came back "
+                f"with "
                 f"{got[0]} ch at {got[1]:g} Hz {format_name(got[2])}, but the session "
                 f"started with {want[0]} ch at {want[1]:g} Hz {format_name(want[2])}; "
                 "restart the session for a different stream"
@@ -307,7 +320,9 @@ class InletThread:
         self._last_lookup = time.monotonic()
         s = self.summary
         if s.source_id:
-            found = find_streams(source_id=s.source_id, timeout=_RESOLVE_TIMEOUT_S, settle_s=0)
+            found = find_streams(
+                source_id=s.source_id, timeout=_RESOLVE_TIMEOUT_S, settle_s=0
+            )
         else:  # without a source_id the best identity is name + type
             found = find_streams(
                 name=s.name, stream_type=s.type, timeout=_RESOLVE_TIMEOUT_S, settle_s=0

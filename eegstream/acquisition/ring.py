@@ -89,16 +89,19 @@ class Block:
         return self.data.shape[1]
 
     def split(self) -> list[tuple[Gap | None, Block]]:
-        """Cut the block at its gaps: ``[(gap before the piece or None, piece), ...]``."""
+        """Cut the block at its gaps: ``[(gap before the piece or None, piece)]``."""
         pieces = []
         cuts = [g.index - self.start for g in self.gaps]
         bounds = [0, *cuts, self.n_samples]
         gaps: list[Gap | None] = [None, *self.gaps]
-        for gap, lo, hi in zip(gaps, bounds[:-1], bounds[1:]):
+        for gap, lo, hi in zip(gaps, bounds[:-1], bounds[1:], strict=True):
             if hi > lo or gap is not None:
                 sl = slice(lo, hi)
                 piece = Block(
-                    self.start + lo, self.data[:, sl], self.timestamps[sl], self.arrival[sl]
+                    self.start + lo,
+                    self.data[:, sl],
+                    self.timestamps[sl],
+                    self.arrival[sl],
                 )
                 pieces.append((gap, piece))
         return pieces
@@ -167,7 +170,10 @@ class RingBuffer:
         if n == 0:
             return
         if n > self.capacity:  # keep the newest; the rest would be overwritten anyway
-            samples, timestamps = samples[-self.capacity :], timestamps[-self.capacity :]
+            samples, timestamps = (
+                samples[-self.capacity :],
+                timestamps[-self.capacity :],
+            )
             skipped, n = n - self.capacity, self.capacity
         else:
             skipped = 0
@@ -175,8 +181,13 @@ class RingBuffer:
             start = self._total + skipped
             if gap is not None:
                 self._gaps.append(
-                    Gap(start, float(timestamps[0]), gap.duration_s, gap.samples_lost,
-                        gap.reason)
+                    Gap(
+                        start,
+                        float(timestamps[0]),
+                        gap.duration_s,
+                        gap.samples_lost,
+                        gap.reason,
+                    )
                 )
             pos = start % self.capacity
             first = min(n, self.capacity - pos)
@@ -224,7 +235,7 @@ class RingBuffer:
             self._cond.notify_all()
 
     def reader(self, from_start: bool = False) -> RingReader:
-        """A new cursor: at the newest sample, or at the oldest one kept."""
+        """Make a new cursor: at the newest sample, or at the oldest one kept."""
         return RingReader(self, from_start)
 
 
@@ -242,7 +253,9 @@ class RingReader:
     def __init__(self, ring: RingBuffer, from_start: bool = False) -> None:
         self.ring = ring
         with ring._cond:
-            self.position = max(0, ring.total - ring.capacity) if from_start else ring.total
+            self.position = (
+                max(0, ring.total - ring.capacity) if from_start else ring.total
+            )
 
     def wait(self, timeout: float) -> bool:
         """Block until there are unread samples or ``timeout`` seconds pass."""
@@ -262,8 +275,13 @@ class RingReader:
             oldest = stop - ring.capacity
             if self.position < oldest:
                 gaps.append(
-                    Gap(oldest, float(ring._times[oldest % ring.capacity]), 0.0,
-                        oldest - self.position, "overrun")
+                    Gap(
+                        oldest,
+                        float(ring._times[oldest % ring.capacity]),
+                        0.0,
+                        oldest - self.position,
+                        "overrun",
+                    )
                 )
                 self.position = oldest
             if max_samples is not None:

@@ -24,28 +24,58 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "Stops after --seconds or on Ctrl-C.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--model", required=True,
-                   help="checkpoint file, or a model name in models/")  # fmt: skip
+    p.add_argument(
+        "--model", required=True, help="checkpoint file, or a model name in models/"
+    )
     g = p.add_argument_group("stream (with none given: the one stream of type EEG)")
     g.add_argument("--stream", default=None, help="LSL stream name")
-    g.add_argument("--type", dest="stream_type", default=None,
-                   help="LSL stream type, e.g. EEG")  # fmt: skip
-    g.add_argument("--source-id", default=None, help="LSL source_id (unique per device)")
-    g.add_argument("--timeout", type=float, default=10.0,
-                   help="seconds to wait for the stream to appear")  # fmt: skip
-    g.add_argument("--assume-seed-order", action="store_true",
-                   help="take an unlabelled 62-channel stream as the SEED channel order")
-    g.add_argument("--unit", default="auto", choices=("auto", "uV", "V"),
-                   help="the stream's unit; auto: its channel description, else its "
-                   "amplitude (volts detected with a warning)")
-    p.add_argument("--seconds", type=float, default=None,
-                   help="stop after this many seconds; None: run until Ctrl-C")
-    p.add_argument("--log", type=Path, default=None,
-                   help="write a JSON Lines session log to this new file")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                   help="where the model runs (auto: CUDA when present)")
-    p.add_argument("--no-outlets", action="store_true",
-                   help="do not publish the probability and band-power LSL streams")
+    g.add_argument(
+        "--type", dest="stream_type", default=None, help="LSL stream type, e.g. EEG"
+    )
+    g.add_argument(
+        "--source-id", default=None, help="LSL source_id (unique per device)"
+    )
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="seconds to wait for the stream to appear",
+    )
+    g.add_argument(
+        "--assume-seed-order",
+        action="store_true",
+        help="take an unlabelled 62-channel stream as the SEED channel order",
+    )
+    g.add_argument(
+        "--unit",
+        default="auto",
+        choices=("auto", "uV", "V"),
+        help="the stream's unit; auto: its channel description, else its "
+        "amplitude (volts detected with a warning)",
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="stop after this many seconds; None: run until Ctrl-C",
+    )
+    p.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        help="write a JSON Lines session log to this new file",
+    )
+    p.add_argument(
+        "--device",
+        default="auto",
+        choices=("auto", "cpu", "cuda"),
+        help="where the model runs (auto: CUDA when present)",
+    )
+    p.add_argument(
+        "--no-outlets",
+        action="store_true",
+        help="do not publish the probability and band-power LSL streams",
+    )
     p.add_argument("--quiet", action="store_true", help="no live status line")
     return p
 
@@ -97,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _follow(pipe, seconds: float | None, quiet: bool) -> bool:
-    """Show the status until time is up, an error, or Ctrl-C (returns True on Ctrl-C)."""
+    """Show the status until time is up, an error or Ctrl-C; True on Ctrl-C."""
     results = pipe.subscribe(maxsize=1024)
     tty = sys.stderr.isatty() and not quiet
     start = last_line = time.monotonic()
@@ -127,8 +157,12 @@ def _follow(pipe, seconds: float | None, quiet: bool) -> bool:
 
 def status_line(health, latest, cold: int, seq_len: int, elapsed: float) -> str:
     """One line: state, rate, steps, prediction (or calibration), latency, gaps."""
-    parts = [f"{elapsed:6.0f} s", f"[{health.state}]", f"{health.measured_rate:5.1f} Hz",
-             f"steps {health.steps}"]  # fmt: skip
+    parts = [
+        f"{elapsed:6.0f} s",
+        f"[{health.state}]",
+        f"{health.measured_rate:5.1f} Hz",
+        f"steps {health.steps}",
+    ]
     if latest is not None:
         top = f"{latest.predicted} {latest.probabilities.max():.2f}"
         parts.append(f"calibrating {cold}/{seq_len}, {top}" if not latest.warm else top)
@@ -158,16 +192,24 @@ def _header(pipe) -> str:
         + (f", ignored: {', '.join(plan.ignored)}" if plan.ignored else ""),
     ]
     if not r.identity:
-        lines.append(f"  resampled causally {r.sfreq_in:g} -> {r.sfreq_out:g} Hz "
-                     f"(delay {r.delay_s * 1e3:.0f} ms)")  # fmt: skip
+        lines.append(
+            f"  resampled causally {r.sfreq_in:g} -> {r.sfreq_out:g} Hz "
+            f"(delay {r.delay_s * 1e3:.0f} ms)"
+        )
     if pipe.outlets is not None:
-        lines.append(f"  outlets: {h.stream_name}-probabilities, {h.stream_name}-bandpower")
-    lines.append(f"  log: {pipe.log.path}" if pipe.log is not None else "  log: none (--log PATH)")
+        lines.append(
+            f"  outlets: {h.stream_name}-probabilities, {h.stream_name}-bandpower"
+        )
+    lines.append(
+        f"  log: {pipe.log.path}"
+        if pipe.log is not None
+        else "  log: none (--log PATH)"
+    )
     return "\n".join(lines)
 
 
 def format_summary(s: dict, pipe, interrupted: bool) -> str:
-    """The exit summary, a few lines."""
+    """Format the exit summary, a few lines."""
     lat = s["latency_s"]
     lines = [
         "eegstream run: summary" + (" (interrupted)" if interrupted else ""),
@@ -176,22 +218,35 @@ def format_summary(s: dict, pipe, interrupted: bool) -> str:
         f"{s['samples_lost']} samples lost, {s['samples_nonfinite']} non-finite",
     ]
     if lat["p50"] is not None:
-        lines.append(f"  latency p50 {lat['p50'] * 1e3:.1f} ms, p99 {lat['p99'] * 1e3:.1f} "
-                     f"ms, max {lat['max'] * 1e3:.1f} ms")  # fmt: skip
+        lines.append(
+            f"  latency p50 {lat['p50'] * 1e3:.1f} ms, p99 {lat['p99'] * 1e3:.1f} "
+            f"ms, max {lat['max'] * 1e3:.1f} ms"
+        )
     if s["steps"]:
         counts = ", ".join(f"{k} {v}" for k, v in s["predicted_counts"].items())
         lines.append(f"  predicted: {counts}")
     acc = s["accuracy"]
     if acc is not None:
-        note = " [SYNTHETIC EEG: says nothing about emotion recognition]" if acc[
-            "synthetic"] else ""  # fmt: skip
-        warm = (f"; after calibration {100 * acc['warm_accuracy']:.1f}% of "
-                f"{acc['warm_steps']}" if acc["warm_accuracy"] is not None else "")  # fmt: skip
-        lines.append(f"  accuracy against markers: {100 * acc['accuracy']:.1f}% of "
-                     f"{acc['steps']} labelled steps{warm}{note}")  # fmt: skip
+        note = (
+            " [SYNTHETIC EEG: says nothing about emotion recognition]"
+            if acc["synthetic"]
+            else ""
+        )
+        warm = (
+            f"; after calibration {100 * acc['warm_accuracy']:.1f}% of "
+            f"{acc['warm_steps']}"
+            if acc["warm_accuracy"] is not None
+            else ""
+        )
+        lines.append(
+            f"  accuracy against markers: {100 * acc['accuracy']:.1f}% of "
+            f"{acc['steps']} labelled steps{warm}{note}"
+        )
     elif s["labels_not_in_model"]:
-        lines.append(f"  marker labels {s['labels_not_in_model']} are not among the "
-                     "model's classes: no accuracy")  # fmt: skip
+        lines.append(
+            f"  marker labels {s['labels_not_in_model']} are not among the "
+            "model's classes: no accuracy"
+        )
     if s["error"]:
         lines.append(f"  stopped on error: {s['error']}")
     if pipe.log is not None:

@@ -15,10 +15,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "`eegstream run --stream NAME | --type TYPE | --source-id ID`.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--timeout", type=float, default=2.0,
-                   help="seconds to listen for streams")  # fmt: skip
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON object per stream instead of a table")  # fmt: skip
+    p.add_argument(
+        "--timeout", type=float, default=2.0, help="seconds to listen for streams"
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per stream instead of a table",
+    )
     return p
 
 
@@ -41,12 +45,22 @@ def run(args: argparse.Namespace) -> int:
         return 0
     header = ("name", "type", "channels", "rate", "format", "source_id", "host")
     rows = [
-        (s.name, s.type, str(s.channel_count),
-         "irregular" if s.nominal_srate == 0 else f"{s.nominal_srate:g} Hz",
-         s.channel_format, s.source_id, s.hostname)
+        (
+            s.name,
+            s.type,
+            str(s.channel_count),
+            "irregular" if s.nominal_srate == 0 else f"{s.nominal_srate:g} Hz",
+            s.channel_format,
+            s.source_id,
+            s.hostname,
+        )
         for s in streams
-    ]  # fmt: skip
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        print(
+            "  ".join(
+                cell.ljust(w) for cell, w in zip(row, widths, strict=True)
+            ).rstrip()
+        )
     return 0

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import EEGStreamError
-from ..montage import N_CHANNELS, SEED_CHANNELS, map_channels, normalize_name, positions_3d
+from ..montage import (
+    N_CHANNELS,
+    SEED_CHANNELS,
+    map_channels,
+    normalize_name,
+    positions_3d,
+)
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,11 @@ class ChannelPlan:
         return self.source.size
 
     def select(self, data: np.ndarray) -> np.ndarray:
-        """Stream data (n_stream_channels, n) -> present SEED channels (n_present, n)."""
+        """Take the present SEED channels (n_present, n) from the stream's data."""
         return data[self.source]
 
     def expand(self, present: np.ndarray) -> np.ndarray:
-        """Present channels (n_present, n) -> all 62 in SEED order, missing interpolated."""
+        """Expand present channels (n_present, n) to all 62, missing interpolated."""
         if not self.missing:
             return present
         out = np.empty((N_CHANNELS, present.shape[1]))
@@ -137,7 +143,8 @@ def plan_channels(
     if tuple(normalize_name(c) for c in checkpoint_channels) != SEED_CHANNELS:
         raise EEGStreamError(
             "the checkpoint's channels are not the 62 SEED channels in SEED order "
-            f"(got {len(checkpoint_channels)} starting {list(checkpoint_channels)[:3]}); "
+            f"(got {len(checkpoint_channels)} starting "
+            f"{list(checkpoint_channels)[:3]}); "
             "the live path serves SEED-montage models only"
         )
     warnings: list[str] = []
@@ -192,5 +199,7 @@ def plan_channels(
         if missing
         else np.empty((0, present.size))
     )
-    plan = ChannelPlan(index[present], present, missing, ignored, mode, weights, missing_index)
+    plan = ChannelPlan(
+        index[present], present, missing, ignored, mode, weights, missing_index
+    )
     return plan, warnings

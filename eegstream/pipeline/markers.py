@@ -46,16 +46,18 @@ class MarkerListener:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._new: list[tuple[float, dict]] = []
-        # Trials as parallel lists sorted by start time: start, end (inf while open), label.
+        # Trials as parallel lists sorted by start: start, end (inf while open), label.
         self._starts: list[float] = []
         self._ends: list[float] = []
         self._labels: list[str | None] = []
         self.connected = False
 
     def start(self) -> MarkerListener:
-        """Look for the marker stream once, then follow it on a thread; return ``self``."""
+        """Look for the marker stream once, then follow it on a thread."""
         self._connect(self.first_timeout)
-        self._thread = threading.Thread(target=self._run, name="lsl-markers", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="lsl-markers", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -100,7 +102,7 @@ class MarkerListener:
                 self._inlet.close_stream()
                 self._inlet, self.connected = None, False
                 continue
-            for sample, ts in zip(samples, stamps):
+            for sample, ts in zip(samples, stamps, strict=True):
                 self._add(float(ts), sample[0])
 
     def _add(self, ts: float, text: str) -> None:
@@ -127,7 +129,7 @@ class MarkerListener:
         return new
 
     def label(self, t_start: float, t_end: float, tolerance: float = 0.0) -> str | None:
-        """True class of a window ``[t_start, t_end]`` (LSL seconds) lying in one trial.
+        """Return the true class of a window ``[t_start, t_end]`` (LSL seconds).
 
         ``None`` when no trial holds the whole window (rest, straddling a
         boundary, unlabelled, or no markers).

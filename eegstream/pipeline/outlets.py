@@ -61,18 +61,31 @@ class ResultOutlets:
     ) -> None:
         base_id = source_id or stream_name
         self.probabilities = pylsl.StreamOutlet(
-            _info(f"{stream_name}-probabilities", "Probabilities",
-                  f"{base_id}-probabilities", classes, "probability",
-                  f"class probabilities of model {model_name}")
-        )  # fmt: skip
+            _info(
+                f"{stream_name}-probabilities",
+                "Probabilities",
+                f"{base_id}-probabilities",
+                classes,
+                "probability",
+                f"class probabilities of model {model_name}",
+            )
+        )
         self.band_power = pylsl.StreamOutlet(
-            _info(f"{stream_name}-bandpower", "BandPower", f"{base_id}-bandpower",
-                  band_names, DE_UNIT, f"mean band DE over channels, model {model_name}")
-        )  # fmt: skip
+            _info(
+                f"{stream_name}-bandpower",
+                "BandPower",
+                f"{base_id}-bandpower",
+                band_names,
+                DE_UNIT,
+                f"mean band DE over channels, model {model_name}",
+            )
+        )
         self._probs = np.zeros(len(classes), dtype=np.float32)
         self._bands = np.zeros(len(band_names), dtype=np.float32)
 
-    def push(self, probabilities: np.ndarray, band_power: np.ndarray, timestamp: float) -> None:
+    def push(
+        self, probabilities: np.ndarray, band_power: np.ndarray, timestamp: float
+    ) -> None:
         """Push one hop: probabilities (n_classes,) and band means (n_bands,)."""
         self._probs[:] = probabilities
         self._bands[:] = band_power

@@ -44,7 +44,7 @@ def rational_factors(sfreq_in: float, sfreq_out: float) -> tuple[int, int]:
 
 
 def design_filter(up: int, down: int) -> np.ndarray:
-    """The anti-aliasing FIR of ``resample_poly`` (gain ``up``), shape (n_taps,)."""
+    """Design the anti-aliasing FIR of ``resample_poly`` (gain ``up``), (n_taps,)."""
     max_rate = max(up, down)
     half_len = 10 * max_rate
     return firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0)) * up
@@ -83,7 +83,7 @@ class StreamingResampler:
             self.taps_per_phase = -(-len(h) // self.up)
             padded = np.zeros(self.taps_per_phase * self.up)
             padded[: len(h)] = h
-            # _taps[p, j] = h[p + j * up], reversed along j to meet oldest-first windows.
+            # _taps[p, j] = h[p + j * up], reversed along j for oldest-first windows.
             self._taps = padded.reshape(self.taps_per_phase, self.up).T[:, ::-1].copy()
             self.delay_s = (len(h) - 1) / 2 / (self.up * self.sfreq_in)
         self.reset()
@@ -95,7 +95,7 @@ class StreamingResampler:
         self.n_out = 0  # outputs produced since reset
 
     def last_input(self, out_index: int) -> int:
-        """Index (since reset) of the newest input that output ``out_index`` depends on."""
+        """Return the index (since reset) of output ``out_index``'s newest input."""
         return out_index * self.down // self.up
 
     def push(self, chunk: np.ndarray) -> np.ndarray:

@@ -91,7 +91,7 @@ class SessionLog:
         self.lines = 0
 
     def write(self, record_type: str, **fields: Any) -> None:
-        """Write one record ``{"type": record_type, "wall": now, **fields}`` and flush."""
+        """Write ``{"type": record_type, "wall": now, **fields}`` as a line; flush."""
         record = {"type": record_type, "wall": time.time(), **fields}
         line = json.dumps(_clean(record), ensure_ascii=False, separators=(",", ":"))
         with self._lock:

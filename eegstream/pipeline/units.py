@@ -18,24 +18,32 @@ from .._errors import EEGStreamError
 UNIT_SCALES = {"uV": 1.0, "mV": 1e3, "V": 1e6}
 UNIT_CHOICES = ("auto", "uV", "V")
 _ALIASES = {
-    "uv": "uV", "µv": "uV", "μv": "uV", "microvolt": "uV", "microvolts": "uV",
-    "mv": "mV", "millivolt": "mV", "millivolts": "mV",
-    "v": "V", "volt": "V", "volts": "V",
-}  # fmt: skip
+    "uv": "uV",
+    "µv": "uV",
+    "μv": "uV",
+    "microvolt": "uV",
+    "microvolts": "uV",
+    "mv": "mV",
+    "millivolt": "mV",
+    "millivolts": "mV",
+    "v": "V",
+    "volt": "V",
+    "volts": "V",
+}
 # Below this typical SD the data cannot be µV; above the second it is implausible.
 _VOLTS_BELOW = 1e-2
 _IMPLAUSIBLE_UV = 1e4
 
 
 def parse_unit(label: str | None) -> str | None:
-    """``"microvolts"``, ``"µV"``, ``"uV"`` -> ``"uV"``; ``"volts"`` -> ``"V"``; else None."""
+    """Map a unit label to a UNIT_SCALES key (``"microvolts"`` -> ``"uV"``) or None."""
     if not label:
         return None
     return _ALIASES.get(label.strip().lower())
 
 
 def unit_from_description(units: Sequence[str | None] | None) -> str | None:
-    """The unit the channel description declares, when all its channels agree."""
+    """Return the unit the channel description declares, when all channels agree."""
     parsed = {parse_unit(u) for u in (units or [])}
     parsed.discard(None)
     return parsed.pop() if len(parsed) == 1 else None
@@ -85,7 +93,8 @@ def decide_unit(
     elif 0 < sd < _VOLTS_BELOW:
         unit, source = "V", "amplitude"
         warnings.append(
-            f"the stream declares no unit and its typical SD is {sd:.3g}, far too small "
+            f"the stream declares no unit and its typical SD is {sd:.3g}, far too "
+            "small "
             "for microvolts: treating it as volts (x 1e6); pass --unit uV to override"
         )
     else:

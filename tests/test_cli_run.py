@@ -1,0 +1,175 @@
+"""``eegstream run`` and ``eegstream streams`` from the command line."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from _pipeline_helpers import wait_until
+
+from eegstream.cli import main
+from eegstream.montage import SEED_CHANNELS
+from eegstream.pipeline import read_log
+from eegstream.replay import Player, array_source
+
+pytestmark = pytest.mark.lsl
+CLASSES = ("neutral", "sad", "fear", "happy")
+
+
+def _replay(name: str, seconds: float, speed: float = 4.0) -> Player:
+    """Start a labelled SYNTHETIC replay that waits for its first reader."""
+    rng = np.random.default_rng(0)
+    eeg = 10 * rng.standard_normal((62, int(seconds * 200)))
+    source = array_source(
+        [eeg], 200.0, SEED_CHANNELS, labels=["sad"], classes=CLASSES, synthetic=True
+    )
+    return Player(source, name=name, speed=speed, wait_for_consumer=True).start()
+
+
+@pytest.mark.parametrize("command", ["run", "streams"])
+def test_help_lists_every_option(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    options = {
+        "run": [
+            "--model",
+            "--stream",
+            "--type",
+            "--source-id",
+            "--seconds",
+            "--log",
+            "--assume-seed-order",
+            "--unit",
+            "--device",
+            "--timeout",
+        ],
+        "streams": ["--timeout", "--json"],
+    }[command]
+    for option in options:
+        assert option in out
+
+
+def test_run_prints_a_summary_and_writes_the_log(
+    tiny_checkpoint, unique_id, tmp_path, capsys
+):
+    log = tmp_path / "run.jsonl"
+    player = _replay(unique_id, 40)
+    try:
+        code = main(
+            [
+                "run",
+                "--model",
+                str(tiny_checkpoint),
+                "--stream",
+                unique_id,
+                "--seconds",
+                "3",
+                "--log",
+                str(log),
+                "--device",
+                "cpu",
+                "--quiet",
+            ]
+        )
+    finally:
+        player.stop()
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "channels matched by names: 62 of 62" in out and "[SYNTHETIC EEG]" in out
+    assert "summary" in out and "latency p50" in out
+    assert "accuracy against markers" in out and "SYNTHETIC" in out
+    records = read_log(log)
+    assert (
+        records[0]["type"] == "session_start" and records[-1]["type"] == "session_end"
+    )
+    summary = records[-1]["summary"]
+    assert summary["steps"] > 0 and summary["accuracy"]["steps"] > 0
+
+
+def test_run_fails_cleanly_without_a_stream_or_with_an_existing_log(
+    tiny_checkpoint, unique_id, tmp_path, capsys
+):
+    code = main(
+        [
+            "run",
+            "--model",
+            str(tiny_checkpoint),
+            "--stream",
+            unique_id,
+            "--timeout",
+            "0.3",
+            "--device",
+            "cpu",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and f"no LSL stream with name {unique_id!r}" in err
+    assert "Traceback" not in err
+    taken = tmp_path / "taken.jsonl"
+    taken.write_text("{}\n")
+    player = _replay(unique_id, 20)
+    try:
+        code = main(
+            [
+                "run",
+                "--model",
+                str(tiny_checkpoint),
+                "--stream",
+                unique_id,
+                "--log",
+                str(taken),
+                "--device",
+                "cpu",
+            ]
+        )
+    finally:
+        player.stop()
+    assert code == 2 and "already exists" in capsys.readouterr().err
+    assert taken.read_text() == "{}\n"
+
+
+def test_ctrl_c_flushes_the_log_and_exits_cleanly(tiny_checkpoint, unique_id, tmp_path):
+    log = tmp_path / "run.jsonl"
+    player = _replay(unique_id, 120, speed=2.0)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "eegstream",
+            "run",
+            "--model",
+            str(tiny_checkpoint),
+            "--stream",
+            unique_id,
+            "--log",
+            str(log),
+            "--device",
+            "cpu",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_until(
+            lambda: log.exists() and any(r["type"] == "step" for r in read_log(log)),
+            timeout=60,
+        )
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        player.stop()
+    assert proc.returncode == 0, err
+    assert "summary (interrupted)" in out and "Traceback" not in err
+    records = read_log(log)
+    assert records[-1]["type"] == "session_end"
+    assert records[-1]["summary"]["steps"] == sum(r["type"] == "step" for r in records)
