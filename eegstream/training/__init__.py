@@ -10,6 +10,7 @@ from .data import (
 )
 from .loop import TrainConfig, train_network
 from .metrics import classification_metrics, summarise
+from .run import RunOptions, RunResult, run_training
 from .splits import (
     PROTOCOLS,
     Split,
@@ -21,6 +22,8 @@ from .splits import (
 
 __all__ = [
     "PROTOCOLS",
+    "RunOptions",
+    "RunResult",
     "SequenceSet",
     "Split",
     "TrainConfig",
@@ -33,6 +36,7 @@ __all__ = [
     "make_splits",
     "paper_splits",
     "population_stats",
+    "run_training",
     "summarise",
     "train_logreg",
     "train_network",
