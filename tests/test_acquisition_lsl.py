@@ -13,7 +13,6 @@ from eegstream import EEGStreamError
 from eegstream.acquisition import (
     InletThread,
     check_numeric,
-    list_streams,
     resolve_stream,
 )
 from eegstream.cli import main
