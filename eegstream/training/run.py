@@ -93,9 +93,7 @@ def predict_proba(
 
 def is_synthetic(dataset) -> bool:
     """Whether the dataset folder was made by ``eegstream.datasets.synth``."""
-    if getattr(dataset, "synthetic", False):
-        return True
-    return (Path(dataset.root) / "SYNTHETIC_DATA.txt").is_file()
+    return bool(dataset.synthetic)
 
 
 def _validate(opts: RunOptions) -> None:
