@@ -315,6 +315,17 @@ def _synthetic_tag(metrics: dict[str, Any]) -> str:
     return " [SYNTHETIC DATA]" if metrics["dataset"]["synthetic"] else ""
 
 
+def _card_baseline(summary: dict[str, Any]) -> list[str]:
+    if "minus_baseline" not in summary:
+        return []
+    d = summary["minus_baseline"]
+    return [
+        f"- **Baseline** (logistic regression on mean DE, same splits): "
+        f"{_pm(summary['baseline_test_accuracy'])}; this model minus baseline "
+        f"{d['mean']:+.1%} ± {d['sd']:.1%}."
+    ]
+
+
 def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) -> Path:
     """Write ``models/<name>.md``: data, protocol, accuracy, how to reproduce."""
     s = metrics["summary"]
@@ -352,6 +363,7 @@ def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) 
             f"{_pm(s['test_accuracy'])}; chance {s['chance']:.1%}. Measured offline, "
             f"one sequence per trial (first {fc['seq_len']} steps); live accuracy is "
             "measured by `eegstream evaluate --streaming`.",
+            *_card_baseline(s),
             f"- **Report**: `{run_dir}` (metrics.json, report.md, plots).",
             f"- **Reproduce**: `{metrics['command']}`",
             "",
