@@ -294,17 +294,29 @@ def test_same_seed_same_files_other_seed_other_eeg(tmp_path):
     assert not np.allclose(ea, ec)
 
 
+def test_a_listed_subject_is_the_same_subject_as_in_the_full_set(tmp_path):
+    # The demo replays a subject held out of training by generating it alone.
+    args = {"sessions": 1, "trial_seconds": 4, "seed": 5, "progress": False}
+    alone = open_dataset("seed-iv", generate("seed-iv", tmp_path / "a", [3], **args))
+    full = open_dataset("seed-iv", generate("seed-iv", tmp_path / "b", 3, **args))
+    assert alone.subjects == [3] and full.subjects == [1, 2, 3]
+    theirs = {t.trial: t.eeg() for t in full.trials if t.subject == 3}
+    for trial in alone.trials:
+        np.testing.assert_array_equal(trial.eeg(), theirs[trial.trial])
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
         ({"dataset": "seed-x"}, "unknown dataset 'seed-x'"),
         ({"subjects": 0}, "subjects must be an integer from 1 to 15"),
         ({"subjects": 16}, "subjects must be an integer from 1 to 15"),
+        ({"subjects": [0, 3]}, "subject numbers must lie in 1..15"),
         ({"sessions": 4}, "sessions must be an integer from 1 to 3"),
         ({"trial_seconds": 2}, "trial_seconds must be a whole number"),
         ({"trial_seconds": 6.5}, "trial_seconds must be a whole number"),
     ],
-    ids=["dataset", "subjects-0", "subjects-16", "sessions", "short", "fraction"],
+    ids=["dataset", "subjects-0", "subjects-16", "subject-list", "sessions", "short", "fraction"],
 )
 def test_generate_rejects_bad_arguments(tmp_path, kwargs, match):
     args = {"dataset": "seed-iv", "out": tmp_path, "progress": False} | kwargs

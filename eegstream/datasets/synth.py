@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -101,8 +101,10 @@ def generate(
     out : path-like
         The dataset root to create (e.g. ``data/SEED_IV``); existing files of
         the same names are replaced.
-    subjects : int | None
-        Write subjects 1..``subjects`` (default: all of the release).
+    subjects : int | sequence of int | None
+        Write subjects 1..``subjects``, or exactly the subject numbers listed
+        (e.g. ``[15]`` for one held-out subject; a subject's EEG depends only
+        on ``seed`` and its number), or all of the release (``None``).
     sessions : int | None
         Write sessions 1..``sessions`` of each (default: all).
     trial_seconds : float | None
@@ -132,7 +134,7 @@ def generate(
         raise EEGStreamError(
             f"unknown dataset {dataset!r}; choose one of {', '.join(T.DATASETS)}"
         )
-    n_sub = _check_count("subjects", subjects, T.N_SUBJECTS[dataset], dataset)
+    subject_ids = _check_subjects(subjects, T.N_SUBJECTS[dataset], dataset)
     n_ses = _check_count("sessions", sessions, T.N_SESSIONS[dataset], dataset)
     if trial_seconds is not None and (
         trial_seconds < 4 or abs(trial_seconds - round(trial_seconds)) > 1e-9
@@ -153,7 +155,7 @@ def generate(
         out / SYNTHETIC_MARKER,
         f"SYNTHETIC {dataset.upper()} DATA - NOT REAL EEG.\n"
         f"Written by eegstream.datasets.synth.generate(dataset={dataset!r}, "
-        f"subjects={n_sub}, sessions={n_ses}, trial_seconds={trial_seconds}, "
+        f"subjects={subjects}, sessions={n_ses}, trial_seconds={trial_seconds}, "
         f"seed={seed}).\n\n{_ABOUT}",
     )
     classes = T.CLASSES[dataset]
@@ -164,13 +166,13 @@ def generate(
     from tqdm import tqdm
 
     bar = tqdm(
-        total=n_sub * n_ses,
+        total=len(subject_ids) * n_ses,
         desc=f"synthetic {dataset}",
         unit="session",
         disable=None if progress else True,
     )
     with bar:
-        for _ in _WRITERS[dataset](world, out, n_sub, n_ses):
+        for _ in _WRITERS[dataset](world, out, subject_ids, n_ses):
             bar.update()
     return out
 
@@ -187,6 +189,19 @@ subject by 0.3-1.2 plus subject-specific (0.35 rms) and clip-specific
 measured on it (accuracy included) describes the simulation, not emotion
 recognition from real EEG; label it synthetic wherever it is shown.
 """
+
+
+def _check_subjects(
+    subjects: int | Sequence[int] | None, full: int, dataset: str
+) -> list[int]:
+    if subjects is None or isinstance(subjects, (int, np.integer)):
+        return list(range(1, _check_count("subjects", subjects, full, dataset) + 1))
+    ids = sorted({int(s) for s in subjects})
+    if not ids or ids[0] < 1 or ids[-1] > full:
+        raise EEGStreamError(
+            f"subject numbers must lie in 1..{full} for {dataset}, got {list(subjects)}"
+        )
+    return ids
 
 
 def _check_count(name: str, value: int | None, full: int, dataset: str) -> int:
@@ -306,7 +321,9 @@ def _lengths(world: _World, official: tuple[int, ...]) -> tuple[int, ...]:
 
 
 # ------------------------------------------------------------------ writers
-def _write_seed(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
+def _write_seed(
+    world: _World, out: Path, subject_ids: list[int], n_ses: int
+) -> Iterator[None]:
     labels = [v + 1 for v in T.SEED_LABEL_MAT]
     seconds = _lengths(world, T.SEED_TRIAL_SECONDS)
     pre, ext = out / "Preprocessed_EEG", out / "ExtractedFeatures"
@@ -314,7 +331,7 @@ def _write_seed(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[No
         label = np.array([T.SEED_LABEL_MAT], float)
         _savemat(folder / "label.mat", {"label": label})
     families = ("de", "psd", "dasm", "rasm", "asm", "dcau")
-    for s in range(1, n_sub + 1):
+    for s in subject_ids:
         prefix = T.SEED_PREFIX[s]
         for k in range(1, n_ses + 1):
             name = f"{s}_{T.SEED_DATES[s][k - 1]}.mat"
@@ -328,9 +345,11 @@ def _write_seed(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[No
             yield
 
 
-def _write_seed_iv(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
+def _write_seed_iv(
+    world: _World, out: Path, subject_ids: list[int], n_ses: int
+) -> Iterator[None]:
     seconds = _lengths(world, tuple(4 * w + 2 for w in T.SEED_IV_WINDOWS_S1))
-    for s in range(1, n_sub + 1):
+    for s in subject_ids:
         prefix = T.SEED_IV_PREFIX[s]
         for k in range(1, n_ses + 1):
             name = f"{s}_{T.SEED_IV_DATES[s][k - 1]}.mat"
@@ -394,11 +413,13 @@ SEED_V_CNT_CHANNELS = (
 )
 
 
-def _write_seed_v(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
+def _write_seed_v(
+    world: _World, out: Path, subject_ids: list[int], n_ses: int
+) -> Iterator[None]:
     starts, ends = _seed_v_times(world)
     text = seed_v_timestamp_text(starts, ends)
     atomic_write_text(out / "trial_start_end_timestamp.txt", text)
-    for s in range(1, n_sub + 1):
+    for s in subject_ids:
         data: dict[int, np.ndarray] = {}
         labels: dict[int, np.ndarray] = {}
         for k in range(1, n_ses + 1):
@@ -476,12 +497,14 @@ def _cnt_rows(eeg: np.ndarray) -> np.ndarray:
     )
 
 
-def _write_seed_vii(world: _World, out: Path, n_sub: int, n_ses: int) -> Iterator[None]:
+def _write_seed_vii(
+    world: _World, out: Path, subject_ids: list[int], n_ses: int
+) -> Iterator[None]:
     if world.seconds is None:
         seconds = tuple(int(x) for x in np.random.default_rng(7).integers(60, 361, 80))
     else:
         seconds = (world.seconds,) * 80
-    for s in range(1, n_sub + 1):
+    for s in subject_ids:
         pre = out / "EEG_preprocessed" / f"{s}.mat"
         ext = out / "EEG_features" / f"{s}.mat"
         with _mat_file(pre) as put_eeg, _mat_file(ext) as put_feat:
