@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 import numpy as np
@@ -61,6 +62,9 @@ def test_live_probabilities_equal_the_offline_streaming_path(
     finally:
         pipe.stop()
         player.stop()
+    # Nothing of the pipeline is left running.
+    ours = ("lsl-inlet-", "lsl-markers", "eegstream-pipeline")
+    assert not [t.name for t in threading.enumerate() if t.name.startswith(ours)]
     # Every sample arrived once, in order; no gap.
     np.testing.assert_array_equal(received, eeg)
     assert pipe.health().gaps == 0 and pipe.health().state == "stopped"

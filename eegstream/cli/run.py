@@ -217,6 +217,8 @@ def format_summary(s: dict, pipe, interrupted: bool) -> str:
         f"calibration), {s['samples_received']} samples, {s['gaps']} gap(s), "
         f"{s['samples_lost']} samples lost, {s['samples_nonfinite']} non-finite",
     ]
+    if s["unit"] is not None:
+        lines.append(f"  unit {s['unit']} ({s['unit_source']})")
     if lat["p50"] is not None:
         lines.append(
             f"  latency p50 {lat['p50'] * 1e3:.1f} ms, p99 {lat['p99'] * 1e3:.1f} "

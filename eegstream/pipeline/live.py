@@ -31,6 +31,7 @@ import os
 import queue
 import threading
 import time
+from array import array
 from collections import deque
 from pathlib import Path
 
@@ -157,7 +158,7 @@ class LivePipeline:
         self._error: str | None = None
         self._stopped = False
         self._latencies: deque[float] = deque(maxlen=_LATENCY_WINDOW)
-        self._all_latencies: list[float] = []
+        self._all_latencies = array("d")  # every step's, compactly (hours of steps)
         self._steps = 0
         self._warm_steps = 0
         self._nonfinite = 0
@@ -331,7 +332,7 @@ class LivePipeline:
     def health(self) -> Health:
         """Return the current state and counters (cheap; from any thread)."""
         inlet = self.inlet
-        lat = np.array(self._latencies) if self._latencies else None
+        lat = np.array(list(self._latencies)) if self._latencies else None
         if self._error is not None or self._stopped or inlet is None:
             state = "stopped" if (self._error or self._stopped) else "connecting"
         else:
@@ -397,7 +398,7 @@ class LivePipeline:
 
     def summary(self) -> dict:
         """Session figures: counts, latency percentiles, accuracy against markers."""
-        lat = np.array(self._all_latencies)
+        lat = np.frombuffer(self._all_latencies, dtype=np.float64).copy()
         end = self._stopped_mono or time.monotonic()
         h = self.health()
 
@@ -436,6 +437,9 @@ class LivePipeline:
             "samples_lost": h.samples_lost,
             "samples_nonfinite": self._nonfinite,
             "gaps": h.gaps,
+            "unit": self.unit,
+            "unit_source": self.unit_source,
+            "channels": self.plan.to_dict() if self.plan is not None else None,
             "accuracy": accuracy,
             "labels_not_in_model": sorted(self._unknown_labels),
             "error": self._error,
