@@ -98,6 +98,8 @@ def test_live_probabilities_equal_the_offline_streaming_path(
         r["type"] == "marker" and r["marker"]["event"] == "trial_start" for r in records
     )
     assert records[0]["stream"]["synthetic"] is True
+    (unit,) = [r for r in records if r["type"] == "unit"]
+    assert (unit["unit"], unit["source"]) == ("uV", "description")  # "microvolts"
     assert records[-1]["summary"]["steps"] == len(got)
 
 

@@ -497,6 +497,9 @@ class LivePipeline:
                 self.unit_option, self._declared_unit, first
             )
             self._scale = UNIT_SCALES[self.unit]
+            self._log(
+                "unit", unit=self.unit, source=self.unit_source, scale=self._scale
+            )
             for message in warnings:
                 logger.warning(message)
                 self.warnings.append(message)

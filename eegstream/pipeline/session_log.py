@@ -7,17 +7,21 @@ the line being written, and a reader can follow the file while it grows.
 Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
 
 ``session_start``
-    ``eegstream_version``, ``model`` (name, path, classes, dataset, protocol,
-    synthetic), ``stream`` (name, type, source_id, hostname, channel_count,
+    ``eegstream_version``, ``model`` (name, path, classes, dataset,
+    protocol), ``stream`` (name, type, source_id, hostname, channel_count,
     nominal_rate, channel_format, synthetic), ``channels`` (mode ``names`` |
     ``positional``, n_present, missing (interpolated), ignored), ``unit``
-    (unit, source), ``resampling`` (from_hz, to_hz, up, down, delay_s),
-    ``feature_config``, ``device``, ``warnings``.
+    (option, declared: the ``--unit`` given and the stream's own),
+    ``resampling`` (from_hz, to_hz, up, down, delay_s), ``feature_config``,
+    ``device``, ``warnings``.
 ``step``
     ``time`` (LSL timestamp of the window's last sample), ``step`` (0-based),
     ``probabilities`` ({class: p}), ``predicted``, ``warm``, ``latency_s``,
     ``band_power`` (62 x n_bands DE, SEED channel order, null for NaN),
     ``true_label`` (null without markers).
+``unit``
+    Once, after the first second of data: ``unit`` (uV, mV or V), ``source``
+    (option, description, amplitude or default) and ``scale`` (to µV).
 ``marker``
     ``time`` (LSL timestamp), ``marker`` (the parsed JSON marker, or
     ``{"text": ...}`` when it is not JSON).
