@@ -12,7 +12,7 @@ from eegstream import EEGStreamError
 from eegstream.cli import main
 from eegstream.datasets import CLASSES, DATASETS, open_dataset
 from eegstream.datasets import tables as T
-from eegstream.datasets.synth import SYNTHETIC_MARKER, generate
+from eegstream.datasets.synth import SYNTHETIC_MARKER, generate, synth_command
 from eegstream.features import FeatureConfig, KalmanSettings, compute_de, kalman_smooth
 from eegstream.montage import SEED_CHANNELS
 
@@ -339,6 +339,11 @@ def test_cli_synth(tmp_path, capsys):
                "--no-raw"])  # fmt: skip
     assert rc == 0 and not (tmp_path / "v" / "EEG_raw").exists()
     assert (tmp_path / "v" / "EEG_DE_features" / "1_123.npz").is_file()
+    # The release remembers the command that wrote it (model cards quote it).
+    command = synth_command(tmp_path / "v")
+    assert command is not None and command.split()[:4] == ["eegstream", "synth", "--dataset", "seed-v"]
+    assert command.endswith("--subjects 1 --sessions 1 --trial-seconds 4 --seed 1 --no-raw")
+    assert synth_command(tmp_path) is None  # not a synthetic release
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_info:
         main(["synth", "--help"])

@@ -75,6 +75,7 @@ def test_report_and_model_card(net_run):
         assert (out / png).read_bytes()[:8] == PNG
     card = (models / "net.md").read_text()
     assert "SYNTHETIC" in card and "train --dataset seed-iv" in card
+    assert "on the data of `eegstream synth --dataset seed-iv" in card
     assert "**Baseline**" in card
     assert str(metrics["splits"][0]["split"]["test"]) in card
     assert sorted(p.name for p in models.iterdir()) == ["net.md", "net.safetensors"]

@@ -150,13 +150,16 @@ def generate(
             "real release?) and no SYNTHETIC_DATA.txt; choose an empty or new folder"
         )
     out.mkdir(parents=True, exist_ok=True)
+    command = _cli_command(dataset, out, subjects, sessions, trial_seconds, seed, raw)
     # The marker comes first, so even an interrupted run is labelled synthetic.
     atomic_write_text(
         out / SYNTHETIC_MARKER,
         f"SYNTHETIC {dataset.upper()} DATA - NOT REAL EEG.\n"
         f"Written by eegstream.datasets.synth.generate(dataset={dataset!r}, "
         f"subjects={subjects}, sessions={n_ses}, trial_seconds={trial_seconds}, "
-        f"seed={seed}).\n\n{_ABOUT}",
+        f"seed={seed}).\n"
+        + (f"{_COMMAND_PREFIX}{command}\n" if command else "")
+        + f"\n{_ABOUT}",
     )
     classes = T.CLASSES[dataset]
     population = population_effect(classes, np.random.default_rng([seed, 0]))
@@ -189,6 +192,52 @@ subject by 0.3-1.2 plus subject-specific (0.35 rms) and clip-specific
 measured on it (accuracy included) describes the simulation, not emotion
 recognition from real EEG; label it synthetic wherever it is shown.
 """
+
+
+_COMMAND_PREFIX = "Command: "
+
+
+def _cli_command(
+    dataset: str,
+    out: Path,
+    subjects: int | Sequence[int] | None,
+    sessions: int | None,
+    trial_seconds: float | None,
+    seed: int,
+    raw: bool,
+) -> str | None:
+    """The ``eegstream synth`` command that writes the same files, if one can."""
+    import shlex
+
+    if subjects is not None and not isinstance(subjects, (int, np.integer)):
+        return None  # a list of subject numbers has no command-line form
+    args = ["eegstream", "synth", "--dataset", dataset, "--out", str(out)]
+    for flag, value in (
+        ("--subjects", subjects),
+        ("--sessions", sessions),
+        ("--trial-seconds", None if trial_seconds is None else int(trial_seconds)),
+        ("--seed", seed),
+    ):
+        if value is not None:
+            args += [flag, str(value)]
+    if not raw:
+        args.append("--no-raw")
+    return shlex.join(args)
+
+
+def synth_command(root: str | os.PathLike) -> str | None:
+    """The ``eegstream synth`` command that wrote the synthetic release at ``root``.
+
+    Returns ``None`` for a real release, or one written from Python with a
+    list of subject numbers.
+    """
+    marker = Path(root) / SYNTHETIC_MARKER
+    if not marker.is_file():
+        return None
+    for line in marker.read_text(encoding="utf-8").splitlines():
+        if line.startswith(_COMMAND_PREFIX):
+            return line[len(_COMMAND_PREFIX) :]
+    return None
 
 
 def _check_subjects(

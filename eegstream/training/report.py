@@ -365,7 +365,12 @@ def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) 
             "measured by `eegstream evaluate --streaming`.",
             *_card_baseline(s),
             f"- **Report**: `{run_dir}` (metrics.json, report.md, plots).",
-            f"- **Reproduce**: `{metrics['command']}`",
+            f"- **Reproduce**: `{metrics['command']}`"
+            + (
+                f", on the data of `{ds['generated_by']}`"
+                if ds.get("generated_by")
+                else ""
+            ),
             "",
             "## Caveats",
             "",

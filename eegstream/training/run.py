@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from .._errors import EEGStreamError
+from ..datasets.synth import synth_command
 from ..features import FeatureConfig
 from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
 from .baseline import train_logreg
@@ -292,6 +293,7 @@ def _metrics_document(
         "dataset": {
             "name": dataset.name,
             "root": str(dataset.root),
+            "generated_by": synth_command(dataset.root) if synthetic else None,
             "synthetic": synthetic,
             "subjects": dataset.subjects,
             "n_trials": len(dataset.trials),
