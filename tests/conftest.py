@@ -12,7 +12,9 @@ import pytest
 # Must happen before pylsl is first imported: resolve only on this machine,
 # IPv4 only, so parallel or repeated runs on a shared network never mix.
 _LSL_CFG = Path(tempfile.gettempdir()) / "eegstream-tests-lsl_api.cfg"
-_LSL_CFG.write_text("[ports]\nIPv6 = disable\n\n[multicast]\nResolveScope = machine\n")
+_LSL_CFG.write_text(
+    "[ports]\nIPv6 = disable\n\n[multicast]\nResolveScope = machine\n\n[log]\nlevel = -1\n"
+)
 os.environ.setdefault("LSLAPICFG", str(_LSL_CFG))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

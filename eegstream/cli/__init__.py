@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from .._errors import EEGStreamError
+from .._lslconfig import quiet_liblsl
 
 # Subcommand modules, in the order ``eegstream --help`` lists them.
 COMMANDS = (
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``eegstream`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    quiet_liblsl()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -161,7 +161,14 @@ def run(args: argparse.Namespace) -> int:
         ).start()
     except EEGStreamError as err:  # e.g. a model/stream mismatch
         return _fail(str(err), unattended)
-    return _show(app, pipeline, checkpoint, args)
+    return show_dashboard(
+        pipeline,
+        checkpoint,
+        history_s=args.history,
+        refresh_ms=args.refresh_ms,
+        screenshot=args.screenshot,
+        exit_after=args.exit_after,
+    )
 
 
 def _fail(reason: str, unattended: bool) -> int:
@@ -175,9 +182,25 @@ def _fail(reason: str, unattended: bool) -> int:
     return 2
 
 
-def _show(app: Any, pipeline: Any, checkpoint: Any, args: argparse.Namespace) -> int:
-    """Open the window over the started pipeline and run the event loop."""
-    from PySide6 import QtCore
+def show_dashboard(
+    pipeline: Any,
+    checkpoint: Any,
+    *,
+    history_s: float = 180.0,
+    refresh_ms: int = 33,
+    screenshot: Path | None = None,
+    exit_after: float | None = None,
+) -> int:
+    """Open the window over a started pipeline and run Qt's event loop.
+
+    Returns the exit code: 0, 2 when the pipeline failed, 130 on Ctrl-C. The
+    pipeline is stopped when the window closes. ``eegstream demo`` uses it too.
+    """
+    from PySide6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
+        [sys.argv[0], "-name", "eegstream"]
+    )
 
     from ..dashboard.window import MainWindow
 
@@ -186,8 +209,8 @@ def _show(app: Any, pipeline: Any, checkpoint: Any, args: argparse.Namespace) ->
             pipeline,
             checkpoint.classes,
             seq_len=checkpoint.feature_config.seq_len,
-            history_s=args.history,
-            refresh_ms=args.refresh_ms,
+            history_s=history_s,
+            refresh_ms=refresh_ms,
         )
     except BaseException:
         pipeline.stop()
@@ -196,14 +219,14 @@ def _show(app: Any, pipeline: Any, checkpoint: Any, args: argparse.Namespace) ->
 
     def on_failed(reason: str) -> None:
         outcome["code"], outcome["reason"] = 2, reason
-        if args.exit_after is not None:
+        if exit_after is not None:
             window.close()
         else:
             _fail(reason, unattended=False)
 
     def finish() -> None:
-        if args.screenshot is not None and outcome["reason"] is None:
-            path = window.save_screenshot(args.screenshot)
+        if screenshot is not None and outcome["reason"] is None:
+            path = window.save_screenshot(screenshot)
             print(f"eegstream live: screenshot saved to {path}", file=sys.stderr)
         window.close()
 
@@ -218,8 +241,8 @@ def _show(app: Any, pipeline: Any, checkpoint: Any, args: argparse.Namespace) ->
     wake = QtCore.QTimer()
     wake.start(200)
     wake.timeout.connect(lambda: None)
-    if args.exit_after is not None:
-        QtCore.QTimer.singleShot(int(args.exit_after * 1000), finish)
+    if exit_after is not None:
+        QtCore.QTimer.singleShot(int(exit_after * 1000), finish)
     try:
         window.show()
         app.exec()
@@ -227,7 +250,7 @@ def _show(app: Any, pipeline: Any, checkpoint: Any, args: argparse.Namespace) ->
         wake.stop()
         signal.signal(signal.SIGINT, previous)
         window.close()  # idempotent; stops the pipeline if the loop ended otherwise
-    if outcome["reason"] is not None and args.exit_after is not None:
+    if outcome["reason"] is not None and exit_after is not None:
         raise EEGStreamError(outcome["reason"])
     if outcome["code"] == 130:
         print("eegstream live: interrupted", file=sys.stderr)

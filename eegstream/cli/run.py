@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         ).start()
         try:
             print(_header(pipe), flush=True)
-            interrupted = _follow(pipe, args.seconds, quiet=args.quiet)
+            interrupted = follow(pipe, args.seconds, quiet=args.quiet)
         finally:
             # A second Ctrl-C must not cut the log's summary short.
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         root.removeHandler(handler)
 
 
-def _follow(pipe, seconds: float | None, quiet: bool) -> bool:
+def follow(pipe, seconds: float | None, quiet: bool) -> bool:
     """Show the status until time is up, an error or Ctrl-C; True on Ctrl-C."""
     results = pipe.subscribe(maxsize=1024)
     tty = sys.stderr.isatty() and not quiet
