@@ -261,3 +261,30 @@ def test_unusable_streams_are_refused_with_a_clear_message(tiny_checkpoint, uniq
     with pytest.raises(EEGStreamError, match="64 Hz, too slow"):
         LivePipeline(tiny_checkpoint, source_id=unique_id + "-r", device="cpu").start()
     del few, slow
+
+
+def test_unlabelled_stream_runs_positionally_only_when_asked(
+    tiny_checkpoint, unique_id
+):
+    eeg = synthetic_eeg(6, seed=5)
+    source = PlainSource(unique_id, eeg.astype(np.float32), 200.0, None, speed=4.0)
+    with pytest.raises(EEGStreamError, match="no channel labels"):
+        LivePipeline(tiny_checkpoint, stream=unique_id, device="cpu").start()
+    source.start()
+    pipe = LivePipeline(
+        tiny_checkpoint, stream=unique_id, device="cpu", outlets=False,
+        assume_seed_order=True,
+    )  # fmt: skip
+    try:
+        results = pipe.subscribe()
+        pipe.start()
+        got = collect(results, lambda r: len(r) >= 1)
+    finally:
+        pipe.stop()
+        source.close()
+    assert pipe.plan.mode == "positional"
+    assert any("by position" in w for w in pipe.warnings)
+    offline = StreamingClassifier(load_checkpoint(tiny_checkpoint), device="cpu").push(
+        eeg
+    )
+    np.testing.assert_allclose(got[0].probabilities, offline[0][1], atol=1e-6)

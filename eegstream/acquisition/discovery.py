@@ -34,9 +34,10 @@ _FORMAT_NAMES = {
     pylsl.cf_int64: "int64",
     pylsl.cf_undefined: "undefined",
 }
-# After the first match, how long to keep listening for a second one (a stream
-# on this machine answers within milliseconds; one on the network in tens).
-_SETTLE_S = 0.5
+# After the first match, how long to keep listening for a second one. liblsl
+# answers a fresh query after about 0.5 s; 0.5 s missed a second local stream
+# now and then on the loaded 2-core machine.
+_SETTLE_S = 1.0
 
 
 @dataclass(frozen=True)
