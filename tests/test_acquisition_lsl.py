@@ -141,3 +141,25 @@ def test_a_silent_source_is_lost_and_its_return_is_a_gap(unique_id):
     (gap,) = block.gaps
     assert gap.reason == "lost" and gap.index == 20 and gap.duration_s >= 0.2
     assert gap.samples_lost == round(gap.duration_s * 100)
+
+
+def test_a_jump_in_the_source_timestamps_is_a_gap(unique_id):
+    outlet = pylsl.StreamOutlet(_info(unique_id, unique_id + "-sid", 2, 100.0))
+    inlet = InletThread(resolve_stream(name=unique_id, timeout=5)).start()
+    try:
+        assert outlet.wait_for_consumers(5)
+        t0 = pylsl.local_clock()
+        outlet.push_chunk(np.zeros((10, 2), np.float32), t0)
+        # The source dropped 1 s of samples: the next ones are stamped 1 s later.
+        outlet.push_chunk(np.ones((10, 2), np.float32), t0 + 1.1)
+        assert wait_until(lambda: inlet.ring.total == 20)
+        block = inlet.ring.reader(from_start=True).read()
+    finally:
+        inlet.stop()
+        del outlet
+    (gap,) = block.gaps
+    assert gap.reason == "timestamps" and gap.index == 10
+    assert (
+        gap.samples_lost == round(gap.duration_s * 100)
+        and 95 <= gap.samples_lost <= 101
+    )

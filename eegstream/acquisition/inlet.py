@@ -39,8 +39,10 @@ _PULL_TIMEOUT_S = 0.05
 # How long each lookup of a lost source may block: liblsl answers a first query
 # after about 0.5 s; longer would slow down stop().
 _RESOLVE_TIMEOUT_S = 0.6
-# A jump in timestamps larger than this many sample periods (and than 0.1 s)
-# is a gap; smaller ones are jitter of chunked transmission.
+# A jump in timestamps larger than this many sample periods (and than 0.25 s) is a
+# gap. Smaller ones are jitter: some apps stamp a whole Bluetooth chunk (tens of
+# ms) with one time. Over LSL's TCP, samples are lost at reconnections, which are
+# gaps anyway.
 _GAP_PERIODS = 10
 
 
@@ -122,7 +124,7 @@ class InletThread:
         # Up to 1 s (at least 64 samples) per pull, into memory reused every pull.
         self._max_chunk = max(64, round(self.nominal_rate))
         self._dest = np.empty((self._max_chunk, self.n_channels), dtype=self.dtype)
-        self._gap_s = max(0.1, _GAP_PERIODS / self.nominal_rate)
+        self._gap_s = max(0.25, _GAP_PERIODS / self.nominal_rate)
         self._resolved = info
         self.info = info
         self._inlet: pylsl.StreamInlet | None = None
@@ -236,36 +238,40 @@ class InletThread:
 
     def _on_data(self, n: int, ts: np.ndarray, now: float) -> None:
         arrival = pylsl.local_clock()
-        gap = self._pending_gap
-        if gap is None and self._last_ts is not None:
-            jump = ts[0] - self._last_ts
-            if jump > self._gap_s:
-                gap = Gap(0, 0.0, 0.0, 0, "timestamps")
-        if gap is not None:
-            duration = 0.0
-            if self._last_ts is not None:
-                duration = max(
-                    0.0, float(ts[0] - self._last_ts) - 1 / self.nominal_rate
-                )
-            lost = round(duration * self.nominal_rate)
-            gap = Gap(0, 0.0, duration, lost, gap.reason)
-            self.samples_lost += lost
-            self.gaps += 1
-            logger.info(
-                "%s gap of %.3f s (%d samples) in %r",
-                gap.reason,
-                duration,
-                lost,
-                self.summary.name,
-            )
-        self.ring.write(self._dest[:n], ts, arrival, gap)
-        self._pending_gap = None
-        self._last_ts = float(ts[-1])
+        # Cut the pull where the source's timestamps jump (also inside the chunk).
+        cuts = [0, *(np.flatnonzero(np.diff(ts) > self._gap_s) + 1).tolist(), n]
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            gap = self._pending_gap
+            if gap is None and self._last_ts is not None:
+                if ts[lo] - self._last_ts > self._gap_s:
+                    gap = Gap(0, 0.0, 0.0, 0, "timestamps")
+            if gap is not None:
+                gap = self._count_gap(gap.reason, float(ts[lo]))
+            self.ring.write(self._dest[lo:hi], ts[lo:hi], arrival, gap)
+            self._pending_gap = None
+            self._last_ts = float(ts[hi - 1])
         self._last_data = now
         self._rate_window.append((now, n))
         while self._rate_window and now - self._rate_window[0][0] > 5.0:
             self._rate_window.popleft()
         self.state = "ok"
+
+    def _count_gap(self, reason: str, first_ts: float) -> Gap:
+        """Size a gap ending at ``first_ts`` (its index is set by the ring)."""
+        duration = 0.0
+        if self._last_ts is not None:
+            duration = max(0.0, first_ts - self._last_ts - 1 / self.nominal_rate)
+        lost = round(duration * self.nominal_rate)
+        self.samples_lost += lost
+        self.gaps += 1
+        logger.info(
+            "%s gap of %.3f s (%d samples) in %r",
+            reason,
+            duration,
+            lost,
+            self.summary.name,
+        )
+        return Gap(0, first_ts, duration, lost, reason)
 
     def _mark_lost(self, why: str) -> None:
         if self.state == "ok":
