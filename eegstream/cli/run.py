@@ -21,7 +21,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "probabilities and band power as LSL streams every hop, with a live status "
         "line, an optional JSON Lines session log and a summary at exit (latency "
         "p50/p99; accuracy when a replay's marker stream carries true labels). "
-        "Stops after --seconds or on Ctrl-C.",
+        "Stops after --seconds or on Ctrl-C (which still writes the summary; exit "
+        "status 0, 2 on a stream failure, 130 on Ctrl-C).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
@@ -121,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 signal.signal(signal.SIGINT, previous)
         print(format_summary(pipe.summary(), pipe, interrupted), flush=True)
-        return 1 if pipe.health().error else 0
+        if pipe.health().error:
+            return 2
+        return 130 if interrupted else 0
     finally:
         root.removeHandler(handler)
 
