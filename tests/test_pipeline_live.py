@@ -288,3 +288,32 @@ def test_unlabelled_stream_runs_positionally_only_when_asked(
         eeg
     )
     np.testing.assert_allclose(got[0].probabilities, offline[0][1], atol=1e-6)
+
+
+def test_a_source_back_with_other_channels_stops_with_an_error(
+    tiny_checkpoint, unique_id
+):
+    sid = unique_id + "-sid"
+    eeg = synthetic_eeg(30, seed=6).astype(np.float32)
+    first = PlainSource(unique_id, eeg, 200.0, SEED_CHANNELS, source_id=sid, speed=1.0)
+    first.start()
+    pipe = LivePipeline(tiny_checkpoint, source_id=sid, device="cpu", outlets=False)
+    second = None
+    try:
+        pipe.start()
+        assert wait_until(lambda: pipe.health().state == "ok")
+        first.close()
+        assert wait_until(lambda: pipe.health().state == "lost")
+        second = PlainSource(
+            unique_id, eeg[:32], 200.0, SEED_CHANNELS[:32], source_id=sid, speed=1.0
+        ).start()
+        assert wait_until(lambda: pipe.health().error is not None)
+        health = pipe.health()
+    finally:
+        pipe.stop()
+        first.close()
+        if second is not None:
+            second.close()
+    assert health.state == "stopped"
+    assert "came back with 32 ch" in health.error and "62 ch" in health.error
+    assert pipe.summary()["error"] == health.error
