@@ -125,11 +125,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"  subject {s:2d}: {acc:.1%}")
     if held_out is not None:
         evaluated = set(subjects or dataset.subjects)
-        seen = sorted(evaluated - set(held_out))
+        split = ckpt.meta.get("protocol", {}).get("split") or {}
+        # Subjects the model learnt from or was selected on; others are held out,
+        # whether they were its test subjects or never part of its data at all.
+        fitted = set(split.get("train", [])) | set(split.get("val", []))
+        seen = sorted(evaluated & fitted if fitted else evaluated - set(held_out))
         if seen:
             print(
-                f"note: subjects {seen} were not held out when this model was "
-                f"trained (its test subjects: {held_out}); their accuracy is not a "
+                f"note: subjects {seen} were used to train or select this model "
+                f"(its test subjects: {held_out}); their accuracy is not a "
                 "fair estimate"
             )
     if args.out:
