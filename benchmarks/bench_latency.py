@@ -106,8 +106,8 @@ def main() -> int:
     cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (wall1 - wall0)
     print(
         f"SYNTHETIC EEG, 62 ch at 200 Hz, real-time pace, {steps_before_kill} steps "
-        f"over "
-        f"{wall1 - wall0:.0f} s, model on {s['device']} (ResAttentioNet, paper size)"
+        f"over {wall1 - wall0:.0f} s, model on {s['device']} "
+        "(ResAttentioNet, paper size)"
     )
     if not s["steps"]:
         print("no steps produced")

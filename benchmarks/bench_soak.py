@@ -66,8 +66,8 @@ def main() -> int:
     growth = samples[-1][1] - base
     print(
         f"SYNTHETIC EEG replayed for {seconds:.0f} s: {s['steps']} steps, "
-        f"{s['gaps']} gaps, "
-        f"latency p99 {s['latency_s']['p99'] * 1e3:.1f} ms, log {log_mb:.1f} MB"
+        f"{s['gaps']} gaps, latency p99 {s['latency_s']['p99'] * 1e3:.1f} ms, "
+        f"log {log_mb:.1f} MB"
     )
     print("RSS (MB) every 10 s: " + " ".join(f"{m:.0f}" for _, m in samples))
     print(f"growth after warm-up: {growth:+.1f} MB (bar: < {BAR_GROWTH_MB:.0f} MB)")

@@ -69,8 +69,8 @@ def check_numeric(info: pylsl.StreamInfo) -> np.dtype:
     if not info.nominal_srate() > 0:
         raise EEGStreamError(
             f"stream {summary.name!r} has an irregular sampling rate "
-            "(nominal_srate 0); "
-            "EEG must be a regularly sampled stream with its rate in Hz"
+            "(nominal_srate 0); EEG must be a regularly sampled stream with its "
+            "rate in Hz"
         )
     return np.dtype(LSL_DTYPES[fmt])
 
@@ -310,9 +310,9 @@ class InletThread:
         if got != want:
             raise EEGStreamError(
                 f"stream {info.name()!r} (source_id {info.source_id()!r}) came back "
-                f"with "
-                f"{got[0]} ch at {got[1]:g} Hz {format_name(got[2])}, but the session "
-                f"started with {want[0]} ch at {want[1]:g} Hz {format_name(want[2])}; "
+                f"with {got[0]} ch at {got[1]:g} Hz {format_name(got[2])}, but the "
+                f"session started with {want[0]} ch at {want[1]:g} Hz "
+                f"{format_name(want[2])}; "
                 "restart the session for a different stream"
             )
 

@@ -168,7 +168,6 @@ class LivePipeline:
         self._correct_warm = 0
         self._unknown_labels: set[str] = set()
         self._predicted_counts = dict.fromkeys(self.classes, 0)
-        self._gap_log: list[dict] = []
         self._last_state = "connecting"
         self._last_health_log = 0.0
         self._started_wall = 0.0
@@ -196,6 +195,7 @@ class LivePipeline:
                 "LivePipeline.start: already running; call stop() first"
             )
         self._reset_variables()
+        self.classifier.reset()  # a restarted pipeline starts a new segment
         try:
             self._connect()
         except BaseException:
@@ -246,8 +246,8 @@ class LivePipeline:
         if self.checkpoint.meta.get("normaliser", {}).get("mode") == "subject":
             self.warnings.append(
                 "the checkpoint was trained with per-subject z-scoring, which needs "
-                "the "
-                "whole session; live it runs the causal running normaliser instead"
+                "the whole session; live it runs the causal running normaliser "
+                "instead"
             )
         if self.use_outlets:
             self.outlets = ResultOutlets(
@@ -421,6 +421,7 @@ class LivePipeline:
             }
         return {
             "model": self.checkpoint.name,
+            "started_unix": self._started_wall or None,
             "stream": h.stream_name,
             "source_id": h.source_id,
             "duration_s": end - self._started_mono if self._started_mono else 0.0,

@@ -94,8 +94,8 @@ def decide_unit(
         unit, source = "V", "amplitude"
         warnings.append(
             f"the stream declares no unit and its typical SD is {sd:.3g}, far too "
-            "small "
-            "for microvolts: treating it as volts (x 1e6); pass --unit uV to override"
+            "small for microvolts: treating it as volts (x 1e6); pass --unit uV to "
+            "override"
         )
     else:
         unit, source = "uV", "default"
