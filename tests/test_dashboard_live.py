@@ -153,6 +153,9 @@ def test_status_shows_stream_and_health(live, qtbot, checkpoint):
     assert labels["model"].text().endswith(checkpoint.name)
     assert labels["device"].text() == "CPU"
     assert window.status.state_colour == STATE_COLOURS["ok"]
+    # The replay declares its EEG synthetic; the window says so.
+    assert labels["synthetic"].text() == "SYNTHETIC EEG"
+    assert "SYNTHETIC" in window.windowTitle()
 
 
 def test_stream_picker_lists_the_replay(live, qtbot):

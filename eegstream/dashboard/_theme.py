@@ -17,6 +17,7 @@ STATE_COLOURS = {
     "stopped": "#8a909c",
 }
 ERROR = "#f85149"
+SYNTHETIC = "#d29922"  # the badge of simulated EEG
 
 # One colour per emotion name, the same in every session and for every dataset
 # (SEED's "positive" shares happy's gold), so a colour can be read across a room.

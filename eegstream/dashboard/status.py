@@ -81,6 +81,17 @@ class StatusPanel(QtWidgets.QStatusBar):
         self.state_colour = ""
         self._set_state("connecting")
 
+    def set_synthetic(self) -> None:
+        """Show a permanent SYNTHETIC EEG badge: the stream says it is simulated."""
+        badge = QtWidgets.QLabel("SYNTHETIC EEG")
+        badge.setToolTip("the stream's description says its EEG is simulated")
+        badge.setStyleSheet(
+            f"background: {_theme.SYNTHETIC}; color: #000000; font-weight: bold;"
+            " padding: 0 10px; border-radius: 3px;"
+        )
+        self.labels["synthetic"] = badge
+        self.addPermanentWidget(badge)
+
     def set_health(self, health: Health, calibration: str) -> None:
         """Show ``health`` and the calibration state."""
         for name, text in describe(health, calibration).items():

@@ -145,6 +145,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_backend(self, pipeline: LivePipeline) -> None:
         self.pipeline = pipeline
+        if pipeline.synthetic:
+            # Say it where a viewer looks: nothing here is a person's brain.
+            self.setWindowTitle("eegstream live [SYNTHETIC EEG]")
+            self.status.set_synthetic()
         self.model.attach(pipeline)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(self.refresh_ms)
