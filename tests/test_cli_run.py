@@ -173,3 +173,24 @@ def test_ctrl_c_flushes_the_log_and_exits_cleanly(tiny_checkpoint, unique_id, tm
     records = read_log(log)
     assert records[-1]["type"] == "session_end"
     assert records[-1]["summary"]["steps"] == sum(r["type"] == "step" for r in records)
+
+
+def test_status_line_shows_every_probability_the_truth_and_calibration():
+    from eegstream.cli.run import status_line
+    from eegstream.pipeline import Health, StepResult
+
+    health = Health(
+        state="ok", stream_name="s", source_id="s", nominal_rate=200.0,
+        measured_rate=199.8, samples_received=2000, samples_lost=0, gaps=0,
+        latency_p50_s=0.002, latency_p99_s=0.004, device="cpu", model_name="m",
+        steps=7,
+    )  # fmt: skip
+    step = StepResult(
+        timestamp=1.0, probabilities=np.array([0.1, 0.7, 0.2]),
+        classes=("negative", "neutral", "positive"), band_power=np.zeros((62, 5)),
+        latency_s=0.002, warm=False, true_label="positive",
+    )  # fmt: skip
+    line = status_line(health, step, cold=7, seq_len=60, elapsed=10.0)
+    assert "NEUTRAL (negative 0.10 neutral 0.70 positive 0.20)" in line
+    assert "true positive" in line and "calibrating 7/60" in line
+    assert "p99 4.0 ms" in line

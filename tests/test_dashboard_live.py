@@ -230,7 +230,7 @@ def test_screenshot_mode_writes_a_png_and_exits_0(
                 unique_id,
                 "--source-id",
                 unique_id,
-                "--no-outlet",
+                "--no-outlets",
                 "--screenshot",
                 str(out),
                 "--exit-after",
@@ -262,7 +262,7 @@ def test_mismatched_stream_prints_the_reason_and_exits_nonzero(
                 str(tiny_checkpoint),
                 "--source-id",
                 unique_id,
-                "--no-outlet",
+                "--no-outlets",
                 "--exit-after",
                 "5",
             ]

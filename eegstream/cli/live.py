@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import EEGStreamError
+from ._pipeline_options import add_pipeline_options, pipeline_from_args
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,43 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="M",
         help="checkpoint file, or a model name in models/; default: choose in a dialog",
     )
-    stream = parser.add_argument_group(
-        "stream (any combination narrows the choice; none: choose in a dialog)"
-    )
-    stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
-    stream.add_argument(
-        "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
-    )
-    stream.add_argument("--source-id", metavar="ID", help="LSL source_id of the stream")
-    pipe = parser.add_argument_group("pipeline")
-    pipe.add_argument(
-        "--device",
-        choices=("auto", "cpu", "cuda"),
-        default="auto",
-        help="where the model runs (auto: CUDA when available)",
-    )
-    pipe.add_argument(
-        "--unit",
-        choices=("auto", "uV", "V"),
-        default="auto",
-        help="unit of the stream's samples (auto: from the channel "
-        "description, else from the amplitude)",
-    )
-    pipe.add_argument(
-        "--assume-seed-order",
-        action="store_true",
-        help="take unnamed channels to be the 62 SEED channels in order",
-    )
-    pipe.add_argument(
-        "--log",
-        metavar="PATH",
-        type=Path,
-        help="write the session log (predictions, health) to PATH",
-    )
-    pipe.add_argument(
-        "--no-outlet",
-        action="store_true",
-        help="do not publish the probabilities as an LSL stream",
+    add_pipeline_options(
+        parser, "any combination narrows the choice; none: choose in a dialog"
     )
     view = parser.add_argument_group("view")
     view.add_argument(
@@ -122,7 +88,6 @@ def run(args: argparse.Namespace) -> int:
 
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick
     from ..model import load_checkpoint, resolve_model
-    from ..pipeline import LivePipeline
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
         [sys.argv[0], "-name", "eegstream"]
@@ -148,17 +113,7 @@ def run(args: argparse.Namespace) -> int:
                     print("eegstream live: no stream chosen", file=sys.stderr)
                     return 1
                 args.stream, args.source_id = chosen.name, chosen.source_id or None
-        pipeline = LivePipeline(
-            checkpoint,
-            stream=args.stream,
-            stream_type=args.stream_type,
-            source_id=args.source_id,
-            assume_seed_order=args.assume_seed_order,
-            unit=args.unit,
-            log_path=args.log,
-            device=args.device,
-            outlets=not args.no_outlet,
-        ).start()
+        pipeline = pipeline_from_args(checkpoint, args).start()
     except EEGStreamError as err:  # e.g. a model/stream mismatch
         return _fail(str(err), unattended)
     return show_dashboard(

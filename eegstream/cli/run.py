@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
-from pathlib import Path
+
+from ._pipeline_options import add_pipeline_options, pipeline_from_args
 
 _STATUS_EVERY_S = 0.5
 _STATUS_LINE_EVERY_S = 10.0  # when stderr is not a terminal
@@ -28,54 +30,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--model", required=True, help="checkpoint file, or a model name in models/"
     )
-    g = p.add_argument_group("stream (with none given: the one stream of type EEG)")
-    g.add_argument("--stream", default=None, help="LSL stream name")
-    g.add_argument(
-        "--type", dest="stream_type", default=None, help="LSL stream type, e.g. EEG"
-    )
-    g.add_argument(
-        "--source-id", default=None, help="LSL source_id (unique per device)"
-    )
-    g.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        help="seconds to wait for the stream to appear",
-    )
-    g.add_argument(
-        "--assume-seed-order",
-        action="store_true",
-        help="take an unlabelled 62-channel stream as the SEED channel order",
-    )
-    g.add_argument(
-        "--unit",
-        default="auto",
-        choices=("auto", "uV", "V"),
-        help="the stream's unit; auto: its channel description, else its "
-        "amplitude (volts detected with a warning)",
-    )
+    add_pipeline_options(p, "with none given: the one stream of type EEG")
     p.add_argument(
         "--seconds",
         type=float,
         default=None,
         help="stop after this many seconds; None: run until Ctrl-C",
-    )
-    p.add_argument(
-        "--log",
-        type=Path,
-        default=None,
-        help="write a JSON Lines session log to this new file",
-    )
-    p.add_argument(
-        "--device",
-        default="auto",
-        choices=("auto", "cpu", "cuda"),
-        help="where the model runs (auto: CUDA when present)",
-    )
-    p.add_argument(
-        "--no-outlets",
-        action="store_true",
-        help="do not publish the probability and band-power LSL streams",
     )
     p.add_argument("--quiet", action="store_true", help="no live status line")
     return p
@@ -87,30 +47,16 @@ def run(args: argparse.Namespace) -> int:
     import signal
 
     from .._errors import EEGStreamError
-    from ..pipeline import LivePipeline
 
     if args.seconds is not None and not args.seconds > 0:
         raise EEGStreamError(f"--seconds must be > 0, got {args.seconds}")
-    if not args.timeout > 0:
-        raise EEGStreamError(f"--timeout must be > 0 seconds, got {args.timeout}")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("eegstream run: %(levelname)s: %(message)s"))
     root = logging.getLogger("eegstream")
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     try:
-        pipe = LivePipeline(
-            args.model,
-            stream=args.stream,
-            stream_type=args.stream_type,
-            source_id=args.source_id,
-            assume_seed_order=args.assume_seed_order,
-            unit=args.unit,
-            log_path=args.log,
-            device=args.device,
-            outlets=not args.no_outlets,
-            resolve_timeout=args.timeout,
-        ).start()
+        pipe = pipeline_from_args(args.model, args).start()
         try:
             print(_header(pipe), flush=True)
             interrupted = follow(pipe, args.seconds, quiet=args.quiet)
@@ -145,7 +91,8 @@ def follow(pipe, seconds: float | None, quiet: bool) -> bool:
             now = time.monotonic()
             line = status_line(health, latest, cold, pipe.cfg.seq_len, now - start)
             if tty:
-                print("\r" + line[:150].ljust(150), end="", file=sys.stderr, flush=True)
+                width = shutil.get_terminal_size().columns - 1
+                print("\r" + line[:width].ljust(width), end="", file=sys.stderr, flush=True)
             elif not quiet and now - last_line >= _STATUS_LINE_EVERY_S:
                 print(line, file=sys.stderr, flush=True)
                 last_line = now
@@ -159,7 +106,7 @@ def follow(pipe, seconds: float | None, quiet: bool) -> bool:
 
 
 def status_line(health, latest, cold: int, seq_len: int, elapsed: float) -> str:
-    """One line: state, rate, steps, prediction (or calibration), latency, gaps."""
+    """One line: state, rate, steps, prediction and probabilities, truth, latency, gaps."""
     parts = [
         f"{elapsed:6.0f} s",
         f"[{health.state}]",
@@ -167,8 +114,13 @@ def status_line(health, latest, cold: int, seq_len: int, elapsed: float) -> str:
         f"steps {health.steps}",
     ]
     if latest is not None:
-        top = f"{latest.predicted} {latest.probabilities.max():.2f}"
+        probs = " ".join(
+            f"{c} {p:.2f}" for c, p in zip(latest.classes, latest.probabilities)
+        )
+        top = f"{latest.predicted.upper()} ({probs})"
         parts.append(f"calibrating {cold}/{seq_len}, {top}" if not latest.warm else top)
+        if latest.true_label is not None:
+            parts.append(f"true {latest.true_label}")
     if health.steps:
         parts.append(
             f"latency p50 {health.latency_p50_s * 1e3:.1f} ms p99 "
