@@ -7,6 +7,7 @@ compared on the same subjects.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -258,6 +259,9 @@ def run_training(opts: RunOptions) -> RunResult:
     model_path = None
     if opts.save_model and opts.control is None:
         model_path = _model_folder(opts) / f"{opts.run_name}.safetensors"
+        # Relative to the working folder when inside it: reports travel with the repo.
+        with contextlib.suppress(ValueError):
+            model_path = model_path.resolve().relative_to(Path.cwd())
         metrics["model"] = str(model_path)
     # Report first: models/ only ever gets a checkpoint and its card together.
     write_report(out_dir, metrics, classes)

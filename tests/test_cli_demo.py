@@ -1,0 +1,60 @@
+"""``eegstream demo`` end to end: synthetic session, replay over LSL, live pipeline.
+
+Everything here is SYNTHETIC EEG; the test checks that the system runs and
+reports, not how accurate it is.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eegstream.cli import main
+from eegstream.cli.demo import DEMO_DATASET, DEMO_SUBJECT, prepare_session
+from eegstream.datasets import open_dataset
+
+pytestmark = [pytest.mark.lsl, pytest.mark.slow]
+
+
+def test_demo_console_runs_the_whole_chain_and_summarises(tmp_path, capsys):
+    log = tmp_path / "demo.jsonl"
+    code = main(
+        ["demo", "--view", "console", "--seconds", "12", "--session-dir",
+         str(tmp_path / "session"), "--log", str(log)]
+    )  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC EEG" in out
+    assert "0 samples lost" in out and "latency p50" in out
+    assert "accuracy against markers" in out
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    steps = [r for r in records if r["type"] == "step"]
+    # 12 s of replay with 4 s windows and a 1 s hop: several steps, all labelled.
+    assert len(steps) >= 5
+    assert {s["true_label"] for s in steps} <= {"neutral", "sad", "fear", "happy"}
+    assert records[-1]["type"] == "session_end"
+    assert records[-1]["summary"]["samples_lost"] == 0
+
+
+def test_demo_session_is_a_held_out_synthetic_subject(tmp_path):
+    root = prepare_session(tmp_path / "s")
+    dataset = open_dataset(DEMO_DATASET, root)
+    assert dataset.synthetic and dataset.subjects == [DEMO_SUBJECT]
+    assert prepare_session(root) == root  # reused, not regenerated
+    from eegstream.model import load_checkpoint, resolve_model
+
+    trained_on = load_checkpoint(resolve_model("demo-seed-iv")).meta["dataset"]["subjects"]
+    assert DEMO_SUBJECT not in trained_on
+
+
+def test_demo_refuses_a_model_of_other_classes(tmp_path, capsys):
+    from eegstream.model._testing import untrained_checkpoint
+
+    seed_model = untrained_checkpoint(
+        tmp_path / "seed.safetensors", classes=("negative", "neutral", "positive")
+    )
+    code = main(["demo", "--view", "console", "--model", str(seed_model),
+                 "--session-dir", str(tmp_path / "s")])  # fmt: skip
+    assert code == 2
+    assert "the demo session is seed-iv" in capsys.readouterr().err
