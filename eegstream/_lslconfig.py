@@ -1,4 +1,4 @@
-"""Keep liblsl's INFO chatter off users' terminals unless they configured LSL themselves."""
+"""Keep liblsl's INFO lines off users' terminals unless they configured LSL."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ _USER_CONFIGS = (
 
 
 def quiet_liblsl() -> None:
-    """Point liblsl at eegstream's config (warnings and errors only) if the user has none.
+    """Point liblsl at eegstream's config (warnings and errors only) if none exists.
 
     Must run before liblsl's first call in the process; a user's own
     ``LSLAPICFG`` or ``lsl_api.cfg`` always wins.

@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time EEG emotion recognition over Lab Streaming Layer "
         "(DE features, causal Kalman smoothing, ResAttentioNet).",
     )
-    parser.add_argument("--version", action="version", version=f"eegstream {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"eegstream {__version__}"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -56,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``eegstream`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    """Run ``eegstream`` with ``argv`` (default ``sys.argv[1:]``); return exit code."""
     quiet_liblsl()
     parser = build_parser()
     args = parser.parse_args(argv)

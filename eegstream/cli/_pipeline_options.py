@@ -66,7 +66,10 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
 
 
 def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
-    """The (not yet started) :class:`~eegstream.pipeline.LivePipeline` the options ask for."""
+    """Build the :class:`~eegstream.pipeline.LivePipeline` the options ask for.
+
+    It is not started yet.
+    """
     from .._errors import EEGStreamError
     from ..pipeline import LivePipeline
 

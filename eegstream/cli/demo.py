@@ -1,4 +1,4 @@
-"""Show the whole system working on synthetic EEG, no headset and no SEED licence needed.
+"""Show the whole system working on synthetic EEG: no headset, no SEED licence.
 
 ``eegstream demo`` generates one synthetic SEED-IV-style session (a subject the
 shipped demo model never saw), replays it over LSL like an amplifier with a
@@ -93,7 +93,8 @@ def prepare_session(root: Path) -> Path:
     try:
         found = open_dataset(DEMO_DATASET, root)
         if found.synthetic and any(
-            t.subject == DEMO_SUBJECT and t.session == DEMO_SESSION for t in found.trials
+            t.subject == DEMO_SUBJECT and t.session == DEMO_SESSION
+            for t in found.trials
         ):
             return root
     except EEGStreamError:
@@ -140,11 +141,13 @@ def run(args: argparse.Namespace) -> int:
     checkpoint = load_checkpoint(resolve_model(args.model))
     if tuple(checkpoint.classes) != tuple(CLASSES[DEMO_DATASET]):
         raise EEGStreamError(
-            f"model {checkpoint.name!r} has classes {list(checkpoint.classes)}; the demo "
-            f"session is {DEMO_DATASET} with {list(CLASSES[DEMO_DATASET])}"
+            f"model {checkpoint.name!r} has classes {list(checkpoint.classes)}; "
+            f"the demo session is {DEMO_DATASET} with {list(CLASSES[DEMO_DATASET])}"
         )
     root = prepare_session(args.session_dir)
-    log = args.log or Path("replay") / "demo-logs" / time.strftime("session-%Y%m%d-%H%M%S.jsonl")
+    log = args.log or Path("replay") / "demo-logs" / time.strftime(
+        "session-%Y%m%d-%H%M%S.jsonl"
+    )
     name = f"eegstream-demo-{uuid.uuid4().hex[:6]}"
     source = dataset_source(DEMO_DATASET, root, DEMO_SUBJECT, session=DEMO_SESSION)
     player = Player(

@@ -89,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick
     from ..model import load_checkpoint, resolve_model
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
+    # Held for the whole command: the pickers and the window need a live QApplication.
+    _app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
         [sys.argv[0], "-name", "eegstream"]
     )
     unattended = args.exit_after is not None

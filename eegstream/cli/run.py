@@ -92,7 +92,12 @@ def follow(pipe, seconds: float | None, quiet: bool) -> bool:
             line = status_line(health, latest, cold, pipe.cfg.seq_len, now - start)
             if tty:
                 width = shutil.get_terminal_size().columns - 1
-                print("\r" + line[:width].ljust(width), end="", file=sys.stderr, flush=True)
+                print(
+                    "\r" + line[:width].ljust(width),
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
             elif not quiet and now - last_line >= _STATUS_LINE_EVERY_S:
                 print(line, file=sys.stderr, flush=True)
                 last_line = now
@@ -106,7 +111,7 @@ def follow(pipe, seconds: float | None, quiet: bool) -> bool:
 
 
 def status_line(health, latest, cold: int, seq_len: int, elapsed: float) -> str:
-    """One line: state, rate, steps, prediction and probabilities, truth, latency, gaps."""
+    """One status line: state, rate, steps, prediction, truth, latency, gaps."""
     parts = [
         f"{elapsed:6.0f} s",
         f"[{health.state}]",
@@ -115,7 +120,8 @@ def status_line(health, latest, cold: int, seq_len: int, elapsed: float) -> str:
     ]
     if latest is not None:
         probs = " ".join(
-            f"{c} {p:.2f}" for c, p in zip(latest.classes, latest.probabilities)
+            f"{c} {p:.2f}"
+            for c, p in zip(latest.classes, latest.probabilities, strict=True)
         )
         top = f"{latest.predicted.upper()} ({probs})"
         parts.append(f"calibrating {cold}/{seq_len}, {top}" if not latest.warm else top)
