@@ -201,6 +201,17 @@ def test_status_reacts_to_a_killed_stream(qapp, qtbot, checkpoint, unique_id):
         for _ in range(3):
             window.refresh()
         np.testing.assert_array_equal(window.model.eeg_times, frozen)
+        # The same source comes back: the status recovers and the plots move on.
+        player = _player(unique_id, checkpoint.classes).start()
+        _wait(
+            qtbot,
+            window,
+            lambda: window.status.state == "ok"
+            and len(window.model.eeg_times)
+            and window.model.eeg_times[-1] > frozen[-1],
+        )
+        assert window.status.state_colour == STATE_COLOURS["ok"]
+        assert not window.banner.isVisible()
     finally:
         window.close()
         player.stop()
