@@ -7,7 +7,7 @@ TORCH_SPEC ?= torch==2.13.0
 PIP_EXTRA := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_SECONDS ?= 120
+DEMO_SECONDS ?= 240
 PYTEST_ARGS ?=
 
 .PHONY: setup demo test bench clean

@@ -26,6 +26,7 @@ def test_demo_console_runs_the_whole_chain_and_summarises(tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "SYNTHETIC EEG" in out
+    assert "eegstream demo: summary" in out
     assert "0 samples lost" in out and "latency p50" in out
     assert "accuracy against markers" in out
     records = [json.loads(line) for line in log.read_text().splitlines()]

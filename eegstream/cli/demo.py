@@ -28,7 +28,7 @@ DEMO_DATASET = "seed-iv"
 DEMO_SEED = 2026
 DEMO_SUBJECT = 15
 DEMO_SESSION = 1
-DEMO_TRIAL_SECONDS = 60
+DEMO_TRIAL_SECONDS = 120  # SEED-IV's film clips last about two minutes
 DEMO_MODEL = "demo-seed-iv"
 
 
@@ -43,7 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--seconds",
         type=float,
-        default=180.0,
+        default=240.0,
         help="stop after this many seconds (default: %(default)s)",
     )
     p.add_argument(
@@ -93,7 +93,9 @@ def prepare_session(root: Path) -> Path:
     try:
         found = open_dataset(DEMO_DATASET, root)
         if found.synthetic and any(
-            t.subject == DEMO_SUBJECT and t.session == DEMO_SESSION
+            t.subject == DEMO_SUBJECT
+            and t.session == DEMO_SESSION
+            and round(t.duration_s) == DEMO_TRIAL_SECONDS
             for t in found.trials
         ):
             return root
@@ -173,5 +175,8 @@ def run(args: argparse.Namespace) -> int:
         pipeline.stop()
     finally:
         player.stop()
-    print(format_summary(pipeline.summary(), pipeline, interrupted), flush=True)
+    print(
+        format_summary(pipeline.summary(), pipeline, interrupted, command="demo"),
+        flush=True,
+    )
     return 0

@@ -169,11 +169,11 @@ def _header(pipe) -> str:
     return "\n".join(lines)
 
 
-def format_summary(s: dict, pipe, interrupted: bool) -> str:
-    """Format the exit summary, a few lines."""
+def format_summary(s: dict, pipe, interrupted: bool, command: str = "run") -> str:
+    """Format the exit summary of ``eegstream COMMAND``, a few lines."""
     lat = s["latency_s"]
     lines = [
-        "eegstream run: summary" + (" (interrupted)" if interrupted else ""),
+        f"eegstream {command}: summary" + (" (interrupted)" if interrupted else ""),
         f"  {s['duration_s']:.1f} s, {s['steps']} steps ({s['warm_steps']} after "
         f"calibration), {s['samples_received']} samples, {s['gaps']} gap(s), "
         f"{s['samples_lost']} samples lost, {s['samples_nonfinite']} non-finite",
