@@ -14,6 +14,9 @@ from pathlib import Path
 
 def main() -> int:
     """Run all benchmarks (or those named on the command line); return failures."""
+    from eegstream._lslconfig import quiet_liblsl
+
+    quiet_liblsl()  # as the CLI does: liblsl's INFO lines would bury the figures
     here = Path(__file__).parent
     wanted = set(sys.argv[1:])
     failures = []
