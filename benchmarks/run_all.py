@@ -29,8 +29,11 @@ def main() -> int:
         spec.loader.exec_module(module)
         start = time.perf_counter()
         status = module.main()
-        print(f"--- {path.stem}: {'ok' if status == 0 else 'MISSED ITS BAR'} "
-              f"({time.perf_counter() - start:.0f} s)", flush=True)
+        print(
+            f"--- {path.stem}: {'ok' if status == 0 else 'MISSED ITS BAR'} "
+            f"({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
         if status:
             failures.append(path.stem)
     if failures:

@@ -1,4 +1,4 @@
-"""Shared fixtures. LSL is confined to this machine so tests never meet other streams."""
+"""Shared fixtures. LSL stays on this machine, so tests never meet other streams."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import pytest
 # IPv4 only, so parallel or repeated runs on a shared network never mix.
 _LSL_CFG = Path(tempfile.gettempdir()) / "eegstream-tests-lsl_api.cfg"
 _LSL_CFG.write_text(
-    "[ports]\nIPv6 = disable\n\n[multicast]\nResolveScope = machine\n\n[log]\nlevel = -1\n"
+    "[ports]\nIPv6 = disable\n\n"
+    "[multicast]\nResolveScope = machine\n\n"
+    "[log]\nlevel = -1\n"
 )
 os.environ.setdefault("LSLAPICFG", str(_LSL_CFG))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -37,7 +39,7 @@ def realdata() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An UNTRAINED SEED-IV-class ResAttentioNet checkpoint with default feature settings.
+    """An UNTRAINED SEED-IV ResAttentioNet checkpoint with default feature settings.
 
     Valid header and weights for exercising the live path; its
     probabilities mean nothing.
@@ -49,7 +51,7 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def synthetic_seed_iv_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SYNTHETIC SEED-IV release: 6 subjects, session 1, 20 s trials (24 trials each)."""
+    """A SYNTHETIC SEED-IV release: 6 subjects, session 1, 24 trials of 20 s each."""
     from eegstream.datasets import synth
 
     root = tmp_path_factory.mktemp("synth") / "SEED_IV"

@@ -206,9 +206,11 @@ def test_status_reacts_to_a_killed_stream(qapp, qtbot, checkpoint, unique_id):
         _wait(
             qtbot,
             window,
-            lambda: window.status.state == "ok"
-            and len(window.model.eeg_times)
-            and window.model.eeg_times[-1] > frozen[-1],
+            lambda: (
+                window.status.state == "ok"
+                and len(window.model.eeg_times)
+                and window.model.eeg_times[-1] > frozen[-1]
+            ),
         )
         assert window.status.state_colour == STATE_COLOURS["ok"]
         assert not window.banner.isVisible()

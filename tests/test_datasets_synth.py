@@ -316,7 +316,15 @@ def test_a_listed_subject_is_the_same_subject_as_in_the_full_set(tmp_path):
         ({"trial_seconds": 2}, "trial_seconds must be a whole number"),
         ({"trial_seconds": 6.5}, "trial_seconds must be a whole number"),
     ],
-    ids=["dataset", "subjects-0", "subjects-16", "subject-list", "sessions", "short", "fraction"],
+    ids=[
+        "dataset",
+        "subjects-0",
+        "subjects-16",
+        "subject-list",
+        "sessions",
+        "short",
+        "fraction",
+    ],
 )
 def test_generate_rejects_bad_arguments(tmp_path, kwargs, match):
     args = {"dataset": "seed-iv", "out": tmp_path, "progress": False} | kwargs
@@ -341,8 +349,15 @@ def test_cli_synth(tmp_path, capsys):
     assert (tmp_path / "v" / "EEG_DE_features" / "1_123.npz").is_file()
     # The release remembers the command that wrote it (model cards quote it).
     command = synth_command(tmp_path / "v")
-    assert command is not None and command.split()[:4] == ["eegstream", "synth", "--dataset", "seed-v"]
-    assert command.endswith("--subjects 1 --sessions 1 --trial-seconds 4 --seed 1 --no-raw")
+    assert command is not None and command.split()[:4] == [
+        "eegstream",
+        "synth",
+        "--dataset",
+        "seed-v",
+    ]
+    assert command.endswith(
+        "--subjects 1 --sessions 1 --trial-seconds 4 --seed 1 --no-raw"
+    )
     assert synth_command(tmp_path) is None  # not a synthetic release
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_info:

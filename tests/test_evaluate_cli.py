@@ -75,14 +75,18 @@ def test_offline_matches_training_report(trained, synthetic_seed_iv_small):
     assert result["synthetic"] is True
 
 
-def test_note_names_subjects_the_model_learnt_from(trained, synthetic_seed_iv_small, capsys):
+def test_note_names_subjects_the_model_learnt_from(
+    trained, synthetic_seed_iv_small, capsys
+):
     tmp, model, metrics = trained
     split = metrics["splits"][0]["split"]
     capsys.readouterr()
     _evaluate(synthetic_seed_iv_small, tmp, model, "--subjects", str(split["test"][0]))
     assert "not a fair estimate" not in capsys.readouterr().out
     _evaluate(synthetic_seed_iv_small, tmp, model, "--subjects", str(split["train"][0]))
-    assert f"subjects [{split['train'][0]}] were used to train" in capsys.readouterr().out
+    assert (
+        f"subjects [{split['train'][0]}] were used to train" in capsys.readouterr().out
+    )
 
 
 def test_streaming_one_subject_equals_offline_at_trial_end(

@@ -35,7 +35,7 @@ COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every subcommand."""
+    """Build the full argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="eegstream",
         description="Real-time EEG emotion recognition over Lab Streaming Layer "

@@ -24,14 +24,14 @@ def configure_pyqtgraph() -> None:
 
 
 def colour(hex_code: str, alpha: int = 255) -> QtGui.QColor:
-    """A QColor from ``"#rrggbb"`` and an alpha in 0-255."""
+    """Make a QColor from ``"#rrggbb"`` and an alpha in 0-255."""
     out = QtGui.QColor(hex_code)
     out.setAlpha(alpha)
     return out
 
 
 def dark_palette() -> QtGui.QPalette:
-    """The window palette of the dark theme (labels, combo boxes, dialogs)."""
+    """Build the window palette of the dark theme (labels, combo boxes, dialogs)."""
     palette = QtGui.QPalette()
     roles = QtGui.QPalette.ColorRole
     for role, hex_code in (

@@ -61,7 +61,7 @@ class Topomap:
         )
 
     def image(self, values: np.ndarray) -> np.ndarray:
-        """The interpolated map of one value per electrode.
+        """Interpolate one value per electrode into the map.
 
         Parameters
         ----------

@@ -116,11 +116,11 @@ class EmotionGauge(QtWidgets.QWidget):
         self.bars.update()
 
     def values(self) -> np.ndarray:
-        """The probabilities the bars show, shape (n_classes,)."""
+        """Return the probabilities the bars show, shape (n_classes,)."""
         return self.bars.values.copy()
 
     def top_text(self) -> str:
-        """The large class name shown."""
+        """Return the large class name shown."""
         return self.top_label.text()
 
     def _set_top(self, name: str | None, detail: str, dim: bool = False) -> None:

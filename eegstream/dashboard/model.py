@@ -322,11 +322,11 @@ class DashboardModel:
         return self._times.array[keep, 0] - self.now, self._bands.array[keep]
 
     def true_segments(self) -> list[Segment]:
-        """Runs of the replay's true label (unlabelled steps left out), relative."""
+        """Return runs of the replay's true label (unlabelled steps left out)."""
         return self._segments(self._true)
 
     def predicted_segments(self) -> list[Segment]:
-        """Runs of the predicted top class, relative times."""
+        """Return runs of the predicted top class, relative times."""
         return self._segments([self.classes[i] for i in self._top])
 
     @property

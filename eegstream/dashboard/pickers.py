@@ -63,7 +63,7 @@ class _TablePicker(QtWidgets.QDialog):
         self.buttons.button(QtWidgets.QDialogButtonBox.Ok).setEnabled(bool(pairs))
 
     def selected(self) -> object | None:
-        """The chosen row's item, or None."""
+        """Return the chosen row's item, or None."""
         rows = self.table.selectionModel().selectedRows()
         return self.rows[rows[0].row()] if rows else None
 

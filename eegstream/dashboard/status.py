@@ -22,7 +22,7 @@ def _ms(seconds: float | None) -> str:
 
 
 def describe(health: Health, calibration: str) -> dict[str, str]:
-    """The status fields as text, one entry per label of :class:`StatusPanel`.
+    """Describe the status fields as text, one entry per label of :class:`StatusPanel`.
 
     Parameters
     ----------

@@ -206,7 +206,7 @@ def _cli_command(
     seed: int,
     raw: bool,
 ) -> str | None:
-    """The ``eegstream synth`` command that writes the same files, if one can."""
+    """Return the ``eegstream synth`` command that writes the same files, if any."""
     import shlex
 
     if subjects is not None and not isinstance(subjects, (int, np.integer)):
@@ -226,7 +226,7 @@ def _cli_command(
 
 
 def synth_command(root: str | os.PathLike) -> str | None:
-    """The ``eegstream synth`` command that wrote the synthetic release at ``root``.
+    """Return the ``eegstream synth`` command that wrote the release at ``root``.
 
     Returns ``None`` for a real release, or one written from Python with a
     list of subject numbers.
