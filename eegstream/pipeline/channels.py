@@ -87,6 +87,10 @@ class ChannelPlan:
 def interpolation_matrix(present: np.ndarray, missing: np.ndarray) -> np.ndarray:
     """Spherical-spline weights from the present to the missing SEED channels.
 
+    MNE's public bad-channel interpolation (Perrin et al., 1989) run on unit
+    impulses: each present channel in turn carries 1, the rest 0, so the
+    interpolated rows are the columns of the weight matrix.
+
     Parameters
     ----------
     present, missing : array of int
@@ -96,11 +100,23 @@ def interpolation_matrix(present: np.ndarray, missing: np.ndarray) -> np.ndarray
     -------
     array of float, shape (n_missing, n_present)
     """
-    from mne.channels.interpolation import _make_interpolation_matrix
+    import mne
 
     pos = positions_3d()
-    # MNE's own routine for bad-channel interpolation (Perrin et al., 1989).
-    return _make_interpolation_matrix(pos[present], pos[missing])
+    picks = np.concatenate([present, missing])
+    names = [SEED_CHANNELS[i] for i in picks]
+    info = mne.create_info(names, sfreq=1.0, ch_types="eeg")
+    montage = mne.channels.make_dig_montage(
+        dict(zip(names, pos[picks], strict=True)), coord_frame="head"
+    )
+    info.set_montage(montage, verbose="error")
+    info["bads"] = names[present.size :]
+    impulses = np.zeros((picks.size, present.size))
+    impulses[: present.size] = np.eye(present.size)
+    raw = mne.io.RawArray(impulses, info, verbose="error")
+    # The positions are on the unit sphere around the origin: no sphere fit.
+    raw.interpolate_bads(origin=(0.0, 0.0, 0.0), verbose="error")
+    return raw.get_data(picks=list(range(present.size, picks.size)))
 
 
 def plan_channels(
