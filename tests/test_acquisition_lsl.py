@@ -163,3 +163,28 @@ def test_a_jump_in_the_source_timestamps_is_a_gap(unique_id):
         gap.samples_lost == round(gap.duration_s * 100)
         and 95 <= gap.samples_lost <= 101
     )
+
+
+def test_a_backward_jump_is_a_gap_and_jitter_is_held(unique_id):
+    """Without proc_monotonize a clock stepping back is seen, not flattened."""
+    outlet = pylsl.StreamOutlet(_info(unique_id, unique_id + "-sid", 2, 100.0))
+    inlet = InletThread(resolve_stream(name=unique_id, timeout=5)).start()
+    try:
+        assert outlet.wait_for_consumers(5)
+        t0 = pylsl.local_clock()
+        outlet.push_chunk(np.zeros((10, 2), np.float32), t0)
+        # Jitter: the next chunk is stamped 50 ms before the last one's end.
+        outlet.push_chunk(np.ones((10, 2), np.float32), t0 + 0.05)
+        # The source's clock stepped back by 2 s.
+        outlet.push_chunk(np.full((10, 2), 2, np.float32), t0 - 1.9)
+        assert wait_until(lambda: inlet.ring.total == 30)
+        block = inlet.ring.reader(from_start=True).read()
+    finally:
+        inlet.stop()
+        del outlet
+    (gap,) = block.gaps
+    assert gap.reason == "timestamps" and gap.index == 20 and gap.samples_lost == 0
+    assert inlet.gaps == 1
+    # Jitter is held at the previous stamp: no decrease before the gap.
+    assert np.all(np.diff(block.timestamps[:20]) >= 0)
+    assert block.timestamps[20] < block.timestamps[19] - 1.5
