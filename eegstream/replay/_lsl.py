@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pylsl
 
 from .._errors import EEGStreamError
+from ..montage import locations_mm
 
 
 def check_name_free(name: str, source_id: str, timeout: float) -> None:
@@ -65,8 +67,11 @@ def eeg_info(
 ) -> pylsl.StreamInfo:
     """Describe the EEG stream: float32 µV with the standard channel list.
 
-    ``desc/channels/channel`` holds ``label``, ``type`` (``EEG``) and ``unit``
-    (``microvolts``) per channel, as amplifier apps write it.
+    As the XDF meta-data conventions for EEG place them:
+    ``desc/channels/channel`` holds ``label``, ``type`` (``EEG``), ``unit``
+    (``microvolts``) and, for channels of the SEED montage, ``location``
+    (``X``, ``Y``, ``Z`` in mm: right, nose, vertex); ``desc/acquisition``
+    holds ``manufacturer``.
     """
     info = pylsl.StreamInfo(
         name, "EEG", len(ch_names), float(sfreq), pylsl.cf_float32, source_id
@@ -74,13 +79,29 @@ def eeg_info(
     info.set_channel_labels(list(ch_names))
     info.set_channel_types("EEG")
     info.set_channel_units("microvolts")
+    _add_locations(info, ch_names)
     desc = info.desc()
+    desc.append_child("acquisition").append_child_value(
+        "manufacturer", "eegstream replay"
+    )
+    # Also at the top, where eegstream 0.1 put it.
     desc.append_child_value("manufacturer", "eegstream replay")
     desc.append_child_value("source", description)
     desc.append_child_value("synthetic", "true" if synthetic else "false")
     desc.append_child_value("markers", f"{name}-markers")
     desc.append_child_value("chunk_size", str(chunk_size))
     return info
+
+
+def _add_locations(info: pylsl.StreamInfo, ch_names: Sequence[str]) -> None:
+    """Add ``location`` (X, Y, Z in mm) to each channel the montage knows."""
+    channel = info.desc().child("channels").child("channel")
+    for xyz in locations_mm(ch_names):
+        if np.isfinite(xyz).all():
+            location = channel.append_child("location")
+            for axis, value in zip("XYZ", xyz, strict=True):
+                location.append_child_value(axis, f"{value:.2f}")
+        channel = channel.next_sibling()
 
 
 def marker_info(name: str, source_id: str) -> pylsl.StreamInfo:
