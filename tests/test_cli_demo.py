@@ -7,6 +7,7 @@ reports, not how accurate it is.
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -17,14 +18,22 @@ from eegstream.datasets import open_dataset
 pytestmark = [pytest.mark.lsl, pytest.mark.slow]
 
 
-def test_demo_console_runs_the_whole_chain_and_summarises(tmp_path, capsys):
+def test_demo_falls_back_to_the_console_and_summarises(tmp_path, capsys, monkeypatch):
+    # A display whose Qt platform plugin cannot load (as xcb without
+    # libxcb-cursor0), simulated by a platform that does not exist.
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "nosuchplatform")
     log = tmp_path / "demo.jsonl"
     code = main(
-        ["demo", "--view", "console", "--seconds", "12", "--session-dir",
-         str(tmp_path / "session"), "--log", str(log)]
+        ["demo", "--seconds", "12", "--session-dir", str(tmp_path / "session"),
+         "--log", str(log)]
     )  # fmt: skip
     assert code == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    if sys.platform not in ("win32", "darwin"):
+        (line,) = [x for x in err.splitlines() if "dashboard cannot open" in x]
+        assert "sudo apt-get install libxcb-cursor0" in line
+        assert line.endswith("showing the console view")
     assert "SYNTHETIC EEG" in out
     assert "eegstream demo: summary" in out
     assert "0 samples lost" in out and "latency p50" in out

@@ -51,7 +51,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         choices=("auto", "gui", "console"),
         default="auto",
         help="gui: the dashboard; console: a status line updated in place; auto: "
-        "the dashboard when a display exists (default: %(default)s)",
+        "the dashboard when a display exists and Qt can open it (default: "
+        "%(default)s)",
     )
     p.add_argument(
         "--model",
@@ -139,7 +140,13 @@ def run(args: argparse.Namespace) -> int:
     if gui:
         from ..dashboard import check_display
 
-        check_display()
+        try:
+            check_display()
+        except EEGStreamError as err:
+            if args.view == "gui":
+                raise
+            print(f"eegstream demo: {err}; showing the console view", file=sys.stderr)
+            gui = False
     checkpoint = load_checkpoint(resolve_model(args.model))
     if tuple(checkpoint.classes) != tuple(CLASSES[DEMO_DATASET]):
         raise EEGStreamError(
