@@ -39,7 +39,7 @@ import numpy as np
 import pylsl
 import torch
 
-from .. import __version__
+from .. import __version__, _realtime
 from .._errors import EEGStreamError
 from ..acquisition import Block, Gap, InletThread, StreamSummary, resolve_stream
 from ..features.config import FeatureConfig
@@ -201,6 +201,7 @@ class LivePipeline:
         except BaseException:
             self._teardown()
             raise
+        _realtime.live_started(self)  # start-up is over: freeze, no gen-2 pauses
         self._worker = threading.Thread(
             target=self._run, name="eegstream-pipeline", daemon=True
         )
@@ -287,6 +288,7 @@ class LivePipeline:
             self.inlet.ring.notify()
         if self._worker is not None and self._worker is not threading.current_thread():
             self._worker.join(5.0)
+        _realtime.live_stopped(self)
         self._stopped_mono = time.monotonic()
         self._teardown()
 
@@ -592,6 +594,7 @@ class LivePipeline:
             band_power=band,
             true_label=truth,
         )
+        _realtime.after_step()  # collect now, between steps, not inside the next
 
     def _count(self, result: StepResult) -> None:
         self._steps += 1
