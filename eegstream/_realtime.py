@@ -1,9 +1,10 @@
 """Keep Python's garbage collector from pausing a live process at a random step.
 
 A full (generation-2) collection traverses every container object the process
-holds; with torch, MNE and Qt loaded that takes 145-262 ms (measured on the
-2-core machine) and stops every thread, so one step in a few minutes came out
-that late. While any live pipeline runs:
+holds; with torch, MNE and Qt loaded that took 0.2-0.7 s in ``eegstream run``
+and ``eegstream live`` (2-core machine, loaded by other work;
+``benchmarks/bench_cli_latency.py``) and stops every thread, so a step that
+met one came out that late. While any live pipeline runs:
 
 - start-up garbage is collected once and everything left is frozen
   (:func:`gc.freeze`): later collections never traverse the libraries'
