@@ -1,10 +1,11 @@
 """Keep Python's garbage collector from pausing a live process at a random step.
 
 A full (generation-2) collection traverses every container object the process
-holds; with torch, MNE and Qt loaded that took 0.2-0.7 s in ``eegstream run``
-and ``eegstream live`` (2-core machine, loaded by other work;
-``benchmarks/bench_cli_latency.py``) and stops every thread, so a step that
-met one came out that late. While any live pipeline runs:
+holds; with torch, MNE, Qt and a model loaded (about 255 000 objects) that
+took 0.2-1.0 s (2-core machine loaded by other work; in ``eegstream run`` and
+``live`` under ``benchmarks/bench_cli_latency.py``'s probe, and in one process
+importing the same) and stops every thread, so a step that met one came out
+that late. Once that heap is frozen, a full collection takes under 0.1 ms. While any live pipeline runs:
 
 - start-up garbage is collected once and everything left is frozen
   (:func:`gc.freeze`): later collections never traverse the libraries'
