@@ -5,7 +5,8 @@ holds; with torch, MNE, Qt and a model loaded (about 255 000 objects) that
 took 0.2-1.0 s (2-core machine loaded by other work; in ``eegstream run`` and
 ``live`` under ``benchmarks/bench_cli_latency.py``'s probe, and in one process
 importing the same) and stops every thread, so a step that met one came out
-that late. Once that heap is frozen, a full collection takes under 0.1 ms. While any live pipeline runs:
+that late. Once that heap is frozen, a full collection takes under 0.1 ms.
+While any live pipeline runs:
 
 - start-up garbage is collected once and everything left is frozen
   (:func:`gc.freeze`): later collections never traverse the libraries'

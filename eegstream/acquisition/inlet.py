@@ -225,6 +225,7 @@ class InletThread:
                 max_samples=self._max_chunk,
                 dest_obj=self._dest,
                 min_samples=1,
+                as_numpy=True,
             )
         except LostError:
             self._mark_lost("source disconnected")
@@ -233,8 +234,7 @@ class InletThread:
         now = time.monotonic()
         n = len(ts)
         if n:
-            # pylsl gives a list (as_numpy=True is newer than the 1.18.4 floor).
-            self._on_data(n, np.asarray(ts), now)
+            self._on_data(n, ts, now)
         elif now - self._last_data > self.lost_after_s:
             if self.state != "lost":
                 self._mark_lost(f"no data for {self.lost_after_s:g} s")
