@@ -61,6 +61,11 @@ class ChannelPlan:
         """Number of SEED channels taken from the stream."""
         return self.source.size
 
+    @property
+    def n_stream_channels(self) -> int:
+        """Number of channels of the stream the plan was made for."""
+        return self.source.size + len(self.ignored)
+
     def select(self, data: np.ndarray) -> np.ndarray:
         """Take the present SEED channels (n_present, n) from the stream's data."""
         return data[self.source]
