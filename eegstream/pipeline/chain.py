@@ -91,6 +91,8 @@ class LiveChain:
 
     Attributes
     ----------
+    classes : tuple of str
+        Class names, the columns of the probabilities.
     plan : ChannelPlan
     resampler : StreamingResampler
     classifier : StreamingClassifier
@@ -123,6 +125,7 @@ class LiveChain:
         check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
         self.cfg = self.checkpoint.feature_config
+        self.classes = self.checkpoint.classes
         _check_rate(sfreq, self.cfg.bands, stream_name)
         self.classifier = classifier or StreamingClassifier(self.checkpoint, device)
         self.plan = plan
@@ -216,16 +219,6 @@ class LiveChain:
         )
 
     # -- state -------------------------------------------------------------------------
-    @property
-    def classes(self) -> tuple[str, ...]:
-        """Class names, the columns of the probabilities."""
-        return self.checkpoint.classes
-
-    @property
-    def device(self) -> str:
-        """``"cpu"`` or ``"cuda"``."""
-        return self.classifier.device
-
     def reset(self) -> None:
         """Start a new segment (after a gap): nothing is joined across it.
 

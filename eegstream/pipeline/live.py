@@ -138,7 +138,10 @@ class LivePipeline:
         self.markers: MarkerListener | None = None
         self.outlets: ResultOutlets | None = None
         self.log: SessionLog | None = None
+        # The signal chain, made by start(); its plan and resampler, for views.
         self.chain: LiveChain | None = None
+        self.plan: ChannelPlan | None = None
+        self.resampler: StreamingResampler | None = None
         self.stats = SessionStats(self.classes)
         self.synthetic = False
         self._declared_unit: str | None = None
@@ -152,27 +155,6 @@ class LivePipeline:
         self._started_wall = 0.0
         self._started_mono = 0.0
         self._stopped_mono: float | None = None
-
-    # -- the chain's view --------------------------------------------------------------
-    @property
-    def plan(self) -> ChannelPlan | None:
-        """How the stream's channels map to the model's (``None`` before start)."""
-        return self.chain.plan if self.chain is not None else None
-
-    @property
-    def resampler(self) -> StreamingResampler | None:
-        """The causal resampler to the model's rate (``None`` before start)."""
-        return self.chain.resampler if self.chain is not None else None
-
-    @property
-    def unit(self) -> str | None:
-        """The stream's unit, once decided (after the first second)."""
-        return self.chain.unit if self.chain is not None else None
-
-    @property
-    def unit_source(self) -> str | None:
-        """Why that unit: ``option``, ``description``, ``amplitude``, ``default``."""
-        return self.chain.unit_source if self.chain is not None else None
 
     @property
     def warnings(self) -> list[str]:
@@ -243,6 +225,7 @@ class LivePipeline:
             clock=pylsl.local_clock,
             stream_name=f"stream {summary.name!r}",
         )
+        self.plan, self.resampler = self.chain.plan, self.chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
         self._open_outputs(summary)
 
@@ -406,8 +389,8 @@ class LivePipeline:
             "samples_lost": h.samples_lost,
             "samples_nonfinite": h.samples_nonfinite,
             "gaps": h.gaps,
-            "unit": self.unit,
-            "unit_source": self.unit_source,
+            "unit": self.chain.unit if self.chain is not None else None,
+            "unit_source": self.chain.unit_source if self.chain is not None else None,
             "channels": self.plan.to_dict() if self.plan is not None else None,
             "accuracy": stats.accuracy(self.synthetic),
             "labels_not_in_model": stats.labels_not_in_model,
@@ -520,7 +503,7 @@ class LivePipeline:
             self.log.write(record_type, **fields)
 
     def _session_header(self, summary: StreamSummary) -> dict:
-        chain = self.chain
+        chain, r = self.chain, self.resampler
         return {
             "eegstream_version": __version__,
             "model": {
@@ -542,9 +525,15 @@ class LivePipeline:
             },
             "channels": chain.plan.to_dict(),
             "unit": {"option": self.unit_option, "declared": self._declared_unit},
-            "resampling": chain.resampler.to_dict(),
+            "resampling": {
+                "from_hz": r.sfreq_in,
+                "to_hz": r.sfreq_out,
+                "up": r.up,
+                "down": r.down,
+                "delay_s": r.delay_s,
+            },
             "feature_config": self.cfg.to_dict(),
-            "device": chain.device,
+            "device": self.classifier.device,
             "warnings": list(chain.warnings),
         }
 

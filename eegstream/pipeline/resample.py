@@ -98,16 +98,6 @@ class StreamingResampler:
         """Return the index (since reset) of output ``out_index``'s newest input."""
         return out_index * self.down // self.up
 
-    def to_dict(self) -> dict:
-        """JSON-able settings for a session log: rates, factors and delay."""
-        return {
-            "from_hz": self.sfreq_in,
-            "to_hz": self.sfreq_out,
-            "up": self.up,
-            "down": self.down,
-            "delay_s": self.delay_s,
-        }
-
     def push_stamped(
         self, chunk: np.ndarray, stamps: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -209,7 +209,7 @@ def evaluate_streaming(
     ]
     return {
         "chunk_samples": chunk,
-        "device": chain.device,
+        "device": chain.classifier.device,
         "n_trials": len(per_trial),
         "time_s": time_s,
         "accuracy": [float(np.mean(c)) for c in correct_by_step],
