@@ -237,6 +237,9 @@ def test_too_many_missing_channels_unlabelled_or_slow_streams_are_refused(ckpt):
         LiveChain.from_labels(ckpt, SEED_CHANNELS, 64.0, device="cpu")
     with pytest.raises(EEGStreamError, match="unit must be one of"):
         seed_chain(ckpt, unit="mV")
+    other = StreamingClassifier(load_checkpoint(ckpt.path), device="cpu")
+    with pytest.raises(EEGStreamError, match="not the chain's 'tiny'"):
+        seed_chain(ckpt, classifier=other)
     chain = seed_chain(ckpt)
     with pytest.raises(EEGStreamError, match=r"shape \(62, n_samples\)"):
         chain.push(np.zeros((61, 10)), np.zeros(10))

@@ -127,7 +127,15 @@ class LiveChain:
         self.cfg = self.checkpoint.feature_config
         self.classes = self.checkpoint.classes
         _check_rate(sfreq, self.cfg.bands, stream_name)
-        self.classifier = classifier or StreamingClassifier(self.checkpoint, device)
+        if classifier is None:
+            classifier = StreamingClassifier(self.checkpoint, device=device)
+        elif classifier.checkpoint is not self.checkpoint:
+            raise EEGStreamError(
+                f"classifier runs model {classifier.checkpoint.name!r}, not the "
+                f"chain's {self.checkpoint.name!r}; pass a StreamingClassifier of the "
+                "same Checkpoint object"
+            )
+        self.classifier = classifier
         self.plan = plan
         self.sfreq = float(sfreq)
         self.resampler = StreamingResampler(self.sfreq, self.cfg.sfreq, plan.n_present)
@@ -280,15 +288,11 @@ class LiveChain:
         self._decide_unit()
         pending, self._pending = self._pending, []
         results = []
-        for data, stamps, gap in pending:
+        for held, held_stamps, gap in pending:
             if gap:
                 self.reset()
-            results += self._process(data, stamps)
+            results += self._process(held, held_stamps)
         return results
-
-    def warm_up(self) -> None:
-        """Initialise torch with one inference, before data flows (not on a step)."""
-        self.classifier.warm_up()
 
     def _decide_unit(self) -> None:
         first = np.concatenate([self.plan.select(d) for d, _, _ in self._pending], 1)

@@ -60,6 +60,16 @@ class StreamingResampler:
     n_channels : int
         Channels per chunk.
 
+    Attributes
+    ----------
+    n_in, n_out : int
+        Input samples pushed and output samples produced since the last
+        :meth:`reset`.
+    up, down : int
+        The rational factors (``sfreq_out / sfreq_in == up / down``).
+    delay_s : float
+        The filter's constant delay in seconds.
+
     Notes
     -----
     Before the first sample, the input is taken to have been constant at the
