@@ -359,6 +359,15 @@ def run_recording(
     -------
     list of StepResult
         Stamped in seconds (``start`` + sample index / rate); ``latency_s`` NaN.
+
+    Examples
+    --------
+    A file at its own rate and channel names, through the live chain::
+
+        recording = load_recording("S001R02.edf", sfreq=None, seed_order=False)
+        chain = LiveChain.from_recording("demo-seed-iv", recording)
+        results = run_recording(chain, recording)
+        probabilities = np.stack([r.probabilities for r in results])
     """
     if chunk < 1:
         raise EEGStreamError(f"chunk must be at least 1 sample, got {chunk}")

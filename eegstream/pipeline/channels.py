@@ -164,9 +164,12 @@ def plan_channels(
         )
     present = np.flatnonzero(index >= 0)
     used = set(index[present].tolist())
-    ignored = [
-        str(labels[i]) if named else f"#{i}" for i in range(n_channels) if i not in used
-    ]
+    shown = (
+        [str(lab) for lab in labels]
+        if labels is not None and named
+        else [f"#{i}" for i in range(n_channels)]
+    )
+    ignored = [shown[i] for i in range(n_channels) if i not in used]
     if missing:
         warnings.append(
             f"{len(missing)} channel(s) missing from {stream_name}, interpolated from "

@@ -36,7 +36,7 @@ import torch
 
 from .. import __version__
 from .._errors import EEGStreamError
-from ..acquisition import Block, Gap, InletThread, StreamSummary, resolve_stream
+from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
 from ..features.config import FeatureConfig
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
@@ -207,13 +207,13 @@ class LivePipeline:
         # no marker is then missed.
         if summary.source_id:
             self.markers = MarkerListener(summary.source_id).start()
-        self.inlet = InletThread(
+        self.inlet = inlet = InletThread(
             info, buffer_s=self.buffer_s, lost_after_s=self.lost_after_s
         )
-        self.inlet.start()
-        full = self.inlet.info
+        inlet.start()
+        full = inlet.info
         self._declared_unit = unit_from_description(full.get_channel_units())
-        self.chain = LiveChain.from_labels(
+        self.chain = chain = LiveChain.from_labels(
             self.checkpoint,
             full.get_channel_labels(),
             summary.nominal_srate,
@@ -225,11 +225,13 @@ class LivePipeline:
             clock=pylsl.local_clock,
             stream_name=f"stream {summary.name!r}",
         )
-        self.plan, self.resampler = self.chain.plan, self.chain.resampler
+        self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
-        self._open_outputs(summary)
+        self._open_outputs(summary, inlet, chain)
 
-    def _open_outputs(self, summary: StreamSummary) -> None:
+    def _open_outputs(
+        self, summary: StreamSummary, inlet: InletThread, chain: LiveChain
+    ) -> None:
         if self.use_outlets:
             self.outlets = ResultOutlets(
                 summary.name,
@@ -240,13 +242,13 @@ class LivePipeline:
             )
         if self.log_path is not None:
             self.log = SessionLog(self.log_path)
-        self._reader = self.inlet.ring.reader(from_start=True)
+        self._reader = inlet.ring.reader(from_start=True)
         self._started_wall = time.time()
         self._started_mono = time.monotonic()
-        self._logged_warnings = len(self.chain.warnings)
-        for message in self.chain.warnings:
+        self._logged_warnings = len(chain.warnings)
+        for message in chain.warnings:
             logger.warning(message)
-        self._log("session_start", **self._session_header(summary))
+        self._log("session_start", **self._session_header(summary, chain))
 
     def stop(self) -> None:
         """Stop processing, close streams, write the summary and close the log.
@@ -400,12 +402,14 @@ class LivePipeline:
 
     # -- the worker --------------------------------------------------------------------
     def _run(self) -> None:
+        inlet, chain = self.inlet, self.chain
+        assert inlet is not None and chain is not None  # sanity check: start() set them
         try:
             while not self._stop.is_set():
-                self._watch_health()
+                self._watch_health(inlet)
                 if not self._reader.wait(0.05):
                     continue
-                self._take(self._reader.read())
+                self._take(chain, self._reader.read())
         except Exception as err:  # reported through health(), never a traceback
             self._error = (
                 str(err)
@@ -416,8 +420,7 @@ class LivePipeline:
             logger.debug("live pipeline stopped", exc_info=True)
             self._log("error", message=self._error)
 
-    def _watch_health(self) -> None:
-        inlet = self.inlet
+    def _watch_health(self, inlet: InletThread) -> None:
         if inlet.error is not None:
             err = inlet.error
             raise (
@@ -437,37 +440,32 @@ class LivePipeline:
             for ts, marker in self.markers.drain():
                 self._log("marker", time=ts, marker=marker)
 
-    def _take(self, block: Block) -> None:
-        chain = self.chain
+    def _take(self, chain: LiveChain, block: Block) -> None:
         for gap, piece in block.split():
             if gap is not None:
-                self._on_gap(gap)
+                chain.reset()
+                self._log(
+                    "gap",
+                    **{k: v for k, v in gap.to_dict().items() if k != "index"},
+                    reset=True,
+                )
             if not piece.n_samples:
                 continue
             decided = chain.unit is not None
             results = chain.push(piece.data, piece.timestamps, piece.arrival)
             if not decided and chain.unit is not None:
-                self._on_unit()
+                self._on_unit(chain)
             for result in results:
-                self._emit(result)
+                self._emit(chain, result)
 
-    def _on_gap(self, gap: Gap) -> None:
-        self.chain.reset()
-        self._log(
-            "gap",
-            **{k: v for k, v in gap.to_dict().items() if k != "index"},
-            reset=True,
-        )
-
-    def _on_unit(self) -> None:
-        chain = self.chain
+    def _on_unit(self, chain: LiveChain) -> None:
         self._log("unit", unit=chain.unit, source=chain.unit_source, scale=chain.scale)
         for message in chain.warnings[self._logged_warnings :]:
             logger.warning(message)
             self._log("warning", message=message)
         self._logged_warnings = len(chain.warnings)
 
-    def _emit(self, result: StepResult) -> None:
+    def _emit(self, chain: LiveChain, result: StepResult) -> None:
         if self.markers is not None:
             truth = self.markers.label(
                 result.window_start, result.timestamp, tolerance=0.5 / self.cfg.sfreq
@@ -476,7 +474,7 @@ class LivePipeline:
         band = result.band_power
         if self.outlets is not None:
             with np.errstate(invalid="ignore"):
-                means = _nanmean_rows(band[self.chain.plan.present])
+                means = _nanmean_rows(band[chain.plan.present])
             self.outlets.push(result.probabilities, means, result.timestamp)
         self.stats.count(result)
         with self._sub_lock:
@@ -502,8 +500,8 @@ class LivePipeline:
         if self.log is not None:
             self.log.write(record_type, **fields)
 
-    def _session_header(self, summary: StreamSummary) -> dict:
-        chain, r = self.chain, self.resampler
+    def _session_header(self, summary: StreamSummary, chain: LiveChain) -> dict:
+        r = chain.resampler
         return {
             "eegstream_version": __version__,
             "model": {
