@@ -23,6 +23,22 @@ from eegstream.recording import from_raw, load_recording
 CLASSES = ("neutral", "sad", "fear", "happy")  # the tiny checkpoint's
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Run torch on one intra-op thread, as the live pipeline does.
+
+    A batch of one gains nothing from two, and on a loaded 2-core machine a
+    second thread stalls (pushing 5 s here: 1.9 s with two threads, 0.04 s
+    with one).
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def ckpt(tiny_checkpoint):
     return load_checkpoint(tiny_checkpoint)
