@@ -157,6 +157,16 @@ class LivePipeline:
         self._stopped_mono: float | None = None
 
     @property
+    def unit(self) -> str | None:
+        """The stream's unit once decided (after its first second), else None."""
+        return self.chain.unit if self.chain is not None else None
+
+    @property
+    def unit_source(self) -> str | None:
+        """Why: ``option``, ``description``, ``amplitude`` or ``default``; or None."""
+        return None if self.chain is None else self.chain.unit_source
+
+    @property
     def warnings(self) -> list[str]:
         """What the user should know about the stream (also logged)."""
         return list(self.chain.warnings) if self.chain is not None else []
@@ -391,8 +401,8 @@ class LivePipeline:
             "samples_lost": h.samples_lost,
             "samples_nonfinite": h.samples_nonfinite,
             "gaps": h.gaps,
-            "unit": self.chain.unit if self.chain is not None else None,
-            "unit_source": self.chain.unit_source if self.chain is not None else None,
+            "unit": self.unit,
+            "unit_source": self.unit_source,
             "channels": self.plan.to_dict() if self.plan is not None else None,
             "accuracy": stats.accuracy(self.synthetic),
             "labels_not_in_model": stats.labels_not_in_model,
