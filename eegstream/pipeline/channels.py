@@ -61,6 +61,11 @@ class ChannelPlan:
         """Number of SEED channels taken from the stream."""
         return self.source.size
 
+    @property
+    def n_stream_channels(self) -> int:
+        """Number of channels of the stream the plan was made for."""
+        return self.source.size + len(self.ignored)
+
     def select(self, data: np.ndarray) -> np.ndarray:
         """Take the present SEED channels (n_present, n) from the stream's data."""
         return data[self.source]
@@ -163,36 +168,10 @@ def plan_channels(
             f"{list(checkpoint_channels)[:3]}); "
             "the live path serves SEED-montage models only"
         )
-    warnings: list[str] = []
     named = labels is not None and any(labels) and len(labels) == n_channels
-    index = None
-    if named:
-        try:
-            index, missing = map_channels([str(lab or "") for lab in labels])
-            mode = "names"
-        except EEGStreamError as err:
-            if not assume_seed_order:
-                raise EEGStreamError(
-                    f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
-                    "under other labels, pass --assume-seed-order"
-                ) from None
-    if index is None:
-        if not assume_seed_order:
-            raise EEGStreamError(
-                f"{stream_name} has no channel labels in its LSL description, so its "
-                f"{n_channels} channels cannot be matched by name; if they are the 62 "
-                "SEED channels in SEED order pass --assume-seed-order"
-            )
-        if n_channels != N_CHANNELS:
-            raise EEGStreamError(
-                f"--assume-seed-order needs exactly {N_CHANNELS} channels, "
-                f"{stream_name} has {n_channels}"
-            )
-        index, missing, mode = np.arange(N_CHANNELS), [], "positional"
-        warnings.append(
-            f"{stream_name}'s channels are taken as SEED order by position "
-            "(--assume-seed-order); wrong order gives wrong features without any error"
-        )
+    index, missing, mode, warnings = _match(
+        labels if named else None, n_channels, assume_seed_order, stream_name
+    )
     if len(missing) > max_missing:
         raise EEGStreamError(
             f"{stream_name} lacks {len(missing)} of the model's channels "
@@ -201,9 +180,12 @@ def plan_channels(
         )
     present = np.flatnonzero(index >= 0)
     used = set(index[present].tolist())
-    ignored = [
-        str(labels[i]) if named else f"#{i}" for i in range(n_channels) if i not in used
-    ]
+    shown = (
+        [str(lab) for lab in labels]
+        if labels is not None and named
+        else [f"#{i}" for i in range(n_channels)]
+    )
+    ignored = [shown[i] for i in range(n_channels) if i not in used]
     if missing:
         warnings.append(
             f"{len(missing)} channel(s) missing from {stream_name}, interpolated from "
@@ -219,3 +201,41 @@ def plan_channels(
         index[present], present, missing, ignored, mode, weights, missing_index
     )
     return plan, warnings
+
+
+def _match(
+    labels: Sequence[str | None] | None,
+    n_channels: int,
+    assume_seed_order: bool,
+    stream_name: str,
+) -> tuple[np.ndarray, list[str], str, list[str]]:
+    """Match by name, else by position when allowed: index, missing, mode, warnings.
+
+    ``index[i]`` is the stream channel of SEED channel ``i`` (-1 when missing).
+    """
+    if labels is not None:
+        try:
+            index, missing = map_channels([str(lab or "") for lab in labels])
+            return index, missing, "names", []
+        except EEGStreamError as err:
+            if not assume_seed_order:
+                raise EEGStreamError(
+                    f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
+                    "under other labels, pass --assume-seed-order"
+                ) from None
+    if not assume_seed_order:
+        raise EEGStreamError(
+            f"{stream_name} has no channel labels in its LSL description, so its "
+            f"{n_channels} channels cannot be matched by name; if they are the 62 "
+            "SEED channels in SEED order pass --assume-seed-order"
+        )
+    if n_channels != N_CHANNELS:
+        raise EEGStreamError(
+            f"--assume-seed-order needs exactly {N_CHANNELS} channels, "
+            f"{stream_name} has {n_channels}"
+        )
+    warning = (
+        f"{stream_name}'s channels are taken as SEED order by position "
+        "(--assume-seed-order); wrong order gives wrong features without any error"
+    )
+    return np.arange(N_CHANNELS), [], "positional", [warning]

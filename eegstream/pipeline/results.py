@@ -27,13 +27,22 @@ class StepResult:
         window held non-finite samples.
     latency_s : float
         Seconds from the arrival (``pylsl.local_clock()`` at the pull) of the
-        window's last sample to these probabilities being pushed.
+        window's last sample to these probabilities being computed (they are
+        pushed right after); NaN where nothing measured arrival (a recording).
     warm : bool
         Whether the model's sequence holds ``seq_len`` real steps; before
         that the pipeline is calibrating (padding as in training).
     true_label : str | None
         The true class from a replay's marker stream when the whole window
         lies inside a labelled trial, else ``None``.
+    window_start : float
+        Timestamp of the window's first sample (same clock as ``timestamp``).
+
+    Notes
+    -----
+    Through the resampler, a window's first and last samples are stamped with
+    the timestamps of the stream samples that completed them (their newest
+    inputs).
     """
 
     timestamp: float
@@ -43,6 +52,7 @@ class StepResult:
     latency_s: float
     warm: bool
     true_label: str | None = None
+    window_start: float = float("nan")
 
     @property
     def predicted(self) -> str:

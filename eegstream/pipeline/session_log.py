@@ -29,7 +29,7 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     ``time`` (LSL timestamp of the first sample after it), ``duration_s``,
     ``samples_lost``, ``reason`` (lost, reconnect, timestamps, overrun) and
     ``reset`` (always true: the feature chain restarted, see
-    :class:`~eegstream.pipeline.LivePipeline`).
+    :meth:`~eegstream.pipeline.LiveChain.reset`).
 ``health``
     A :class:`~eegstream.pipeline.Health` as a dict; written on every state
     change and every 10 s.

@@ -1,10 +1,10 @@
 """Evaluate a saved model: trial-level offline, and streamed through the live path.
 
 The streaming evaluation feeds each trial's EEG, in chunks of 10 samples
-like an amplifier, through :class:`~eegstream.model.StreamingClassifier` (the
-live chain: streaming DE, causal Kalman, running normaliser, rolling
-sequence with warm-up, model) at full speed, so the gap between the offline
-number and what a live user sees is measured.
+like an amplifier, through :class:`~eegstream.pipeline.LiveChain` (the live
+chain: channel plan, NaN handling, streaming DE, causal Kalman, running
+normaliser, rolling sequence with warm-up, model) at full speed, so the gap
+between the offline number and what a live user sees is measured.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import EEGStreamError
-from ..model import Checkpoint, Predictor, StreamingClassifier
+from ..model import Checkpoint, Predictor
 from .data import build_sequences, load_trial_steps
 from .metrics import classification_metrics
 
@@ -147,10 +147,15 @@ def evaluate_streaming(
     """
     from tqdm import tqdm
 
+    from ..pipeline import LiveChain  # here: the pipeline package loads pylsl
+
     check_compatible(ckpt, dataset)
     trials = select_subjects(dataset, subjects)
-    clf = StreamingClassifier(ckpt, device=device)
     cfg = ckpt.feature_config
+    # Dataset EEG is in µV, SEED order, at the checkpoint's rate.
+    chain = LiveChain.from_labels(
+        ckpt, ckpt.channels, cfg.sfreq, unit="uV", device=device
+    )
     correct_by_step: list[list[bool]] = []
     per_trial = []
     last_subject = None
@@ -161,17 +166,19 @@ def evaluate_streaming(
         disable=None if progress else True,
     ):
         if t.subject != last_subject:
-            clf.reset_wearer()
+            chain.reset_wearer()
             last_subject = t.subject
-        clf.reset()
+        chain.reset()
         eeg = t.eeg()
+        # Stamped by sample index, so a step's time into the trial is exact.
+        index = np.arange(eeg.shape[1], dtype=np.float64)
         steps = []
         for i in range(0, eeg.shape[1], chunk):
-            steps += clf.push(eeg[:, i : i + chunk])
+            steps += chain.push(eeg[:, i : i + chunk], index[i : i + chunk])
         if not steps:
             continue
-        correct = np.array([int(np.argmax(p)) == t.label for _, p in steps])
-        times = np.array([s.end / cfg.sfreq for s, _ in steps])
+        correct = np.array([int(np.argmax(r.probabilities)) == t.label for r in steps])
+        times = np.array([(r.timestamp + 1) / cfg.sfreq for r in steps])
         for k, ok in enumerate(correct):
             if k == len(correct_by_step):
                 correct_by_step.append([])
@@ -202,7 +209,7 @@ def evaluate_streaming(
     ]
     return {
         "chunk_samples": chunk,
-        "device": clf.device,
+        "device": chain.classifier.device,
         "n_trials": len(per_trial),
         "time_s": time_s,
         "accuracy": [float(np.mean(c)) for c in correct_by_step],
