@@ -36,10 +36,17 @@ def _eegstream(*argv: str, probe: Path | None = None, **kwargs) -> subprocess.Po
     return subprocess.Popen([*head, *argv], **kwargs)
 
 
-def measure(command: str, name: str, seconds: float, tmp: Path) -> dict:
-    """Run one command on the replayed stream; return its latency and GC figures."""
-    log, probe = tmp / f"{command}.jsonl", tmp / f"{command}-gc.json"
+def measure(
+    command: str, name: str, seconds: float, tmp: Path, extra: tuple[str, ...] = ()
+) -> dict:
+    """Run one command on the replayed stream; return its latency and GC figures.
+
+    ``extra``: more options for the command (its files are named after them).
+    """
+    tag = "".join(extra).replace("/", "_").replace("-", "")
+    log, probe = tmp / f"{command}{tag}.jsonl", tmp / f"{command}{tag}-gc.json"
     argv = [command, "--model", "demo-seed-iv", "--stream", name, "--log", str(log)]
+    argv += extra
     if command == "run":
         argv += ["--seconds", str(seconds), "--quiet"]
     else:

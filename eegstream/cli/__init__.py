@@ -25,6 +25,7 @@ COMMANDS = (
     "run",
     "streams",
     "replay",
+    "record",
     "synth",
     "features",
     "train",

@@ -58,10 +58,23 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
         metavar="PATH",
         help="write a JSON Lines session log to this new file",
     )
+    add_record_option(pipe)
     pipe.add_argument(
         "--no-outlets",
         action="store_true",
         help="do not publish the probability and band-power LSL streams",
+    )
+
+
+def add_record_option(group: Any) -> None:
+    """Add ``--record PATH.xdf`` (``run``, ``live``, ``demo``)."""
+    group.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="PATH.xdf",
+        help="record the session with LabRecorder into this new XDF file: the EEG, "
+        "its markers, the probability and band-power outlets",
     )
 
 

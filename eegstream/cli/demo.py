@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 from .._errors import EEGStreamError
+from ._pipeline_options import add_record_option
 
 #: The demo session: which synthetic world and which subject of it. The shipped
 #: model ``demo-seed-iv`` was trained on subjects 1-14 of the same world (seed).
@@ -77,6 +78,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=None,
         help="session log (JSON Lines); default: a new file in replay/demo-logs/",
     )
+    add_record_option(p)
     return p
 
 
@@ -134,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from ..model import load_checkpoint, resolve_model
     from ..pipeline import LivePipeline
     from ..replay import Player, dataset_source
-    from .run import follow, format_summary
+    from .run import follow, format_summary, start_recording
 
     gui = _want_gui(args.view)
     if gui:
@@ -159,8 +161,14 @@ def run(args: argparse.Namespace) -> int:
     )
     name = f"eegstream-demo-{uuid.uuid4().hex[:6]}"
     source = dataset_source(DEMO_DATASET, root, DEMO_SUBJECT, session=DEMO_SESSION)
+    # With --record the replay waits for the recorder too, not only the pipeline.
     player = Player(
-        source, name=name, speed=args.speed, resolve_timeout=0.2, wait_for_consumer=True
+        source,
+        name=name,
+        speed=args.speed,
+        resolve_timeout=0.2,
+        wait_for_consumer=True,
+        hold=args.record is not None,
     )
     print(
         "eegstream demo: SYNTHETIC EEG (simulated, not a person) replayed over LSL\n"
@@ -172,6 +180,13 @@ def run(args: argparse.Namespace) -> int:
         pipeline = LivePipeline(
             checkpoint, stream=name, source_id=player.source_id, log_path=log
         ).start()
+        if args.record is not None:
+            try:
+                start_recording(pipeline, args.record, "demo")
+            except BaseException:
+                pipeline.stop()
+                raise
+            player.release()
         if gui:
             from .live import show_dashboard
 

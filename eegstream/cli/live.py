@@ -10,6 +10,7 @@ from typing import Any
 
 from .._errors import EEGStreamError
 from ._pipeline_options import add_pipeline_options, pipeline_from_args
+from .run import start_recording
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -115,9 +116,15 @@ def run(args: argparse.Namespace) -> int:
                     return 1
                 args.stream, args.source_id = chosen.name, chosen.source_id or None
         pipeline = pipeline_from_args(checkpoint, args).start()
+        if args.record is not None:
+            try:
+                start_recording(pipeline, args.record, "live")
+            except BaseException:
+                pipeline.stop()
+                raise
     except EEGStreamError as err:  # e.g. a model/stream mismatch
         return _fail(str(err), unattended)
-    return show_dashboard(
+    code = show_dashboard(
         pipeline,
         checkpoint,
         history_s=args.history,
@@ -125,6 +132,9 @@ def run(args: argparse.Namespace) -> int:
         screenshot=args.screenshot,
         exit_after=args.exit_after,
     )
+    if pipeline.recording is not None:
+        print(f"eegstream live: {pipeline.recording.describe()}", flush=True)
+    return code
 
 
 def _fail(reason: str, unattended: bool) -> int:

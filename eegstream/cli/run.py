@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         pipe = pipeline_from_args(args.model, args).start()
         try:
             print(_header(pipe), flush=True)
+            if args.record is not None:
+                start_recording(pipe, args.record, "run")
             interrupted = follow(pipe, args.seconds, quiet=args.quiet)
         finally:
             # A second Ctrl-C must not cut the log's summary short.
@@ -73,6 +75,16 @@ def run(args: argparse.Namespace) -> int:
         return 130 if interrupted else 0
     finally:
         root.removeHandler(handler)
+
+
+def start_recording(pipe, path, command: str) -> None:
+    """Start the pipeline's XDF recording and say where and what (``--record``)."""
+    recorder = pipe.start_recording(path)
+    print(
+        f"eegstream {command}: recording {len(recorder.streams)} stream(s) to "
+        f"{recorder.path}: " + ", ".join(s.name for s in recorder.streams),
+        flush=True,
+    )
 
 
 def follow(pipe, seconds: float | None, quiet: bool) -> bool:
@@ -214,4 +226,6 @@ def format_summary(s: dict, pipe, interrupted: bool, command: str = "run") -> st
         lines.append(f"  stopped on error: {s['error']}")
     if pipe.log is not None:
         lines.append(f"  log: {pipe.log.path} ({pipe.log.lines} lines)")
+    if pipe.recording is not None:
+        lines += ["  " + line for line in pipe.recording.describe().splitlines()]
     return "\n".join(lines)

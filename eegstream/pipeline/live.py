@@ -40,6 +40,7 @@ from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
 from ..features.config import FeatureConfig
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
+from ..recorder import Recorder, RecordingReport, with_derived
 from .chain import LiveChain
 from .channels import ChannelPlan
 from .markers import MarkerListener
@@ -138,6 +139,10 @@ class LivePipeline:
         self.markers: MarkerListener | None = None
         self.outlets: ResultOutlets | None = None
         self.log: SessionLog | None = None
+        self.recorder: Recorder | None = None
+        #: What the XDF recording holds, once stop() closed it (None without one).
+        self.recording: RecordingReport | None = None
+        self._summary: StreamSummary | None = None
         # The signal chain, made by start(); its plan and resampler, for views.
         self.chain: LiveChain | None = None
         self.plan: ChannelPlan | None = None
@@ -213,7 +218,7 @@ class LivePipeline:
             torch.set_num_threads(1)
         # The first inference initialises torch (hundreds of ms): not on a live step.
         self.classifier.warm_up()
-        summary = StreamSummary.from_info(info)
+        self._summary = summary = StreamSummary.from_info(info)
         # The marker inlet first: with a replay that waits for its first consumer,
         # no marker is then missed.
         if summary.source_id:
@@ -275,7 +280,55 @@ class LivePipeline:
             self._worker.join(5.0)
         _realtime.live_stopped(self)
         self._stopped_mono = time.monotonic()
+        self._stop_recording()  # every result is pushed; the outlets are still open
         self._teardown()
+
+    def start_recording(
+        self, path: str | os.PathLike, *, markers: tuple[str, ...] = ()
+    ) -> Recorder:
+        """Record the session into a new XDF file with LabRecorder.
+
+        The file holds the EEG stream, its replay marker stream and the marker
+        streams named in ``markers``, and this pipeline's probability and
+        band-power outlets, with LabRecorder's clock offsets. Returns once
+        LabRecorder collects from all of them (start a replay held until then
+        to keep its first sample). :meth:`stop` closes the file first, logs a
+        ``recording`` record and keeps the report in :attr:`recording`.
+
+        Raises
+        ------
+        EEGStreamError
+            The pipeline is not running or already records; the path cannot
+            be written; LabRecorder could not start. The pipeline runs on.
+        """
+        if self._summary is None or self._stopped or self._worker is None:
+            raise EEGStreamError("start_recording: start() the pipeline first")
+        if self.recorder is not None:
+            raise EEGStreamError(
+                f"start_recording: already recording to {self.recorder.path}"
+            )
+        recorder = Recorder(path, with_derived(self._summary, markers)).start()
+        self.recorder = recorder
+        self._log(
+            "recording",
+            state="started",
+            path=str(recorder.path),
+            streams=[
+                {"name": s.name, "type": s.type, "source_id": s.source_id}
+                for s in recorder.streams
+            ],
+        )
+        return recorder
+
+    def _stop_recording(self) -> None:
+        if self.recorder is None:
+            return
+        self.recording = self.recorder.stop()
+        self._log("recording", state="stopped", **self.recording.to_dict())
+        if self.recording.problem:
+            logger.warning(
+                "recording %s: %s", self.recording.path, self.recording.problem
+            )
 
     def _teardown(self) -> None:
         # Inlets close before outlets (ours), and the log closes last.

@@ -35,6 +35,12 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     change and every 10 s.
 ``warning``, ``error``
     ``message``.
+``recording``
+    An XDF recording (:meth:`~eegstream.pipeline.LivePipeline.start_recording`):
+    ``state`` ``started`` with ``path`` and ``streams`` (name, type,
+    source_id), then ``stopped`` with ``path``, ``streams`` (also
+    ``samples`` and ``clock_offsets``, read back from the closed file) and
+    ``problem`` (null, or why the file may be incomplete).
 ``session_end``
     ``summary`` (:meth:`~eegstream.pipeline.LivePipeline.summary`).
 """

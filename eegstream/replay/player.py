@@ -144,6 +144,10 @@ class Player:
         (LSL gives a new inlet only the samples pushed after it connects), so
         that a reader sees the replay from its first sample. Connect a marker
         inlet before the EEG inlet to get every marker too.
+    hold : bool
+        Also hold the first sample until :meth:`release`: for several readers
+        that must all be connected first (a live pipeline and a recorder; the
+        first of them to connect would release ``wait_for_consumer``).
 
     Examples
     --------
@@ -165,6 +169,7 @@ class Player:
         rest_s: float = 0.0,
         resolve_timeout: float = 1.0,
         wait_for_consumer: bool = False,
+        hold: bool = False,
     ) -> None:
         if not isinstance(source, ReplaySource):
             raise EEGStreamError(
@@ -214,6 +219,7 @@ class Player:
         self.rest_s = float(rest_s)
         self.resolve_timeout = float(resolve_timeout)
         self.wait_for_consumer = bool(wait_for_consumer)
+        self.hold = bool(hold)
         self._n_rest = round(self.rest_s * source.sfreq)
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -226,6 +232,7 @@ class Player:
         self._marker_outlet: pylsl.StreamOutlet | None = None
         self._stopping = False
         self._paused = False
+        self._held = self.hold
         self._t0 = 0.0
         self._samples_sent = 0
         self._boundaries: deque[tuple[int, int, Segment, bool]] = deque()
@@ -327,6 +334,12 @@ class Player:
         """Continue after :meth:`pause` from the next sample, stamped "now"."""
         with self._cond:
             self._paused = False
+            self._cond.notify_all()
+
+    def release(self) -> None:
+        """Let the first sample go (with ``hold=True``); a no-op otherwise."""
+        with self._cond:
+            self._held = False
             self._cond.notify_all()
 
     @property
@@ -437,7 +450,9 @@ class Player:
         rate = self.source.sfreq * self.speed
         chunker = _Chunker(self.chunk_size)
         with self._cond:
-            while self.wait_for_consumer and not self._eeg_outlet.have_consumers():
+            while self._held or (
+                self.wait_for_consumer and not self._eeg_outlet.have_consumers()
+            ):
                 if self._stopping:
                     return
                 self._cond.wait(0.01)
