@@ -181,11 +181,7 @@ def run(args: argparse.Namespace) -> int:
             checkpoint, stream=name, source_id=player.source_id, log_path=log
         ).start()
         if args.record is not None:
-            try:
-                start_recording(pipeline, args.record, "demo")
-            except BaseException:
-                pipeline.stop()
-                raise
+            start_recording(pipeline, args.record, "demo")
             player.release()
         if gui:
             from .live import show_dashboard

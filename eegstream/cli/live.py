@@ -117,11 +117,7 @@ def run(args: argparse.Namespace) -> int:
                 args.stream, args.source_id = chosen.name, chosen.source_id or None
         pipeline = pipeline_from_args(checkpoint, args).start()
         if args.record is not None:
-            try:
-                start_recording(pipeline, args.record, "live")
-            except BaseException:
-                pipeline.stop()
-                raise
+            start_recording(pipeline, args.record, "live")
     except EEGStreamError as err:  # e.g. a model/stream mismatch
         return _fail(str(err), unattended)
     code = show_dashboard(

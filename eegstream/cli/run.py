@@ -78,8 +78,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def start_recording(pipe, path, command: str) -> None:
-    """Start the pipeline's XDF recording and say where and what (``--record``)."""
-    recorder = pipe.start_recording(path)
+    """Start the pipeline's XDF recording and say where and what (``--record``).
+
+    On failure the pipeline is stopped and the error raised.
+    """
+    try:
+        recorder = pipe.start_recording(path)
+    except BaseException:
+        pipe.stop()
+        raise
     print(
         f"eegstream {command}: recording {len(recorder.streams)} stream(s) to "
         f"{recorder.path}: " + ", ".join(s.name for s in recorder.streams),
