@@ -24,14 +24,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Record with LabRecorder into one new XDF file: the EEG stream, "
         "its replay marker stream (<name>-markers) and every --markers stream, and "
         "the live pipeline's <name>-probabilities and <name>-bandpower outlets when "
-        "visible, each identified by source_id, with LabRecorder's clock offsets. "
+        "visible at the start, each identified by source_id, with LabRecorder's "
+        "clock offsets. "
         "Ends after --seconds, on Ctrl-C or SIGTERM, or once the EEG stream is "
         "gone; the file is then closed and the samples of each stream are printed "
         "(exit status 0; 130 on Ctrl-C, 143 on SIGTERM, 2 on an error).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
-        "--stream", metavar="NAME", help="EEG stream name (default: the EEG stream)"
+        "--stream",
+        metavar="NAME",
+        help="EEG stream name; None (and no --source-id): the one stream of type EEG",
     )
     p.add_argument("--source-id", metavar="ID", help="EEG stream source_id")
     p.add_argument(
