@@ -13,12 +13,13 @@ import pytest
 # Must happen before pylsl is first imported: resolve only on this machine,
 # IPv4 only, so parallel or repeated runs on a shared network never mix. A
 # machine-scope query goes to 127.0.0.1 on the multicast port, which reaches
-# one program only: other programs' streams are found by the unicast waves to
-# the outlets' port range, wide here because every test run on the machine
-# shares it. Waves as in eegstream/lsl_api.cfg. The file is named after its
-# content: runs of other versions never read it.
+# one program only: other programs' streams (LabRecorderCLI's view) are found
+# by the unicast waves to the outlets' port range. Waves as in
+# eegstream/lsl_api.cfg. (A 256-port range left inlet threads in liblsl's
+# resolve past their join.) The file is named after its content: concurrent
+# runs of other versions never read it.
 _LSL_CFG_TEXT = (
-    "[ports]\nIPv6 = disable\nPortRange = 256\n\n"
+    "[ports]\nIPv6 = disable\n\n"
     "[multicast]\nResolveScope = machine\n\n"
     "[lab]\nKnownPeers = {127.0.0.1}\n\n"
     "[tuning]\nMulticastMinRTT = 0.2\nUnicastMinRTT = 0.2\n\n"

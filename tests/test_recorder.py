@@ -222,10 +222,11 @@ def test_record_stopped_by_signal_leaves_a_complete_file(
     eeg = got[unique_id]
     assert "footer" in eeg and "footer" in got[f"{unique_id}-markers"]
     n = len(eeg["time_stamps"])
-    assert n >= 400
     np.testing.assert_array_equal(eeg["time_series"][:, 0], np.arange(n))
-    if how != "SIGKILL":
-        assert f"): {n} samples" in output
+    if how == "SIGKILL":  # LabRecorder's last 0.5 s (between its pulls) may be lost
+        assert n > 0
+    else:  # eegstream waited for LabRecorder's last pull
+        assert n >= 400 and f"): {n} samples" in output
 
 
 def test_killed_recorder_leaves_a_readable_file(unique_id: str, tmp_path: Path) -> None:

@@ -280,8 +280,10 @@ class LivePipeline:
             self._worker.join(5.0)
         _realtime.live_stopped(self)
         self._stopped_mono = time.monotonic()
-        self._stop_recording()  # every result is pushed; the outlets are still open
-        self._teardown()
+        try:
+            self._stop_recording()  # every result is pushed; the outlets still open
+        finally:
+            self._teardown()
 
     def start_recording(
         self, path: str | os.PathLike, *, markers: tuple[str, ...] = ()
