@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import uuid
@@ -11,24 +10,13 @@ from pathlib import Path
 import pytest
 
 # Must happen before pylsl is first imported: resolve only on this machine,
-# IPv4 only, so parallel or repeated runs on a shared network never mix. A
-# machine-scope query goes to 127.0.0.1 on the multicast port, which reaches
-# one program only: other programs' streams (LabRecorderCLI's view) are found
-# by the unicast waves to the outlets' port range. Waves as in
-# eegstream/lsl_api.cfg. (A 256-port range left inlet threads in liblsl's
-# resolve past their join.) The file is named after its content: concurrent
-# runs of other versions never read it.
-_LSL_CFG_TEXT = (
+# IPv4 only, so parallel or repeated runs on a shared network never mix.
+_LSL_CFG = Path(tempfile.gettempdir()) / "eegstream-tests-lsl_api.cfg"
+_LSL_CFG.write_text(
     "[ports]\nIPv6 = disable\n\n"
     "[multicast]\nResolveScope = machine\n\n"
-    "[lab]\nKnownPeers = {127.0.0.1}\n\n"
-    "[tuning]\nMulticastMinRTT = 0.2\nUnicastMinRTT = 0.2\n\n"
     "[log]\nlevel = -1\n"
 )
-_LSL_CFG = Path(tempfile.gettempdir()) / (
-    f"eegstream-tests-lsl_api-{hashlib.sha256(_LSL_CFG_TEXT.encode()).hexdigest()[:8]}.cfg"
-)
-_LSL_CFG.write_text(_LSL_CFG_TEXT)
 os.environ.setdefault("LSLAPICFG", str(_LSL_CFG))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -37,6 +38,22 @@ pytestmark = pytest.mark.lsl
 SFREQ = 200.0
 CLASSES = ("neutral", "sad", "fear", "happy")
 PACKAGE_CFG = Path(__file__).resolve().parents[1] / "eegstream" / "lsl_api.cfg"
+# What LabRecorderCLI and the other processes of these tests read: eegstream's
+# own configuration, kept on this machine. A machine-scope query reaches one
+# program only (a unicast to the multicast port): the other programs' streams
+# are found through the configuration's unicast waves.
+LOOPBACK_CFG = (
+    Path(tempfile.gettempdir()) / f"eegstream-recorder-tests-{os.getpid()}.cfg"
+)
+
+
+@pytest.fixture(autouse=True)
+def _subprocesses_use_the_project_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    LOOPBACK_CFG.write_text(
+        PACKAGE_CFG.read_text() + "\n[multicast]\nResolveScope = machine\n\n"
+        "[ports]\nIPv6 = disable\n"
+    )
+    monkeypatch.setenv("LSLAPICFG", str(LOOPBACK_CFG))  # this process: read already
 
 
 def _counter_source(lengths: list[int], labels: list[str]):
@@ -264,21 +281,19 @@ while sys.stdin.readline():
 
 @pytest.mark.slow
 def test_project_lsl_config_finds_local_streams_within_labrecorders_resolve(
-    unique_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    unique_id: str, tmp_path: Path
 ) -> None:
     """Find every stream of two other local processes in LabRecorder's one 1-s resolve.
 
-    With eegstream's own lsl_api.cfg (LabRecorder never retries here).
+    With eegstream's own lsl_api.cfg, kept on this machine (LabRecorder never
+    retries here).
     """
-    env = {**os.environ, "LSLAPICFG": str(PACKAGE_CFG)}
-    monkeypatch.setenv("LSLAPICFG", str(PACKAGE_CFG))  # for LabRecorderCLI
     sources = [
         subprocess.Popen(
             [sys.executable, "-c", _OUTLETS, f"{unique_id}-{k}", "3"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env=env,
         )
         for k in range(2)
     ]
