@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     dataset = open_dataset(args.dataset, args.root)
     subjects = parse_subjects(args.subjects)
     tag = " [SYNTHETIC DATA]" if is_synthetic(dataset) else ""
-    held_out = ckpt.meta.get("metrics", {}).get("test_subjects")
+    held_out = ckpt.meta.metrics.test_subjects
     if args.streaming:
         result = evaluate_streaming(ckpt, dataset, subjects, args.chunk, args.device)
         print(
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         for t, a, n in curve:
             if round(t) % 10 == 0 or t == result["time_s"][-1]:
                 print(f"  {t:6.0f} s into trial: accuracy {a:6.1%} ({n} trials)")
-        if ckpt.meta["normaliser"]["mode"] == "subject":
+        if ckpt.meta.normaliser.mode == "subject":
             print(
                 "note: trained with per-subject z-scoring (needs the whole session); "
                 "streaming uses the live running normaliser instead, as live use does"
@@ -125,15 +125,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"  subject {s:2d}: {acc:.1%}")
     if held_out is not None:
         evaluated = set(subjects or dataset.subjects)
-        split = ckpt.meta.get("protocol", {}).get("split") or {}
+        protocol = ckpt.meta.protocol
+        split = protocol.split if protocol is not None else None
         # Subjects the model learnt from or was selected on; others are held out,
         # whether they were its test subjects or never part of its data at all.
-        fitted = set(split.get("train", [])) | set(split.get("val", []))
+        fitted = set(split.train) | set(split.val) if split is not None else set()
         seen = sorted(evaluated & fitted if fitted else evaluated - set(held_out))
         if seen:
             print(
                 f"note: subjects {seen} were used to train or select this model "
-                f"(its test subjects: {held_out}); their accuracy is not a "
+                f"(its test subjects: {list(held_out)}); their accuracy is not a "
                 "fair estimate"
             )
     if args.out:

@@ -10,14 +10,23 @@ interpolation of missing channels) and runs the one feature and model path,
 from .channels import ChannelPlan, plan_channels
 from .live import LivePipeline
 from .resample import StreamingResampler
-from .results import Health, StepResult
+from .results import (
+    Health,
+    LatencySummary,
+    MarkerAccuracy,
+    SessionSummary,
+    StepResult,
+)
 from .session_log import SessionLog, read_log
 
 __all__ = [
     "ChannelPlan",
     "Health",
+    "LatencySummary",
     "LivePipeline",
+    "MarkerAccuracy",
     "SessionLog",
+    "SessionSummary",
     "StepResult",
     "StreamingResampler",
     "plan_channels",

@@ -148,11 +148,12 @@ def plan_channels(
             "the live path serves SEED-montage models only"
         )
     warnings: list[str] = []
-    named = labels is not None and any(labels) and len(labels) == n_channels
+    names = [str(lab or "") for lab in labels or ()]
+    named = any(names) and len(names) == n_channels
     index = None
     if named:
         try:
-            index, missing = map_channels([str(lab or "") for lab in labels])
+            index, missing = map_channels(names)
             mode = "names"
         except EEGStreamError as err:
             if not assume_seed_order:
@@ -186,7 +187,9 @@ def plan_channels(
     present = np.flatnonzero(index >= 0)
     used = set(index[present].tolist())
     ignored = [
-        str(labels[i]) if named else f"#{i}" for i in range(n_channels) if i not in used
+        names[i] if named and names[i] else f"#{i}"
+        for i in range(n_channels)
+        if i not in used
     ]
     if missing:
         warnings.append(

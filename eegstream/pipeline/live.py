@@ -49,7 +49,13 @@ from .channels import ChannelPlan, plan_channels
 from .markers import MarkerListener
 from .outlets import ResultOutlets
 from .resample import StreamingResampler
-from .results import Health, StepResult
+from .results import (
+    Health,
+    LatencySummary,
+    MarkerAccuracy,
+    SessionSummary,
+    StepResult,
+)
 from .session_log import SessionLog
 from .units import UNIT_CHOICES, UNIT_SCALES, decide_unit, unit_from_description
 
@@ -233,7 +239,7 @@ class LivePipeline:
             full.get_channel_labels(),
             full.channel_count(),
             checkpoint_channels=self.checkpoint.channels,
-            max_missing=int(self.checkpoint.meta.get("max_missing_channels", 0)),
+            max_missing=self.checkpoint.meta.max_missing_channels,
             assume_seed_order=self.assume_seed_order,
             stream_name=name,
         )
@@ -243,7 +249,7 @@ class LivePipeline:
             summary.nominal_srate, self.cfg.sfreq, self.plan.n_present
         )
         self.synthetic = _desc_value(full, "synthetic") == "true"
-        if self.checkpoint.meta.get("normaliser", {}).get("mode") == "subject":
+        if self.checkpoint.meta.normaliser.mode == "subject":
             self.warnings.append(
                 "the checkpoint was trained with per-subject z-scoring, which needs "
                 "the whole session; live it runs the causal running normaliser "
@@ -301,7 +307,7 @@ class LivePipeline:
             self.outlets = None
         if self.log is not None:
             self._log("health", **self.health().to_dict())
-            self._log("session_end", summary=self.summary())
+            self._log("session_end", summary=self.summary().to_dict())
             self.log.close()
         self._stopped = True
 
@@ -396,56 +402,47 @@ class LivePipeline:
         times, data = self.inlet.ring.latest(n)
         return times, data * self._scale
 
-    def summary(self) -> dict:
+    def summary(self) -> SessionSummary:
         """Session figures: counts, latency percentiles, accuracy against markers."""
         lat = np.frombuffer(self._all_latencies, dtype=np.float64).copy()
         end = self._stopped_mono or time.monotonic()
         h = self.health()
-
-        def pct(q):
-            return float(np.percentile(lat, q)) if lat.size else None
-
         accuracy = None
         if self._labelled:
-            accuracy = {
-                "steps": self._labelled,
-                "correct": self._correct,
-                "accuracy": self._correct / self._labelled,
-                "warm_steps": self._labelled_warm,
-                "warm_accuracy": (
+            accuracy = MarkerAccuracy(
+                steps=self._labelled,
+                correct=self._correct,
+                accuracy=self._correct / self._labelled,
+                warm_steps=self._labelled_warm,
+                warm_accuracy=(
                     self._correct_warm / self._labelled_warm
                     if self._labelled_warm
                     else None
                 ),
-                "synthetic": self.synthetic,
-            }
-        return {
-            "model": self.checkpoint.name,
-            "started_unix": self._started_wall or None,
-            "stream": h.stream_name,
-            "source_id": h.source_id,
-            "duration_s": end - self._started_mono if self._started_mono else 0.0,
-            "steps": self._steps,
-            "warm_steps": self._warm_steps,
-            "predicted_counts": dict(self._predicted_counts),
-            "latency_s": {
-                "p50": pct(50),
-                "p99": pct(99),
-                "max": pct(100),
-                "mean": float(lat.mean()) if lat.size else None,
-            },
-            "samples_received": h.samples_received,
-            "samples_lost": h.samples_lost,
-            "samples_nonfinite": self._nonfinite,
-            "gaps": h.gaps,
-            "unit": self.unit,
-            "unit_source": self.unit_source,
-            "channels": self.plan.to_dict() if self.plan is not None else None,
-            "accuracy": accuracy,
-            "labels_not_in_model": sorted(self._unknown_labels),
-            "error": self._error,
-            "device": h.device,
-        }
+                synthetic=self.synthetic,
+            )
+        return SessionSummary(
+            model=self.checkpoint.name,
+            started_unix=self._started_wall or None,
+            stream=h.stream_name,
+            source_id=h.source_id,
+            duration_s=end - self._started_mono if self._started_mono else 0.0,
+            steps=self._steps,
+            warm_steps=self._warm_steps,
+            predicted_counts=dict(self._predicted_counts),
+            latency_s=LatencySummary.of(lat),
+            samples_received=h.samples_received,
+            samples_lost=h.samples_lost,
+            samples_nonfinite=self._nonfinite,
+            gaps=h.gaps,
+            unit=self.unit,
+            unit_source=self.unit_source,
+            channels=self.plan,
+            accuracy=accuracy,
+            labels_not_in_model=tuple(sorted(self._unknown_labels)),
+            error=self._error,
+            device=h.device,
+        )
 
     # -- the worker --------------------------------------------------------------------
     def _run(self) -> None:
@@ -620,14 +617,15 @@ class LivePipeline:
 
     def _session_header(self, summary: StreamSummary) -> dict:
         r = self.resampler
+        meta = self.checkpoint.meta.to_dict()
         return {
             "eegstream_version": __version__,
             "model": {
                 "name": self.checkpoint.name,
                 "path": str(self.checkpoint.path),
                 "classes": list(self.classes),
-                "dataset": self.checkpoint.meta.get("dataset"),
-                "protocol": self.checkpoint.meta.get("protocol"),
+                "dataset": meta["dataset"],
+                "protocol": meta["protocol"],
             },
             "stream": {
                 "name": summary.name,

@@ -72,14 +72,13 @@ def evaluate_offline(
     """
     check_compatible(ckpt, dataset)
     trials = select_subjects(dataset, subjects)
-    source = ckpt.meta.get("features", "own")
-    kind = source.split(":", 1)[1] if source.startswith("official:") else "de_LDS"
+    source = ckpt.meta.features
     view = dataclasses.replace(dataset, trials=trials)
     steps, cfg = load_trial_steps(
         view,
         ckpt.feature_config,
-        "official" if source != "own" else "own",
-        kind,
+        source.kind,
+        source.official_kind or "de_LDS",
         cache_dir,
         progress,
     )
@@ -94,14 +93,14 @@ def evaluate_offline(
             f"model {ckpt.name} takes {ckpt.n_features} features per step, the "
             f"data gives {steps[0].steps.shape[1]}"
         )
-    norm = ckpt.meta["normaliser"]
+    norm = ckpt.meta.normaliser
     data = build_sequences(
         steps,
         cfg,
-        norm["mode"],
-        np.asarray(norm["mean"]),
-        np.asarray(norm["std"]),
-        norm.get("prior_steps", 30.0),
+        norm.mode,
+        np.asarray(norm.mean),
+        np.asarray(norm.std),
+        norm.prior_steps,
     )
     probs = Predictor(ckpt, device=device).predict_proba(data.x)
     pred = probs.argmax(1)
@@ -114,8 +113,8 @@ def evaluate_offline(
         {"key": k, "subject": int(s), "true": int(t), "pred": int(p)}
         for k, s, t, p in zip(data.keys, data.subjects, data.y, pred, strict=True)
     ]
-    out["normaliser"] = norm["mode"]
-    out["features"] = source
+    out["normaliser"] = norm.mode
+    out["features"] = str(source)
     return out
 
 

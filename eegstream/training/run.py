@@ -8,6 +8,7 @@ compared on the same subjects.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -20,7 +21,19 @@ import torch
 from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
 from ..features import FeatureConfig
-from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
+from ..model import (
+    CheckpointMetrics,
+    DatasetInfo,
+    FeatureSource,
+    HeldOutScore,
+    NormaliserSpec,
+    ProtocolSpec,
+    Split,
+    checkpoint_meta,
+    count_parameters,
+    models_dir,
+    save_checkpoint,
+)
 from .baseline import train_logreg
 from .data import (
     SequenceSet,
@@ -305,16 +318,7 @@ def _metrics_document(
         "classes": list(classes),
         "arch": opts.arch,
         "n_parameters": count_parameters(results[best]["_model"]),
-        "protocol": {
-            "name": opts.protocol,
-            "repeats": opts.repeats,
-            "control": opts.control,
-            "features": opts.features
-            if opts.features == "own"
-            else f"official:{opts.official_kind}",
-            "normaliser": opts.normaliser,
-            "prior_steps": opts.prior_steps,
-        },
+        "protocol": _protocol(opts).to_dict(),
         "feature_config": cfg.to_dict(),
         "train_config": opts.train.to_dict(),
         "summary": {
@@ -357,34 +361,51 @@ def _pooled(results) -> tuple[np.ndarray, np.ndarray]:
     return true, pred
 
 
+def _protocol(opts: RunOptions) -> ProtocolSpec:
+    """Return the run's protocol as a checkpoint records it (without the split)."""
+    return ProtocolSpec(
+        name=opts.protocol,
+        repeats=opts.repeats,
+        control=opts.control,
+        features=_feature_source(opts),
+        normaliser=opts.normaliser,
+        prior_steps=opts.prior_steps,
+    )
+
+
+def _feature_source(opts: RunOptions) -> FeatureSource:
+    if opts.features == "own":
+        return FeatureSource()
+    return FeatureSource("official", opts.official_kind)
+
+
 def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
+    split = Split.from_dict(result["split"])
+    subjects = tuple(metrics["dataset"]["subjects"])
+    test = result["test"]
     meta = checkpoint_meta(
         arch=opts.arch,
         arch_params=result["_arch_params"],
         feature_config=cfg,
         classes=classes,
-        normaliser={
-            "mode": opts.normaliser,
-            "mean": result["_mean"].tolist(),
-            "std": result["_std"].tolist(),
-            "prior_steps": opts.prior_steps,
-        },
-        dataset={
-            "name": opts.dataset,
-            "synthetic": synthetic,
-            "subjects": metrics["dataset"]["subjects"],
-        },
-        protocol={**metrics["protocol"], "split": result["split"]},
-        metrics={
-            "test": {k: result["test"][k] for k in ("accuracy", "macro_f1", "n")},
-            "test_subjects": result["split"]["test"],
-            "summary": {
+        normaliser=NormaliserSpec(
+            opts.normaliser,
+            tuple(result["_mean"].tolist()),
+            tuple(result["_std"].tolist()),
+            opts.prior_steps,
+        ),
+        dataset=DatasetInfo(opts.dataset, synthetic, subjects),
+        protocol=dataclasses.replace(_protocol(opts), split=split),
+        metrics=CheckpointMetrics(
+            HeldOutScore(test["accuracy"], test["macro_f1"], test["n"]),
+            split.test,
+            {
                 k: metrics["summary"][k]
                 for k in ("test_accuracy", "test_macro_f1", "chance")
             },
-        },
+        ),
         max_missing_channels=opts.max_missing_channels,
-        features=metrics["protocol"]["features"],
+        features=_feature_source(opts),
         train_config=opts.train.to_dict(),
         best_epoch=(result["history"] or {}).get("best_epoch"),
         run=metrics["name"],
