@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -77,3 +78,57 @@ def test_streaming_layout():
         "settle_s": None,
         "n_steps": 3,
     }
+
+
+def test_run_metrics_layout():
+    from eegstream.features import FeatureConfig
+    from eegstream.model import ProtocolSpec
+    from eegstream.training import TrainConfig
+    from eegstream.training.run import RunDataset, RunMetrics
+
+    metrics = RunMetrics(
+        name="run",
+        dataset=RunDataset("seed-iv", "data/x", None, False, (1, 2, 3), 72),
+        classes=("neutral", "sad", "fear", "happy"),
+        arch="logreg",
+        n_parameters=1244,
+        protocol=ProtocolSpec("paper"),
+        feature_config=FeatureConfig(),
+        train_config=TrainConfig(),
+        summary={"chance": 0.25},
+        best_split="paper-seed42",
+        splits=({"split": {"name": "paper-seed42"}},),
+        started="2026-01-01T00:00:00+00:00",
+        finished="2026-01-01T00:01:00+00:00",
+        command="eegstream train --dataset seed-iv --root data/x",
+    )
+    data = json.loads(json.dumps(metrics.to_dict()))
+    assert list(data) == [
+        "name",
+        "dataset",
+        "classes",
+        "arch",
+        "n_parameters",
+        "protocol",
+        "feature_config",
+        "train_config",
+        "summary",
+        "best_split",
+        "splits",
+        "started",
+        "finished",
+        "command",
+    ]
+    assert list(data["dataset"]) == [
+        "name",
+        "root",
+        "generated_by",
+        "synthetic",
+        "subjects",
+        "n_trials",
+    ]
+    assert data["protocol"] == ProtocolSpec("paper").to_dict()
+    assert "split" not in data["protocol"]
+    assert FeatureConfig.from_dict(data["feature_config"]) == FeatureConfig()
+    saved = json.loads(json.dumps(dataclasses.replace(metrics, model="m").to_dict()))
+    assert list(saved)[-1] == "model" and saved["model"] == "m"

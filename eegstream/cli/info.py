@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     ckpt = load_checkpoint(resolve_model(args.model))
     meta = ckpt.meta
     if args.json:
-        print(json.dumps(meta.to_dict(), indent=1))
+        print(json.dumps(meta.to_dict(), indent=1, sort_keys=True))  # as stored
         return 0
     cfg = ckpt.feature_config
     norm = meta.normaliser
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         f"normaliser {norm.mode} (live: running, prior {norm.prior_steps:g} steps)",
         f"dataset    {meta.dataset.name}"
         + (" [SYNTHETIC DATA]" if meta.dataset.synthetic else ""),
-        f"protocol   {json.dumps(protocol)}",
+        f"protocol   {json.dumps(protocol, sort_keys=True)}",
     ]
     test = meta.metrics.test
     if test is not None:
