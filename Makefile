@@ -53,6 +53,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache .hypothesis build *.egg-info

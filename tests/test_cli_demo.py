@@ -55,7 +55,7 @@ def test_demo_session_is_a_held_out_synthetic_subject(tmp_path):
     from eegstream.model import load_checkpoint, resolve_model
 
     meta = load_checkpoint(resolve_model("demo-seed-iv")).meta
-    assert DEMO_SUBJECT not in meta["dataset"]["subjects"]
+    assert DEMO_SUBJECT not in meta.dataset.subjects
 
 
 def test_demo_refuses_a_model_of_other_classes(tmp_path, capsys):

@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from ..datasets import open_dataset
     from ..model import load_checkpoint, resolve_model
     from ..training.evaluate import (
+        OfflineEvaluation,
+        StreamingEvaluation,
         evaluate_offline,
         evaluate_streaming,
         plot_accuracy_vs_time,
@@ -84,56 +86,58 @@ def run(args: argparse.Namespace) -> int:
     dataset = open_dataset(args.dataset, args.root)
     subjects = parse_subjects(args.subjects)
     tag = " [SYNTHETIC DATA]" if is_synthetic(dataset) else ""
-    held_out = ckpt.meta.get("metrics", {}).get("test_subjects")
+    held_out = ckpt.meta.metrics.test_subjects
+    result: StreamingEvaluation | OfflineEvaluation
     if args.streaming:
         result = evaluate_streaming(ckpt, dataset, subjects, args.chunk, args.device)
         print(
             f"{ckpt.name} on {dataset.name}{tag}, streamed in {args.chunk}-sample "
             "chunks "
-            f"({result['n_trials']} trials, {result['device']}):"
+            f"({result.n_trials} trials, {result.device}):"
         )
         curve = zip(
-            result["time_s"],
-            result["accuracy"],
-            result["n_trials_at_step"],
+            result.time_s,
+            result.accuracy,
+            result.n_trials_at_step,
             strict=True,
         )
         for t, a, n in curve:
-            if round(t) % 10 == 0 or t == result["time_s"][-1]:
+            if round(t) % 10 == 0 or t == result.time_s[-1]:
                 print(f"  {t:6.0f} s into trial: accuracy {a:6.1%} ({n} trials)")
-        if ckpt.meta["normaliser"]["mode"] == "subject":
+        if ckpt.meta.normaliser.mode == "subject":
             print(
                 "note: trained with per-subject z-scoring (needs the whole session); "
                 "streaming uses the live running normaliser instead, as live use does"
             )
-        settle = result["median_settle_s"]
+        settle = result.median_settle_s
         print(
-            f"accuracy at warm-up end {result['warm_accuracy']:.1%}, at trial end "
-            f"{result['final_accuracy']:.1%}; settled on the right class in "
-            f"{result['settled_fraction']:.0%} of trials"
+            f"accuracy at warm-up end {result.warm_accuracy:.1%}, at trial end "
+            f"{result.final_accuracy:.1%}; settled on the right class in "
+            f"{result.settled_fraction:.0%} of trials"
             + (f", median {settle:.0f} s into the trial" if settle is not None else "")
         )
     else:
         result = evaluate_offline(ckpt, dataset, subjects, args.cache_dir, args.device)
         print(
             f"{ckpt.name} on {dataset.name}{tag}: trial accuracy "
-            f"{result['accuracy']:.1%}, "
-            f"macro-F1 {result['macro_f1']:.1%} over {result['n']} trials "
-            f"(chance {1 / len(ckpt.classes):.1%}; normaliser {result['normaliser']})"
+            f"{result.accuracy:.1%}, "
+            f"macro-F1 {result.macro_f1:.1%} over {result.n} trials "
+            f"(chance {1 / len(ckpt.classes):.1%}; normaliser {result.normaliser})"
         )
-        for s, acc in result["per_subject"].items():
+        for s, acc in result.per_subject.items():
             print(f"  subject {s:2d}: {acc:.1%}")
     if held_out is not None:
         evaluated = set(subjects or dataset.subjects)
-        split = ckpt.meta.get("protocol", {}).get("split") or {}
+        protocol = ckpt.meta.protocol
+        split = protocol.split if protocol is not None else None
         # Subjects the model learnt from or was selected on; others are held out,
         # whether they were its test subjects or never part of its data at all.
-        fitted = set(split.get("train", [])) | set(split.get("val", []))
+        fitted = set(split.train) | set(split.val) if split is not None else set()
         seen = sorted(evaluated & fitted if fitted else evaluated - set(held_out))
         if seen:
             print(
                 f"note: subjects {seen} were used to train or select this model "
-                f"(its test subjects: {held_out}); their accuracy is not a "
+                f"(its test subjects: {list(held_out)}); their accuracy is not a "
                 "fair estimate"
             )
     if args.out:
@@ -146,12 +150,12 @@ def run(args: argparse.Namespace) -> int:
                     "dataset": dataset.name,
                     "synthetic": bool(tag),
                     "streaming": args.streaming,
-                    **result,
+                    **result.to_dict(),
                 },
                 indent=1,
             ),
         )
-        if args.streaming:
+        if isinstance(result, StreamingEvaluation):
             plot_accuracy_vs_time(
                 args.out / "accuracy_vs_time.png",
                 result,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     check_display()  # before Qt exists: Qt would abort the process instead
     from PySide6 import QtWidgets
 
+    from ..acquisition import StreamSummary
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick
     from ..model import load_checkpoint, resolve_model
 
@@ -110,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
                 args.stream_type = "EEG"  # as `eegstream run` does
             else:
                 chosen = pick(StreamPicker())
-                if chosen is None:
+                if not isinstance(chosen, StreamSummary):  # None: cancelled
                     print("eegstream live: no stream chosen", file=sys.stderr)
                     return 1
                 args.stream, args.source_id = chosen.name, chosen.source_id or None
@@ -136,6 +138,14 @@ def _fail(reason: str, unattended: bool) -> int:
     QtWidgets.QMessageBox.critical(None, "eegstream live", reason)
     print(f"eegstream live: error: {reason}", file=sys.stderr, flush=True)
     return 2
+
+
+@dataclass
+class _Outcome:
+    """How the dashboard's event loop ended: exit status and failure reason."""
+
+    code: int = 0
+    reason: str | None = None
 
 
 def show_dashboard(
@@ -171,23 +181,23 @@ def show_dashboard(
     except BaseException:
         pipeline.stop()
         raise
-    outcome = {"code": 0, "reason": None}
+    outcome = _Outcome()
 
     def on_failed(reason: str) -> None:
-        outcome["code"], outcome["reason"] = 2, reason
+        outcome.code, outcome.reason = 2, reason
         if exit_after is not None:
             window.close()
         else:
             _fail(reason, unattended=False)
 
     def finish() -> None:
-        if screenshot is not None and outcome["reason"] is None:
+        if screenshot is not None and outcome.reason is None:
             path = window.save_screenshot(screenshot)
             print(f"eegstream live: screenshot saved to {path}", file=sys.stderr)
         window.close()
 
     def on_sigint(*_: object) -> None:
-        outcome["code"] = 130
+        outcome.code = 130
         window.close()
 
     window.failed.connect(on_failed)
@@ -206,8 +216,8 @@ def show_dashboard(
         wake.stop()
         signal.signal(signal.SIGINT, previous)
         window.close()  # idempotent; stops the pipeline if the loop ended otherwise
-    if outcome["reason"] is not None and exit_after is not None:
-        raise EEGStreamError(outcome["reason"])
-    if outcome["code"] == 130:
+    if outcome.reason is not None and exit_after is not None:
+        raise EEGStreamError(outcome.reason)
+    if outcome.code == 130:
         print("eegstream live: interrupted", file=sys.stderr)
-    return outcome["code"]
+    return outcome.code

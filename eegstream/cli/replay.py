@@ -117,14 +117,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def _number(*, above: float | None = None, at_least: float | None = None) -> Callable:
     """Make an argparse type: a finite float above (or at least) a bound."""
-    rule = f"> {above:g}" if above is not None else f">= {at_least:g}"
+    strict = above is not None
+    bound = above if above is not None else at_least
+    if bound is None:
+        raise TypeError("_number needs a bound: above or at_least")
+    rule = f"{'>' if strict else '>='} {bound:g}"
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        ok = value > above if above is not None else value >= at_least
+        ok = value > bound if strict else value >= bound
         if not (math.isfinite(value) and ok):
             raise argparse.ArgumentTypeError(f"must be a number {rule}, got {text!r}")
         return value
@@ -148,7 +152,7 @@ def _integer(*, at_least: int) -> Callable:
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Show defaults, except the unset ones (the help says what unset means)."""
 
-    def _get_help_string(self, action: argparse.Action) -> str:
+    def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.default is None or action.default is False:
             return action.help
         return super()._get_help_string(action)

@@ -6,8 +6,12 @@ import argparse
 import shutil
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from ._pipeline_options import add_pipeline_options, pipeline_from_args
+
+if TYPE_CHECKING:
+    from ..pipeline import SessionSummary
 
 _STATUS_EVERY_S = 0.5
 _STATUS_LINE_EVERY_S = 10.0  # when stderr is not a terminal
@@ -169,49 +173,50 @@ def _header(pipe) -> str:
     return "\n".join(lines)
 
 
-def format_summary(s: dict, pipe, interrupted: bool, command: str = "run") -> str:
+def format_summary(
+    s: SessionSummary, pipe, interrupted: bool, command: str = "run"
+) -> str:
     """Format the exit summary of ``eegstream COMMAND``, a few lines."""
-    lat = s["latency_s"]
+    lat = s.latency_s
     lines = [
         f"eegstream {command}: summary" + (" (interrupted)" if interrupted else ""),
-        f"  {s['duration_s']:.1f} s, {s['steps']} steps ({s['warm_steps']} after "
-        f"calibration), {s['samples_received']} samples, {s['gaps']} gap(s), "
-        f"{s['samples_lost']} samples lost, {s['samples_nonfinite']} non-finite",
+        f"  {s.duration_s:.1f} s, {s.steps} steps ({s.warm_steps} after "
+        f"calibration), {s.samples_received} samples, {s.gaps} gap(s), "
+        f"{s.samples_lost} samples lost, {s.samples_nonfinite} non-finite",
     ]
-    if s["unit"] is not None:
-        lines.append(f"  unit {s['unit']} ({s['unit_source']})")
-    if lat["p50"] is not None:
+    if s.unit is not None:
+        lines.append(f"  unit {s.unit} ({s.unit_source})")
+    if lat.p50 is not None and lat.p99 is not None and lat.max is not None:
         lines.append(
-            f"  latency p50 {lat['p50'] * 1e3:.1f} ms, p99 {lat['p99'] * 1e3:.1f} "
-            f"ms, max {lat['max'] * 1e3:.1f} ms"
+            f"  latency p50 {lat.p50 * 1e3:.1f} ms, p99 {lat.p99 * 1e3:.1f} "
+            f"ms, max {lat.max * 1e3:.1f} ms"
         )
-    if s["steps"]:
-        counts = ", ".join(f"{k} {v}" for k, v in s["predicted_counts"].items())
+    if s.steps:
+        counts = ", ".join(f"{k} {v}" for k, v in s.predicted_counts.items())
         lines.append(f"  predicted: {counts}")
-    acc = s["accuracy"]
+    acc = s.accuracy
     if acc is not None:
         note = (
             " [SYNTHETIC EEG: says nothing about emotion recognition]"
-            if acc["synthetic"]
+            if acc.synthetic
             else ""
         )
         warm = (
-            f"; after calibration {100 * acc['warm_accuracy']:.1f}% of "
-            f"{acc['warm_steps']}"
-            if acc["warm_accuracy"] is not None
+            f"; after calibration {100 * acc.warm_accuracy:.1f}% of {acc.warm_steps}"
+            if acc.warm_accuracy is not None
             else ""
         )
         lines.append(
-            f"  accuracy against markers: {100 * acc['accuracy']:.1f}% of "
-            f"{acc['steps']} labelled steps{warm}{note}"
+            f"  accuracy against markers: {100 * acc.accuracy:.1f}% of "
+            f"{acc.steps} labelled steps{warm}{note}"
         )
-    elif s["labels_not_in_model"]:
+    elif s.labels_not_in_model:
         lines.append(
-            f"  marker labels {s['labels_not_in_model']} are not among the "
+            f"  marker labels {list(s.labels_not_in_model)} are not among the "
             "model's classes: no accuracy"
         )
-    if s["error"]:
-        lines.append(f"  stopped on error: {s['error']}")
+    if s.error:
+        lines.append(f"  stopped on error: {s.error}")
     if pipe.log is not None:
         lines.append(f"  log: {pipe.log.path} ({pipe.log.lines} lines)")
     return "\n".join(lines)

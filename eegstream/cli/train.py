@@ -216,10 +216,10 @@ def run(args: argparse.Namespace) -> int:
         subjects=parse_subjects(args.subjects),
     )
     result = run_training(opts)
-    s = result.metrics["summary"]
-    synthetic = " [SYNTHETIC DATA]" if result.metrics["dataset"]["synthetic"] else ""
+    s = result.metrics.summary
+    synthetic = " [SYNTHETIC DATA]" if result.metrics.dataset.synthetic else ""
     print(
-        f"{result.metrics['name']}{synthetic}: test accuracy "
+        f"{result.metrics.name}{synthetic}: test accuracy "
         f"{s['test_accuracy']['mean']:.1%} ± {s['test_accuracy']['sd']:.1%}, macro-F1 "
         f"{s['test_macro_f1']['mean']:.1%} over {s['test_accuracy']['n']} split(s) "
         f"(chance {s['chance']:.1%})"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._errors import EEGStreamError
 from ..montage import N_CHANNELS, SEED_CHANNELS, map_channels
@@ -59,7 +60,7 @@ class _Rows:
         self._data = np.full((capacity, width), np.nan)
         self.n = 0
 
-    def append(self, row: np.ndarray) -> None:
+    def append(self, row: ArrayLike) -> None:
         if self.n == len(self._data):
             # Shift by a quarter at once so a full table costs one copy per
             # capacity/4 rows, not one per row.
@@ -175,11 +176,11 @@ class DashboardModel:
         Changes
             What changed.
         """
-        if self._pipeline is None:
+        if self._pipeline is None or self._queue is None:
             raise EEGStreamError(
                 "DashboardModel.update() needs a pipeline: call attach() first"
             )
-        steps = []
+        steps: list[StepResult] = []
         while len(steps) < max_steps:
             try:
                 steps.append(self._queue.get_nowait())
@@ -314,12 +315,12 @@ class DashboardModel:
         probabilities : array of float, shape (n_steps, n_classes)
         """
         keep = self._recent()
-        return self._times.array[keep, 0] - self.now, self._probs.array[keep]
+        return self._relative_times(keep), self._probs.array[keep]
 
     def band_history(self) -> tuple[np.ndarray, np.ndarray]:
         """Channel-mean DE per band within ``history_s``: times (n,), values (n, 5)."""
         keep = self._recent()
-        return self._times.array[keep, 0] - self.now, self._bands.array[keep]
+        return self._relative_times(keep), self._bands.array[keep]
 
     def true_segments(self) -> list[Segment]:
         """Return runs of the replay's true label (unlabelled steps left out)."""
@@ -340,14 +341,19 @@ class DashboardModel:
         return f"warming up {self.cold_steps}{total} steps"
 
     def _recent(self) -> slice:
-        if not self._times.n:
+        now = self.now
+        if now is None:
             return slice(0, 0)
         times = self._times.array[:, 0]
-        return slice(int(np.searchsorted(times, self.now - self.history_s)), None)
+        return slice(int(np.searchsorted(times, now - self.history_s)), None)
+
+    def _relative_times(self, keep: slice) -> np.ndarray:
+        """Step times in ``keep``, in seconds relative to the newest (float64)."""
+        return self._times.array[keep, 0] - (self.now or 0.0)
 
     def _segments(self, labels: Sequence[str | None]) -> list[Segment]:
         keep = self._recent()
-        times = self._times.array[keep, 0] - (self.now or 0.0)
+        times = self._relative_times(keep)
         labels = list(labels)[keep]
         if not len(times):
             return []
@@ -357,7 +363,8 @@ class DashboardModel:
         start = 0
         for i in range(1, len(times) + 1):
             if i == len(times) or labels[i] != labels[start]:
-                if labels[start] is not None:
-                    out.append(Segment(times[start] - hop, times[i - 1], labels[start]))
+                label = labels[start]
+                if label is not None:
+                    out.append(Segment(times[start] - hop, times[i - 1], label))
                 start = i
         return out

@@ -119,11 +119,11 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
         minutes = self.model.history_s / 60
-        left = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         left.addWidget(Panel("Emotion", self.gauge))
         left.addWidget(Panel("Scalp map (DE)", self.scalpmap, [self.scalpmap.selector]))
         left.setSizes([420, 420])
-        right = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         right.addWidget(
             Panel(f"Probability history (last {minutes:g} min)", self.history)
         )
@@ -132,7 +132,7 @@ class MainWindow(QtWidgets.QMainWindow):
         scale_label.setStyleSheet(f"color: {_theme.MUTED};")
         right.addWidget(Panel("EEG", self.traces, [scale_label, self.traces.scale]))
         right.setSizes([330, 220, 300])
-        body = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(right)
         body.setSizes([480, 1020])
@@ -176,10 +176,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self._show_banner(f"dashboard error: {type(err).__name__}: {err}")
             return Changes()
         model = self.model
-        if changes.steps:
-            self.gauge.set_probabilities(
-                model.probabilities, warm=bool(model.latest.warm)
-            )
+        latest = model.latest
+        if changes.steps and latest is not None:
+            self.gauge.set_probabilities(latest.probabilities, warm=bool(latest.warm))
             times, probs = model.history()
             self.history.set_history(
                 times, probs, model.predicted_segments(), model.true_segments()
@@ -208,7 +207,7 @@ class MainWindow(QtWidgets.QMainWindow):
         health = self.model.health
         if health is not None and health.error:
             self._show_banner(f"pipeline error: {health.error}")
-        elif self.model.frozen:
+        elif health is not None and self.model.frozen:
             self._show_banner(
                 f"stream {health.stream_name!r} lost: plots frozen until it returns"
             )

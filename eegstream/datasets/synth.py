@@ -77,14 +77,18 @@ _CAUDAL = [
 ]
 
 
-def _rows(pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
-    return tuple(np.array([SEED_CHANNELS.index(p[i]) for p in pairs]) for i in (0, 1))
+def _rows(pairs: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    first, second = zip(*pairs, strict=True)
+    return (
+        np.array([SEED_CHANNELS.index(c) for c in first]),
+        np.array([SEED_CHANNELS.index(c) for c in second]),
+    )
 
 
 def generate(
     dataset: str,
     out: str | os.PathLike,
-    subjects: int | None = None,
+    subjects: int | Sequence[int] | None = None,
     sessions: int | None = None,
     trial_seconds: float | None = None,
     seed: int = 0,
@@ -377,8 +381,7 @@ def _write_seed(
     seconds = _lengths(world, T.SEED_TRIAL_SECONDS)
     pre, ext = out / "Preprocessed_EEG", out / "ExtractedFeatures"
     for folder in (pre, ext):
-        label = np.array([T.SEED_LABEL_MAT], float)
-        _savemat(folder / "label.mat", {"label": label})
+        _savemat(folder / "label.mat", {"label": np.array([T.SEED_LABEL_MAT], float)})
     families = ("de", "psd", "dasm", "rasm", "asm", "dcau")
     for s in subject_ids:
         prefix = T.SEED_PREFIX[s]
@@ -498,7 +501,8 @@ def _seed_v_session(
             yield world.eeg(s, k, n, labels[n - 1], (e - b) * _SFREQ, _SFREQ)
         return
     # (trial id for the random stream, label or None for rest, seconds)
-    plan, cursor = [], 0
+    plan: list[tuple[int, int | None, int]] = []
+    cursor = 0
     for n, (b, e) in enumerate(zip(starts, ends, strict=True), start=1):
         if b > cursor:
             plan.append((100 + n, None, b - cursor))
@@ -574,7 +578,7 @@ def _write_seed_vii(
                 yield
 
 
-_WRITERS: dict[str, Callable[[_World, Path, int, int], Iterator[None]]] = {
+_WRITERS: dict[str, Callable[[_World, Path, list[int], int], Iterator[None]]] = {
     "seed": _write_seed,
     "seed-iv": _write_seed_iv,
     "seed-v": _write_seed_v,

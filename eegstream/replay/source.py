@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -199,7 +200,7 @@ def array_source(
         segments.append(
             Segment(
                 n_samples=a.shape[1],
-                load=(lambda a=a: a),
+                load=partial(np.asarray, a),
                 subject=subject,
                 session=session,
                 trial=k + 1,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,19 @@ import torch
 from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
 from ..features import FeatureConfig
-from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
+from ..model import (
+    CheckpointMetrics,
+    DatasetInfo,
+    FeatureSource,
+    HeldOutScore,
+    NormaliserSpec,
+    ProtocolSpec,
+    Split,
+    checkpoint_meta,
+    count_parameters,
+    models_dir,
+    save_checkpoint,
+)
 from .baseline import train_logreg
 from .data import (
     SequenceSet,
@@ -71,13 +84,109 @@ class RunOptions:
         return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
 
 
+@dataclass(frozen=True)
+class RunDataset:
+    """The dataset folder a run trained on (``metrics.json``'s ``dataset``)."""
+
+    name: str
+    root: str
+    generated_by: str | None
+    synthetic: bool
+    subjects: tuple[int, ...]
+    n_trials: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return {**asdict(self), "subjects": list(self.subjects)}
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """The record of a training run, written as ``metrics.json``.
+
+    Attributes
+    ----------
+    name : str
+        The run's name.
+    dataset : RunDataset
+        The training data.
+    classes : tuple of str
+        Class names in label-id order.
+    arch : str
+        Architecture trained.
+    n_parameters : int
+        Trainable parameters of the saved (best) model.
+    protocol : ProtocolSpec
+        Splits, features and normaliser of the run (no split: see ``splits``).
+    feature_config : FeatureConfig
+        The feature settings used.
+    train_config : TrainConfig
+        The optimisation settings used.
+    summary : mapping
+        Over-splits figures: ``test_accuracy``, ``test_macro_f1``,
+        ``val_accuracy`` (mean, sd, n), ``chance``, ``pooled_test``,
+        ``recall_mean``, ``recall_sd``, ``confusion``; with a baseline also
+        ``baseline_test_accuracy``, ``baseline_test_macro_f1``,
+        ``minus_baseline``.
+    best_split : str
+        The split whose model is saved (best validation accuracy).
+    splits : tuple of mapping
+        Per split: ``split``, ``val``, ``test``, ``test_trials``, ``history``,
+        ``baseline``.
+    started, finished : str
+        ISO 8601 UTC times.
+    command : str
+        The ``eegstream train`` command that repeats the run.
+    model : str | None
+        The saved checkpoint; None when none was saved (left out of the JSON).
+    """
+
+    name: str
+    dataset: RunDataset
+    classes: tuple[str, ...]
+    arch: str
+    n_parameters: int
+    protocol: ProtocolSpec
+    feature_config: FeatureConfig
+    train_config: TrainConfig
+    summary: Mapping[str, Any]
+    best_split: str
+    splits: tuple[Mapping[str, Any], ...]
+    started: str
+    finished: str
+    command: str
+    model: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-able record, in ``metrics.json``'s layout."""
+        out = {
+            "name": self.name,
+            "dataset": self.dataset.to_dict(),
+            "classes": list(self.classes),
+            "arch": self.arch,
+            "n_parameters": self.n_parameters,
+            "protocol": self.protocol.to_dict(),
+            "feature_config": self.feature_config.to_dict(),
+            "train_config": self.train_config.to_dict(),
+            "summary": dict(self.summary),
+            "best_split": self.best_split,
+            "splits": [dict(s) for s in self.splits],
+            "started": self.started,
+            "finished": self.finished,
+            "command": self.command,
+        }
+        if self.model is not None:
+            out["model"] = self.model
+        return out
+
+
 @dataclass
 class RunResult:
     """What a run produced."""
 
     out_dir: Path
     model_path: Path | None
-    metrics: dict[str, Any]
+    metrics: RunMetrics
 
 
 def predict_proba(
@@ -262,13 +371,13 @@ def run_training(opts: RunOptions) -> RunResult:
         # Relative to the working folder when inside it: reports travel with the repo.
         with contextlib.suppress(ValueError):
             model_path = model_path.resolve().relative_to(Path.cwd())
-        metrics["model"] = str(model_path)
+        metrics = replace(metrics, model=str(model_path))
     # Report first: models/ only ever gets a checkpoint and its card together.
-    write_report(out_dir, metrics, classes)
+    write_report(out_dir, metrics.to_dict(), classes)
     if model_path is not None:
         _save_best(model_path, opts, cfg, classes, results[best], metrics, synthetic)
         try:
-            write_model_card(model_path.with_suffix(".md"), metrics, out_dir)
+            write_model_card(model_path.with_suffix(".md"), metrics.to_dict(), out_dir)
         except BaseException:
             model_path.unlink(missing_ok=True)
             raise
@@ -281,8 +390,8 @@ def _model_folder(opts: RunOptions) -> Path:
 
 def _metrics_document(
     opts, dataset, cfg, classes, results, best, synthetic, started
-) -> dict:
-    """Assemble the JSON-able record of the run (metrics.json)."""
+) -> RunMetrics:
+    """Assemble the record of the run (metrics.json)."""
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
     acc = [r["test"]["accuracy"] for r in results]
     f1 = [r["test"]["macro_f1"] for r in results]
@@ -292,32 +401,23 @@ def _metrics_document(
     )
     recall_mean = recall_per_split.mean(0)
     recall_sd = recall_per_split.std(0, ddof=1) if len(results) > 1 else 0 * recall_mean
-    return {
-        "name": opts.run_name,
-        "dataset": {
-            "name": dataset.name,
-            "root": str(dataset.root),
-            "generated_by": synth_command(dataset.root) if synthetic else None,
-            "synthetic": synthetic,
-            "subjects": dataset.subjects,
-            "n_trials": len(dataset.trials),
-        },
-        "classes": list(classes),
-        "arch": opts.arch,
-        "n_parameters": count_parameters(results[best]["_model"]),
-        "protocol": {
-            "name": opts.protocol,
-            "repeats": opts.repeats,
-            "control": opts.control,
-            "features": opts.features
-            if opts.features == "own"
-            else f"official:{opts.official_kind}",
-            "normaliser": opts.normaliser,
-            "prior_steps": opts.prior_steps,
-        },
-        "feature_config": cfg.to_dict(),
-        "train_config": opts.train.to_dict(),
-        "summary": {
+    return RunMetrics(
+        name=opts.run_name,
+        dataset=RunDataset(
+            name=dataset.name,
+            root=str(dataset.root),
+            generated_by=synth_command(dataset.root) if synthetic else None,
+            synthetic=synthetic,
+            subjects=tuple(dataset.subjects),
+            n_trials=len(dataset.trials),
+        ),
+        classes=tuple(classes),
+        arch=opts.arch,
+        n_parameters=count_parameters(results[best]["_model"]),
+        protocol=_protocol(opts),
+        feature_config=cfg,
+        train_config=opts.train,
+        summary={
             "test_accuracy": summarise(acc),
             "test_macro_f1": summarise(f1),
             "val_accuracy": summarise([r["val"]["accuracy"] for r in results]),
@@ -328,12 +428,12 @@ def _metrics_document(
             "confusion": confusion.tolist(),
             **_baseline_summary(results),
         },
-        "best_split": clean[best]["split"]["name"],
-        "splits": clean,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": reproduce_command(opts),
-    }
+        best_split=clean[best]["split"]["name"],
+        splits=tuple(clean),
+        started=started.isoformat(timespec="seconds"),
+        finished=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        command=reproduce_command(opts),
+    )
 
 
 def _baseline_summary(results) -> dict[str, Any]:
@@ -357,38 +457,54 @@ def _pooled(results) -> tuple[np.ndarray, np.ndarray]:
     return true, pred
 
 
+def _protocol(opts: RunOptions) -> ProtocolSpec:
+    """Return the run's protocol as a checkpoint records it (without the split)."""
+    return ProtocolSpec(
+        name=opts.protocol,
+        repeats=opts.repeats,
+        control=opts.control,
+        features=_feature_source(opts),
+        normaliser=opts.normaliser,
+        prior_steps=opts.prior_steps,
+    )
+
+
+def _feature_source(opts: RunOptions) -> FeatureSource:
+    if opts.features == "own":
+        return FeatureSource()
+    return FeatureSource("official", opts.official_kind)
+
+
 def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
+    split = Split.from_dict(result["split"])
+    test = result["test"]
     meta = checkpoint_meta(
         arch=opts.arch,
         arch_params=result["_arch_params"],
         feature_config=cfg,
         classes=classes,
-        normaliser={
-            "mode": opts.normaliser,
-            "mean": result["_mean"].tolist(),
-            "std": result["_std"].tolist(),
-            "prior_steps": opts.prior_steps,
-        },
-        dataset={
-            "name": opts.dataset,
-            "synthetic": synthetic,
-            "subjects": metrics["dataset"]["subjects"],
-        },
-        protocol={**metrics["protocol"], "split": result["split"]},
-        metrics={
-            "test": {k: result["test"][k] for k in ("accuracy", "macro_f1", "n")},
-            "test_subjects": result["split"]["test"],
-            "summary": {
-                k: metrics["summary"][k]
+        normaliser=NormaliserSpec(
+            opts.normaliser,
+            tuple(result["_mean"].tolist()),
+            tuple(result["_std"].tolist()),
+            opts.prior_steps,
+        ),
+        dataset=DatasetInfo(opts.dataset, synthetic, metrics.dataset.subjects),
+        protocol=replace(_protocol(opts), split=split),
+        metrics=CheckpointMetrics(
+            HeldOutScore(test["accuracy"], test["macro_f1"], test["n"]),
+            split.test,
+            {
+                k: metrics.summary[k]
                 for k in ("test_accuracy", "test_macro_f1", "chance")
             },
-        },
+        ),
         max_missing_channels=opts.max_missing_channels,
-        features=metrics["protocol"]["features"],
+        features=_feature_source(opts),
         train_config=opts.train.to_dict(),
         best_epoch=(result["history"] or {}).get("best_epoch"),
-        run=metrics["name"],
-        command=metrics["command"],
+        run=metrics.name,
+        command=metrics.command,
     )
     return save_checkpoint(path, result["_model"].state_dict(), meta)
 
