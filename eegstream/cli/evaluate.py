@@ -76,13 +76,14 @@ def run(args: argparse.Namespace) -> int:
         evaluate_streaming,
         plot_accuracy_vs_time,
     )
-    from ..training.run import is_synthetic, parse_subjects
+    from ..training.run import is_synthetic
+    from ._options import subjects_arg
 
     if args.chunk < 1:
         raise EEGStreamError(f"--chunk must be >= 1 sample, got {args.chunk}")
     ckpt = load_checkpoint(resolve_model(args.model))
     dataset = open_dataset(args.dataset, args.root)
-    subjects = parse_subjects(args.subjects)
+    subjects = subjects_arg(args.subjects)
     tag = " [SYNTHETIC DATA]" if is_synthetic(dataset) else ""
     held_out = ckpt.meta.get("metrics", {}).get("test_subjects")
     if args.streaming:

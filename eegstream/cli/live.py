@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import EEGStreamError
-from ._pipeline_options import add_pipeline_options, pipeline_from_args
+from ._options import add_pipeline_options, pipeline_from_args
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -199,7 +199,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _source(args: argparse.Namespace) -> ReplaySource:
     """Build the source the options ask for, or raise a one-line error."""
-    from ..replay import dataset_source, file_source, parse_trials
+    from .._checks import parse_int_list
+    from ..replay import dataset_source, file_source
 
     if args.file is not None:
         extra = [
@@ -226,7 +227,7 @@ def _source(args: argparse.Namespace) -> ReplaySource:
         raise EEGStreamError(f"--dataset {args.dataset} needs {' and '.join(missing)}")
     if args.sfreq is not None:
         raise EEGStreamError("--sfreq applies to --file; SEED trials play at 200 Hz")
-    trials = parse_trials(args.trials) if args.trials is not None else None
+    trials = parse_int_list(args.trials, "trials") if args.trials is not None else None
     return dataset_source(
         args.dataset, args.root, args.subject, session=args.session, trials=trials
     )

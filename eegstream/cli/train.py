@@ -171,7 +171,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eegstream train``."""
     from ..features import FeatureConfig
     from ..training.loop import TrainConfig
-    from ..training.run import RunOptions, parse_subjects, run_training
+    from ..training.run import RunOptions, run_training
+    from ._options import subjects_arg
 
     cfg = FeatureConfig(
         window_s=args.window,
@@ -213,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         save_model=not args.no_save,
         cache_dir=args.cache_dir,
         max_missing_channels=args.max_missing_channels,
-        subjects=parse_subjects(args.subjects),
+        subjects=subjects_arg(args.subjects),
     )
     result = run_training(opts)
     s = result.metrics["summary"]

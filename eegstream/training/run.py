@@ -436,19 +436,3 @@ def reproduce_command(opts: RunOptions) -> str:
         if value != default and value is not None:
             args += [flag, str(value)]
     return shlex.join(args)
-
-
-def parse_subjects(text: str | None) -> list[int] | None:
-    """``"1,3,5-7"`` -> [1, 3, 5, 6, 7]; None or "" -> None."""
-    if not text:
-        return None
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            a, _, b = part.strip().partition("-")
-            out += list(range(int(a), int(b) + 1)) if b else [int(a)]
-    except ValueError:
-        raise EEGStreamError(
-            f"subjects must be numbers and ranges like '1,3,5-7', got {text!r}"
-        ) from None
-    return sorted(set(out))
