@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 
@@ -68,13 +67,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream evaluate``."""
     from .._errors import EEGStreamError
-    from .._io import atomic_write_text
     from ..datasets import open_dataset
     from ..model import load_checkpoint, resolve_model
     from ..training.evaluate import (
         evaluate_offline,
         evaluate_streaming,
-        plot_accuracy_vs_time,
+        save_evaluation,
+        seen_subjects,
     )
     from ..training.run import is_synthetic
     from ._options import subjects_arg
@@ -85,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
     dataset = open_dataset(args.dataset, args.root)
     subjects = subjects_arg(args.subjects)
     tag = " [SYNTHETIC DATA]" if is_synthetic(dataset) else ""
-    held_out = ckpt.meta.get("metrics", {}).get("test_subjects")
     if args.streaming:
         result = evaluate_streaming(ckpt, dataset, subjects, args.chunk, args.device)
         print(
@@ -124,39 +122,14 @@ def run(args: argparse.Namespace) -> int:
         )
         for s, acc in result["per_subject"].items():
             print(f"  subject {s:2d}: {acc:.1%}")
-    if held_out is not None:
-        evaluated = set(subjects or dataset.subjects)
-        split = ckpt.meta.get("protocol", {}).get("split") or {}
-        # Subjects the model learnt from or was selected on; others are held out,
-        # whether they were its test subjects or never part of its data at all.
-        fitted = set(split.get("train", [])) | set(split.get("val", []))
-        seen = sorted(evaluated & fitted if fitted else evaluated - set(held_out))
-        if seen:
-            print(
-                f"note: subjects {seen} were used to train or select this model "
-                f"(its test subjects: {held_out}); their accuracy is not a "
-                "fair estimate"
-            )
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(
-            args.out / "evaluation.json",
-            json.dumps(
-                {
-                    "model": str(ckpt.path),
-                    "dataset": dataset.name,
-                    "synthetic": bool(tag),
-                    "streaming": args.streaming,
-                    **result,
-                },
-                indent=1,
-            ),
+    seen = seen_subjects(ckpt, subjects or dataset.subjects)
+    if seen:
+        print(
+            f"note: subjects {seen} were used to train or select this model "
+            f"(its test subjects: {ckpt.meta['metrics']['test_subjects']}); their "
+            "accuracy is not a fair estimate"
         )
-        if args.streaming:
-            plot_accuracy_vs_time(
-                args.out / "accuracy_vs_time.png",
-                result,
-                f"{ckpt.name}: streaming accuracy{tag}",
-            )
+    if args.out:
+        save_evaluation(args.out, ckpt, dataset, result, streaming=args.streaming)
         print(f"written: {args.out}")
     return 0

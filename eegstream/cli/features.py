@@ -7,9 +7,6 @@ from pathlib import Path
 
 from ..datasets import DATASETS
 
-# Windows per progress-bar step when extracting from one file.
-_WINDOWS_PER_BLOCK = 256
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``features`` subcommand."""
@@ -87,58 +84,21 @@ def run(args: argparse.Namespace) -> int:
         raise EEGStreamError("--root and --cache go with --dataset, not with --file")
     if args.out is None:
         raise EEGStreamError("--file needs --out, the .npz to write")
-    if args.out.suffix != ".npz":
+    if args.out.suffix != ".npz":  # checked before the (possibly long) extraction
         raise EEGStreamError(f"--out must end in .npz, got {args.out}")
     return _run_file(args.file, args.out, cfg)
 
 
 def _run_file(path: Path, out: Path, cfg) -> int:
-    import numpy as np
-    from tqdm import tqdm
-
-    from .._errors import EEGStreamError
-    from .._io import atomic_path
-    from ..features import CausalKalman, compute_de, n_windows, window_end_times
+    from ..features.files import file_features
     from ..montage import SEED_CHANNELS
-    from ..recording import load_recording
 
-    rec = load_recording(path, sfreq=cfg.sfreq, seed_order=True)
-    count = n_windows(rec.data.shape[1], cfg)
-    if count == 0:
-        raise EEGStreamError(
-            f"{path.name} lasts {rec.duration_s:.2f} s, shorter than one "
-            f"{cfg.window_s:g} s window"
-        )
-    de = np.empty((count, len(SEED_CHANNELS), len(cfg.bands)), dtype=np.float32)
-    kalman = CausalKalman(de.shape[1] * de.shape[2], cfg.kalman)
-    with tqdm(
-        total=count, unit="win", desc=path.name, disable=None, leave=False
-    ) as bar:
-        # Blocks of whole windows: compute_de numbers windows from the block's
-        # first sample, so block rows equal the rows of one call on the file.
-        for first in range(0, count, _WINDOWS_PER_BLOCK):
-            stop = min(first + _WINDOWS_PER_BLOCK, count)
-            segment = rec.data[:, first * cfg.hop : (stop - 1) * cfg.hop + cfg.window]
-            rows = compute_de(segment, cfg)
-            if cfg.smoothing == "kalman":
-                flat = rows.reshape(len(rows), -1)
-                rows = kalman.filter(flat).reshape(rows.shape)
-            de[first:stop] = rows
-            bar.update(stop - first)
-    with atomic_path(out) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(
-                fh,
-                de=de,
-                times=window_end_times(count, cfg),
-                channels=np.array(SEED_CHANNELS),
-                bands=np.array(cfg.bands),
-                missing=np.array(rec.missing, dtype=str),
-                config=np.array(cfg.to_json()),
-            )
-    mapped = len(SEED_CHANNELS) - len(rec.missing)
-    shown = rec.missing if len(rec.missing) <= 8 else [*rec.missing[:6], "..."]
-    note = f"; missing (NaN): {', '.join(shown)}" if rec.missing else ""
+    feats = file_features(path, cfg)
+    feats.save(out)
+    missing, count = feats.missing, len(feats.de)
+    mapped = len(SEED_CHANNELS) - len(missing)
+    shown = missing if len(missing) <= 8 else [*missing[:6], "..."]
+    note = f"; missing (NaN): {', '.join(shown)}" if missing else ""
     print(
         f"{path.name}: {count} windows of {cfg.window_s:g} s every {cfg.hop_s:g} s, "
         f"{mapped}/{len(SEED_CHANNELS)} SEED channels{note} -> {out}"
