@@ -52,11 +52,13 @@ def check_name_free(name: str, source_id: str, timeout: float) -> None:
         raise EEGStreamError(
             f"a stream named {other.name()!r} with {where} is already streaming "
             "(LSL would silently mix two streams of one name and source_id); "
-            "stop it or choose another --name"
+            "stop it or choose another {name}",
+            param="name",
         )
     raise EEGStreamError(
         f"stream name {other.name()!r} is already used by a visible stream ({where}); "
-        "choose another --name or stop that stream"
+        "choose another {name} or stop that stream",
+        param="name",
     )
 
 
