@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
-from ..datasets import DATASETS
+from .._options import (
+    CACHE_DIR,
+    FEATURE_OPTIONS,
+    ROOT,
+    Option,
+    add_options,
+    dataset_option,
+)
+from ..datasets.tables import DATASETS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -23,42 +32,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", type=Path, help="EEG file to read")
-    source.add_argument(
-        "--dataset",
+    dataset_option(
+        required=False,
         choices=DATASETS,
         help="SEED-family dataset to extract, every trial",
-    )
-    parser.add_argument(
-        "--root", type=Path, help="folder of the dataset (with --dataset)"
-    )
-    parser.add_argument(
-        "--cache",
-        type=Path,
-        default=None,
-        help="cache root for per-trial features (with --dataset); None means "
-        "$EEGSTREAM_CACHE or ~/.cache/eegstream",
-    )
-    parser.add_argument(
-        "--out", type=Path, help="output .npz (with --file; written atomically)"
-    )
-    parser.add_argument(
-        "--window", type=float, default=4.0, help="analysis window length in seconds"
-    )
-    parser.add_argument(
-        "--hop", type=float, default=1.0, help="step between windows in seconds"
-    )
-    parser.add_argument(
-        "--compat",
-        choices=["seed-vii"],
-        default=None,
-        help="reproduce the official SEED-VII extractor (256-point FFT of each "
-        "window's first 1.28 s, gamma 31-49 Hz) instead of the standard DE",
-    )
-    parser.add_argument(
-        "--smoothing",
-        choices=["kalman", "none"],
-        default="kalman",
-        help="causal Kalman smoothing of each feature over windows, or none",
+    ).add_to(source)
+    add_options(
+        parser,
+        [
+            replace(
+                ROOT, required=False, help="folder of the dataset (with --dataset)"
+            ),
+            replace(CACHE_DIR, help=f"{CACHE_DIR.help}; with --dataset"),
+            Option("--out", "output .npz (with --file; written atomically)", type=Path),
+            *FEATURE_OPTIONS,
+        ],
     )
     return parser
 
@@ -78,10 +66,14 @@ def run(args: argparse.Namespace) -> int:
         if args.root is None:
             raise EEGStreamError("--dataset needs --root, the folder of the dataset")
         if args.out is not None:
-            raise EEGStreamError("--out goes with --file; --dataset writes to --cache")
+            raise EEGStreamError(
+                "--out goes with --file; --dataset writes to --cache-dir"
+            )
         return _run_dataset(args, cfg)
-    if args.root is not None or args.cache is not None:
-        raise EEGStreamError("--root and --cache go with --dataset, not with --file")
+    if args.root is not None or args.cache_dir is not None:
+        raise EEGStreamError(
+            "--root and --cache-dir go with --dataset, not with --file"
+        )
     if args.out is None:
         raise EEGStreamError("--file needs --out, the .npz to write")
     if args.out.suffix != ".npz":  # checked before the (possibly long) extraction
@@ -111,10 +103,10 @@ def _run_dataset(args: argparse.Namespace, cfg) -> int:
     from ..datasets.cache import cache_folder, dataset_features
 
     dataset = open_dataset(args.dataset, args.root)
-    features = dataset_features(dataset, cfg, args.cache, progress=True)
+    features = dataset_features(dataset, cfg, args.cache_dir, progress=True)
     windows = sum(len(f) for f in features.values())
     print(
         f"{dataset.name}: features of {len(features)} trials ({windows} windows) in "
-        f"{cache_folder(dataset, cfg, args.cache)}"
+        f"{cache_folder(dataset, cfg, args.cache_dir)}"
     )
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,9 @@ import torch
 
 from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
-from ..features import FeatureConfig
 from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
 from .baseline import train_logreg
+from .config import ARCHS, CONTROLS, RunOptions, reproduce_command
 from .data import (
     SequenceSet,
     build_sequences,
@@ -29,46 +29,9 @@ from .data import (
     load_trial_steps,
     population_stats,
 )
-from .loop import TrainConfig, seed_everything, train_network
+from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
 from .splits import make_splits
-
-ARCHS = ("resattentionet", "logreg")
-CONTROLS = (None, "shuffled-labels")
-
-
-@dataclass
-class RunOptions:
-    """Everything ``eegstream train`` decides; defaults are the paper's."""
-
-    dataset: str
-    root: Path
-    protocol: str = "paper"
-    repeats: int = 1
-    features: str = "own"
-    official_kind: str = "de_LDS"
-    normaliser: str = "subject"
-    prior_steps: float = 30.0
-    control: str | None = None
-    arch: str = "resattentionet"
-    feature_config: FeatureConfig = field(default_factory=FeatureConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    name: str | None = None
-    out: Path | None = None
-    models_dir: Path | None = None
-    save_model: bool = True
-    cache_dir: Path | None = None
-    max_missing_channels: int = 6
-    subjects: list[int] | None = None
-    progress: bool = True
-
-    @property
-    def run_name(self) -> str:
-        """``<dataset>-<arch>-<protocol>[-shuffled]`` unless a name was given."""
-        if self.name:
-            return self.name
-        suffix = "-shuffled" if self.control else ""
-        return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
 
 
 @dataclass
@@ -391,48 +354,3 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
         command=metrics["command"],
     )
     return save_checkpoint(path, result["_model"].state_dict(), meta)
-
-
-def reproduce_command(opts: RunOptions) -> str:
-    """Return the ``eegstream train`` command that repeats this run."""
-    import shlex
-
-    defaults, fdef, tdef = RunOptions("", Path()), FeatureConfig(), TrainConfig()
-    args = ["eegstream", "train", "--dataset", opts.dataset, "--root", str(opts.root)]
-    pairs = [
-        ("--protocol", opts.protocol, defaults.protocol),
-        ("--repeats", opts.repeats, defaults.repeats),
-        ("--arch", opts.arch, defaults.arch),
-        ("--features", opts.features, defaults.features),
-        ("--official-kind", opts.official_kind, defaults.official_kind),
-        ("--normaliser", opts.normaliser, defaults.normaliser),
-        ("--prior-steps", opts.prior_steps, defaults.prior_steps),
-        ("--control", opts.control, defaults.control),
-        ("--subjects", ",".join(map(str, opts.subjects or [])) or None, None),
-        ("--window", opts.feature_config.window_s, fdef.window_s),
-        ("--hop", opts.feature_config.hop_s, fdef.hop_s),
-        ("--smoothing", opts.feature_config.smoothing, fdef.smoothing),
-        ("--compat", opts.feature_config.compat, fdef.compat),
-        ("--seq-len", opts.feature_config.seq_len, fdef.seq_len),
-        ("--epochs", opts.train.epochs, tdef.epochs),
-        ("--batch-size", opts.train.batch_size, tdef.batch_size),
-        ("--lr", opts.train.lr, tdef.lr),
-        ("--weight-decay", opts.train.weight_decay, tdef.weight_decay),
-        ("--label-smoothing", opts.train.label_smoothing, tdef.label_smoothing),
-        ("--patience", opts.train.early_stopping, tdef.early_stopping),
-        ("--select-on", opts.train.select_on, tdef.select_on),
-        ("--plateau-patience", opts.train.plateau_patience, tdef.plateau_patience),
-        ("--base-width", opts.train.base_width, tdef.base_width),
-        ("--dropout", opts.train.dropout, tdef.dropout),
-        ("--seed", opts.train.seed, tdef.seed),
-        ("--name", opts.name, None),
-        (
-            "--max-missing-channels",
-            opts.max_missing_channels,
-            defaults.max_missing_channels,
-        ),
-    ]
-    for flag, value, default in pairs:
-        if value != default and value is not None:
-            args += [flag, str(value)]
-    return shlex.join(args)
