@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from .._checks import check_number, check_value
 from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
+from ..features.normalise import NORMALISER_MODES
 from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
 from .baseline import train_logreg
-from .config import ARCHS, CONTROLS, RunOptions, reproduce_command
+from .config import CONTROLS, SELECT_ON, RunOptions, reproduce_command
 from .data import (
     SequenceSet,
     build_sequences,
@@ -67,25 +70,46 @@ def _validate(opts: RunOptions) -> None:
             f"name must be letters, digits, '.', '_' or '-' (it names files in "
             f"models/), got {opts.run_name!r}"
         )
-    if opts.arch not in ARCHS:
-        raise EEGStreamError(f"arch must be one of {ARCHS}, got {opts.arch!r}")
-    if opts.control not in CONTROLS:
-        raise EEGStreamError(
-            f"control must be one of {CONTROLS[1:]}, got {opts.control!r}"
-        )
-    if opts.normaliser not in ("subject", "running"):
-        raise EEGStreamError(
-            f"normaliser must be 'subject' or 'running', got {opts.normaliser!r}"
-        )
-    if opts.train.select_on not in ("accuracy", "loss"):
-        raise EEGStreamError(
-            f"select_on must be 'accuracy' or 'loss', got {opts.train.select_on!r}"
-        )
-    if opts.train.epochs < 1 or opts.train.batch_size < 2:
-        raise EEGStreamError(
-            f"epochs must be >= 1 and batch size >= 2, got {opts.train.epochs} and "
-            f"{opts.train.batch_size}"
-        )
+    check_value(opts.arch, TRAINERS, "arch")
+    check_value(opts.control, CONTROLS, "control")
+    check_value(opts.normaliser, NORMALISER_MODES, "normaliser")
+    check_value(opts.train.select_on, SELECT_ON, "select_on")
+    check_number(opts.train.epochs, "epochs", min=1, integer=True)
+    check_number(opts.train.batch_size, "batch_size", min=2, integer=True)
+
+
+def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
+    """Train the registered network ``opts.arch`` with the paper's recipe."""
+    model, history = train_network(
+        x_tr, y_tr, x_va, y_va, n_classes, opts.train, opts.progress, desc=desc
+    )
+    params = {
+        "n_features": x_tr.shape[-1],
+        "n_classes": n_classes,
+        "base_width": opts.train.base_width,
+        "n_heads": opts.train.n_heads,
+        "dropout": opts.train.dropout,
+    }
+    return model, history, params
+
+
+def _fit_logreg(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
+    """Fit the logistic-regression baseline (closed form, no epochs)."""
+    model = train_logreg(x_tr, y_tr, n_classes, seed=opts.train.seed)
+    return model, None, {"n_features": x_tr.shape[-1], "n_classes": n_classes}
+
+
+# A fitted model, its training history (None without epochs) and its
+# ``build_model`` parameters.
+_Fitted = tuple[torch.nn.Module, dict[str, Any] | None, dict[str, Any]]
+
+#: How each model of :data:`eegstream.model.MODELS` is trained, by registry name.
+TRAINERS: dict[str, Callable[..., _Fitted]] = {
+    "resattentionet": _fit_network,
+    "logreg": _fit_logreg,
+}
+#: The model fitted on every split beside the network, for comparison.
+BASELINE = "logreg"
 
 
 def run_training(opts: RunOptions) -> RunResult:
@@ -131,7 +155,6 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
-    n_features = trials[0].steps.shape[1]
 
     cached: SequenceSet | None = None
     results = []
@@ -161,30 +184,11 @@ def run_training(opts: RunOptions) -> RunResult:
             rng = np.random.default_rng(opts.train.seed + 1000 + i)
             y_tr, y_va = rng.permutation(y_tr), rng.permutation(y_va)
         seed_everything(opts.train.seed)
-        history: dict[str, Any] | None = None
-        if opts.arch == "resattentionet":
-            model, history = train_network(
-                tr.x,
-                y_tr,
-                va.x,
-                y_va,
-                n_classes,
-                opts.train,
-                opts.progress,
-                desc=f"{split.name} epochs",
-            )
-            arch_params = {
-                "n_features": n_features,
-                "n_classes": n_classes,
-                "base_width": opts.train.base_width,
-                "n_heads": opts.train.n_heads,
-                "dropout": opts.train.dropout,
-            }
-        else:
-            model = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
-            arch_params = {"n_features": n_features, "n_classes": n_classes}
+        model, history, arch_params = TRAINERS[opts.arch](
+            tr.x, y_tr, va.x, y_va, n_classes, opts, f"{split.name} epochs"
+        )
         baseline = None
-        if opts.arch != "logreg":  # the classic baseline on the very same split
+        if opts.arch != BASELINE:  # the classic baseline on the very same split
             base = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
             base_pred = predict_proba(base, te.x).argmax(1)
             baseline = {"test": classification_metrics(te.y, base_pred, classes)}
