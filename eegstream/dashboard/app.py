@@ -78,6 +78,7 @@ def run_dashboard(
             pipeline,
             checkpoint.classes,
             seq_len=checkpoint.feature_config.seq_len,
+            band_names=checkpoint.feature_config.band_names,
             history_s=history_s,
             refresh_ms=refresh_ms,
         )
