@@ -80,3 +80,13 @@ def test_every_registered_model_can_be_trained_and_is_offered() -> None:
     from eegstream.training.run import BASELINE, TRAINERS
 
     assert set(ARCHS) == set(TRAINERS) == set(MODELS) and BASELINE in MODELS
+
+
+def test_pipeline_options_offer_the_pipelines_units_and_devices() -> None:
+    from eegstream._options import DEVICES
+    from eegstream.pipeline.units import UNIT_CHOICES
+
+    for command in ("run", "live"):
+        actions = {a.dest: a for a in _subparser(command)._actions}
+        assert tuple(actions["unit"].choices) == UNIT_CHOICES
+        assert tuple(actions["device"].choices) == DEVICES

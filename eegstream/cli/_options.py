@@ -10,6 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .._options import device_option
+
+# pipeline.units.UNIT_CHOICES, without importing the pipeline (torch) to parse.
+UNITS = ("auto", "uV", "V")
+
 
 def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> None:
     """Add stream selection (--stream, --type, --source-id, ...) and pipeline options.
@@ -44,17 +49,12 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     stream.add_argument(
         "--unit",
         default="auto",
-        choices=("auto", "uV", "V"),
+        choices=UNITS,
         help="the stream's unit; auto: its channel description, else its "
         "amplitude (volts detected with a warning)",
     )
     pipe = parser.add_argument_group("pipeline")
-    pipe.add_argument(
-        "--device",
-        default="auto",
-        choices=("auto", "cpu", "cuda"),
-        help="where the model runs (auto: CUDA when present)",
-    )
+    device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
     pipe.add_argument(
         "--log",
         dest="log_path",
