@@ -240,3 +240,22 @@ SYNTH_OPTIONS: tuple[Option, ...] = (
         action="store_true",
     ),
 )
+
+
+def values_from_args(args: argparse.Namespace, options: Sequence[Option]) -> dict:
+    """Read parsed ``args`` back into the nested shape of the options' ``attr``.
+
+    ``{"dataset": ..., "feature_config": {"window_s": ...}, "train": {...}}``:
+    the keyword arguments of the options dataclasses, in the table's terms.
+    Options without an ``attr`` are left out.
+    """
+    out: dict[str, Any] = {}
+    for opt in options:
+        if opt.attr is None:
+            continue
+        *parents, leaf = opt.attr.split(".")
+        where = out
+        for part in parents:
+            where = where.setdefault(part, {})
+        where[leaf] = getattr(args, opt.name)
+    return out

@@ -13,6 +13,7 @@ from .._options import (
     Option,
     add_options,
     dataset_option,
+    values_from_args,
 )
 from ..datasets.tables import DATASETS
 
@@ -56,12 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from .._errors import EEGStreamError
     from ..features import FeatureConfig
 
-    cfg = FeatureConfig(
-        window_s=args.window,
-        hop_s=args.hop,
-        compat=args.compat,
-        smoothing=args.smoothing,
-    )
+    cfg = FeatureConfig(**values_from_args(args, FEATURE_OPTIONS)["feature_config"])
     if args.dataset is not None:
         if args.root is None:
             raise EEGStreamError("--dataset needs --root, the folder of the dataset")

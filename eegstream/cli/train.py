@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import add_options
+from .._options import add_options, values_from_args
 from ..training.config import TRAIN_OPTIONS
 
 
@@ -29,47 +29,18 @@ def run(args: argparse.Namespace) -> int:
     from ..training.run import run_training
     from ._options import subjects_arg
 
-    cfg = FeatureConfig(
-        window_s=args.window,
-        hop_s=args.hop,
-        smoothing=args.smoothing,
-        compat=args.compat,
-        seq_len=args.seq_len,
-    )
-    train = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        weight_decay=args.weight_decay,
-        label_smoothing=args.label_smoothing,
-        early_stopping=args.patience,
-        select_on=args.select_on,
-        plateau_patience=args.plateau_patience,
-        base_width=args.base_width,
-        dropout=args.dropout,
-        seed=args.seed,
-        device=args.device,
-    )
+    values = values_from_args(args, TRAIN_OPTIONS)
     opts = RunOptions(
-        dataset=args.dataset,
-        root=args.root,
-        protocol=args.protocol,
-        repeats=args.repeats,
-        features=args.features,
-        official_kind=args.official_kind,
-        normaliser=args.normaliser,
-        prior_steps=args.prior_steps,
-        control=args.control,
-        arch=args.arch,
-        feature_config=cfg,
-        train=train,
-        name=args.name,
+        **{
+            **values,
+            "feature_config": FeatureConfig(**values["feature_config"]),
+            "train": TrainConfig(**values["train"], device=args.device),
+            "subjects": subjects_arg(args.subjects),
+        },
         out=args.out,
         models_dir=args.models_dir,
         save_model=not args.no_save,
         cache_dir=args.cache_dir,
-        max_missing_channels=args.max_missing_channels,
-        subjects=subjects_arg(args.subjects),
     )
     result = run_training(opts)
     s = result.metrics["summary"]
