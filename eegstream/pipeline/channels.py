@@ -147,39 +147,10 @@ def plan_channels(
             f"{list(checkpoint_channels)[:3]}); "
             "the live path serves SEED-montage models only"
         )
-    warnings: list[str] = []
     named = labels is not None and any(labels) and len(labels) == n_channels
-    index = None
-    if named:
-        try:
-            index, missing = map_channels([str(lab or "") for lab in labels])
-            mode = "names"
-        except EEGStreamError as err:
-            if not assume_seed_order:
-                raise EEGStreamError(
-                    f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
-                    "under other labels, pass {assume_seed_order}",
-                    suggest={"assume_seed_order": True},
-                ) from None
-    if index is None:
-        if not assume_seed_order:
-            raise EEGStreamError(
-                f"{stream_name} has no channel labels in its LSL description, so its "
-                f"{n_channels} channels cannot be matched by name; if they are the 62 "
-                "SEED channels in SEED order pass {assume_seed_order}",
-                suggest={"assume_seed_order": True},
-            )
-        if n_channels != N_CHANNELS:
-            raise EEGStreamError(
-                f"{{assume_seed_order}} needs exactly {N_CHANNELS} channels, "
-                f"{stream_name} has {n_channels}",
-                suggest={"assume_seed_order": True},
-            )
-        index, missing, mode = np.arange(N_CHANNELS), [], "positional"
-        warnings.append(
-            f"{stream_name}'s channels are taken as SEED order by position "
-            "(--assume-seed-order); wrong order gives wrong features without any error"
-        )
+    index, missing, mode, warnings = _match(
+        labels if named else None, n_channels, assume_seed_order, stream_name
+    )
     if len(missing) > max_missing:
         raise EEGStreamError(
             f"{stream_name} lacks {len(missing)} of the model's channels "
@@ -206,3 +177,45 @@ def plan_channels(
         index[present], present, missing, ignored, mode, weights, missing_index
     )
     return plan, warnings
+
+
+def _match(
+    labels: Sequence[str | None] | None,
+    n_channels: int,
+    assume_seed_order: bool,
+    stream_name: str,
+) -> tuple[np.ndarray, list[str], str, list[str]]:
+    """Find each SEED channel's stream row: by name, else by position if allowed.
+
+    Returns the SEED-indexed stream rows (-1: absent), the missing SEED
+    channels, the mode (``"names"`` | ``"positional"``) and warnings.
+    """
+    if labels is not None:
+        try:
+            index, missing = map_channels([str(lab or "") for lab in labels])
+            return index, missing, "names", []
+        except EEGStreamError as err:
+            if not assume_seed_order:
+                raise EEGStreamError(
+                    f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
+                    "under other labels, pass {assume_seed_order}",
+                    suggest={"assume_seed_order": True},
+                ) from None
+    if not assume_seed_order:
+        raise EEGStreamError(
+            f"{stream_name} has no channel labels in its LSL description, so its "
+            f"{n_channels} channels cannot be matched by name; if they are the 62 "
+            "SEED channels in SEED order pass {assume_seed_order}",
+            suggest={"assume_seed_order": True},
+        )
+    if n_channels != N_CHANNELS:
+        raise EEGStreamError(
+            f"{{assume_seed_order}} needs exactly {N_CHANNELS} channels, "
+            f"{stream_name} has {n_channels}",
+            suggest={"assume_seed_order": True},
+        )
+    warning = (
+        f"{stream_name}'s channels are taken as SEED order by position "
+        "(--assume-seed-order); wrong order gives wrong features without any error"
+    )
+    return np.arange(N_CHANNELS), [], "positional", [warning]
