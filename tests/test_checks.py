@@ -64,3 +64,32 @@ def test_errors_name_python_parameters_and_the_cli_its_flags() -> None:
     )
     # Braces that name no parameter are left alone.
     assert str(EEGStreamError("{'a': 1}")) == "{'a': 1}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["streams", "--timeout", "0"], "--timeout must be a finite number > 0"),
+        (["run", "--model", "m", "--timeout", "-1"], "--timeout must be"),
+        (
+            [
+                "evaluate",
+                "--model",
+                "m",
+                "--dataset",
+                "seed",
+                "--root",
+                ".",
+                "--chunk",
+                "0",
+            ],
+            "--chunk must be an integer >= 1 samples",
+        ),
+    ],  # fmt: skip
+)
+def test_cli_names_its_flags_in_one_line(argv, message, capsys) -> None:
+    from eegstream.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
