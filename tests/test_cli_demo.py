@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from eegstream.cli import main
-from eegstream.cli.demo import DEMO_DATASET, DEMO_SUBJECT, prepare_session
 from eegstream.datasets import open_dataset
+from eegstream.demo import DEMO_DATASET, DEMO_SUBJECT, prepare_session
 
 pytestmark = [pytest.mark.lsl, pytest.mark.slow]
 

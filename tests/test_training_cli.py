@@ -184,7 +184,7 @@ def test_running_normaliser_uses_training_subjects_only(
         (["--dataset", "seed-x"], "unknown dataset 'seed-x'"),
         (["--subjects", "1,2"], "at least 3 subjects"),
         (["--subjects", "1,99"], "subjects [99] not in"),
-        (["--epochs", "0"], "epochs must be >= 1"),
+        (["--epochs", "0"], "--epochs must be an integer >= 1"),
         (["--name", "../evil"], "name must be letters"),
     ],
     ids=[

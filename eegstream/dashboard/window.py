@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .._errors import EEGStreamError
 from .._io import atomic_path
+from ..features.config import BAND_NAMES
 from . import _theme
 from ._qt import Panel, configure_pyqtgraph, dark_palette
 from .bandpower import BandPowerPlot
@@ -39,6 +40,8 @@ class MainWindow(QtWidgets.QMainWindow):
         The model's class names in id order.
     seq_len : int | None
         The classifier's sequence length (calibration progress).
+    band_names : sequence of str
+        The checkpoint's bands, low first (``FeatureConfig.band_names``).
     history_s : float
         Span of the probability and band-power histories, in seconds.
     refresh_ms : int
@@ -67,26 +70,24 @@ class MainWindow(QtWidgets.QMainWindow):
         history_s: float = 180.0,
         refresh_ms: int = 33,
         trace_channels: Sequence[str] = DEFAULT_TRACES,
+        band_names: Sequence[str] = BAND_NAMES,
     ) -> None:
         super().__init__()
-        self._build_config(classes, seq_len, history_s, refresh_ms, trace_channels)
+        self.model = DashboardModel(
+            classes,
+            history_s=history_s,
+            seq_len=seq_len,
+            trace_channels=trace_channels,
+            band_names=band_names,
+        )
+        self._build_config(refresh_ms)
         self._build_ui()
         self._build_backend(pipeline)
         self._connect_signals()
 
     # -- construction, in named steps ------------------------------------
-    def _build_config(
-        self,
-        classes: Sequence[str],
-        seq_len: int | None,
-        history_s: float,
-        refresh_ms: int,
-        trace_channels: Sequence[str],
-    ) -> None:
+    def _build_config(self, refresh_ms: int) -> None:
         configure_pyqtgraph()
-        self.model = DashboardModel(
-            classes, history_s=history_s, seq_len=seq_len, trace_channels=trace_channels
-        )
         self.refresh_ms = int(refresh_ms)
         self.redraws = 0
         self._failed = False
@@ -105,8 +106,9 @@ class MainWindow(QtWidgets.QMainWindow):
         classes = self.model.classes
         self.gauge = EmotionGauge(classes)
         self.history = ProbabilityHistory(classes, self.model.history_s)
-        self.bandpower = BandPowerPlot(self.model.history_s)
-        self.scalpmap = ScalpMap()
+        bands = self.model.band_names
+        self.bandpower = BandPowerPlot(self.model.history_s, bands)
+        self.scalpmap = ScalpMap(bands, band=min(2, len(bands) - 1))
         self.traces = EEGTraces(self.model.trace_channels, self.model.eeg_s)
         self.status = StatusPanel()
         self.setStatusBar(self.status)

@@ -33,6 +33,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.io
@@ -40,6 +41,7 @@ from scipy.signal import resample_poly
 
 from .._errors import EEGStreamError
 from .._io import atomic_path, atomic_write_text
+from .._options import SYNTH_OPTIONS, command_line
 from ..features import FeatureConfig, compute_de, kalman_smooth
 from ..montage import SEED_CHANNELS
 from . import tables as T
@@ -211,22 +213,18 @@ def _cli_command(
     raw: bool,
 ) -> str | None:
     """Return the ``eegstream synth`` command that writes the same files, if any."""
-    import shlex
-
     if subjects is not None and not isinstance(subjects, (int, np.integer)):
         return None  # a list of subject numbers has no command-line form
-    args = ["eegstream", "synth", "--dataset", dataset, "--out", str(out)]
-    for flag, value in (
-        ("--subjects", subjects),
-        ("--sessions", sessions),
-        ("--trial-seconds", None if trial_seconds is None else int(trial_seconds)),
-        ("--seed", seed),
-    ):
-        if value is not None:
-            args += [flag, str(value)]
-    if not raw:
-        args.append("--no-raw")
-    return shlex.join(args)
+    values = SimpleNamespace(
+        dataset=dataset,
+        out=out,
+        subjects=subjects,
+        sessions=sessions,
+        trial_seconds=None if trial_seconds is None else int(trial_seconds),
+        seed=seed,
+        no_raw=not raw,
+    )
+    return command_line(["eegstream", "synth"], SYNTH_OPTIONS, values)
 
 
 def synth_command(root: str | os.PathLike) -> str | None:

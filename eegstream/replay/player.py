@@ -24,8 +24,8 @@ import numpy as np
 import pylsl
 
 from .._errors import EEGStreamError
+from ..protocol import format_marker, markers_name
 from ._lsl import check_name_free, eeg_info, marker_info, open_outlets
-from .markers import format_marker
 from .source import ReplaySource, Segment
 
 #: Stream name used when none is given.
@@ -379,8 +379,8 @@ class Player:
             f"             {src.n_channels} channels, float32 µV, "
             f"{src.sfreq:g} Hz nominal, "
             f"chunks of {self.chunk_size} samples, speed x{self.speed:g}",
-            f"markers      {self.name + '-markers'!r}  source_id "
-            f"{self.source_id + '-markers'!r} (JSON strings)",
+            f"markers      {markers_name(self.name)!r}  source_id "
+            f"{markers_name(self.source_id)!r} (JSON strings)",
             f"source       {src.description}"
             + (
                 "  [SYNTHETIC EEG, not recorded from a person]" if src.synthetic else ""

@@ -10,12 +10,15 @@ between the offline number and what a live user sees is measured.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .._errors import EEGStreamError
+from .._io import atomic_write_text
 from ..model import Checkpoint, Predictor
 from .data import build_sequences, load_trial_steps
 from .metrics import classification_metrics
@@ -344,3 +347,72 @@ def plot_accuracy_vs_time(path, result: StreamingEvaluation, title: str) -> None
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
     plt.close(fig)
+
+
+def seen_subjects(ckpt: Checkpoint, evaluated: list[int]) -> list[int]:
+    """Subjects of ``evaluated`` the model learnt from or was selected on.
+
+    A subject in the checkpoint's train or validation split is seen; when the
+    checkpoint records no split, every subject but its test subjects is.
+    Subjects never part of its data are held out like its test subjects.
+
+    Returns
+    -------
+    list of int
+        Sorted; empty when every evaluated subject is held out, or when the
+        checkpoint records no test subjects (nothing is known).
+    """
+    held_out = ckpt.meta.metrics.test_subjects
+    if held_out is None:
+        return []
+    protocol = ckpt.meta.protocol
+    split = protocol.split if protocol is not None else None
+    fitted = set(split.train) | set(split.val) if split is not None else set()
+    evaluated_set = set(evaluated)
+    return sorted(evaluated_set & fitted if fitted else evaluated_set - set(held_out))
+
+
+def save_evaluation(
+    out: Path,
+    ckpt: Checkpoint,
+    dataset,
+    result: OfflineEvaluation | StreamingEvaluation,
+) -> Path:
+    """Write ``evaluation.json`` (and ``accuracy_vs_time.png`` when streamed).
+
+    Parameters
+    ----------
+    out : Path
+        Folder, created if needed.
+    ckpt : Checkpoint
+        The model evaluated.
+    dataset : Dataset
+        The data it was evaluated on.
+    result : OfflineEvaluation | StreamingEvaluation
+        What :func:`evaluate_offline` or :func:`evaluate_streaming` returned.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    synthetic = bool(dataset.synthetic)
+    streaming = isinstance(result, StreamingEvaluation)
+    document = {
+        "model": str(ckpt.path),
+        "dataset": dataset.name,
+        "synthetic": synthetic,
+        "streaming": streaming,
+        **result.to_dict(),
+    }
+    atomic_write_text(out / "evaluation.json", json.dumps(document, indent=1))
+    if isinstance(result, StreamingEvaluation):
+        tag = " [SYNTHETIC DATA]" if synthetic else ""
+        plot_accuracy_vs_time(
+            out / "accuracy_vs_time.png",
+            result,
+            f"{ckpt.name}: streaming accuracy{tag}",
+        )
+    return out

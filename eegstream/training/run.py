@@ -10,17 +10,19 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from .._checks import check_number, check_value
 from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
 from ..features import FeatureConfig
+from ..features.normalise import NORMALISER_MODES
 from ..model import (
     CheckpointMetrics,
     DatasetInfo,
@@ -35,6 +37,7 @@ from ..model import (
     save_checkpoint,
 )
 from .baseline import train_logreg
+from .config import CONTROLS, SELECT_ON, RunOptions, TrainConfig, reproduce_command
 from .data import (
     SequenceSet,
     build_sequences,
@@ -42,46 +45,9 @@ from .data import (
     load_trial_steps,
     population_stats,
 )
-from .loop import TrainConfig, seed_everything, train_network
+from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
 from .splits import make_splits
-
-ARCHS = ("resattentionet", "logreg")
-CONTROLS = (None, "shuffled-labels")
-
-
-@dataclass
-class RunOptions:
-    """Everything ``eegstream train`` decides; defaults are the paper's."""
-
-    dataset: str
-    root: Path
-    protocol: str = "paper"
-    repeats: int = 1
-    features: str = "own"
-    official_kind: str = "de_LDS"
-    normaliser: str = "subject"
-    prior_steps: float = 30.0
-    control: str | None = None
-    arch: str = "resattentionet"
-    feature_config: FeatureConfig = field(default_factory=FeatureConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    name: str | None = None
-    out: Path | None = None
-    models_dir: Path | None = None
-    save_model: bool = True
-    cache_dir: Path | None = None
-    max_missing_channels: int = 6
-    subjects: list[int] | None = None
-    progress: bool = True
-
-    @property
-    def run_name(self) -> str:
-        """``<dataset>-<arch>-<protocol>[-shuffled]`` unless a name was given."""
-        if self.name:
-            return self.name
-        suffix = "-shuffled" if self.control else ""
-        return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -213,25 +179,46 @@ def _validate(opts: RunOptions) -> None:
             f"name must be letters, digits, '.', '_' or '-' (it names files in "
             f"models/), got {opts.run_name!r}"
         )
-    if opts.arch not in ARCHS:
-        raise EEGStreamError(f"arch must be one of {ARCHS}, got {opts.arch!r}")
-    if opts.control not in CONTROLS:
-        raise EEGStreamError(
-            f"control must be one of {CONTROLS[1:]}, got {opts.control!r}"
-        )
-    if opts.normaliser not in ("subject", "running"):
-        raise EEGStreamError(
-            f"normaliser must be 'subject' or 'running', got {opts.normaliser!r}"
-        )
-    if opts.train.select_on not in ("accuracy", "loss"):
-        raise EEGStreamError(
-            f"select_on must be 'accuracy' or 'loss', got {opts.train.select_on!r}"
-        )
-    if opts.train.epochs < 1 or opts.train.batch_size < 2:
-        raise EEGStreamError(
-            f"epochs must be >= 1 and batch size >= 2, got {opts.train.epochs} and "
-            f"{opts.train.batch_size}"
-        )
+    check_value(opts.arch, TRAINERS, "arch")
+    check_value(opts.control, CONTROLS, "control")
+    check_value(opts.normaliser, NORMALISER_MODES, "normaliser")
+    check_value(opts.train.select_on, SELECT_ON, "select_on")
+    check_number(opts.train.epochs, "epochs", min=1, integer=True)
+    check_number(opts.train.batch_size, "batch_size", min=2, integer=True)
+
+
+def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
+    """Train the registered network ``opts.arch`` with the paper's recipe."""
+    model, history = train_network(
+        x_tr, y_tr, x_va, y_va, n_classes, opts.train, opts.progress, desc=desc
+    )
+    params = {
+        "n_features": x_tr.shape[-1],
+        "n_classes": n_classes,
+        "base_width": opts.train.base_width,
+        "n_heads": opts.train.n_heads,
+        "dropout": opts.train.dropout,
+    }
+    return model, history, params
+
+
+def _fit_logreg(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
+    """Fit the logistic-regression baseline (closed form, no epochs)."""
+    model = train_logreg(x_tr, y_tr, n_classes, seed=opts.train.seed)
+    return model, None, {"n_features": x_tr.shape[-1], "n_classes": n_classes}
+
+
+# A fitted model, its training history (None without epochs) and its
+# ``build_model`` parameters.
+_Fitted = tuple[torch.nn.Module, dict[str, Any] | None, dict[str, Any]]
+
+#: How each model of :data:`eegstream.model.MODELS` is trained, by registry name.
+TRAINERS: dict[str, Callable[..., _Fitted]] = {
+    "resattentionet": _fit_network,
+    "logreg": _fit_logreg,
+}
+#: The model fitted on every split beside the network, for comparison.
+BASELINE = "logreg"
 
 
 def run_training(opts: RunOptions) -> RunResult:
@@ -277,7 +264,6 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
-    n_features = trials[0].steps.shape[1]
 
     cached: SequenceSet | None = None
     results = []
@@ -307,30 +293,11 @@ def run_training(opts: RunOptions) -> RunResult:
             rng = np.random.default_rng(opts.train.seed + 1000 + i)
             y_tr, y_va = rng.permutation(y_tr), rng.permutation(y_va)
         seed_everything(opts.train.seed)
-        history: dict[str, Any] | None = None
-        if opts.arch == "resattentionet":
-            model, history = train_network(
-                tr.x,
-                y_tr,
-                va.x,
-                y_va,
-                n_classes,
-                opts.train,
-                opts.progress,
-                desc=f"{split.name} epochs",
-            )
-            arch_params = {
-                "n_features": n_features,
-                "n_classes": n_classes,
-                "base_width": opts.train.base_width,
-                "n_heads": opts.train.n_heads,
-                "dropout": opts.train.dropout,
-            }
-        else:
-            model = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
-            arch_params = {"n_features": n_features, "n_classes": n_classes}
+        model, history, arch_params = TRAINERS[opts.arch](
+            tr.x, y_tr, va.x, y_va, n_classes, opts, f"{split.name} epochs"
+        )
         baseline = None
-        if opts.arch != "logreg":  # the classic baseline on the very same split
+        if opts.arch != BASELINE:  # the classic baseline on the very same split
             base = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
             base_pred = predict_proba(base, te.x).argmax(1)
             baseline = {"test": classification_metrics(te.y, base_pred, classes)}
@@ -507,64 +474,3 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
         command=metrics.command,
     )
     return save_checkpoint(path, result["_model"].state_dict(), meta)
-
-
-def reproduce_command(opts: RunOptions) -> str:
-    """Return the ``eegstream train`` command that repeats this run."""
-    import shlex
-
-    defaults, fdef, tdef = RunOptions("", Path()), FeatureConfig(), TrainConfig()
-    args = ["eegstream", "train", "--dataset", opts.dataset, "--root", str(opts.root)]
-    pairs = [
-        ("--protocol", opts.protocol, defaults.protocol),
-        ("--repeats", opts.repeats, defaults.repeats),
-        ("--arch", opts.arch, defaults.arch),
-        ("--features", opts.features, defaults.features),
-        ("--official-kind", opts.official_kind, defaults.official_kind),
-        ("--normaliser", opts.normaliser, defaults.normaliser),
-        ("--prior-steps", opts.prior_steps, defaults.prior_steps),
-        ("--control", opts.control, defaults.control),
-        ("--subjects", ",".join(map(str, opts.subjects or [])) or None, None),
-        ("--window", opts.feature_config.window_s, fdef.window_s),
-        ("--hop", opts.feature_config.hop_s, fdef.hop_s),
-        ("--smoothing", opts.feature_config.smoothing, fdef.smoothing),
-        ("--compat", opts.feature_config.compat, fdef.compat),
-        ("--seq-len", opts.feature_config.seq_len, fdef.seq_len),
-        ("--epochs", opts.train.epochs, tdef.epochs),
-        ("--batch-size", opts.train.batch_size, tdef.batch_size),
-        ("--lr", opts.train.lr, tdef.lr),
-        ("--weight-decay", opts.train.weight_decay, tdef.weight_decay),
-        ("--label-smoothing", opts.train.label_smoothing, tdef.label_smoothing),
-        ("--patience", opts.train.early_stopping, tdef.early_stopping),
-        ("--select-on", opts.train.select_on, tdef.select_on),
-        ("--plateau-patience", opts.train.plateau_patience, tdef.plateau_patience),
-        ("--base-width", opts.train.base_width, tdef.base_width),
-        ("--dropout", opts.train.dropout, tdef.dropout),
-        ("--seed", opts.train.seed, tdef.seed),
-        ("--name", opts.name, None),
-        (
-            "--max-missing-channels",
-            opts.max_missing_channels,
-            defaults.max_missing_channels,
-        ),
-    ]
-    for flag, value, default in pairs:
-        if value != default and value is not None:
-            args += [flag, str(value)]
-    return shlex.join(args)
-
-
-def parse_subjects(text: str | None) -> list[int] | None:
-    """``"1,3,5-7"`` -> [1, 3, 5, 6, 7]; None or "" -> None."""
-    if not text:
-        return None
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            a, _, b = part.strip().partition("-")
-            out += list(range(int(a), int(b) + 1)) if b else [int(a)]
-    except ValueError:
-        raise EEGStreamError(
-            f"subjects must be numbers and ranges like '1,3,5-7', got {text!r}"
-        ) from None
-    return sorted(set(out))
