@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from eegstream.cli.run import format_summary
+from eegstream.pipeline.console import format_summary
 from eegstream.pipeline import (
     LatencySummary,
     MarkerAccuracy,

@@ -105,7 +105,7 @@ class Player:
 
     Opens an EEG outlet (float32 µV, the source's rate and channels, standard
     channel description) and a marker outlet ``<name>-markers`` (JSON
-    strings, see :mod:`eegstream.replay.markers`), then pushes chunks of
+    strings, see :mod:`eegstream.protocol`), then pushes chunks of
     ``chunk_size`` samples on an absolute schedule (see the module notes).
     After the last sample both outlets stay open for half a second, so that
     inlets receive the tail, and are then closed.
