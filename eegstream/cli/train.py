@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -131,6 +132,27 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         choices=("auto", "cpu", "cuda"),
         help="where to train (auto: CUDA when present)",
     )
+    r = p.add_argument_group(
+        "parallel (Ray; pip install 'eegstream[distributed]'): same results"
+    )
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="splits at once on an embedded local Ray (1: no Ray, one after another)",
+    )
+    r.add_argument(
+        "--ray-address",
+        default=os.environ.get("RAY_ADDRESS") or None,
+        help="HOST:PORT of a running Ray cluster to send the splits to "
+        "(default $RAY_ADDRESS)",
+    )
+    r.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads per split (the CPUs each Ray task asks for)",
+    )
     o = p.add_argument_group("output")
     o.add_argument(
         "--name",
@@ -214,6 +236,9 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         max_missing_channels=args.max_missing_channels,
         subjects=parse_subjects(args.subjects),
+        threads=args.threads,
+        workers=args.workers,
+        ray_address=args.ray_address,
     )
     result = run_training(opts)
     s = result.metrics["summary"]

@@ -24,6 +24,7 @@ from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoi
 from .baseline import train_logreg
 from .data import (
     SequenceSet,
+    TrialSteps,
     build_sequences,
     classes_by_subject,
     load_trial_steps,
@@ -31,7 +32,7 @@ from .data import (
 )
 from .loop import TrainConfig, seed_everything, train_network
 from .metrics import classification_metrics, summarise
-from .splits import make_splits
+from .splits import Split, make_splits
 
 ARCHS = ("resattentionet", "logreg")
 CONTROLS = (None, "shuffled-labels")
@@ -61,6 +62,10 @@ class RunOptions:
     max_missing_channels: int = 6
     subjects: list[int] | None = None
     progress: bool = True
+    # torch CPU threads of each split, fixed so results do not depend on workers.
+    threads: int = 1
+    workers: int = 1
+    ray_address: str | None = None
 
     @property
     def run_name(self) -> str:
@@ -69,6 +74,11 @@ class RunOptions:
             return self.name
         suffix = "-shuffled" if self.control else ""
         return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the splits run as Ray tasks (``workers > 1`` or a cluster)."""
+        return self.workers > 1 or bool(self.ray_address)
 
 
 @dataclass
@@ -118,6 +128,11 @@ def _validate(opts: RunOptions) -> None:
         raise EEGStreamError(
             f"select_on must be 'accuracy' or 'loss', got {opts.train.select_on!r}"
         )
+    if opts.workers < 1 or opts.threads < 1:
+        raise EEGStreamError(
+            f"workers and threads must be >= 1, got workers={opts.workers} and "
+            f"threads={opts.threads}"
+        )
     if opts.train.epochs < 1 or opts.train.batch_size < 2:
         raise EEGStreamError(
             f"epochs must be >= 1 and batch size >= 2, got {opts.train.epochs} and "
@@ -125,17 +140,36 @@ def _validate(opts: RunOptions) -> None:
         )
 
 
-def run_training(opts: RunOptions) -> RunResult:
-    """Train and test on every split of ``opts.protocol``; write the report and model.
+@dataclass
+class SplitJob:
+    """What every split of one run shares: the options, features and classes.
 
-    Returns
-    -------
-    RunResult
-        The report folder, the saved checkpoint (None for a control run or
-        ``save_model=False``) and the metrics written to ``metrics.json``.
+    One object per run; :func:`train_split` reads it and never changes it,
+    so the distributed runner puts it once into Ray's object store.
     """
-    from tqdm import tqdm
 
+    opts: RunOptions
+    trials: list[TrialSteps]
+    cfg: FeatureConfig
+    classes: tuple[str, ...]
+    # Per-subject z-scored sequences (normaliser "subject"): they do not depend
+    # on the split, so they are built once per run; None for "running".
+    sequences: SequenceSet | None = None
+
+
+@dataclass
+class PreparedRun:
+    """A run ready to train: its splits and :class:`SplitJob`, before any training."""
+
+    dataset: Any
+    splits: list[Split]
+    job: SplitJob
+    synthetic: bool
+    started: datetime.datetime
+
+
+def prepare_run(opts: RunOptions) -> PreparedRun:
+    """Check the options, open the dataset, make the splits, load the features."""
     from ..datasets import open_dataset
 
     _validate(opts)
@@ -150,14 +184,12 @@ def run_training(opts: RunOptions) -> RunResult:
             )
         dataset.trials = [t for t in dataset.trials if t.subject in set(opts.subjects)]
     classes = tuple(dataset.classes)
-    n_classes = len(classes)
-    synthetic = is_synthetic(dataset)
     # Check the protocol before the (possibly long) feature extraction.
     by_subject: dict[int, set[int]] = {}
     for t in dataset.trials:
         by_subject.setdefault(t.subject, set()).add(t.label)
     splits = make_splits(
-        opts.protocol, by_subject, n_classes, opts.repeats, opts.train.seed
+        opts.protocol, by_subject, len(classes), opts.repeats, opts.train.seed
     )
     trials, cfg = load_trial_steps(
         dataset,
@@ -168,26 +200,35 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
-    n_features = trials[0].steps.shape[1]
+    sequences = None
+    if opts.normaliser == "subject":
+        # mean and std are unused by the per-subject z-score.
+        mean, std = population_stats(trials, splits[0].train)
+        sequences = build_sequences(trials, cfg, "subject", mean, std, opts.prior_steps)
+    job = SplitJob(opts, trials, cfg, classes, sequences)
+    return PreparedRun(dataset, splits, job, is_synthetic(dataset), started)
 
-    cached: SequenceSet | None = None
-    results = []
-    for i, split in enumerate(
-        tqdm(
-            splits,
-            desc="splits",
-            unit="split",
-            disable=None if opts.progress and len(splits) > 1 else True,
+
+def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
+    """Train and test one split; the same result in any process, on any node.
+
+    Seeds every RNG from the options and ``index`` and fixes torch's CPU
+    threads to ``opts.threads``, so the result depends on neither the worker
+    nor what ran before it in that process.
+
+    Returns
+    -------
+    dict
+        JSON-able metrics of the split, plus the ``_model`` and the
+        normalisation statistics (keys starting with ``_``) for the checkpoint.
+    """
+    opts, classes = job.opts, job.classes
+    n_classes, n_features = len(classes), job.trials[0].steps.shape[1]
+    with torch_threads(opts.threads):
+        mean, std = population_stats(job.trials, split.train)
+        data = job.sequences or build_sequences(
+            job.trials, job.cfg, opts.normaliser, mean, std, opts.prior_steps
         )
-    ):
-        mean, std = population_stats(trials, split.train)
-        if opts.normaliser == "subject" and cached is not None:
-            data = cached  # the per-subject z-score does not depend on the split
-        else:
-            data = build_sequences(
-                trials, cfg, opts.normaliser, mean, std, opts.prior_steps
-            )
-            cached = data if opts.normaliser == "subject" else None
         tr, va, te = (
             data.select(split.train),
             data.select(split.val),
@@ -195,7 +236,7 @@ def run_training(opts: RunOptions) -> RunResult:
         )
         y_tr, y_va = tr.y, va.y
         if opts.control == "shuffled-labels":
-            rng = np.random.default_rng(opts.train.seed + 1000 + i)
+            rng = np.random.default_rng(opts.train.seed + 1000 + index)
             y_tr, y_va = rng.permutation(y_tr), rng.permutation(y_va)
         seed_everything(opts.train.seed)
         history: dict[str, Any] | None = None
@@ -227,28 +268,75 @@ def run_training(opts: RunOptions) -> RunResult:
             baseline = {"test": classification_metrics(te.y, base_pred, classes)}
         val_pred = predict_proba(model, va.x).argmax(1)
         test_prob = predict_proba(model, te.x)
-        results.append(
-            {
-                "split": split.to_dict(),
-                "val": classification_metrics(y_va, val_pred, classes),
-                "test": classification_metrics(te.y, test_prob.argmax(1), classes),
-                "test_trials": {
-                    "keys": te.keys,
-                    "true": te.y.tolist(),
-                    "pred": test_prob.argmax(1).tolist(),
-                },
-                "history": history,
-                "baseline": baseline,
-                "_model": model,
-                "_arch_params": arch_params,
-                "_mean": mean,
-                "_std": std,
-            }
-        )
+    return {
+        "split": split.to_dict(),
+        "val": classification_metrics(y_va, val_pred, classes),
+        "test": classification_metrics(te.y, test_prob.argmax(1), classes),
+        "test_trials": {
+            "keys": te.keys,
+            "true": te.y.tolist(),
+            "pred": test_prob.argmax(1).tolist(),
+        },
+        "history": history,
+        "baseline": baseline,
+        "_model": model.cpu(),
+        "_arch_params": arch_params,
+        "_mean": mean,
+        "_std": std,
+    }
 
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run the block with torch using ``n`` CPU threads, then restore the setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_training(opts: RunOptions) -> RunResult:
+    """Train and test on every split of ``opts.protocol``; write the report and model.
+
+    With ``opts.workers > 1`` or ``opts.ray_address`` the splits run as Ray
+    tasks (:mod:`eegstream.training.distributed`); the result is the same.
+
+    Returns
+    -------
+    RunResult
+        The report folder, the saved checkpoint (None for a control run or
+        ``save_model=False``) and the metrics written to ``metrics.json``.
+    """
+    if opts.distributed:
+        from .distributed import ray_session, run_splits
+
+        prepared = prepare_run(opts)  # bad input fails before Ray starts
+        with ray_session(opts.workers, opts.ray_address, opts.threads):
+            results = run_splits([prepared], opts.progress)[0]
+        return finish_run(prepared, results)
+    from tqdm import tqdm
+
+    prepared = prepare_run(opts)
+    splits = prepared.splits
+    bar = tqdm(
+        splits,
+        desc="splits",
+        unit="split",
+        disable=None if opts.progress and len(splits) > 1 else True,
+    )
+    results = [train_split(prepared.job, i, split) for i, split in enumerate(bar)]
+    return finish_run(prepared, results)
+
+
+def finish_run(prepared: PreparedRun, results: list[dict[str, Any]]) -> RunResult:
+    """Pick the best split, write the report and save the best model with its card."""
+    opts, cfg, classes = prepared.job.opts, prepared.job.cfg, prepared.job.classes
+    synthetic, started = prepared.synthetic, prepared.started
     best = max(range(len(results)), key=lambda k: results[k]["val"]["accuracy"])
     metrics = _metrics_document(
-        opts, dataset, cfg, classes, results, best, synthetic, started
+        opts, prepared.dataset, cfg, classes, results, best, synthetic, started
     )
     out_dir = (
         opts.out
@@ -425,6 +513,7 @@ def reproduce_command(opts: RunOptions) -> str:
         ("--base-width", opts.train.base_width, tdef.base_width),
         ("--dropout", opts.train.dropout, tdef.dropout),
         ("--seed", opts.train.seed, tdef.seed),
+        ("--threads", opts.threads, defaults.threads),
         ("--name", opts.name, None),
         (
             "--max-missing-channels",
