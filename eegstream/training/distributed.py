@@ -149,9 +149,13 @@ def task_resources(ray, device: str, threads: int) -> dict[str, float]:
 
 def _train_split_task(job, index, split):
     """Train one split in a Ray worker (module level, so workers can import it)."""
+    import ray
+
     from .run import train_split
 
-    return train_split(job, index, split)
+    result = train_split(job, index, split)
+    result["_node"] = ray.get_runtime_context().get_node_id()
+    return result
 
 
 def run_splits(
@@ -190,6 +194,7 @@ def run_splits(
         task = ray.remote(
             max_retries=MAX_RETRIES,
             retry_exceptions=False,
+            scheduling_strategy="SPREAD",  # fill every node, not the first one
             **task_resources(ray, opts.train.device, opts.threads),
         )(_train_split_task)
         for i, split in enumerate(prep.splits):

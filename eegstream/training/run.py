@@ -338,6 +338,13 @@ def finish_run(prepared: PreparedRun, results: list[dict[str, Any]]) -> RunResul
     metrics = _metrics_document(
         opts, prepared.dataset, cfg, classes, results, best, synthetic, started
     )
+    # Where the splits ran: the one part of metrics.json that workers change.
+    metrics["execution"] = {
+        "workers": opts.workers,
+        "ray_address": opts.ray_address,
+        "threads": opts.threads,
+        "nodes": [r.get("_node") for r in results],
+    }
     out_dir = (
         opts.out
         or Path("runs") / f"{opts.run_name}-{started.strftime('%Y%m%d-%H%M%S')}"
