@@ -28,6 +28,7 @@ COMMANDS = (
     "synth",
     "features",
     "train",
+    "sweep",
     "evaluate",
     "info",
     "sys_info",

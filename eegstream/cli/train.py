@@ -189,11 +189,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``eegstream train``."""
+def run_options(args: argparse.Namespace):
+    """Turn parsed ``eegstream train`` arguments into a :class:`RunOptions`."""
     from ..features import FeatureConfig
     from ..training.loop import TrainConfig
-    from ..training.run import RunOptions, parse_subjects, run_training
+    from ..training.run import RunOptions, parse_subjects
 
     cfg = FeatureConfig(
         window_s=args.window,
@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         device=args.device,
     )
-    opts = RunOptions(
+    return RunOptions(
         dataset=args.dataset,
         root=args.root,
         protocol=args.protocol,
@@ -240,7 +240,13 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         ray_address=args.ray_address,
     )
-    result = run_training(opts)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``eegstream train``."""
+    from ..training.run import run_training
+
+    result = run_training(run_options(args))
     s = result.metrics["summary"]
     synthetic = " [SYNTHETIC DATA]" if result.metrics["dataset"]["synthetic"] else ""
     print(

@@ -75,10 +75,6 @@ class RunOptions:
         suffix = "-shuffled" if self.control else ""
         return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
 
-    @property
-    def distributed(self) -> bool:
-        """Whether the splits run as Ray tasks (``workers > 1`` or a cluster)."""
-        return self.workers > 1 or bool(self.ray_address)
 
 
 @dataclass
@@ -309,25 +305,58 @@ def run_training(opts: RunOptions) -> RunResult:
         The report folder, the saved checkpoint (None for a control run or
         ``save_model=False``) and the metrics written to ``metrics.json``.
     """
-    if opts.distributed:
+    prepared = prepare_run(opts)  # bad input fails before any training or Ray
+    results = train_runs([prepared], opts.workers, opts.ray_address, opts.progress)
+    return finish_run(prepared, results[0])
+
+
+def train_runs(
+    runs: list[PreparedRun],
+    workers: int = 1,
+    ray_address: str | None = None,
+    progress: bool = True,
+) -> list[list[dict[str, Any]]]:
+    """Train every split of every run: one after another, or together on Ray.
+
+    Parameters
+    ----------
+    runs : list of PreparedRun
+        From :func:`prepare_run`.
+    workers : int
+        More than 1: splits at once on an embedded local Ray.
+    ray_address : str | None
+        An existing Ray cluster to run the splits on instead.
+    progress : bool
+        One progress bar over the finished splits of all runs.
+
+    Returns
+    -------
+    list of list of dict
+        Per run, :func:`train_split` of each split, in split order.
+    """
+    if workers > 1 or ray_address:
         from .distributed import ray_session, run_splits
 
-        prepared = prepare_run(opts)  # bad input fails before Ray starts
-        with ray_session(opts.workers, opts.ray_address, opts.threads):
-            results = run_splits([prepared], opts.progress)[0]
-        return finish_run(prepared, results)
+        threads = max(r.job.opts.threads for r in runs)
+        with ray_session(workers, ray_address, threads):
+            return run_splits(runs, progress)
     from tqdm import tqdm
 
-    prepared = prepare_run(opts)
-    splits = prepared.splits
+    total = sum(len(r.splits) for r in runs)
     bar = tqdm(
-        splits,
+        total=total,
         desc="splits",
         unit="split",
-        disable=None if opts.progress and len(splits) > 1 else True,
+        disable=None if progress and total > 1 else True,
     )
-    results = [train_split(prepared.job, i, split) for i, split in enumerate(bar)]
-    return finish_run(prepared, results)
+    with bar:
+        out = []
+        for run in runs:
+            out.append([])
+            for i, split in enumerate(run.splits):
+                out[-1].append(train_split(run.job, i, split))
+                bar.update()
+    return out
 
 
 def finish_run(prepared: PreparedRun, results: list[dict[str, Any]]) -> RunResult:

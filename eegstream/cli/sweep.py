@@ -1,0 +1,90 @@
+"""Run a grid of trainings from a TOML file; write the paper-style results table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``eegstream sweep``."""
+    p = subparsers.add_parser(
+        "sweep",
+        help="a grid of training runs (datasets x protocols x recipes x archs x "
+        "seeds) and one results table",
+        description="Run every cell of a sweep file (one `eegstream train` run per "
+        "combination of dataset, protocol, recipe, architecture and seed), all "
+        "splits scheduled together, and write results.md, results.csv and "
+        "results.png: mean ± SD test accuracy and macro-F1 per cell, the "
+        "baseline beside the network, chance level and protocol. The file's "
+        "format is in the docstring of eegstream.training.sweep.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("spec", type=Path, help="sweep file (TOML)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="splits at once on an embedded local Ray (1: no Ray)",
+    )
+    p.add_argument(
+        "--ray-address",
+        default=os.environ.get("RAY_ADDRESS") or None,
+        help="HOST:PORT of a running Ray cluster (default $RAY_ADDRESS)",
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="skip cells whose report is complete"
+    )
+    return p
+
+
+def cell_options(cell, spec: Path):
+    """Parse a cell's options as ``eegstream train`` would; return RunOptions."""
+    from .._errors import EEGStreamError
+    from . import train
+
+    parser = train.add_parser(argparse.ArgumentParser().add_subparsers())
+    known = {s for a in parser._actions for s in a.option_strings}
+    argv = []
+    for key, value in cell.options.items():
+        flag = "--" + key.replace("_", "-")
+        if flag not in known:
+            raise EEGStreamError(
+                f"{spec.name} cell {cell.key}: unknown train option {key} = "
+                f"{value!r}; see `eegstream train --help`"
+            )
+        if value is True:
+            argv.append(flag)
+        elif value is not False:
+            text = ",".join(map(str, value)) if isinstance(value, list) else value
+            argv += [flag, str(text)]
+
+    def fail(message: str):
+        raise EEGStreamError(f"{spec.name} cell {cell.key}: {message}")
+
+    parser.error = fail  # one line naming the cell, never argparse's usage + exit
+    return train.run_options(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``eegstream sweep``."""
+    from .._errors import EEGStreamError
+    from ..training.sweep import load_sweep, run_sweep
+
+    if args.workers < 1:
+        raise EEGStreamError(f"workers must be >= 1, got {args.workers}")
+    sweep = load_sweep(args.spec)
+    table = run_sweep(
+        sweep,
+        lambda cell: cell_options(cell, args.spec),
+        workers=args.workers,
+        ray_address=args.ray_address,
+        resume=args.resume,
+    )
+    print(table.read_text(encoding="utf-8"), end="")
+    print(
+        f"table: {table} (and {table.with_suffix('.csv').name}, "
+        f"{table.with_suffix('.png').name}); cell reports in {sweep.out / 'runs'}"
+    )
+    return 0
