@@ -160,3 +160,65 @@ def test_without_ray_says_how_to_install(
     code, _ = _train(synthetic_seed_iv_small, tmp_path / "run", "--workers", "2")
     assert code == 2
     assert "pip install 'eegstream[distributed]'" in capsys.readouterr().err
+
+
+def test_sweep_on_the_cluster_equals_the_serial_sweep(
+    cluster, synthetic_seed_iv_small, tmp_path
+):
+    def sweep(name, *extra):
+        spec = tmp_path / f"{name}.toml"
+        spec.write_text(
+            f'[sweep]\nout = "{tmp_path / name}"\nprotocols = ["paper", "loso"]\n'
+            f'archs = ["logreg"]\n[datasets.seed-iv]\nsubjects = "1-4"\n'
+            f'root = "{synthetic_seed_iv_small}"\n'
+            f'[train]\ncache-dir = "{tmp_path / "cache"}"\n'
+        )
+        assert main(["sweep", str(spec), *extra]) == 0
+        return (tmp_path / name / "results.csv").read_text().replace(name, "")
+
+    assert sweep("serial") == sweep("ray", "--ray-address", cluster.address)
+    assert not ray.is_initialized()
+
+
+def test_ctrl_c_cancels_the_tasks_and_writes_nothing(synthetic_seed_iv_small, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eegstream", "train", "--dataset", "seed-iv",
+         "--root", str(synthetic_seed_iv_small), "--out", str(out),
+         "--cache-dir", str(tmp_path / "cache"), "--models-dir", str(tmp_path / "m"),
+         "--protocol", "loso", "--epochs", "100", "--patience", "100",
+         "--workers", "2"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "RAY_ADDRESS": ""},
+    )  # fmt: skip
+    parent = psutil.Process(proc.pid)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            family = parent.children(recursive=True)
+            running = [p for p in family if " ".join(_cmdline(p)).startswith(TASK)]
+            if running:
+                break
+            time.sleep(0.2)
+        assert running, "no split task started"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err.splitlines()[-1]
+    assert not out.exists() and not (tmp_path / "m").exists()
+    _, alive = psutil.wait_procs(family, timeout=30)
+    assert not alive, f"Ray processes left: {[_cmdline(p)[:1] for p in alive]}"
+
+
+def _cmdline(proc):
+    try:
+        return proc.cmdline()
+    except psutil.Error:  # ended meanwhile
+        return []

@@ -76,7 +76,6 @@ class RunOptions:
         return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
 
 
-
 @dataclass
 class RunResult:
     """What a run produced."""
