@@ -147,12 +147,13 @@ def task_resources(ray, device: str, threads: int) -> dict[str, float]:
     return {"num_cpus": threads, "num_gpus": gpus}
 
 
-def _train_split_task(job, index, split):
+def _train_split_task(job, trials, sequences, index, split):
     """Train one split in a Ray worker (module level, so workers can import it)."""
     import ray
 
     from .run import train_split
 
+    job = dataclasses.replace(job, trials=trials, sequences=sequences)
     result = train_split(job, index, split)
     result["_node"] = ray.get_runtime_context().get_node_id()
     return result
@@ -163,8 +164,10 @@ def run_splits(
 ) -> list[list[dict[str, Any]]]:
     """Train every split of every run as Ray tasks, all scheduled together.
 
-    Call inside :func:`ray_session`. Each run's job goes into the object
-    store once; the progress bar counts finished splits over all runs.
+    Call inside :func:`ray_session`. Each run's features and sequences go
+    into the object store once (once in all for runs that share the very same
+    lists, as a sweep's cells on one dataset do); the progress bar counts
+    finished splits over all runs.
 
     Returns
     -------
@@ -184,13 +187,24 @@ def run_splits(
     ray = import_ray()
     refs: list[Any] = []
     where: dict[Any, tuple[int, int]] = {}
+    stored: dict[int, Any] = {}  # id of a features or sequences object -> its ref
+
+    def put_once(obj):
+        if obj is not None and id(obj) not in stored:
+            stored[id(obj)] = ray.put(obj)
+        return None if obj is None else stored[id(obj)]
+
     for r, prep in enumerate(runs):
         opts = prep.job.opts
         job_ref = ray.put(
             dataclasses.replace(
-                prep.job, opts=dataclasses.replace(opts, progress=False)
+                prep.job,
+                opts=dataclasses.replace(opts, progress=False),
+                trials=[],
+                sequences=None,
             )
         )
+        data = put_once(prep.job.trials), put_once(prep.job.sequences)
         task = ray.remote(
             max_retries=MAX_RETRIES,
             retry_exceptions=False,
@@ -198,7 +212,7 @@ def run_splits(
             **task_resources(ray, opts.train.device, opts.threads),
         )(_train_split_task)
         for i, split in enumerate(prep.splits):
-            ref = task.remote(job_ref, i, split)
+            ref = task.remote(job_ref, *data, i, split)
             refs.append(ref)
             where[ref] = (r, i)
     out: list[list[Any]] = [[None] * len(p.splits) for p in runs]

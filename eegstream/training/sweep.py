@@ -252,7 +252,15 @@ def run_sweep(
         o for c, o in zip(sweep.cells, options, strict=True)
         if not (resume and (cell_dir(sweep, c) / "report.md").exists())
     ]  # fmt: skip
-    prepared = [prepare_run(o) for o in todo]
+    prepared, shared = [], {}
+    for o in todo:
+        prep = prepare_run(o)
+        # Cells on the same features share one copy (and one in Ray's store).
+        key = (o.dataset, str(o.root), o.features, o.official_kind,
+               prep.job.cfg.hash(), tuple(o.subjects or ()), o.normaliser)  # fmt: skip
+        first = shared.setdefault(key, prep.job)
+        prep.job.trials, prep.job.sequences = first.trials, first.sequences
+        prepared.append(prep)
     if prepared:
         results = train_runs(prepared, workers, ray_address, progress)
         for prep, res in zip(prepared, results, strict=True):
