@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
+
+from .train import add_parallel_options
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -22,17 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("spec", type=Path, help="sweep file (TOML)")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="splits at once on an embedded local Ray (1: no Ray)",
-    )
-    p.add_argument(
-        "--ray-address",
-        default=os.environ.get("RAY_ADDRESS") or None,
-        help="HOST:PORT of a running Ray cluster (default $RAY_ADDRESS)",
-    )
+    add_parallel_options(p)
     p.add_argument(
         "--resume", action="store_true", help="skip cells whose report is complete"
     )
@@ -69,11 +60,8 @@ def cell_options(cell, spec: Path):
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream sweep``."""
-    from .._errors import EEGStreamError
     from ..training.sweep import load_sweep, run_sweep
 
-    if args.workers < 1:
-        raise EEGStreamError(f"workers must be >= 1, got {args.workers}")
     sweep = load_sweep(args.spec)
     table = run_sweep(
         sweep,

@@ -132,21 +132,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         choices=("auto", "cpu", "cuda"),
         help="where to train (auto: CUDA when present)",
     )
-    r = p.add_argument_group(
-        "parallel (Ray; pip install 'eegstream[distributed]'): same results"
-    )
-    r.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="splits at once on an embedded local Ray (1: no Ray, one after another)",
-    )
-    r.add_argument(
-        "--ray-address",
-        default=os.environ.get("RAY_ADDRESS") or None,
-        help="HOST:PORT of a running Ray cluster to send the splits to "
-        "(default $RAY_ADDRESS)",
-    )
+    r = add_parallel_options(p)
     r.add_argument(
         "--threads",
         type=int,
@@ -187,6 +173,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="feature cache folder (default $EEGSTREAM_CACHE or ~/.cache/eegstream)",
     )
     return p
+
+
+def add_parallel_options(p: argparse.ArgumentParser):
+    """Add ``--workers`` and ``--ray-address`` (train, sweep); return their group."""
+    r = p.add_argument_group(
+        "parallel (Ray; pip install 'eegstream[distributed]'): same results"
+    )
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="splits at once on an embedded local Ray (1: no Ray, one after another)",
+    )
+    r.add_argument(
+        "--ray-address",
+        default=os.environ.get("RAY_ADDRESS") or None,
+        help="HOST:PORT of a running Ray cluster to send the splits to "
+        "($RAY_ADDRESS sets the default)",
+    )
+    return r
 
 
 def run_options(args: argparse.Namespace):

@@ -333,6 +333,8 @@ def train_runs(
     list of list of dict
         Per run, :func:`train_split` of each split, in split order.
     """
+    if workers < 1:
+        raise EEGStreamError(f"workers must be >= 1, got {workers}")
     if workers > 1 or ray_address:
         from .distributed import ray_session, run_splits
 
