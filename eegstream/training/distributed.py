@@ -131,6 +131,9 @@ def ray_session(
         raise EEGStreamError(
             f"could not start or join Ray (ray address {address or 'local'!r}): {first}"
         ) from None
+    except BaseException:  # Ctrl-C while starting: stop what was started
+        ray.shutdown()
+        raise
     try:
         yield ray
     finally:
