@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from .train import add_parallel_options
+from .._options import add_options
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -23,19 +24,37 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("spec", type=Path, help="sweep file (TOML)")
-    add_parallel_options(p)
+    from ..training.config import PARALLEL_OPTIONS
+
+    add_options(p, PARALLEL_OPTIONS)
     p.add_argument(
         "--resume", action="store_true", help="skip cells whose report is complete"
     )
     return p
 
 
+class _CellParser(argparse.ArgumentParser):
+    """``eegstream train``'s parser for one sweep cell: errors are one line."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(prog="eegstream train")
+        self.where = where
+
+    def error(self, message: str):
+        """Name the cell, never argparse's usage and exit."""
+        from .._errors import EEGStreamError
+
+        raise EEGStreamError(f"{self.where}: {message}")
+
+
 def cell_options(cell, spec: Path):
     """Parse a cell's options as ``eegstream train`` would; return RunOptions."""
     from .._errors import EEGStreamError
-    from . import train
+    from ..training.config import TRAIN_OPTIONS
+    from ._options import run_options
 
-    parser = train.add_parser(argparse.ArgumentParser().add_subparsers())
+    parser = _CellParser(f"{spec.name} cell {cell.key}")
+    add_options(parser, TRAIN_OPTIONS)
     known = {s for a in parser._actions for s in a.option_strings}
     argv = []
     for key, value in cell.options.items():
@@ -50,12 +69,7 @@ def cell_options(cell, spec: Path):
         elif value is not False:
             text = ",".join(map(str, value)) if isinstance(value, list) else value
             argv += [flag, str(text)]
-
-    def fail(message: str):
-        raise EEGStreamError(f"{spec.name} cell {cell.key}: {message}")
-
-    parser.error = fail  # one line naming the cell, never argparse's usage + exit
-    return train.run_options(parser.parse_args(argv))
+    return run_options(parser.parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         sweep,
         lambda cell: cell_options(cell, args.spec),
         workers=args.workers,
-        ray_address=args.ray_address,
+        ray_address=args.ray_address or os.environ.get("RAY_ADDRESS") or None,
         resume=args.resume,
     )
     print(table.read_text(encoding="utf-8"), end="")

@@ -2,7 +2,7 @@
 
 A stream's channels are found by name (:func:`eegstream.montage.map_channels`:
 case, dots and reference suffixes ignored). A stream without usable names is
-taken positionally only when the user says so (``--assume-seed-order``).
+taken positionally only when the user says so (``assume_seed_order=True``).
 SEED channels the stream lacks are interpolated from the present ones with
 spherical splines over the SEED scalp positions (Perrin et al., 1989, as MNE
 interpolates bad channels), if the checkpoint allows that many; otherwise the
@@ -61,6 +61,11 @@ class ChannelPlan:
         """Number of SEED channels taken from the stream."""
         return self.source.size
 
+    @property
+    def n_stream_channels(self) -> int:
+        """Number of channels of the stream the plan was made for."""
+        return self.source.size + len(self.ignored)
+
     def select(self, data: np.ndarray) -> np.ndarray:
         """Take the present SEED channels (n_present, n) from the stream's data."""
         return data[self.source]
@@ -87,6 +92,10 @@ class ChannelPlan:
 def interpolation_matrix(present: np.ndarray, missing: np.ndarray) -> np.ndarray:
     """Spherical-spline weights from the present to the missing SEED channels.
 
+    MNE's public bad-channel interpolation (Perrin et al., 1989) run on unit
+    impulses: each present channel in turn carries 1, the rest 0, so the
+    interpolated rows are the columns of the weight matrix.
+
     Parameters
     ----------
     present, missing : array of int
@@ -96,11 +105,23 @@ def interpolation_matrix(present: np.ndarray, missing: np.ndarray) -> np.ndarray
     -------
     array of float, shape (n_missing, n_present)
     """
-    from mne.channels.interpolation import _make_interpolation_matrix
+    import mne
 
     pos = positions_3d()
-    # MNE's own routine for bad-channel interpolation (Perrin et al., 1989).
-    return _make_interpolation_matrix(pos[present], pos[missing])
+    picks = np.concatenate([present, missing])
+    names = [SEED_CHANNELS[i] for i in picks]
+    info = mne.create_info(names, sfreq=1.0, ch_types="eeg")
+    montage = mne.channels.make_dig_montage(
+        dict(zip(names, pos[picks], strict=True)), coord_frame="head"
+    )
+    info.set_montage(montage, verbose="error")
+    info["bads"] = names[present.size :]
+    impulses = np.zeros((picks.size, present.size))
+    impulses[: present.size] = np.eye(present.size)
+    raw = mne.io.RawArray(impulses, info, verbose="error")
+    # The positions are on the unit sphere around the origin: no sphere fit.
+    raw.interpolate_bads(origin=(0.0, 0.0, 0.0), verbose="error")
+    return raw.get_data(picks=list(range(present.size, picks.size)))
 
 
 def plan_channels(
@@ -147,36 +168,10 @@ def plan_channels(
             f"{list(checkpoint_channels)[:3]}); "
             "the live path serves SEED-montage models only"
         )
-    warnings: list[str] = []
     named = labels is not None and any(labels) and len(labels) == n_channels
-    index = None
-    if named:
-        try:
-            index, missing = map_channels([str(lab or "") for lab in labels])
-            mode = "names"
-        except EEGStreamError as err:
-            if not assume_seed_order:
-                raise EEGStreamError(
-                    f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
-                    "under other labels, pass --assume-seed-order"
-                ) from None
-    if index is None:
-        if not assume_seed_order:
-            raise EEGStreamError(
-                f"{stream_name} has no channel labels in its LSL description, so its "
-                f"{n_channels} channels cannot be matched by name; if they are the 62 "
-                "SEED channels in SEED order pass --assume-seed-order"
-            )
-        if n_channels != N_CHANNELS:
-            raise EEGStreamError(
-                f"--assume-seed-order needs exactly {N_CHANNELS} channels, "
-                f"{stream_name} has {n_channels}"
-            )
-        index, missing, mode = np.arange(N_CHANNELS), [], "positional"
-        warnings.append(
-            f"{stream_name}'s channels are taken as SEED order by position "
-            "(--assume-seed-order); wrong order gives wrong features without any error"
-        )
+    index, missing, mode, warnings = _match(
+        labels if named else None, n_channels, assume_seed_order, stream_name
+    )
     if len(missing) > max_missing:
         raise EEGStreamError(
             f"{stream_name} lacks {len(missing)} of the model's channels "
@@ -185,9 +180,12 @@ def plan_channels(
         )
     present = np.flatnonzero(index >= 0)
     used = set(index[present].tolist())
-    ignored = [
-        str(labels[i]) if named else f"#{i}" for i in range(n_channels) if i not in used
-    ]
+    shown = (
+        [str(lab) for lab in labels]
+        if labels is not None and named
+        else [f"#{i}" for i in range(n_channels)]
+    )
+    ignored = [shown[i] for i in range(n_channels) if i not in used]
     if missing:
         warnings.append(
             f"{len(missing)} channel(s) missing from {stream_name}, interpolated from "
@@ -203,3 +201,44 @@ def plan_channels(
         index[present], present, missing, ignored, mode, weights, missing_index
     )
     return plan, warnings
+
+
+def _match(
+    labels: Sequence[str | None] | None,
+    n_channels: int,
+    assume_seed_order: bool,
+    stream_name: str,
+) -> tuple[np.ndarray, list[str], str, list[str]]:
+    """Match by name, else by position when allowed: index, missing, mode, warnings.
+
+    ``index[i]`` is the stream channel of SEED channel ``i`` (-1 when missing).
+    """
+    if labels is not None:
+        try:
+            index, missing = map_channels([str(lab or "") for lab in labels])
+            return index, missing, "names", []
+        except EEGStreamError as err:
+            if not assume_seed_order:
+                raise EEGStreamError(
+                    f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
+                    "under other labels, pass {assume_seed_order}",
+                    suggest={"assume_seed_order": True},
+                ) from None
+    if not assume_seed_order:
+        raise EEGStreamError(
+            f"{stream_name} has no channel labels in its LSL description, so its "
+            f"{n_channels} channels cannot be matched by name; if they are the 62 "
+            "SEED channels in SEED order pass {assume_seed_order}",
+            suggest={"assume_seed_order": True},
+        )
+    if n_channels != N_CHANNELS:
+        raise EEGStreamError(
+            f"{{assume_seed_order}} needs exactly {N_CHANNELS} channels, "
+            f"{stream_name} has {n_channels}",
+            suggest={"assume_seed_order": True},
+        )
+    warning = (
+        f"{stream_name}'s channels are taken as SEED order by position "
+        "(--assume-seed-order); wrong order gives wrong features without any error"
+    )
+    return np.arange(N_CHANNELS), [], "positional", [warning]

@@ -110,7 +110,7 @@ def ray_session(
         return
     if address:
         check_address(address)
-        init = {"address": address}
+        init: dict[str, Any] = {"address": address}
     else:
         init = {
             "address": "local",

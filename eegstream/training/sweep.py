@@ -46,7 +46,8 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .._io import atomic_write_text
-from .run import RunOptions, finish_run, prepare_run, train_runs
+from .config import RunOptions
+from .run import PreparedRun, finish_run, prepare_run, train_runs
 
 # ``train`` options that the grid, [sweep] or the sweep command set, not a cell.
 SWEEP_SET = (
@@ -252,7 +253,8 @@ def run_sweep(
         o for c, o in zip(sweep.cells, options, strict=True)
         if not (resume and (cell_dir(sweep, c) / "report.md").exists())
     ]  # fmt: skip
-    prepared, shared = [], {}
+    prepared: list[PreparedRun] = []
+    shared: dict[Any, Any] = {}
     for o in todo:
         prep = prepare_run(o)
         # Cells on the same features share one copy (and one in Ray's store).
