@@ -30,6 +30,7 @@ COMMANDS = (
     "synth",
     "features",
     "train",
+    "sweep",
     "evaluate",
     "info",
     "sys_info",

@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._options import device_option
+from .._options import device_option, values_from_args
+
+if TYPE_CHECKING:
+    from ..training.config import RunOptions
 
 # pipeline.units.UNIT_CHOICES, without importing the pipeline (torch) to parse.
 UNITS = ("auto", "uV", "V")
@@ -118,3 +121,30 @@ def cli_spelling(parser: argparse.ArgumentParser) -> Callable[[str, Any, bool], 
         return f"{flags[name]} {value}"
 
     return spell
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """Turn parsed ``eegstream train`` arguments into the run's :class:`RunOptions`.
+
+    ``eegstream sweep`` parses each cell's options with the same table.
+    """
+    import os
+
+    from ..features import FeatureConfig
+    from ..training.config import TRAIN_OPTIONS, RunOptions, TrainConfig
+
+    values = values_from_args(args, TRAIN_OPTIONS)
+    return RunOptions(
+        **{
+            **values,
+            "feature_config": FeatureConfig(**values["feature_config"]),
+            "train": TrainConfig(**values["train"], device=args.device),
+            "subjects": subjects_arg(args.subjects),
+        },
+        out=args.out,
+        models_dir=args.models_dir,
+        save_model=not args.no_save,
+        cache_dir=args.cache_dir,
+        workers=args.workers,
+        ray_address=args.ray_address or os.environ.get("RAY_ADDRESS") or None,
+    )

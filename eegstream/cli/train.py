@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import add_options, values_from_args
+from .._options import add_options
 from ..training.config import TRAIN_OPTIONS
 
 
@@ -24,24 +24,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream train``."""
-    from ..features import FeatureConfig
-    from ..training.config import RunOptions, TrainConfig
     from ..training.run import run_training
-    from ._options import subjects_arg
+    from ._options import run_options
 
-    values = values_from_args(args, TRAIN_OPTIONS)
-    opts = RunOptions(
-        **{
-            **values,
-            "feature_config": FeatureConfig(**values["feature_config"]),
-            "train": TrainConfig(**values["train"], device=args.device),
-            "subjects": subjects_arg(args.subjects),
-        },
-        out=args.out,
-        models_dir=args.models_dir,
-        save_model=not args.no_save,
-        cache_dir=args.cache_dir,
-    )
+    opts = run_options(args)
     result = run_training(opts)
     s = result.metrics.summary
     synthetic = " [SYNTHETIC DATA]" if result.metrics.dataset.synthetic else ""

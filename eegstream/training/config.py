@@ -81,6 +81,10 @@ class RunOptions:
     max_missing_channels: int = 6
     subjects: list[int] | None = None
     progress: bool = True
+    # torch CPU threads of each split, fixed so results do not depend on workers.
+    threads: int = 1
+    workers: int = 1
+    ray_address: str | None = None
 
     @property
     def run_name(self) -> str:
@@ -96,6 +100,25 @@ _TRAIN = TrainConfig()
 _FEATURES = "features (defaults: what the live path runs)"
 _RECIPE = "recipe (defaults: the paper's)"
 _OUTPUT = "output"
+_PARALLEL = "parallel (Ray; pip install 'eegstream[distributed]'): same results"
+
+#: ``--workers`` and ``--ray-address``, shared by ``train`` and ``sweep``; they
+#: change where splits run, never the results, so no reproduce line has them.
+PARALLEL_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--workers",
+        "splits at once on an embedded local Ray (1: no Ray, one after another)",
+        type=int,
+        default=_RUN.workers,
+        group=_PARALLEL,
+    ),
+    Option(
+        "--ray-address",
+        "HOST:PORT of a running Ray cluster to send the splits to (default: "
+        "$RAY_ADDRESS when set)",
+        group=_PARALLEL,
+    ),
+)
 
 
 def _recipe(flag: str, attr: str, help: str, type: Any, **kw: Any) -> Option:  # noqa: A002
@@ -211,6 +234,15 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
     _recipe("--dropout", "dropout", "dropout probability", float),
     _recipe("--seed", "seed", "seed of every RNG and the first split", int),
     device_option("where to train (auto: CUDA when present)", group=_RECIPE),
+    Option(
+        "--threads",
+        "torch CPU threads per split (the CPUs each Ray task asks for)",
+        attr="threads",
+        type=int,
+        default=_RUN.threads,
+        group=_PARALLEL,
+    ),
+    *PARALLEL_OPTIONS,
     Option(
         "--name",
         "model and run name (default DATASET-ARCH-PROTOCOL)",

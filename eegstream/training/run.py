@@ -40,6 +40,7 @@ from .baseline import train_logreg
 from .config import CONTROLS, SELECT_ON, RunOptions, TrainConfig, reproduce_command
 from .data import (
     SequenceSet,
+    TrialSteps,
     build_sequences,
     classes_by_subject,
     load_trial_steps,
@@ -105,6 +106,9 @@ class RunMetrics:
         The ``eegstream train`` command that repeats the run.
     model : str | None
         The saved checkpoint; None when none was saved (left out of the JSON).
+    execution : mapping | None
+        Where the splits ran (workers, Ray address, threads, node per split):
+        the one part that differs between ``--workers`` settings.
     """
 
     name: str
@@ -122,6 +126,7 @@ class RunMetrics:
     finished: str
     command: str
     model: str | None = None
+    execution: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-able record, in ``metrics.json``'s layout."""
@@ -143,6 +148,8 @@ class RunMetrics:
         }
         if self.model is not None:
             out["model"] = self.model
+        if self.execution is not None:
+            out["execution"] = dict(self.execution)
         return out
 
 
@@ -185,6 +192,8 @@ def _validate(opts: RunOptions) -> None:
     check_value(opts.train.select_on, SELECT_ON, "select_on")
     check_number(opts.train.epochs, "epochs", min=1, integer=True)
     check_number(opts.train.batch_size, "batch_size", min=2, integer=True)
+    check_number(opts.workers, "workers", min=1, integer=True)
+    check_number(opts.threads, "threads", min=1, integer=True)
 
 
 def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
@@ -221,17 +230,36 @@ TRAINERS: dict[str, Callable[..., _Fitted]] = {
 BASELINE = "logreg"
 
 
-def run_training(opts: RunOptions) -> RunResult:
-    """Train and test on every split of ``opts.protocol``; write the report and model.
+@dataclass
+class SplitJob:
+    """What every split of one run shares: the options, features and classes.
 
-    Returns
-    -------
-    RunResult
-        The report folder, the saved checkpoint (None for a control run or
-        ``save_model=False``) and the metrics written to ``metrics.json``.
+    One object per run; :func:`train_split` reads it and never changes it,
+    so the distributed runner puts it once into Ray's object store.
     """
-    from tqdm import tqdm
 
+    opts: RunOptions
+    trials: list[TrialSteps]
+    cfg: FeatureConfig
+    classes: tuple[str, ...]
+    # Per-subject z-scored sequences (normaliser "subject"): they do not depend
+    # on the split, so they are built once per run; None for "running".
+    sequences: SequenceSet | None = None
+
+
+@dataclass
+class PreparedRun:
+    """A run ready to train: its splits and :class:`SplitJob`, before any training."""
+
+    dataset: Any
+    splits: list[Split]
+    job: SplitJob
+    synthetic: bool
+    started: datetime.datetime
+
+
+def prepare_run(opts: RunOptions) -> PreparedRun:
+    """Check the options, open the dataset, make the splits, load the features."""
     from ..datasets import open_dataset
 
     _validate(opts)
@@ -246,14 +274,12 @@ def run_training(opts: RunOptions) -> RunResult:
             )
         dataset.trials = [t for t in dataset.trials if t.subject in set(opts.subjects)]
     classes = tuple(dataset.classes)
-    n_classes = len(classes)
-    synthetic = is_synthetic(dataset)
     # Check the protocol before the (possibly long) feature extraction.
     by_subject: dict[int, set[int]] = {}
     for t in dataset.trials:
         by_subject.setdefault(t.subject, set()).add(t.label)
     splits = make_splits(
-        opts.protocol, by_subject, n_classes, opts.repeats, opts.train.seed
+        opts.protocol, by_subject, len(classes), opts.repeats, opts.train.seed
     )
     trials, cfg = load_trial_steps(
         dataset,
@@ -264,25 +290,35 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
+    sequences = None
+    if opts.normaliser == "subject":
+        # mean and std are unused by the per-subject z-score.
+        mean, std = population_stats(trials, splits[0].train)
+        sequences = build_sequences(trials, cfg, "subject", mean, std, opts.prior_steps)
+    job = SplitJob(opts, trials, cfg, classes, sequences)
+    return PreparedRun(dataset, splits, job, is_synthetic(dataset), started)
 
-    cached: SequenceSet | None = None
-    results = []
-    for i, split in enumerate(
-        tqdm(
-            splits,
-            desc="splits",
-            unit="split",
-            disable=None if opts.progress and len(splits) > 1 else True,
+
+def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
+    """Train and test one split; the same result in any process, on any node.
+
+    Seeds every RNG from the options and ``index`` and fixes torch's CPU
+    threads to ``opts.threads``, so the result depends on neither the worker
+    nor what ran before it in that process.
+
+    Returns
+    -------
+    dict
+        JSON-able metrics of the split, plus the ``_model`` and the
+        normalisation statistics (keys starting with ``_``) for the checkpoint.
+    """
+    opts, classes = job.opts, job.classes
+    n_classes = len(classes)
+    with torch_threads(opts.threads):
+        mean, std = population_stats(job.trials, split.train)
+        data = job.sequences or build_sequences(
+            job.trials, job.cfg, opts.normaliser, mean, std, opts.prior_steps
         )
-    ):
-        mean, std = population_stats(trials, split.train)
-        if opts.normaliser == "subject" and cached is not None:
-            data = cached  # the per-subject z-score does not depend on the split
-        else:
-            data = build_sequences(
-                trials, cfg, opts.normaliser, mean, std, opts.prior_steps
-            )
-            cached = data if opts.normaliser == "subject" else None
         tr, va, te = (
             data.select(split.train),
             data.select(split.val),
@@ -290,7 +326,7 @@ def run_training(opts: RunOptions) -> RunResult:
         )
         y_tr, y_va = tr.y, va.y
         if opts.control == "shuffled-labels":
-            rng = np.random.default_rng(opts.train.seed + 1000 + i)
+            rng = np.random.default_rng(opts.train.seed + 1000 + index)
             y_tr, y_va = rng.permutation(y_tr), rng.permutation(y_va)
         seed_everything(opts.train.seed)
         model, history, arch_params = TRAINERS[opts.arch](
@@ -303,28 +339,120 @@ def run_training(opts: RunOptions) -> RunResult:
             baseline = {"test": classification_metrics(te.y, base_pred, classes)}
         val_pred = predict_proba(model, va.x).argmax(1)
         test_prob = predict_proba(model, te.x)
-        results.append(
-            {
-                "split": split.to_dict(),
-                "val": classification_metrics(y_va, val_pred, classes),
-                "test": classification_metrics(te.y, test_prob.argmax(1), classes),
-                "test_trials": {
-                    "keys": te.keys,
-                    "true": te.y.tolist(),
-                    "pred": test_prob.argmax(1).tolist(),
-                },
-                "history": history,
-                "baseline": baseline,
-                "_model": model,
-                "_arch_params": arch_params,
-                "_mean": mean,
-                "_std": std,
-            }
-        )
+    return {
+        "split": split.to_dict(),
+        "val": classification_metrics(y_va, val_pred, classes),
+        "test": classification_metrics(te.y, test_prob.argmax(1), classes),
+        "test_trials": {
+            "keys": te.keys,
+            "true": te.y.tolist(),
+            "pred": test_prob.argmax(1).tolist(),
+        },
+        "history": history,
+        "baseline": baseline,
+        "_model": model.cpu(),
+        "_arch_params": arch_params,
+        "_mean": mean,
+        "_std": std,
+    }
 
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run the block with torch using ``n`` CPU threads, then restore the setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_training(opts: RunOptions) -> RunResult:
+    """Train and test on every split of ``opts.protocol``; write the report and model.
+
+    With ``opts.workers > 1`` or ``opts.ray_address`` the splits run as Ray
+    tasks (:mod:`eegstream.training.distributed`); the result is the same.
+
+    Returns
+    -------
+    RunResult
+        The report folder, the saved checkpoint (None for a control run or
+        ``save_model=False``) and the metrics written to ``metrics.json``.
+    """
+    prepared = prepare_run(opts)  # bad input fails before any training or Ray
+    results = train_runs([prepared], opts.workers, opts.ray_address, opts.progress)
+    return finish_run(prepared, results[0])
+
+
+def train_runs(
+    runs: list[PreparedRun],
+    workers: int = 1,
+    ray_address: str | None = None,
+    progress: bool = True,
+) -> list[list[dict[str, Any]]]:
+    """Train every split of every run: one after another, or together on Ray.
+
+    Parameters
+    ----------
+    runs : list of PreparedRun
+        From :func:`prepare_run`.
+    workers : int
+        More than 1: splits at once on an embedded local Ray.
+    ray_address : str | None
+        An existing Ray cluster to run the splits on instead.
+    progress : bool
+        One progress bar over the finished splits of all runs.
+
+    Returns
+    -------
+    list of list of dict
+        Per run, :func:`train_split` of each split, in split order.
+    """
+    if workers < 1:
+        raise EEGStreamError(f"workers must be >= 1, got {workers}")
+    if workers > 1 or ray_address:
+        from .distributed import ray_session, run_splits
+
+        threads = max(r.job.opts.threads for r in runs)
+        with ray_session(workers, ray_address, threads):
+            return run_splits(runs, progress)
+    from tqdm import tqdm
+
+    total = sum(len(r.splits) for r in runs)
+    bar = tqdm(
+        total=total,
+        desc="splits",
+        unit="split",
+        disable=None if progress and total > 1 else True,
+    )
+    with bar:
+        out: list[list[dict[str, Any]]] = []
+        for run in runs:
+            out.append([])
+            for i, split in enumerate(run.splits):
+                out[-1].append(train_split(run.job, i, split))
+                bar.update()
+    return out
+
+
+def finish_run(prepared: PreparedRun, results: list[dict[str, Any]]) -> RunResult:
+    """Pick the best split, write the report and save the best model with its card."""
+    opts, cfg, classes = prepared.job.opts, prepared.job.cfg, prepared.job.classes
+    synthetic, started = prepared.synthetic, prepared.started
     best = max(range(len(results)), key=lambda k: results[k]["val"]["accuracy"])
     metrics = _metrics_document(
-        opts, dataset, cfg, classes, results, best, synthetic, started
+        opts, prepared.dataset, cfg, classes, results, best, synthetic, started
+    )
+    # Where the splits ran: the one part of metrics.json that workers change.
+    metrics = replace(
+        metrics,
+        execution={
+            "workers": opts.workers,
+            "ray_address": opts.ray_address,
+            "threads": opts.threads,
+            "nodes": [r.get("_node") for r in results],
+        },
     )
     out_dir = (
         opts.out
