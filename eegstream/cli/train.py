@@ -15,7 +15,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="train with the paper's recipe; write a report and models/NAME",
         description="Train ResAttentioNet (or the logistic-regression baseline) on a "
         "SEED-family dataset with subject-disjoint splits, test on held-out subjects, "
-        "write a report folder and save the best model with its card.",
+        "write a report folder and save the best model with its card. With "
+        "--recordings (your own files, e.g. XDF from --record) each file is a "
+        "session and its markers, through --label-map, give the labelled "
+        "segments; data of one subject is split within-subject.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_options(p, TRAIN_OPTIONS)
@@ -27,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from ..features import FeatureConfig
     from ..training.config import RunOptions, TrainConfig
     from ..training.run import run_training
-    from ._options import subjects_arg
+    from ._options import classes_arg, subjects_arg
 
     values = values_from_args(args, TRAIN_OPTIONS)
     opts = RunOptions(
@@ -36,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
             "feature_config": FeatureConfig(**values["feature_config"]),
             "train": TrainConfig(**values["train"], device=args.device),
             "subjects": subjects_arg(args.subjects),
+            "recordings": tuple(args.recordings) if args.recordings else None,
+            "classes": classes_arg(args.classes),
         },
         out=args.out,
         models_dir=args.models_dir,

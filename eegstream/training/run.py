@@ -47,7 +47,7 @@ from .data import (
 )
 from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
-from .splits import make_splits
+from .splits import make_splits, segment_blocks
 
 
 @dataclass(frozen=True)
@@ -232,11 +232,18 @@ def run_training(opts: RunOptions) -> RunResult:
     """
     from tqdm import tqdm
 
-    from ..datasets import open_dataset
+    from ..datasets import open_data
 
     _validate(opts)
     started = datetime.datetime.now(datetime.UTC)
-    dataset = open_dataset(opts.dataset, opts.root)
+    dataset = open_data(
+        opts.dataset,
+        opts.root,
+        recordings=opts.recordings,
+        label_map=opts.label_map,
+        classes=opts.classes,
+        subject_pattern=opts.subject_pattern,
+    )
     if opts.subjects:
         unknown = sorted(set(opts.subjects) - set(dataset.subjects))
         if unknown:
@@ -252,8 +259,17 @@ def run_training(opts: RunOptions) -> RunResult:
     by_subject: dict[int, set[int]] = {}
     for t in dataset.trials:
         by_subject.setdefault(t.subject, set()).add(t.label)
+    if len(by_subject) == 1 and opts.protocol == "paper":
+        opts = replace(opts, protocol="within")  # one subject: split its trials
+    # What splits hold: subjects, or (within) blocks of whole trials.
+    blocks = segment_blocks(dataset.trials) if opts.protocol == "within" else None
+    by_unit = by_subject
+    if blocks is not None:
+        by_unit = {}
+        for t in dataset.trials:
+            by_unit.setdefault(blocks[t.key], set()).add(t.label)
     splits = make_splits(
-        opts.protocol, by_subject, n_classes, opts.repeats, opts.train.seed
+        opts.protocol, by_unit, n_classes, opts.repeats, opts.train.seed
     )
     trials, cfg = load_trial_steps(
         dataset,
@@ -264,6 +280,12 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
+    # Normalisers see subjects; splits select units (the same but for within).
+    unit_trials = (
+        trials
+        if blocks is None
+        else [replace(t, subject=blocks[t.key]) for t in trials]
+    )
 
     cached: SequenceSet | None = None
     results = []
@@ -275,13 +297,15 @@ def run_training(opts: RunOptions) -> RunResult:
             disable=None if opts.progress and len(splits) > 1 else True,
         )
     ):
-        mean, std = population_stats(trials, split.train)
+        mean, std = population_stats(unit_trials, split.train)
         if opts.normaliser == "subject" and cached is not None:
             data = cached  # the per-subject z-score does not depend on the split
         else:
             data = build_sequences(
                 trials, cfg, opts.normaliser, mean, std, opts.prior_steps
             )
+            if blocks is not None:
+                data = replace(data, subjects=np.array([blocks[k] for k in data.keys]))
             cached = data if opts.normaliser == "subject" else None
         tr, va, te = (
             data.select(split.train),
@@ -456,7 +480,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             tuple(result["_std"].tolist()),
             opts.prior_steps,
         ),
-        dataset=DatasetInfo(opts.dataset, synthetic, metrics.dataset.subjects),
+        dataset=DatasetInfo(metrics.dataset.name, synthetic, metrics.dataset.subjects),
         protocol=replace(_protocol(opts), split=split),
         metrics=CheckpointMetrics(
             HeldOutScore(test["accuracy"], test["macro_f1"], test["n"]),
