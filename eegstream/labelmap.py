@@ -297,7 +297,8 @@ def labelled_segments(
                 raise EEGStreamError(
                     f"{source}: marker {text!r} at {onset:.3f} s names class "
                     f"{found.label!r}, not one of {', '.join(classes)}; add it to "
-                    "--classes or change the label map"
+                    "{classes} or change the label map",
+                    param="classes",
                 )
             open_ = (float(onset), found.label, text)
     if open_ is not None and end_s > open_[0]:

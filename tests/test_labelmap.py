@@ -116,9 +116,7 @@ def test_a_marker_naming_an_unknown_class_is_one_line_naming_file_and_marker(
         ("[[rule]\n", "cannot read label map"),
     ],
 )
-def test_malformed_maps_are_one_line_naming_the_file_and_rule(
-    tmp_path, text, expected
-):
+def test_malformed_maps_are_one_line_naming_the_file_and_rule(tmp_path, text, expected):
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(EEGStreamError) as err:

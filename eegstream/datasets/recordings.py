@@ -144,12 +144,12 @@ def _compile(pattern: str | None) -> re.Pattern | None:
         compiled = re.compile(pattern)
     except re.error as err:
         raise EEGStreamError(
-            f"subject_pattern {pattern!r} is not a regular expression: {err}",
+            f"{{subject_pattern}} '{pattern}' is not a regular expression: {err}",
             param="subject_pattern",
         ) from None
     if "subject" not in compiled.groupindex and compiled.groups < 1:
         raise EEGStreamError(
-            f"subject_pattern {pattern!r} needs a group for the subject, e.g. "
+            f"{{subject_pattern}} '{pattern}' needs a group for the subject, e.g. "
             r"'P(\d+)' or '(?P<subject>\w+)_'",
             param="subject_pattern",
         )
@@ -169,7 +169,7 @@ def _identities(
             m = pattern.search(f.name)
             if m is None:
                 raise EEGStreamError(
-                    f"{f.name}: subject_pattern {pattern.pattern!r} does not match "
+                    f"{f.name}: {{subject_pattern}} '{pattern.pattern}' does not match "
                     "its name; use a pattern matching every file, or BIDS names "
                     "(sub-01_ses-1_...)",
                     param="subject_pattern",
