@@ -90,3 +90,14 @@ def test_a_label_map_naming_a_class_the_model_lacks_is_refused(tiny_checkpoint):
         LivePipeline(tiny_checkpoint, label_map=lmap, device="cpu")
     assert str(err.value).startswith("exp.toml: class 'angry' is not a class")
     assert "neutral, sad, fear, happy" in str(err.value)
+
+
+def test_cli_refuses_a_bad_label_map_in_one_line(tiny_checkpoint, tmp_path, capsys):
+    from eegstream.cli import main
+
+    bad = tmp_path / "exp.toml"
+    bad.write_text('[[rule]]\nmatch = "stim_(\\\\w+)"\naction = "begin"\n')
+    code = main(["run", "--model", str(tiny_checkpoint), "--label-map", str(bad)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "exp.toml: rule 1: action must be one of start, end" in err

@@ -83,7 +83,9 @@ def open_recordings(
     files = _files(paths)
     pattern = _compile(subject_pattern)
     ids = _identities(files, pattern)
-    found, missing, seen = [], [], set()
+    found: list[str] = []
+    missing: list[str] = []
+    seen: set[str] = set()
     per_file: list[tuple[Path, list[LabelledSegment]]] = []
     for path in files:
         events, duration = _markers(path)
@@ -186,7 +188,8 @@ def _identities(
         named = _numbers([labels[f][1] or "" for f in mine])
         for i, f in enumerate(mine, 1):
             # Files without a session entity: sessions in file-name order.
-            out[f] = (subject, named[labels[f][1]] if labels[f][1] else i)
+            session = labels[f][1]
+            out[f] = (subject, named[session] if session else i)
     return out
 
 
