@@ -502,20 +502,7 @@ class LivePipeline:
 
     def _emit(self, chain: LiveChain, result: StepResult) -> None:
         if self.markers:
-            tolerance = 0.5 / self.cfg.sfreq
-            truth = next(
-                (
-                    label
-                    for listener in self.markers
-                    if (
-                        label := listener.label(
-                            result.window_start, result.timestamp, tolerance=tolerance
-                        )
-                    )
-                    is not None
-                ),
-                None,
-            )
+            truth = self._true_label(result.window_start, result.timestamp)
             result = dataclasses.replace(result, true_label=truth)
         band = result.band_power
         if self.outlets is not None:
@@ -543,6 +530,15 @@ class LivePipeline:
         _realtime.after_step()  # collect now, between steps, not inside the next
 
     # -- helpers -----------------------------------------------------------------------
+    def _true_label(self, start: float, end: float) -> str | None:
+        """Return the label of the first marker stream holding ``[start, end]``."""
+        tolerance = 0.5 / self.cfg.sfreq
+        for listener in self.markers:
+            label = listener.label(start, end, tolerance=tolerance)
+            if label is not None:
+                return label
+        return None
+
     def _log(self, record_type: str, **fields) -> None:
         if self.log is not None:
             self.log.write(record_type, **fields)
