@@ -41,7 +41,7 @@ class Option:
     attr : str | None
         Dotted path of the value in the options object the command builds
         (for :func:`command_line`); ``None``: not part of a reproduce line.
-    default, type, choices, metavar, action, required
+    default, type, choices, metavar, action, required, nargs
         As for ``argparse.ArgumentParser.add_argument``.
     dest : str | None
         The argparse destination; default from the flag. Library errors name
@@ -63,6 +63,7 @@ class Option:
     metavar: str | None = None
     action: str | None = None
     required: bool = False
+    nargs: str | None = None
     dest: str | None = None
     aliases: tuple[str, ...] = ()
     group: str | None = None
@@ -80,6 +81,8 @@ class Option:
             kwargs["action"] = self.action
         else:
             kwargs.update(default=self.default, type=self.type, metavar=self.metavar)
+            if self.nargs is not None:
+                kwargs["nargs"] = self.nargs
             if self.choices is not None:
                 # None is a default, never a value typed on the command line.
                 kwargs["choices"] = tuple(c for c in self.choices if c is not None)
@@ -128,6 +131,9 @@ def command_line(words: Sequence[str], options: Sequence[Option], values: Any) -
             continue
         if value is None or (value == opt.default and not opt.required | opt.always):
             continue
+        if isinstance(value, list | tuple) and opt.nargs is not None:
+            args += [opt.flag, *map(str, value)]
+            continue
         if isinstance(value, list | tuple):
             value = ",".join(map(str, value))
         args += [opt.flag, str(value)]
@@ -167,6 +173,45 @@ CACHE_DIR = Option(
     "feature cache folder (default $EEGSTREAM_CACHE or ~/.cache/eegstream)",
     type=Path,
     aliases=("--cache",),
+)
+
+_RECORDINGS = "your recordings (instead of --dataset and --root)"
+#: ``--recordings`` and how their markers become labelled segments
+#: (:func:`eegstream.datasets.open_data`).
+RECORDINGS_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--recordings",
+        "recording files or folders (.xdf, .edf, .fif, ...); each file is a session",
+        attr="recordings",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        group=_RECORDINGS,
+    ),
+    Option(
+        "--label-map",
+        "TOML rules turning marker strings into labelled segments (README: label maps)",
+        attr="label_map",
+        type=Path,
+        metavar="FILE",
+        group=_RECORDINGS,
+    ),
+    Option(
+        "--classes",
+        "class names in label-id order, e.g. happy,sad (default: those found, "
+        "sorted; evaluate: the model's)",
+        attr="classes",
+        metavar="LIST",
+        group=_RECORDINGS,
+    ),
+    Option(
+        "--subject-pattern",
+        "regular expression on file names giving the subject (group 'subject' or "
+        "the first; optional group 'session') when they have no BIDS sub-XX",
+        attr="subject_pattern",
+        metavar="REGEX",
+        group=_RECORDINGS,
+    ),
 )
 
 

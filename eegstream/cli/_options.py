@@ -56,6 +56,19 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
         help="the stream's unit; auto: its channel description, else its "
         "amplitude (volts detected with a warning)",
     )
+    stream.add_argument(
+        "--markers",
+        action="append",
+        metavar="NAME",
+        help="follow this marker stream (a stimulus program's; repeatable); "
+        "default: the replay's <name>-markers when present",
+    )
+    stream.add_argument(
+        "--label-map",
+        type=Path,
+        metavar="FILE",
+        help="TOML rules turning marker strings into true labels (README: label maps)",
+    )
     pipe = parser.add_argument_group("pipeline")
     device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
     pipe.add_argument(
@@ -93,6 +106,8 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
         device=args.device,
         outlets=not args.no_outlets,
         resolve_timeout=args.timeout,
+        markers=args.markers,
+        label_map=args.label_map,
     )
 
 
@@ -101,6 +116,13 @@ def subjects_arg(text: str | None) -> list[int] | None:
     from .._checks import parse_int_list
 
     return sorted(set(parse_int_list(text, "subjects"))) if text else None
+
+
+def classes_arg(text: str | None) -> tuple[str, ...] | None:
+    """``--classes a,b,c`` as a tuple of names; None when not given."""
+    if not text:
+        return None
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 def cli_spelling(parser: argparse.ArgumentParser) -> Callable[[str, Any, bool], str]:
@@ -140,6 +162,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
             "feature_config": FeatureConfig(**values["feature_config"]),
             "train": TrainConfig(**values["train"], device=args.device),
             "subjects": subjects_arg(args.subjects),
+            "recordings": tuple(args.recordings) if args.recordings else None,
+            "classes": classes_arg(args.classes),
         },
         out=args.out,
         models_dir=args.models_dir,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .._options import (
     CACHE_DIR,
+    RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
     Option,
@@ -26,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "sequence per trial, normalised as in training. --streaming: each subject's "
         "EEG runs through the live feature path in 10-sample chunks at full speed, "
         "giving accuracy against time into the trial and the time until the "
-        "prediction settles on the right class.",
+        "prediction settles on the right class. --recordings scores your own "
+        "files (each a session), labelled through --label-map.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
@@ -35,8 +37,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_options(
         p,
         [
-            dataset_option(),
-            ROOT,
+            dataset_option(required=False),
+            replace(ROOT, required=False),
+            *RECORDINGS_OPTIONS,
             replace(
                 SUBJECTS,
                 help="subjects to evaluate, e.g. 13,14 or 1-3; None: all (use the "
@@ -63,7 +66,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream evaluate``."""
     from .._checks import check_number
-    from ..datasets import open_dataset
+    from ..datasets import open_data
     from ..model import load_checkpoint, resolve_model
     from ..training.evaluate import (
         OfflineEvaluation,
@@ -74,11 +77,19 @@ def run(args: argparse.Namespace) -> int:
         seen_subjects,
     )
     from ..training.run import is_synthetic
-    from ._options import subjects_arg
+    from ._options import classes_arg, subjects_arg
 
     check_number(args.chunk, "chunk", unit="samples", min=1, integer=True)
     ckpt = load_checkpoint(resolve_model(args.model))
-    dataset = open_dataset(args.dataset, args.root)
+    dataset = open_data(
+        args.dataset,
+        args.root,
+        recordings=args.recordings,
+        label_map=args.label_map,
+        # Label ids must be the model's: its classes unless named otherwise.
+        classes=classes_arg(args.classes) or ckpt.classes,
+        subject_pattern=args.subject_pattern,
+    )
     subjects = subjects_arg(args.subjects)
     tag = " [SYNTHETIC DATA]" if is_synthetic(dataset) else ""
     result: StreamingEvaluation | OfflineEvaluation

@@ -15,7 +15,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="train with the paper's recipe; write a report and models/NAME",
         description="Train ResAttentioNet (or the logistic-regression baseline) on a "
         "SEED-family dataset with subject-disjoint splits, test on held-out subjects, "
-        "write a report folder and save the best model with its card.",
+        "write a report folder and save the best model with its card. With "
+        "--recordings (your own files, e.g. XDF from --record) each file is a "
+        "session and its markers, through --label-map, give the labelled "
+        "segments; data of one subject is split within-subject.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_options(p, TRAIN_OPTIONS)

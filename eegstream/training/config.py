@@ -14,6 +14,7 @@ from typing import Any
 from .._options import (
     CACHE_DIR,
     FEATURE_OPTIONS,
+    RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
     Option,
@@ -61,8 +62,8 @@ class TrainConfig:
 class RunOptions:
     """Everything ``eegstream train`` decides; defaults are the paper's."""
 
-    dataset: str
-    root: Path
+    dataset: str | None
+    root: Path | None
     protocol: str = "paper"
     repeats: int = 1
     features: str = "own"
@@ -85,6 +86,11 @@ class RunOptions:
     threads: int = 1
     workers: int = 1
     ray_address: str | None = None
+    # Your recordings instead of a release (datasets.open_data).
+    recordings: tuple[Path, ...] | None = None
+    label_map: Path | None = None
+    classes: tuple[str, ...] | None = None
+    subject_pattern: str | None = None
 
     @property
     def run_name(self) -> str:
@@ -92,7 +98,7 @@ class RunOptions:
         if self.name:
             return self.name
         suffix = "-shuffled" if self.control else ""
-        return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
+        return f"{self.dataset or 'recordings'}-{self.arch}-{self.protocol}{suffix}"
 
 
 _RUN = RunOptions("", Path())
@@ -137,11 +143,14 @@ def _recipe(flag: str, attr: str, help: str, type: Any, **kw: Any) -> Option:  #
 
 #: Every option of ``eegstream train``, in ``--help`` and reproduce-line order.
 TRAIN_OPTIONS: tuple[Option, ...] = (
-    dataset_option(),
-    ROOT,
+    dataset_option(required=False),
+    replace(ROOT, required=False),
+    *RECORDINGS_OPTIONS,
     Option(
         "--protocol",
-        "paper: subject-wise 70/15/15 split; loso: leave one subject out",
+        "paper: subject-wise 70/15/15 split; loso: leave one subject out; within: "
+        "blocks of whole labelled segments held out within subjects (the default "
+        "for data of one subject)",
         attr="protocol",
         default=_RUN.protocol,
         choices=PROTOCOLS,

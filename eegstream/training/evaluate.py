@@ -352,7 +352,8 @@ def plot_accuracy_vs_time(path, result: StreamingEvaluation, title: str) -> None
 def seen_subjects(ckpt: Checkpoint, evaluated: list[int]) -> list[int]:
     """Subjects of ``evaluated`` the model learnt from or was selected on.
 
-    A subject in the checkpoint's train or validation split is seen; when the
+    A subject in the checkpoint's train or validation split is seen (with the
+    ``within`` protocol, every subject of its data); when the
     checkpoint records no split, every subject but its test subjects is.
     Subjects never part of its data are held out like its test subjects.
 
@@ -366,6 +367,9 @@ def seen_subjects(ckpt: Checkpoint, evaluated: list[int]) -> list[int]:
     if held_out is None:
         return []
     protocol = ckpt.meta.protocol
+    if protocol is not None and protocol.name == "within":
+        # Its splits hold blocks of each subject's trials: every subject is seen.
+        return sorted(set(evaluated) & set(ckpt.meta.dataset.subjects or ()))
     split = protocol.split if protocol is not None else None
     fitted = set(split.train) | set(split.val) if split is not None else set()
     evaluated_set = set(evaluated)

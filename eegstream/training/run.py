@@ -48,7 +48,7 @@ from .data import (
 )
 from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
-from .splits import make_splits
+from .splits import make_splits, segment_blocks
 
 
 @dataclass(frozen=True)
@@ -245,6 +245,9 @@ class SplitJob:
     # Per-subject z-scored sequences (normaliser "subject"): they do not depend
     # on the split, so they are built once per run; None for "running".
     sequences: SequenceSet | None = None
+    # protocol "within": the block of neighbouring trials each trial belongs to
+    # (splits hold blocks, not subjects); None otherwise.
+    blocks: dict[str, int] | None = None
 
 
 @dataclass
@@ -260,11 +263,18 @@ class PreparedRun:
 
 def prepare_run(opts: RunOptions) -> PreparedRun:
     """Check the options, open the dataset, make the splits, load the features."""
-    from ..datasets import open_dataset
+    from ..datasets import open_data
 
     _validate(opts)
     started = datetime.datetime.now(datetime.UTC)
-    dataset = open_dataset(opts.dataset, opts.root)
+    dataset = open_data(
+        opts.dataset,
+        opts.root,
+        recordings=opts.recordings,
+        label_map=opts.label_map,
+        classes=opts.classes,
+        subject_pattern=opts.subject_pattern,
+    )
     if opts.subjects:
         unknown = sorted(set(opts.subjects) - set(dataset.subjects))
         if unknown:
@@ -278,8 +288,17 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
     by_subject: dict[int, set[int]] = {}
     for t in dataset.trials:
         by_subject.setdefault(t.subject, set()).add(t.label)
+    if len(by_subject) == 1 and opts.protocol == "paper":
+        opts = replace(opts, protocol="within")  # one subject: split its trials
+    # What splits hold: subjects, or (within) blocks of whole trials.
+    blocks = segment_blocks(dataset.trials) if opts.protocol == "within" else None
+    by_unit = by_subject
+    if blocks is not None:
+        by_unit = {}
+        for t in dataset.trials:
+            by_unit.setdefault(blocks[t.key], set()).add(t.label)
     splits = make_splits(
-        opts.protocol, by_subject, len(classes), opts.repeats, opts.train.seed
+        opts.protocol, by_unit, len(classes), opts.repeats, opts.train.seed
     )
     trials, cfg = load_trial_steps(
         dataset,
@@ -293,10 +312,29 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
     sequences = None
     if opts.normaliser == "subject":
         # mean and std are unused by the per-subject z-score.
-        mean, std = population_stats(trials, splits[0].train)
-        sequences = build_sequences(trials, cfg, "subject", mean, std, opts.prior_steps)
-    job = SplitJob(opts, trials, cfg, classes, sequences)
+        mean, std = population_stats(_unit_trials(trials, blocks), splits[0].train)
+        sequences = _in_units(
+            build_sequences(trials, cfg, "subject", mean, std, opts.prior_steps),
+            blocks,
+        )
+    job = SplitJob(opts, trials, cfg, classes, sequences, blocks)
     return PreparedRun(dataset, splits, job, is_synthetic(dataset), started)
+
+
+def _unit_trials(
+    trials: list[TrialSteps], blocks: dict[str, int] | None
+) -> list[TrialSteps]:
+    """Trials as splits see them: normalisers see subjects, splits hold units."""
+    if blocks is None:
+        return trials
+    return [replace(t, subject=blocks[t.key]) for t in trials]
+
+
+def _in_units(data: SequenceSet, blocks: dict[str, int] | None) -> SequenceSet:
+    """Label each sequence with its split unit: its subject, or (within) its block."""
+    if blocks is None:
+        return data
+    return replace(data, subjects=np.array([blocks[k] for k in data.keys]))
 
 
 def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
@@ -314,10 +352,14 @@ def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
     """
     opts, classes = job.opts, job.classes
     n_classes = len(classes)
+    blocks = job.blocks
     with torch_threads(opts.threads):
-        mean, std = population_stats(job.trials, split.train)
-        data = job.sequences or build_sequences(
-            job.trials, job.cfg, opts.normaliser, mean, std, opts.prior_steps
+        mean, std = population_stats(_unit_trials(job.trials, blocks), split.train)
+        data = job.sequences or _in_units(
+            build_sequences(
+                job.trials, job.cfg, opts.normaliser, mean, std, opts.prior_steps
+            ),
+            blocks,
         )
         tr, va, te = (
             data.select(split.train),
@@ -584,7 +626,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             tuple(result["_std"].tolist()),
             opts.prior_steps,
         ),
-        dataset=DatasetInfo(opts.dataset, synthetic, metrics.dataset.subjects),
+        dataset=DatasetInfo(metrics.dataset.name, synthetic, metrics.dataset.subjects),
         protocol=replace(_protocol(opts), split=split),
         metrics=CheckpointMetrics(
             HeldOutScore(test["accuracy"], test["macro_f1"], test["n"]),
