@@ -31,6 +31,7 @@ COMMANDS = (
     "features",
     "train",
     "evaluate",
+    "export",
     "info",
     "sys_info",
 )

@@ -1,6 +1,8 @@
 """Follow a replay's marker stream: the true label of each window, markers for the log.
 
 Optional by nature: a headset has no marker stream, and then nothing happens.
+A listener that connects mid-trial learns the open trial from the replay's
+``trial_state`` repetitions (see :mod:`eegstream.protocol`).
 The stream looked for is the replay's (``<eeg source_id>-markers``, see
 :mod:`eegstream.protocol`); it is followed on its own small thread, and
 lost or restarted marker streams are looked up again.
@@ -108,19 +110,33 @@ class MarkerListener:
     def _add(self, ts: float, text: str) -> None:
         marker = parse_marker(text)
         with self._lock:
+            event = marker["event"] if marker is not None else None
+            if event == "trial_state":
+                self._learn_open_trial(ts, marker)
+                return  # a repetition, not an event: kept out of the log
             self._new.append((ts, marker if marker is not None else {"text": text}))
-            if marker is None:
-                return
-            event = marker["event"]
             if event == "trial_start":
-                i = bisect.bisect(self._starts, ts)
-                self._starts.insert(i, ts)
-                self._ends.insert(i, float("inf"))
-                self._labels.insert(i, marker.get("label"))
+                self._open(ts, marker)
             elif event in ("trial_end", "rest_start", "session_end") and self._starts:
                 i = bisect.bisect(self._starts, ts) - 1
                 if i >= 0 and self._ends[i] == float("inf"):
                     self._ends[i] = ts
+
+    def _open(self, start: float, marker: dict) -> None:
+        i = bisect.bisect(self._starts, start)
+        self._starts.insert(i, start)
+        self._ends.insert(i, float("inf"))
+        self._labels.insert(i, marker.get("label"))
+
+    def _learn_open_trial(self, ts: float, marker: dict) -> None:
+        """Open the trial a ``trial_state`` repeats, unless it is known already."""
+        elapsed = marker.get("elapsed_s")
+        if not isinstance(elapsed, int | float) or elapsed < 0:
+            return
+        i = bisect.bisect(self._starts, ts) - 1
+        if i >= 0 and self._ends[i] == float("inf"):
+            return  # its trial_start (or an earlier trial_state) was seen
+        self._open(ts - elapsed, marker)
 
     def drain(self) -> list[tuple[float, dict]]:
         """Markers received since the last call: ``[(LSL timestamp, marker dict)]``."""
