@@ -127,7 +127,7 @@ def read_raw_xdf(path: Path, *, stream_name: str | None = None) -> mne.io.RawArr
 
 
 def stream_of(raw: mne.io.BaseRaw) -> dict[str, Any] | None:
-    """What :func:`read_raw_xdf` noted of the EEG stream; ``None`` for other files.
+    """Return what :func:`read_raw_xdf` noted of the EEG stream (None: not XDF).
 
     Keys: ``stream`` (name), ``float32`` (the samples were), ``synthetic``
     (the stream's ``desc`` says so).
@@ -141,7 +141,7 @@ def stream_of(raw: mne.io.BaseRaw) -> dict[str, Any] | None:
 def _pick_eeg(
     path: Path, streams: list[dict], stream_name: str | None
 ) -> dict[str, Any]:
-    """The stream named ``stream_name``, else the one of type EEG."""
+    """Return the stream named ``stream_name``, else the one of type EEG."""
 
     def describe(s: dict) -> str:
         return f"{_field(s['info'], 'name')!r} ({_field(s['info'], 'type')})"
@@ -246,7 +246,7 @@ def _nearest_sample(stamps: np.ndarray, times: np.ndarray, sfreq: float) -> np.n
 
 
 def _field(info: dict, key: str) -> str:
-    """A pyxdf header field (lists of one string) as a string, "" when absent."""
+    """Return a pyxdf header field (lists of one string) as a string, or ""."""
     value = info.get(key)
     while isinstance(value, list):
         value = value[0] if value else ""

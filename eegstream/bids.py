@@ -109,6 +109,6 @@ def export_bids(
 
 
 def _entity(path: Path, key: str) -> str | None:
-    """The label of BIDS entity ``key`` in a file name (``sub-01_...``), if any."""
+    """Return the label of BIDS entity ``key`` in a file name (``sub-01_...``)."""
     match = re.search(rf"(?:^|_){key}-([A-Za-z0-9]+)", path.name)
     return match.group(1) if match else None

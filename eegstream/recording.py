@@ -2,7 +2,8 @@
 
 :func:`read_raw` opens a file (EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan
 ``.cnt``, ..., and XDF recordings of LabRecorder: their EEG stream, with
-every marker stream as annotations) without loading it; :func:`load_recording` turns it into the
+every marker stream as annotations) without loading it;
+:func:`load_recording` turns it into the
 array every other part of eegstream expects: EEG channels only, mapped by
 name onto the 62 SEED channels (NaN rows for the ones the file lacks),
 resampled to 200 Hz, in microvolts, with the file's annotations.
@@ -344,9 +345,7 @@ def _markers(ann: mne.Annotations) -> dict[str, list[tuple[float, str]]]:
     from ._xdf import EXTRAS_STREAM
 
     markers: dict[str, list[tuple[float, str]]] = {}
-    for onset, text, extras in zip(
-        ann.onset, ann.description, ann.extras, strict=True
-    ):
+    for onset, text, extras in zip(ann.onset, ann.description, ann.extras, strict=True):
         markers.setdefault(extras.get(EXTRAS_STREAM, ""), []).append(
             (float(onset), str(text))
         )

@@ -28,8 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "file MNE reads (EDF, BDF, FIF, BrainVision .vhdr, EEGLAB .set, Neuroscan "
         ".cnt) or an XDF recording (its EEG stream; the markers of every marker "
         "stream are written beside the windows), mapped to the SEED channel order, "
-        "resampled to 200 Hz, in µV, written to an .npz. --dataset: every trial of a SEED-family dataset, cached per "
-        "setting.",
+        "resampled to 200 Hz, in µV, written to an .npz. --dataset: every trial of "
+        "a SEED-family dataset, cached per setting.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)

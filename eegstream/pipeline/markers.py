@@ -110,11 +110,14 @@ class MarkerListener:
     def _add(self, ts: float, text: str) -> None:
         marker = parse_marker(text)
         with self._lock:
-            event = marker["event"] if marker is not None else None
+            if marker is None:
+                self._new.append((ts, {"text": text}))
+                return
+            event = marker["event"]
             if event == "trial_state":
                 self._learn_open_trial(ts, marker)
                 return  # a repetition, not an event: kept out of the log
-            self._new.append((ts, marker if marker is not None else {"text": text}))
+            self._new.append((ts, marker))
             if event == "trial_start":
                 self._open(ts, marker)
             elif event in ("trial_end", "rest_start", "session_end") and self._starts:

@@ -43,6 +43,8 @@ DEFAULT_NAME = "eegstream-replay"
 # Seconds the outlets stay open after the last sample: destroying an outlet drops
 # what its inlets have not fetched yet.
 _LINGER_S = 0.5
+# With wait_for_consumer: how long the first sample also waits for a marker inlet.
+_MARKER_CONSUMER_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,10 @@ class Player:
     wait_for_consumer : bool
         Hold the first sample until an inlet is connected to the EEG outlet
         (LSL gives a new inlet only the samples pushed after it connects), so
-        that a reader sees the replay from its first sample. Connect a marker
-        inlet before the EEG inlet to get every marker too.
+        that a reader sees the replay from its first sample; then up to 1 s
+        more until an inlet is connected to the marker outlet too (a recorder
+        opens its inlets together). Connect a marker inlet before the EEG
+        inlet to get every marker for sure.
 
     Examples
     --------
@@ -472,11 +476,21 @@ class Player:
     def _stream(self, first: np.ndarray) -> None:
         rate = self.source.sfreq * self.speed
         chunker = _Chunker(self.chunk_size)
-        eeg_outlet, _ = self._outlets()
+        eeg_outlet, marker_outlet = self._outlets()
         with self._cond:
             while self.wait_for_consumer and not eeg_outlet.have_consumers():
                 if self._stopping:
                     return
+                self._cond.wait(0.01)
+            # A recorder opens its inlets together: give the marker inlet a
+            # moment too, so that the first trial_start is not lost.
+            deadline = pylsl.local_clock() + _MARKER_CONSUMER_S
+            while (
+                self.wait_for_consumer
+                and not marker_outlet.have_consumers()
+                and pylsl.local_clock() < deadline
+                and not self._stopping
+            ):
                 self._cond.wait(0.01)
             self._t0 = pylsl.local_clock()
         previous: tuple[Segment, np.ndarray] | None = None
@@ -543,9 +557,7 @@ class Player:
         """Markers of one segment as (sample offset in the segment, text, stream)."""
         markers: list[_Mark] = []
         if seg.is_trial:
-            markers.append(
-                (0, format_marker(event="trial_start", **seg.truth()), None)
-            )
+            markers.append((0, format_marker(event="trial_start", **seg.truth()), None))
         for onset, duration, description in seg.annotations:
             index = min(round(onset * self.source.sfreq), n - 1)
             text = format_marker(
@@ -564,9 +576,7 @@ class Player:
                 "session": seg.session,
                 "pass": pass_index,
             }
-            markers.append(
-                (n - 1, format_marker(event="session_end", **fields), None)
-            )
+            markers.append((n - 1, format_marker(event="session_end", **fields), None))
         markers.sort(key=lambda m: m[0])  # stable: trial_end stays before session_end
         return markers
 
@@ -611,8 +621,8 @@ class Player:
     def _follow_trial(self, index: int, text: str) -> None:
         """Open or close the trial that ``trial_state`` repeats."""
         marker = parse_marker(text)
-        event = marker and marker["event"]
-        if event == "trial_start":
+        event = marker["event"] if marker is not None else None
+        if marker is not None and event == "trial_start":
             self._open_trial = (index, marker)
             self._next_state = index + self._state_every
         elif event in ("trial_end", "rest_start", "session_end"):
@@ -657,7 +667,9 @@ class _Chunker:
         self, block: np.ndarray, markers: list[_Mark]
     ) -> Iterator[tuple[int, np.ndarray, list[_Mark]]]:
         """Yield ``(start index, samples (n, C), markers)`` for each full chunk."""
-        self._markers.extend((self.fed + offset, *rest) for offset, *rest in markers)
+        self._markers.extend(
+            (self.fed + offset, text, stream) for offset, text, stream in markers
+        )
         self.fed += len(block)
         pos = 0
         if self._pending:
