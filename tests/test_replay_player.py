@@ -462,7 +462,8 @@ def test_chunker_spans_blocks_and_places_markers() -> None:
     out = []
     for block in blocks:
         out += chunker.feed(
-            block, [(0, f"start {block[0, 0]}"), (len(block) - 1, "end")]
+            block,
+            [(0, f"start {block[0, 0]}", None), (len(block) - 1, "end", "other")],
         )
     out += chunker.flush()
     starts = [start for start, _, _ in out]
@@ -471,8 +472,9 @@ def test_chunker_spans_blocks_and_places_markers() -> None:
     assert [len(s) for _, s, _ in out] == [7] * 7 + [1]
     assert starts == list(range(0, 50, 7))
     for start, chunk, markers in out:
-        for index, text in markers:
+        for index, text, stream in markers:
             assert start <= index < start + len(chunk)
+            assert stream == (None if text.startswith("start") else "other")
             if text.startswith("start"):
                 assert index == int(text.split()[1])
 
