@@ -329,3 +329,15 @@ def test_bids_export_reads_back(session: dict, tmp_path: Path, capsys) -> None:
     np.testing.assert_allclose(got, rec.data, rtol=0, atol=1e-3)
     np.testing.assert_allclose(back.annotations.onset, rec.annotations.onset)
     assert list(back.annotations.description) == list(rec.annotations.description)
+
+
+def test_bids_export_needs_a_subject_label(session: dict, tmp_path: Path) -> None:
+    from eegstream.bids import export_bids
+
+    plain = tmp_path / "session.xdf"
+    plain.write_bytes(session["path"].read_bytes())
+    with pytest.raises(EEGStreamError, match=r"no subject for session.xdf.*subject"):
+        export_bids(plain, tmp_path / "bids")
+    with pytest.raises(EEGStreamError, match="letters and digits.*'0-1'"):
+        export_bids(plain, tmp_path / "bids", subject="0-1")
+    assert not (tmp_path / "bids").exists()  # refused before writing anything
