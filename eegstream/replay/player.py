@@ -414,6 +414,11 @@ class Player:
             f"chunks of {self.chunk_size} samples, speed x{self.speed:g}",
             f"markers      {markers_name(self.name)!r}  source_id "
             f"{markers_name(self.source_id)!r} (JSON strings)",
+            *(
+                f"republished  {stream!r}  source_id {self.source_id + '-' + stream!r} "
+                "(recorded markers, as they were)"
+                for stream in src.marker_streams
+            ),
             f"source       {src.description}"
             + (
                 "  [SYNTHETIC EEG, not recorded from a person]" if src.synthetic else ""
