@@ -45,6 +45,10 @@ def test_features_file_writes_documented_npz(realdata, tmp_path, capsys):
             "bands",
             "missing",
             "config",
+            "marker_onset",
+            "marker_stream",
+            "marker_text",
+            "marker_window",
         }
         de, times = npz["de"], npz["times"]
         cfg = FeatureConfig.from_json(str(npz["config"]))

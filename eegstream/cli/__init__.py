@@ -32,6 +32,7 @@ COMMANDS = (
     "train",
     "sweep",
     "evaluate",
+    "export",
     "info",
     "sys_info",
 )

@@ -1,6 +1,8 @@
 """Follow a marker stream: the true label of each window, markers for the log.
 
 Optional by nature: a headset has no marker stream, and then nothing happens.
+A listener that connects mid-trial learns the open trial from the replay's
+``trial_state`` repetitions (see :mod:`eegstream.protocol`).
 The stream looked for is the replay's (``<eeg source_id>-markers``, see
 :mod:`eegstream.protocol`) or any stream named by the user (a stimulus
 program's); it is followed on its own small thread, and lost or restarted
@@ -132,8 +134,11 @@ class MarkerListener:
             self._add_foreign(ts, text)
             return
         with self._lock:
-            self._new.append((ts, marker))
             event = marker["event"]
+            if event == "trial_state":
+                self._learn_open_trial(ts, marker)
+                return  # a repetition, not an event: kept out of the log
+            self._new.append((ts, marker))
             if event == "trial_start":
                 self._open(ts, marker.get("label"))
             elif event in ("trial_end", "rest_start", "session_end"):
@@ -162,6 +167,16 @@ class MarkerListener:
         i = bisect.bisect(self._starts, ts) - 1
         if i >= 0 and self._ends[i] == float("inf"):
             self._ends[i] = ts
+
+    def _learn_open_trial(self, ts: float, marker: dict) -> None:
+        """Open the trial a ``trial_state`` repeats, unless it is known already."""
+        elapsed = marker.get("elapsed_s")
+        if not isinstance(elapsed, int | float) or elapsed < 0:
+            return
+        i = bisect.bisect(self._starts, ts) - 1
+        if i >= 0 and self._ends[i] == float("inf"):
+            return  # its trial_start (or an earlier trial_state) was seen
+        self._open(ts - elapsed, marker.get("label"))
 
     def drain(self) -> list[tuple[float, dict]]:
         """Markers received since the last call: ``[(LSL timestamp, marker dict)]``."""
