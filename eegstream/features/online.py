@@ -1,4 +1,4 @@
-"""The live feature chain: streaming DE -> causal Kalman -> normaliser -> sequence.
+"""The live feature chain: conditioning, DE, causal Kalman, normaliser, sequence.
 
 ``eegstream run``, the dashboard and ``eegstream evaluate --streaming`` all
 drive this one class, so what is measured offline in streaming mode is what a
@@ -74,7 +74,7 @@ class OnlineFeatures:
         self.cfg = cfg
         self.n_channels = n_channels
         n_features = n_channels * len(cfg.bands)
-        self.extractor = StreamingDE(cfg, n_channels)
+        self.extractor = StreamingDE(cfg, n_channels, condition=True)
         self.kalman = CausalKalman(n_features, cfg.kalman)
         self.normaliser = normaliser
         self.sequence = RollingSequence(cfg.seq_len, n_features, cfg.padding)
