@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from eegstream.cli import main
-from eegstream.features import FeatureConfig, compute_de, extract_features
+from eegstream.features import FeatureConfig, compute_de, condition, extract_features
 from eegstream.montage import SEED_CHANNELS
 from eegstream.recording import load_recording
 
@@ -77,7 +77,8 @@ def test_features_file_compat_and_no_smoothing(realdata, tmp_path):
     assert (
         cfg.compat == "seed-vii" and cfg.smoothing == "none" and de.shape == (15, 62, 5)
     )
-    expected = compute_de(load_recording(realdata / EDF).data, cfg).astype(np.float32)
+    eeg = condition(load_recording(realdata / EDF).data, cfg)  # conditioning on
+    expected = compute_de(eeg, cfg).astype(np.float32)
     np.testing.assert_array_equal(de, expected)
 
 

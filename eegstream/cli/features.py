@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..datasets import DATASETS
+from ._conditioning_options import add_conditioning_options, conditioning_from_args
 
 # Windows per progress-bar step when extracting from one file.
 _WINDOWS_PER_BLOCK = 256
@@ -21,7 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "file MNE reads (EDF, BDF, FIF, BrainVision .vhdr, EEGLAB .set, Neuroscan "
         ".cnt), mapped to the SEED channel order, resampled to 200 Hz, in µV, written "
         "to an .npz. --dataset: every trial of a SEED-family dataset, cached per "
-        "setting.",
+        "setting. The EEG is first high-passed and notched at the line frequency "
+        "(causal filters, as the live path does; see the conditioning options).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
@@ -63,6 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default="kalman",
         help="causal Kalman smoothing of each feature over windows, or none",
     )
+    add_conditioning_options(parser)
     return parser
 
 
@@ -76,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         hop_s=args.hop,
         compat=args.compat,
         smoothing=args.smoothing,
+        conditioning=conditioning_from_args(args),
     )
     if args.dataset is not None:
         if args.root is None:
@@ -98,7 +102,13 @@ def _run_file(path: Path, out: Path, cfg) -> int:
 
     from .._errors import EEGStreamError
     from .._io import atomic_path
-    from ..features import CausalKalman, compute_de, n_windows, window_end_times
+    from ..features import (
+        CausalKalman,
+        compute_de,
+        condition,
+        n_windows,
+        window_end_times,
+    )
     from ..montage import SEED_CHANNELS
     from ..recording import load_recording
 
@@ -109,6 +119,7 @@ def _run_file(path: Path, out: Path, cfg) -> int:
             f"{path.name} lasts {rec.duration_s:.2f} s, shorter than one "
             f"{cfg.window_s:g} s window"
         )
+    eeg = condition(rec.data, cfg)  # as extract_features and the live chain do
     de = np.empty((count, len(SEED_CHANNELS), len(cfg.bands)), dtype=np.float32)
     kalman = CausalKalman(de.shape[1] * de.shape[2], cfg.kalman)
     with tqdm(
@@ -118,7 +129,7 @@ def _run_file(path: Path, out: Path, cfg) -> int:
         # first sample, so block rows equal the rows of one call on the file.
         for first in range(0, count, _WINDOWS_PER_BLOCK):
             stop = min(first + _WINDOWS_PER_BLOCK, count)
-            segment = rec.data[:, first * cfg.hop : (stop - 1) * cfg.hop + cfg.window]
+            segment = eeg[:, first * cfg.hop : (stop - 1) * cfg.hop + cfg.window]
             rows = compute_de(segment, cfg)
             if cfg.smoothing == "kalman":
                 flat = rows.reshape(len(rows), -1)

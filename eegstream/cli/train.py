@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._conditioning_options import add_conditioning_options, conditioning_from_args
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``eegstream train``."""
@@ -164,6 +166,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default=None,
         help="feature cache folder (default $EEGSTREAM_CACHE or ~/.cache/eegstream)",
     )
+    add_conditioning_options(p)
     return p
 
 
@@ -179,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
         smoothing=args.smoothing,
         compat=args.compat,
         seq_len=args.seq_len,
+        conditioning=conditioning_from_args(args),
     )
     train = TrainConfig(
         epochs=args.epochs,

@@ -19,7 +19,7 @@ import torch
 
 from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
-from ..features import FeatureConfig
+from ..features import ConditioningSettings, FeatureConfig
 from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
 from .baseline import train_logreg
 from .data import (
@@ -435,7 +435,26 @@ def reproduce_command(opts: RunOptions) -> str:
     for flag, value, default in pairs:
         if value != default and value is not None:
             args += [flag, str(value)]
+    args += _conditioning_args(opts.feature_config.conditioning)
     return shlex.join(args)
+
+
+def _conditioning_args(cond: ConditioningSettings | None) -> list[str]:
+    """Return the ``eegstream train`` conditioning options that differ from defaults."""
+    if cond is None:
+        return ["--no-conditioning"]
+    default = ConditioningSettings()
+    args = []
+    for flag, name in (
+        ("--highpass", "highpass_hz"),
+        ("--lowpass", "lowpass_hz"),
+        ("--filter-order", "order"),
+        ("--line-freq", "line_freq"),
+    ):
+        value = getattr(cond, name)
+        if value != getattr(default, name):
+            args += [flag, "none" if value is None else f"{value:g}"]
+    return args
 
 
 def parse_subjects(text: str | None) -> list[int] | None:
