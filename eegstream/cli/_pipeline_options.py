@@ -52,6 +52,14 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
         help="where the model runs (auto: CUDA when present)",
     )
     pipe.add_argument(
+        "--line-freq",
+        default=None,
+        choices=("50", "60", "auto"),
+        help="mains frequency in Hz to notch, for a headset in another country "
+        "(default: the model's); auto: estimated from the first second of the "
+        "stream, what was found is logged",
+    )
+    pipe.add_argument(
         "--log",
         type=Path,
         default=None,
@@ -86,4 +94,7 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
         device=args.device,
         outlets=not args.no_outlets,
         resolve_timeout=args.timeout,
+        line_freq=(
+            float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
+        ),
     )
