@@ -81,12 +81,14 @@ class ConditioningSettings:
     Butterworth high-pass (and optional low-pass) and an ``iirnotch`` at the
     line frequency and each of its harmonics below the Nyquist frequency, as
     second-order sections. The defaults are chosen for a live headset
-    (``benchmarks/bench_conditioning.py``, synthetic EEG): a 0.5 Hz order-2
-    high-pass takes a 300 µV 0.05 Hz sway plus 2 µV/s drift from 0.39 to
-    0.006 log2 units of delta DE error (0.13 at 0.1 Hz, the paper's edge) and
-    adds one disturbed window after a 1 mV electrode step (the paper's 0.1-70
-    Hz order-4 band-pass adds seven), for a 0.03 log2 unit drop of delta DE
-    on clean EEG; no low-pass, since no band reaches above 50 Hz.
+    (``benchmarks/bench_conditioning.py``, synthetic EEG, log2 units of DE):
+    a 0.5 Hz order-2 high-pass cuts the delta error of a 300 µV 0.05 Hz sway
+    plus 2 µV/s drift from 0.50 to 0.006 (0.10 with the paper's 0.1 Hz edge)
+    and disturbs one window more than the windows holding a 1 mV electrode
+    step (0.1 Hz: five more; the paper's 0.1-70 Hz order-4 band-pass: eight),
+    for a 0.05 drop of delta DE on clean EEG. No low-pass: no band reaches
+    above 50 Hz. The 50 Hz notch removes the 2.0 gamma lift of a 10 µV line
+    and lowers clean gamma by 0.065.
 
     Parameters
     ----------
