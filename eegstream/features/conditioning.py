@@ -229,5 +229,5 @@ def estimate_line_freq(eeg: np.ndarray, sfreq: float) -> LineEstimate:
         ratios[line] = float(peak / max(np.median(around), 1e-300))
     if not ratios:
         return LineEstimate(None, ratios)
-    best = max(ratios, key=ratios.get)
+    best = max(ratios, key=lambda line: ratios[line])
     return LineEstimate(best if ratios[best] >= LINE_RATIO else None, ratios)

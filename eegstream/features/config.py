@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -138,7 +138,7 @@ class ConditioningSettings:
                 f"conditioning edges in the wrong order: highpass_hz {lo:g} must be "
                 f"below lowpass_hz {hi:g}"
             )
-        order = self.order
+        order: Any = self.order
         if isinstance(order, float) and order.is_integer():
             order = int(order)
         if (
@@ -388,7 +388,7 @@ class FeatureConfig:
 
 def _settings_from_dict(cls: type, data: dict[str, Any]) -> Any:
     """Build a settings dataclass from a dict, naming unknown keys (no TypeError)."""
-    known = set(cls.__dataclass_fields__)
+    known = {f.name for f in fields(cls)}
     unknown = set(data) - known
     if unknown:
         raise EEGStreamError(
