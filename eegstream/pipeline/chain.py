@@ -25,7 +25,9 @@ dataset's trials, tests from arrays. What happens on faults:
   non-finite observations, the normaliser does not count them and the
   sequence carries 0 (the mean) for them, so the state is never poisoned and
   the next clean window is exact again. Through the resampler a NaN affects
-  at most one filter length (about 0.1 s) of output.
+  at most one filter length (about 0.1 s) of output; the conditioning filter
+  passes it as NaN and restarts that channel's state from its next finite
+  sample, as after a gap.
 - **Unit**: nothing is processed before the first second has arrived; then
   the unit is decided (the option, else the stream's description, else the
   amplitude: volts are scaled to µV with a warning).
