@@ -24,6 +24,7 @@ from scipy import signal
 
 from .._errors import EEGStreamError
 from .config import LINE_FREQS, ConditioningSettings, FeatureConfig
+from .de import as_eeg_array
 
 
 @lru_cache(maxsize=32)
@@ -159,14 +160,7 @@ def condition(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
     >>> bool(abs(condition(eeg, FeatureConfig())).max() < 10)  # 30 mV DC gone
     True
     """
-    try:
-        eeg = np.asarray(eeg, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise EEGStreamError(f"EEG must be a numeric array, got {err}") from None
-    if eeg.ndim != 2:
-        raise EEGStreamError(
-            f"EEG must be a 2-D array (channels, samples), got shape {eeg.shape}"
-        )
+    eeg = as_eeg_array(eeg)
     return StreamingConditioner(cfg, eeg.shape[0]).push(eeg)
 
 
