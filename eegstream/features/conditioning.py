@@ -2,8 +2,9 @@
 
 A headset's raw stream carries DC offsets, slow drift and mains noise that
 the datasets' preprocessed EEG did not (the SEED papers band-pass and notch
-it): a 10 µV 50 Hz line lifts gamma DE by about 1.5 log2 units, since the
-49.75 Hz bin lies inside 31-50 Hz. The filters are second-order sections
+it): a 10 µV 50 Hz line lifts gamma DE by about 2 log2 units on the
+project's synthetic EEG, since the 49.75 Hz bin lies inside 31-50 Hz
+(``benchmarks/bench_conditioning.py``). The filters are second-order sections
 (``scipy.signal``) run causally with carried state, so a stream in chunks
 of any size gives bit-identical output to one call over the same samples.
 
