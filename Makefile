@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(PIP_EXTRA) $(TORCH_INDEX) "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev]"
+	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev,distributed]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -53,6 +53,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache .hypothesis build *.egg-info

@@ -19,6 +19,10 @@ _LSL_CFG.write_text(
 )
 os.environ.setdefault("LSLAPICFG", str(_LSL_CFG))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before Ray's first import: its nodes then take 127.0.0.1 as their address
+# and send no usage statistics, so no test traffic leaves loopback.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 
 # The PhysioNet EDF recordings ship with the tests (ODC-By 1.0, see
 # tests/data/README.md); the Neuroscan .cnt has no stated licence and stays

@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from eegstream.cli import main
-from eegstream.cli.demo import DEMO_DATASET, DEMO_SUBJECT, prepare_session
 from eegstream.datasets import open_dataset
+from eegstream.demo import DEMO_DATASET, DEMO_SUBJECT, prepare_session
 
 pytestmark = [pytest.mark.lsl, pytest.mark.slow]
 
@@ -55,7 +55,7 @@ def test_demo_session_is_a_held_out_synthetic_subject(tmp_path):
     from eegstream.model import load_checkpoint, resolve_model
 
     meta = load_checkpoint(resolve_model("demo-seed-iv")).meta
-    assert DEMO_SUBJECT not in meta["dataset"]["subjects"]
+    assert DEMO_SUBJECT not in meta.dataset.subjects
 
 
 def test_demo_refuses_a_model_of_other_classes(tmp_path, capsys):

@@ -317,7 +317,7 @@ def _result(predicted: int, truth: str | None, warm: bool, latency: float):
 def test_session_stats_count_accuracy_against_markers():
     stats = SessionStats(CLASSES, latency_window=2)
     assert stats.accuracy(synthetic=False) is None
-    assert np.isnan(stats.recent_latency()[0]) and stats.latency()["max"] is None
+    assert np.isnan(stats.recent_latency()[0]) and stats.latency().max is None
     for result in [
         _result(0, "neutral", False, 0.01),  # right, calibrating
         _result(1, "neutral", True, 0.02),  # wrong, warm
@@ -329,13 +329,14 @@ def test_session_stats_count_accuracy_against_markers():
     assert stats.steps == 5 and stats.warm_steps == 4
     assert stats.predicted_counts == {"neutral": 1, "sad": 1, "fear": 2, "happy": 1}
     acc = stats.accuracy(synthetic=True)
-    assert (acc["steps"], acc["correct"], acc["warm_steps"]) == (3, 2, 2)
-    assert acc["accuracy"] == pytest.approx(2 / 3) and acc["warm_accuracy"] == 0.5
-    assert acc["synthetic"] is True
-    assert stats.labels_not_in_model == ["disgust"]
+    assert acc is not None
+    assert (acc.steps, acc.correct, acc.warm_steps) == (3, 2, 2)
+    assert acc.accuracy == pytest.approx(2 / 3) and acc.warm_accuracy == 0.5
+    assert acc.synthetic is True
+    assert stats.labels_not_in_model == ("disgust",)
     assert stats.recent_latency() == pytest.approx((0.045, 0.0499))  # newest two
-    assert stats.latency()["max"] == 0.05
-    assert stats.latency()["mean"] == pytest.approx(0.03)
+    assert stats.latency().max == 0.05
+    assert stats.latency().mean == pytest.approx(0.03)
 
 
 # --- signal conditioning and the line frequency ------------------------------------

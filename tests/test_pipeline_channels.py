@@ -48,9 +48,9 @@ def test_too_many_missing_channels_are_refused_by_name():
 
 
 def test_unlabelled_streams_need_assume_seed_order():
-    with pytest.raises(EEGStreamError, match="--assume-seed-order"):
+    with pytest.raises(EEGStreamError, match="assume_seed_order=True"):
         plan_channels(None, 62)
-    with pytest.raises(EEGStreamError, match="--assume-seed-order"):
+    with pytest.raises(EEGStreamError, match="assume_seed_order=True"):
         plan_channels([f"Ch{i}" for i in range(62)], 62)
     plan, warnings = plan_channels(None, 62, assume_seed_order=True)
     assert plan.mode == "positional" and "by position" in warnings[0]

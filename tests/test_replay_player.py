@@ -12,6 +12,7 @@ import pytest
 from eegstream import EEGStreamError
 from eegstream.datasets import open_dataset
 from eegstream.montage import SEED_CHANNELS, locations_mm
+from eegstream.protocol import parse_marker
 from eegstream.replay import (
     Player,
     ReplaySource,
@@ -19,7 +20,6 @@ from eegstream.replay import (
     array_source,
     dataset_source,
     file_source,
-    parse_marker,
 )
 from eegstream.replay.player import _Chunker, _mirror
 

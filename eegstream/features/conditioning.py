@@ -21,7 +21,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from scipy import signal
 
 from .._errors import EEGStreamError
 from .config import LINE_FREQS, ConditioningSettings, FeatureConfig
@@ -31,6 +30,10 @@ from .de import as_eeg_array
 @lru_cache(maxsize=32)
 def _design(settings: ConditioningSettings, sfreq: float) -> np.ndarray:
     """Second-order sections (n_sections, 6): high-pass, low-pass, notches."""
+    # Imported here, as in .de: scipy.signal takes seconds to load, and the
+    # command line imports this package (the options table) to parse.
+    from scipy import signal
+
     parts = []
     for edge, kind in (
         (settings.highpass_hz, "highpass"),
@@ -73,13 +76,14 @@ class StreamingConditioner:
     """
 
     def __init__(self, cfg: FeatureConfig, n_channels: int) -> None:
+        from scipy.signal import sosfilt, sosfilt_zi
+
+        self._sosfilt = sosfilt
         self.cfg = cfg
         self.n_channels = int(n_channels)
         self.sos = conditioning_sos(cfg)
         # Steady state for a constant input of 1, per section: (n_sections, 1, 2).
-        self._zi_unit = (
-            signal.sosfilt_zi(self.sos)[:, None, :] if len(self.sos) else None
-        )
+        self._zi_unit = sosfilt_zi(self.sos)[:, None, :] if len(self.sos) else None
         self._zi = np.zeros((len(self.sos), self.n_channels, 2))
         self._ready = np.zeros(self.n_channels, dtype=bool)
 
@@ -111,7 +115,7 @@ class StreamingConditioner:
         finite = np.isfinite(x)
         if self._ready.all() and finite.all():
             # The live case: one call for every channel.
-            y, self._zi = signal.sosfilt(self.sos, x, axis=-1, zi=self._zi)
+            y, self._zi = self._sosfilt(self.sos, x, axis=-1, zi=self._zi)
             return y
         return self._push_segments(x, finite)
 
@@ -128,12 +132,12 @@ class StreamingConditioner:
                 self._zi[:, new] = self._zi_unit * x[new, start][None, :, None]
                 self._ready |= new
             if ok.all():
-                y[:, start:stop], self._zi = signal.sosfilt(
+                y[:, start:stop], self._zi = self._sosfilt(
                     self.sos, x[:, start:stop], axis=-1, zi=self._zi
                 )
             elif ok.any():
                 rows = np.flatnonzero(ok)
-                y[rows, start:stop], self._zi[:, rows] = signal.sosfilt(
+                y[rows, start:stop], self._zi[:, rows] = self._sosfilt(
                     self.sos, x[rows, start:stop], axis=-1, zi=self._zi[:, rows]
                 )
         return y
@@ -206,13 +210,15 @@ def estimate_line_freq(eeg: np.ndarray, sfreq: float) -> LineEstimate:
         The candidate with the larger ratio when it is at least
         :data:`LINE_RATIO`, else ``None``.
     """
+    from scipy.signal import welch
+
     x = np.asarray(eeg, dtype=np.float64)
     x = x[:, np.isfinite(x).all(axis=0)]
     nper = int(round(sfreq))
     if x.shape[1] < nper:
         return LineEstimate(None, {})
     x = x - x.mean(axis=1, keepdims=True)
-    freqs, psd = signal.welch(x, fs=sfreq, nperseg=nper, axis=-1)
+    freqs, psd = welch(x, fs=sfreq, nperseg=nper, axis=-1)
     power = psd.sum(axis=0)
     ratios = {}
     for line in LINE_FREQS:

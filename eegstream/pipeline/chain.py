@@ -177,7 +177,7 @@ class LiveChain:
         self.scale = 1.0
         self.samples_nonfinite = 0
         self.warnings: list[str] = []
-        if self.checkpoint.meta.get("normaliser", {}).get("mode") == "subject":
+        if self.checkpoint.meta.normaliser.mode == "subject":
             self.warnings.append(
                 "the checkpoint was trained with per-subject z-scoring, which needs "
                 "the whole session; live it runs the causal running normaliser "
@@ -232,7 +232,7 @@ class LiveChain:
             labels,
             len(labels or []) if n_channels is None else n_channels,
             checkpoint_channels=checkpoint.channels,
-            max_missing=int(checkpoint.meta.get("max_missing_channels", 0)),
+            max_missing=checkpoint.meta.max_missing_channels,
             assume_seed_order=assume_seed_order,
             stream_name=stream_name,
         )

@@ -2,7 +2,7 @@
 
 A stream's channels are found by name (:func:`eegstream.montage.map_channels`:
 case, dots and reference suffixes ignored). A stream without usable names is
-taken positionally only when the user says so (``--assume-seed-order``).
+taken positionally only when the user says so (``assume_seed_order=True``).
 SEED channels the stream lacks are interpolated from the present ones with
 spherical splines over the SEED scalp positions (Perrin et al., 1989, as MNE
 interpolates bad channels), if the checkpoint allows that many; otherwise the
@@ -221,18 +221,21 @@ def _match(
             if not assume_seed_order:
                 raise EEGStreamError(
                     f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
-                    "under other labels, pass --assume-seed-order"
+                    "under other labels, pass {assume_seed_order}",
+                    suggest={"assume_seed_order": True},
                 ) from None
     if not assume_seed_order:
         raise EEGStreamError(
             f"{stream_name} has no channel labels in its LSL description, so its "
             f"{n_channels} channels cannot be matched by name; if they are the 62 "
-            "SEED channels in SEED order pass --assume-seed-order"
+            "SEED channels in SEED order pass {assume_seed_order}",
+            suggest={"assume_seed_order": True},
         )
     if n_channels != N_CHANNELS:
         raise EEGStreamError(
-            f"--assume-seed-order needs exactly {N_CHANNELS} channels, "
-            f"{stream_name} has {n_channels}"
+            f"{{assume_seed_order}} needs exactly {N_CHANNELS} channels, "
+            f"{stream_name} has {n_channels}",
+            suggest={"assume_seed_order": True},
         )
     warning = (
         f"{stream_name}'s channels are taken as SEED order by position "

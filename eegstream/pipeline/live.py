@@ -45,7 +45,11 @@ from .channels import ChannelPlan
 from .markers import MarkerListener
 from .outlets import ResultOutlets
 from .resample import StreamingResampler
-from .results import Health, StepResult
+from .results import (
+    Health,
+    SessionSummary,
+    StepResult,
+)
 from .session_log import SessionLog
 from .stats import SessionStats
 from .units import check_unit_option, unit_from_description
@@ -295,7 +299,7 @@ class LivePipeline:
             self.outlets = None
         if self.log is not None:
             self._log("health", **self.health().to_dict())
-            self._log("session_end", summary=self.summary())
+            self._log("session_end", summary=self.summary().to_dict())
             self.log.close()
         self._stopped = True
 
@@ -391,33 +395,33 @@ class LivePipeline:
         scale = self.chain.scale if self.chain is not None else 1.0
         return times, data * scale
 
-    def summary(self) -> dict:
+    def summary(self) -> SessionSummary:
         """Session figures: counts, latency percentiles, accuracy against markers."""
         end = self._stopped_mono or time.monotonic()
         h = self.health()
         stats = self.stats
-        return {
-            "model": self.checkpoint.name,
-            "started_unix": self._started_wall or None,
-            "stream": h.stream_name,
-            "source_id": h.source_id,
-            "duration_s": end - self._started_mono if self._started_mono else 0.0,
-            "steps": stats.steps,
-            "warm_steps": stats.warm_steps,
-            "predicted_counts": dict(stats.predicted_counts),
-            "latency_s": stats.latency(),
-            "samples_received": h.samples_received,
-            "samples_lost": h.samples_lost,
-            "samples_nonfinite": h.samples_nonfinite,
-            "gaps": h.gaps,
-            "unit": self.unit,
-            "unit_source": self.unit_source,
-            "channels": self.plan.to_dict() if self.plan is not None else None,
-            "accuracy": stats.accuracy(self.synthetic),
-            "labels_not_in_model": stats.labels_not_in_model,
-            "error": self._error,
-            "device": h.device,
-        }
+        return SessionSummary(
+            model=self.checkpoint.name,
+            started_unix=self._started_wall or None,
+            stream=h.stream_name,
+            source_id=h.source_id,
+            duration_s=end - self._started_mono if self._started_mono else 0.0,
+            steps=stats.steps,
+            warm_steps=stats.warm_steps,
+            predicted_counts=dict(stats.predicted_counts),
+            latency_s=stats.latency(),
+            samples_received=h.samples_received,
+            samples_lost=h.samples_lost,
+            samples_nonfinite=h.samples_nonfinite,
+            gaps=h.gaps,
+            unit=self.unit,
+            unit_source=self.unit_source,
+            channels=self.plan,
+            accuracy=stats.accuracy(self.synthetic),
+            labels_not_in_model=stats.labels_not_in_model,
+            error=self._error,
+            device=h.device,
+        )
 
     # -- the worker --------------------------------------------------------------------
     def _run(self) -> None:
@@ -522,14 +526,15 @@ class LivePipeline:
 
     def _session_header(self, summary: StreamSummary, chain: LiveChain) -> dict:
         r = chain.resampler
+        meta = self.checkpoint.meta.to_dict()
         return {
             "eegstream_version": __version__,
             "model": {
                 "name": self.checkpoint.name,
                 "path": str(self.checkpoint.path),
                 "classes": list(self.classes),
-                "dataset": self.checkpoint.meta.get("dataset"),
-                "protocol": self.checkpoint.meta.get("protocol"),
+                "dataset": meta["dataset"],
+                "protocol": meta["protocol"],
             },
             "stream": {
                 "name": summary.name,

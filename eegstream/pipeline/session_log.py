@@ -87,8 +87,9 @@ class SessionLog:
             self._fh = open(self.path, "x", encoding="utf-8")  # noqa: SIM115
         except FileExistsError:
             raise EEGStreamError(
-                f"log file {str(self.path)!r} already exists; give a new --log path "
-                "(a session log is never overwritten)"
+                f"log file {str(self.path)!r} already exists; give a new path as "
+                "{log_path} (a session log is never overwritten)",
+                param="log_path",
             ) from None
         except OSError as err:
             raise EEGStreamError(

@@ -2,10 +2,9 @@
 
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
 - :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play.
-- :func:`format_marker`, :func:`parse_marker`: the JSON marker strings.
+- The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
-from .markers import MARKER_EVENTS, format_marker, parse_marker
 from .player import DEFAULT_NAME, Player, Progress
 from .source import (
     ReplaySource,
@@ -13,12 +12,10 @@ from .source import (
     array_source,
     dataset_source,
     file_source,
-    parse_trials,
 )
 
 __all__ = [
     "DEFAULT_NAME",
-    "MARKER_EVENTS",
     "Player",
     "Progress",
     "ReplaySource",
@@ -26,7 +23,4 @@ __all__ = [
     "array_source",
     "dataset_source",
     "file_source",
-    "format_marker",
-    "parse_marker",
-    "parse_trials",
 ]

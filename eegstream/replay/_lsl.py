@@ -9,6 +9,13 @@ import pylsl
 
 from .._errors import EEGStreamError
 from ..montage import locations_mm
+from ..protocol import (
+    DESC_CHUNK_SIZE,
+    DESC_MARKERS,
+    DESC_SOURCE,
+    DESC_SYNTHETIC,
+    markers_name,
+)
 
 
 def check_name_free(name: str, source_id: str, timeout: float) -> None:
@@ -37,21 +44,23 @@ def check_name_free(name: str, source_id: str, timeout: float) -> None:
     if abs(timeout - 0.5) < 1e-9:
         timeout = 0.51
     found = pylsl.resolve_bypred(
-        f"name='{name}' or name='{name}-markers'", minimum=1, timeout=timeout
+        f"name='{name}' or name='{markers_name(name)}'", minimum=1, timeout=timeout
     )
     if not found:
         return
     other = found[0]
     where = f"source_id {other.source_id()!r} on host {other.hostname()!r}"
-    if other.source_id() in (source_id, f"{source_id}-markers"):
+    if other.source_id() in (source_id, markers_name(source_id)):
         raise EEGStreamError(
             f"a stream named {other.name()!r} with {where} is already streaming "
             "(LSL would silently mix two streams of one name and source_id); "
-            "stop it or choose another --name"
+            "stop it or choose another {name}",
+            param="name",
         )
     raise EEGStreamError(
         f"stream name {other.name()!r} is already used by a visible stream ({where}); "
-        "choose another --name or stop that stream"
+        "choose another {name} or stop that stream",
+        param="name",
     )
 
 
@@ -86,10 +95,10 @@ def eeg_info(
     )
     # Also at the top, where eegstream 0.1 put it.
     desc.append_child_value("manufacturer", "eegstream replay")
-    desc.append_child_value("source", description)
-    desc.append_child_value("synthetic", "true" if synthetic else "false")
-    desc.append_child_value("markers", f"{name}-markers")
-    desc.append_child_value("chunk_size", str(chunk_size))
+    desc.append_child_value(DESC_SOURCE, description)
+    desc.append_child_value(DESC_SYNTHETIC, "true" if synthetic else "false")
+    desc.append_child_value(DESC_MARKERS, markers_name(name))
+    desc.append_child_value(DESC_CHUNK_SIZE, str(chunk_size))
     return info
 
 
@@ -107,12 +116,12 @@ def _add_locations(info: pylsl.StreamInfo, ch_names: Sequence[str]) -> None:
 def marker_info(name: str, source_id: str) -> pylsl.StreamInfo:
     """Describe the marker stream: JSON strings at an irregular rate."""
     info = pylsl.StreamInfo(
-        f"{name}-markers",
+        markers_name(name),
         "Markers",
         1,
         pylsl.IRREGULAR_RATE,
         pylsl.cf_string,
-        f"{source_id}-markers",
+        markers_name(source_id),
     )
     info.desc().append_child_value("format", "json")
     info.desc().append_child_value("eeg_stream", name)

@@ -1,10 +1,22 @@
-"""Options shared by the commands that drive a live pipeline (``run`` and ``live``)."""
+"""Helpers shared by the commands: pipeline options, lists, errors spelled as flags.
+
+Private to :mod:`eegstream.cli`; no command module imports another.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .._options import device_option, values_from_args
+
+if TYPE_CHECKING:
+    from ..training.config import RunOptions
+
+# pipeline.units.UNIT_CHOICES, without importing the pipeline (torch) to parse.
+UNITS = ("auto", "uV", "V")
 
 
 def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> None:
@@ -40,17 +52,12 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     stream.add_argument(
         "--unit",
         default="auto",
-        choices=("auto", "uV", "V"),
+        choices=UNITS,
         help="the stream's unit; auto: its channel description, else its "
         "amplitude (volts detected with a warning)",
     )
     pipe = parser.add_argument_group("pipeline")
-    pipe.add_argument(
-        "--device",
-        default="auto",
-        choices=("auto", "cpu", "cuda"),
-        help="where the model runs (auto: CUDA when present)",
-    )
+    device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
     pipe.add_argument(
         "--line-freq",
         default=None,
@@ -61,6 +68,7 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     )
     pipe.add_argument(
         "--log",
+        dest="log_path",
         type=Path,
         default=None,
         metavar="PATH",
@@ -78,11 +86,10 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
 
     It is not started yet.
     """
-    from .._errors import EEGStreamError
+    from .._checks import check_number
     from ..pipeline import LivePipeline
 
-    if not args.timeout > 0:
-        raise EEGStreamError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    check_number(args.timeout, "timeout", unit="seconds", min=0, min_inclusive=False)
     return LivePipeline(
         checkpoint,
         stream=args.stream,
@@ -90,11 +97,65 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
         source_id=args.source_id,
         assume_seed_order=args.assume_seed_order,
         unit=args.unit,
-        log_path=args.log,
+        log_path=args.log_path,
         device=args.device,
         outlets=not args.no_outlets,
         resolve_timeout=args.timeout,
         line_freq=(
             float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
         ),
+    )
+
+
+def subjects_arg(text: str | None) -> list[int] | None:
+    """``--subjects`` as sorted distinct numbers; None when not given."""
+    from .._checks import parse_int_list
+
+    return sorted(set(parse_int_list(text, "subjects"))) if text else None
+
+
+def cli_spelling(parser: argparse.ArgumentParser) -> Callable[[str, Any, bool], str]:
+    """Spell a library parameter as the flag of ``parser`` that sets it.
+
+    A parameter is matched to the option whose ``dest`` has its name; the
+    ones without an option keep their Python spelling.
+    """
+    from .._errors import python_spelling
+
+    flags = {a.dest: a.option_strings[0] for a in parser._actions if a.option_strings}
+
+    def spell(name: str, value: Any, has_value: bool) -> str:
+        if name not in flags:
+            return python_spelling(name, value, has_value)
+        if not has_value or value is True:
+            return flags[name]
+        return f"{flags[name]} {value}"
+
+    return spell
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """Turn parsed ``eegstream train`` arguments into the run's :class:`RunOptions`.
+
+    ``eegstream sweep`` parses each cell's options with the same table.
+    """
+    import os
+
+    from ..features import FeatureConfig
+    from ..training.config import TRAIN_OPTIONS, RunOptions, TrainConfig
+
+    values = values_from_args(args, TRAIN_OPTIONS)
+    return RunOptions(
+        **{
+            **values,
+            "feature_config": FeatureConfig(**values["feature_config"]),
+            "train": TrainConfig(**values["train"], device=args.device),
+            "subjects": subjects_arg(args.subjects),
+        },
+        out=args.out,
+        models_dir=args.models_dir,
+        save_model=not args.no_save,
+        cache_dir=args.cache_dir,
+        workers=args.workers,
+        ray_address=args.ray_address or os.environ.get("RAY_ADDRESS") or None,
     )
