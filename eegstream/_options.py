@@ -215,12 +215,14 @@ _COND_GROUP = (
     "settings)"
 )
 
-#: The filters before the DE (:class:`~eegstream.features.ConditioningSettings`).
+#: The filters before the DE (:class:`~eegstream.features.ConditioningSettings`);
+#: each ``dest`` is the settings' field, so its errors name the flag.
 CONDITIONING_OPTIONS: tuple[Option, ...] = (
     Option(
         "--highpass",
         "high-pass edge in Hz, or 'none'",
         attr="feature_config.conditioning.highpass_hz",
+        dest="highpass_hz",
         type=_hz_or_none,
         default=_CONDITIONING.highpass_hz,
         metavar="HZ",
@@ -230,6 +232,7 @@ CONDITIONING_OPTIONS: tuple[Option, ...] = (
         "--lowpass",
         "low-pass edge in Hz, or 'none'",
         attr="feature_config.conditioning.lowpass_hz",
+        dest="lowpass_hz",
         type=_hz_or_none,
         default=_CONDITIONING.lowpass_hz,
         metavar="HZ",
@@ -239,6 +242,7 @@ CONDITIONING_OPTIONS: tuple[Option, ...] = (
         "--filter-order",
         "Butterworth order of the high- and low-pass, 1-8",
         attr="feature_config.conditioning.order",
+        dest="order",
         type=int,
         default=_CONDITIONING.order,
         metavar="N",
@@ -248,6 +252,7 @@ CONDITIONING_OPTIONS: tuple[Option, ...] = (
         "--line-freq",
         "mains frequency in Hz, notched with its harmonics below Nyquist",
         attr="feature_config.conditioning.line_freq",
+        dest="line_freq",
         type=float,
         default=_CONDITIONING.line_freq,
         metavar="{50,60}",

@@ -97,8 +97,37 @@ def test_features_file_compat_and_no_smoothing(realdata, tmp_path):
             "shorter than one",
         ),
         (["--file", "{tmp}/x.xyz", "--out", "{tmp}/o.npz"], "unknown EEG file type"),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--line-freq", "55"],
+            "conditioning --line-freq must be 50 or 60 Hz, got 55",
+        ),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--lowpass", "100"],
+            "--lowpass 100 Hz is at or above the Nyquist frequency",
+        ),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--highpass", "9"]
+            + ["--lowpass", "8"],
+            "wrong order: --highpass 9 must be below --lowpass 8",
+        ),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--no-conditioning"]
+            + ["--filter-order", "4"],
+            "--no-conditioning turns off what --filter-order would set",
+        ),
     ],
-    ids=["absent", "out-suffix", "no-out", "bad-hop", "too-short", "unknown-type"],
+    ids=[
+        "absent",
+        "out-suffix",
+        "no-out",
+        "bad-hop",
+        "too-short",
+        "unknown-type",
+        "line-freq",
+        "lowpass-nyquist",
+        "edges-order",
+        "no-conditioning-and-order",
+    ],
 )
 def test_bad_input_exits_2_with_one_line(realdata, tmp_path, capsys, argv, match):
     (tmp_path / "x.xyz").write_text("not EEG")

@@ -121,22 +121,27 @@ class ConditioningSettings:
                 value = float(value)
             except (TypeError, ValueError):
                 raise EEGStreamError(
-                    f"conditioning {name} must be a number, got {value!r}"
+                    f"conditioning {{{name}}} must be a number, got {value!r}",
+                    param=name,
                 ) from None
             if not (np.isfinite(value) and value > 0):
                 raise EEGStreamError(
-                    f"conditioning {name} must be a finite number > 0, got {value}"
+                    f"conditioning {{{name}}} must be a finite number > 0, got {value}",
+                    param=name,
                 )
             object.__setattr__(self, name, value)
         if self.line_freq not in LINE_FREQS:
             raise EEGStreamError(
-                f"conditioning line_freq must be 50 or 60 Hz, got {self.line_freq:g}"
+                f"conditioning {{line_freq}} must be 50 or 60 Hz, got "
+                f"{self.line_freq:g}",
+                param="line_freq",
             )
         lo, hi = self.highpass_hz, self.lowpass_hz
         if lo is not None and hi is not None and not lo < hi:
             raise EEGStreamError(
-                f"conditioning edges in the wrong order: highpass_hz {lo:g} must be "
-                f"below lowpass_hz {hi:g}"
+                f"conditioning edges in the wrong order: {{highpass_hz}} {lo:g} must "
+                f"be below {{lowpass_hz}} {hi:g}",
+                param=("highpass_hz", "lowpass_hz"),
             )
         order: Any = self.order
         if isinstance(order, float) and order.is_integer():
@@ -147,7 +152,9 @@ class ConditioningSettings:
             or not 1 <= order <= 8
         ):
             raise EEGStreamError(
-                f"conditioning order must be a whole number from 1 to 8, got {order!r}"
+                f"conditioning {{order}} must be a whole number from 1 to 8, got "
+                f"{order!r}",
+                param="order",
             )
         object.__setattr__(self, "order", int(order))
 
@@ -158,8 +165,10 @@ class ConditioningSettings:
             value = getattr(self, name)
             if value is not None and value >= nyquist:
                 raise EEGStreamError(
-                    f"conditioning {name} {value:g} Hz is at or above the Nyquist "
-                    f"frequency of {sfreq:g} Hz data; it must be in (0, {nyquist:g}) Hz"
+                    f"conditioning {{{name}}} {value:g} Hz is at or above the "
+                    f"Nyquist frequency of {sfreq:g} Hz data; it must be in "
+                    f"(0, {nyquist:g}) Hz",
+                    param=name,
                 )
 
     def harmonics(self, sfreq: float) -> tuple[float, ...]:
