@@ -215,48 +215,50 @@ _COND_GROUP = (
     "settings)"
 )
 
+
+def _conditioning(flag: str, field: str, help: str, **kw: Any) -> Option:  # noqa: A002
+    """Make the option of a ConditioningSettings field, its dest and default."""
+    return Option(
+        flag,
+        help,
+        attr=f"feature_config.conditioning.{field}",
+        dest=field,
+        default=getattr(_CONDITIONING, field),
+        group=_COND_GROUP,
+        **kw,
+    )
+
+
 #: The filters before the DE (:class:`~eegstream.features.ConditioningSettings`);
 #: each ``dest`` is the settings' field, so its errors name the flag.
 CONDITIONING_OPTIONS: tuple[Option, ...] = (
-    Option(
+    _conditioning(
         "--highpass",
+        "highpass_hz",
         "high-pass edge in Hz, or 'none'",
-        attr="feature_config.conditioning.highpass_hz",
-        dest="highpass_hz",
         type=_hz_or_none,
-        default=_CONDITIONING.highpass_hz,
         metavar="HZ",
-        group=_COND_GROUP,
     ),
-    Option(
+    _conditioning(
         "--lowpass",
+        "lowpass_hz",
         "low-pass edge in Hz, or 'none'",
-        attr="feature_config.conditioning.lowpass_hz",
-        dest="lowpass_hz",
         type=_hz_or_none,
-        default=_CONDITIONING.lowpass_hz,
         metavar="HZ",
-        group=_COND_GROUP,
     ),
-    Option(
+    _conditioning(
         "--filter-order",
+        "order",
         "Butterworth order of the high- and low-pass, 1-8",
-        attr="feature_config.conditioning.order",
-        dest="order",
         type=int,
-        default=_CONDITIONING.order,
         metavar="N",
-        group=_COND_GROUP,
     ),
-    Option(
+    _conditioning(
         "--line-freq",
+        "line_freq",
         "mains frequency in Hz, notched with its harmonics below Nyquist",
-        attr="feature_config.conditioning.line_freq",
-        dest="line_freq",
         type=float,
-        default=_CONDITIONING.line_freq,
         metavar="{50,60}",
-        group=_COND_GROUP,
     ),
     Option(
         "--no-conditioning",
