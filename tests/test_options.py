@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eegstream.cli import build_parser
-from eegstream.features import FeatureConfig
+from eegstream.features import ConditioningSettings, FeatureConfig
 from eegstream.training.config import (
     TRAIN_OPTIONS,
     RunOptions,
@@ -21,10 +21,14 @@ def _subparser(name: str):
     return build_parser()._subparsers._group_actions[0].choices[name]
 
 
-def _read(values, attr: str):
-    for part in attr.split("."):
+def _expected(values, opt):
+    # What parsing ``opt`` gives for ``values``: a none_flag is "value is None";
+    # an option below a None (conditioning off) keeps its default.
+    for part in opt.attr.split("."):
+        if values is None:
+            return opt.default
         values = getattr(values, part)
-    return values
+    return values is None if opt.none_flag else values
 
 
 def test_train_parser_defaults_are_the_dataclasses_defaults() -> None:
@@ -32,17 +36,26 @@ def test_train_parser_defaults_are_the_dataclasses_defaults() -> None:
     defaults = RunOptions("seed", Path("r"))
     for opt in TRAIN_OPTIONS:
         if opt.attr is not None and not opt.required and opt.attr != "subjects":
-            assert getattr(args, opt.name) == _read(defaults, opt.attr), opt.flag
+            assert getattr(args, opt.name) == _expected(defaults, opt), opt.flag
 
 
-def test_reproduce_command_parses_back_to_the_same_run() -> None:
+@pytest.mark.parametrize(
+    "conditioning",
+    [None, ConditioningSettings(highpass_hz=None, lowpass_hz=45, line_freq=60)],
+    ids=["off", "custom"],
+)
+def test_reproduce_command_parses_back_to_the_same_run(conditioning) -> None:
+    from eegstream.cli._options import run_options
+
     opts = RunOptions(
         "seed-iv",
         Path("/data/seed iv"),
         protocol="loso",
         normaliser="running",
         subjects=[1, 2, 5],
-        feature_config=FeatureConfig(hop_s=0.5, smoothing="none"),
+        feature_config=FeatureConfig(
+            hop_s=0.5, smoothing="none", conditioning=conditioning
+        ),
         train=TrainConfig(lr=1e-3, epochs=7, select_on="loss"),
         max_missing_channels=3,
     )
@@ -53,10 +66,29 @@ def test_reproduce_command_parses_back_to_the_same_run() -> None:
     for opt in TRAIN_OPTIONS:
         if opt.attr is None:
             continue
-        expected = _read(opts, opt.attr)
+        expected = _expected(opts, opt)
         if opt.attr == "subjects":
             expected = ",".join(map(str, expected))
         assert getattr(args, opt.name) == expected, opt.flag
+    back = run_options(args)
+    assert (back.feature_config, back.train, back.subjects) == (
+        opts.feature_config,
+        opts.train,
+        opts.subjects,
+    )
+
+
+def test_no_conditioning_refuses_the_filter_options_it_turns_off() -> None:
+    from eegstream._errors import EEGStreamError
+    from eegstream.cli._options import run_options
+
+    base = ["--dataset", "seed", "--root", "r", "--no-conditioning"]
+    args = _subparser("train").parse_args(base)
+    assert run_options(args).feature_config.conditioning is None
+    args = _subparser("train").parse_args([*base, "--highpass", "1", "--lowpass", "40"])
+    with pytest.raises(EEGStreamError, match="--no-conditioning turns off") as info:
+        run_options(args)
+    assert "--highpass, --lowpass" in str(info.value)
 
 
 @pytest.mark.parametrize("command", ["features", "evaluate", "train"])

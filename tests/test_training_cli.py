@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from eegstream.cli import main
+from eegstream.features import ConditioningSettings, FeatureConfig
 from eegstream.model import load_checkpoint
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -261,3 +263,22 @@ def test_official_features(synthetic_seed_iv_small, tmp_path):
     evaluation = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
     assert evaluation["features"] == "official:de_LDS"
     assert evaluation["accuracy"] == metrics["splits"][0]["test"]["accuracy"]
+
+
+@pytest.mark.parametrize(
+    "cond",
+    [None, ConditioningSettings(), ConditioningSettings(None, 45, 4, line_freq=60)],
+    ids=["off", "default", "custom"],
+)
+def test_reproduce_command_carries_the_conditioning(cond):
+    import shlex
+
+    from eegstream.cli import build_parser
+    from eegstream.cli._options import run_options
+    from eegstream.training.config import RunOptions, reproduce_command
+
+    opts = RunOptions(
+        "seed-iv", Path("/data"), feature_config=FeatureConfig(conditioning=cond)
+    )
+    args = build_parser().parse_args(shlex.split(reproduce_command(opts))[1:])
+    assert run_options(args).feature_config == opts.feature_config

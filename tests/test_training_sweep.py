@@ -90,3 +90,27 @@ def test_missing_data_root_names_the_dataset(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "[datasets.seed-iv]: root" in err and "nowhere" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"no_conditioning": True}, None),
+        (
+            {"highpass": "none", "lowpass": 40, "line_freq": 60},
+            {"highpass_hz": None, "lowpass_hz": 40.0, "line_freq": 60.0},
+        ),
+    ],
+    ids=["off", "custom"],
+)
+def test_sweep_cells_carry_the_conditioning_options(tmp_path, options, expected):
+    from eegstream.cli.sweep import cell_options
+    from eegstream.features import ConditioningSettings
+    from eegstream.training.sweep import SweepCell
+
+    base = {"dataset": "seed-iv", "root": str(tmp_path)}
+    cell = SweepCell(
+        "k", "seed-iv", "paper", "paper", "logreg", 42, {**base, **options}
+    )
+    got = cell_options(cell, tmp_path / "spec.toml").feature_config.conditioning
+    assert got == (None if expected is None else ConditioningSettings(**expected))

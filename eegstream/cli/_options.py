@@ -72,6 +72,14 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     pipe = parser.add_argument_group("pipeline")
     device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
     pipe.add_argument(
+        "--line-freq",
+        default=None,
+        choices=("50", "60", "auto"),
+        help="mains frequency in Hz to notch, for a headset in another country "
+        "(default: the model's); auto: estimated from the first second of the "
+        "stream, what was found is logged",
+    )
+    pipe.add_argument(
         "--log",
         dest="log_path",
         type=Path,
@@ -108,6 +116,9 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
         resolve_timeout=args.timeout,
         markers=args.markers,
         label_map=args.label_map,
+        line_freq=(
+            float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
+        ),
     )
 
 

@@ -29,7 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         ".cnt) or an XDF recording (its EEG stream; the markers of every marker "
         "stream are written beside the windows), mapped to the SEED channel order, "
         "resampled to 200 Hz, in µV, written to an .npz. --dataset: every trial of "
-        "a SEED-family dataset, cached per setting.",
+        "a SEED-family dataset, cached per setting. The EEG is first high-passed "
+        "and notched at the line frequency (causal filters, as the live path does; "
+        "see the conditioning options).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)

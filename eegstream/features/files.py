@@ -2,7 +2,8 @@
 
 What ``eegstream features --file`` runs: the file is read with
 :func:`eegstream.recording.load_recording` (SEED channel order, 200 Hz, µV),
-its windows go through :func:`compute_de` and, with ``smoothing="kalman"``,
+it is conditioned (:func:`condition`, the filters of ``cfg.conditioning``), its
+windows go through :func:`compute_de` and, with ``smoothing="kalman"``,
 one causal Kalman filter carried across blocks, so the rows equal one call
 of :func:`extract_features` on the whole file.
 """
@@ -18,6 +19,7 @@ from .._errors import EEGStreamError
 from .._io import atomic_path
 from .._xdf import EXTRAS_STREAM
 from ..montage import SEED_CHANNELS
+from .conditioning import condition
 from .config import FeatureConfig
 from .de import compute_de, n_windows, window_end_times
 from .kalman import CausalKalman
@@ -101,7 +103,7 @@ def file_features(
     path : str | Path
         EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan ``.cnt``, ..., XDF
     cfg : FeatureConfig
-        Window, hop, bands, smoothing.
+        Conditioning, window, hop, bands, smoothing.
     progress : bool
         Show a progress bar on stderr (when it is a terminal).
     stream_name : str | None
@@ -125,6 +127,7 @@ def file_features(
             f"{path.name} lasts {rec.duration_s:.2f} s, shorter than one "
             f"{cfg.window_s:g} s window"
         )
+    eeg = condition(rec.data, cfg)  # as extract_features and the live chain do
     de = np.empty((count, len(SEED_CHANNELS), len(cfg.bands)), dtype=np.float32)
     kalman = CausalKalman(de.shape[1] * de.shape[2], cfg.kalman)
     with tqdm(
@@ -138,7 +141,7 @@ def file_features(
         # first sample, so block rows equal the rows of one call on the file.
         for first in range(0, count, _WINDOWS_PER_BLOCK):
             stop = min(first + _WINDOWS_PER_BLOCK, count)
-            segment = rec.data[:, first * cfg.hop : (stop - 1) * cfg.hop + cfg.window]
+            segment = eeg[:, first * cfg.hop : (stop - 1) * cfg.hop + cfg.window]
             rows = compute_de(segment, cfg)
             if cfg.smoothing == "kalman":
                 flat = rows.reshape(len(rows), -1)

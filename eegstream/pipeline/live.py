@@ -94,6 +94,10 @@ class LivePipeline:
     label_map : LabelMap | path-like | None
         Rules (TOML, :mod:`eegstream.labelmap`) turning foreign markers into
         true labels; its literal classes must be the model's.
+    line_freq : None | 50 | 60 | "auto"
+        Mains frequency to notch: the checkpoint's, 50 or 60 Hz instead, or
+        estimated from the first second (logged as a warning); see
+        :class:`~eegstream.pipeline.LiveChain`.
 
     Notes
     -----
@@ -124,6 +128,7 @@ class LivePipeline:
         lost_after_s: float = 0.5,
         markers: Sequence[str] | None = None,
         label_map: LabelMap | str | os.PathLike | None = None,
+        line_freq: float | str | None = None,
     ) -> None:
         check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
@@ -137,6 +142,7 @@ class LivePipeline:
         }
         self.assume_seed_order = bool(assume_seed_order)
         self.unit_option = unit
+        self.line_freq_option = line_freq
         self.log_path = Path(log_path) if log_path is not None else None
         self.use_outlets = bool(outlets)
         self.resolve_timeout = float(resolve_timeout)
@@ -258,6 +264,7 @@ class LivePipeline:
             classifier=self.classifier,
             clock=pylsl.local_clock,
             stream_name=f"stream {summary.name!r}",
+            line_freq=self.line_freq_option,
         )
         self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
@@ -567,6 +574,11 @@ class LivePipeline:
             },
             "channels": chain.plan.to_dict(),
             "unit": {"option": self.unit_option, "declared": self._declared_unit},
+            "line_freq": {
+                "option": self.line_freq_option,
+                "hz": chain.line_freq,
+                "source": chain.line_freq_source,
+            },
             "resampling": {
                 "from_hz": r.sfreq_in,
                 "to_hz": r.sfreq_out,

@@ -205,7 +205,7 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
         choices=CONTROLS,
     ),
     SUBJECTS,
-    *(replace(o, group=_FEATURES) for o in FEATURE_OPTIONS),
+    *(replace(o, group=o.group or _FEATURES) for o in FEATURE_OPTIONS),
     Option(
         "--seq-len",
         "steps per sequence",
