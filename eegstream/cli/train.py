@@ -73,6 +73,27 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--subjects", default=None, help="use only these subjects, e.g. 1,2,5-9"
     )
+    c = p.add_argument_group("channels (default: all 62 SEED channels)")
+    which = c.add_mutually_exclusive_group()
+    which.add_argument(
+        "--channels",
+        default=None,
+        metavar="LIST",
+        help="train on these channels only, e.g. AF3,F7,F3,FC5 (10-20/10-10 names)",
+    )
+    which.add_argument(
+        "--channels-from",
+        default=None,
+        metavar="SOURCE",
+        help="train on the channels of a headset preset (emotiv-epoc, openbci-16, "
+        "10-20-19, seed-62), an EEG file or a live LSL stream's name",
+    )
+    c.add_argument(
+        "--compare-full",
+        action="store_true",
+        help="with a channel subset: also fit the network and the baseline on all "
+        "62 channels on the same splits and report both",
+    )
     g = p.add_argument_group("features (defaults: what the live path runs)")
     g.add_argument("--window", type=float, default=4.0, help="DE window in seconds")
     g.add_argument(
@@ -170,6 +191,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream train``."""
     from ..features import FeatureConfig
+    from ..headsets import resolve_channel_option
     from ..training.loop import TrainConfig
     from ..training.run import RunOptions, parse_subjects, run_training
 
@@ -194,6 +216,9 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         device=args.device,
     )
+    choice = resolve_channel_option(args.channels, args.channels_from)
+    if choice is not None:
+        print(choice.describe())
     opts = RunOptions(
         dataset=args.dataset,
         root=args.root,
@@ -214,6 +239,8 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         max_missing_channels=args.max_missing_channels,
         subjects=parse_subjects(args.subjects),
+        channels=choice.channels if choice is not None else None,
+        compare_full=args.compare_full,
     )
     result = run_training(opts)
     s = result.metrics["summary"]
@@ -229,6 +256,12 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"baseline (logistic regression, same splits): {b['mean']:.1%} ± "
             f"{b['sd']:.1%}; difference {d['mean']:+.1%} ± {d['sd']:.1%}"
+        )
+    if "minus_full" in s:
+        f, d = s["full_test_accuracy"], s["minus_full"]
+        print(
+            f"all 62 channels (same splits): {f['mean']:.1%} ± {f['sd']:.1%}; "
+            f"subset minus full {d['mean']:+.1%} ± {d['sd']:.1%}"
         )
     print(f"report: {result.out_dir / 'report.md'}")
     if result.model_path:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
 from ..features import FeatureConfig
+from ..montage import SEED_CHANNELS
 from .checkpoint import checkpoint_meta, save_checkpoint
 from .registry import build_model
 
@@ -21,17 +23,19 @@ def untrained_checkpoint(
     arch: str = "resattentionet",
     seed: int = 0,
     base_width: int = 4,
+    channels: Sequence[str] = SEED_CHANNELS,
 ) -> Path:
     """Write a randomly initialised checkpoint with a valid header.
 
     The normaliser's population statistics are those of DE of white noise of
     about 10 µV (mean 5, SD 2 on the DE scale), so the numbers the live path
     produces are in a realistic range. The header says ``"dataset":
-    "untrained"``: its probabilities mean nothing.
+    "untrained"``: its probabilities mean nothing. ``channels``: SEED names in
+    SEED order (a headset model's subset).
     """
     cfg = cfg or FeatureConfig()
     torch.manual_seed(seed)
-    n_features = 62 * len(cfg.bands)
+    n_features = len(channels) * len(cfg.bands)
     params = {"n_features": n_features, "n_classes": len(classes)}
     if arch == "resattentionet":
         params["base_width"] = base_width
@@ -49,5 +53,6 @@ def untrained_checkpoint(
         },
         dataset="untrained",
         protocol="none",
+        channels=channels,
     )
     return save_checkpoint(path, model.state_dict(), meta)

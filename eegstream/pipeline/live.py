@@ -236,6 +236,7 @@ class LivePipeline:
             max_missing=int(self.checkpoint.meta.get("max_missing_channels", 0)),
             assume_seed_order=self.assume_seed_order,
             stream_name=name,
+            suggest=summary.name,
         )
         self.warnings += warnings
         self._declared_unit = unit_from_description(full.get_channel_units())

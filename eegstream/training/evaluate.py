@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 
 from .._errors import EEGStreamError
+from ..headsets import channel_rows
 from ..model import Checkpoint, Predictor, StreamingClassifier
-from .data import build_sequences, load_trial_steps
+from ..montage import SEED_CHANNELS
+from .data import build_sequences, load_trial_steps, select_channels
 from .metrics import classification_metrics
 
 
@@ -89,6 +91,8 @@ def evaluate_offline(
             f"{ckpt.feature_config.window_s} s, hop {ckpt.feature_config.hop_s} s; "
             f"the release's features have {cfg.window_s} s"
         )
+    if ckpt.channels != SEED_CHANNELS:  # a headset model: its columns of the 62
+        steps = select_channels(steps, ckpt.channels, len(cfg.bands))
     if steps[0].steps.shape[1] != ckpt.n_features:
         raise EEGStreamError(
             f"model {ckpt.name} takes {ckpt.n_features} features per step, the "
@@ -151,6 +155,7 @@ def evaluate_streaming(
     trials = select_subjects(dataset, subjects)
     clf = StreamingClassifier(ckpt, device=device)
     cfg = ckpt.feature_config
+    rows = channel_rows(ckpt.channels)
     correct_by_step: list[list[bool]] = []
     per_trial = []
     last_subject = None
@@ -164,7 +169,7 @@ def evaluate_streaming(
             clf.reset_wearer()
             last_subject = t.subject
         clf.reset()
-        eeg = t.eeg()
+        eeg = t.eeg()[rows]
         steps = []
         for i in range(0, eeg.shape[1], chunk):
             steps += clf.push(eeg[:, i : i + chunk])

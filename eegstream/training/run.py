@@ -20,7 +20,9 @@ import torch
 from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
 from ..features import FeatureConfig
+from ..headsets import choose_channels, describe_channels
 from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
+from ..montage import SEED_CHANNELS
 from .baseline import train_logreg
 from .data import (
     SequenceSet,
@@ -28,6 +30,7 @@ from .data import (
     classes_by_subject,
     load_trial_steps,
     population_stats,
+    select_channels,
 )
 from .loop import TrainConfig, seed_everything, train_network
 from .metrics import classification_metrics, summarise
@@ -39,7 +42,13 @@ CONTROLS = (None, "shuffled-labels")
 
 @dataclass
 class RunOptions:
-    """Everything ``eegstream train`` decides; defaults are the paper's."""
+    """Everything ``eegstream train`` decides; defaults are the paper's.
+
+    ``channels``: SEED names of a subset model (``None``: all 62); its
+    features are those columns of the cached 62-channel features.
+    ``compare_full``: also fit the network and the baseline on all 62
+    channels on the same splits, to state what the subset costs.
+    """
 
     dataset: str
     root: Path
@@ -61,6 +70,8 @@ class RunOptions:
     max_missing_channels: int = 6
     subjects: list[int] | None = None
     progress: bool = True
+    channels: tuple[str, ...] | None = None
+    compare_full: bool = False
 
     @property
     def run_name(self) -> str:
@@ -99,6 +110,10 @@ def is_synthetic(dataset) -> bool:
 
 
 def _validate(opts: RunOptions) -> None:
+    if opts.channels is not None:
+        opts.channels = choose_channels(opts.channels, source="channels").channels
+        if opts.channels == SEED_CHANNELS:
+            opts.channels = None
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", opts.run_name):
         raise EEGStreamError(
             f"name must be letters, digits, '.', '_' or '-' (it names files in "
@@ -134,8 +149,6 @@ def run_training(opts: RunOptions) -> RunResult:
         The report folder, the saved checkpoint (None for a control run or
         ``save_model=False``) and the metrics written to ``metrics.json``.
     """
-    from tqdm import tqdm
-
     from ..datasets import open_dataset
 
     _validate(opts)
@@ -168,14 +181,60 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
-    n_features = trials[0].steps.shape[1]
+    n_bands = len(cfg.bands)
+    full_trials = trials
+    if opts.channels is not None:
+        trials = select_channels(trials, opts.channels, n_bands)
+    results = _fit_splits(opts, trials, cfg, splits, classes)
+    if opts.compare_full and opts.channels is not None:
+        # The same splits, seeds and recipe on all 62 channels: the subset's cost.
+        full = _fit_splits(opts, full_trials, cfg, splits, classes, tag="62 ch ")
+        for r, f in zip(results, full, strict=True):
+            r["full_montage"] = {"test": f["test"], "baseline": f["baseline"]}
 
+    best = max(range(len(results)), key=lambda k: results[k]["val"]["accuracy"])
+    metrics = _metrics_document(
+        opts, dataset, cfg, classes, results, best, synthetic, started
+    )
+    out_dir = (
+        opts.out
+        or Path("runs") / f"{opts.run_name}-{started.strftime('%Y%m%d-%H%M%S')}"
+    )
+    from .report import write_model_card, write_report
+
+    model_path = None
+    if opts.save_model and opts.control is None:
+        model_path = _model_folder(opts) / f"{opts.run_name}.safetensors"
+        # Relative to the working folder when inside it: reports travel with the repo.
+        with contextlib.suppress(ValueError):
+            model_path = model_path.resolve().relative_to(Path.cwd())
+        metrics["model"] = str(model_path)
+    # Report first: models/ only ever gets a checkpoint and its card together.
+    write_report(out_dir, metrics, classes)
+    if model_path is not None:
+        _save_best(model_path, opts, cfg, classes, results[best], metrics, synthetic)
+        try:
+            write_model_card(model_path.with_suffix(".md"), metrics, out_dir)
+        except BaseException:
+            model_path.unlink(missing_ok=True)
+            raise
+    return RunResult(Path(out_dir), model_path, metrics)
+
+
+def _fit_splits(
+    opts: RunOptions, trials, cfg: FeatureConfig, splits, classes, tag: str = ""
+) -> list[dict[str, Any]]:
+    """Train and test ``opts.arch`` (and the baseline) on every split."""
+    from tqdm import tqdm
+
+    n_classes = len(classes)
+    n_features = trials[0].steps.shape[1]
     cached: SequenceSet | None = None
     results = []
     for i, split in enumerate(
         tqdm(
             splits,
-            desc="splits",
+            desc=f"{tag}splits",
             unit="split",
             disable=None if opts.progress and len(splits) > 1 else True,
         )
@@ -208,7 +267,7 @@ def run_training(opts: RunOptions) -> RunResult:
                 n_classes,
                 opts.train,
                 opts.progress,
-                desc=f"{split.name} epochs",
+                desc=f"{tag}{split.name} epochs",
             )
             arch_params = {
                 "n_features": n_features,
@@ -246,33 +305,7 @@ def run_training(opts: RunOptions) -> RunResult:
             }
         )
 
-    best = max(range(len(results)), key=lambda k: results[k]["val"]["accuracy"])
-    metrics = _metrics_document(
-        opts, dataset, cfg, classes, results, best, synthetic, started
-    )
-    out_dir = (
-        opts.out
-        or Path("runs") / f"{opts.run_name}-{started.strftime('%Y%m%d-%H%M%S')}"
-    )
-    from .report import write_model_card, write_report
-
-    model_path = None
-    if opts.save_model and opts.control is None:
-        model_path = _model_folder(opts) / f"{opts.run_name}.safetensors"
-        # Relative to the working folder when inside it: reports travel with the repo.
-        with contextlib.suppress(ValueError):
-            model_path = model_path.resolve().relative_to(Path.cwd())
-        metrics["model"] = str(model_path)
-    # Report first: models/ only ever gets a checkpoint and its card together.
-    write_report(out_dir, metrics, classes)
-    if model_path is not None:
-        _save_best(model_path, opts, cfg, classes, results[best], metrics, synthetic)
-        try:
-            write_model_card(model_path.with_suffix(".md"), metrics, out_dir)
-        except BaseException:
-            model_path.unlink(missing_ok=True)
-            raise
-    return RunResult(Path(out_dir), model_path, metrics)
+    return results
 
 
 def _model_folder(opts: RunOptions) -> Path:
@@ -315,6 +348,10 @@ def _metrics_document(
             "normaliser": opts.normaliser,
             "prior_steps": opts.prior_steps,
         },
+        "channels": {
+            "names": list(opts.channels or SEED_CHANNELS),
+            "set": describe_channels(opts.channels or SEED_CHANNELS),
+        },
         "feature_config": cfg.to_dict(),
         "train_config": opts.train.to_dict(),
         "summary": {
@@ -327,6 +364,7 @@ def _metrics_document(
             "recall_sd": dict(zip(classes, recall_sd.tolist(), strict=True)),
             "confusion": confusion.tolist(),
             **_baseline_summary(results),
+            **_full_montage_summary(results),
         },
         "best_split": clean[best]["split"]["name"],
         "splits": clean,
@@ -349,6 +387,27 @@ def _baseline_summary(results) -> dict[str, Any]:
         ),
         "minus_baseline": summarise([a - b for a, b in zip(net, base, strict=True)]),
     }
+
+
+def _full_montage_summary(results) -> dict[str, Any]:
+    """Subset vs all 62 channels on the same splits (``--compare-full``), if run."""
+    if "full_montage" not in results[0]:
+        return {}
+    full = [r["full_montage"] for r in results]
+    out = {
+        "full_test_accuracy": summarise([f["test"]["accuracy"] for f in full]),
+        "minus_full": summarise(
+            [
+                r["test"]["accuracy"] - f["test"]["accuracy"]
+                for r, f in zip(results, full, strict=True)
+            ]
+        ),
+    }
+    if full[0]["baseline"] is not None:
+        out["full_baseline_test_accuracy"] = summarise(
+            [f["baseline"]["test"]["accuracy"] for f in full]
+        )
+    return out
 
 
 def _pooled(results) -> tuple[np.ndarray, np.ndarray]:
@@ -384,6 +443,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             },
         },
         max_missing_channels=opts.max_missing_channels,
+        channels=opts.channels or SEED_CHANNELS,
         features=metrics["protocol"]["features"],
         train_config=opts.train.to_dict(),
         best_epoch=(result["history"] or {}).get("best_epoch"),
@@ -425,6 +485,8 @@ def reproduce_command(opts: RunOptions) -> str:
         ("--base-width", opts.train.base_width, tdef.base_width),
         ("--dropout", opts.train.dropout, tdef.dropout),
         ("--seed", opts.train.seed, tdef.seed),
+        ("--channels", ",".join(opts.channels or ()) or None, None),
+        ("--compare-full", opts.compare_full or None, None),
         ("--name", opts.name, None),
         (
             "--max-missing-channels",
@@ -433,7 +495,9 @@ def reproduce_command(opts: RunOptions) -> str:
         ),
     ]
     for flag, value, default in pairs:
-        if value != default and value is not None:
+        if value is True:  # a switch
+            args.append(flag)
+        elif value != default and value is not None:
             args += [flag, str(value)]
     return shlex.join(args)
 
