@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 DEFAULT_TRACES: tuple[str, ...] = ("FP1", "FP2", "F7", "F8", "T7", "T8", "O1", "O2")
 
 
+def default_traces(channels: Sequence[str]) -> tuple[str, ...]:
+    """Trace channels for a model: the default ones it has, else its first eight."""
+    chosen = tuple(ch for ch in DEFAULT_TRACES if ch in channels)
+    return chosen if len(chosen) >= 4 else tuple(channels[:8])
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of equal labels in the history, ``start`` to ``end`` in LSL seconds."""
@@ -101,8 +107,8 @@ class DashboardModel:
         LSL timestamps of the EEG traces, in seconds.
     eeg : array of float, shape (n_traces, n_samples)
         EEG traces in µV; NaN rows for channels the stream lacks.
-    topo : array of float, shape (62, 5) | None
-        DE per channel and band of the newest step (the scalp map).
+    topo : array of float, shape (n_model_channels, 5) | None
+        DE per model channel and band of the newest step (the scalp map).
     """
 
     def __init__(
