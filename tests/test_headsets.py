@@ -202,3 +202,22 @@ def test_bad_channel_options_exit_2_with_one_line(
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
     assert not (tmp_path / "models").exists()
+
+
+def test_headset_replay_plays_its_channels_at_its_rate():
+    from eegstream.replay import array_source, headset_source
+
+    n = 2000  # 10 s at 200 Hz
+    level = np.arange(62.0)[:, None] * np.ones((1, n))  # each row: its SEED index
+    source = headset_source(array_source([level], 200.0, SEED_CHANNELS), "emotiv-epoc")
+    assert source.sfreq == 128.0 and source.ch_names == EPOC
+    (segment,) = source.segments
+    data = segment.load()
+    assert data.shape == (14, 1280) == (14, segment.n_samples)
+    # Each headset channel carries its own SEED row (away from the filter's edges).
+    expected = channel_rows(EPOC).astype(float)
+    np.testing.assert_allclose(data[:, 200:-200].mean(1), expected, atol=1e-6)
+    with pytest.raises(EEGStreamError, match="lacks emotiv-epoc channels AF3"):
+        headset_source(
+            array_source([level[:3]], 200.0, SEED_CHANNELS[:3]), "emotiv-epoc"
+        )

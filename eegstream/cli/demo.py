@@ -5,7 +5,9 @@ shipped demo model never saw), replays it over LSL like an amplifier with a
 marker stream of the true labels, connects the live pipeline to it, and shows
 the dashboard when a display exists, else a console view. It stops after
 ``--seconds`` or on Ctrl-C and prints a summary: accuracy against the
-replayed labels, latency p50/p99, samples received and lost.
+replayed labels, latency p50/p99, samples received and lost. With
+``--headset emotiv-epoc`` the session plays only that headset's channels at
+its usual rate (14 at 128 Hz), run by the shipped model trained on them.
 
 Everything shown is computed from SIMULATED EEG: the accuracy says the
 system works end to end, not how well emotions can be read from real brains.
@@ -54,9 +56,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "the dashboard when a display exists (default: %(default)s)",
     )
     p.add_argument(
+        "--headset",
+        default=None,
+        metavar="PRESET",
+        help="replay only this headset's channels at its usual rate and run its "
+        "shipped subset model, e.g. emotiv-epoc (14 ch, 128 Hz); presets: "
+        "emotiv-epoc, openbci-16, 10-20-19, seed-62",
+    )
+    p.add_argument(
         "--model",
-        default=DEMO_MODEL,
-        help="checkpoint file or model name in models/ (default: %(default)s)",
+        default=None,
+        help=f"checkpoint file or model name in models/ (default: {DEMO_MODEL}, "
+        f"with --headset {DEMO_MODEL}-PRESET)",
     )
     p.add_argument(
         "--session-dir",
@@ -130,9 +141,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.speed > 0:
         raise EEGStreamError(f"--speed must be > 0 (1 = real time), got {args.speed}")
     from ..datasets.tables import CLASSES
+    from ..headsets import get_preset
     from ..model import load_checkpoint, resolve_model
     from ..pipeline import LivePipeline
-    from ..replay import Player, dataset_source
+    from ..replay import Player, dataset_source, headset_source
     from .run import follow, format_summary
 
     gui = _want_gui(args.view)
@@ -140,7 +152,12 @@ def run(args: argparse.Namespace) -> int:
         from ..dashboard import check_display
 
         check_display()
-    checkpoint = load_checkpoint(resolve_model(args.model))
+    if args.headset is not None:
+        get_preset(args.headset)  # an unknown preset: the list, before any work
+    model = args.model or (
+        f"{DEMO_MODEL}-{args.headset}" if args.headset else DEMO_MODEL
+    )
+    checkpoint = load_checkpoint(resolve_model(model))
     if tuple(checkpoint.classes) != tuple(CLASSES[DEMO_DATASET]):
         raise EEGStreamError(
             f"model {checkpoint.name!r} has classes {list(checkpoint.classes)}; "
@@ -152,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
     )
     name = f"eegstream-demo-{uuid.uuid4().hex[:6]}"
     source = dataset_source(DEMO_DATASET, root, DEMO_SUBJECT, session=DEMO_SESSION)
+    if args.headset is not None:
+        source = headset_source(source, args.headset)
     player = Player(
         source, name=name, speed=args.speed, resolve_timeout=0.2, wait_for_consumer=True
     )

@@ -1,7 +1,8 @@
 """Replay SEED sessions and EEG files to LSL like a headset, with the truth as markers.
 
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
-- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play.
+- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play;
+  :func:`headset_source`: only a headset's channels, at its rate.
 - :func:`format_marker`, :func:`parse_marker`: the JSON marker strings.
 """
 
@@ -13,6 +14,7 @@ from .source import (
     array_source,
     dataset_source,
     file_source,
+    headset_source,
     parse_trials,
 )
 
@@ -26,6 +28,7 @@ __all__ = [
     "array_source",
     "dataset_source",
     "file_source",
+    "headset_source",
     "format_marker",
     "parse_marker",
     "parse_trials",
