@@ -195,40 +195,39 @@ def _full_montage_section(metrics: dict[str, Any]) -> list[str]:
     s = metrics["summary"]
     if "minus_full" not in s:
         return []
+    arch = metrics["arch"]
+    with_base = "full_baseline_test_accuracy" in s
     lines = [
         "## What fewer channels cost: the full 62 on the same splits",
         "",
         f"The same recipe and seeds on all 62 SEED channels; this run uses "
         f"{_channel_set(metrics)}.",
         "",
-        f"| Split | {metrics['arch']} subset | {metrics['arch']} 62 ch "
-        "| Baseline subset | Baseline 62 ch |",
-        "|---|---|---|---|---|",
+        f"| Split | {arch} subset | {arch} 62 ch |"
+        + (" Baseline subset | Baseline 62 ch |" if with_base else ""),
+        "|---|---|---|" + ("---|---|" if with_base else ""),
     ]
-
-    def base(block) -> str:
-        b = block.get("baseline")
-        return f"{b['test']['accuracy']:.1%}" if b else "-"
-
     for r in metrics["splits"]:
         f = r["full_montage"]
-        lines.append(
-            f"| {r['split']['name']} | {r['test']['accuracy']:.1%} | "
-            f"{f['test']['accuracy']:.1%} | {base(r)} | {base(f)} |"
-        )
+        row = f"| {r['split']['name']} | {r['test']['accuracy']:.1%} | "
+        row += f"{f['test']['accuracy']:.1%} |"
+        if with_base:
+            row += f" {r['baseline']['test']['accuracy']:.1%} |"
+            row += f" {f['baseline']['test']['accuracy']:.1%} |"
+        lines.append(row)
     d = s["minus_full"]
     lines += [
         f"| **mean ± SD** | {_pm(s['test_accuracy'])} | "
-        f"{_pm(s['full_test_accuracy'])} | "
+        f"{_pm(s['full_test_accuracy'])} |"
         + (
-            f"{_pm(s['baseline_test_accuracy'])} | "
+            f" {_pm(s['baseline_test_accuracy'])} | "
             f"{_pm(s['full_baseline_test_accuracy'])} |"
-            if "full_baseline_test_accuracy" in s
-            else "- | - |"
+            if with_base
+            else ""
         ),
         "",
-        f"Subset minus full montage: {d['mean']:+.1%} ± {d['sd']:.1%} over "
-        f"{d['n']} split(s), paired by split.",
+        f"Subset minus full montage ({arch}): {d['mean']:+.1%} ± {d['sd']:.1%} "
+        f"over {d['n']} split(s), paired by split.",
         "",
     ]
     return lines
