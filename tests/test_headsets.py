@@ -191,8 +191,9 @@ def test_train_on_a_headset_preset_with_the_full_montage_beside(
         (["--channels", "AF3,VEO"], "not SEED-montage EEG channels: VEO"),
         (["--channels", "O1"], "a model needs at least 2"),
         (["--channels-from", "muse-2"], "not a preset (emotiv-epoc, openbci-16"),
+        (["--compare-full"], "give the subset with --channels"),
     ],
-    ids=["unknown-name", "eog", "one-channel", "unknown-preset"],
+    ids=["unknown-name", "eog", "one-channel", "unknown-preset", "nothing-to-compare"],
 )
 def test_bad_channel_options_exit_2_with_one_line(
     synthetic_seed_iv_small, tmp_path, capsys, args, message

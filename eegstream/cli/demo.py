@@ -154,9 +154,8 @@ def run(args: argparse.Namespace) -> int:
         check_display()
     if args.headset is not None:
         get_preset(args.headset)  # an unknown preset: the list, before any work
-    model = args.model or (
-        f"{DEMO_MODEL}-{args.headset}" if args.headset else DEMO_MODEL
-    )
+    full = args.headset in (None, "seed-62")  # the 62-channel model serves the cap
+    model = args.model or (DEMO_MODEL if full else f"{DEMO_MODEL}-{args.headset}")
     checkpoint = load_checkpoint(resolve_model(model))
     if tuple(checkpoint.classes) != tuple(CLASSES[DEMO_DATASET]):
         raise EEGStreamError(

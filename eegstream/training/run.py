@@ -114,6 +114,11 @@ def _validate(opts: RunOptions) -> None:
         opts.channels = choose_channels(opts.channels, source="channels").channels
         if opts.channels == SEED_CHANNELS:
             opts.channels = None
+    if opts.compare_full and opts.channels is None:
+        raise EEGStreamError(
+            "--compare-full compares a channel subset with all 62 channels; give "
+            "the subset with --channels LIST or --channels-from SOURCE"
+        )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", opts.run_name):
         raise EEGStreamError(
             f"name must be letters, digits, '.', '_' or '-' (it names files in "
