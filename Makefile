@@ -4,21 +4,29 @@ PYTHON ?= python3
 VENV ?= .venv
 # The CPU build lies on these machines; override for CUDA, e.g. TORCH_SPEC="torch==2.5.1".
 TORCH_SPEC ?= torch==2.13.0
+# Where torch comes from; e.g. TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu"
+# for the CPU-only build on a Linux machine without a GPU (PyPI's pulls in CUDA).
+TORCH_INDEX ?=
 PIP_EXTRA := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_SECONDS ?= 240
 PYTEST_ARGS ?=
+# test-lowest: every direct dependency at its floor, in a venv of its own. The
+# CPU build of the floor torch comes from PyTorch's index (set it empty to take
+# PyPI's, which pulls the CUDA libraries).
+LOWEST_VENV ?= .venv-lowest
+LOWEST_TORCH_INDEX ?= --index-url https://download.pytorch.org/whl/cpu
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test test-lowest bench lint clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q $(PIP_EXTRA) "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev]"
+	$(BIN)/python -m pip install -q $(PIP_EXTRA) $(TORCH_INDEX) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev,distributed]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -27,12 +35,25 @@ demo: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The floors in pyproject.toml, proven: direct dependencies at their lowest
+# allowed version, what they pull in at the newest (lowest-direct resolution).
+test-lowest:
+	test -x $(LOWEST_VENV)/bin/python || $(PYTHON) -m venv $(LOWEST_VENV)
+	$(PYTHON) .ci/floors.py > $(LOWEST_VENV)/floors.txt
+	$(LOWEST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LOWEST_VENV)/bin/python -m pip install -q $(LOWEST_TORCH_INDEX) \
+		-c $(LOWEST_VENV)/floors.txt torch
+	$(LOWEST_VENV)/bin/python -m pip install -q -c $(LOWEST_VENV)/floors.txt -e ".[dev]"
+	$(LOWEST_VENV)/bin/python -m pip list --format=freeze > $(LOWEST_VENV)/installed.txt
+	QT_QPA_PLATFORM=offscreen $(LOWEST_VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache .hypothesis build *.egg-info

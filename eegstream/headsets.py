@@ -158,7 +158,7 @@ class ChannelChoice:
 
 
 def choose_channels(
-    labels: Sequence[str], *, source: str = "--channels", strict: bool = True
+    labels: Sequence[str], *, source: str = "{channels}", strict: bool = True
 ) -> ChannelChoice:
     """Map labels onto SEED channel names (SEED order) for a subset model.
 
@@ -167,7 +167,8 @@ def choose_channels(
     labels : sequence of str
         Channel labels (any case and punctuation, old 10-20 names allowed).
     source : str
-        Where they came from, for messages.
+        Where they came from, for messages; ``"{channels}"`` names the
+        ``channels`` parameter (the command line spells it ``--channels``).
     strict : bool
         Refuse labels that are not SEED channels (a list typed by the user);
         with ``False`` they are reported in ``unmatched`` (a file or stream
@@ -186,7 +187,8 @@ def choose_channels(
         raise EEGStreamError(
             f"{source}: not SEED-montage EEG channels: {', '.join(unmatched)}; "
             "use 10-20/10-10 names such as FP1, AF3, FZ, C3, PO7, O1 "
-            "(see the presets: " + ", ".join(PRESETS) + ")"
+            "(see the presets: " + ", ".join(PRESETS) + ")",
+            param="channels",
         )
     chosen = set(keys)
     channels = tuple(ch for ch in SEED_CHANNELS if ch in chosen)
@@ -194,14 +196,17 @@ def choose_channels(
         raise EEGStreamError(
             f"{source}: {len(channels)} usable SEED channel(s) "
             f"({', '.join(channels) or 'none'} of {len(names)} labels); "
-            "a model needs at least 2"
+            "a model needs at least 2",
+            param="channels",
         )
-    return ChannelChoice(channels, unmatched, source)
+    return ChannelChoice(
+        channels, unmatched, source.replace("{channels}", "the channel list")
+    )
 
 
 def parse_channel_list(text: str) -> ChannelChoice:
     """``"AF3, F7 ,O1"`` -> :class:`ChannelChoice` (strict: every name must map)."""
-    return choose_channels(text.replace(";", ",").split(","), source="--channels")
+    return choose_channels(text.replace(";", ",").split(","), source="{channels}")
 
 
 def channels_from_source(source: str, *, timeout: float = 2.0) -> ChannelChoice:
@@ -229,8 +234,9 @@ def channels_from_source(source: str, *, timeout: float = 2.0) -> ChannelChoice:
         )
     if os.sep in source or Path(source).suffix:
         raise EEGStreamError(
-            f"--channels-from {source!r}: no such file; expected a preset "
-            f"({', '.join(PRESETS)}), an EEG file or a live stream's name"
+            f"{{channels_from}} {source!r}: no such file; expected a preset "
+            f"({', '.join(PRESETS)}), an EEG file or a live stream's name",
+            param="channels_from",
         )
     return choose_channels(
         _stream_labels(source, timeout), source=f"stream {source!r}", strict=False
@@ -241,6 +247,11 @@ def resolve_channel_option(
     channels: str | None, channels_from: str | None
 ) -> ChannelChoice | None:
     """Resolve ``--channels LIST`` or ``--channels-from SOURCE`` (None: all 62)."""
+    if channels is not None and channels_from is not None:
+        raise EEGStreamError(
+            "give the channels with {channels} or {channels_from}, not both",
+            param=("channels", "channels_from"),
+        )
     if channels is not None:
         return parse_channel_list(channels)
     if channels_from is not None:
@@ -266,8 +277,9 @@ def _stream_labels(name: str, timeout: float) -> list[str]:
     found = find_streams(name, None, None, timeout)
     if not found:
         raise EEGStreamError(
-            f"--channels-from {name!r}: not a preset ({', '.join(PRESETS)}), "
-            "not a file, and no LSL stream of that name is visible"
+            f"{{channels_from}} {name!r}: not a preset ({', '.join(PRESETS)}), "
+            "not a file, and no LSL stream of that name is visible",
+            param="channels_from",
         )
     inlet = pylsl.StreamInlet(found[0])
     try:
@@ -278,7 +290,8 @@ def _stream_labels(name: str, timeout: float) -> list[str]:
     if not labels or not any(labels):
         raise EEGStreamError(
             f"stream {name!r} has no channel labels in its LSL description, so "
-            "its channels are unknown; pass them with --channels AF3,F7,..."
+            "its channels are unknown; pass them with {channels} AF3,F7,...",
+            param="channels",
         )
     return [lab or "" for lab in labels]
 

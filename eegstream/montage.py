@@ -155,3 +155,31 @@ def positions_3d() -> np.ndarray:
     return np.column_stack(
         [sin_e * np.sin(theta), sin_e * np.cos(theta), np.cos(elevation_from_vertex)]
     )
+
+
+#: Head radius that scales the unit-sphere positions to millimetres (the
+#: default of MNE's spherical head model, ``mne.make_sphere_model``).
+HEAD_RADIUS_MM = 90.0
+
+
+def locations_mm(names: Sequence[str]) -> np.ndarray:
+    """Scalp positions of channels given by label, in millimetres.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Channel labels in any spelling :func:`normalize_name` accepts.
+
+    Returns
+    -------
+    array of float, shape (n_channels, 3)
+        x (right), y (nose), z (vertex) from the head's centre, on a sphere
+        of :data:`HEAD_RADIUS_MM`; NaN rows for labels outside the SEED
+        montage.
+    """
+    index = {name: i for i, name in enumerate(SEED_CHANNELS)}
+    rows = np.array([index.get(normalize_name(str(n)), -1) for n in names], dtype=int)
+    out = np.full((rows.size, 3), np.nan)
+    known = rows >= 0
+    out[known] = positions_3d()[rows[known]] * HEAD_RADIUS_MM
+    return out

@@ -87,6 +87,19 @@ def collect(q: queue.Queue, until, timeout: float = 30.0) -> list:
     return results
 
 
+def synthetic_eeg(seconds: float, seed: int = 0, sfreq: float = 200.0) -> np.ndarray:
+    """Make SYNTHETIC EEG (noise + 10 Hz rhythm, ~10 µV, 62 ch), exact in float32."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sfreq)) / sfreq
+    x = 10 * rng.standard_normal((62, t.size)) + 6 * np.sin(2 * np.pi * 10 * t)
+    return x.astype(np.float32).astype(np.float64)
+
+
+def n_steps(n_samples: int, window: int = 800, hop: int = 200) -> int:
+    """Hops a window of ``window`` samples completes in ``n_samples``."""
+    return (n_samples - window) // hop + 1
+
+
 def wait_until(predicate, timeout: float = 15.0) -> bool:
     """Poll ``predicate()`` every 10 ms until true or ``timeout`` s pass."""
     deadline = time.monotonic() + timeout

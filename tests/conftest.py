@@ -19,8 +19,16 @@ _LSL_CFG.write_text(
 )
 os.environ.setdefault("LSLAPICFG", str(_LSL_CFG))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before Ray's first import: its nodes then take 127.0.0.1 as their address
+# and send no usage statistics, so no test traffic leaves loopback.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+# The PhysioNet EDF recordings ship with the tests (ODC-By 1.0, see
+# tests/data/README.md); the Neuroscan .cnt has no stated licence and stays
+# beside the repository.
+REALDATA = Path(__file__).resolve().parent / "data"
+SHARED_REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 
 
 @pytest.fixture
@@ -31,10 +39,17 @@ def unique_id(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def realdata() -> Path:
-    """The folder of real EEG recordings (../shared/realdata); skip when absent."""
-    if not REALDATA.is_dir():
-        pytest.skip(f"real recordings not found at {REALDATA} (../shared/realdata)")
+    """The folder of the real PhysioNet EDF recordings (tests/data)."""
     return REALDATA
+
+
+@pytest.fixture(scope="session")
+def real_cnt() -> Path:
+    """The real Neuroscan .cnt (../shared/realdata); skip when absent."""
+    path = SHARED_REALDATA / "neuroscan_int32_1000hz_2ch.cnt"
+    if not path.is_file():
+        pytest.skip(f"real Neuroscan recording not found at {path}")
+    return path
 
 
 @pytest.fixture(scope="session")

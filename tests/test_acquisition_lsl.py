@@ -143,23 +143,44 @@ def test_a_silent_source_is_lost_and_its_return_is_a_gap(unique_id):
     assert gap.samples_lost == round(gap.duration_s * 100)
 
 
-def test_a_jump_in_the_source_timestamps_is_a_gap(unique_id):
+def _push_and_read(unique_id, chunks):
+    """Push (n_samples, value, stamp of the last sample) chunks; read all back."""
     outlet = pylsl.StreamOutlet(_info(unique_id, unique_id + "-sid", 2, 100.0))
     inlet = InletThread(resolve_stream(name=unique_id, timeout=5)).start()
     try:
         assert outlet.wait_for_consumers(5)
         t0 = pylsl.local_clock()
-        outlet.push_chunk(np.zeros((10, 2), np.float32), t0)
-        # The source dropped 1 s of samples: the next ones are stamped 1 s later.
-        outlet.push_chunk(np.ones((10, 2), np.float32), t0 + 1.1)
-        assert wait_until(lambda: inlet.ring.total == 20)
+        for n, value, dt in chunks:
+            outlet.push_chunk(np.full((n, 2), value, np.float32), t0 + dt)
+        total = sum(n for n, _, _ in chunks)
+        assert wait_until(lambda: inlet.ring.total == total)
         block = inlet.ring.reader(from_start=True).read()
     finally:
         inlet.stop()
         del outlet
+    return block, inlet
+
+
+def test_a_jump_in_the_source_timestamps_is_a_gap(unique_id):
+    # The source dropped 1 s of samples: the next ones are stamped 1 s later.
+    block, _ = _push_and_read(unique_id, [(10, 0, 0.0), (10, 1, 1.1)])
     (gap,) = block.gaps
     assert gap.reason == "timestamps" and gap.index == 10
     assert (
         gap.samples_lost == round(gap.duration_s * 100)
         and 95 <= gap.samples_lost <= 101
     )
+
+
+def test_a_backward_jump_is_a_gap_and_jitter_is_held(unique_id):
+    """Without proc_monotonize a clock stepping back is seen, not flattened."""
+    # Jitter: the 2nd chunk ends 50 ms after the 1st (starts 40 ms before its
+    # end); then the source's clock steps back by 2 s.
+    chunks = [(10, 0, 0.0), (10, 1, 0.05), (10, 2, -1.9)]
+    block, inlet = _push_and_read(unique_id, chunks)
+    (gap,) = block.gaps
+    assert gap.reason == "timestamps" and gap.index == 20 and gap.samples_lost == 0
+    assert inlet.gaps == 1
+    # Jitter is held at the previous stamp: no decrease before the gap.
+    assert np.all(np.diff(block.timestamps[:20]) >= 0)
+    assert block.timestamps[20] < block.timestamps[19] - 1.5

@@ -7,24 +7,33 @@ reports, not how accurate it is.
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
 from eegstream.cli import main
-from eegstream.cli.demo import DEMO_DATASET, DEMO_SUBJECT, prepare_session
 from eegstream.datasets import open_dataset
+from eegstream.demo import DEMO_DATASET, DEMO_SUBJECT, prepare_session
 
 pytestmark = [pytest.mark.lsl, pytest.mark.slow]
 
 
-def test_demo_console_runs_the_whole_chain_and_summarises(tmp_path, capsys):
+def test_demo_falls_back_to_the_console_and_summarises(tmp_path, capsys, monkeypatch):
+    # A display whose Qt platform plugin cannot load (as xcb without
+    # libxcb-cursor0), simulated by a platform that does not exist.
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "nosuchplatform")
     log = tmp_path / "demo.jsonl"
     code = main(
-        ["demo", "--view", "console", "--seconds", "12", "--session-dir",
-         str(tmp_path / "session"), "--log", str(log)]
+        ["demo", "--seconds", "12", "--session-dir", str(tmp_path / "session"),
+         "--log", str(log)]
     )  # fmt: skip
     assert code == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    if sys.platform not in ("win32", "darwin"):
+        (line,) = [x for x in err.splitlines() if "dashboard cannot open" in x]
+        assert "sudo apt-get install libxcb-cursor0" in line
+        assert line.endswith("showing the console view")
     assert "SYNTHETIC EEG" in out
     assert "eegstream demo: summary" in out
     assert "0 samples lost" in out and "latency p50" in out
@@ -46,7 +55,7 @@ def test_demo_session_is_a_held_out_synthetic_subject(tmp_path):
     from eegstream.model import load_checkpoint, resolve_model
 
     meta = load_checkpoint(resolve_model("demo-seed-iv")).meta
-    assert DEMO_SUBJECT not in meta["dataset"]["subjects"]
+    assert DEMO_SUBJECT not in meta.dataset.subjects
 
 
 def test_demo_refuses_a_model_of_other_classes(tmp_path, capsys):

@@ -170,7 +170,7 @@ def test_features_dataset_mode_on_synthetic_release(tmp_path, capsys):
     np.testing.assert_array_equal(
         cached, extract_features(trial.eeg(), cfg).astype(np.float32)
     )
-    # --root and --cache belong to --dataset
+    # --root and --cache-dir belong to --dataset
     assert (
         main(["features", "--file", "x.edf", "--out", "o.npz", "--root", str(root)])
         == 2

@@ -179,8 +179,8 @@ def test_ctrl_c_flushes_the_log_and_exits_cleanly(tiny_checkpoint, unique_id, tm
 
 
 def test_status_line_shows_every_probability_the_truth_and_calibration():
-    from eegstream.cli.run import status_line
     from eegstream.pipeline import Health, StepResult
+    from eegstream.pipeline.console import status_line
 
     health = Health(
         state="ok", stream_name="s", source_id="s", nominal_rate=200.0,

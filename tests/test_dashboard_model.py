@@ -14,6 +14,7 @@ from eegstream.dashboard import DashboardModel, check_display
 from eegstream.dashboard._theme import class_colours
 from eegstream.dashboard._topomap import Topomap
 from eegstream.montage import SEED_CHANNELS, positions_2d
+from eegstream.pipeline.channels import plan_channels
 from eegstream.pipeline.results import Health, StepResult
 
 CLASSES = ("neutral", "sad", "fear", "happy")
@@ -67,18 +68,30 @@ def test_band_history_is_channel_mean_ignoring_missing_channels():
     np.testing.assert_allclose(values[0], expected)
 
 
-def test_traces_are_picked_by_channel_name_from_the_stream_order():
+def test_traces_are_picked_through_the_pipelines_channel_plan():
     model = DashboardModel(CLASSES, trace_channels=["O1", "FP1", "CZ"])
     names = ["Fp1", "Pz", "o1"]  # another headset: other order, other spelling
+    plan, _ = plan_channels(names, 3, max_missing=62)
     data = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
-    model.set_eeg(np.array([0.0, 0.005]), data, names)
+    model.set_eeg(np.array([0.0, 0.005]), data, plan)
     np.testing.assert_array_equal(model.eeg[:2], [[3.0, 3.0], [1.0, 1.0]])
     assert np.isnan(model.eeg[2]).all()  # CZ: not in the stream
+    # An unlabelled stream taken in SEED order (assume_seed_order), or no plan.
     seed = np.arange(62.0)[:, None] * np.ones(2)
-    model.set_eeg(np.array([0.0, 0.005]), seed, [f"#{i}" for i in range(62)])
-    np.testing.assert_array_equal(
-        model.eeg[:, 0], [SEED_CHANNELS.index(c) for c in ("O1", "FP1", "CZ")]
-    )
+    plan, _ = plan_channels(None, 62, assume_seed_order=True)
+    for how in (plan, None):
+        model.set_eeg(np.array([0.0, 0.005]), seed, how)
+        np.testing.assert_array_equal(
+            model.eeg[:, 0], [SEED_CHANNELS.index(c) for c in ("O1", "FP1", "CZ")]
+        )
+
+
+def test_band_history_follows_the_checkpoints_bands():
+    model = DashboardModel(CLASSES, band_names=("alpha", "beta"))
+    bp = np.tile([1.0, 2.0], (62, 1))
+    model.ingest([_step(0.0, [1, 0, 0, 0], band_power=bp)])
+    _, values = model.band_history()
+    np.testing.assert_allclose(values, [[1.0, 2.0]])
 
 
 def test_wrong_number_of_probabilities_is_refused():
@@ -160,7 +173,36 @@ def test_check_display(monkeypatch):
     ):
         check_display()
     monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     check_display()
+
+
+@pytest.mark.skipif(
+    sys.platform in ("win32", "darwin"), reason="Qt ships its platform plugins there"
+)
+def test_a_platform_qt_cannot_load_is_one_line_naming_the_packages(monkeypatch):
+    # A desktop whose Qt platform plugin cannot load (as xcb without
+    # libxcb-cursor0): simulated by a platform that does not exist.
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "nosuchplatform")
+    with pytest.raises(EEGStreamError) as err:
+        check_display()
+    message = str(err.value)
+    assert "\n" not in message and "'nosuchplatform'" in message
+    assert "apt-get install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1" in message
+    assert "eegstream run --model M" in message
+
+
+def test_library_names_become_debian_packages():
+    from eegstream.dashboard._display import XCB_PACKAGES, debian_package
+
+    sonames = [
+        "libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1",
+        "libxcb-image.so.0", "libxcb-render-util.so.0", "libxcb-shape.so.0",
+        "libxcb-xinerama.so.0", "libxcb-xkb.so.1", "libxkbcommon-x11.so.0",
+    ]  # fmt: skip
+    assert [debian_package(s) for s in sonames] == list(XCB_PACKAGES)
+    assert debian_package("libX11-xcb.so.1.0.0") == "libx11-xcb1"
 
 
 @pytest.mark.skipif(
@@ -182,3 +224,32 @@ def test_live_without_display_prints_one_line_instead_of_qt_abort(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "eegstream run" in lines[0], proc.stderr
+
+
+@pytest.mark.skipif(
+    sys.platform in ("win32", "darwin"), reason="Qt ships its platform plugins there"
+)
+def test_live_exits_2_when_qt_cannot_load_its_platform(monkeypatch, capsys):
+    from eegstream.cli import main
+
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "nosuchplatform")
+    assert main(["live", "--model", "demo-seed-iv", "--exit-after", "1"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "dashboard cannot open" in line and "sudo apt-get install" in line
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="xcb is Linux's")
+def test_missing_xcb_libraries_are_named_as_packages(monkeypatch):
+    from eegstream.dashboard._display import missing_xcb_packages, probe_dashboard
+
+    missing = missing_xcb_packages()
+    if not missing:
+        pytest.skip("every library of Qt's xcb plugin is installed here")
+    # No X server answers at this display either way: Qt cannot start xcb.
+    monkeypatch.setenv("DISPLAY", ":97")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    message = probe_dashboard()
+    assert message is not None
+    assert f"({', '.join(missing)})" in message
+    assert f"sudo apt-get install {' '.join(missing)}`" in message

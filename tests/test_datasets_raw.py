@@ -31,12 +31,12 @@ def _expected(signal, start_s, end_s):
     return cut - cut.mean()
 
 
-def test_real_cnt_through_the_seed_v_raw_path(tmp_path, realdata):
+def test_real_cnt_through_the_seed_v_raw_path(tmp_path, real_cnt):
     """A real 32-bit Neuroscan recording (2 channels, 90 s) cut by a timestamp file."""
     import mne
 
     (tmp_path / "EEG_raw").mkdir()
-    source = realdata / "neuroscan_int32_1000hz_2ch.cnt"
+    source = real_cnt
     (tmp_path / "EEG_raw" / "1_1_20180804.cnt").symlink_to(source)
     starts = tuple(2 + 5 * i for i in range(15))
     _timestamps(tmp_path, starts, tuple(b + 4 for b in starts))

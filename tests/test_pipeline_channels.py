@@ -48,9 +48,9 @@ def test_too_many_missing_channels_are_refused_by_name():
 
 
 def test_unlabelled_streams_need_assume_seed_order():
-    with pytest.raises(EEGStreamError, match="--assume-seed-order"):
+    with pytest.raises(EEGStreamError, match="assume_seed_order=True"):
         plan_channels(None, 62)
-    with pytest.raises(EEGStreamError, match="--assume-seed-order"):
+    with pytest.raises(EEGStreamError, match="assume_seed_order=True"):
         plan_channels([f"Ch{i}" for i in range(62)], 62)
     plan, warnings = plan_channels(None, 62, assume_seed_order=True)
     assert plan.mode == "positional" and "by position" in warnings[0]
@@ -81,3 +81,19 @@ def test_units_from_option_description_or_amplitude():
     assert "implausible" in warnings[0]
     with pytest.raises(EEGStreamError, match="unit must be one of"):
         decide_unit("mV", None, uv)
+
+
+@pytest.mark.parametrize("drop", [["PO5", "PO6", "CB1", "CB2"], ["FP1", "CZ", "O2"]])
+def test_interpolation_matrix_is_mnes_spherical_spline(drop):
+    """The public interpolate_bads route gives MNE's spline matrix itself."""
+    from mne.channels.interpolation import _make_interpolation_matrix
+
+    from eegstream.pipeline.channels import interpolation_matrix
+
+    missing = np.array([SEED_CHANNELS.index(c) for c in drop])
+    present = np.setdiff1d(np.arange(62), missing)
+    pos = positions_3d()
+    expected = _make_interpolation_matrix(pos[present], pos[missing])
+    got = interpolation_matrix(present, missing)
+    assert got.shape == (missing.size, present.size)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)

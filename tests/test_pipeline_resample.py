@@ -83,3 +83,30 @@ def test_rates_without_a_small_ratio_are_refused():
     assert rational_factors(256.0, 200.0) == (25, 32)
     with pytest.raises(EEGStreamError, match="cannot resample 199.97 Hz"):
         rational_factors(199.97, 200.0)
+
+
+@pytest.mark.parametrize("rate", [160.0, 200.0, 1000.0], ids=lambda r: f"{r:g}Hz")
+def test_outputs_carry_the_stamps_of_their_newest_input(rate):
+    rng = np.random.default_rng(2)
+    n = int(rate * 2)
+    x = rng.standard_normal((2, n))
+    stamps = np.vstack([100.0 + np.arange(n) / rate, np.arange(n) + 0.5])
+    whole = StreamingResampler(rate, 200.0, 2)
+    y, t = whole.push_stamped(x, stamps)
+    assert t.shape == (2, y.shape[1]) == (2, 400)
+    # Output m (at m / 200 s) needs inputs up to floor(m x rate / 200), no later one.
+    newest = np.floor(np.arange(400) * rate / 200 + 1e-9).astype(int)
+    np.testing.assert_array_equal(t, stamps[:, newest])
+    # Any chunking gives the same samples and the same stamps.
+    r, ys, ts, i = StreamingResampler(rate, 200.0, 2), [], [], 0
+    for size in rng.integers(0, 23, size=10_000):
+        part_y, part_t = r.push_stamped(x[:, i : i + size], stamps[:, i : i + size])
+        ys.append(part_y)
+        ts.append(part_t)
+        i += size
+        if i >= n:
+            break
+    np.testing.assert_allclose(np.concatenate(ys, 1), y, atol=1e-10)
+    np.testing.assert_array_equal(np.concatenate(ts, 1), t)
+    with pytest.raises(EEGStreamError, match="one value per sample"):
+        r.push_stamped(x[:, :5], stamps[:, :4])

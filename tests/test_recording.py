@@ -72,8 +72,8 @@ def test_annotations_are_kept_from_the_first_sample(realdata):
     assert cropped.annotations.onset[0] == 0.0
 
 
-def test_real_cnt_reads_with_plausible_amplitudes(realdata):
-    path = realdata / "neuroscan_int32_1000hz_2ch.cnt"
+def test_real_cnt_reads_with_plausible_amplitudes(real_cnt):
+    path = real_cnt
     raw = read_raw(path)
     assert raw.ch_names == ["F8", "FCz"] and raw.info["sfreq"] == 1000.0
     uv = raw.get_data(units="uV")

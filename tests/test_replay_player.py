@@ -11,7 +11,8 @@ import pytest
 
 from eegstream import EEGStreamError
 from eegstream.datasets import open_dataset
-from eegstream.montage import SEED_CHANNELS
+from eegstream.montage import SEED_CHANNELS, locations_mm
+from eegstream.protocol import parse_marker
 from eegstream.replay import (
     Player,
     ReplaySource,
@@ -19,7 +20,6 @@ from eegstream.replay import (
     array_source,
     dataset_source,
     file_source,
-    parse_marker,
 )
 from eegstream.replay.player import _Chunker, _mirror
 
@@ -397,6 +397,13 @@ def test_file_replay_arrives_as_64_channels_at_160_hz(
     assert info.nominal_srate() == 160
     labels = info.get_channel_labels()
     assert labels[:3] == ["Fc5.", "Fc3.", "Fc1."] and labels[-1] == "Iz.."
+    # XDF meta-data conventions: desc/acquisition and per-channel location (mm).
+    desc = info.desc()
+    assert desc.child("acquisition").child_value("manufacturer") == "eegstream replay"
+    fc5 = desc.child("channels").child("channel").child("location")
+    expected = locations_mm(["FC5"])[0]
+    got_xyz = [float(fc5.child_value(axis)) for axis in "XYZ"]
+    np.testing.assert_allclose(got_xyz, expected, atol=0.01)
     assert data.shape == (800, 64)
     np.testing.assert_allclose(data, source.segments[0].load()[:, :800].T, rtol=1e-6)
     # The file's annotations come as markers (run 3 starts with rest, T0).
@@ -495,3 +502,30 @@ def test_wait_before_start_and_double_start(unique_id: str) -> None:
     with player:
         with pytest.raises(EEGStreamError, match="already streaming; call stop"):
             player.start()
+
+
+def test_stream_description_follows_xdf_conventions() -> None:
+    from eegstream.replay._lsl import eeg_info
+
+    names = ["Fp1", "Cz.", "EOG", "O2"]
+    info = eeg_info("n", "sid", names, 200.0, chunk_size=10, description="d",
+                    synthetic=True)  # fmt: skip
+    channel = info.desc().child("channels").child("channel")
+    got = []
+    for _ in names:
+        location = channel.child("location")
+        got.append(
+            [float(location.child_value(a) or "nan") for a in "XYZ"]
+            if not location.empty()
+            else [np.nan] * 3
+        )
+        channel = channel.next_sibling()
+    expected = locations_mm(names)
+    np.testing.assert_allclose(got, expected, atol=0.01)
+    assert np.isnan(expected[2]).all() and not np.isnan(expected[[0, 1, 3]]).any()
+    # On a 90 mm sphere: Cz on the vertex, Fp1 in front and left, O2 behind, right.
+    assert np.allclose(np.linalg.norm(expected[[0, 1, 3]], axis=1), 90.0)
+    assert expected[1, 2] > 89 and expected[0, 1] > 0 > expected[0, 0]
+    assert expected[3, 1] < 0 < expected[3, 0]
+    acquisition = info.desc().child("acquisition")
+    assert acquisition.child_value("manufacturer") == "eegstream replay"

@@ -14,6 +14,12 @@ Faults:
   gets a new inlet; its description must still agree (channels, rate, format).
 - The first samples after a loss are written with a :class:`Gap`, so no
   reader ever joins samples across it.
+- Timestamps are clock-synchronised (``proc_clocksync``) but not made
+  monotonic by liblsl (``proc_monotonize`` is meant for dejittered streams
+  and would flatten a backward clock jump into a run of equal stamps). A jump
+  of more than the gap threshold, forward or backward, is a gap with reason
+  ``"timestamps"``; smaller backward steps (jitter) are held at the previous
+  stamp, so timestamps never decrease between gaps.
 """
 
 from __future__ import annotations
@@ -39,10 +45,10 @@ _PULL_TIMEOUT_S = 0.05
 # How long each lookup of a lost source may block: liblsl answers a first query
 # after about 0.5 s; longer would slow down stop().
 _RESOLVE_TIMEOUT_S = 0.6
-# A jump in timestamps larger than this many sample periods (and than 0.25 s) is a
-# gap. Smaller ones are jitter: some apps stamp a whole Bluetooth chunk (tens of
-# ms) with one time. Over LSL's TCP, samples are lost at reconnections, which are
-# gaps anyway.
+# A jump in timestamps larger than this many sample periods (and than 0.25 s),
+# forward or backward, is a gap. Smaller ones are jitter: some apps stamp a
+# whole Bluetooth chunk (tens of ms) with one time. Over LSL's TCP, samples are
+# lost at reconnections, which are gaps anyway.
 _GAP_PERIODS = 10
 
 
@@ -238,18 +244,24 @@ class InletThread:
 
     def _on_data(self, n: int, ts: np.ndarray, now: float) -> None:
         arrival = pylsl.local_clock()
-        # Cut the pull where the source's timestamps jump (also inside the chunk).
-        cuts = [0, *(np.flatnonzero(np.diff(ts) > self._gap_s) + 1).tolist(), n]
+        # Cut the pull where the source's timestamps jump either way (also inside
+        # the chunk).
+        jumps = np.flatnonzero(np.abs(np.diff(ts)) > self._gap_s) + 1
+        cuts = [0, *jumps.tolist(), n]
         for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
             gap = self._pending_gap
             if gap is None and self._last_ts is not None:
-                if ts[lo] - self._last_ts > self._gap_s:
+                if abs(ts[lo] - self._last_ts) > self._gap_s:
                     gap = Gap(0, 0.0, 0.0, 0, "timestamps")
             if gap is not None:
                 gap = self._count_gap(gap.reason, float(ts[lo]))
-            self.ring.write(self._dest[lo:hi], ts[lo:hi], arrival, gap)
+            stamps = ts[lo:hi]
+            if gap is None and self._last_ts is not None:
+                stamps = np.maximum(stamps, self._last_ts)
+            stamps = np.maximum.accumulate(stamps)
+            self.ring.write(self._dest[lo:hi], stamps, arrival, gap)
             self._pending_gap = None
-            self._last_ts = float(ts[hi - 1])
+            self._last_ts = float(stamps[-1])
         self._last_data = now
         self._rate_window.append((now, n))
         while self._rate_window and now - self._rate_window[0][0] > 5.0:
@@ -287,7 +299,7 @@ class InletThread:
             info,
             max_buflen=max(1, round(self.ring.capacity / self.nominal_rate)),
             recover=False,
-            processing_flags=pylsl.proc_clocksync | pylsl.proc_monotonize,
+            processing_flags=pylsl.proc_clocksync,
         )
         try:
             full = inlet.info(timeout=self.open_timeout)

@@ -33,6 +33,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.io
@@ -40,6 +41,7 @@ from scipy.signal import resample_poly
 
 from .._errors import EEGStreamError
 from .._io import atomic_path, atomic_write_text
+from .._options import SYNTH_OPTIONS, command_line
 from ..features import FeatureConfig, compute_de, kalman_smooth
 from ..montage import SEED_CHANNELS
 from . import tables as T
@@ -77,14 +79,18 @@ _CAUDAL = [
 ]
 
 
-def _rows(pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
-    return tuple(np.array([SEED_CHANNELS.index(p[i]) for p in pairs]) for i in (0, 1))
+def _rows(pairs: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    first, second = zip(*pairs, strict=True)
+    return (
+        np.array([SEED_CHANNELS.index(c) for c in first]),
+        np.array([SEED_CHANNELS.index(c) for c in second]),
+    )
 
 
 def generate(
     dataset: str,
     out: str | os.PathLike,
-    subjects: int | None = None,
+    subjects: int | Sequence[int] | None = None,
     sessions: int | None = None,
     trial_seconds: float | None = None,
     seed: int = 0,
@@ -207,22 +213,18 @@ def _cli_command(
     raw: bool,
 ) -> str | None:
     """Return the ``eegstream synth`` command that writes the same files, if any."""
-    import shlex
-
     if subjects is not None and not isinstance(subjects, (int, np.integer)):
         return None  # a list of subject numbers has no command-line form
-    args = ["eegstream", "synth", "--dataset", dataset, "--out", str(out)]
-    for flag, value in (
-        ("--subjects", subjects),
-        ("--sessions", sessions),
-        ("--trial-seconds", None if trial_seconds is None else int(trial_seconds)),
-        ("--seed", seed),
-    ):
-        if value is not None:
-            args += [flag, str(value)]
-    if not raw:
-        args.append("--no-raw")
-    return shlex.join(args)
+    values = SimpleNamespace(
+        dataset=dataset,
+        out=out,
+        subjects=subjects,
+        sessions=sessions,
+        trial_seconds=None if trial_seconds is None else int(trial_seconds),
+        seed=seed,
+        no_raw=not raw,
+    )
+    return command_line(["eegstream", "synth"], SYNTH_OPTIONS, values)
 
 
 def synth_command(root: str | os.PathLike) -> str | None:
@@ -377,8 +379,7 @@ def _write_seed(
     seconds = _lengths(world, T.SEED_TRIAL_SECONDS)
     pre, ext = out / "Preprocessed_EEG", out / "ExtractedFeatures"
     for folder in (pre, ext):
-        label = np.array([T.SEED_LABEL_MAT], float)
-        _savemat(folder / "label.mat", {"label": label})
+        _savemat(folder / "label.mat", {"label": np.array([T.SEED_LABEL_MAT], float)})
     families = ("de", "psd", "dasm", "rasm", "asm", "dcau")
     for s in subject_ids:
         prefix = T.SEED_PREFIX[s]
@@ -498,7 +499,8 @@ def _seed_v_session(
             yield world.eeg(s, k, n, labels[n - 1], (e - b) * _SFREQ, _SFREQ)
         return
     # (trial id for the random stream, label or None for rest, seconds)
-    plan, cursor = [], 0
+    plan: list[tuple[int, int | None, int]] = []
+    cursor = 0
     for n, (b, e) in enumerate(zip(starts, ends, strict=True), start=1):
         if b > cursor:
             plan.append((100 + n, None, b - cursor))
@@ -574,7 +576,7 @@ def _write_seed_vii(
                 yield
 
 
-_WRITERS: dict[str, Callable[[_World, Path, int, int], Iterator[None]]] = {
+_WRITERS: dict[str, Callable[[_World, Path, list[int], int], Iterator[None]]] = {
     "seed": _write_seed,
     "seed-iv": _write_seed_iv,
     "seed-v": _write_seed_v,

@@ -214,7 +214,7 @@ SEED_V_LABELS = {
     3: (2, 1, 3, 0, 4, 4, 0, 3, 2, 1, 3, 4, 1, 2, 0),
 }
 #: trial_start_end_timestamp.txt, seconds from the start of each session's .cnt.
-SEED_V_STARTS = {
+SEED_V_STARTS: dict[int, tuple[int, ...]] = {
     1: (
         30,
         132,
@@ -267,7 +267,7 @@ SEED_V_STARTS = {
         2888,
     ),
 }
-SEED_V_ENDS = {
+SEED_V_ENDS: dict[int, tuple[int, ...]] = {
     1: (
         102,
         228,

@@ -25,7 +25,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from scipy.signal.windows import hann
 
 from .._errors import EEGStreamError
 from .config import FeatureConfig
@@ -52,6 +51,10 @@ def _plan(
     window: int, n_fft: int, sfreq: float, bands: tuple, compat: str | None
 ) -> _Plan:
     """Taper, bin ranges and reduceat indices for one setting."""
+    # Imported here: scipy.signal takes seconds to load, and the command line
+    # reads feature settings (this package) on every start.
+    from scipy.signal.windows import hann
+
     taper = hann(window, sym=True)[: min(window, n_fft)]
     n_bins = n_fft // 2 + 1
     lows = np.array([lo for lo, _ in bands]) * n_fft / sfreq

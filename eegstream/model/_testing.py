@@ -10,7 +10,8 @@ import torch
 
 from ..features import FeatureConfig
 from ..montage import SEED_CHANNELS
-from .checkpoint import checkpoint_meta, save_checkpoint
+from .checkpoint import save_checkpoint
+from .meta import DatasetInfo, NormaliserSpec, checkpoint_meta
 from .registry import build_model
 
 SEED_IV_CLASSES = ("neutral", "sad", "fear", "happy")
@@ -29,9 +30,9 @@ def untrained_checkpoint(
 
     The normaliser's population statistics are those of DE of white noise of
     about 10 µV (mean 5, SD 2 on the DE scale), so the numbers the live path
-    produces are in a realistic range. The header says ``"dataset":
-    "untrained"``: its probabilities mean nothing. ``channels``: SEED names in
-    SEED order (a headset model's subset).
+    produces are in a realistic range. The header's dataset is named
+    ``"untrained"`` and it has no protocol: its probabilities mean nothing.
+    ``channels``: SEED names in SEED order (a headset model's subset).
     """
     cfg = cfg or FeatureConfig()
     torch.manual_seed(seed)
@@ -45,14 +46,11 @@ def untrained_checkpoint(
         arch_params=params,
         feature_config=cfg,
         classes=classes,
-        normaliser={
-            "mode": "running",
-            "mean": [5.0] * n_features,
-            "std": [2.0] * n_features,
-            "prior_steps": 30.0,
-        },
-        dataset="untrained",
-        protocol="none",
+        normaliser=NormaliserSpec(
+            "running", (5.0,) * n_features, (2.0,) * n_features, 30.0
+        ),
+        dataset=DatasetInfo("untrained"),
+        protocol=None,
         channels=channels,
     )
     return save_checkpoint(path, model.state_dict(), meta)

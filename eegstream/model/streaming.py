@@ -66,6 +66,15 @@ class StreamingClassifier:
         probs = self.predictor.predict_proba(np.stack([s.sequence for s in steps]))
         return list(zip(steps, probs, strict=True))
 
+    def warm_up(self) -> None:
+        """Run one inference on zeros: torch initialises now (hundreds of ms).
+
+        Call it before live data flows, so the first live step is not the
+        one that pays. The feature state is untouched.
+        """
+        p = self.predictor
+        p.predict_proba(np.zeros((p.seq_len, p.n_features)))
+
     def reset(self) -> None:
         """Start the feature chain over (after a gap); the wearer statistics stay."""
         self.features.reset()

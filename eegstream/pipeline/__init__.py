@@ -1,25 +1,42 @@
 """The live pipeline, headless: an LSL EEG stream in, emotion probabilities out.
 
-:class:`LivePipeline` is what ``eegstream run`` and the dashboard drive. It
-checks the stream against the checkpoint (channels by name, missing channels,
+:class:`LiveChain` holds every signal stage, synchronously and without LSL:
+it checks a stream against the checkpoint (channels by name, missing channels,
 rate, unit), adapts it (causal resampling to the model's rate, spherical-spline
 interpolation of missing channels) and runs the one feature and model path,
-:class:`~eegstream.model.StreamingClassifier`.
+:class:`~eegstream.model.StreamingClassifier`; :func:`run_recording` streams a
+:class:`~eegstream.recording.Recording` through it. :class:`LivePipeline`, what
+``eegstream run`` and the dashboard drive, is the threaded shell around it:
+LSL inlet, outlets, session log, subscribers, health and :class:`SessionStats`.
 """
 
+from .chain import LiveChain, run_recording
 from .channels import ChannelPlan, plan_channels
 from .live import LivePipeline
 from .resample import StreamingResampler
-from .results import Health, StepResult
+from .results import (
+    Health,
+    LatencySummary,
+    MarkerAccuracy,
+    SessionSummary,
+    StepResult,
+)
 from .session_log import SessionLog, read_log
+from .stats import SessionStats
 
 __all__ = [
     "ChannelPlan",
     "Health",
+    "LiveChain",
+    "LatencySummary",
     "LivePipeline",
+    "MarkerAccuracy",
     "SessionLog",
+    "SessionStats",
+    "SessionSummary",
     "StepResult",
     "StreamingResampler",
     "plan_channels",
     "read_log",
+    "run_recording",
 ]

@@ -2,7 +2,7 @@
 
 A stream's channels are found by name (:func:`eegstream.montage.map_channels`:
 case, dots and reference suffixes ignored). A stream without usable names is
-taken positionally only when the user says so (``--assume-seed-order``).
+taken positionally only when the user says so (``assume_seed_order=True``).
 The model's channels (all 62 SEED channels, or the subset a headset model
 was trained on) that the stream lacks are interpolated from the stream's
 SEED channels with spherical splines over the SEED scalp positions (Perrin
@@ -72,6 +72,11 @@ class ChannelPlan:
         """Number of stream channels taken (the width of :meth:`select`)."""
         return self.source.size
 
+    @property
+    def n_stream_channels(self) -> int:
+        """Number of channels of the stream the plan was made for."""
+        return self.source.size + len(self.ignored)
+
     def select(self, data: np.ndarray) -> np.ndarray:
         """Take the used channels (n_taken, n) from the stream's data."""
         return data[self.source]
@@ -99,6 +104,10 @@ class ChannelPlan:
 def interpolation_matrix(present: np.ndarray, missing: np.ndarray) -> np.ndarray:
     """Spherical-spline weights from the present to the missing SEED channels.
 
+    MNE's public bad-channel interpolation (Perrin et al., 1989) run on unit
+    impulses: each present channel in turn carries 1, the rest 0, so the
+    interpolated rows are the columns of the weight matrix.
+
     Parameters
     ----------
     present, missing : array of int
@@ -108,11 +117,23 @@ def interpolation_matrix(present: np.ndarray, missing: np.ndarray) -> np.ndarray
     -------
     array of float, shape (n_missing, n_present)
     """
-    from mne.channels.interpolation import _make_interpolation_matrix
+    import mne
 
     pos = positions_3d()
-    # MNE's own routine for bad-channel interpolation (Perrin et al., 1989).
-    return _make_interpolation_matrix(pos[present], pos[missing])
+    picks = np.concatenate([present, missing])
+    names = [SEED_CHANNELS[i] for i in picks]
+    info = mne.create_info(names, sfreq=1.0, ch_types="eeg")
+    montage = mne.channels.make_dig_montage(
+        dict(zip(names, pos[picks], strict=True)), coord_frame="head"
+    )
+    info.set_montage(montage, verbose="error")
+    info["bads"] = names[present.size :]
+    impulses = np.zeros((picks.size, present.size))
+    impulses[: present.size] = np.eye(present.size)
+    raw = mne.io.RawArray(impulses, info, verbose="error")
+    # The positions are on the unit sphere around the origin: no sphere fit.
+    raw.interpolate_bads(origin=(0.0, 0.0, 0.0), verbose="error")
+    return raw.get_data(picks=list(range(present.size, picks.size)))
 
 
 def plan_channels(
@@ -123,7 +144,7 @@ def plan_channels(
     max_missing: int = 0,
     assume_seed_order: bool = False,
     stream_name: str = "the stream",
-    suggest: str | None = None,
+    suggest_from: str | None = None,
 ) -> tuple[ChannelPlan, list[str]]:
     """Match a stream's channels to the checkpoint's.
 
@@ -143,7 +164,7 @@ def plan_channels(
         model's own channel order (as many channels as the model).
     stream_name : str
         For messages.
-    suggest : str | None
+    suggest_from : str | None
         The stream's name: a refusal then suggests training a subset model
         with ``eegstream train --channels-from`` it, when it can.
 
@@ -168,31 +189,16 @@ def plan_channels(
             "the live path serves SEED-montage models only"
         )
     rows = np.array([SEED_CHANNELS.index(c) for c in model])
-    warnings: list[str] = []
     named = labels is not None and any(labels) and len(labels) == n_channels
-    index = None
-    if named:
-        try:
-            index, _ = map_channels([str(lab or "") for lab in labels])
-            mode = "names"
-        except EEGStreamError as err:
-            if not assume_seed_order:
-                raise EEGStreamError(
-                    f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
-                    "under other labels, pass --assume-seed-order"
-                ) from None
-    if index is None:
-        index, mode = _positional(n_channels, rows, assume_seed_order, stream_name)
-        warnings.append(
-            f"{stream_name}'s channels are taken as SEED order by position "
-            "(--assume-seed-order); wrong order gives wrong features without any error"
-        )
+    index, mode, warnings = _match(
+        labels if named else None, n_channels, rows, assume_seed_order, stream_name
+    )
     # index: stream position of each SEED channel (-1 absent).
     at = index[rows]
     missing = [c for c, i in zip(model, at, strict=True) if i < 0]
     if len(missing) > max_missing:
         raise EEGStreamError(
-            _refusal(model, missing, max_missing, index, stream_name, suggest)
+            _refusal(model, missing, max_missing, index, stream_name, suggest_from)
         )
     present = np.flatnonzero(at >= 0)
     source = at[present]
@@ -210,24 +216,48 @@ def plan_channels(
             f"neighbours (spherical splines): {', '.join(missing)}"
         )
     used = set(source.tolist())
-    ignored = [
-        str(labels[i]) if named else f"#{i}" for i in range(n_channels) if i not in used
-    ]
+    shown = (
+        [str(lab) for lab in labels]
+        if labels is not None and named
+        else [f"#{i}" for i in range(n_channels)]
+    )
+    ignored = [shown[i] for i in range(n_channels) if i not in used]
     plan = ChannelPlan(
         source, present, missing, ignored, mode, weights, missing_index, model
     )
     return plan, warnings
 
 
-def _positional(
-    n_channels: int, rows: np.ndarray, assume_seed_order: bool, stream_name: str
-) -> tuple[np.ndarray, str]:
-    """SEED index -> stream position for an unlabelled stream taken by position."""
+def _match(
+    labels: Sequence[str | None] | None,
+    n_channels: int,
+    rows: np.ndarray,
+    assume_seed_order: bool,
+    stream_name: str,
+) -> tuple[np.ndarray, str, list[str]]:
+    """Match by name, else by position when allowed: index, mode, warnings.
+
+    ``index[i]`` is the stream channel of SEED channel ``i`` (-1 when absent).
+    By position, a stream is the 62 SEED channels or the model's ``rows``, in
+    SEED order.
+    """
+    if labels is not None:
+        try:
+            index, _ = map_channels([str(lab or "") for lab in labels])
+            return index, "names", []
+        except EEGStreamError as err:
+            if not assume_seed_order:
+                raise EEGStreamError(
+                    f"{err}; if {stream_name} sends SEED's 62 channels in SEED order "
+                    "under other labels, pass {assume_seed_order}",
+                    suggest={"assume_seed_order": True},
+                ) from None
     if not assume_seed_order:
         raise EEGStreamError(
             f"{stream_name} has no channel labels in its LSL description, so its "
             f"{n_channels} channels cannot be matched by name; if they are the "
-            f"model's {rows.size} channels in SEED order pass --assume-seed-order"
+            f"model's {rows.size} channels in SEED order pass {{assume_seed_order}}",
+            suggest={"assume_seed_order": True},
         )
     index = np.full(N_CHANNELS, -1)
     if n_channels == N_CHANNELS:
@@ -236,13 +266,18 @@ def _positional(
         index[rows] = np.arange(rows.size)
     else:
         raise EEGStreamError(
-            f"--assume-seed-order needs exactly {N_CHANNELS} channels, or the "
-            f"model's {rows.size}; {stream_name} has {n_channels}"
+            f"{{assume_seed_order}} needs exactly {N_CHANNELS} channels, or the "
+            f"model's {rows.size}; {stream_name} has {n_channels}",
+            suggest={"assume_seed_order": True},
         )
-    return index, "positional"
+    warning = (
+        f"{stream_name}'s channels are taken as SEED order by position "
+        "(--assume-seed-order); wrong order gives wrong features without any error"
+    )
+    return index, "positional", [warning]
 
 
-def _refusal(model, missing, max_missing, index, stream_name, suggest) -> str:
+def _refusal(model, missing, max_missing, index, stream_name, suggest_from) -> str:
     """Word the one-line refusal, with the subset-model suggestion where it applies."""
     text = (
         f"{stream_name} lacks {len(missing)} of the model's channels "
@@ -250,9 +285,9 @@ def _refusal(model, missing, max_missing, index, stream_name, suggest) -> str:
         f"interpolating at most {max_missing}"
     )
     carried = int((index >= 0).sum())
-    if suggest is not None and carried >= 2:
+    if suggest_from is not None and carried >= 2:
         text += (
             f"; the stream carries {carried} SEED channels: train a model for them "
-            f"with `eegstream train --channels-from {shlex.quote(suggest)} ...`"
+            f"with `eegstream train --channels-from {shlex.quote(suggest_from)} ...`"
         )
     return text

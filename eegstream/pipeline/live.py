@@ -1,62 +1,62 @@
-"""The live chain, headless: LSL EEG in; probabilities, band power and a log out.
+"""The live pipeline, headless: LSL EEG in; probabilities, band power and a log out.
 
 ::
 
-    InletThread ─► RingBuffer ─► worker thread: select channels ─► µV ─► NaN check
-      ─► causal resampling to 200 Hz ─► interpolate missing ─► StreamingClassifier
-      ─► LSL outlets, subscribers' queues, session log
+    resolve ─► InletThread ─► RingBuffer ─► worker thread: LiveChain (unit, channels,
+      NaN, causal resampling, interpolation, StreamingClassifier)
+      ─► LSL outlets, subscribers' queues, session log, SessionStats
 
-What happens on faults (each is tested):
+:class:`LivePipeline` is the threaded shell around
+:class:`~eegstream.pipeline.LiveChain`, which holds every signal stage and states
+what happens on signal faults (gap, NaN or infinity, unit, missing channels).
+The shell adds the stream's faults:
 
-- **Gap** (source lost and back, restarted with the same source_id, or a jump
-  in timestamps): the resampler and the feature chain are reset
-  (:meth:`~eegstream.model.StreamingClassifier.reset`: DE buffer, Kalman
-  filter and model sequence start again, so the next result needs a full
-  window and the model calibrates again; the wearer's normaliser statistics
-  are kept). Samples are never joined across a gap. The gap is logged.
-- **NaN or infinity** in some samples: they are counted and passed on as
-  NaN. A window holding one gets NaN DE for the affected channels; the Kalman
-  filter skips non-finite observations, the normaliser does not count them and
-  the sequence carries 0 (the mean) for them, so the state is never poisoned
-  and the next clean window is exact again. Through the resampler a NaN
-  affects at most one filter length (about 0.1 s) of output.
+- **Gap** (source lost and back, restarted with the same source_id, a jump in
+  timestamps, a reader overrun): :meth:`LiveChain.reset
+  <eegstream.pipeline.LiveChain.reset>`, and the gap is logged.
 - **Stream lost**: health ``"lost"`` within about 0.5 s; the acquisition thread
   looks the stream up again by source_id and resumes when it returns.
+- **Stream back with other channels**, or any error on the worker thread: the
+  pipeline stops; the error is in :meth:`~LivePipeline.health`, never a traceback.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
 import threading
 import time
-from array import array
-from collections import deque
 from pathlib import Path
 
 import numpy as np
 import pylsl
 import torch
 
-from .. import __version__
+from .. import __version__, _realtime
 from .._errors import EEGStreamError
-from ..acquisition import Block, Gap, InletThread, StreamSummary, resolve_stream
+from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
 from ..features.config import FeatureConfig
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
-from .channels import ChannelPlan, plan_channels
+from .chain import LiveChain
+from .channels import ChannelPlan
 from .markers import MarkerListener
 from .outlets import ResultOutlets
 from .resample import StreamingResampler
-from .results import Health, StepResult
+from .results import (
+    Health,
+    SessionSummary,
+    StepResult,
+)
 from .session_log import SessionLog
-from .units import UNIT_CHOICES, UNIT_SCALES, decide_unit, unit_from_description
+from .stats import SessionStats
+from .units import check_unit_option, unit_from_description
 
 logger = logging.getLogger(__name__)
 
 _HEALTH_EVERY_S = 10.0
-_LATENCY_WINDOW = 1000
 
 
 class LivePipeline:
@@ -95,7 +95,8 @@ class LivePipeline:
     worker thread. An error on that thread stops the pipeline and appears in
     :meth:`health` (``state == "stopped"``, ``error``), never as a traceback.
     On the CPU, :meth:`start` sets torch to one intra-op thread (process-wide)
-    for steady latency.
+    for steady latency. The classifier (and with it the wearer's normaliser
+    statistics) lives as long as the pipeline, across :meth:`start` calls.
     """
 
     def __init__(
@@ -114,8 +115,7 @@ class LivePipeline:
         buffer_s: float = 30.0,
         lost_after_s: float = 0.5,
     ) -> None:
-        if unit not in UNIT_CHOICES:
-            raise EEGStreamError(f"unit must be one of {UNIT_CHOICES}, got {unit!r}")
+        check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
         self.classifier = StreamingClassifier(self.checkpoint, device=device)
         self.cfg: FeatureConfig = self.checkpoint.feature_config
@@ -142,37 +142,38 @@ class LivePipeline:
         self.markers: MarkerListener | None = None
         self.outlets: ResultOutlets | None = None
         self.log: SessionLog | None = None
+        # The signal chain, made by start(); its plan and resampler, for views.
+        self.chain: LiveChain | None = None
         self.plan: ChannelPlan | None = None
         self.resampler: StreamingResampler | None = None
-        self.unit: str | None = None
-        self.unit_source: str | None = None
-        self.warnings: list[str] = []
+        self.stats = SessionStats(self.classes)
         self.synthetic = False
-        self._scale = 1.0
-        self._pending: list[Block] = []
-        # Timestamps of the newest inputs of this segment (window + margin), to
-        # find when a window began; _recent_times[-1] is input n_in - 1.
-        self._recent_times = np.empty(0)
+        self._declared_unit: str | None = None
+        self._logged_warnings = 0  # the chain's warnings already logged
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
         self._error: str | None = None
         self._stopped = False
-        self._latencies: deque[float] = deque(maxlen=_LATENCY_WINDOW)
-        self._all_latencies = array("d")  # every step's, compactly (hours of steps)
-        self._steps = 0
-        self._warm_steps = 0
-        self._nonfinite = 0
-        self._labelled = 0
-        self._correct = 0
-        self._labelled_warm = 0
-        self._correct_warm = 0
-        self._unknown_labels: set[str] = set()
-        self._predicted_counts = dict.fromkeys(self.classes, 0)
         self._last_state = "connecting"
         self._last_health_log = 0.0
         self._started_wall = 0.0
         self._started_mono = 0.0
         self._stopped_mono: float | None = None
+
+    @property
+    def unit(self) -> str | None:
+        """The stream's unit once decided (after its first second), else None."""
+        return self.chain.unit if self.chain is not None else None
+
+    @property
+    def unit_source(self) -> str | None:
+        """Why: ``option``, ``description``, ``amplitude`` or ``default``; or None."""
+        return None if self.chain is None else self.chain.unit_source
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should know about the stream (also logged)."""
+        return list(self.chain.warnings) if self.chain is not None else []
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> LivePipeline:
@@ -195,12 +196,12 @@ class LivePipeline:
                 "LivePipeline.start: already running; call stop() first"
             )
         self._reset_variables()
-        self.classifier.reset()  # a restarted pipeline starts a new segment
         try:
             self._connect()
         except BaseException:
             self._teardown()
             raise
+        _realtime.live_started(self)  # start-up is over: freeze, no gen-2 pauses
         self._worker = threading.Thread(
             target=self._run, name="eegstream-pipeline", daemon=True
         )
@@ -215,41 +216,38 @@ class LivePipeline:
             # under load: inference p99 545 ms with 2 threads, 7 ms with 1.
             torch.set_num_threads(1)
         # The first inference initialises torch (hundreds of ms): not on a live step.
-        predictor = self.classifier.predictor
-        predictor.predict_proba(np.zeros((predictor.seq_len, predictor.n_features)))
+        self.classifier.warm_up()
         summary = StreamSummary.from_info(info)
         # The marker inlet first: with a replay that waits for its first consumer,
         # no marker is then missed.
         if summary.source_id:
             self.markers = MarkerListener(summary.source_id).start()
-        self.inlet = InletThread(
+        self.inlet = inlet = InletThread(
             info, buffer_s=self.buffer_s, lost_after_s=self.lost_after_s
         )
-        self._check_rate(summary)
-        self.inlet.start()
-        full = self.inlet.info
-        name = f"stream {summary.name!r}"
-        self.plan, warnings = plan_channels(
-            full.get_channel_labels(),
-            full.channel_count(),
-            checkpoint_channels=self.checkpoint.channels,
-            max_missing=int(self.checkpoint.meta.get("max_missing_channels", 0)),
-            assume_seed_order=self.assume_seed_order,
-            stream_name=name,
-            suggest=summary.name,
-        )
-        self.warnings += warnings
+        inlet.start()
+        full = inlet.info
         self._declared_unit = unit_from_description(full.get_channel_units())
-        self.resampler = StreamingResampler(
-            summary.nominal_srate, self.cfg.sfreq, self.plan.n_present
+        self.chain = chain = LiveChain.from_labels(
+            self.checkpoint,
+            full.get_channel_labels(),
+            summary.nominal_srate,
+            n_channels=full.channel_count(),
+            assume_seed_order=self.assume_seed_order,
+            unit=self.unit_option,
+            declared_unit=self._declared_unit,
+            classifier=self.classifier,
+            clock=pylsl.local_clock,
+            stream_name=f"stream {summary.name!r}",
+            suggest_from=summary.name,
         )
-        self.synthetic = _desc_value(full, "synthetic") == "true"
-        if self.checkpoint.meta.get("normaliser", {}).get("mode") == "subject":
-            self.warnings.append(
-                "the checkpoint was trained with per-subject z-scoring, which needs "
-                "the whole session; live it runs the causal running normaliser "
-                "instead"
-            )
+        self.plan, self.resampler = chain.plan, chain.resampler
+        self.synthetic = full.desc().child_value("synthetic") == "true"
+        self._open_outputs(summary, inlet, chain)
+
+    def _open_outputs(
+        self, summary: StreamSummary, inlet: InletThread, chain: LiveChain
+    ) -> None:
         if self.use_outlets:
             self.outlets = ResultOutlets(
                 summary.name,
@@ -260,21 +258,13 @@ class LivePipeline:
             )
         if self.log_path is not None:
             self.log = SessionLog(self.log_path)
-        self._reader = self.inlet.ring.reader(from_start=True)
+        self._reader = inlet.ring.reader(from_start=True)
         self._started_wall = time.time()
         self._started_mono = time.monotonic()
-        for message in self.warnings:
+        self._logged_warnings = len(chain.warnings)
+        for message in chain.warnings:
             logger.warning(message)
-        self._log("session_start", **self._session_header(summary))
-
-    def _check_rate(self, summary: StreamSummary) -> None:
-        top = max(hi for _, hi in self.cfg.bands)
-        if summary.nominal_srate < 2 * top:
-            raise EEGStreamError(
-                f"stream {summary.name!r} is sampled at {summary.nominal_srate:g} Hz, "
-                f"too slow for the model's bands up to {top:g} Hz; it needs >= "
-                f"{2 * top:g} Hz"
-            )
+        self._log("session_start", **self._session_header(summary, chain))
 
     def stop(self) -> None:
         """Stop processing, close streams, write the summary and close the log.
@@ -288,6 +278,7 @@ class LivePipeline:
             self.inlet.ring.notify()
         if self._worker is not None and self._worker is not threading.current_thread():
             self._worker.join(5.0)
+        _realtime.live_stopped(self)
         self._stopped_mono = time.monotonic()
         self._teardown()
 
@@ -302,7 +293,7 @@ class LivePipeline:
             self.outlets = None
         if self.log is not None:
             self._log("health", **self.health().to_dict())
-            self._log("session_end", summary=self.summary())
+            self._log("session_end", summary=self.summary().to_dict())
             self.log.close()
         self._stopped = True
 
@@ -333,12 +324,12 @@ class LivePipeline:
     def health(self) -> Health:
         """Return the current state and counters (cheap; from any thread)."""
         inlet = self.inlet
-        lat = np.array(list(self._latencies)) if self._latencies else None
         if self._error is not None or self._stopped or inlet is None:
             state = "stopped" if (self._error or self._stopped) else "connecting"
         else:
             state = inlet.state
         s = inlet.summary if inlet is not None else None
+        p50, p99 = self.stats.recent_latency()
         return Health(
             state=state,
             stream_name=s.name if s else "",
@@ -350,18 +341,18 @@ class LivePipeline:
             samples_received=inlet.ring.total if inlet is not None else 0,
             samples_lost=inlet.samples_lost if inlet is not None else 0,
             gaps=inlet.gaps if inlet is not None else 0,
-            latency_p50_s=float(np.percentile(lat, 50))
-            if lat is not None
-            else float("nan"),
-            latency_p99_s=float(np.percentile(lat, 99))
-            if lat is not None
-            else float("nan"),
+            latency_p50_s=p50,
+            latency_p99_s=p99,
             device=self.classifier.device,
             model_name=self.checkpoint.name,
             error=self._error,
-            steps=self._steps,
+            steps=self.stats.steps,
             samples_nonfinite=self._nonfinite,
         )
+
+    @property
+    def _nonfinite(self) -> int:
+        return self.chain.samples_nonfinite if self.chain is not None else 0
 
     @property
     def channel_names(self) -> tuple[str, ...]:
@@ -395,67 +386,47 @@ class LivePipeline:
             return np.empty(0), np.empty((0, 0))
         n = round(seconds * self.inlet.nominal_rate)
         times, data = self.inlet.ring.latest(n)
-        return times, data * self._scale
+        scale = self.chain.scale if self.chain is not None else 1.0
+        return times, data * scale
 
-    def summary(self) -> dict:
+    def summary(self) -> SessionSummary:
         """Session figures: counts, latency percentiles, accuracy against markers."""
-        lat = np.frombuffer(self._all_latencies, dtype=np.float64).copy()
         end = self._stopped_mono or time.monotonic()
         h = self.health()
-
-        def pct(q):
-            return float(np.percentile(lat, q)) if lat.size else None
-
-        accuracy = None
-        if self._labelled:
-            accuracy = {
-                "steps": self._labelled,
-                "correct": self._correct,
-                "accuracy": self._correct / self._labelled,
-                "warm_steps": self._labelled_warm,
-                "warm_accuracy": (
-                    self._correct_warm / self._labelled_warm
-                    if self._labelled_warm
-                    else None
-                ),
-                "synthetic": self.synthetic,
-            }
-        return {
-            "model": self.checkpoint.name,
-            "started_unix": self._started_wall or None,
-            "stream": h.stream_name,
-            "source_id": h.source_id,
-            "duration_s": end - self._started_mono if self._started_mono else 0.0,
-            "steps": self._steps,
-            "warm_steps": self._warm_steps,
-            "predicted_counts": dict(self._predicted_counts),
-            "latency_s": {
-                "p50": pct(50),
-                "p99": pct(99),
-                "max": pct(100),
-                "mean": float(lat.mean()) if lat.size else None,
-            },
-            "samples_received": h.samples_received,
-            "samples_lost": h.samples_lost,
-            "samples_nonfinite": self._nonfinite,
-            "gaps": h.gaps,
-            "unit": self.unit,
-            "unit_source": self.unit_source,
-            "channels": self.plan.to_dict() if self.plan is not None else None,
-            "accuracy": accuracy,
-            "labels_not_in_model": sorted(self._unknown_labels),
-            "error": self._error,
-            "device": h.device,
-        }
+        stats = self.stats
+        return SessionSummary(
+            model=self.checkpoint.name,
+            started_unix=self._started_wall or None,
+            stream=h.stream_name,
+            source_id=h.source_id,
+            duration_s=end - self._started_mono if self._started_mono else 0.0,
+            steps=stats.steps,
+            warm_steps=stats.warm_steps,
+            predicted_counts=dict(stats.predicted_counts),
+            latency_s=stats.latency(),
+            samples_received=h.samples_received,
+            samples_lost=h.samples_lost,
+            samples_nonfinite=h.samples_nonfinite,
+            gaps=h.gaps,
+            unit=self.unit,
+            unit_source=self.unit_source,
+            channels=self.plan,
+            accuracy=stats.accuracy(self.synthetic),
+            labels_not_in_model=stats.labels_not_in_model,
+            error=self._error,
+            device=h.device,
+        )
 
     # -- the worker --------------------------------------------------------------------
     def _run(self) -> None:
+        inlet, chain = self.inlet, self.chain
+        assert inlet is not None and chain is not None  # sanity check: start() set them
         try:
             while not self._stop.is_set():
-                self._watch_health()
+                self._watch_health(inlet)
                 if not self._reader.wait(0.05):
                     continue
-                self._take(self._reader.read())
+                self._take(chain, self._reader.read())
         except Exception as err:  # reported through health(), never a traceback
             self._error = (
                 str(err)
@@ -466,8 +437,7 @@ class LivePipeline:
             logger.debug("live pipeline stopped", exc_info=True)
             self._log("error", message=self._error)
 
-    def _watch_health(self) -> None:
-        inlet = self.inlet
+    def _watch_health(self, inlet: InletThread) -> None:
         if inlet.error is not None:
             err = inlet.error
             raise (
@@ -487,148 +457,78 @@ class LivePipeline:
             for ts, marker in self.markers.drain():
                 self._log("marker", time=ts, marker=marker)
 
-    def _take(self, block: Block) -> None:
-        if self.unit is None:
-            self._pending.append(block)
-            if sum(b.n_samples for b in self._pending) < self.inlet.nominal_rate:
-                return
-            first = np.concatenate(
-                [self.plan.select(b.data) for b in self._pending], axis=1
-            )
-            self.unit, self.unit_source, warnings = decide_unit(
-                self.unit_option, self._declared_unit, first
-            )
-            self._scale = UNIT_SCALES[self.unit]
-            self._log(
-                "unit", unit=self.unit, source=self.unit_source, scale=self._scale
-            )
-            for message in warnings:
-                logger.warning(message)
-                self.warnings.append(message)
-                self._log("warning", message=message)
-            pending, self._pending = self._pending, []
-            for b in pending:
-                self._take(b)
-            return
+    def _take(self, chain: LiveChain, block: Block) -> None:
         for gap, piece in block.split():
             if gap is not None:
-                self._on_gap(gap)
-            if piece.n_samples:
-                self._process(piece)
+                chain.reset()
+                self._log(
+                    "gap",
+                    **{k: v for k, v in gap.to_dict().items() if k != "index"},
+                    reset=True,
+                )
+            if not piece.n_samples:
+                continue
+            decided = chain.unit is not None
+            results = chain.push(piece.data, piece.timestamps, piece.arrival)
+            if not decided and chain.unit is not None:
+                self._on_unit(chain)
+            for result in results:
+                self._emit(chain, result)
 
-    def _on_gap(self, gap: Gap) -> None:
-        self.classifier.reset()
-        self.resampler.reset()
-        self._recent_times = np.empty(0)
-        self._log(
-            "gap",
-            **{k: v for k, v in gap.to_dict().items() if k != "index"},
-            reset=True,
-        )
+    def _on_unit(self, chain: LiveChain) -> None:
+        self._log("unit", unit=chain.unit, source=chain.unit_source, scale=chain.scale)
+        for message in chain.warnings[self._logged_warnings :]:
+            logger.warning(message)
+            self._log("warning", message=message)
+        self._logged_warnings = len(chain.warnings)
 
-    def _process(self, piece: Block) -> None:
-        x = self.plan.select(piece.data)
-        if self._scale != 1.0:
-            x = x * self._scale
-        bad = ~np.isfinite(x)
-        if bad.any():
-            self._nonfinite += int(bad.any(axis=0).sum())
-            x = np.where(bad, np.nan, x)
-        y = self.resampler.push(x)
-        if not y.shape[1]:
-            return
-        eeg = self.plan.expand(y)
-        r = self.resampler
-        keep = (
-            round(self.cfg.window_s * r.sfreq_in) + r.taps_per_phase + piece.n_samples
-        )
-        self._recent_times = np.concatenate([self._recent_times, piece.timestamps])[
-            -keep:
-        ]
-        first_input = r.n_in - piece.n_samples
-        for step, probs in self.classifier.push(eeg):
-            i = r.last_input(step.end - 1) - first_input
-            # Sanity check: a step completes with the chunk that holds its last sample.
-            assert 0 <= i < piece.n_samples, (i, piece.n_samples)
-            back = r.n_in - r.last_input(step.end - self.cfg.window)
-            began = float(self._recent_times[-min(back, self._recent_times.size)])
-            self._emit(
-                step, probs, began, float(piece.timestamps[i]), float(piece.arrival[i])
+    def _emit(self, chain: LiveChain, result: StepResult) -> None:
+        if self.markers is not None:
+            truth = self.markers.label(
+                result.window_start, result.timestamp, tolerance=0.5 / self.cfg.sfreq
             )
-
-    def _emit(
-        self, step, probs: np.ndarray, began: float, timestamp: float, arrival: float
-    ) -> None:
-        band = step.de
+            result = dataclasses.replace(result, true_label=truth)
+        band = result.band_power
         if self.outlets is not None:
             with np.errstate(invalid="ignore"):
-                means = _nanmean_rows(band[self.plan.present])
-            self.outlets.push(probs, means, timestamp)
-        latency = pylsl.local_clock() - arrival
-        truth = None
-        if self.markers is not None:
-            truth = self.markers.label(began, timestamp, tolerance=0.5 / self.cfg.sfreq)
-        result = StepResult(
-            timestamp=timestamp,
-            probabilities=probs,
-            classes=self.classes,
-            band_power=band,
-            latency_s=latency,
-            warm=bool(step.warm),
-            true_label=truth,
-        )
-        self._count(result)
+                means = _nanmean_rows(band[chain.plan.present])
+            self.outlets.push(result.probabilities, means, result.timestamp)
+        self.stats.count(result)
         with self._sub_lock:
             subscribers = list(self._subscribers)
         for q in subscribers:
             _put_dropping_oldest(q, result)
         self._log(
             "step",
-            time=timestamp,
-            step=self._steps - 1,
-            probabilities=dict(zip(self.classes, probs.tolist(), strict=True)),
+            time=result.timestamp,
+            step=self.stats.steps - 1,
+            probabilities=dict(
+                zip(self.classes, result.probabilities.tolist(), strict=True)
+            ),
             predicted=result.predicted,
             warm=result.warm,
-            latency_s=latency,
+            latency_s=result.latency_s,
             band_power=band,
-            true_label=truth,
+            true_label=result.true_label,
         )
-
-    def _count(self, result: StepResult) -> None:
-        self._steps += 1
-        self._warm_steps += result.warm
-        self._latencies.append(result.latency_s)
-        self._all_latencies.append(result.latency_s)
-        predicted = result.predicted
-        self._predicted_counts[predicted] += 1
-        truth = result.true_label
-        if truth is None:
-            return
-        if truth not in self.classes:
-            self._unknown_labels.add(truth)
-            return
-        hit = predicted == truth
-        self._labelled += 1
-        self._correct += hit
-        if result.warm:
-            self._labelled_warm += 1
-            self._correct_warm += hit
+        _realtime.after_step()  # collect now, between steps, not inside the next
 
     # -- helpers -----------------------------------------------------------------------
     def _log(self, record_type: str, **fields) -> None:
         if self.log is not None:
             self.log.write(record_type, **fields)
 
-    def _session_header(self, summary: StreamSummary) -> dict:
-        r = self.resampler
+    def _session_header(self, summary: StreamSummary, chain: LiveChain) -> dict:
+        r = chain.resampler
+        meta = self.checkpoint.meta.to_dict()
         return {
             "eegstream_version": __version__,
             "model": {
                 "name": self.checkpoint.name,
                 "path": str(self.checkpoint.path),
                 "classes": list(self.classes),
-                "dataset": self.checkpoint.meta.get("dataset"),
-                "protocol": self.checkpoint.meta.get("protocol"),
+                "dataset": meta["dataset"],
+                "protocol": meta["protocol"],
             },
             "stream": {
                 "name": summary.name,
@@ -640,7 +540,7 @@ class LivePipeline:
                 "channel_format": summary.channel_format,
                 "synthetic": self.synthetic,
             },
-            "channels": self.plan.to_dict(),
+            "channels": chain.plan.to_dict(),
             "unit": {"option": self.unit_option, "declared": self._declared_unit},
             "resampling": {
                 "from_hz": r.sfreq_in,
@@ -651,7 +551,7 @@ class LivePipeline:
             },
             "feature_config": self.cfg.to_dict(),
             "device": self.classifier.device,
-            "warnings": list(self.warnings),
+            "warnings": list(chain.warnings),
         }
 
 
@@ -673,7 +573,3 @@ def _put_dropping_oldest(q: queue.Queue, item) -> None:
                 q.get_nowait()
             except queue.Empty:
                 pass
-
-
-def _desc_value(info: pylsl.StreamInfo, key: str) -> str:
-    return info.desc().child_value(key)

@@ -2,7 +2,7 @@
 
 Optional by nature: a headset has no marker stream, and then nothing happens.
 The stream looked for is the replay's (``<eeg source_id>-markers``, see
-:mod:`eegstream.replay.markers`); it is followed on its own small thread, and
+:mod:`eegstream.protocol`); it is followed on its own small thread, and
 lost or restarted marker streams are looked up again.
 """
 
@@ -17,7 +17,7 @@ import pylsl
 from pylsl.util import LostError
 
 from ..acquisition import find_streams
-from ..replay import parse_marker
+from ..protocol import markers_name, parse_marker
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class MarkerListener:
     """
 
     def __init__(self, source_id: str, first_timeout: float = 1.0) -> None:
-        self.source_id = f"{source_id}-markers"
+        self.source_id = markers_name(source_id)
         self.first_timeout = float(first_timeout)
         self._inlet: pylsl.StreamInlet | None = None
         self._uid = ""

@@ -60,6 +60,16 @@ class StreamingResampler:
     n_channels : int
         Channels per chunk.
 
+    Attributes
+    ----------
+    n_in, n_out : int
+        Input samples pushed and output samples produced since the last
+        :meth:`reset`.
+    up, down : int
+        The rational factors (``sfreq_out / sfreq_in == up / down``).
+    delay_s : float
+        The filter's constant delay in seconds.
+
     Notes
     -----
     Before the first sample, the input is taken to have been constant at the
@@ -94,9 +104,45 @@ class StreamingResampler:
         self.n_in = 0  # inputs pushed since reset
         self.n_out = 0  # outputs produced since reset
 
-    def last_input(self, out_index: int) -> int:
+    def last_input(self, out_index: int | np.ndarray) -> int | np.ndarray:
         """Return the index (since reset) of output ``out_index``'s newest input."""
         return out_index * self.down // self.up
+
+    def push_stamped(
+        self, chunk: np.ndarray, stamps: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Resample the next chunk and carry its per-sample stamps through.
+
+        Each output sample takes the stamps of its newest input (the sample
+        whose arrival made it computable): with LSL timestamps, a result
+        computed from outputs is stamped like the input that completed it.
+
+        Parameters
+        ----------
+        chunk : array of float, shape (n_channels, n_in)
+            Input samples, oldest first.
+        stamps : array of float, shape (n_in,) or (n_rows, n_in)
+            One or more rows of per-sample values (e.g. LSL timestamps and
+            arrival times, in seconds).
+
+        Returns
+        -------
+        data : array of float64, shape (n_channels, n_out)
+            As :meth:`push`.
+        stamps : array of float64, shape (n_out,) or (n_rows, n_out)
+            The stamps of each output's newest input.
+        """
+        stamps = np.asarray(stamps, dtype=np.float64)
+        if stamps.shape[-1:] != np.shape(chunk)[-1:]:
+            raise EEGStreamError(
+                f"stamps must have one value per sample ({np.shape(chunk)[-1]}), "
+                f"got shape {stamps.shape}"
+            )
+        first_in, first_out = self.n_in, self.n_out
+        y = self.push(chunk)
+        # An output's newest input always lies in the chunk that completed it.
+        newest = self.last_input(np.arange(first_out, self.n_out)) - first_in
+        return y, stamps[..., newest]
 
     def push(self, chunk: np.ndarray) -> np.ndarray:
         """Resample the next chunk.

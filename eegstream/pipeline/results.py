@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
+
+from .channels import ChannelPlan
 
 HEALTH_STATES = ("connecting", "ok", "lost", "stopped")
 
@@ -28,13 +31,22 @@ class StepResult:
         window held non-finite samples.
     latency_s : float
         Seconds from the arrival (``pylsl.local_clock()`` at the pull) of the
-        window's last sample to these probabilities being pushed.
+        window's last sample to these probabilities being computed (they are
+        pushed right after); NaN where nothing measured arrival (a recording).
     warm : bool
         Whether the model's sequence holds ``seq_len`` real steps; before
         that the pipeline is calibrating (padding as in training).
     true_label : str | None
         The true class from a replay's marker stream when the whole window
         lies inside a labelled trial, else ``None``.
+    window_start : float
+        Timestamp of the window's first sample (same clock as ``timestamp``).
+
+    Notes
+    -----
+    Through the resampler, a window's first and last samples are stamped with
+    the timestamps of the stream samples that completed them (their newest
+    inputs).
     """
 
     timestamp: float
@@ -44,6 +56,7 @@ class StepResult:
     latency_s: float
     warm: bool
     true_label: str | None = None
+    window_start: float = float("nan")
 
     @property
     def predicted(self) -> str:
@@ -103,3 +116,126 @@ class Health:
     def to_dict(self) -> dict:
         """JSON-able fields."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    """Step latency over a whole session, in seconds (None before any step)."""
+
+    p50: float | None = None
+    p99: float | None = None
+    max: float | None = None
+    mean: float | None = None
+
+    @classmethod
+    def of(cls, latencies: np.ndarray) -> LatencySummary:
+        """Percentiles, maximum and mean of ``latencies`` (s, shape (n_steps,))."""
+        if not latencies.size:
+            return cls()
+        p50, p99, top = np.percentile(latencies, [50, 99, 100])
+        return cls(float(p50), float(p99), float(top), float(latencies.mean()))
+
+    def to_dict(self) -> dict[str, float | None]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MarkerAccuracy:
+    """Predictions against a replay's trial markers.
+
+    Attributes
+    ----------
+    steps, correct : int
+        Steps inside a labelled trial, and those predicted right.
+    accuracy : float
+        ``correct / steps``.
+    warm_steps : int
+        Labelled steps after calibration (the model's sequence full).
+    warm_accuracy : float | None
+        Accuracy over those; None when there were none.
+    synthetic : bool
+        Whether the stream declared itself synthetic (the figure then says
+        nothing about emotion recognition).
+    """
+
+    steps: int
+    correct: int
+    accuracy: float
+    warm_steps: int
+    warm_accuracy: float | None
+    synthetic: bool
+
+    def to_dict(self) -> dict[str, float | int | bool | None]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """Figures of a live session (the session log's ``session_end`` record).
+
+    Attributes
+    ----------
+    model : str
+        The checkpoint's name.
+    started_unix : float | None
+        Wall-clock start (Unix seconds); None when never started.
+    stream, source_id : str
+        The EEG stream followed.
+    duration_s : float
+        Seconds from start to stop (or to now, while running).
+    steps, warm_steps : int
+        Results produced, and those after calibration.
+    predicted_counts : dict of str to int
+        Steps per predicted class, in the model's class order.
+    latency_s : LatencySummary
+        Step latency percentiles over the whole session.
+    samples_received, samples_lost, samples_nonfinite, gaps : int
+        Stream totals (as in :class:`Health`).
+    unit, unit_source : str | None
+        The stream's unit (``"uV"`` or ``"V"``) and how it was decided.
+    channels : ChannelPlan | None
+        How stream channels map to the model's.
+    accuracy : MarkerAccuracy | None
+        Against trial markers; None without labelled steps.
+    labels_not_in_model : tuple of str
+        Marker labels that are none of the model's classes.
+    error : str | None
+        Why the pipeline stopped, when on an error.
+    device : str
+        ``"cpu"`` or ``"cuda"``.
+    """
+
+    model: str
+    started_unix: float | None
+    stream: str
+    source_id: str
+    duration_s: float
+    steps: int
+    warm_steps: int
+    predicted_counts: dict[str, int]
+    latency_s: LatencySummary
+    samples_received: int
+    samples_lost: int
+    samples_nonfinite: int
+    gaps: int
+    unit: str | None
+    unit_source: str | None
+    channels: ChannelPlan | None
+    accuracy: MarkerAccuracy | None
+    labels_not_in_model: tuple[str, ...]
+    error: str | None
+    device: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields, in the session log's layout."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out.update(
+            predicted_counts=dict(self.predicted_counts),
+            latency_s=self.latency_s.to_dict(),
+            channels=self.channels.to_dict() if self.channels is not None else None,
+            accuracy=self.accuracy.to_dict() if self.accuracy is not None else None,
+            labels_not_in_model=list(self.labels_not_in_model),
+        )
+        return out

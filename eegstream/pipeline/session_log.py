@@ -29,7 +29,7 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     ``time`` (LSL timestamp of the first sample after it), ``duration_s``,
     ``samples_lost``, ``reason`` (lost, reconnect, timestamps, overrun) and
     ``reset`` (always true: the feature chain restarted, see
-    :class:`~eegstream.pipeline.LivePipeline`).
+    :meth:`~eegstream.pipeline.LiveChain.reset`).
 ``health``
     A :class:`~eegstream.pipeline.Health` as a dict; written on every state
     change and every 10 s.
@@ -84,8 +84,9 @@ class SessionLog:
             self._fh = open(self.path, "x", encoding="utf-8")  # noqa: SIM115
         except FileExistsError:
             raise EEGStreamError(
-                f"log file {str(self.path)!r} already exists; give a new --log path "
-                "(a session log is never overwritten)"
+                f"log file {str(self.path)!r} already exists; give a new path as "
+                "{log_path} (a session log is never overwritten)",
+                param="log_path",
             ) from None
         except OSError as err:
             raise EEGStreamError(

@@ -35,6 +35,12 @@ _VOLTS_BELOW = 1e-2
 _IMPLAUSIBLE_UV = 1e4
 
 
+def check_unit_option(option: str) -> None:
+    """Refuse a unit option that is not one of :data:`UNIT_CHOICES`."""
+    if option not in UNIT_CHOICES:
+        raise EEGStreamError(f"unit must be one of {UNIT_CHOICES}, got {option!r}")
+
+
 def parse_unit(label: str | None) -> str | None:
     """Map a unit label to a UNIT_SCALES key (``"microvolts"`` -> ``"uV"``) or None."""
     if not label:
@@ -82,8 +88,7 @@ def decide_unit(
     warnings : list of str
         What the user should know (volts guessed from amplitude, implausible values).
     """
-    if option not in UNIT_CHOICES:
-        raise EEGStreamError(f"unit must be one of {UNIT_CHOICES}, got {option!r}")
+    check_unit_option(option)
     sd = typical_sd(data)
     warnings = []
     if option != "auto":

@@ -3,10 +3,9 @@
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
 - :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play;
   :func:`headset_source`: only a headset's channels, at its rate.
-- :func:`format_marker`, :func:`parse_marker`: the JSON marker strings.
+- The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
-from .markers import MARKER_EVENTS, format_marker, parse_marker
 from .player import DEFAULT_NAME, Player, Progress
 from .source import (
     ReplaySource,
@@ -15,12 +14,10 @@ from .source import (
     dataset_source,
     file_source,
     headset_source,
-    parse_trials,
 )
 
 __all__ = [
     "DEFAULT_NAME",
-    "MARKER_EVENTS",
     "Player",
     "Progress",
     "ReplaySource",
@@ -29,7 +26,4 @@ __all__ = [
     "dataset_source",
     "file_source",
     "headset_source",
-    "format_marker",
-    "parse_marker",
-    "parse_trials",
 ]

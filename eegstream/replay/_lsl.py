@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pylsl
 
 from .._errors import EEGStreamError
+from ..montage import locations_mm
+from ..protocol import (
+    DESC_CHUNK_SIZE,
+    DESC_MARKERS,
+    DESC_SOURCE,
+    DESC_SYNTHETIC,
+    markers_name,
+)
 
 
 def check_name_free(name: str, source_id: str, timeout: float) -> None:
@@ -35,21 +44,23 @@ def check_name_free(name: str, source_id: str, timeout: float) -> None:
     if abs(timeout - 0.5) < 1e-9:
         timeout = 0.51
     found = pylsl.resolve_bypred(
-        f"name='{name}' or name='{name}-markers'", minimum=1, timeout=timeout
+        f"name='{name}' or name='{markers_name(name)}'", minimum=1, timeout=timeout
     )
     if not found:
         return
     other = found[0]
     where = f"source_id {other.source_id()!r} on host {other.hostname()!r}"
-    if other.source_id() in (source_id, f"{source_id}-markers"):
+    if other.source_id() in (source_id, markers_name(source_id)):
         raise EEGStreamError(
             f"a stream named {other.name()!r} with {where} is already streaming "
             "(LSL would silently mix two streams of one name and source_id); "
-            "stop it or choose another --name"
+            "stop it or choose another {name}",
+            param="name",
         )
     raise EEGStreamError(
         f"stream name {other.name()!r} is already used by a visible stream ({where}); "
-        "choose another --name or stop that stream"
+        "choose another {name} or stop that stream",
+        param="name",
     )
 
 
@@ -65,8 +76,11 @@ def eeg_info(
 ) -> pylsl.StreamInfo:
     """Describe the EEG stream: float32 µV with the standard channel list.
 
-    ``desc/channels/channel`` holds ``label``, ``type`` (``EEG``) and ``unit``
-    (``microvolts``) per channel, as amplifier apps write it.
+    As the XDF meta-data conventions for EEG place them:
+    ``desc/channels/channel`` holds ``label``, ``type`` (``EEG``), ``unit``
+    (``microvolts``) and, for channels of the SEED montage, ``location``
+    (``X``, ``Y``, ``Z`` in mm: right, nose, vertex); ``desc/acquisition``
+    holds ``manufacturer``.
     """
     info = pylsl.StreamInfo(
         name, "EEG", len(ch_names), float(sfreq), pylsl.cf_float32, source_id
@@ -74,24 +88,40 @@ def eeg_info(
     info.set_channel_labels(list(ch_names))
     info.set_channel_types("EEG")
     info.set_channel_units("microvolts")
+    _add_locations(info, ch_names)
     desc = info.desc()
+    desc.append_child("acquisition").append_child_value(
+        "manufacturer", "eegstream replay"
+    )
+    # Also at the top, where eegstream 0.1 put it.
     desc.append_child_value("manufacturer", "eegstream replay")
-    desc.append_child_value("source", description)
-    desc.append_child_value("synthetic", "true" if synthetic else "false")
-    desc.append_child_value("markers", f"{name}-markers")
-    desc.append_child_value("chunk_size", str(chunk_size))
+    desc.append_child_value(DESC_SOURCE, description)
+    desc.append_child_value(DESC_SYNTHETIC, "true" if synthetic else "false")
+    desc.append_child_value(DESC_MARKERS, markers_name(name))
+    desc.append_child_value(DESC_CHUNK_SIZE, str(chunk_size))
     return info
+
+
+def _add_locations(info: pylsl.StreamInfo, ch_names: Sequence[str]) -> None:
+    """Add ``location`` (X, Y, Z in mm) to each channel the montage knows."""
+    channel = info.desc().child("channels").child("channel")
+    for xyz in locations_mm(ch_names):
+        if np.isfinite(xyz).all():
+            location = channel.append_child("location")
+            for axis, value in zip("XYZ", xyz, strict=True):
+                location.append_child_value(axis, f"{value:.2f}")
+        channel = channel.next_sibling()
 
 
 def marker_info(name: str, source_id: str) -> pylsl.StreamInfo:
     """Describe the marker stream: JSON strings at an irregular rate."""
     info = pylsl.StreamInfo(
-        f"{name}-markers",
+        markers_name(name),
         "Markers",
         1,
         pylsl.IRREGULAR_RATE,
         pylsl.cf_string,
-        f"{source_id}-markers",
+        markers_name(source_id),
     )
     info.desc().append_child_value("format", "json")
     info.desc().append_child_value("eeg_stream", name)

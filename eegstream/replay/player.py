@@ -24,8 +24,8 @@ import numpy as np
 import pylsl
 
 from .._errors import EEGStreamError
+from ..protocol import format_marker, markers_name
 from ._lsl import check_name_free, eeg_info, marker_info, open_outlets
-from .markers import format_marker
 from .source import ReplaySource, Segment
 
 #: Stream name used when none is given.
@@ -105,7 +105,7 @@ class Player:
 
     Opens an EEG outlet (float32 µV, the source's rate and channels, standard
     channel description) and a marker outlet ``<name>-markers`` (JSON
-    strings, see :mod:`eegstream.replay.markers`), then pushes chunks of
+    strings, see :mod:`eegstream.protocol`), then pushes chunks of
     ``chunk_size`` samples on an absolute schedule (see the module notes).
     After the last sample both outlets stay open for half a second, so that
     inlets receive the tail, and are then closed.
@@ -379,8 +379,8 @@ class Player:
             f"             {src.n_channels} channels, float32 µV, "
             f"{src.sfreq:g} Hz nominal, "
             f"chunks of {self.chunk_size} samples, speed x{self.speed:g}",
-            f"markers      {self.name + '-markers'!r}  source_id "
-            f"{self.source_id + '-markers'!r} (JSON strings)",
+            f"markers      {markers_name(self.name)!r}  source_id "
+            f"{markers_name(self.source_id)!r} (JSON strings)",
             f"source       {src.description}"
             + (
                 "  [SYNTHETIC EEG, not recorded from a person]" if src.synthetic else ""
@@ -433,11 +433,18 @@ class Player:
         self._eeg_outlet = None
         self._marker_outlet = None
 
+    def _outlets(self) -> tuple[pylsl.StreamOutlet, pylsl.StreamOutlet]:
+        """Return the EEG and marker outlets (open from :meth:`start` to the end)."""
+        if self._eeg_outlet is None or self._marker_outlet is None:
+            raise RuntimeError("the replay's outlets are closed")
+        return self._eeg_outlet, self._marker_outlet
+
     def _stream(self, first: np.ndarray) -> None:
         rate = self.source.sfreq * self.speed
         chunker = _Chunker(self.chunk_size)
+        eeg_outlet, _ = self._outlets()
         with self._cond:
-            while self.wait_for_consumer and not self._eeg_outlet.have_consumers():
+            while self.wait_for_consumer and not eeg_outlet.have_consumers():
                 if self._stopping:
                     return
                 self._cond.wait(0.01)
@@ -540,10 +547,11 @@ class Player:
             if not self._wait_until_due(start + n - 1, rate):
                 return False
             t0 = self._t0
+            eeg_outlet, marker_outlet = self._outlets()
             for index, text in markers:
-                self._marker_outlet.push_sample([text], t0 + index / rate)
+                marker_outlet.push_sample([text], t0 + index / rate)
             stamps = t0 + (start + np.arange(n)) / rate
-            self._eeg_outlet.push_chunk(samples, stamps.tolist())
+            eeg_outlet.push_chunk(samples, stamps.tolist())
             self._samples_sent = start + n
         while self._boundaries and self._boundaries[0][0] < start + n:
             _, pass_index, seg, in_rest = self._boundaries.popleft()
@@ -645,6 +653,7 @@ class _Prefetch:
         self._thread.join()
         if self._error is not None:
             raise self._error
+        assert self._value is not None  # _work set one or the other
         return self._value
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -200,7 +200,7 @@ def array_source(
         segments.append(
             Segment(
                 n_samples=a.shape[1],
-                load=(lambda a=a: a),
+                load=partial(np.asarray, a),
                 subject=subject,
                 session=session,
                 trial=k + 1,
@@ -374,8 +374,6 @@ def headset_source(source: ReplaySource, preset: str) -> ReplaySource:
     EEGStreamError
         An unknown preset, or a source lacking some of its channels.
     """
-    from functools import partial
-
     from ..headsets import channel_rows, get_preset
     from ..montage import map_channels
 
@@ -412,39 +410,6 @@ def _pick_resampled(load, rows, sfreq_in: float, sfreq_out: float) -> np.ndarray
 
     data = load()[rows]
     return data if sfreq_in == sfreq_out else _resample(data, sfreq_in, sfreq_out)
-
-
-def parse_trials(text: str) -> list[int]:
-    """Read a trial list such as ``"1,3,5-7"`` (1-based, order kept).
-
-    Parameters
-    ----------
-    text : str
-        Comma-separated numbers and inclusive ranges ``a-b``.
-
-    Returns
-    -------
-    list of int
-        E.g. ``[1, 3, 5, 6, 7]``.
-    """
-    out: list[int] = []
-    for part in text.split(","):
-        part = part.strip()
-        match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
-        if not match:
-            raise EEGStreamError(
-                f"bad trial list {text!r} at {part!r}: expected numbers and ranges "
-                "such as 1,3,5-7"
-            )
-        first = int(match.group(1))
-        last = int(match.group(2)) if match.group(2) else first
-        if first < 1 or last < first:
-            raise EEGStreamError(
-                f"bad trial range {part!r} in {text!r}: trials count from 1 and a "
-                "range a-b needs a <= b"
-            )
-        out.extend(range(first, last + 1))
-    return out
 
 
 def _under_synthetic_root(path: Path) -> bool:

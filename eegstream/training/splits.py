@@ -7,41 +7,14 @@ and every split constructor calls it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from .._errors import EEGStreamError
+from ..model.meta import Split
 
 PROTOCOLS = ("paper", "loso")
 _MAX_DRAWS = 1000
-
-
-@dataclass(frozen=True)
-class Split:
-    """One train/validation/test partition of subjects.
-
-    Attributes
-    ----------
-    name : str
-        ``"paper-seed42"`` or ``"loso-s7"``.
-    train, val, test : tuple of int
-        Subject ids, sorted, pairwise disjoint.
-    """
-
-    name: str
-    train: tuple[int, ...]
-    val: tuple[int, ...]
-    test: tuple[int, ...]
-
-    def to_dict(self) -> dict:
-        """JSON-able form."""
-        return {
-            "name": self.name,
-            "train": list(self.train),
-            "val": list(self.val),
-            "test": list(self.test),
-        }
 
 
 def check_disjoint(split: Split) -> Split:

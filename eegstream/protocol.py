@@ -1,4 +1,17 @@
-"""The marker strings of a replay: one JSON object per marker.
+"""The LSL protocol of eegstream: stream names, description keys and markers.
+
+One home for what a replay, the live pipeline and the dashboard must agree on
+over LSL:
+
+- Derived streams take the EEG stream's name (and source_id) with a suffix:
+  :func:`markers_name` (``<name>-markers``, the replay's truth),
+  :func:`probabilities_name` (``<name>-probabilities``) and
+  :func:`bandpower_name` (``<name>-bandpower``, the pipeline's results).
+- Keys of the EEG stream's ``desc`` that eegstream writes and reads:
+  :data:`DESC_SYNTHETIC` (``"true"``/``"false"``), :data:`DESC_MARKERS`,
+  :data:`DESC_SOURCE`, :data:`DESC_CHUNK_SIZE`.
+- Marker strings: one JSON object per marker (:func:`format_marker`,
+  :func:`parse_marker`).
 
 A replay's marker outlet (``<name>-markers``, type ``Markers``, strings,
 irregular rate) carries the truth of what its EEG outlet plays. Each marker is
@@ -24,7 +37,37 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._errors import EEGStreamError
+from ._errors import EEGStreamError
+
+#: Suffixes of the streams derived from an EEG stream (name and source_id).
+MARKERS_SUFFIX = "-markers"
+PROBABILITIES_SUFFIX = "-probabilities"
+BANDPOWER_SUFFIX = "-bandpower"
+
+#: ``desc`` key: ``"true"`` when the EEG is synthetic (not recorded from a person).
+DESC_SYNTHETIC = "synthetic"
+#: ``desc`` key: the name of the EEG stream's marker stream.
+DESC_MARKERS = "markers"
+#: ``desc`` key: what the replay plays, in words.
+DESC_SOURCE = "source"
+#: ``desc`` key: samples per pushed chunk.
+DESC_CHUNK_SIZE = "chunk_size"
+
+
+def markers_name(eeg: str) -> str:
+    """Name (or source_id) of the marker stream of EEG stream ``eeg``."""
+    return eeg + MARKERS_SUFFIX
+
+
+def probabilities_name(eeg: str) -> str:
+    """Name (or source_id) of the class-probability stream of ``eeg``."""
+    return eeg + PROBABILITIES_SUFFIX
+
+
+def bandpower_name(eeg: str) -> str:
+    """Name (or source_id) of the band-power stream of ``eeg``."""
+    return eeg + BANDPOWER_SUFFIX
+
 
 #: The values of a marker's ``"event"`` field.
 MARKER_EVENTS: tuple[str, ...] = (

@@ -1,0 +1,433 @@
+"""The live signal chain, synchronous: a stream's samples in, stamped results out.
+
+::
+
+    samples of the stream's own channels, in its unit, with timestamps
+      ─► unit decision (first second) ─► select channels (ChannelPlan) ─► µV
+      ─► NaN/inf counted, passed on as NaN ─► causal resampling to the
+      checkpoint's rate (timestamps carried) ─► interpolate missing channels
+      ─► StreamingClassifier (DE, Kalman, normaliser, sequence, model)
+      ─► one StepResult per hop
+
+:class:`LiveChain` has no thread and no LSL: :class:`~eegstream.pipeline.LivePipeline`
+feeds it from its inlet thread, :func:`run_recording` from a
+:class:`~eegstream.recording.Recording`, ``evaluate --streaming`` from a
+dataset's trials, tests from arrays. What happens on faults:
+
+- **Gap** (:meth:`LiveChain.reset`): the resampler and the feature chain start
+  again (:meth:`~eegstream.model.StreamingClassifier.reset`: DE buffer, Kalman
+  filter and model sequence, so the next result needs a full window and the
+  model calibrates again; the wearer's normaliser statistics are kept).
+  Samples are never joined across a gap.
+- **NaN or infinity** in some samples: they are counted
+  (:attr:`LiveChain.samples_nonfinite`) and passed on as NaN. A window
+  holding one gets NaN DE for the affected channels; the Kalman filter skips
+  non-finite observations, the normaliser does not count them and the
+  sequence carries 0 (the mean) for them, so the state is never poisoned and
+  the next clean window is exact again. Through the resampler a NaN affects
+  at most one filter length (about 0.1 s) of output.
+- **Unit**: nothing is processed before the first second has arrived; then
+  the unit is decided (the option, else the stream's description, else the
+  amplitude: volts are scaled to µV with a warning).
+- **Missing channels**: interpolated when the checkpoint allows that many,
+  else refused when the chain is built.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._errors import EEGStreamError
+from ..model import Checkpoint, StreamingClassifier
+from ..model.predict import as_checkpoint
+from .channels import ChannelPlan, plan_channels
+from .resample import StreamingResampler
+from .results import StepResult
+from .units import UNIT_SCALES, check_unit_option, decide_unit
+
+if TYPE_CHECKING:
+    from ..recording import Recording
+
+
+class LiveChain:
+    """Every signal stage of the live path, in order, driven by :meth:`push`.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint | str | path-like
+        The model (a loaded checkpoint, a file or a name in ``models/``).
+    plan : ChannelPlan
+        How the stream's channels become the checkpoint's
+        (:func:`~eegstream.pipeline.plan_channels`; :meth:`from_labels` makes it).
+    sfreq : float
+        The stream's nominal rate in Hz; resampled causally to the checkpoint's.
+    unit : "auto" | "uV" | "V"
+        The stream's unit; ``"auto"`` takes ``declared_unit``, else decides
+        from the amplitude of the first second (volts with a warning).
+    declared_unit : str | None
+        The unit the stream's description declares
+        (:func:`~eegstream.pipeline.units.unit_from_description`).
+    device : "auto" | "cpu" | "cuda"
+        Where the model runs (when no ``classifier`` is given).
+    classifier : StreamingClassifier | None
+        A classifier of ``checkpoint`` to use (its wearer statistics carry
+        over; its feature state is reset); ``None`` makes one.
+    clock : callable | None
+        The clock of the ``arrival`` times given to :meth:`push` (seconds; for
+        LSL ``pylsl.local_clock``): a result's ``latency_s`` is ``clock()`` when
+        it is computed minus the arrival of its last sample.
+    stream_name : str
+        For messages, e.g. ``"stream 'Cap'"``.
+
+    Raises
+    ------
+    EEGStreamError
+        An unknown ``unit``, a rate below twice the model's top band or
+        without a small rational ratio to the checkpoint's rate.
+
+    Attributes
+    ----------
+    classes : tuple of str
+        Class names, the columns of the probabilities.
+    plan : ChannelPlan
+    resampler : StreamingResampler
+    classifier : StreamingClassifier
+    unit, unit_source : str | None
+        The unit decided (``"uV"``, ``"mV"``, ``"V"``) and why (``"option"``,
+        ``"description"``, ``"amplitude"``, ``"default"``); ``None`` during the
+        first second.
+    scale : float
+        Factor to µV (1.0 until the unit is decided).
+    samples_nonfinite : int
+        Samples pushed that held NaN or infinity in some used channel.
+    warnings : list of str
+        What the user should know (channel matching, normaliser, unit); the
+        chain does not log them, its caller shows them.
+    """
+
+    def __init__(
+        self,
+        checkpoint: Checkpoint | str | os.PathLike,
+        plan: ChannelPlan,
+        sfreq: float,
+        *,
+        unit: str = "auto",
+        declared_unit: str | None = None,
+        device: str = "auto",
+        classifier: StreamingClassifier | None = None,
+        clock: Callable[[], float] | None = None,
+        stream_name: str = "the stream",
+    ) -> None:
+        check_unit_option(unit)
+        self.checkpoint = as_checkpoint(checkpoint)
+        self.cfg = self.checkpoint.feature_config
+        self.classes = self.checkpoint.classes
+        _check_rate(sfreq, self.cfg.bands, stream_name)
+        if classifier is None:
+            classifier = StreamingClassifier(self.checkpoint, device=device)
+        elif classifier.checkpoint is not self.checkpoint:
+            raise EEGStreamError(
+                f"classifier runs model {classifier.checkpoint.name!r}, not the "
+                f"chain's {self.checkpoint.name!r}; pass a StreamingClassifier of the "
+                "same Checkpoint object"
+            )
+        self.classifier = classifier
+        self.plan = plan
+        self.sfreq = float(sfreq)
+        self.resampler = StreamingResampler(self.sfreq, self.cfg.sfreq, plan.n_present)
+        self.unit_option, self.declared_unit = unit, declared_unit
+        self.clock = clock
+        self.unit: str | None = None
+        self.unit_source: str | None = None
+        self.scale = 1.0
+        self.samples_nonfinite = 0
+        self.warnings: list[str] = []
+        if self.checkpoint.meta.normaliser.mode == "subject":
+            self.warnings.append(
+                "the checkpoint was trained with per-subject z-scoring, which needs "
+                "the whole session; live it runs the causal running normaliser "
+                "instead"
+            )
+        # Blocks of the first second, held until the unit is decided:
+        # (data, stamps, gap before it).
+        self._pending: list[tuple[np.ndarray, np.ndarray, bool]] = []
+        self._gap_next = False
+        self.reset()
+
+    @classmethod
+    def from_labels(
+        cls,
+        checkpoint: Checkpoint | str | os.PathLike,
+        labels: Sequence[str | None] | None,
+        sfreq: float,
+        *,
+        n_channels: int | None = None,
+        assume_seed_order: bool = False,
+        stream_name: str = "the stream",
+        suggest_from: str | None = None,
+        **kwargs,
+    ) -> LiveChain:
+        """Build the chain for a stream with these channel labels.
+
+        Parameters
+        ----------
+        checkpoint : Checkpoint | str | path-like
+            The model.
+        labels : sequence of str | None
+            The stream's channel labels (any 10-20 naming), or ``None``.
+        sfreq : float
+            The stream's nominal rate in Hz.
+        n_channels : int | None
+            Channels in the stream (default ``len(labels)``).
+        assume_seed_order : bool
+            Take an unlabelled stream of 62 channels, or of the model's, as SEED
+            order (with a warning).
+        stream_name : str
+            For messages.
+        suggest_from : str | None
+            The stream's name: a refusal for missing channels then suggests
+            ``eegstream train --channels-from`` it (a subset model).
+        **kwargs
+            ``unit``, ``declared_unit``, ``device``, ``classifier``, ``clock``:
+            as for :class:`LiveChain`.
+
+        Raises
+        ------
+        EEGStreamError
+            Unmatched or more missing channels than the checkpoint allows
+            (:func:`~eegstream.pipeline.plan_channels`), or as :class:`LiveChain`.
+        """
+        checkpoint = as_checkpoint(checkpoint)
+        plan, warnings = plan_channels(
+            labels,
+            len(labels or []) if n_channels is None else n_channels,
+            checkpoint_channels=checkpoint.channels,
+            max_missing=checkpoint.meta.max_missing_channels,
+            assume_seed_order=assume_seed_order,
+            stream_name=stream_name,
+            suggest_from=suggest_from,
+        )
+        chain = cls(checkpoint, plan, sfreq, stream_name=stream_name, **kwargs)
+        chain.warnings[:0] = warnings
+        return chain
+
+    @classmethod
+    def from_recording(
+        cls, checkpoint: Checkpoint | str | os.PathLike, recording: Recording, **kwargs
+    ) -> LiveChain:
+        """Build the chain for a :class:`~eegstream.recording.Recording` (µV).
+
+        Channels are matched by name, at the recording's own rate; rows of SEED
+        channels the file lacked (NaN in a SEED-order recording) count as
+        missing and are interpolated as the checkpoint allows.
+        ``**kwargs``: ``device``, ``classifier`` (as for :class:`LiveChain`).
+        """
+        labels, _ = _recording_rows(recording)
+        name = f"recording {recording.path.name or '(in memory)'!r}"
+        return cls.from_labels(
+            checkpoint, labels, recording.sfreq, unit="uV", stream_name=name, **kwargs
+        )
+
+    # -- state -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Start a new segment (after a gap): nothing is joined across it.
+
+        Resets the resampler and the feature chain; the wearer's normaliser
+        statistics and the unit stay.
+        """
+        if self._pending:
+            self._gap_next = True  # replayed in order once the unit is known
+        self.resampler.reset()
+        self.classifier.reset()
+        # Stamps (timestamp, arrival) of the segment's newest outputs, oldest first.
+        self._stamps = np.empty((2, 0))
+
+    def reset_wearer(self) -> None:
+        """Also forget the wearer's normaliser statistics (a new person)."""
+        self.reset()
+        self.classifier.reset_wearer()
+
+    # -- data --------------------------------------------------------------------------
+    def push(
+        self,
+        data: np.ndarray,
+        timestamps: np.ndarray,
+        arrival: np.ndarray | None = None,
+    ) -> list[StepResult]:
+        """Add samples and return a result for each hop they complete.
+
+        Parameters
+        ----------
+        data : array of float, shape (n_stream_channels, n)
+            Samples of the stream's own channels, in its unit, oldest first,
+            continuing the previous block (call :meth:`reset` after a gap).
+        timestamps : array of float, shape (n,)
+            Each sample's timestamp in seconds (any clock: LSL time, seconds
+            into a recording).
+        arrival : array of float, shape (n,) | None
+            When each sample was received, on ``clock``; gives ``latency_s``.
+
+        Returns
+        -------
+        list of StepResult
+            Oldest first, stamped with the timestamps of the window's first and
+            last samples; empty when no hop completed (and during the first
+            second, whose results come with the block that completes it).
+        """
+        data = np.asarray(data, dtype=np.float64)
+        if data.ndim != 2 or data.shape[0] != self.plan.n_stream_channels:
+            raise EEGStreamError(
+                f"data must have shape ({self.plan.n_stream_channels}, n_samples) "
+                f"(the stream's channels), got {data.shape}"
+            )
+        stamps = _stamp_rows(data.shape[1], timestamps, arrival)
+        if self.unit is not None:
+            return self._process(data, stamps)
+        self._pending.append((data, stamps, self._gap_next))
+        self._gap_next = False
+        if sum(d.shape[1] for d, _, _ in self._pending) < self.sfreq:
+            return []
+        self._decide_unit()
+        pending, self._pending = self._pending, []
+        results = []
+        for held, held_stamps, gap in pending:
+            if gap:
+                self.reset()
+            results += self._process(held, held_stamps)
+        return results
+
+    def _decide_unit(self) -> None:
+        first = np.concatenate([self.plan.select(d) for d, _, _ in self._pending], 1)
+        self.unit, self.unit_source, warnings = decide_unit(
+            self.unit_option, self.declared_unit, first
+        )
+        self.scale = UNIT_SCALES[self.unit]
+        self.warnings += warnings
+
+    def _process(self, data: np.ndarray, stamps: np.ndarray) -> list[StepResult]:
+        x = self.plan.select(data)
+        if self.scale != 1.0:
+            x = x * self.scale
+        bad = ~np.isfinite(x)
+        if bad.any():
+            self.samples_nonfinite += int(bad.any(axis=0).sum())
+            x = np.where(bad, np.nan, x)
+        y, out_stamps = self.resampler.push_stamped(x, stamps)
+        if not y.shape[1]:
+            return []
+        self._stamps = np.concatenate([self._stamps, out_stamps], axis=1)
+        steps = self.classifier.push(self.plan.expand(y))
+        now = self.clock() if self.clock is not None else np.nan
+        # Output index of self._stamps[:, 0] (outputs counted since the last reset).
+        base = self.resampler.n_out - self._stamps.shape[1]
+        window = self.cfg.window
+        results = []
+        for step, probs in steps:
+            last = self._stamps[:, step.end - 1 - base]
+            results.append(
+                StepResult(
+                    timestamp=float(last[0]),
+                    probabilities=probs,
+                    classes=self.classes,
+                    band_power=step.de,
+                    latency_s=float(now - last[1]),
+                    warm=bool(step.warm),
+                    window_start=float(self._stamps[0, step.end - window - base]),
+                )
+            )
+        self._stamps = self._stamps[:, -window:]
+        return results
+
+
+def run_recording(
+    chain: LiveChain, recording: Recording, *, chunk: int = 10, start: float = 0.0
+) -> list[StepResult]:
+    """Stream a recording through a chain, ``chunk`` samples at a time.
+
+    Parameters
+    ----------
+    chain : LiveChain
+        Made for this recording's channels and rate
+        (:meth:`LiveChain.from_recording`); its state carries on (call
+        :meth:`LiveChain.reset` first for a new segment).
+    recording : Recording
+        EEG in µV at any rate, any channel naming.
+    chunk : int
+        Samples per block, like an amplifier's (the results do not depend on it).
+    start : float
+        Timestamp of the first sample, in seconds.
+
+    Returns
+    -------
+    list of StepResult
+        Stamped in seconds (``start`` + sample index / rate); ``latency_s`` NaN.
+
+    Examples
+    --------
+    A file at its own rate and channel names, through the live chain::
+
+        recording = load_recording("S001R02.edf", sfreq=None, seed_order=False)
+        chain = LiveChain.from_recording("demo-seed-iv", recording)
+        results = run_recording(chain, recording)
+        probabilities = np.stack([r.probabilities for r in results])
+    """
+    if chunk < 1:
+        raise EEGStreamError(f"chunk must be at least 1 sample, got {chunk}")
+    if abs(recording.sfreq - chain.sfreq) > 1e-9 * chain.sfreq:
+        raise EEGStreamError(
+            f"the chain expects {chain.sfreq:g} Hz, the recording is at "
+            f"{recording.sfreq:g} Hz; build it with LiveChain.from_recording"
+        )
+    _, data = _recording_rows(recording)
+    times = start + np.arange(data.shape[1]) / recording.sfreq
+    results = []
+    for i in range(0, data.shape[1], chunk):
+        results += chain.push(data[:, i : i + chunk], times[i : i + chunk])
+    return results
+
+
+def _recording_rows(recording: Recording) -> tuple[list[str], np.ndarray]:
+    """Return the recording as a stream would send it: labels and own-channel rows.
+
+    A SEED-order recording holds NaN rows for the channels the file lacked;
+    they are left out, so the chain counts them missing (interpolated).
+    """
+    keep = [
+        i for i, name in enumerate(recording.ch_names) if name not in recording.missing
+    ]
+    if len(keep) == len(recording.ch_names):
+        return list(recording.ch_names), recording.data
+    return [recording.ch_names[i] for i in keep], recording.data[keep]
+
+
+def _stamp_rows(
+    n: int, timestamps: np.ndarray, arrival: np.ndarray | None
+) -> np.ndarray:
+    """Stack timestamps and arrival times (NaN when not given) into (2, n)."""
+    stamps = np.full((2, n), np.nan)
+    for row, values, name in ((0, timestamps, "timestamps"), (1, arrival, "arrival")):
+        if values is None:
+            continue
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != (n,):
+            raise EEGStreamError(
+                f"{name} must have one value per sample, shape ({n},), got "
+                f"{values.shape}"
+            )
+        stamps[row] = values
+    return stamps
+
+
+def _check_rate(
+    sfreq: float, bands: Sequence[tuple[float, float]], stream_name: str
+) -> None:
+    top = max(hi for _, hi in bands)
+    if sfreq < 2 * top:
+        raise EEGStreamError(
+            f"{stream_name} is sampled at {sfreq:g} Hz, too slow for the model's "
+            f"bands up to {top:g} Hz; it needs >= {2 * top:g} Hz"
+        )

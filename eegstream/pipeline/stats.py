@@ -1,0 +1,105 @@
+"""Counters of one live session: steps, latency, predictions, accuracy against markers.
+
+Gaps, samples received and samples lost are the acquisition's counts
+(:class:`~eegstream.acquisition.InletThread`); non-finite samples the chain's
+(:attr:`~eegstream.pipeline.LiveChain.samples_nonfinite`).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+
+from .results import LatencySummary, MarkerAccuracy, StepResult
+
+_LATENCY_WINDOW = 1000
+
+
+class SessionStats:
+    """Count the results of a session as they are emitted.
+
+    Parameters
+    ----------
+    classes : sequence of str
+        The model's class names.
+    latency_window : int
+        Steps over which :meth:`recent_latency` computes its percentiles.
+
+    Notes
+    -----
+    :meth:`count` runs on the pipeline's worker thread; the readers may run
+    on any thread and see a consistent enough snapshot (counts only grow).
+    """
+
+    def __init__(
+        self, classes: Sequence[str], latency_window: int = _LATENCY_WINDOW
+    ) -> None:
+        self.classes = tuple(classes)
+        self.steps = 0
+        self.warm_steps = 0
+        self.predicted_counts = dict.fromkeys(self.classes, 0)
+        self._recent: deque[float] = deque(maxlen=latency_window)
+        self._latencies = array("d")  # every step's, compactly (hours of steps)
+        self._labelled = self._correct = 0
+        self._labelled_warm = self._correct_warm = 0
+        self._unknown_labels: set[str] = set()
+
+    def count(self, result: StepResult) -> None:
+        """Add one emitted result (with its latency and true label, if any)."""
+        self.steps += 1
+        self.warm_steps += result.warm
+        self._recent.append(result.latency_s)
+        self._latencies.append(result.latency_s)
+        predicted = result.predicted
+        self.predicted_counts[predicted] += 1
+        truth = result.true_label
+        if truth is None:
+            return
+        if truth not in self.classes:
+            self._unknown_labels.add(truth)
+            return
+        hit = predicted == truth
+        self._labelled += 1
+        self._correct += hit
+        if result.warm:
+            self._labelled_warm += 1
+            self._correct_warm += hit
+
+    def recent_latency(self) -> tuple[float, float]:
+        """Latency p50 and p99 (s) over the newest steps; NaN before any."""
+        if not self._recent:
+            return float("nan"), float("nan")
+        lat = np.array(self._recent)
+        return float(np.percentile(lat, 50)), float(np.percentile(lat, 99))
+
+    def latency(self) -> LatencySummary:
+        """Latency over every step: p50, p99, max and mean (s; None before any)."""
+        return LatencySummary.of(np.frombuffer(self._latencies, dtype=np.float64))
+
+    def accuracy(self, synthetic: bool) -> MarkerAccuracy | None:
+        """Accuracy of the steps labelled by markers (None without any).
+
+        ``synthetic`` says whether the EEG was synthetic (copied into the result).
+        """
+        if not self._labelled:
+            return None
+        return MarkerAccuracy(
+            steps=self._labelled,
+            correct=self._correct,
+            accuracy=self._correct / self._labelled,
+            warm_steps=self._labelled_warm,
+            warm_accuracy=(
+                self._correct_warm / self._labelled_warm
+                if self._labelled_warm
+                else None
+            ),
+            synthetic=synthetic,
+        )
+
+    @property
+    def labels_not_in_model(self) -> tuple[str, ...]:
+        """Marker labels seen that are not classes of the model, sorted."""
+        return tuple(sorted(self._unknown_labels))

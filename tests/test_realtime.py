@@ -1,0 +1,64 @@
+"""The live process's collector policy: frozen start-up heap, no automatic gen-2."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from eegstream import _realtime
+
+
+@pytest.fixture
+def collections():
+    """Generations of the collections run while the test body runs."""
+    seen: list[int] = []
+
+    def probe(phase: str, info: dict) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(probe)
+    yield seen
+    gc.callbacks.remove(probe)
+
+
+def test_live_freezes_and_collects_only_young_between_steps(collections):
+    before = gc.get_threshold()
+    owner, other = object(), object()
+    _realtime.live_started(owner)
+    try:
+        _realtime.live_started(other)
+        _realtime.live_started(owner)  # idempotent per owner
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[:2] == before[:2]
+        collections.clear()
+        # Plenty of cyclic garbage: the young generations collect, never gen 2.
+        for _ in range(50_000):
+            a: list = []
+            a.append(a)
+        assert collections and 2 not in collections
+        collections.clear()
+        _realtime.after_step()
+        assert collections == [1]
+        _realtime.live_stopped(other)
+        assert gc.get_threshold() != before  # one pipeline is still live
+    finally:
+        _realtime.live_stopped(owner)
+        _realtime.live_stopped(owner)  # idempotent
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    collections.clear()
+    _realtime.after_step()  # nothing live: no collection scheduled
+    assert collections == []
+
+
+def test_a_full_collection_comes_after_a_step_when_due(collections, monkeypatch):
+    monkeypatch.setattr(_realtime, "FULL_EVERY_S", 0.0)
+    owner = object()
+    _realtime.live_started(owner)
+    try:
+        collections.clear()
+        _realtime.after_step()
+        assert collections == [2]
+    finally:
+        _realtime.live_stopped(owner)
