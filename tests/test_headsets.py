@@ -155,8 +155,8 @@ def test_train_on_a_headset_preset_with_the_full_montage_beside(
     assert "all 62 channels (same splits)" in printed
     ckpt = load_checkpoint(tmp_path / "models" / "epoc.safetensors")
     assert ckpt.channels == tuple(sorted(EPOC, key=SEED_CHANNELS.index))
-    assert ckpt.n_features == ckpt.meta["arch_params"]["n_features"] == 14 * 5
-    assert len(ckpt.meta["normaliser"]["mean"]) == 70
+    assert ckpt.n_features == ckpt.meta.arch_params["n_features"] == 14 * 5
+    assert len(ckpt.meta.normaliser.mean) == 70
     # The full-montage fit is on the very same splits as the 62-channel run.
     full = json.loads((tmp_path / "run-full" / "metrics.json").read_text())
     split = metrics["splits"][0]
