@@ -137,7 +137,7 @@ def test_split_error_is_one_line_naming_the_split(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--workers", "0"], "workers and threads must be >= 1, got workers=0"),
+        (["--workers", "0"], "--workers must be an integer >= 1, got 0"),
         (["--ray-address", "127.0.0.1:1"], "no Ray cluster answers at ray address"),
         (["--ray-address", "nonsense"], "ray address must be HOST:PORT"),
     ],
