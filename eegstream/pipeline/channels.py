@@ -180,15 +180,7 @@ def plan_channels(
         without ``assume_seed_order``, a wrong channel count for positional
         use, or more missing channels than allowed.
     """
-    model = tuple(normalize_name(c) for c in checkpoint_channels)
-    outside = [c for c in model if c not in SEED_CHANNELS]
-    if outside or list(model) != sorted(model, key=SEED_CHANNELS.index):
-        raise EEGStreamError(
-            "the checkpoint's channels are not SEED channels in SEED order "
-            f"(got {len(model)}: {', '.join(model[:6])}...); "
-            "the live path serves SEED-montage models only"
-        )
-    rows = np.array([SEED_CHANNELS.index(c) for c in model])
+    model, rows = _model_rows(checkpoint_channels)
     named = labels is not None and any(labels) and len(labels) == n_channels
     index, mode, warnings = _match(
         labels if named else None, n_channels, rows, assume_seed_order, stream_name
@@ -205,12 +197,7 @@ def plan_channels(
     missing_index = np.flatnonzero(at < 0)
     weights = np.empty((0, present.size))
     if missing:
-        # Interpolate from every SEED channel the stream carries, not only the model's.
-        support = np.setdiff1d(np.flatnonzero(index >= 0), rows[present])
-        source = np.concatenate([source, index[support]])
-        weights = interpolation_matrix(
-            np.concatenate([rows[present], support]), rows[missing_index]
-        )
+        source, weights = _with_support(index, rows, present, missing_index)
         warnings.append(
             f"{len(missing)} channel(s) missing from {stream_name}, interpolated from "
             f"neighbours (spherical splines): {', '.join(missing)}"
@@ -226,6 +213,36 @@ def plan_channels(
         source, present, missing, ignored, mode, weights, missing_index, model
     )
     return plan, warnings
+
+
+def _with_support(
+    index: np.ndarray, rows: np.ndarray, present: np.ndarray, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stream channels taken and spline weights when model channels are missing.
+
+    The model's present channels come first, then every other SEED channel
+    the stream carries: interpolation uses them all, not only the model's.
+    Returns ``source`` (n_taken,) and ``weights`` (n_missing, n_taken).
+    """
+    support = np.setdiff1d(np.flatnonzero(index >= 0), rows[present])
+    source = np.concatenate([index[rows[present]], index[support]])
+    weights = interpolation_matrix(
+        np.concatenate([rows[present], support]), rows[missing]
+    )
+    return source, weights
+
+
+def _model_rows(channels: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Return the model's channels (SEED names) and SEED indices, SEED order checked."""
+    model = tuple(normalize_name(c) for c in channels)
+    outside = [c for c in model if c not in SEED_CHANNELS]
+    if outside or list(model) != sorted(model, key=SEED_CHANNELS.index):
+        raise EEGStreamError(
+            "the checkpoint's channels are not SEED channels in SEED order "
+            f"(got {len(model)}: {', '.join(model[:6])}...); "
+            "the live path serves SEED-montage models only"
+        )
+    return model, np.array([SEED_CHANNELS.index(c) for c in model])
 
 
 def _match(
