@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/eegstream demo --seconds $(DEMO_SECONDS)
+	$(BIN)/eegstream demo --seconds $(DEMO_SECONDS) $(if $(HEADSET),--headset $(HEADSET),)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -83,7 +83,10 @@ def test_run_prints_a_summary_and_writes_the_log(
         player.stop()
     out, err = capsys.readouterr()
     assert code == 0
-    assert "channels matched by names: 62 of 62" in out and "[SYNTHETIC EEG]" in out
+    assert (
+        "channels matched by names: 62 of the model's 62" in out
+        and "[SYNTHETIC EEG]" in out
+    )
     assert "summary" in out and "latency p50" in out
     assert "accuracy against markers" in out and "SYNTHETIC" in out
     records = read_log(log)

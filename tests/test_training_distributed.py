@@ -81,6 +81,27 @@ def test_cluster_run_equals_single_worker_and_uses_both_nodes(
     assert not ray.is_initialized()  # the driver left the cluster, which lives on
 
 
+def test_headset_subset_with_the_full_montage_equals_single_worker(
+    cluster, synthetic_seed_iv_small, tmp_path
+):
+    # --compare-full fits the 62-channel model inside each split's task.
+    extra = ["--arch", "logreg", "--channels-from", "emotiv-epoc", "--compare-full"]
+    code, alone = _train(synthetic_seed_iv_small, tmp_path / "serial", *extra)
+    assert code == 0
+    code, spread = _train(
+        synthetic_seed_iv_small,
+        tmp_path / "cluster",
+        *extra,
+        "--ray-address",
+        cluster.address,
+    )
+    assert code == 0
+    assert _comparable(spread) == _comparable(alone)
+    assert spread["channels"]["set"] == "emotiv-epoc (14 channels)"
+    assert all("full_montage" in s for s in spread["splits"])
+    assert "minus_full" in spread["summary"]
+
+
 def test_killed_worker_is_retried_with_the_same_result(
     cluster, serial, synthetic_seed_iv_small, tmp_path
 ):

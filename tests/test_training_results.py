@@ -110,6 +110,7 @@ def test_run_metrics_layout():
         "arch",
         "n_parameters",
         "protocol",
+        "channels",
         "feature_config",
         "train_config",
         "summary",
@@ -128,6 +129,9 @@ def test_run_metrics_layout():
         "n_trials",
     ]
     assert data["protocol"] == ProtocolSpec("paper").to_dict()
+    # The full montage by default; a headset model names its set (test_headsets).
+    assert data["channels"]["set"] == "seed-62 (62 channels)"
+    assert len(data["channels"]["names"]) == 62
     assert "split" not in data["protocol"]
     assert FeatureConfig.from_dict(data["feature_config"]) == FeatureConfig()
     saved = json.loads(json.dumps(dataclasses.replace(metrics, model="m").to_dict()))

@@ -160,13 +160,19 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     """Turn parsed ``eegstream train`` arguments into the run's :class:`RunOptions`.
 
     ``eegstream sweep`` parses each cell's options with the same table.
+    ``--channels`` or ``--channels-from`` become the SEED channel names
+    (printed with those of the source that have none).
     """
     import os
 
     from ..features import FeatureConfig
+    from ..headsets import resolve_channel_option
     from ..training.config import TRAIN_OPTIONS, RunOptions, TrainConfig
 
     values = values_from_args(args, TRAIN_OPTIONS)
+    choice = resolve_channel_option(args.channels, args.channels_from)
+    if choice is not None:
+        print(choice.describe(), flush=True)
     return RunOptions(
         **{
             **values,
@@ -175,6 +181,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
             "subjects": subjects_arg(args.subjects),
             "recordings": tuple(args.recordings) if args.recordings else None,
             "classes": classes_arg(args.classes),
+            "channels": choice.channels if choice is not None else None,
         },
         out=args.out,
         models_dir=args.models_dir,

@@ -46,6 +46,12 @@ def run(args: argparse.Namespace) -> int:
             f"baseline (logistic regression, same splits): {b['mean']:.1%} ± "
             f"{b['sd']:.1%}; difference {d['mean']:+.1%} ± {d['sd']:.1%}"
         )
+    if "minus_full" in s:
+        f, d = s["full_test_accuracy"], s["minus_full"]
+        print(
+            f"all 62 channels (same splits): {f['mean']:.1%} ± {f['sd']:.1%}; "
+            f"subset minus full {d['mean']:+.1%} ± {d['sd']:.1%}"
+        )
     print(f"report: {result.out_dir / 'report.md'}")
     if result.model_path:
         print(

@@ -199,6 +199,7 @@ class LiveChain:
         n_channels: int | None = None,
         assume_seed_order: bool = False,
         stream_name: str = "the stream",
+        suggest_from: str | None = None,
         **kwargs,
     ) -> LiveChain:
         """Build the chain for a stream with these channel labels.
@@ -214,9 +215,13 @@ class LiveChain:
         n_channels : int | None
             Channels in the stream (default ``len(labels)``).
         assume_seed_order : bool
-            Take an unlabelled 62-channel stream as SEED order (with a warning).
+            Take an unlabelled stream of 62 channels, or of the model's, as SEED
+            order (with a warning).
         stream_name : str
             For messages.
+        suggest_from : str | None
+            The stream's name: a refusal for missing channels then suggests
+            ``eegstream train --channels-from`` it (a subset model).
         **kwargs
             ``unit``, ``declared_unit``, ``device``, ``classifier``, ``clock``,
             ``line_freq``: as for :class:`LiveChain`.
@@ -235,6 +240,7 @@ class LiveChain:
             max_missing=checkpoint.meta.max_missing_channels,
             assume_seed_order=assume_seed_order,
             stream_name=stream_name,
+            suggest_from=suggest_from,
         )
         chain = cls(checkpoint, plan, sfreq, stream_name=stream_name, **kwargs)
         chain.warnings[:0] = warnings

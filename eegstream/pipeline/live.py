@@ -265,6 +265,7 @@ class LivePipeline:
             clock=pylsl.local_clock,
             stream_name=f"stream {summary.name!r}",
             line_freq=self.line_freq_option,
+            suggest_from=summary.name,
         )
         self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"

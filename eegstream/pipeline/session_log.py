@@ -19,7 +19,7 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
 ``step``
     ``time`` (LSL timestamp of the window's last sample), ``step`` (0-based),
     ``probabilities`` ({class: p}), ``predicted``, ``warm``, ``latency_s``,
-    ``band_power`` (62 x n_bands DE, SEED channel order, null for NaN),
+    ``band_power`` (model channels x n_bands DE, SEED order, null for NaN),
     ``true_label`` (null without markers).
 ``unit``
     Once, after the first second of data: ``unit`` (uV, mV or V), ``source``

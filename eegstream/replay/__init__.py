@@ -1,7 +1,8 @@
 """Replay SEED sessions and EEG files to LSL like a headset, with the truth as markers.
 
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
-- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play.
+- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play;
+  :func:`headset_source`: only a headset's channels, at its rate.
 - The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
@@ -12,6 +13,7 @@ from .source import (
     array_source,
     dataset_source,
     file_source,
+    headset_source,
 )
 
 __all__ = [
@@ -23,4 +25,5 @@ __all__ = [
     "array_source",
     "dataset_source",
     "file_source",
+    "headset_source",
 ]

@@ -10,6 +10,7 @@ trial at a time while it plays. Three constructors cover the uses:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -395,6 +396,65 @@ def dataset_source(
         description=f"{ds.name} subject {subject} session {session} ({ds.root})",
         synthetic=ds.synthetic,
     )
+
+
+def headset_source(source: ReplaySource, preset: str) -> ReplaySource:
+    """Replay only a headset's channels, at its usual rate, as that headset would.
+
+    Parameters
+    ----------
+    source : ReplaySource
+        A source carrying every channel of the preset (e.g. 62 SEED channels).
+    preset : str
+        A name in :data:`eegstream.headsets.PRESETS`.
+
+    Returns
+    -------
+    ReplaySource
+        The preset's channels, in the headset's order and under its labels,
+        resampled (polyphase, anti-aliased) to the preset's rate on loading.
+
+    Raises
+    ------
+    EEGStreamError
+        An unknown preset, or a source lacking some of its channels.
+    """
+    from ..headsets import channel_rows, get_preset
+    from ..montage import map_channels
+
+    headset = get_preset(preset)
+    index, _ = map_channels(source.ch_names)
+    rows = index[channel_rows(headset.channels)].tolist()
+    lacking = [c for c, r in zip(headset.channels, rows, strict=True) if r < 0]
+    if lacking:
+        raise EEGStreamError(
+            f"{source.description or 'the source'} lacks {preset} channels "
+            f"{', '.join(lacking)}; a headset replay needs all of them"
+        )
+    ratio = headset.sfreq / source.sfreq
+    segments = tuple(
+        dataclasses.replace(
+            seg,
+            n_samples=round(seg.n_samples * ratio),
+            load=partial(_pick_resampled, seg.load, rows, source.sfreq, headset.sfreq),
+        )
+        for seg in source.segments
+    )
+    return ReplaySource(
+        headset.sfreq,
+        headset.channels,
+        segments,
+        description=f"{source.description}, as an {headset.description} at "
+        f"{headset.sfreq:g} Hz",
+        synthetic=source.synthetic,
+    )
+
+
+def _pick_resampled(load, rows, sfreq_in: float, sfreq_out: float) -> np.ndarray:
+    from ..recording import _resample
+
+    data = load()[rows]
+    return data if sfreq_in == sfreq_out else _resample(data, sfreq_in, sfreq_out)
 
 
 def _under_synthetic_root(path: Path) -> bool:

@@ -60,7 +60,13 @@ class TrainConfig:
 
 @dataclass
 class RunOptions:
-    """Everything ``eegstream train`` decides; defaults are the paper's."""
+    """Everything ``eegstream train`` decides; defaults are the paper's.
+
+    ``channels``: SEED names of a subset model (``None``: all 62); its
+    features are those columns of the cached 62-channel features.
+    ``compare_full``: also fit the network and the baseline on all 62
+    channels on the same splits, to state what the subset costs.
+    """
 
     dataset: str | None
     root: Path | None
@@ -82,6 +88,8 @@ class RunOptions:
     max_missing_channels: int = 6
     subjects: list[int] | None = None
     progress: bool = True
+    channels: tuple[str, ...] | None = None
+    compare_full: bool = False
     # torch CPU threads of each split, fixed so results do not depend on workers.
     threads: int = 1
     workers: int = 1
@@ -106,6 +114,7 @@ _TRAIN = TrainConfig()
 _FEATURES = "features (defaults: what the live path runs)"
 _RECIPE = "recipe (defaults: the paper's)"
 _OUTPUT = "output"
+_CHANNELS = "channels (default: all 62 SEED channels)"
 _PARALLEL = "parallel (Ray; pip install 'eegstream[distributed]'): same results"
 
 #: ``--workers`` and ``--ray-address``, shared by ``train`` and ``sweep``; they
@@ -205,6 +214,29 @@ TRAIN_OPTIONS: tuple[Option, ...] = (
         choices=CONTROLS,
     ),
     SUBJECTS,
+    Option(
+        "--channels",
+        "train on these channels only, e.g. AF3,F7,F3,FC5 (10-20/10-10 names)",
+        attr="channels",
+        metavar="LIST",
+        group=_CHANNELS,
+    ),
+    Option(
+        "--channels-from",
+        "train on the channels of a headset preset (emotiv-epoc, openbci-16, "
+        "10-20-19, seed-62), an EEG file or a live LSL stream's name (the run's "
+        "command line names the channels with --channels)",
+        metavar="SOURCE",
+        group=_CHANNELS,
+    ),
+    Option(
+        "--compare-full",
+        "with a channel subset: also fit the network and the baseline on all 62 "
+        "channels on the same splits and report both",
+        attr="compare_full",
+        action="store_true",
+        group=_CHANNELS,
+    ),
     *(replace(o, group=o.group or _FEATURES) for o in FEATURE_OPTIONS),
     Option(
         "--seq-len",

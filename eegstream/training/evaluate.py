@@ -19,8 +19,10 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .._io import atomic_write_text
+from ..headsets import channel_rows
 from ..model import Checkpoint, Predictor
-from .data import build_sequences, load_trial_steps
+from ..montage import SEED_CHANNELS
+from .data import build_sequences, load_trial_steps, select_channels
 from .metrics import classification_metrics
 
 
@@ -199,6 +201,8 @@ def evaluate_offline(
             f"{ckpt.feature_config.window_s} s, hop {ckpt.feature_config.hop_s} s; "
             f"the release's features have {cfg.window_s} s"
         )
+    if ckpt.channels != SEED_CHANNELS:  # a headset model: its columns of the 62
+        steps = select_channels(steps, ckpt.channels, len(cfg.bands))
     if steps[0].steps.shape[1] != ckpt.n_features:
         raise EEGStreamError(
             f"model {ckpt.name} takes {ckpt.n_features} features per step, the "
@@ -260,7 +264,9 @@ def evaluate_streaming(
     check_compatible(ckpt, dataset)
     trials = select_subjects(dataset, subjects)
     cfg = ckpt.feature_config
-    # Dataset EEG is in µV, SEED order, at the checkpoint's rate.
+    # Dataset EEG is in µV, SEED order, at the checkpoint's rate; a headset
+    # model's stream carries its channels only.
+    rows = channel_rows(ckpt.channels)
     chain = LiveChain.from_labels(
         ckpt, ckpt.channels, cfg.sfreq, unit="uV", device=device
     )
@@ -277,7 +283,7 @@ def evaluate_streaming(
             chain.reset_wearer()
             last_subject = t.subject
         chain.reset()
-        eeg = t.eeg()
+        eeg = t.eeg()[rows]
         # Stamped by sample index, so a step's time into the trial is exact.
         index = np.arange(eeg.shape[1], dtype=np.float64)
         steps = []

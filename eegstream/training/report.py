@@ -97,6 +97,7 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         + f"; features `{proto['features']}`; normaliser `{proto['normaliser']}`"
         + (f"; control `{proto['control']}`" if proto["control"] else ""),
         f"- Subjects: {ds['subjects']} ({ds['n_trials']} trials)",
+        f"- Channels: {_channel_set(metrics)}",
         f"- Test accuracy {_pm(s['test_accuracy'])}, macro-F1 "
         f"{_pm(s['test_macro_f1'])} over splits; chance {s['chance']:.1%}",
         f"- Model: {metrics['arch']}, {metrics['n_parameters']:,} parameters; best "
@@ -143,6 +144,7 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         f"{_pm(s['test_accuracy'])} | {_pm(s['test_macro_f1'])} | |",
         "",
         *_baseline_section(metrics),
+        *_full_montage_section(metrics),
         "## Caveats",
         "",
         *[f"- {c}" for c in caveats(metrics)],
@@ -193,6 +195,54 @@ def _baseline_section(metrics: dict[str, Any]) -> list[str]:
         "",
         f"On these subjects {metrics['arch']} {verdict} the baseline (difference "
         f"{d['mean']:+.1%} ± {d['sd']:.1%} over {d['n']} split(s), paired by split).",
+        "",
+    ]
+    return lines
+
+
+def _channel_set(metrics: dict[str, Any]) -> str:
+    """Name the model's channel set (older metrics: the full 62)."""
+    return metrics.get("channels", {}).get("set", "seed-62 (62 channels)")
+
+
+def _full_montage_section(metrics: dict[str, Any]) -> list[str]:
+    """Markdown: the subset model beside the full 62 channels (``--compare-full``)."""
+    s = metrics["summary"]
+    if "minus_full" not in s:
+        return []
+    arch = metrics["arch"]
+    with_base = "full_baseline_test_accuracy" in s
+    lines = [
+        "## What fewer channels cost: the full 62 on the same splits",
+        "",
+        f"The same recipe and seeds on all 62 SEED channels; this run uses "
+        f"{_channel_set(metrics)}.",
+        "",
+        f"| Split | {arch} subset | {arch} 62 ch |"
+        + (" Baseline subset | Baseline 62 ch |" if with_base else ""),
+        "|---|---|---|" + ("---|---|" if with_base else ""),
+    ]
+    for r in metrics["splits"]:
+        f = r["full_montage"]
+        row = f"| {r['split']['name']} | {r['test']['accuracy']:.1%} | "
+        row += f"{f['test']['accuracy']:.1%} |"
+        if with_base:
+            row += f" {r['baseline']['test']['accuracy']:.1%} |"
+            row += f" {f['baseline']['test']['accuracy']:.1%} |"
+        lines.append(row)
+    d = s["minus_full"]
+    lines += [
+        f"| **mean ± SD** | {_pm(s['test_accuracy'])} | "
+        f"{_pm(s['full_test_accuracy'])} |"
+        + (
+            f" {_pm(s['baseline_test_accuracy'])} | "
+            f"{_pm(s['full_baseline_test_accuracy'])} |"
+            if with_base
+            else ""
+        ),
+        "",
+        f"Subset minus full montage ({arch}): {d['mean']:+.1%} ± {d['sd']:.1%} "
+        f"over {d['n']} split(s), paired by split.",
         "",
     ]
     return lines
@@ -341,6 +391,16 @@ def _card_baseline(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def _card_full_montage(summary: dict[str, Any]) -> list[str]:
+    if "minus_full" not in summary:
+        return []
+    d = summary["minus_full"]
+    return [
+        f"- **Full 62 channels, same splits**: {_pm(summary['full_test_accuracy'])}; "
+        f"this subset minus full {d['mean']:+.1%} ± {d['sd']:.1%}."
+    ]
+
+
 def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) -> Path:
     """Write ``models/<name>.md``: data, protocol, accuracy, how to reproduce."""
     s = metrics["summary"]
@@ -364,6 +424,8 @@ def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) 
             f"parameters); classes in output order: {', '.join(metrics['classes'])}.",
             f"- **Data**: {data_line}; subjects {ds['subjects']}, "
             f"{ds['n_trials']} trials.",
+            f"- **Channels**: {_channel_set(metrics)}; a live stream must carry "
+            "them (named by 10-20 label).",
             f"- **Features**: `{proto['features']}`, window {fc['window_s']} s, "
             f"hop {fc['hop_s']} s, smoothing `{fc['smoothing']}`, {fc['seq_len']} "
             f"steps padded at the `{fc['padding']}`; normaliser "
@@ -380,6 +442,7 @@ def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) 
             f"one sequence per trial (first {fc['seq_len']} steps); live accuracy is "
             "measured by `eegstream evaluate --streaming`.",
             *_card_baseline(s),
+            *_card_full_montage(s),
             f"- **Report**: `{run_dir}` (metrics.json, report.md, plots).",
             f"- **Reproduce**: `{metrics['command']}`"
             + (

@@ -23,6 +23,7 @@ from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
 from ..features import FeatureConfig
 from ..features.normalise import NORMALISER_MODES
+from ..headsets import choose_channels, describe_channels
 from ..model import (
     CheckpointMetrics,
     DatasetInfo,
@@ -36,6 +37,7 @@ from ..model import (
     models_dir,
     save_checkpoint,
 )
+from ..montage import SEED_CHANNELS
 from .baseline import train_logreg
 from .config import CONTROLS, SELECT_ON, RunOptions, TrainConfig, reproduce_command
 from .data import (
@@ -45,6 +47,7 @@ from .data import (
     classes_by_subject,
     load_trial_steps,
     population_stats,
+    select_channels,
 )
 from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
@@ -94,12 +97,14 @@ class RunMetrics:
         ``val_accuracy`` (mean, sd, n), ``chance``, ``pooled_test``,
         ``recall_mean``, ``recall_sd``, ``confusion``; with a baseline also
         ``baseline_test_accuracy``, ``baseline_test_macro_f1``,
-        ``minus_baseline``.
+        ``minus_baseline``; with ``--compare-full`` also
+        ``full_test_accuracy``, ``minus_full`` (subset minus 62 channels,
+        paired by split) and, with a baseline, ``full_baseline_test_accuracy``.
     best_split : str
         The split whose model is saved (best validation accuracy).
     splits : tuple of mapping
         Per split: ``split``, ``val``, ``test``, ``test_trials``, ``history``,
-        ``baseline``.
+        ``baseline`` (and ``full_montage`` with ``--compare-full``).
     started, finished : str
         ISO 8601 UTC times.
     command : str
@@ -109,6 +114,9 @@ class RunMetrics:
     execution : mapping | None
         Where the splits ran (workers, Ray address, threads, node per split):
         the one part that differs between ``--workers`` settings.
+    channels : tuple of str
+        The model's channels, SEED names in SEED order (written with the
+        name of their set, e.g. ``emotiv-epoc (14 channels)``).
     """
 
     name: str
@@ -127,6 +135,7 @@ class RunMetrics:
     command: str
     model: str | None = None
     execution: Mapping[str, Any] | None = None
+    channels: tuple[str, ...] = SEED_CHANNELS
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-able record, in ``metrics.json``'s layout."""
@@ -137,6 +146,10 @@ class RunMetrics:
             "arch": self.arch,
             "n_parameters": self.n_parameters,
             "protocol": self.protocol.to_dict(),
+            "channels": {
+                "names": list(self.channels),
+                "set": describe_channels(self.channels),
+            },
             "feature_config": self.feature_config.to_dict(),
             "train_config": self.train_config.to_dict(),
             "summary": dict(self.summary),
@@ -181,6 +194,16 @@ def is_synthetic(dataset) -> bool:
 
 
 def _validate(opts: RunOptions) -> None:
+    if opts.channels is not None:
+        opts.channels = choose_channels(opts.channels).channels
+        if opts.channels == SEED_CHANNELS:
+            opts.channels = None
+    if opts.compare_full and opts.channels is None:
+        raise EEGStreamError(
+            "{compare_full} compares a channel subset with all 62 channels; give "
+            "the subset with {channels} or {channels_from}",
+            param=("compare_full", "channels", "channels_from"),
+        )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", opts.run_name):
         raise EEGStreamError(
             f"name must be letters, digits, '.', '_' or '-' (it names files in "
@@ -248,6 +271,9 @@ class SplitJob:
     # protocol "within": the block of neighbouring trials each trial belongs to
     # (splits hold blocks, not subjects); None otherwise.
     blocks: dict[str, int] | None = None
+    # --compare-full: the same run on all 62 channels, fitted on every split
+    # beside the subset (in the same task, so results do not depend on workers).
+    full: SplitJob | None = None
 
 
 @dataclass
@@ -309,6 +335,18 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
+    full = None
+    if opts.channels is not None:
+        if opts.compare_full:
+            full = _split_job(opts, trials, cfg, classes, splits, blocks)
+        # A subset model's features: its columns of the cached 62-channel DE.
+        trials = select_channels(trials, opts.channels, len(cfg.bands))
+    job = replace(_split_job(opts, trials, cfg, classes, splits, blocks), full=full)
+    return PreparedRun(dataset, splits, job, is_synthetic(dataset), started)
+
+
+def _split_job(opts, trials, cfg, classes, splits, blocks) -> SplitJob:
+    """Make a run's :class:`SplitJob`, with the per-subject sequences built once."""
     sequences = None
     if opts.normaliser == "subject":
         # mean and std are unused by the per-subject z-score.
@@ -317,8 +355,7 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
             build_sequences(trials, cfg, "subject", mean, std, opts.prior_steps),
             blocks,
         )
-    job = SplitJob(opts, trials, cfg, classes, sequences, blocks)
-    return PreparedRun(dataset, splits, job, is_synthetic(dataset), started)
+    return SplitJob(opts, trials, cfg, classes, sequences, blocks)
 
 
 def _unit_trials(
@@ -342,14 +379,29 @@ def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
 
     Seeds every RNG from the options and ``index`` and fixes torch's CPU
     threads to ``opts.threads``, so the result depends on neither the worker
-    nor what ran before it in that process.
+    nor what ran before it in that process. With ``job.full``
+    (``--compare-full``) the same split is also fitted on all 62 channels.
 
     Returns
     -------
     dict
-        JSON-able metrics of the split, plus the ``_model`` and the
-        normalisation statistics (keys starting with ``_``) for the checkpoint.
+        JSON-able metrics of the split (``full_montage``: the 62-channel
+        ``test`` and ``baseline``, with ``job.full``), plus the ``_model`` and
+        the normalisation statistics (keys starting with ``_``) for the
+        checkpoint.
     """
+    result = _fit_split(job, index, split)
+    if job.full is not None:
+        # The same split, seeds and recipe on all 62 channels: the subset's cost.
+        full = _fit_split(replace(job.full, opts=job.opts), index, split, "62 ch ")
+        result["full_montage"] = {"test": full["test"], "baseline": full["baseline"]}
+    return result
+
+
+def _fit_split(
+    job: SplitJob, index: int, split: Split, tag: str = ""
+) -> dict[str, Any]:
+    """Train and test ``job.opts.arch`` (and the baseline) on one split."""
     opts, classes = job.opts, job.classes
     n_classes = len(classes)
     blocks = job.blocks
@@ -372,7 +424,7 @@ def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
             y_tr, y_va = rng.permutation(y_tr), rng.permutation(y_va)
         seed_everything(opts.train.seed)
         model, history, arch_params = TRAINERS[opts.arch](
-            tr.x, y_tr, va.x, y_va, n_classes, opts, f"{split.name} epochs"
+            tr.x, y_tr, va.x, y_va, n_classes, opts, f"{tag}{split.name} epochs"
         )
         baseline = None
         if opts.arch != BASELINE:  # the classic baseline on the very same split
@@ -564,12 +616,14 @@ def _metrics_document(
             "recall_sd": dict(zip(classes, recall_sd.tolist(), strict=True)),
             "confusion": confusion.tolist(),
             **_baseline_summary(results),
+            **_full_montage_summary(results),
         },
         best_split=clean[best]["split"]["name"],
         splits=tuple(clean),
         started=started.isoformat(timespec="seconds"),
         finished=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         command=reproduce_command(opts),
+        channels=opts.channels or SEED_CHANNELS,
     )
 
 
@@ -586,6 +640,27 @@ def _baseline_summary(results) -> dict[str, Any]:
         ),
         "minus_baseline": summarise([a - b for a, b in zip(net, base, strict=True)]),
     }
+
+
+def _full_montage_summary(results) -> dict[str, Any]:
+    """Subset vs all 62 channels on the same splits (``--compare-full``), if run."""
+    if "full_montage" not in results[0]:
+        return {}
+    full = [r["full_montage"] for r in results]
+    out = {
+        "full_test_accuracy": summarise([f["test"]["accuracy"] for f in full]),
+        "minus_full": summarise(
+            [
+                r["test"]["accuracy"] - f["test"]["accuracy"]
+                for r, f in zip(results, full, strict=True)
+            ]
+        ),
+    }
+    if full[0]["baseline"] is not None:
+        out["full_baseline_test_accuracy"] = summarise(
+            [f["baseline"]["test"]["accuracy"] for f in full]
+        )
+    return out
 
 
 def _pooled(results) -> tuple[np.ndarray, np.ndarray]:
@@ -637,6 +712,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             },
         ),
         max_missing_channels=opts.max_missing_channels,
+        channels=opts.channels or SEED_CHANNELS,
         features=_feature_source(opts),
         train_config=opts.train.to_dict(),
         best_epoch=(result["history"] or {}).get("best_epoch"),
