@@ -2,10 +2,11 @@
 
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
 - :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play.
+- :func:`rest_samples`: the EEG played during a rest between trials.
 - The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
-from .player import DEFAULT_NAME, Player, Progress
+from .player import DEFAULT_NAME, Player, Progress, rest_samples
 from .source import (
     ReplaySource,
     Segment,
@@ -23,4 +24,5 @@ __all__ = [
     "array_source",
     "dataset_source",
     "file_source",
+    "rest_samples",
 ]
