@@ -124,9 +124,7 @@ class LiveChain:
     ) -> None:
         check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
-        self.cfg = self.checkpoint.feature_config
         self.classes = self.checkpoint.classes
-        _check_rate(sfreq, self.cfg.bands, stream_name)
         if classifier is None:
             classifier = StreamingClassifier(self.checkpoint, device=device)
         elif classifier.checkpoint is not self.checkpoint:
@@ -135,6 +133,8 @@ class LiveChain:
                 f"chain's {self.checkpoint.name!r}; pass a StreamingClassifier of the "
                 "same Checkpoint object"
             )
+        self.cfg = classifier.cfg  # served features (official-feature models)
+        _check_rate(sfreq, self.cfg.bands, stream_name)
         self.classifier = classifier
         self.plan = plan
         self.sfreq = float(sfreq)
@@ -145,7 +145,7 @@ class LiveChain:
         self.unit_source: str | None = None
         self.scale = 1.0
         self.samples_nonfinite = 0
-        self.warnings: list[str] = []
+        self.warnings: list[str] = [classifier.note] if classifier.note else []
         if self.checkpoint.meta.normaliser.mode == "subject":
             self.warnings.append(
                 "the checkpoint was trained with per-subject z-scoring, which needs "
