@@ -50,8 +50,9 @@ class Option:
     attr : str | None
         Dotted path of the value in the options object the command builds
         (for :func:`command_line`); ``None``: not part of a reproduce line.
-    default, type, choices, metavar, action, required, nargs
-        As for ``argparse.ArgumentParser.add_argument``.
+    default, type, choices, metavar, action, required, nargs, const
+        As for ``argparse.ArgumentParser.add_argument`` (``nargs="?"`` with
+        ``const``: a flag whose value may be left out).
     dest : str | None
         The argparse destination; default from the flag. Library errors name
         it (see :mod:`eegstream._checks`), so it is the library's parameter.
@@ -77,6 +78,7 @@ class Option:
     action: str | None = None
     required: bool = False
     nargs: str | None = None
+    const: Any = None
     dest: str | None = None
     aliases: tuple[str, ...] = ()
     group: str | None = None
@@ -96,7 +98,7 @@ class Option:
         else:
             kwargs.update(default=self.default, type=self.type, metavar=self.metavar)
             if self.nargs is not None:
-                kwargs["nargs"] = self.nargs
+                kwargs.update(nargs=self.nargs, const=self.const)
             if self.choices is not None:
                 # None is a default, never a value typed on the command line.
                 kwargs["choices"] = tuple(c for c in self.choices if c is not None)

@@ -21,7 +21,7 @@ from eegstream.replay import (
     dataset_source,
     file_source,
 )
-from eegstream.replay.player import _Chunker, _mirror
+from eegstream.replay.player import _Chunker, rest_samples
 
 pytestmark = pytest.mark.lsl
 
@@ -481,7 +481,7 @@ def test_chunker_spans_blocks_and_places_markers() -> None:
 
 def test_mirror_reflects_from_the_last_sample() -> None:
     data = np.arange(4)[:, None]
-    assert _mirror(data, 10)[:, 0].tolist() == [3, 2, 1, 0, 0, 1, 2, 3, 3, 2]
+    assert rest_samples(data, 10)[:, 0].tolist() == [3, 2, 1, 0, 0, 1, 2, 3, 3, 2]
 
 
 @pytest.mark.parametrize(

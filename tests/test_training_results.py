@@ -67,7 +67,9 @@ def test_streaming_layout():
         "settled_fraction",
         "median_settle_s",
         "trials",
+        "mode",
     ]
+    assert data["mode"] == "trial"  # every streamed figure names its mode
     assert data["time_s"] == [4.0, 5.0, 6.0]
     assert data["trials"][0] == {
         "key": "s1_k1_t1",

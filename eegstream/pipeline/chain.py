@@ -145,9 +145,7 @@ class LiveChain:
         check_unit_option(unit)
         _check_line_freq(line_freq)
         self.checkpoint = as_checkpoint(checkpoint)
-        self.cfg = self.checkpoint.feature_config
         self.classes = self.checkpoint.classes
-        _check_rate(sfreq, self.cfg.bands, stream_name)
         if classifier is None:
             classifier = StreamingClassifier(self.checkpoint, device=device)
         elif classifier.checkpoint is not self.checkpoint:
@@ -156,6 +154,8 @@ class LiveChain:
                 f"chain's {self.checkpoint.name!r}; pass a StreamingClassifier of the "
                 "same Checkpoint object"
             )
+        self.cfg = classifier.cfg  # served features (official-feature models)
+        _check_rate(sfreq, self.cfg.bands, stream_name)
         self.classifier = classifier
         self.line_freq_option = line_freq
         self.line_freq: float | None = None
@@ -176,7 +176,7 @@ class LiveChain:
         self.unit_source: str | None = None
         self.scale = 1.0
         self.samples_nonfinite = 0
-        self.warnings: list[str] = []
+        self.warnings: list[str] = [classifier.note] if classifier.note else []
         if self.checkpoint.meta.normaliser.mode == "subject":
             self.warnings.append(
                 "the checkpoint was trained with per-subject z-scoring, which needs "

@@ -133,7 +133,7 @@ class LivePipeline:
         check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
         self.classifier = StreamingClassifier(self.checkpoint, device=device)
-        self.cfg: FeatureConfig = self.checkpoint.feature_config
+        self.cfg: FeatureConfig = self.classifier.cfg
         self.classes = tuple(self.checkpoint.classes)
         self.query = {
             "name": stream,

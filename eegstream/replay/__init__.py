@@ -3,10 +3,11 @@
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
 - :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play;
   :func:`headset_source`: only a headset's channels, at its rate.
+- :func:`rest_samples`: the EEG played during a rest between trials.
 - The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
-from .player import DEFAULT_NAME, Player, Progress
+from .player import DEFAULT_NAME, Player, Progress, rest_samples
 from .source import (
     ReplaySource,
     Segment,
@@ -26,4 +27,5 @@ __all__ = [
     "dataset_source",
     "file_source",
     "headset_source",
+    "rest_samples",
 ]

@@ -510,7 +510,7 @@ class Player:
                     duration_s=self._n_rest / self.source.sfreq,
                 )
                 self._boundaries.append((chunker.fed, pass_index, prev_seg, True))
-                rest = _mirror(prev_data, self._n_rest)
+                rest = rest_samples(prev_data, self._n_rest)
                 for chunk in chunker.feed(rest, [(0, marker, None)]):
                     if not self._send(*chunk, rate):
                         return
@@ -732,8 +732,22 @@ class _Prefetch:
         return self._value
 
 
-def _mirror(data: np.ndarray, n: int) -> np.ndarray:
-    """Read ``n`` samples of ``data`` (N, C) backwards from its end, reflected."""
+def rest_samples(data: np.ndarray, n: int) -> np.ndarray:
+    """Return the EEG a replay plays during a rest after ``data``.
+
+    Parameters
+    ----------
+    data : array, shape (n_samples, ...)
+        The preceding trial, samples first.
+    n : int
+        Samples of rest.
+
+    Returns
+    -------
+    array, shape (n, ...)
+        ``data`` read backwards from its last sample, reflecting at its ends:
+        continuous at the boundary, and real EEG of no trial.
+    """
     length = len(data)
     phase = np.arange(n) % (2 * length)
     index = np.where(phase < length, length - 1 - phase, phase - length)

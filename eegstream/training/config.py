@@ -31,6 +31,10 @@ from .splits import PROTOCOLS
 ARCHS = ("resattentionet", "logreg")
 CONTROLS = (None, "shuffled-labels")
 SELECT_ON = ("accuracy", "loss")
+#: How ``eegstream evaluate --streaming`` runs the recordings (first: default).
+STREAMING_MODES = ("trial", "session")
+#: Seconds of rest between clips in session mode (``--rest``).
+DEFAULT_REST_S = 15.0
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_path, atomic_write_text
+from ..features.config import FeatureConfig
+from ..features.official import live_note
 
 PLOTS = ("learning_curves.png", "confusion.png", "radar.png")
 
@@ -36,10 +38,15 @@ def caveats(metrics: dict[str, Any]) -> list[str]:
         )
     if metrics["protocol"]["features"].startswith("official"):
         out.append(
-            "Official de_LDS features are smoothed forwards and backwards over the "
-            "whole trial (not causal): the live path cannot compute them, so live "
-            "accuracy with this model will differ; measure it with "
-            "`eegstream evaluate --streaming`."
+            "Official features: "
+            + str(
+                live_note(
+                    metrics["dataset"]["name"],
+                    metrics["protocol"]["features"],
+                    FeatureConfig.from_dict(metrics["feature_config"]),
+                )
+            )
+            + "; measure live accuracy with `eegstream evaluate --streaming session`."
         )
     if metrics["protocol"]["normaliser"] == "subject":
         out.append(
