@@ -65,13 +65,13 @@ def main() -> int:
     base = next((m for t, m in samples if t >= min(60.0, seconds / 2)), samples[0][1])
     growth = samples[-1][1] - base
     print(
-        f"SYNTHETIC EEG replayed for {seconds:.0f} s: {s['steps']} steps, "
-        f"{s['gaps']} gaps, latency p99 {s['latency_s']['p99'] * 1e3:.1f} ms, "
+        f"SYNTHETIC EEG replayed for {seconds:.0f} s: {s.steps} steps, "
+        f"{s.gaps} gaps, latency p99 {(s.latency_s.p99 or 0.0) * 1e3:.1f} ms, "
         f"log {log_mb:.1f} MB"
     )
     print("RSS (MB) every 10 s: " + " ".join(f"{m:.0f}" for _, m in samples))
     print(f"growth after warm-up: {growth:+.1f} MB (bar: < {BAR_GROWTH_MB:.0f} MB)")
-    return 0 if growth < BAR_GROWTH_MB and s["steps"] else 1
+    return 0 if growth < BAR_GROWTH_MB and s.steps else 1
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """eegstream: real-time EEG emotion recognition over Lab Streaming Layer."""
 
 from ._errors import EEGStreamError
+from ._sys_info import sys_info
 
 __version__ = "0.1.0"
 
-__all__ = ["EEGStreamError", "__version__"]
+__all__ = ["EEGStreamError", "__version__", "sys_info"]

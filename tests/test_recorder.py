@@ -30,8 +30,9 @@ from eegstream.acquisition import StreamSummary
 from eegstream.cli import main
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import LivePipeline
+from eegstream.protocol import parse_marker
 from eegstream.recorder import Recorder, check_record_path, read_report, session_streams
-from eegstream.replay import Player, array_source, parse_marker
+from eegstream.replay import Player, array_source
 
 pytestmark = pytest.mark.lsl
 

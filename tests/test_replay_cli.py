@@ -90,7 +90,7 @@ def test_dataset_replay_prints_what_it_streams(
     [
         (["--subject", "9"], "no subject 9 .*subjects found: 1-6"),
         (["--subject", "1", "--trials", "30"], "no trial 30; trials found: 1-24"),
-        (["--subject", "1", "--trials", "x"], "bad trial list 'x'"),
+        (["--subject", "1", "--trials", "x"], "bad --trials list 'x'"),
         (["--subject", "1", "--sfreq", "100"], "--sfreq applies to --file"),
         ([], "needs --subject"),
     ],

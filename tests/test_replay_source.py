@@ -10,22 +10,8 @@ import pytest
 from eegstream import EEGStreamError
 from eegstream.datasets import open_dataset
 from eegstream.montage import SEED_CHANNELS
-from eegstream.replay import array_source, dataset_source, file_source, parse_trials
+from eegstream.replay import array_source, dataset_source, file_source
 from eegstream.replay.source import _ranges
-
-
-@pytest.mark.parametrize(
-    ("text", "trials"),
-    [("3", [3]), ("1,3,5-7", [1, 3, 5, 6, 7]), ("9, 2-3", [9, 2, 3])],
-)
-def test_trial_lists(text: str, trials: list[int]) -> None:
-    assert parse_trials(text) == trials
-
-
-@pytest.mark.parametrize("text", ["", "a", "0", "5-2", "1,,2", "1-2-3"])
-def test_bad_trial_lists_are_refused(text: str) -> None:
-    with pytest.raises(EEGStreamError, match=f"bad trial (list|range).*{text!r}"):
-        parse_trials(text)
 
 
 def test_ranges_compress_runs() -> None:

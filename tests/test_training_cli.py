@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from eegstream.cli import main
+from eegstream.features import ConditioningSettings, FeatureConfig
 from eegstream.model import load_checkpoint
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -86,13 +88,14 @@ def test_checkpoint_header_is_complete(net_run):
     ckpt = load_checkpoint(models / "net.safetensors")
     assert ckpt.classes == ("neutral", "sad", "fear", "happy")
     assert ckpt.feature_config.hop_s == 1.0 and ckpt.feature_config.seq_len == 60
-    assert ckpt.meta["normaliser"]["mode"] == "subject"
-    assert len(ckpt.meta["normaliser"]["mean"]) == 310
-    assert ckpt.meta["dataset"]["synthetic"] is True
-    assert (
-        ckpt.meta["metrics"]["test_subjects"] == metrics["splits"][0]["split"]["test"]
-    )
-    assert ckpt.meta["arch_params"]["base_width"] == 8
+    assert ckpt.meta.normaliser.mode == "subject"
+    assert len(ckpt.meta.normaliser.mean) == 310
+    assert ckpt.meta.dataset.synthetic is True
+    test_subjects = metrics["splits"][0]["split"]["test"]
+    assert list(ckpt.meta.metrics.test_subjects or ()) == test_subjects
+    assert ckpt.meta.protocol is not None and ckpt.meta.protocol.split is not None
+    assert list(ckpt.meta.protocol.split.test) == test_subjects
+    assert ckpt.meta.arch_params["base_width"] == 8
 
 
 def test_baseline_same_split(net_run, synthetic_seed_iv_small, tmp_path):
@@ -166,7 +169,7 @@ def test_running_normaliser_uses_training_subjects_only(
     )
     assert code == 0
     ckpt = load_checkpoint(models / "run.safetensors")
-    assert ckpt.meta["normaliser"]["mode"] == "running"
+    assert ckpt.meta.normaliser.mode == "running"
     trials, _ = load_trial_steps(
         open_dataset("seed-iv", synthetic_seed_iv_small),
         FeatureConfig(),
@@ -174,7 +177,7 @@ def test_running_normaliser_uses_training_subjects_only(
         progress=False,
     )
     mean, _ = population_stats(trials, metrics["splits"][0]["split"]["train"])
-    np.testing.assert_allclose(ckpt.meta["normaliser"]["mean"], mean)
+    np.testing.assert_allclose(ckpt.meta.normaliser.mean, mean)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +186,7 @@ def test_running_normaliser_uses_training_subjects_only(
         (["--dataset", "seed-x"], "unknown dataset 'seed-x'"),
         (["--subjects", "1,2"], "at least 3 subjects"),
         (["--subjects", "1,99"], "subjects [99] not in"),
-        (["--epochs", "0"], "epochs must be >= 1"),
+        (["--epochs", "0"], "--epochs must be an integer >= 1"),
         (["--name", "../evil"], "name must be letters"),
     ],
     ids=[
@@ -247,10 +250,13 @@ def test_official_features(synthetic_seed_iv_small, tmp_path):
     )
     assert code == 0
     ckpt = load_checkpoint(models / "off.safetensors")
-    assert ckpt.meta["features"] == "official:de_LDS"
+    assert str(ckpt.meta.features) == "official:de_LDS"
+    assert ckpt.meta.to_dict()["features"] == "official:de_LDS"
     # SEED-IV's official features: 4 s windows, no overlap.
     assert ckpt.feature_config.window_s == ckpt.feature_config.hop_s == 4.0
-    assert "not causal" in (out / "report.md").read_text()
+    # SEED-IV's official extractor is not reproduced: no live use, said with
+    # the measured skew, in the report and by the live path.
+    assert "Not for live use" in (out / "report.md").read_text()
     test = metrics["splits"][0]["split"]["test"]
     argv = ["evaluate", "--model", str(models / "off.safetensors"), "--dataset",
             "seed-iv", "--root", str(root), "--out", str(tmp_path / "ev"),
@@ -259,3 +265,23 @@ def test_official_features(synthetic_seed_iv_small, tmp_path):
     evaluation = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
     assert evaluation["features"] == "official:de_LDS"
     assert evaluation["accuracy"] == metrics["splits"][0]["test"]["accuracy"]
+    assert main([*argv, "--streaming", "session"]) == 2
+
+
+@pytest.mark.parametrize(
+    "cond",
+    [None, ConditioningSettings(), ConditioningSettings(None, 45, 4, line_freq=60)],
+    ids=["off", "default", "custom"],
+)
+def test_reproduce_command_carries_the_conditioning(cond):
+    import shlex
+
+    from eegstream.cli import build_parser
+    from eegstream.cli._options import run_options
+    from eegstream.training.config import RunOptions, reproduce_command
+
+    opts = RunOptions(
+        "seed-iv", Path("/data"), feature_config=FeatureConfig(conditioning=cond)
+    )
+    args = build_parser().parse_args(shlex.split(reproduce_command(opts))[1:])
+    assert run_options(args).feature_config == opts.feature_config

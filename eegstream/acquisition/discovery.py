@@ -213,7 +213,8 @@ def resolve_stream(
         listed = "; ".join(StreamSummary.from_info(i).describe() for i in found)
         raise EEGStreamError(
             f"{len(found)} streams match {query}: {listed}; choose one with "
-            "--source-id (or a more specific --stream/--type)"
+            "{source_id} (or a more specific {stream}/{stream_type})",
+            param=("source_id", "stream", "stream_type"),
         )
     visible = list_streams(timeout=1.0)
     shown = "; ".join(s.describe() for s in visible) if visible else "none"

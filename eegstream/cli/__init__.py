@@ -4,7 +4,8 @@ Each command lives in ``eegstream/cli/<name>.py`` with two functions:
 ``add_parser(subparsers)`` builds its parser (help on every option) and
 ``run(args) -> int`` does the work, importing heavy or GUI code inside.
 A :class:`~eegstream.EEGStreamError` becomes a one-line message on stderr and
-exit status 2; Ctrl-C ends with status 130 after the command's own clean-up.
+exit status 2 (the library's parameters spelled as the command's flags);
+Ctrl-C ends with status 130 after the command's own clean-up.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from .. import __version__
 from .._errors import EEGStreamError
 from .._lslconfig import quiet_liblsl
+from ._options import cli_spelling
 
 # Subcommand modules, in the order ``eegstream --help`` lists them.
 COMMANDS = (
@@ -29,7 +31,9 @@ COMMANDS = (
     "synth",
     "features",
     "train",
+    "sweep",
     "evaluate",
+    "export",
     "info",
     "sys_info",
 )
@@ -54,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         sub = module.add_parser(subparsers)
-        sub.set_defaults(func=module.run)
+        sub.set_defaults(func=module.run, parser=sub)
     return parser
 
 
@@ -69,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except EEGStreamError as err:
-        print(f"eegstream {args.command}: error: {err}", file=sys.stderr, flush=True)
+        message = err.render(cli_spelling(args.parser))
+        print(
+            f"eegstream {args.command}: error: {message}", file=sys.stderr, flush=True
+        )
         return 2
     except KeyboardInterrupt:
         print(f"eegstream {args.command}: interrupted", file=sys.stderr, flush=True)

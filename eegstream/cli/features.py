@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
-from ..datasets import DATASETS
-
-# Windows per progress-bar step when extracting from one file.
-_WINDOWS_PER_BLOCK = 256
+from .._options import (
+    CACHE_DIR,
+    FEATURE_OPTIONS,
+    ROOT,
+    Option,
+    add_options,
+    dataset_option,
+    values_from_args,
+)
+from ..datasets.tables import DATASETS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -19,49 +26,36 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Compute differential-entropy (DE) features, 5 bands x 62 SEED "
         "channels per window, with the same code the live path uses. --file: any EEG "
         "file MNE reads (EDF, BDF, FIF, BrainVision .vhdr, EEGLAB .set, Neuroscan "
-        ".cnt), mapped to the SEED channel order, resampled to 200 Hz, in µV, written "
-        "to an .npz. --dataset: every trial of a SEED-family dataset, cached per "
-        "setting.",
+        ".cnt) or an XDF recording (its EEG stream; the markers of every marker "
+        "stream are written beside the windows), mapped to the SEED channel order, "
+        "resampled to 200 Hz, in µV, written to an .npz. --dataset: every trial of "
+        "a SEED-family dataset, cached per setting. The EEG is first high-passed "
+        "and notched at the line frequency (causal filters, as the live path does; "
+        "see the conditioning options).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", type=Path, help="EEG file to read")
-    source.add_argument(
-        "--dataset",
+    dataset_option(
+        required=False,
         choices=DATASETS,
         help="SEED-family dataset to extract, every trial",
-    )
-    parser.add_argument(
-        "--root", type=Path, help="folder of the dataset (with --dataset)"
-    )
-    parser.add_argument(
-        "--cache",
-        type=Path,
-        default=None,
-        help="cache root for per-trial features (with --dataset); None means "
-        "$EEGSTREAM_CACHE or ~/.cache/eegstream",
-    )
-    parser.add_argument(
-        "--out", type=Path, help="output .npz (with --file; written atomically)"
-    )
-    parser.add_argument(
-        "--window", type=float, default=4.0, help="analysis window length in seconds"
-    )
-    parser.add_argument(
-        "--hop", type=float, default=1.0, help="step between windows in seconds"
-    )
-    parser.add_argument(
-        "--compat",
-        choices=["seed-vii"],
-        default=None,
-        help="reproduce the official SEED-VII extractor (256-point FFT of each "
-        "window's first 1.28 s, gamma 31-49 Hz) instead of the standard DE",
-    )
-    parser.add_argument(
-        "--smoothing",
-        choices=["kalman", "none"],
-        default="kalman",
-        help="causal Kalman smoothing of each feature over windows, or none",
+    ).add_to(source)
+    add_options(
+        parser,
+        [
+            replace(
+                ROOT, required=False, help="folder of the dataset (with --dataset)"
+            ),
+            replace(CACHE_DIR, help=f"{CACHE_DIR.help}; with --dataset"),
+            Option("--out", "output .npz (with --file; written atomically)", type=Path),
+            Option(
+                "--stream-name",
+                "with an .xdf --file: the EEG stream; default: the one of type EEG",
+                metavar="NAME",
+            ),
+            *FEATURE_OPTIONS,
+        ],
     )
     return parser
 
@@ -71,74 +65,39 @@ def run(args: argparse.Namespace) -> int:
     from .._errors import EEGStreamError
     from ..features import FeatureConfig
 
-    cfg = FeatureConfig(
-        window_s=args.window,
-        hop_s=args.hop,
-        compat=args.compat,
-        smoothing=args.smoothing,
-    )
+    cfg = FeatureConfig(**values_from_args(args, FEATURE_OPTIONS)["feature_config"])
     if args.dataset is not None:
         if args.root is None:
             raise EEGStreamError("--dataset needs --root, the folder of the dataset")
-        if args.out is not None:
-            raise EEGStreamError("--out goes with --file; --dataset writes to --cache")
+        if args.out is not None or args.stream_name is not None:
+            raise EEGStreamError(
+                "--out and --stream-name go with --file; --dataset writes to "
+                "--cache-dir"
+            )
         return _run_dataset(args, cfg)
-    if args.root is not None or args.cache is not None:
-        raise EEGStreamError("--root and --cache go with --dataset, not with --file")
+    if args.root is not None or args.cache_dir is not None:
+        raise EEGStreamError(
+            "--root and --cache-dir go with --dataset, not with --file"
+        )
     if args.out is None:
         raise EEGStreamError("--file needs --out, the .npz to write")
-    if args.out.suffix != ".npz":
+    if args.out.suffix != ".npz":  # checked before the (possibly long) extraction
         raise EEGStreamError(f"--out must end in .npz, got {args.out}")
-    return _run_file(args.file, args.out, cfg)
+    return _run_file(args.file, args.out, cfg, args.stream_name)
 
 
-def _run_file(path: Path, out: Path, cfg) -> int:
-    import numpy as np
-    from tqdm import tqdm
-
-    from .._errors import EEGStreamError
-    from .._io import atomic_path
-    from ..features import CausalKalman, compute_de, n_windows, window_end_times
+def _run_file(path: Path, out: Path, cfg, stream_name: str | None) -> int:
+    from ..features.files import file_features
     from ..montage import SEED_CHANNELS
-    from ..recording import load_recording
 
-    rec = load_recording(path, sfreq=cfg.sfreq, seed_order=True)
-    count = n_windows(rec.data.shape[1], cfg)
-    if count == 0:
-        raise EEGStreamError(
-            f"{path.name} lasts {rec.duration_s:.2f} s, shorter than one "
-            f"{cfg.window_s:g} s window"
-        )
-    de = np.empty((count, len(SEED_CHANNELS), len(cfg.bands)), dtype=np.float32)
-    kalman = CausalKalman(de.shape[1] * de.shape[2], cfg.kalman)
-    with tqdm(
-        total=count, unit="win", desc=path.name, disable=None, leave=False
-    ) as bar:
-        # Blocks of whole windows: compute_de numbers windows from the block's
-        # first sample, so block rows equal the rows of one call on the file.
-        for first in range(0, count, _WINDOWS_PER_BLOCK):
-            stop = min(first + _WINDOWS_PER_BLOCK, count)
-            segment = rec.data[:, first * cfg.hop : (stop - 1) * cfg.hop + cfg.window]
-            rows = compute_de(segment, cfg)
-            if cfg.smoothing == "kalman":
-                flat = rows.reshape(len(rows), -1)
-                rows = kalman.filter(flat).reshape(rows.shape)
-            de[first:stop] = rows
-            bar.update(stop - first)
-    with atomic_path(out) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(
-                fh,
-                de=de,
-                times=window_end_times(count, cfg),
-                channels=np.array(SEED_CHANNELS),
-                bands=np.array(cfg.bands),
-                missing=np.array(rec.missing, dtype=str),
-                config=np.array(cfg.to_json()),
-            )
-    mapped = len(SEED_CHANNELS) - len(rec.missing)
-    shown = rec.missing if len(rec.missing) <= 8 else [*rec.missing[:6], "..."]
-    note = f"; missing (NaN): {', '.join(shown)}" if rec.missing else ""
+    feats = file_features(path, cfg, stream_name=stream_name)
+    feats.save(out)
+    missing, count = feats.missing, len(feats.de)
+    mapped = len(SEED_CHANNELS) - len(missing)
+    shown = missing if len(missing) <= 8 else [*missing[:6], "..."]
+    note = f"; missing (NaN): {', '.join(shown)}" if missing else ""
+    if feats.markers:
+        note += f"; {len(feats.markers)} markers"
     print(
         f"{path.name}: {count} windows of {cfg.window_s:g} s every {cfg.hop_s:g} s, "
         f"{mapped}/{len(SEED_CHANNELS)} SEED channels{note} -> {out}"
@@ -151,10 +110,10 @@ def _run_dataset(args: argparse.Namespace, cfg) -> int:
     from ..datasets.cache import cache_folder, dataset_features
 
     dataset = open_dataset(args.dataset, args.root)
-    features = dataset_features(dataset, cfg, args.cache, progress=True)
+    features = dataset_features(dataset, cfg, args.cache_dir, progress=True)
     windows = sum(len(f) for f in features.values())
     print(
         f"{dataset.name}: features of {len(features)} trials ({windows} windows) in "
-        f"{cache_folder(dataset, cfg, args.cache)}"
+        f"{cache_folder(dataset, cfg, args.cache_dir)}"
     )
     return 0

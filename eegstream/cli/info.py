@@ -26,43 +26,41 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eegstream info``."""
     import json
 
+    from ..headsets import describe_channels
     from ..model import count_parameters, load_checkpoint, resolve_model
 
     ckpt = load_checkpoint(resolve_model(args.model))
     meta = ckpt.meta
     if args.json:
-        print(json.dumps(meta, indent=1))
+        print(json.dumps(meta.to_dict(), indent=1, sort_keys=True))  # as stored
         return 0
     cfg = ckpt.feature_config
-    norm = meta["normaliser"]
-    dataset = meta["dataset"]
-    synthetic = isinstance(dataset, dict) and dataset.get("synthetic")
-    params = ", ".join(f"{k}={v}" for k, v in meta["arch_params"].items())
+    norm = meta.normaliser
+    params = ", ".join(f"{k}={v}" for k, v in meta.arch_params.items())
     bands = ", ".join(f"{lo:g}-{hi:g}" for lo, hi in cfg.bands)
+    protocol = meta.protocol.to_dict() if meta.protocol is not None else "none"
     lines = [
         f"model      {ckpt.path}",
         f"arch       {ckpt.arch} ({params})",
         f"parameters {count_parameters(ckpt.build()):,}",
         f"classes    {', '.join(ckpt.classes)}",
-        f"channels   {len(ckpt.channels)} (may interpolate up to "
-        f"{meta['max_missing_channels']} missing)",
-        f"features   {meta.get('features', 'own')}: {cfg.sfreq:g} Hz, window "
+        f"channels   {describe_channels(ckpt.channels)} (may interpolate up to "
+        f"{meta.max_missing_channels} missing)",
+        f"features   {meta.features}: {cfg.sfreq:g} Hz, window "
         f"{cfg.window_s:g} s, hop {cfg.hop_s:g} s, bands {bands} Hz, "
         f"smoothing {cfg.smoothing}, compat {cfg.compat}",
         f"sequence   {cfg.seq_len} steps, zero-padded at the {cfg.padding}",
-        f"normaliser {norm['mode']} (live: running, prior "
-        f"{norm.get('prior_steps', 30):g} steps)",
-        f"dataset    {dataset.get('name') if isinstance(dataset, dict) else dataset}"
-        + (" [SYNTHETIC DATA]" if synthetic else ""),
-        f"protocol   {json.dumps(meta['protocol'])}",
+        f"normaliser {norm.mode} (live: running, prior {norm.prior_steps:g} steps)",
+        f"dataset    {meta.dataset.name}"
+        + (" [SYNTHETIC DATA]" if meta.dataset.synthetic else ""),
+        f"protocol   {json.dumps(protocol, sort_keys=True)}",
     ]
-    metrics = meta.get("metrics") or {}
-    if "test" in metrics:
+    test = meta.metrics.test
+    if test is not None:
         lines.append(
-            f"accuracy   {metrics['test']['accuracy']:.1%} (macro-F1 "
-            f"{metrics['test']['macro_f1']:.1%}) on held-out subjects "
-            f"{metrics.get('test_subjects')}"
+            f"accuracy   {test.accuracy:.1%} (macro-F1 {test.macro_f1:.1%}) on "
+            f"held-out subjects {list(meta.metrics.test_subjects or ())}"
         )
-    lines += [f"created    {meta['created']} (eegstream {meta['eegstream_version']})"]
+    lines += [f"created    {meta.created} (eegstream {meta.eegstream_version})"]
     print("\n".join(lines))
     return 0

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 from .._errors import EEGStreamError
-from ._pipeline_options import add_pipeline_options, pipeline_from_args
-from .run import start_recording
+from ._options import add_pipeline_options, pipeline_from_args
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -61,6 +58,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _check_args(args: argparse.Namespace) -> None:
+    from .._checks import check_number
+
     if args.screenshot is not None and args.exit_after is None:
         raise EEGStreamError(
             "--screenshot needs --exit-after SECONDS (when to take it)"
@@ -69,14 +68,12 @@ def _check_args(args: argparse.Namespace) -> None:
         raise EEGStreamError(
             f"--screenshot must name a .png file, got {args.screenshot}"
         )
-    if args.exit_after is not None and not args.exit_after > 0:
-        raise EEGStreamError(f"--exit-after must be > 0 seconds, got {args.exit_after}")
-    if not args.history >= 10:
-        raise EEGStreamError(f"--history must be >= 10 seconds, got {args.history}")
-    if not 5 <= args.refresh_ms <= 1000:
-        raise EEGStreamError(
-            f"--refresh-ms must be within 5-1000 ms, got {args.refresh_ms}"
+    if args.exit_after is not None:
+        check_number(
+            args.exit_after, "exit_after", unit="s", min=0, min_inclusive=False
         )
+    check_number(args.history, "history", unit="s", min=10)
+    check_number(args.refresh_ms, "refresh_ms", unit="ms", min=5, max=1000)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,15 +82,14 @@ def run(args: argparse.Namespace) -> int:
     from ..dashboard import check_display
 
     check_display()  # before Qt exists: Qt would abort the process instead
-    from PySide6 import QtWidgets
-
+    from ..acquisition import StreamSummary
+    from ..dashboard.app import qt_application, run_dashboard
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick
     from ..model import load_checkpoint, resolve_model
+    from ..pipeline.console import start_recording
 
     # Held for the whole command: the pickers and the window need a live QApplication.
-    _app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
-        [sys.argv[0], "-name", "eegstream"]
-    )
+    _app = qt_application()
     unattended = args.exit_after is not None
 
     try:
@@ -111,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
                 args.stream_type = "EEG"  # as `eegstream run` does
             else:
                 chosen = pick(StreamPicker())
-                if chosen is None:
+                if not isinstance(chosen, StreamSummary):  # None: cancelled
                     print("eegstream live: no stream chosen", file=sys.stderr)
                     return 1
                 args.stream, args.source_id = chosen.name, chosen.source_id or None
@@ -120,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
             start_recording(pipeline, args.record, "live")
     except EEGStreamError as err:  # e.g. a model/stream mismatch
         return _fail(str(err), unattended)
-    code = show_dashboard(
+    code = run_dashboard(
         pipeline,
         checkpoint,
         history_s=args.history,
@@ -137,83 +133,7 @@ def _fail(reason: str, unattended: bool) -> int:
     """Report a fatal problem: unattended runs raise (exit 2), people get a dialog."""
     if unattended:
         raise EEGStreamError(reason)
-    from PySide6 import QtWidgets
+    from ..dashboard.app import show_error
 
-    QtWidgets.QMessageBox.critical(None, "eegstream live", reason)
-    print(f"eegstream live: error: {reason}", file=sys.stderr, flush=True)
+    show_error(reason)
     return 2
-
-
-def show_dashboard(
-    pipeline: Any,
-    checkpoint: Any,
-    *,
-    history_s: float = 180.0,
-    refresh_ms: int = 33,
-    screenshot: Path | None = None,
-    exit_after: float | None = None,
-) -> int:
-    """Open the window over a started pipeline and run Qt's event loop.
-
-    Returns the exit code: 0, 2 when the pipeline failed, 130 on Ctrl-C. The
-    pipeline is stopped when the window closes. ``eegstream demo`` uses it too.
-    """
-    from PySide6 import QtCore, QtWidgets
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
-        [sys.argv[0], "-name", "eegstream"]
-    )
-
-    from ..dashboard.window import MainWindow
-
-    try:
-        window = MainWindow(
-            pipeline,
-            checkpoint.classes,
-            seq_len=checkpoint.feature_config.seq_len,
-            history_s=history_s,
-            refresh_ms=refresh_ms,
-        )
-    except BaseException:
-        pipeline.stop()
-        raise
-    outcome = {"code": 0, "reason": None}
-
-    def on_failed(reason: str) -> None:
-        outcome["code"], outcome["reason"] = 2, reason
-        if exit_after is not None:
-            window.close()
-        else:
-            _fail(reason, unattended=False)
-
-    def finish() -> None:
-        if screenshot is not None and outcome["reason"] is None:
-            path = window.save_screenshot(screenshot)
-            print(f"eegstream live: screenshot saved to {path}", file=sys.stderr)
-        window.close()
-
-    def on_sigint(*_: object) -> None:
-        outcome["code"] = 130
-        window.close()
-
-    window.failed.connect(on_failed)
-    window.closed.connect(app.quit)
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    # Qt's loop runs in C++; a short timer lets Python run the SIGINT handler.
-    wake = QtCore.QTimer()
-    wake.start(200)
-    wake.timeout.connect(lambda: None)
-    if exit_after is not None:
-        QtCore.QTimer.singleShot(int(exit_after * 1000), finish)
-    try:
-        window.show()
-        app.exec()
-    finally:
-        wake.stop()
-        signal.signal(signal.SIGINT, previous)
-        window.close()  # idempotent; stops the pipeline if the loop ended otherwise
-    if outcome["reason"] is not None and exit_after is not None:
-        raise EEGStreamError(outcome["reason"])
-    if outcome["code"] == 130:
-        print("eegstream live: interrupted", file=sys.stderr)
-    return outcome["code"]

@@ -66,13 +66,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream record``."""
-    from .._errors import EEGStreamError
+    from .._checks import check_number
     from ..recorder import Recorder, check_record_path, session_streams, wait_recording
 
-    if args.seconds is not None and not args.seconds > 0:
-        raise EEGStreamError(f"--seconds must be > 0, got {args.seconds}")
-    if not args.timeout > 0:
-        raise EEGStreamError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    if args.seconds is not None:
+        check_number(
+            args.seconds, "seconds", unit="seconds", min=0, min_inclusive=False
+        )
+    check_number(args.timeout, "timeout", unit="seconds", min=0, min_inclusive=False)
     check_record_path(args.out)  # before waiting for streams
     streams = session_streams(
         args.stream,

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from .._errors import EEGStreamError
+from .._options import dataset_option
+from ..datasets.tables import DATASETS
 
 if TYPE_CHECKING:
     from ..replay import Progress, ReplaySource
@@ -24,22 +26,40 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         + " The EEG stream is float32 µV at the data's rate with the standard LSL "
         "channel description; the marker stream '<name>-markers' carries one JSON "
         "object per event (trial_start, trial_end, rest_start, annotation, "
-        "session_end) stamped at the EEG sample it marks. Ctrl-C or SIGTERM stops "
-        "cleanly (exit 0).",
+        "session_end) stamped at the EEG sample it marks, and repeats the open "
+        "trial (trial_state) every 2 s for consumers that join mid-trial. An .xdf "
+        "recording plays its EEG stream and sends its markers again at their "
+        "samples: a recorded replay's on NAME-markers, any other marker stream "
+        "under its own name. Ctrl-C or SIGTERM stops cleanly (exit 0).",
         formatter_class=_Formatter,
     )
+    _add_source_options(parser)
+    _add_play_options(parser)
+    _add_lsl_options(parser)
+    return parser
+
+
+def _add_source_options(parser: argparse.ArgumentParser) -> None:
+    """Add what to play: a dataset's trials or a file."""
     what = parser.add_argument_group("what to play (--dataset or --file)")
     source = what.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--dataset",
-        choices=("seed", "seed-iv", "seed-v", "seed-vii"),
+    dataset_option(
+        required=False,
+        choices=DATASETS,
         help="a SEED-family release (with --root and --subject)",
-    )
+    ).add_to(source)
     source.add_argument(
         "--file",
         metavar="REC",
         help="an EEG file MNE reads (EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan "
-        ".cnt, ...); its EEG channels are streamed in the file's order",
+        ".cnt, ...) or an XDF recording; its EEG channels are streamed in the "
+        "file's order",
+    )
+    what.add_argument(
+        "--stream-name",
+        metavar="NAME",
+        help="with an .xdf --file: the EEG stream to play; default: the one "
+        "stream of type EEG",
     )
     what.add_argument("--root", metavar="DIR", help="the dataset's release folder")
     what.add_argument(
@@ -63,6 +83,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="with --file: resample to this rate (e.g. 200 for the SEED models); "
         "default: the file's rate",
     )
+
+
+def _add_play_options(parser: argparse.ArgumentParser) -> None:
+    """Add how to play: pace, passes, rests, chunks."""
     how = parser.add_argument_group("how to play")
     how.add_argument(
         "--speed",
@@ -100,6 +124,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="hold the first sample until an inlet connects to the EEG stream",
     )
+
+
+def _add_lsl_options(parser: argparse.ArgumentParser) -> None:
+    """Add the outlets' name and source_id."""
     lsl = parser.add_argument_group("LSL")
     lsl.add_argument(
         "--name",
@@ -112,19 +140,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="ID",
         help="EEG stream source_id; default: NAME-<random>, unique per run",
     )
-    return parser
 
 
 def _number(*, above: float | None = None, at_least: float | None = None) -> Callable:
     """Make an argparse type: a finite float above (or at least) a bound."""
-    rule = f"> {above:g}" if above is not None else f">= {at_least:g}"
+    strict = above is not None
+    bound = above if above is not None else at_least
+    if bound is None:
+        raise TypeError("_number needs a bound: above or at_least")
+    rule = f"{'>' if strict else '>='} {bound:g}"
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        ok = value > above if above is not None else value >= at_least
+        ok = value > bound if strict else value >= bound
         if not (math.isfinite(value) and ok):
             raise argparse.ArgumentTypeError(f"must be a number {rule}, got {text!r}")
         return value
@@ -148,7 +179,7 @@ def _integer(*, at_least: int) -> Callable:
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Show defaults, except the unset ones (the help says what unset means)."""
 
-    def _get_help_string(self, action: argparse.Action) -> str:
+    def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.default is None or action.default is False:
             return action.help
         return super()._get_help_string(action)
@@ -199,7 +230,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _source(args: argparse.Namespace) -> ReplaySource:
     """Build the source the options ask for, or raise a one-line error."""
-    from ..replay import dataset_source, file_source, parse_trials
+    from .._checks import parse_int_list
+    from ..replay import dataset_source, file_source
 
     if args.file is not None:
         extra = [
@@ -216,7 +248,7 @@ def _source(args: argparse.Namespace) -> ReplaySource:
             raise EEGStreamError(
                 f"{', '.join(extra)} apply to --dataset, not to --file {args.file}"
             )
-        return file_source(args.file, sfreq=args.sfreq)
+        return file_source(args.file, sfreq=args.sfreq, stream_name=args.stream_name)
     missing = [
         opt
         for opt, v in (("--root", args.root), ("--subject", args.subject))
@@ -226,7 +258,9 @@ def _source(args: argparse.Namespace) -> ReplaySource:
         raise EEGStreamError(f"--dataset {args.dataset} needs {' and '.join(missing)}")
     if args.sfreq is not None:
         raise EEGStreamError("--sfreq applies to --file; SEED trials play at 200 Hz")
-    trials = parse_trials(args.trials) if args.trials is not None else None
+    if args.stream_name is not None:
+        raise EEGStreamError("--stream-name applies to an .xdf --file")
+    trials = parse_int_list(args.trials, "trials") if args.trials is not None else None
     return dataset_source(
         args.dataset, args.root, args.subject, session=args.session, trials=trials
     )

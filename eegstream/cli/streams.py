@@ -30,11 +30,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eegstream streams``."""
     from dataclasses import asdict
 
-    from .._errors import EEGStreamError
+    from .._checks import check_number
     from ..acquisition import list_streams
 
-    if not args.timeout > 0:
-        raise EEGStreamError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    check_number(args.timeout, "timeout", unit="seconds", min=0, min_inclusive=False)
     streams = list_streams(args.timeout)
     if args.json:
         for s in streams:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-_DATASETS = ("seed", "seed-iv", "seed-v", "seed-vii")
+from .._options import SYNTH_OPTIONS, add_options
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -20,38 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "it says anything about real emotion recognition.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument(
-        "--dataset", required=True, choices=_DATASETS, help="layout to imitate"
-    )
-    parser.add_argument(
-        "--out", required=True, type=Path, help="dataset folder to create"
-    )
-    parser.add_argument(
-        "--subjects",
-        type=int,
-        default=None,
-        help="write subjects 1..N; None: all of the release (15, 15, 16 or 20)",
-    )
-    parser.add_argument(
-        "--sessions",
-        type=int,
-        default=None,
-        help="write sessions 1..K per subject; None: all (3, or 4 for SEED-VII)",
-    )
-    parser.add_argument(
-        "--trial-seconds",
-        type=int,
-        default=None,
-        help="length of every trial in seconds, >= 4; None: the official lengths "
-        "(gigabytes for a full release)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument(
-        "--no-raw",
-        action="store_true",
-        help="SEED-V: write only EEG_DE_features, not the raw 1000 Hz .cnt files "
-        "(about 0.26 MB per recorded second each)",
-    )
+    add_options(parser, SYNTH_OPTIONS)
     return parser
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
@@ -84,7 +86,7 @@ class Panel(QtWidgets.QFrame):
         self,
         title: str,
         body: QtWidgets.QWidget,
-        controls: list[QtWidgets.QWidget] = (),
+        controls: Sequence[QtWidgets.QWidget] = (),
     ) -> None:
         super().__init__()
         self.setObjectName("panel")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import cycle
 
 import numpy as np
 import pyqtgraph as pg
@@ -41,7 +42,7 @@ class BandPowerPlot(pg.PlotWidget):
         legend.setBrush(pg.mkBrush(_theme.BACKGROUND + "c0"))
         self.curves = [
             plot.plot(pen=pg.mkPen(c, width=2), name=name)
-            for name, c in zip(band_names, _theme.BAND_COLOURS, strict=True)
+            for name, c in zip(band_names, cycle(_theme.BAND_COLOURS), strict=False)
         ]
 
     def set_history(self, times: np.ndarray, values: np.ndarray) -> None:

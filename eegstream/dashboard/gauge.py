@@ -48,12 +48,18 @@ class _Bars(QtWidgets.QWidget):
             painter.setPen(colour(_theme.FOREGROUND if i == top else _theme.MUTED))
             text_rect = QtCore.QRectF(0, y, name_w - 6, row_h)
             painter.drawText(
-                text_rect, QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter, name
+                text_rect,
+                QtCore.Qt.AlignmentFlag.AlignRight
+                | QtCore.Qt.AlignmentFlag.AlignVCenter,
+                name,
             )
             pct = "–" if not np.isfinite(value) else f"{100 * value:.0f} %"
             pct_rect = QtCore.QRectF(name_w + bar_w + 4, y, pct_w, row_h)
             painter.drawText(
-                pct_rect, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter, pct
+                pct_rect,
+                QtCore.Qt.AlignmentFlag.AlignLeft
+                | QtCore.Qt.AlignmentFlag.AlignVCenter,
+                pct,
             )
         painter.end()
 
@@ -79,14 +85,14 @@ class EmotionGauge(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.top_label = QtWidgets.QLabel("waiting…")
-        self.top_label.setAlignment(QtCore.Qt.AlignCenter)
+        self.top_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         font = self.top_label.font()
         font.setPointSize(44)
         font.setBold(True)
         self.top_label.setFont(font)
         self.top_label.setMinimumHeight(80)
         self.detail_label = QtWidgets.QLabel("")
-        self.detail_label.setAlignment(QtCore.Qt.AlignCenter)
+        self.detail_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.detail_label.setStyleSheet(f"color: {_theme.MUTED}; font-size: 12pt;")
         self.bars = _Bars(self.classes, self.colours)
         layout.addWidget(self.top_label)

@@ -13,15 +13,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._errors import EEGStreamError
-from ..montage import N_CHANNELS, SEED_CHANNELS, map_channels
+from ..features.config import BAND_NAMES
+from ..montage import N_CHANNELS, SEED_CHANNELS
 
 if TYPE_CHECKING:
-    from ..pipeline import Health, LivePipeline, StepResult
+    from ..pipeline import ChannelPlan, Health, LivePipeline, StepResult
 
 #: Channels drawn as traces by default: frontal, temporal, central, occipital pairs.
 DEFAULT_TRACES: tuple[str, ...] = ("FP1", "FP2", "F7", "F8", "T7", "T8", "O1", "O2")
+
+
+def default_traces(channels: Sequence[str]) -> tuple[str, ...]:
+    """Trace channels for a model: the default ones it has, else its first eight."""
+    chosen = tuple(ch for ch in DEFAULT_TRACES if ch in channels)
+    return chosen if len(chosen) >= 4 else tuple(channels[:8])
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class _Rows:
         self._data = np.full((capacity, width), np.nan)
         self.n = 0
 
-    def append(self, row: np.ndarray) -> None:
+    def append(self, row: ArrayLike) -> None:
         if self.n == len(self._data):
             # Shift by a quarter at once so a full table costs one copy per
             # capacity/4 rows, not one per row.
@@ -90,6 +98,8 @@ class DashboardModel:
     seq_len : int | None
         Steps the classifier needs before it is warm (calibration progress);
         ``None`` when unknown.
+    band_names : sequence of str
+        The checkpoint's bands, low first (``FeatureConfig.band_names``).
 
     Attributes
     ----------
@@ -101,8 +111,8 @@ class DashboardModel:
         LSL timestamps of the EEG traces, in seconds.
     eeg : array of float, shape (n_traces, n_samples)
         EEG traces in µV; NaN rows for channels the stream lacks.
-    topo : array of float, shape (62, 5) | None
-        DE per channel and band of the newest step (the scalp map).
+    topo : array of float, shape (n_model_channels, n_bands) | None
+        DE per model channel and band of the newest step (the scalp map).
     """
 
     def __init__(
@@ -113,6 +123,7 @@ class DashboardModel:
         eeg_s: float = 5.0,
         trace_channels: Sequence[str] = DEFAULT_TRACES,
         seq_len: int | None = None,
+        band_names: Sequence[str] = BAND_NAMES,
     ) -> None:
         if not classes:
             raise EEGStreamError(
@@ -132,11 +143,12 @@ class DashboardModel:
             [SEED_CHANNELS.index(ch) for ch in self.trace_channels]
         )
         self.seq_len = seq_len
+        self.band_names = tuple(band_names)
         # Room for the history at hops down to 0.25 s.
         capacity = int(4 * self.history_s) + 16
         self._times = _Rows(capacity, 1)
         self._probs = _Rows(capacity, len(self.classes))
-        self._bands = _Rows(capacity, 5)
+        self._bands = _Rows(capacity, len(self.band_names))
         self._true: list[str | None] = []
         self._top: list[int] = []
         self.latest: StepResult | None = None
@@ -175,11 +187,11 @@ class DashboardModel:
         Changes
             What changed.
         """
-        if self._pipeline is None:
+        if self._pipeline is None or self._queue is None:
             raise EEGStreamError(
                 "DashboardModel.update() needs a pipeline: call attach() first"
             )
-        steps = []
+        steps: list[StepResult] = []
         while len(steps) < max_steps:
             try:
                 steps.append(self._queue.get_nowait())
@@ -195,7 +207,7 @@ class DashboardModel:
             if len(times) and (
                 not len(self.eeg_times) or times[-1] != self.eeg_times[-1]
             ):
-                self.set_eeg(times, data, self._pipeline.channel_names)
+                self.set_eeg(times, data, self._pipeline.plan)
                 eeg = True
         return Changes(steps=n, eeg=eeg, health=health_changed)
 
@@ -233,10 +245,7 @@ class DashboardModel:
             self.errors.append(health.error)
 
     def set_eeg(
-        self,
-        times: np.ndarray,
-        data: np.ndarray,
-        channel_names: Sequence[str] | None = None,
+        self, times: np.ndarray, data: np.ndarray, plan: ChannelPlan | None = None
     ) -> None:
         """Keep the traces' channels of an EEG snapshot.
 
@@ -246,36 +255,31 @@ class DashboardModel:
             LSL timestamps in seconds.
         data : array of float, shape (n_stream_channels, n_samples)
             EEG in µV as the stream has it.
-        channel_names : sequence of str | None
-            The stream's channel labels (matched to SEED names, case and
-            punctuation ignored); ``None``: SEED order.
+        plan : ChannelPlan | None
+            The pipeline's channel plan (which stream row is which SEED
+            channel); ``None``: the rows are the SEED channels in order.
         """
         data = np.asarray(data, dtype=float)
-        rows = self._trace_rows(
-            tuple(channel_names) if channel_names else None, len(data)
-        )
+        rows = self._trace_rows(plan, len(data))
         out = np.full((len(rows), data.shape[1]), np.nan)
         present = rows >= 0
         out[present] = data[rows[present]]
         self.eeg_times = np.asarray(times, dtype=float)
         self.eeg = out
 
-    def _trace_rows(self, names: tuple[str, ...] | None, n_rows: int) -> np.ndarray:
+    def _trace_rows(self, plan: ChannelPlan | None, n_rows: int) -> np.ndarray:
         """Row of each trace channel in the stream (-1: the stream lacks it); cached."""
-        key = (names, n_rows)
-        if key != self._rows_key:
-            seed_rows = np.arange(N_CHANNELS) if n_rows == N_CHANNELS else None
-            if names is not None:
-                try:
-                    seed_rows, _ = map_channels(names)
-                except EEGStreamError:  # unlabelled channels: SEED order if 62
-                    pass
-            if seed_rows is None:
-                seed_rows = np.where(
-                    np.arange(N_CHANNELS) < n_rows, np.arange(N_CHANNELS), -1
-                )
-            self._rows = np.asarray(seed_rows)[self.trace_index]
-            self._rows_key = key
+        cached = self._rows_key
+        if cached is None or cached[0] is not plan or cached[1] != n_rows:
+            seed_rows = np.full(N_CHANNELS, -1)
+            if plan is None:
+                n = min(n_rows, N_CHANNELS)
+                seed_rows[:n] = np.arange(n)
+            else:  # the model's channels the stream carries (a subset: its own)
+                model_rows = np.array([SEED_CHANNELS.index(c) for c in plan.channels])
+                seed_rows[model_rows[plan.present]] = plan.source[: plan.present.size]
+            self._rows = seed_rows[self.trace_index]
+            self._rows_key = (plan, n_rows)
         return self._rows
 
     # -- reading ---------------------------------------------------------
@@ -314,12 +318,12 @@ class DashboardModel:
         probabilities : array of float, shape (n_steps, n_classes)
         """
         keep = self._recent()
-        return self._times.array[keep, 0] - self.now, self._probs.array[keep]
+        return self._relative_times(keep), self._probs.array[keep]
 
     def band_history(self) -> tuple[np.ndarray, np.ndarray]:
-        """Channel-mean DE per band within ``history_s``: times (n,), values (n, 5)."""
+        """Channel-mean DE per band within ``history_s``: times (n,), (n, n_bands)."""
         keep = self._recent()
-        return self._times.array[keep, 0] - self.now, self._bands.array[keep]
+        return self._relative_times(keep), self._bands.array[keep]
 
     def true_segments(self) -> list[Segment]:
         """Return runs of the replay's true label (unlabelled steps left out)."""
@@ -340,14 +344,19 @@ class DashboardModel:
         return f"warming up {self.cold_steps}{total} steps"
 
     def _recent(self) -> slice:
-        if not self._times.n:
+        now = self.now
+        if now is None:
             return slice(0, 0)
         times = self._times.array[:, 0]
-        return slice(int(np.searchsorted(times, self.now - self.history_s)), None)
+        return slice(int(np.searchsorted(times, now - self.history_s)), None)
+
+    def _relative_times(self, keep: slice) -> np.ndarray:
+        """Step times in ``keep``, in seconds relative to the newest (float64)."""
+        return self._times.array[keep, 0] - (self.now or 0.0)
 
     def _segments(self, labels: Sequence[str | None]) -> list[Segment]:
         keep = self._recent()
-        times = self._times.array[keep, 0] - (self.now or 0.0)
+        times = self._relative_times(keep)
         labels = list(labels)[keep]
         if not len(times):
             return []
@@ -357,7 +366,8 @@ class DashboardModel:
         start = 0
         for i in range(1, len(times) + 1):
             if i == len(times) or labels[i] != labels[start]:
-                if labels[start] is not None:
-                    out.append(Segment(times[start] - hop, times[i - 1], labels[start]))
+                label = labels[start]
+                if label is not None:
+                    out.append(Segment(times[start] - hop, times[i - 1], label))
                 start = i
         return out

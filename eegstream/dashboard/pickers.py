@@ -22,17 +22,24 @@ class _TablePicker(QtWidgets.QDialog):
         self.empty = empty
         self.table = QtWidgets.QTableWidget(0, len(columns))
         self.table.setHorizontalHeaderLabels(list(columns))
-        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QtWidgets.QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(
+            QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows
+        )
+        self.table.setSelectionMode(
+            QtWidgets.QAbstractItemView.SelectionMode.SingleSelection
+        )
+        self.table.setEditTriggers(
+            QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers
+        )
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.message = QtWidgets.QLabel("")
         self.buttons = QtWidgets.QDialogButtonBox(
-            QtWidgets.QDialogButtonBox.Ok | QtWidgets.QDialogButtonBox.Cancel
+            QtWidgets.QDialogButtonBox.StandardButton.Ok
+            | QtWidgets.QDialogButtonBox.StandardButton.Cancel
         )
         self.refresh_button = self.buttons.addButton(
-            "Refresh", QtWidgets.QDialogButtonBox.ResetRole
+            "Refresh", QtWidgets.QDialogButtonBox.ButtonRole.ResetRole
         )
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -60,7 +67,9 @@ class _TablePicker(QtWidgets.QDialog):
         if pairs:
             self.table.selectRow(0)
         self.message.setText("" if pairs else self.empty)
-        self.buttons.button(QtWidgets.QDialogButtonBox.Ok).setEnabled(bool(pairs))
+        self.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setEnabled(
+            bool(pairs)
+        )
 
     def selected(self) -> object | None:
         """Return the chosen row's item, or None."""
@@ -87,7 +96,9 @@ class StreamPicker(_TablePicker):
             "then Refresh",
         )
         if list_streams is None:
-            from ..acquisition import list_streams
+            from ..acquisition import list_streams as visible_streams
+
+            list_streams = visible_streams
         self._list = list_streams
         self.reload()
 
@@ -99,7 +110,7 @@ class StreamPicker(_TablePicker):
                 (
                     s.name,
                     s.type,
-                    s.channel_count,
+                    str(s.channel_count),
                     "irregular" if not s.nominal_srate else f"{s.nominal_srate:g} Hz",
                     s.channel_format,
                     s.source_id,
@@ -133,7 +144,7 @@ class ModelPicker(_TablePicker):
     def rows_and_cells(self) -> list[tuple[object, Sequence[str]]]:  # noqa: D102
         from ..model import load_checkpoint
 
-        out = []
+        out: list[tuple[object, Sequence[str]]] = []
         for path in sorted(self.folder.glob("*.safetensors")):
             try:
                 meta = load_checkpoint(path).meta
@@ -145,9 +156,9 @@ class ModelPicker(_TablePicker):
                     path,
                     (
                         path.stem,
-                        ", ".join(meta["classes"]),
-                        meta.get("dataset", ""),
-                        meta.get("protocol", ""),
+                        ", ".join(meta.classes),
+                        meta.dataset.name,
+                        meta.protocol.name if meta.protocol is not None else "none",
                         path.name,
                     ),
                 )
@@ -157,6 +168,6 @@ class ModelPicker(_TablePicker):
 
 def pick(dialog: _TablePicker) -> object | None:
     """Run ``dialog`` modally; the chosen item, or None when cancelled."""
-    if dialog.exec() != QtWidgets.QDialog.Accepted:
+    if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
         return None
     return dialog.selected()

@@ -10,12 +10,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from .._errors import EEGStreamError
 from .._io import atomic_path
+from ..features.config import BAND_NAMES
 from . import _theme
 from ._qt import Panel, configure_pyqtgraph, dark_palette
 from .bandpower import BandPowerPlot
 from .gauge import EmotionGauge
 from .history import ProbabilityHistory
-from .model import DEFAULT_TRACES, Changes, DashboardModel
+from .model import Changes, DashboardModel, default_traces
 from .scalpmap import ScalpMap
 from .status import StatusPanel
 from .traces import EEGTraces
@@ -39,12 +40,15 @@ class MainWindow(QtWidgets.QMainWindow):
         The model's class names in id order.
     seq_len : int | None
         The classifier's sequence length (calibration progress).
+    band_names : sequence of str
+        The checkpoint's bands, low first (``FeatureConfig.band_names``).
     history_s : float
         Span of the probability and band-power histories, in seconds.
     refresh_ms : int
         Timer interval in ms (33 ms: about 30 redraws per second).
-    trace_channels : sequence of str
-        SEED channels drawn as EEG traces.
+    trace_channels : sequence of str | None
+        SEED channels drawn as EEG traces; ``None``: the default traces the
+        model has (:func:`~eegstream.dashboard.model.default_traces`).
 
     Signals
     -------
@@ -66,27 +70,29 @@ class MainWindow(QtWidgets.QMainWindow):
         seq_len: int | None = None,
         history_s: float = 180.0,
         refresh_ms: int = 33,
-        trace_channels: Sequence[str] = DEFAULT_TRACES,
+        trace_channels: Sequence[str] | None = None,
+        band_names: Sequence[str] = BAND_NAMES,
     ) -> None:
         super().__init__()
-        self._build_config(classes, seq_len, history_s, refresh_ms, trace_channels)
+        # The scalp map and traces show the model's channels (a headset model: its own).
+        self.channels = tuple(pipeline.checkpoint.channels)
+        if trace_channels is None:
+            trace_channels = default_traces(self.channels)
+        self.model = DashboardModel(
+            classes,
+            history_s=history_s,
+            seq_len=seq_len,
+            trace_channels=trace_channels,
+            band_names=band_names,
+        )
+        self._build_config(refresh_ms)
         self._build_ui()
         self._build_backend(pipeline)
         self._connect_signals()
 
     # -- construction, in named steps ------------------------------------
-    def _build_config(
-        self,
-        classes: Sequence[str],
-        seq_len: int | None,
-        history_s: float,
-        refresh_ms: int,
-        trace_channels: Sequence[str],
-    ) -> None:
+    def _build_config(self, refresh_ms: int) -> None:
         configure_pyqtgraph()
-        self.model = DashboardModel(
-            classes, history_s=history_s, seq_len=seq_len, trace_channels=trace_channels
-        )
         self.refresh_ms = int(refresh_ms)
         self.redraws = 0
         self._failed = False
@@ -105,8 +111,11 @@ class MainWindow(QtWidgets.QMainWindow):
         classes = self.model.classes
         self.gauge = EmotionGauge(classes)
         self.history = ProbabilityHistory(classes, self.model.history_s)
-        self.bandpower = BandPowerPlot(self.model.history_s)
-        self.scalpmap = ScalpMap()
+        bands = self.model.band_names
+        self.bandpower = BandPowerPlot(self.model.history_s, bands)
+        self.scalpmap = ScalpMap(
+            bands, band=min(2, len(bands) - 1), channels=self.channels
+        )
         self.traces = EEGTraces(self.model.trace_channels, self.model.eeg_s)
         self.status = StatusPanel()
         self.setStatusBar(self.status)
@@ -119,11 +128,11 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
         minutes = self.model.history_s / 60
-        left = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         left.addWidget(Panel("Emotion", self.gauge))
         left.addWidget(Panel("Scalp map (DE)", self.scalpmap, [self.scalpmap.selector]))
         left.setSizes([420, 420])
-        right = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         right.addWidget(
             Panel(f"Probability history (last {minutes:g} min)", self.history)
         )
@@ -132,7 +141,7 @@ class MainWindow(QtWidgets.QMainWindow):
         scale_label.setStyleSheet(f"color: {_theme.MUTED};")
         right.addWidget(Panel("EEG", self.traces, [scale_label, self.traces.scale]))
         right.setSizes([330, 220, 300])
-        body = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        body = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(right)
         body.setSizes([480, 1020])
@@ -176,10 +185,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self._show_banner(f"dashboard error: {type(err).__name__}: {err}")
             return Changes()
         model = self.model
-        if changes.steps:
-            self.gauge.set_probabilities(
-                model.probabilities, warm=bool(model.latest.warm)
-            )
+        latest = model.latest
+        if changes.steps and latest is not None:
+            self.gauge.set_probabilities(latest.probabilities, warm=bool(latest.warm))
             times, probs = model.history()
             self.history.set_history(
                 times, probs, model.predicted_segments(), model.true_segments()
@@ -208,7 +216,7 @@ class MainWindow(QtWidgets.QMainWindow):
         health = self.model.health
         if health is not None and health.error:
             self._show_banner(f"pipeline error: {health.error}")
-        elif self.model.frozen:
+        elif health is not None and self.model.frozen:
             self._show_banner(
                 f"stream {health.stream_name!r} lost: plots frozen until it returns"
             )

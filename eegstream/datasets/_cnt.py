@@ -61,6 +61,7 @@ def write_cnt(
     date : datetime | None
         Recording start written to the header (default 2018-01-01 12:00:00).
     """
+    chunks: Iterable[np.ndarray]
     if isinstance(data_uv, np.ndarray):
         n_samples, chunks = data_uv.shape[1], [data_uv]
     elif n_samples is None:

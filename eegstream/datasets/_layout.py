@@ -85,9 +85,11 @@ def find_root(
 
 def ranges(numbers: list[int]) -> str:
     """``[1, 2, 3, 7]`` -> ``"1-3, 7"``."""
-    out, start, prev = [], None, None
-    for n in sorted(numbers) + [None]:
-        if start is None:
+    out: list[str] = []
+    start: int | None = None
+    prev: int | None = None
+    for n in [*sorted(numbers), None]:
+        if start is None or prev is None:
             start = prev = n
         elif n is not None and n == prev + 1:
             prev = n
@@ -146,14 +148,15 @@ def assemble(
         for p in parts:
             by_id.setdefault((p.subject, p.session, p.trial), {})[kind] = p
     trials = []
-    for (s, k, t), parts in sorted(by_id.items()):
-        e, f = parts.get("eeg"), parts.get("features")
+    for (s, k, t), by_kind in sorted(by_id.items()):
+        e, f = by_kind.get("eeg"), by_kind.get("features")
         if e is not None and f is not None and e.label != f.label:
             raise EEGStreamError(
                 f"{name} subject {s} session {k} trial {t}: label {e.label} from "
                 f"{e.path.name} disagrees with {f.label} from {f.path.name}"
             )
-        label = (e or f).label
+        part = e if e is not None else by_kind["features"]  # each id has one
+        label = part.label
         trials.append(
             Trial(
                 dataset=name,
@@ -162,7 +165,7 @@ def assemble(
                 trial=t,
                 label=label,
                 label_name=classes[label],
-                duration_s=(e or f).duration_s,
+                duration_s=part.duration_s,
                 key=make_key(s, k, t),
                 eeg_source=e.path if e else None,
                 feature_source=f.path if f else None,

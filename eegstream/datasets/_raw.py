@@ -90,7 +90,9 @@ def csv_clips(
             f"{csv_path} not found: its recording's triggers are wrong and the clip "
             "times must come from this file (save_info/ of the SEED-VII release)"
         )
-    starts, ends, day = [], [], None
+    starts: list[float] = []
+    ends: list[float] = []
+    day = None
     with open(csv_path, newline="") as fh:
         for row in csv.reader(fh):
             if len(row) < 2:

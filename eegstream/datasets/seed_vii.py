@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+
+import numpy as np
 
 from .._errors import EEGStreamError
 from ..montage import N_CHANNELS
@@ -105,10 +108,10 @@ def _videos(path: Path, numbers: list[int], expected: str) -> None:
         )
 
 
-def _check_eeg(path: Path) -> dict[int, tuple[float, object]]:
+def _check_eeg(path: Path) -> dict[int, tuple[float, Callable[..., np.ndarray]]]:
     variables = list_variables(path)
     expected = "variables '1' ... '80', each (62, samples) double"
-    out = {}
+    out: dict[int, tuple[float, Callable[..., np.ndarray]]] = {}
     for name, info in variables.items():
         if not name.isdigit():
             raise EEGStreamError(
@@ -127,7 +130,7 @@ def _check_eeg(path: Path) -> dict[int, tuple[float, object]]:
     return out
 
 
-def _check_features(path: Path) -> dict[int, tuple[float, object]]:
+def _check_features(path: Path) -> dict[int, tuple[float, Callable[..., np.ndarray]]]:
     variables = list_variables(path)
     expected = "psd_<v>, de_<v>, de_LDS_<v> for v = 1 ... 80, each (windows, 5, 62)"
     windows: dict[int, dict[str, int]] = {}
@@ -162,7 +165,7 @@ def _check_features(path: Path) -> dict[int, tuple[float, object]]:
     }
 
 
-def _load_eeg(path: Path, name: str) -> object:
+def _load_eeg(path: Path, name: str) -> np.ndarray:
     return as_float64(load_variables(path, [name])[name])
 
 

@@ -33,6 +33,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.io
@@ -40,7 +41,9 @@ from scipy.signal import resample_poly
 
 from .._errors import EEGStreamError
 from .._io import atomic_path, atomic_write_text
-from ..features import FeatureConfig, compute_de, kalman_smooth
+from .._options import SYNTH_OPTIONS, command_line
+from ..features import kalman_smooth
+from ..features.official import release_features
 from ..montage import SEED_CHANNELS
 from . import tables as T
 from ._cnt import write_cnt
@@ -77,14 +80,18 @@ _CAUDAL = [
 ]
 
 
-def _rows(pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
-    return tuple(np.array([SEED_CHANNELS.index(p[i]) for p in pairs]) for i in (0, 1))
+def _rows(pairs: Sequence[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    first, second = zip(*pairs, strict=True)
+    return (
+        np.array([SEED_CHANNELS.index(c) for c in first]),
+        np.array([SEED_CHANNELS.index(c) for c in second]),
+    )
 
 
 def generate(
     dataset: str,
     out: str | os.PathLike,
-    subjects: int | None = None,
+    subjects: int | Sequence[int] | None = None,
     sessions: int | None = None,
     trial_seconds: float | None = None,
     seed: int = 0,
@@ -207,22 +214,18 @@ def _cli_command(
     raw: bool,
 ) -> str | None:
     """Return the ``eegstream synth`` command that writes the same files, if any."""
-    import shlex
-
     if subjects is not None and not isinstance(subjects, (int, np.integer)):
         return None  # a list of subject numbers has no command-line form
-    args = ["eegstream", "synth", "--dataset", dataset, "--out", str(out)]
-    for flag, value in (
-        ("--subjects", subjects),
-        ("--sessions", sessions),
-        ("--trial-seconds", None if trial_seconds is None else int(trial_seconds)),
-        ("--seed", seed),
-    ):
-        if value is not None:
-            args += [flag, str(value)]
-    if not raw:
-        args.append("--no-raw")
-    return shlex.join(args)
+    values = SimpleNamespace(
+        dataset=dataset,
+        out=out,
+        subjects=subjects,
+        sessions=sessions,
+        trial_seconds=None if trial_seconds is None else int(trial_seconds),
+        seed=seed,
+        no_raw=not raw,
+    )
+    return command_line(["eegstream", "synth"], SYNTH_OPTIONS, values)
 
 
 def synth_command(root: str | os.PathLike) -> str | None:
@@ -318,12 +321,13 @@ def _mat_file(path: Path) -> Iterator[Callable[[str, np.ndarray], None]]:
         yield lambda name, value: scipy.io.savemat(fh, {name: value}, oned_as="row")
 
 
-def _de(eeg: np.ndarray, window_s: float, compat: str | None = None) -> np.ndarray:
-    """Official-style DE, (W, 62, 5): non-overlapping windows."""
-    cfg = FeatureConfig(
-        window_s=window_s, hop_s=window_s, compat=compat, smoothing="none"
-    )
-    return compute_de(eeg, cfg)
+def _de(eeg: np.ndarray, window_s: float, dataset: str) -> np.ndarray:
+    """Official-style DE, (W, 62, 5): non-overlapping windows, the release's DE.
+
+    The one definition the live path's official-feature check also measures
+    against (:func:`eegstream.features.official.release_features`).
+    """
+    return release_features(eeg, dataset, "de", window_s)
 
 
 def _moving_average(de: np.ndarray) -> np.ndarray:
@@ -377,8 +381,7 @@ def _write_seed(
     seconds = _lengths(world, T.SEED_TRIAL_SECONDS)
     pre, ext = out / "Preprocessed_EEG", out / "ExtractedFeatures"
     for folder in (pre, ext):
-        label = np.array([T.SEED_LABEL_MAT], float)
-        _savemat(folder / "label.mat", {"label": label})
+        _savemat(folder / "label.mat", {"label": np.array([T.SEED_LABEL_MAT], float)})
     families = ("de", "psd", "dasm", "rasm", "asm", "dcau")
     for s in subject_ids:
         prefix = T.SEED_PREFIX[s]
@@ -388,7 +391,7 @@ def _write_seed(
                 for n, (sec, label) in enumerate(zip(seconds, labels, strict=True), 1):
                     eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
                     put_eeg(f"{prefix}_eeg{n}", eeg)
-                    feats = _release_features(_de(eeg[:, 1:], 1.0), families)
+                    feats = _release_features(_de(eeg[:, 1:], 1.0, "seed"), families)
                     for kind in T.SEED_FEATURE_KINDS:
                         put_feat(f"{kind}{n}", feats[kind])
             yield
@@ -409,7 +412,9 @@ def _write_seed_iv(
                 for n, (sec, label) in enumerate(trials, start=1):
                     eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
                     put_eeg(f"{prefix}_eeg{n}", eeg)
-                    feats = _release_features(_de(eeg[:, 1:], 4.0), ("de", "psd"))
+                    feats = _release_features(
+                        _de(eeg[:, 1:], 4.0, "seed-iv"), ("de", "psd")
+                    )
                     for kind in T.SEED_IV_FEATURE_KINDS:
                         put_feat(f"{kind}{n}", feats[kind])
             yield
@@ -474,7 +479,7 @@ def _write_seed_v(
         for k in range(1, n_ses + 1):
             clips = _seed_v_session(world, s, k, starts[k], ends[k], out)
             for n, clip in enumerate(clips, start=1):
-                de = _de(clip, 4.0)
+                de = _de(clip, 4.0, "seed-v")
                 key = (k - 1) * 15 + n - 1
                 data[key] = de.reshape(de.shape[0], -1)  # channel-major (62, 5) rows
                 labels[key] = np.full(de.shape[0], T.SEED_V_LABELS[k][n - 1], np.int64)
@@ -498,7 +503,8 @@ def _seed_v_session(
             yield world.eeg(s, k, n, labels[n - 1], (e - b) * _SFREQ, _SFREQ)
         return
     # (trial id for the random stream, label or None for rest, seconds)
-    plan, cursor = [], 0
+    plan: list[tuple[int, int | None, int]] = []
+    cursor = 0
     for n, (b, e) in enumerate(zip(starts, ends, strict=True), start=1):
         if b > cursor:
             plan.append((100 + n, None, b - cursor))
@@ -563,7 +569,7 @@ def _write_seed_vii(
                     label = T.SEED_VII_LABELS[v - 1]
                     eeg = world.eeg(s, k, v, label, _SFREQ * seconds[v - 1], _SFREQ)
                     put_eeg(str(v), eeg)
-                    de = _de(eeg, 4.0, compat="seed-vii")
+                    de = _de(eeg, 4.0, "seed-vii")
                     # MAET order per video: psd, de, de_LDS; each (W, 5, 62).
                     for kind, values in (
                         ("psd", 2.0**de / 100.0),
@@ -574,7 +580,7 @@ def _write_seed_vii(
                 yield
 
 
-_WRITERS: dict[str, Callable[[_World, Path, int, int], Iterator[None]]] = {
+_WRITERS: dict[str, Callable[[_World, Path, list[int], int], Iterator[None]]] = {
     "seed": _write_seed,
     "seed-iv": _write_seed_iv,
     "seed-v": _write_seed_v,

@@ -1,15 +1,25 @@
 """ResAttentioNet, the logistic-regression baseline, checkpoints and inference."""
 
 from .checkpoint import (
-    REQUIRED_KEYS,
     Checkpoint,
-    checkpoint_meta,
     load_checkpoint,
     models_dir,
     resolve_model,
     save_checkpoint,
 )
 from .logreg import LogRegClassifier
+from .meta import (
+    REQUIRED_KEYS,
+    CheckpointMeta,
+    CheckpointMetrics,
+    DatasetInfo,
+    FeatureSource,
+    HeldOutScore,
+    NormaliserSpec,
+    ProtocolSpec,
+    Split,
+    checkpoint_meta,
+)
 from .predict import Predictor, resolve_device
 from .registry import MODELS, build_model, count_parameters
 from .resattentionet import ResAttentioNet
@@ -19,9 +29,17 @@ __all__ = [
     "MODELS",
     "REQUIRED_KEYS",
     "Checkpoint",
+    "CheckpointMeta",
+    "CheckpointMetrics",
+    "DatasetInfo",
+    "FeatureSource",
+    "HeldOutScore",
     "LogRegClassifier",
+    "NormaliserSpec",
     "Predictor",
+    "ProtocolSpec",
     "ResAttentioNet",
+    "Split",
     "StreamingClassifier",
     "build_model",
     "checkpoint_meta",

@@ -8,7 +8,8 @@ A checkpoint is one ``.safetensors`` file. Its ``__metadata__`` holds:
     ``"1"``.
 ``meta``
     JSON of everything the live path must reproduce and the training
-    provenance (keys in :data:`REQUIRED_KEYS`, see ``docs/internals.md``).
+    provenance, parsed at load into a :class:`~eegstream.model.meta.CheckpointMeta`
+    (keys in :data:`~eegstream.model.meta.REQUIRED_KEYS`).
 ``sha256``
     Digest of ``meta`` and every tensor's name, dtype, shape and bytes, so a
     tampered header or weight is refused at load time.
@@ -16,39 +17,23 @@ A checkpoint is one ``.safetensors`` file. Its ``__metadata__`` holds:
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
-from .. import __version__
 from .._errors import EEGStreamError
 from .._io import atomic_path
 from ..features import FeatureConfig, RunningNormaliser
-from ..montage import SEED_CHANNELS
+from .meta import CheckpointMeta
 from .registry import build_model
 
 FORMAT = "eegstream-checkpoint"
 FORMAT_VERSION = "1"
-REQUIRED_KEYS = (
-    "arch",
-    "arch_params",
-    "feature_config",
-    "channels",
-    "classes",
-    "normaliser",
-    "max_missing_channels",
-    "dataset",
-    "protocol",
-    "metrics",
-    "created",
-    "eegstream_version",
-)
 #: Where ``eegstream train`` writes and ``resolve_model`` looks by default.
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
@@ -64,49 +49,8 @@ def _digest(meta_json: str, tensors: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
-def checkpoint_meta(
-    *,
-    arch: str,
-    arch_params: dict[str, Any],
-    feature_config: FeatureConfig,
-    classes: tuple[str, ...] | list[str],
-    normaliser: dict[str, Any],
-    dataset: str,
-    protocol: dict[str, Any] | str,
-    metrics: dict[str, Any] | None = None,
-    max_missing_channels: int = 6,
-    channels: tuple[str, ...] | list[str] = SEED_CHANNELS,
-    **provenance: Any,
-) -> dict[str, Any]:
-    """Assemble a checkpoint header with every required key.
-
-    Parameters
-    ----------
-    normaliser : dict
-        ``{"mode": "subject" | "running", "mean": [F], "std": [F],
-        "prior_steps": float}`` with the training population's statistics.
-    max_missing_channels : int
-        How many channels the live path may interpolate before refusing.
-    **provenance
-        Extra JSON-able training provenance (seed, epochs, splits, ...).
-    """
-    return {
-        "arch": arch,
-        "arch_params": dict(arch_params),
-        "feature_config": feature_config.to_dict(),
-        "channels": list(channels),
-        "classes": list(classes),
-        "normaliser": normaliser,
-        "max_missing_channels": int(max_missing_channels),
-        "dataset": dataset,
-        "protocol": protocol,
-        "metrics": metrics or {},
-        **provenance,
-    }
-
-
 def save_checkpoint(
-    path: str | os.PathLike, state_dict: dict[str, torch.Tensor], meta: dict[str, Any]
+    path: str | os.PathLike, state_dict: dict[str, torch.Tensor], meta: CheckpointMeta
 ) -> Path:
     """Write a checkpoint atomically.
 
@@ -116,9 +60,8 @@ def save_checkpoint(
         Destination ``.safetensors`` file; its folder is created.
     state_dict : dict of str to tensor
         The model's weights (``model.state_dict()``).
-    meta : dict
-        JSON-able header with at least :data:`REQUIRED_KEYS`; ``created`` and
-        ``eegstream_version`` are filled in when absent.
+    meta : CheckpointMeta
+        The header (:func:`~eegstream.model.checkpoint_meta` builds one).
 
     Returns
     -------
@@ -127,18 +70,8 @@ def save_checkpoint(
     """
     from safetensors.torch import save_file
 
-    meta = dict(meta)
-    meta.setdefault(
-        "created", datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    )
-    meta.setdefault("eegstream_version", __version__)
-    missing = [k for k in REQUIRED_KEYS if k not in meta]
-    if missing:
-        raise EEGStreamError(
-            f"checkpoint header lacks {missing}; required: {list(REQUIRED_KEYS)}"
-        )
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state_dict.items()}
-    meta_json = json.dumps(meta, sort_keys=True)
+    meta_json = json.dumps(meta.to_dict(), sort_keys=True)
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -158,15 +91,15 @@ class Checkpoint:
     ----------
     path : Path
         The file it was read from.
-    meta : dict
-        The JSON header (see :data:`REQUIRED_KEYS`).
+    meta : CheckpointMeta
+        The parsed header.
     state_dict : dict of str to tensor
         The weights, on CPU.
     """
 
     def __init__(
-        self, path: Path, meta: dict[str, Any], state_dict: dict[str, torch.Tensor]
-    ):
+        self, path: Path, meta: CheckpointMeta, state_dict: dict[str, torch.Tensor]
+    ) -> None:
         self.path = path
         self.meta = meta
         self.state_dict = state_dict
@@ -179,42 +112,45 @@ class Checkpoint:
     @property
     def arch(self) -> str:
         """Registered architecture name."""
-        return self.meta["arch"]
+        return self.meta.arch
 
     @property
     def feature_config(self) -> FeatureConfig:
         """The feature settings the model was trained on."""
-        return FeatureConfig.from_dict(self.meta["feature_config"])
+        return self.meta.feature_config
 
     @property
     def classes(self) -> tuple[str, ...]:
         """Class names in label-id order."""
-        return tuple(self.meta["classes"])
+        return self.meta.classes
 
     @property
     def channels(self) -> tuple[str, ...]:
         """EEG channel names in the order the features use."""
-        return tuple(self.meta["channels"])
+        return self.meta.channels
 
     @property
     def n_features(self) -> int:
         """Features per step (channels x bands)."""
-        return len(self.channels) * len(self.feature_config.bands)
+        return self.meta.n_features
 
     def normaliser(self) -> RunningNormaliser:
         """Build a fresh live normaliser from the training population's statistics."""
-        return RunningNormaliser.from_dict(self.meta["normaliser"])
+        spec = self.meta.normaliser
+        return RunningNormaliser(
+            np.asarray(spec.mean), np.asarray(spec.std), spec.prior_steps
+        )
 
     def build(self) -> nn.Module:
         """Build the model with its weights loaded, in eval mode, on CPU."""
-        model = build_model(self.arch, **self.meta["arch_params"])
+        model = build_model(self.arch, **self.meta.arch_params)
         try:
             model.load_state_dict(self.state_dict)
         except RuntimeError as err:
             first = str(err).splitlines()[1].strip() if "\n" in str(err) else str(err)
             raise EEGStreamError(
                 f"checkpoint {self.path} weights do not fit a {self.arch} with "
-                f"{self.meta['arch_params']}: {first}"
+                f"{dict(self.meta.arch_params)}: {first}"
             ) from None
         return model.eval()
 
@@ -264,14 +200,17 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             "since it was written); re-train or restore it"
         )
     try:
-        meta = json.loads(meta_json)
+        data = json.loads(meta_json)
     except json.JSONDecodeError:
         raise EEGStreamError(
             f"checkpoint {path} has an unreadable JSON header"
         ) from None
-    missing = [k for k in REQUIRED_KEYS if k not in meta]
-    if missing:
-        raise EEGStreamError(f"checkpoint {path} header lacks {missing}")
+    if not isinstance(data, dict):
+        raise EEGStreamError(f"checkpoint {path} header is not a JSON object")
+    try:
+        meta = CheckpointMeta.from_dict(data)
+    except EEGStreamError as err:
+        raise EEGStreamError(f"{path}: {err}") from None
     return Checkpoint(path, meta, tensors)
 
 

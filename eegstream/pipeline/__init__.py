@@ -14,7 +14,13 @@ from .chain import LiveChain, run_recording
 from .channels import ChannelPlan, plan_channels
 from .live import LivePipeline
 from .resample import StreamingResampler
-from .results import Health, StepResult
+from .results import (
+    Health,
+    LatencySummary,
+    MarkerAccuracy,
+    SessionSummary,
+    StepResult,
+)
 from .session_log import SessionLog, read_log
 from .stats import SessionStats
 
@@ -22,9 +28,12 @@ __all__ = [
     "ChannelPlan",
     "Health",
     "LiveChain",
+    "LatencySummary",
     "LivePipeline",
+    "MarkerAccuracy",
     "SessionLog",
     "SessionStats",
+    "SessionSummary",
     "StepResult",
     "StreamingResampler",
     "plan_channels",

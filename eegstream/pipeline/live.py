@@ -28,6 +28,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from .. import __version__, _realtime
 from .._errors import EEGStreamError
 from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
 from ..features.config import FeatureConfig
+from ..labelmap import LabelMap
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
 from ..recorder import Recorder, RecordingReport, with_derived
@@ -46,7 +48,11 @@ from .channels import ChannelPlan
 from .markers import MarkerListener
 from .outlets import ResultOutlets
 from .resample import StreamingResampler
-from .results import Health, StepResult
+from .results import (
+    Health,
+    SessionSummary,
+    StepResult,
+)
 from .session_log import SessionLog
 from .stats import SessionStats
 from .units import check_unit_option, unit_from_description
@@ -83,6 +89,16 @@ class LivePipeline:
         Seconds of EEG kept for :meth:`eeg_snapshot`.
     lost_after_s : float
         Silence in seconds after which the stream counts as lost.
+    markers : sequence of str | None
+        Names of the marker streams to follow (a stimulus program's); None:
+        the replay's ``<source_id>-markers`` when there is one.
+    label_map : LabelMap | path-like | None
+        Rules (TOML, :mod:`eegstream.labelmap`) turning foreign markers into
+        true labels; its literal classes must be the model's.
+    line_freq : None | 50 | 60 | "auto"
+        Mains frequency to notch: the checkpoint's, 50 or 60 Hz instead, or
+        estimated from the first second (logged as a warning); see
+        :class:`~eegstream.pipeline.LiveChain`.
 
     Notes
     -----
@@ -111,11 +127,14 @@ class LivePipeline:
         resolve_timeout: float = 5.0,
         buffer_s: float = 30.0,
         lost_after_s: float = 0.5,
+        markers: Sequence[str] | None = None,
+        label_map: LabelMap | str | os.PathLike | None = None,
+        line_freq: float | str | None = None,
     ) -> None:
         check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
         self.classifier = StreamingClassifier(self.checkpoint, device=device)
-        self.cfg: FeatureConfig = self.checkpoint.feature_config
+        self.cfg: FeatureConfig = self.classifier.cfg
         self.classes = tuple(self.checkpoint.classes)
         self.query = {
             "name": stream,
@@ -124,11 +143,14 @@ class LivePipeline:
         }
         self.assume_seed_order = bool(assume_seed_order)
         self.unit_option = unit
+        self.line_freq_option = line_freq
         self.log_path = Path(log_path) if log_path is not None else None
         self.use_outlets = bool(outlets)
         self.resolve_timeout = float(resolve_timeout)
         self.buffer_s = float(buffer_s)
         self.lost_after_s = float(lost_after_s)
+        self.marker_streams = tuple(markers) if markers is not None else None
+        self.label_map = _label_map(label_map, self.classes)
         self._subscribers: list[queue.Queue] = []
         self._sub_lock = threading.Lock()
         self._reset_variables()
@@ -136,7 +158,7 @@ class LivePipeline:
     def _reset_variables(self) -> None:
         """Define "off": nothing connected, no counts."""
         self.inlet: InletThread | None = None
-        self.markers: MarkerListener | None = None
+        self.markers: list[MarkerListener] = []
         self.outlets: ResultOutlets | None = None
         self.log: SessionLog | None = None
         self.recorder: Recorder | None = None
@@ -221,8 +243,15 @@ class LivePipeline:
         self._summary = summary = StreamSummary.from_info(info)
         # The marker inlet first: with a replay that waits for its first consumer,
         # no marker is then missed.
-        if summary.source_id:
-            self.markers = MarkerListener(summary.source_id).start()
+        if self.marker_streams is not None:
+            for name in self.marker_streams:
+                self.markers.append(
+                    MarkerListener(name=name, label_map=self.label_map).start()
+                )
+        elif summary.source_id:
+            self.markers.append(
+                MarkerListener(summary.source_id, label_map=self.label_map).start()
+            )
         self.inlet = inlet = InletThread(
             info, buffer_s=self.buffer_s, lost_after_s=self.lost_after_s
         )
@@ -240,6 +269,8 @@ class LivePipeline:
             classifier=self.classifier,
             clock=pylsl.local_clock,
             stream_name=f"stream {summary.name!r}",
+            line_freq=self.line_freq_option,
+            suggest_from=summary.name,
         )
         self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
@@ -286,12 +317,13 @@ class LivePipeline:
             self._teardown()
 
     def start_recording(
-        self, path: str | os.PathLike, *, markers: tuple[str, ...] = ()
+        self, path: str | os.PathLike, *, markers: Sequence[str] | None = None
     ) -> Recorder:
         """Record the session into a new XDF file with LabRecorder.
 
         The file holds the EEG stream, its replay marker stream and the marker
-        streams named in ``markers``, and this pipeline's probability and
+        streams named in ``markers`` (default: those it follows, ``markers=``
+        of the constructor), and this pipeline's probability and
         band-power outlets, with LabRecorder's clock offsets. Returns once
         LabRecorder collects from all of them (start a replay held until then
         to keep its first sample). :meth:`stop` closes the file first, logs a
@@ -309,6 +341,8 @@ class LivePipeline:
             raise EEGStreamError(
                 f"start_recording: already recording to {self.recorder.path}"
             )
+        if markers is None:
+            markers = self.marker_streams or ()
         recorder = Recorder(path, with_derived(self._summary, markers)).start()
         self.recorder = recorder
         self._log(
@@ -334,8 +368,8 @@ class LivePipeline:
 
     def _teardown(self) -> None:
         # Inlets close before outlets (ours), and the log closes last.
-        if self.markers is not None:
-            self.markers.stop()
+        for listener in self.markers:
+            listener.stop()
         if self.inlet is not None:
             self.inlet.stop()
         if self.outlets is not None:
@@ -343,7 +377,7 @@ class LivePipeline:
             self.outlets = None
         if self.log is not None:
             self._log("health", **self.health().to_dict())
-            self._log("session_end", summary=self.summary())
+            self._log("session_end", summary=self.summary().to_dict())
             self.log.close()
         self._stopped = True
 
@@ -439,33 +473,33 @@ class LivePipeline:
         scale = self.chain.scale if self.chain is not None else 1.0
         return times, data * scale
 
-    def summary(self) -> dict:
+    def summary(self) -> SessionSummary:
         """Session figures: counts, latency percentiles, accuracy against markers."""
         end = self._stopped_mono or time.monotonic()
         h = self.health()
         stats = self.stats
-        return {
-            "model": self.checkpoint.name,
-            "started_unix": self._started_wall or None,
-            "stream": h.stream_name,
-            "source_id": h.source_id,
-            "duration_s": end - self._started_mono if self._started_mono else 0.0,
-            "steps": stats.steps,
-            "warm_steps": stats.warm_steps,
-            "predicted_counts": dict(stats.predicted_counts),
-            "latency_s": stats.latency(),
-            "samples_received": h.samples_received,
-            "samples_lost": h.samples_lost,
-            "samples_nonfinite": h.samples_nonfinite,
-            "gaps": h.gaps,
-            "unit": self.unit,
-            "unit_source": self.unit_source,
-            "channels": self.plan.to_dict() if self.plan is not None else None,
-            "accuracy": stats.accuracy(self.synthetic),
-            "labels_not_in_model": stats.labels_not_in_model,
-            "error": self._error,
-            "device": h.device,
-        }
+        return SessionSummary(
+            model=self.checkpoint.name,
+            started_unix=self._started_wall or None,
+            stream=h.stream_name,
+            source_id=h.source_id,
+            duration_s=end - self._started_mono if self._started_mono else 0.0,
+            steps=stats.steps,
+            warm_steps=stats.warm_steps,
+            predicted_counts=dict(stats.predicted_counts),
+            latency_s=stats.latency(),
+            samples_received=h.samples_received,
+            samples_lost=h.samples_lost,
+            samples_nonfinite=h.samples_nonfinite,
+            gaps=h.gaps,
+            unit=self.unit,
+            unit_source=self.unit_source,
+            channels=self.plan,
+            accuracy=stats.accuracy(self.synthetic),
+            labels_not_in_model=stats.labels_not_in_model,
+            error=self._error,
+            device=h.device,
+        )
 
     # -- the worker --------------------------------------------------------------------
     def _run(self) -> None:
@@ -503,8 +537,8 @@ class LivePipeline:
             self._last_state = inlet.state
             self._last_health_log = now
             self._log("health", **self.health().to_dict())
-        if self.markers is not None:
-            for ts, marker in self.markers.drain():
+        for listener in self.markers:
+            for ts, marker in listener.drain():
                 self._log("marker", time=ts, marker=marker)
 
     def _take(self, chain: LiveChain, block: Block) -> None:
@@ -533,10 +567,8 @@ class LivePipeline:
         self._logged_warnings = len(chain.warnings)
 
     def _emit(self, chain: LiveChain, result: StepResult) -> None:
-        if self.markers is not None:
-            truth = self.markers.label(
-                result.window_start, result.timestamp, tolerance=0.5 / self.cfg.sfreq
-            )
+        if self.markers:
+            truth = self._true_label(result.window_start, result.timestamp)
             result = dataclasses.replace(result, true_label=truth)
         band = result.band_power
         if self.outlets is not None:
@@ -564,20 +596,30 @@ class LivePipeline:
         _realtime.after_step()  # collect now, between steps, not inside the next
 
     # -- helpers -----------------------------------------------------------------------
+    def _true_label(self, start: float, end: float) -> str | None:
+        """Return the label of the first marker stream holding ``[start, end]``."""
+        tolerance = 0.5 / self.cfg.sfreq
+        for listener in self.markers:
+            label = listener.label(start, end, tolerance=tolerance)
+            if label is not None:
+                return label
+        return None
+
     def _log(self, record_type: str, **fields) -> None:
         if self.log is not None:
             self.log.write(record_type, **fields)
 
     def _session_header(self, summary: StreamSummary, chain: LiveChain) -> dict:
         r = chain.resampler
+        meta = self.checkpoint.meta.to_dict()
         return {
             "eegstream_version": __version__,
             "model": {
                 "name": self.checkpoint.name,
                 "path": str(self.checkpoint.path),
                 "classes": list(self.classes),
-                "dataset": self.checkpoint.meta.get("dataset"),
-                "protocol": self.checkpoint.meta.get("protocol"),
+                "dataset": meta["dataset"],
+                "protocol": meta["protocol"],
             },
             "stream": {
                 "name": summary.name,
@@ -591,6 +633,11 @@ class LivePipeline:
             },
             "channels": chain.plan.to_dict(),
             "unit": {"option": self.unit_option, "declared": self._declared_unit},
+            "line_freq": {
+                "option": self.line_freq_option,
+                "hz": chain.line_freq,
+                "source": chain.line_freq_source,
+            },
             "resampling": {
                 "from_hz": r.sfreq_in,
                 "to_hz": r.sfreq_out,
@@ -602,6 +649,23 @@ class LivePipeline:
             "device": self.classifier.device,
             "warnings": list(chain.warnings),
         }
+
+
+def _label_map(
+    label_map: LabelMap | str | os.PathLike | None, classes: tuple[str, ...]
+) -> LabelMap | None:
+    """Load a label map and check its literal classes against the model's."""
+    if label_map is None or isinstance(label_map, LabelMap):
+        lmap = label_map
+    else:
+        lmap = LabelMap.load(label_map)
+    unknown = [c for c in (lmap.classes if lmap else ()) if c not in classes]
+    if lmap is not None and unknown:
+        raise EEGStreamError(
+            f"{lmap.source}: class {unknown[0]!r} is not a class of the model "
+            f"({', '.join(classes)}); name one of them in the rule"
+        )
+    return lmap
 
 
 def _nanmean_rows(band: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Both are irregular-rate float32 streams (one sample per hop, stamped with the
 LSL time of the window's last sample, so a consumer can align them with the
-EEG). Names follow the replay's convention for derived streams:
+EEG). Names follow :mod:`eegstream.protocol` for derived streams:
 
 - ``<eeg name>-probabilities``, type ``Probabilities``, source_id
   ``<eeg source_id>-probabilities``: one channel per class, labelled with the
@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pylsl
+
+from ..protocol import bandpower_name, probabilities_name
 
 DE_UNIT = "DE (log2 of 100 x power in uV^2)"
 
@@ -62,9 +64,9 @@ class ResultOutlets:
         base_id = source_id or stream_name
         self.probabilities = pylsl.StreamOutlet(
             _info(
-                f"{stream_name}-probabilities",
+                probabilities_name(stream_name),
                 "Probabilities",
-                f"{base_id}-probabilities",
+                probabilities_name(base_id),
                 classes,
                 "probability",
                 f"class probabilities of model {model_name}",
@@ -72,9 +74,9 @@ class ResultOutlets:
         )
         self.band_power = pylsl.StreamOutlet(
             _info(
-                f"{stream_name}-bandpower",
+                bandpower_name(stream_name),
                 "BandPower",
-                f"{base_id}-bandpower",
+                bandpower_name(base_id),
                 band_names,
                 DE_UNIT,
                 f"mean band DE over channels, model {model_name}",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
+
+from .channels import ChannelPlan
 
 HEALTH_STATES = ("connecting", "ok", "lost", "stopped")
 
@@ -21,8 +24,9 @@ class StepResult:
         Class probabilities (sum 1), columns as ``classes``.
     classes : tuple of str
         Class names in the model's order.
-    band_power : array of float64, shape (62, n_bands)
-        DE of this window per SEED channel and band (``log2(100 * power)``,
+    band_power : array of float64, shape (n_model_channels, n_bands)
+        DE of this window per model channel (SEED order) and band
+        (``log2(100 * power)``,
         power in µV², bands of the checkpoint, delta..gamma); NaN where the
         window held non-finite samples.
     latency_s : float
@@ -112,3 +116,126 @@ class Health:
     def to_dict(self) -> dict:
         """JSON-able fields."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    """Step latency over a whole session, in seconds (None before any step)."""
+
+    p50: float | None = None
+    p99: float | None = None
+    max: float | None = None
+    mean: float | None = None
+
+    @classmethod
+    def of(cls, latencies: np.ndarray) -> LatencySummary:
+        """Percentiles, maximum and mean of ``latencies`` (s, shape (n_steps,))."""
+        if not latencies.size:
+            return cls()
+        p50, p99, top = np.percentile(latencies, [50, 99, 100])
+        return cls(float(p50), float(p99), float(top), float(latencies.mean()))
+
+    def to_dict(self) -> dict[str, float | None]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MarkerAccuracy:
+    """Predictions against a replay's trial markers.
+
+    Attributes
+    ----------
+    steps, correct : int
+        Steps inside a labelled trial, and those predicted right.
+    accuracy : float
+        ``correct / steps``.
+    warm_steps : int
+        Labelled steps after calibration (the model's sequence full).
+    warm_accuracy : float | None
+        Accuracy over those; None when there were none.
+    synthetic : bool
+        Whether the stream declared itself synthetic (the figure then says
+        nothing about emotion recognition).
+    """
+
+    steps: int
+    correct: int
+    accuracy: float
+    warm_steps: int
+    warm_accuracy: float | None
+    synthetic: bool
+
+    def to_dict(self) -> dict[str, float | int | bool | None]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """Figures of a live session (the session log's ``session_end`` record).
+
+    Attributes
+    ----------
+    model : str
+        The checkpoint's name.
+    started_unix : float | None
+        Wall-clock start (Unix seconds); None when never started.
+    stream, source_id : str
+        The EEG stream followed.
+    duration_s : float
+        Seconds from start to stop (or to now, while running).
+    steps, warm_steps : int
+        Results produced, and those after calibration.
+    predicted_counts : dict of str to int
+        Steps per predicted class, in the model's class order.
+    latency_s : LatencySummary
+        Step latency percentiles over the whole session.
+    samples_received, samples_lost, samples_nonfinite, gaps : int
+        Stream totals (as in :class:`Health`).
+    unit, unit_source : str | None
+        The stream's unit (``"uV"`` or ``"V"``) and how it was decided.
+    channels : ChannelPlan | None
+        How stream channels map to the model's.
+    accuracy : MarkerAccuracy | None
+        Against trial markers; None without labelled steps.
+    labels_not_in_model : tuple of str
+        Marker labels that are none of the model's classes.
+    error : str | None
+        Why the pipeline stopped, when on an error.
+    device : str
+        ``"cpu"`` or ``"cuda"``.
+    """
+
+    model: str
+    started_unix: float | None
+    stream: str
+    source_id: str
+    duration_s: float
+    steps: int
+    warm_steps: int
+    predicted_counts: dict[str, int]
+    latency_s: LatencySummary
+    samples_received: int
+    samples_lost: int
+    samples_nonfinite: int
+    gaps: int
+    unit: str | None
+    unit_source: str | None
+    channels: ChannelPlan | None
+    accuracy: MarkerAccuracy | None
+    labels_not_in_model: tuple[str, ...]
+    error: str | None
+    device: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields, in the session log's layout."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out.update(
+            predicted_counts=dict(self.predicted_counts),
+            latency_s=self.latency_s.to_dict(),
+            channels=self.channels.to_dict() if self.channels is not None else None,
+            accuracy=self.accuracy.to_dict() if self.accuracy is not None else None,
+            labels_not_in_model=list(self.labels_not_in_model),
+        )
+        return out

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .results import StepResult
+from .results import LatencySummary, MarkerAccuracy, StepResult
 
 _LATENCY_WINDOW = 1000
 
@@ -75,39 +75,31 @@ class SessionStats:
         lat = np.array(self._recent)
         return float(np.percentile(lat, 50)), float(np.percentile(lat, 99))
 
-    def latency(self) -> dict[str, float | None]:
-        """Latency over every step: ``p50``, ``p99``, ``max``, ``mean`` (s, or None)."""
-        lat = np.frombuffer(self._latencies, dtype=np.float64).copy()
-        if not lat.size:
-            return dict.fromkeys(("p50", "p99", "max", "mean"))
-        return {
-            "p50": float(np.percentile(lat, 50)),
-            "p99": float(np.percentile(lat, 99)),
-            "max": float(lat.max()),
-            "mean": float(lat.mean()),
-        }
+    def latency(self) -> LatencySummary:
+        """Latency over every step: p50, p99, max and mean (s; None before any)."""
+        return LatencySummary.of(np.frombuffer(self._latencies, dtype=np.float64))
 
-    def accuracy(self, synthetic: bool) -> dict | None:
+    def accuracy(self, synthetic: bool) -> MarkerAccuracy | None:
         """Accuracy of the steps labelled by markers (None without any).
 
-        ``synthetic`` says whether the EEG was synthetic (copied into the dict).
+        ``synthetic`` says whether the EEG was synthetic (copied into the result).
         """
         if not self._labelled:
             return None
-        return {
-            "steps": self._labelled,
-            "correct": self._correct,
-            "accuracy": self._correct / self._labelled,
-            "warm_steps": self._labelled_warm,
-            "warm_accuracy": (
+        return MarkerAccuracy(
+            steps=self._labelled,
+            correct=self._correct,
+            accuracy=self._correct / self._labelled,
+            warm_steps=self._labelled_warm,
+            warm_accuracy=(
                 self._correct_warm / self._labelled_warm
                 if self._labelled_warm
                 else None
             ),
-            "synthetic": synthetic,
-        }
+            synthetic=synthetic,
+        )
 
     @property
-    def labels_not_in_model(self) -> list[str]:
+    def labels_not_in_model(self) -> tuple[str, ...]:
         """Marker labels seen that are not classes of the model, sorted."""
-        return sorted(self._unknown_labels)
+        return tuple(sorted(self._unknown_labels))

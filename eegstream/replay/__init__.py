@@ -1,24 +1,24 @@
 """Replay SEED sessions and EEG files to LSL like a headset, with the truth as markers.
 
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
-- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play.
-- :func:`format_marker`, :func:`parse_marker`: the JSON marker strings.
+- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play;
+  :func:`headset_source`: only a headset's channels, at its rate.
+- :func:`rest_samples`: the EEG played during a rest between trials.
+- The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
-from .markers import MARKER_EVENTS, format_marker, parse_marker
-from .player import DEFAULT_NAME, Player, Progress
+from .player import DEFAULT_NAME, Player, Progress, rest_samples
 from .source import (
     ReplaySource,
     Segment,
     array_source,
     dataset_source,
     file_source,
-    parse_trials,
+    headset_source,
 )
 
 __all__ = [
     "DEFAULT_NAME",
-    "MARKER_EVENTS",
     "Player",
     "Progress",
     "ReplaySource",
@@ -26,7 +26,6 @@ __all__ = [
     "array_source",
     "dataset_source",
     "file_source",
-    "format_marker",
-    "parse_marker",
-    "parse_trials",
+    "headset_source",
+    "rest_samples",
 ]

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pylsl
 
 from .._errors import EEGStreamError
 from ..montage import locations_mm
+from ..protocol import (
+    DESC_CHUNK_SIZE,
+    DESC_MARKERS,
+    DESC_SOURCE,
+    DESC_SYNTHETIC,
+    markers_name,
+)
 
 
-def check_name_free(name: str, source_id: str, timeout: float) -> None:
+def check_name_free(
+    name: str, source_id: str, timeout: float, others: Iterable[str] = ()
+) -> None:
     """Refuse a stream name that a visible stream already uses.
 
     Two streams of one name confuse every consumer that resolves by name, and
@@ -25,33 +34,40 @@ def check_name_free(name: str, source_id: str, timeout: float) -> None:
         The EEG stream's source_id (for the message).
     timeout : float
         Seconds to look for streams; ``0`` skips the check.
+    others : iterable of str
+        More names the replay will use (republished marker streams).
 
     Raises
     ------
     EEGStreamError
-        If a stream named ``name`` or ``<name>-markers`` is visible.
+        If a stream named ``name``, ``<name>-markers`` or one of ``others``
+        is visible.
     """
     if timeout <= 0:
         return
     # liblsl 1.18 waits 5.5 s instead of 0.5 s for a timeout of exactly 0.5 (measured).
     if abs(timeout - 0.5) < 1e-9:
         timeout = 0.51
+    # XPath has no escape for a quote: such a name cannot be looked up.
+    names = [n for n in (name, markers_name(name), *others) if "'" not in n]
     found = pylsl.resolve_bypred(
-        f"name='{name}' or name='{name}-markers'", minimum=1, timeout=timeout
+        " or ".join(f"name='{n}'" for n in names), minimum=1, timeout=timeout
     )
     if not found:
         return
     other = found[0]
     where = f"source_id {other.source_id()!r} on host {other.hostname()!r}"
-    if other.source_id() in (source_id, f"{source_id}-markers"):
+    if other.source_id() in (source_id, markers_name(source_id)):
         raise EEGStreamError(
             f"a stream named {other.name()!r} with {where} is already streaming "
             "(LSL would silently mix two streams of one name and source_id); "
-            "stop it or choose another --name"
+            "stop it or choose another {name}",
+            param="name",
         )
     raise EEGStreamError(
         f"stream name {other.name()!r} is already used by a visible stream ({where}); "
-        "choose another --name or stop that stream"
+        "choose another {name} or stop that stream",
+        param="name",
     )
 
 
@@ -86,10 +102,10 @@ def eeg_info(
     )
     # Also at the top, where eegstream 0.1 put it.
     desc.append_child_value("manufacturer", "eegstream replay")
-    desc.append_child_value("source", description)
-    desc.append_child_value("synthetic", "true" if synthetic else "false")
-    desc.append_child_value("markers", f"{name}-markers")
-    desc.append_child_value("chunk_size", str(chunk_size))
+    desc.append_child_value(DESC_SOURCE, description)
+    desc.append_child_value(DESC_SYNTHETIC, "true" if synthetic else "false")
+    desc.append_child_value(DESC_MARKERS, markers_name(name))
+    desc.append_child_value(DESC_CHUNK_SIZE, str(chunk_size))
     return info
 
 
@@ -107,15 +123,32 @@ def _add_locations(info: pylsl.StreamInfo, ch_names: Sequence[str]) -> None:
 def marker_info(name: str, source_id: str) -> pylsl.StreamInfo:
     """Describe the marker stream: JSON strings at an irregular rate."""
     info = pylsl.StreamInfo(
-        f"{name}-markers",
+        markers_name(name),
         "Markers",
         1,
         pylsl.IRREGULAR_RATE,
         pylsl.cf_string,
-        f"{source_id}-markers",
+        markers_name(source_id),
     )
     info.desc().append_child_value("format", "json")
     info.desc().append_child_value("eeg_stream", name)
+    return info
+
+
+def republished_info(stream: str, source_id: str) -> pylsl.StreamInfo:
+    """Describe a recorded marker stream played again: its name, strings.
+
+    The source_id ``<source_id>-<stream>`` ties it to the replay that sends it.
+    """
+    info = pylsl.StreamInfo(
+        stream,
+        "Markers",
+        1,
+        pylsl.IRREGULAR_RATE,
+        pylsl.cf_string,
+        f"{source_id}-{stream}",
+    )
+    info.desc().append_child_value("replayed_by", source_id)
     return info
 
 

@@ -1,44 +1,48 @@
-"""Training and evaluation: subject splits, data, the loop, metrics, reports."""
+"""Training and evaluation: subject splits, data, the loop, metrics, reports.
 
-from .baseline import train_logreg, trial_means
-from .data import (
-    SequenceSet,
-    TrialSteps,
-    build_sequences,
-    load_trial_steps,
-    population_stats,
-)
-from .loop import TrainConfig, train_network
-from .metrics import classification_metrics, summarise
-from .run import RunOptions, RunResult, run_training
-from .splits import (
-    PROTOCOLS,
-    Split,
-    check_disjoint,
-    loso_splits,
-    make_splits,
-    paper_splits,
-)
+Names are loaded on first use, so that the command line can read
+:mod:`eegstream.training.config` (settings and their flags) without torch.
+"""
 
-__all__ = [
-    "PROTOCOLS",
-    "RunOptions",
-    "RunResult",
-    "SequenceSet",
-    "Split",
-    "TrainConfig",
-    "TrialSteps",
-    "build_sequences",
-    "check_disjoint",
-    "classification_metrics",
-    "load_trial_steps",
-    "loso_splits",
-    "make_splits",
-    "paper_splits",
-    "population_stats",
-    "run_training",
-    "summarise",
-    "train_logreg",
-    "train_network",
-    "trial_means",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Public name -> submodule that defines it.
+_NAMES = {
+    "train_logreg": "baseline",
+    "trial_means": "baseline",
+    "SequenceSet": "data",
+    "TrialSteps": "data",
+    "build_sequences": "data",
+    "load_trial_steps": "data",
+    "population_stats": "data",
+    "TrainConfig": "config",
+    "RunOptions": "config",
+    "train_network": "loop",
+    "classification_metrics": "metrics",
+    "summarise": "metrics",
+    "RunResult": "run",
+    "run_training": "run",
+    "PROTOCOLS": "splits",
+    "Split": "splits",
+    "check_disjoint": "splits",
+    "loso_splits": "splits",
+    "make_splits": "splits",
+    "paper_splits": "splits",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_NAMES])

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import random
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -24,31 +23,7 @@ from torch import nn
 
 from ..model import build_model
 from ..model.predict import resolve_device
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimiser, schedule and architecture settings (defaults: the paper's)."""
-
-    epochs: int = 100
-    batch_size: int = 32
-    lr: float = 5e-5
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.1
-    plateau_factor: float = 0.5
-    plateau_patience: int = 5
-    min_lr: float = 1e-6
-    early_stopping: int = 10
-    select_on: str = "accuracy"
-    seed: int = 42
-    base_width: int = 16
-    n_heads: int = 2
-    dropout: float = 0.5
-    device: str = "auto"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return asdict(self)
+from .config import TrainConfig
 
 
 def seed_everything(seed: int) -> None:
@@ -100,7 +75,7 @@ def train_network(
     x_val: np.ndarray,
     y_val: np.ndarray,
     n_classes: int,
-    cfg: TrainConfig = TrainConfig(),
+    cfg: TrainConfig = TrainConfig(),  # noqa: B008 - frozen, immutable
     progress: bool = True,
     desc: str = "epochs",
 ) -> tuple[nn.Module, dict[str, Any]]:

@@ -10,65 +10,160 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from .._checks import check_number, check_value
 from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
 from ..features import FeatureConfig
-from ..model import checkpoint_meta, count_parameters, models_dir, save_checkpoint
+from ..features.normalise import NORMALISER_MODES
+from ..headsets import choose_channels, describe_channels
+from ..model import (
+    CheckpointMetrics,
+    DatasetInfo,
+    FeatureSource,
+    HeldOutScore,
+    NormaliserSpec,
+    ProtocolSpec,
+    Split,
+    checkpoint_meta,
+    count_parameters,
+    models_dir,
+    save_checkpoint,
+)
+from ..montage import SEED_CHANNELS
 from .baseline import train_logreg
+from .config import CONTROLS, SELECT_ON, RunOptions, TrainConfig, reproduce_command
 from .data import (
     SequenceSet,
+    TrialSteps,
     build_sequences,
     classes_by_subject,
     load_trial_steps,
     population_stats,
+    select_channels,
 )
-from .loop import TrainConfig, seed_everything, train_network
+from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
-from .splits import make_splits
-
-ARCHS = ("resattentionet", "logreg")
-CONTROLS = (None, "shuffled-labels")
+from .splits import make_splits, segment_blocks
 
 
-@dataclass
-class RunOptions:
-    """Everything ``eegstream train`` decides; defaults are the paper's."""
+@dataclass(frozen=True)
+class RunDataset:
+    """The dataset folder a run trained on (``metrics.json``'s ``dataset``)."""
 
-    dataset: str
-    root: Path
-    protocol: str = "paper"
-    repeats: int = 1
-    features: str = "own"
-    official_kind: str = "de_LDS"
-    normaliser: str = "subject"
-    prior_steps: float = 30.0
-    control: str | None = None
-    arch: str = "resattentionet"
-    feature_config: FeatureConfig = field(default_factory=FeatureConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    name: str | None = None
-    out: Path | None = None
-    models_dir: Path | None = None
-    save_model: bool = True
-    cache_dir: Path | None = None
-    max_missing_channels: int = 6
-    subjects: list[int] | None = None
-    progress: bool = True
+    name: str
+    root: str
+    generated_by: str | None
+    synthetic: bool
+    subjects: tuple[int, ...]
+    n_trials: int
 
-    @property
-    def run_name(self) -> str:
-        """``<dataset>-<arch>-<protocol>[-shuffled]`` unless a name was given."""
-        if self.name:
-            return self.name
-        suffix = "-shuffled" if self.control else ""
-        return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return {**asdict(self), "subjects": list(self.subjects)}
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """The record of a training run, written as ``metrics.json``.
+
+    Attributes
+    ----------
+    name : str
+        The run's name.
+    dataset : RunDataset
+        The training data.
+    classes : tuple of str
+        Class names in label-id order.
+    arch : str
+        Architecture trained.
+    n_parameters : int
+        Trainable parameters of the saved (best) model.
+    protocol : ProtocolSpec
+        Splits, features and normaliser of the run (no split: see ``splits``).
+    feature_config : FeatureConfig
+        The feature settings used.
+    train_config : TrainConfig
+        The optimisation settings used.
+    summary : mapping
+        Over-splits figures: ``test_accuracy``, ``test_macro_f1``,
+        ``val_accuracy`` (mean, sd, n), ``chance``, ``pooled_test``,
+        ``recall_mean``, ``recall_sd``, ``confusion``; with a baseline also
+        ``baseline_test_accuracy``, ``baseline_test_macro_f1``,
+        ``minus_baseline``; with ``--compare-full`` also
+        ``full_test_accuracy``, ``minus_full`` (subset minus 62 channels,
+        paired by split) and, with a baseline, ``full_baseline_test_accuracy``.
+    best_split : str
+        The split whose model is saved (best validation accuracy).
+    splits : tuple of mapping
+        Per split: ``split``, ``val``, ``test``, ``test_trials``, ``history``,
+        ``baseline`` (and ``full_montage`` with ``--compare-full``).
+    started, finished : str
+        ISO 8601 UTC times.
+    command : str
+        The ``eegstream train`` command that repeats the run.
+    model : str | None
+        The saved checkpoint; None when none was saved (left out of the JSON).
+    execution : mapping | None
+        Where the splits ran (workers, Ray address, threads, node per split):
+        the one part that differs between ``--workers`` settings.
+    channels : tuple of str
+        The model's channels, SEED names in SEED order (written with the
+        name of their set, e.g. ``emotiv-epoc (14 channels)``).
+    """
+
+    name: str
+    dataset: RunDataset
+    classes: tuple[str, ...]
+    arch: str
+    n_parameters: int
+    protocol: ProtocolSpec
+    feature_config: FeatureConfig
+    train_config: TrainConfig
+    summary: Mapping[str, Any]
+    best_split: str
+    splits: tuple[Mapping[str, Any], ...]
+    started: str
+    finished: str
+    command: str
+    model: str | None = None
+    execution: Mapping[str, Any] | None = None
+    channels: tuple[str, ...] = SEED_CHANNELS
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-able record, in ``metrics.json``'s layout."""
+        out = {
+            "name": self.name,
+            "dataset": self.dataset.to_dict(),
+            "classes": list(self.classes),
+            "arch": self.arch,
+            "n_parameters": self.n_parameters,
+            "protocol": self.protocol.to_dict(),
+            "channels": {
+                "names": list(self.channels),
+                "set": describe_channels(self.channels),
+            },
+            "feature_config": self.feature_config.to_dict(),
+            "train_config": self.train_config.to_dict(),
+            "summary": dict(self.summary),
+            "best_split": self.best_split,
+            "splits": [dict(s) for s in self.splits],
+            "started": self.started,
+            "finished": self.finished,
+            "command": self.command,
+        }
+        if self.model is not None:
+            out["model"] = self.model
+        if self.execution is not None:
+            out["execution"] = dict(self.execution)
+        return out
 
 
 @dataclass
@@ -77,7 +172,7 @@ class RunResult:
 
     out_dir: Path
     model_path: Path | None
-    metrics: dict[str, Any]
+    metrics: RunMetrics
 
 
 def predict_proba(
@@ -99,48 +194,113 @@ def is_synthetic(dataset) -> bool:
 
 
 def _validate(opts: RunOptions) -> None:
+    if opts.channels is not None:
+        opts.channels = choose_channels(opts.channels).channels
+        if opts.channels == SEED_CHANNELS:
+            opts.channels = None
+    if opts.compare_full and opts.channels is None:
+        raise EEGStreamError(
+            "{compare_full} compares a channel subset with all 62 channels; give "
+            "the subset with {channels} or {channels_from}",
+            param=("compare_full", "channels", "channels_from"),
+        )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", opts.run_name):
         raise EEGStreamError(
             f"name must be letters, digits, '.', '_' or '-' (it names files in "
             f"models/), got {opts.run_name!r}"
         )
-    if opts.arch not in ARCHS:
-        raise EEGStreamError(f"arch must be one of {ARCHS}, got {opts.arch!r}")
-    if opts.control not in CONTROLS:
-        raise EEGStreamError(
-            f"control must be one of {CONTROLS[1:]}, got {opts.control!r}"
-        )
-    if opts.normaliser not in ("subject", "running"):
-        raise EEGStreamError(
-            f"normaliser must be 'subject' or 'running', got {opts.normaliser!r}"
-        )
-    if opts.train.select_on not in ("accuracy", "loss"):
-        raise EEGStreamError(
-            f"select_on must be 'accuracy' or 'loss', got {opts.train.select_on!r}"
-        )
-    if opts.train.epochs < 1 or opts.train.batch_size < 2:
-        raise EEGStreamError(
-            f"epochs must be >= 1 and batch size >= 2, got {opts.train.epochs} and "
-            f"{opts.train.batch_size}"
-        )
+    check_value(opts.arch, TRAINERS, "arch")
+    check_value(opts.control, CONTROLS, "control")
+    check_value(opts.normaliser, NORMALISER_MODES, "normaliser")
+    check_value(opts.train.select_on, SELECT_ON, "select_on")
+    check_number(opts.train.epochs, "epochs", min=1, integer=True)
+    check_number(opts.train.batch_size, "batch_size", min=2, integer=True)
+    check_number(opts.workers, "workers", min=1, integer=True)
+    check_number(opts.threads, "threads", min=1, integer=True)
 
 
-def run_training(opts: RunOptions) -> RunResult:
-    """Train and test on every split of ``opts.protocol``; write the report and model.
+def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
+    """Train the registered network ``opts.arch`` with the paper's recipe."""
+    model, history = train_network(
+        x_tr, y_tr, x_va, y_va, n_classes, opts.train, opts.progress, desc=desc
+    )
+    params = {
+        "n_features": x_tr.shape[-1],
+        "n_classes": n_classes,
+        "base_width": opts.train.base_width,
+        "n_heads": opts.train.n_heads,
+        "dropout": opts.train.dropout,
+    }
+    return model, history, params
 
-    Returns
-    -------
-    RunResult
-        The report folder, the saved checkpoint (None for a control run or
-        ``save_model=False``) and the metrics written to ``metrics.json``.
+
+def _fit_logreg(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
+    """Fit the logistic-regression baseline (closed form, no epochs)."""
+    model = train_logreg(x_tr, y_tr, n_classes, seed=opts.train.seed)
+    return model, None, {"n_features": x_tr.shape[-1], "n_classes": n_classes}
+
+
+# A fitted model, its training history (None without epochs) and its
+# ``build_model`` parameters.
+_Fitted = tuple[torch.nn.Module, dict[str, Any] | None, dict[str, Any]]
+
+#: How each model of :data:`eegstream.model.MODELS` is trained, by registry name.
+TRAINERS: dict[str, Callable[..., _Fitted]] = {
+    "resattentionet": _fit_network,
+    "logreg": _fit_logreg,
+}
+#: The model fitted on every split beside the network, for comparison.
+BASELINE = "logreg"
+
+
+@dataclass
+class SplitJob:
+    """What every split of one run shares: the options, features and classes.
+
+    One object per run; :func:`train_split` reads it and never changes it,
+    so the distributed runner puts it once into Ray's object store.
     """
-    from tqdm import tqdm
 
-    from ..datasets import open_dataset
+    opts: RunOptions
+    trials: list[TrialSteps]
+    cfg: FeatureConfig
+    classes: tuple[str, ...]
+    # Per-subject z-scored sequences (normaliser "subject"): they do not depend
+    # on the split, so they are built once per run; None for "running".
+    sequences: SequenceSet | None = None
+    # protocol "within": the block of neighbouring trials each trial belongs to
+    # (splits hold blocks, not subjects); None otherwise.
+    blocks: dict[str, int] | None = None
+    # --compare-full: the same run on all 62 channels, fitted on every split
+    # beside the subset (in the same task, so results do not depend on workers).
+    full: SplitJob | None = None
+
+
+@dataclass
+class PreparedRun:
+    """A run ready to train: its splits and :class:`SplitJob`, before any training."""
+
+    dataset: Any
+    splits: list[Split]
+    job: SplitJob
+    synthetic: bool
+    started: datetime.datetime
+
+
+def prepare_run(opts: RunOptions) -> PreparedRun:
+    """Check the options, open the dataset, make the splits, load the features."""
+    from ..datasets import open_data
 
     _validate(opts)
     started = datetime.datetime.now(datetime.UTC)
-    dataset = open_dataset(opts.dataset, opts.root)
+    dataset = open_data(
+        opts.dataset,
+        opts.root,
+        recordings=opts.recordings,
+        label_map=opts.label_map,
+        classes=opts.classes,
+        subject_pattern=opts.subject_pattern,
+    )
     if opts.subjects:
         unknown = sorted(set(opts.subjects) - set(dataset.subjects))
         if unknown:
@@ -150,14 +310,21 @@ def run_training(opts: RunOptions) -> RunResult:
             )
         dataset.trials = [t for t in dataset.trials if t.subject in set(opts.subjects)]
     classes = tuple(dataset.classes)
-    n_classes = len(classes)
-    synthetic = is_synthetic(dataset)
     # Check the protocol before the (possibly long) feature extraction.
     by_subject: dict[int, set[int]] = {}
     for t in dataset.trials:
         by_subject.setdefault(t.subject, set()).add(t.label)
+    if len(by_subject) == 1 and opts.protocol == "paper":
+        opts = replace(opts, protocol="within")  # one subject: split its trials
+    # What splits hold: subjects, or (within) blocks of whole trials.
+    blocks = segment_blocks(dataset.trials) if opts.protocol == "within" else None
+    by_unit = by_subject
+    if blocks is not None:
+        by_unit = {}
+        for t in dataset.trials:
+            by_unit.setdefault(blocks[t.key], set()).add(t.label)
     splits = make_splits(
-        opts.protocol, by_subject, n_classes, opts.repeats, opts.train.seed
+        opts.protocol, by_unit, len(classes), opts.repeats, opts.train.seed
     )
     trials, cfg = load_trial_steps(
         dataset,
@@ -168,26 +335,84 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
-    n_features = trials[0].steps.shape[1]
+    full = None
+    if opts.channels is not None:
+        if opts.compare_full:
+            full = _split_job(opts, trials, cfg, classes, splits, blocks)
+        # A subset model's features: its columns of the cached 62-channel DE.
+        trials = select_channels(trials, opts.channels, len(cfg.bands))
+    job = replace(_split_job(opts, trials, cfg, classes, splits, blocks), full=full)
+    return PreparedRun(dataset, splits, job, is_synthetic(dataset), started)
 
-    cached: SequenceSet | None = None
-    results = []
-    for i, split in enumerate(
-        tqdm(
-            splits,
-            desc="splits",
-            unit="split",
-            disable=None if opts.progress and len(splits) > 1 else True,
+
+def _split_job(opts, trials, cfg, classes, splits, blocks) -> SplitJob:
+    """Make a run's :class:`SplitJob`, with the per-subject sequences built once."""
+    sequences = None
+    if opts.normaliser == "subject":
+        # mean and std are unused by the per-subject z-score.
+        mean, std = population_stats(_unit_trials(trials, blocks), splits[0].train)
+        sequences = _in_units(
+            build_sequences(trials, cfg, "subject", mean, std, opts.prior_steps),
+            blocks,
         )
-    ):
-        mean, std = population_stats(trials, split.train)
-        if opts.normaliser == "subject" and cached is not None:
-            data = cached  # the per-subject z-score does not depend on the split
-        else:
-            data = build_sequences(
-                trials, cfg, opts.normaliser, mean, std, opts.prior_steps
-            )
-            cached = data if opts.normaliser == "subject" else None
+    return SplitJob(opts, trials, cfg, classes, sequences, blocks)
+
+
+def _unit_trials(
+    trials: list[TrialSteps], blocks: dict[str, int] | None
+) -> list[TrialSteps]:
+    """Trials as splits see them: normalisers see subjects, splits hold units."""
+    if blocks is None:
+        return trials
+    return [replace(t, subject=blocks[t.key]) for t in trials]
+
+
+def _in_units(data: SequenceSet, blocks: dict[str, int] | None) -> SequenceSet:
+    """Label each sequence with its split unit: its subject, or (within) its block."""
+    if blocks is None:
+        return data
+    return replace(data, subjects=np.array([blocks[k] for k in data.keys]))
+
+
+def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
+    """Train and test one split; the same result in any process, on any node.
+
+    Seeds every RNG from the options and ``index`` and fixes torch's CPU
+    threads to ``opts.threads``, so the result depends on neither the worker
+    nor what ran before it in that process. With ``job.full``
+    (``--compare-full``) the same split is also fitted on all 62 channels.
+
+    Returns
+    -------
+    dict
+        JSON-able metrics of the split (``full_montage``: the 62-channel
+        ``test`` and ``baseline``, with ``job.full``), plus the ``_model`` and
+        the normalisation statistics (keys starting with ``_``) for the
+        checkpoint.
+    """
+    result = _fit_split(job, index, split)
+    if job.full is not None:
+        # The same split, seeds and recipe on all 62 channels: the subset's cost.
+        full = _fit_split(replace(job.full, opts=job.opts), index, split, "62 ch ")
+        result["full_montage"] = {"test": full["test"], "baseline": full["baseline"]}
+    return result
+
+
+def _fit_split(
+    job: SplitJob, index: int, split: Split, tag: str = ""
+) -> dict[str, Any]:
+    """Train and test ``job.opts.arch`` (and the baseline) on one split."""
+    opts, classes = job.opts, job.classes
+    n_classes = len(classes)
+    blocks = job.blocks
+    with torch_threads(opts.threads):
+        mean, std = population_stats(_unit_trials(job.trials, blocks), split.train)
+        data = job.sequences or _in_units(
+            build_sequences(
+                job.trials, job.cfg, opts.normaliser, mean, std, opts.prior_steps
+            ),
+            blocks,
+        )
         tr, va, te = (
             data.select(split.train),
             data.select(split.val),
@@ -195,60 +420,133 @@ def run_training(opts: RunOptions) -> RunResult:
         )
         y_tr, y_va = tr.y, va.y
         if opts.control == "shuffled-labels":
-            rng = np.random.default_rng(opts.train.seed + 1000 + i)
+            rng = np.random.default_rng(opts.train.seed + 1000 + index)
             y_tr, y_va = rng.permutation(y_tr), rng.permutation(y_va)
         seed_everything(opts.train.seed)
-        history: dict[str, Any] | None = None
-        if opts.arch == "resattentionet":
-            model, history = train_network(
-                tr.x,
-                y_tr,
-                va.x,
-                y_va,
-                n_classes,
-                opts.train,
-                opts.progress,
-                desc=f"{split.name} epochs",
-            )
-            arch_params = {
-                "n_features": n_features,
-                "n_classes": n_classes,
-                "base_width": opts.train.base_width,
-                "n_heads": opts.train.n_heads,
-                "dropout": opts.train.dropout,
-            }
-        else:
-            model = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
-            arch_params = {"n_features": n_features, "n_classes": n_classes}
+        model, history, arch_params = TRAINERS[opts.arch](
+            tr.x, y_tr, va.x, y_va, n_classes, opts, f"{tag}{split.name} epochs"
+        )
         baseline = None
-        if opts.arch != "logreg":  # the classic baseline on the very same split
+        if opts.arch != BASELINE:  # the classic baseline on the very same split
             base = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
             base_pred = predict_proba(base, te.x).argmax(1)
             baseline = {"test": classification_metrics(te.y, base_pred, classes)}
         val_pred = predict_proba(model, va.x).argmax(1)
         test_prob = predict_proba(model, te.x)
-        results.append(
-            {
-                "split": split.to_dict(),
-                "val": classification_metrics(y_va, val_pred, classes),
-                "test": classification_metrics(te.y, test_prob.argmax(1), classes),
-                "test_trials": {
-                    "keys": te.keys,
-                    "true": te.y.tolist(),
-                    "pred": test_prob.argmax(1).tolist(),
-                },
-                "history": history,
-                "baseline": baseline,
-                "_model": model,
-                "_arch_params": arch_params,
-                "_mean": mean,
-                "_std": std,
-            }
-        )
+    return {
+        "split": split.to_dict(),
+        "val": classification_metrics(y_va, val_pred, classes),
+        "test": classification_metrics(te.y, test_prob.argmax(1), classes),
+        "test_trials": {
+            "keys": te.keys,
+            "true": te.y.tolist(),
+            "pred": test_prob.argmax(1).tolist(),
+        },
+        "history": history,
+        "baseline": baseline,
+        "_model": model.cpu(),
+        "_arch_params": arch_params,
+        "_mean": mean,
+        "_std": std,
+    }
 
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run the block with torch using ``n`` CPU threads, then restore the setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_training(opts: RunOptions) -> RunResult:
+    """Train and test on every split of ``opts.protocol``; write the report and model.
+
+    With ``opts.workers > 1`` or ``opts.ray_address`` the splits run as Ray
+    tasks (:mod:`eegstream.training.distributed`); the result is the same.
+
+    Returns
+    -------
+    RunResult
+        The report folder, the saved checkpoint (None for a control run or
+        ``save_model=False``) and the metrics written to ``metrics.json``.
+    """
+    prepared = prepare_run(opts)  # bad input fails before any training or Ray
+    results = train_runs([prepared], opts.workers, opts.ray_address, opts.progress)
+    return finish_run(prepared, results[0])
+
+
+def train_runs(
+    runs: list[PreparedRun],
+    workers: int = 1,
+    ray_address: str | None = None,
+    progress: bool = True,
+) -> list[list[dict[str, Any]]]:
+    """Train every split of every run: one after another, or together on Ray.
+
+    Parameters
+    ----------
+    runs : list of PreparedRun
+        From :func:`prepare_run`.
+    workers : int
+        More than 1: splits at once on an embedded local Ray.
+    ray_address : str | None
+        An existing Ray cluster to run the splits on instead.
+    progress : bool
+        One progress bar over the finished splits of all runs.
+
+    Returns
+    -------
+    list of list of dict
+        Per run, :func:`train_split` of each split, in split order.
+    """
+    if workers < 1:
+        raise EEGStreamError(f"workers must be >= 1, got {workers}")
+    if workers > 1 or ray_address:
+        from .distributed import ray_session, run_splits
+
+        threads = max(r.job.opts.threads for r in runs)
+        with ray_session(workers, ray_address, threads):
+            return run_splits(runs, progress)
+    from tqdm import tqdm
+
+    total = sum(len(r.splits) for r in runs)
+    bar = tqdm(
+        total=total,
+        desc="splits",
+        unit="split",
+        disable=None if progress and total > 1 else True,
+    )
+    with bar:
+        out: list[list[dict[str, Any]]] = []
+        for run in runs:
+            out.append([])
+            for i, split in enumerate(run.splits):
+                out[-1].append(train_split(run.job, i, split))
+                bar.update()
+    return out
+
+
+def finish_run(prepared: PreparedRun, results: list[dict[str, Any]]) -> RunResult:
+    """Pick the best split, write the report and save the best model with its card."""
+    opts, cfg, classes = prepared.job.opts, prepared.job.cfg, prepared.job.classes
+    synthetic, started = prepared.synthetic, prepared.started
     best = max(range(len(results)), key=lambda k: results[k]["val"]["accuracy"])
     metrics = _metrics_document(
-        opts, dataset, cfg, classes, results, best, synthetic, started
+        opts, prepared.dataset, cfg, classes, results, best, synthetic, started
+    )
+    # Where the splits ran: the one part of metrics.json that workers change.
+    metrics = replace(
+        metrics,
+        execution={
+            "workers": opts.workers,
+            "ray_address": opts.ray_address,
+            "threads": opts.threads,
+            "nodes": [r.get("_node") for r in results],
+        },
     )
     out_dir = (
         opts.out
@@ -262,13 +560,13 @@ def run_training(opts: RunOptions) -> RunResult:
         # Relative to the working folder when inside it: reports travel with the repo.
         with contextlib.suppress(ValueError):
             model_path = model_path.resolve().relative_to(Path.cwd())
-        metrics["model"] = str(model_path)
+        metrics = replace(metrics, model=str(model_path))
     # Report first: models/ only ever gets a checkpoint and its card together.
-    write_report(out_dir, metrics, classes)
+    write_report(out_dir, metrics.to_dict(), classes)
     if model_path is not None:
         _save_best(model_path, opts, cfg, classes, results[best], metrics, synthetic)
         try:
-            write_model_card(model_path.with_suffix(".md"), metrics, out_dir)
+            write_model_card(model_path.with_suffix(".md"), metrics.to_dict(), out_dir)
         except BaseException:
             model_path.unlink(missing_ok=True)
             raise
@@ -281,8 +579,8 @@ def _model_folder(opts: RunOptions) -> Path:
 
 def _metrics_document(
     opts, dataset, cfg, classes, results, best, synthetic, started
-) -> dict:
-    """Assemble the JSON-able record of the run (metrics.json)."""
+) -> RunMetrics:
+    """Assemble the record of the run (metrics.json)."""
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
     acc = [r["test"]["accuracy"] for r in results]
     f1 = [r["test"]["macro_f1"] for r in results]
@@ -292,32 +590,23 @@ def _metrics_document(
     )
     recall_mean = recall_per_split.mean(0)
     recall_sd = recall_per_split.std(0, ddof=1) if len(results) > 1 else 0 * recall_mean
-    return {
-        "name": opts.run_name,
-        "dataset": {
-            "name": dataset.name,
-            "root": str(dataset.root),
-            "generated_by": synth_command(dataset.root) if synthetic else None,
-            "synthetic": synthetic,
-            "subjects": dataset.subjects,
-            "n_trials": len(dataset.trials),
-        },
-        "classes": list(classes),
-        "arch": opts.arch,
-        "n_parameters": count_parameters(results[best]["_model"]),
-        "protocol": {
-            "name": opts.protocol,
-            "repeats": opts.repeats,
-            "control": opts.control,
-            "features": opts.features
-            if opts.features == "own"
-            else f"official:{opts.official_kind}",
-            "normaliser": opts.normaliser,
-            "prior_steps": opts.prior_steps,
-        },
-        "feature_config": cfg.to_dict(),
-        "train_config": opts.train.to_dict(),
-        "summary": {
+    return RunMetrics(
+        name=opts.run_name,
+        dataset=RunDataset(
+            name=dataset.name,
+            root=str(dataset.root),
+            generated_by=synth_command(dataset.root) if synthetic else None,
+            synthetic=synthetic,
+            subjects=tuple(dataset.subjects),
+            n_trials=len(dataset.trials),
+        ),
+        classes=tuple(classes),
+        arch=opts.arch,
+        n_parameters=count_parameters(results[best]["_model"]),
+        protocol=_protocol(opts),
+        feature_config=cfg,
+        train_config=opts.train,
+        summary={
             "test_accuracy": summarise(acc),
             "test_macro_f1": summarise(f1),
             "val_accuracy": summarise([r["val"]["accuracy"] for r in results]),
@@ -327,13 +616,15 @@ def _metrics_document(
             "recall_sd": dict(zip(classes, recall_sd.tolist(), strict=True)),
             "confusion": confusion.tolist(),
             **_baseline_summary(results),
+            **_full_montage_summary(results),
         },
-        "best_split": clean[best]["split"]["name"],
-        "splits": clean,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": reproduce_command(opts),
-    }
+        best_split=clean[best]["split"]["name"],
+        splits=tuple(clean),
+        started=started.isoformat(timespec="seconds"),
+        finished=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        command=reproduce_command(opts),
+        channels=opts.channels or SEED_CHANNELS,
+    )
 
 
 def _baseline_summary(results) -> dict[str, Any]:
@@ -351,104 +642,81 @@ def _baseline_summary(results) -> dict[str, Any]:
     }
 
 
+def _full_montage_summary(results) -> dict[str, Any]:
+    """Subset vs all 62 channels on the same splits (``--compare-full``), if run."""
+    if "full_montage" not in results[0]:
+        return {}
+    full = [r["full_montage"] for r in results]
+    out = {
+        "full_test_accuracy": summarise([f["test"]["accuracy"] for f in full]),
+        "minus_full": summarise(
+            [
+                r["test"]["accuracy"] - f["test"]["accuracy"]
+                for r, f in zip(results, full, strict=True)
+            ]
+        ),
+    }
+    if full[0]["baseline"] is not None:
+        out["full_baseline_test_accuracy"] = summarise(
+            [f["baseline"]["test"]["accuracy"] for f in full]
+        )
+    return out
+
+
 def _pooled(results) -> tuple[np.ndarray, np.ndarray]:
     true = np.concatenate([r["test_trials"]["true"] for r in results]).astype(int)
     pred = np.concatenate([r["test_trials"]["pred"] for r in results]).astype(int)
     return true, pred
 
 
+def _protocol(opts: RunOptions) -> ProtocolSpec:
+    """Return the run's protocol as a checkpoint records it (without the split)."""
+    return ProtocolSpec(
+        name=opts.protocol,
+        repeats=opts.repeats,
+        control=opts.control,
+        features=_feature_source(opts),
+        normaliser=opts.normaliser,
+        prior_steps=opts.prior_steps,
+    )
+
+
+def _feature_source(opts: RunOptions) -> FeatureSource:
+    if opts.features == "own":
+        return FeatureSource()
+    return FeatureSource("official", opts.official_kind)
+
+
 def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
+    split = Split.from_dict(result["split"])
+    test = result["test"]
     meta = checkpoint_meta(
         arch=opts.arch,
         arch_params=result["_arch_params"],
         feature_config=cfg,
         classes=classes,
-        normaliser={
-            "mode": opts.normaliser,
-            "mean": result["_mean"].tolist(),
-            "std": result["_std"].tolist(),
-            "prior_steps": opts.prior_steps,
-        },
-        dataset={
-            "name": opts.dataset,
-            "synthetic": synthetic,
-            "subjects": metrics["dataset"]["subjects"],
-        },
-        protocol={**metrics["protocol"], "split": result["split"]},
-        metrics={
-            "test": {k: result["test"][k] for k in ("accuracy", "macro_f1", "n")},
-            "test_subjects": result["split"]["test"],
-            "summary": {
-                k: metrics["summary"][k]
+        normaliser=NormaliserSpec(
+            opts.normaliser,
+            tuple(result["_mean"].tolist()),
+            tuple(result["_std"].tolist()),
+            opts.prior_steps,
+        ),
+        dataset=DatasetInfo(metrics.dataset.name, synthetic, metrics.dataset.subjects),
+        protocol=replace(_protocol(opts), split=split),
+        metrics=CheckpointMetrics(
+            HeldOutScore(test["accuracy"], test["macro_f1"], test["n"]),
+            split.test,
+            {
+                k: metrics.summary[k]
                 for k in ("test_accuracy", "test_macro_f1", "chance")
             },
-        },
+        ),
         max_missing_channels=opts.max_missing_channels,
-        features=metrics["protocol"]["features"],
+        channels=opts.channels or SEED_CHANNELS,
+        features=_feature_source(opts),
         train_config=opts.train.to_dict(),
         best_epoch=(result["history"] or {}).get("best_epoch"),
-        run=metrics["name"],
-        command=metrics["command"],
+        run=metrics.name,
+        command=metrics.command,
     )
     return save_checkpoint(path, result["_model"].state_dict(), meta)
-
-
-def reproduce_command(opts: RunOptions) -> str:
-    """Return the ``eegstream train`` command that repeats this run."""
-    import shlex
-
-    defaults, fdef, tdef = RunOptions("", Path()), FeatureConfig(), TrainConfig()
-    args = ["eegstream", "train", "--dataset", opts.dataset, "--root", str(opts.root)]
-    pairs = [
-        ("--protocol", opts.protocol, defaults.protocol),
-        ("--repeats", opts.repeats, defaults.repeats),
-        ("--arch", opts.arch, defaults.arch),
-        ("--features", opts.features, defaults.features),
-        ("--official-kind", opts.official_kind, defaults.official_kind),
-        ("--normaliser", opts.normaliser, defaults.normaliser),
-        ("--prior-steps", opts.prior_steps, defaults.prior_steps),
-        ("--control", opts.control, defaults.control),
-        ("--subjects", ",".join(map(str, opts.subjects or [])) or None, None),
-        ("--window", opts.feature_config.window_s, fdef.window_s),
-        ("--hop", opts.feature_config.hop_s, fdef.hop_s),
-        ("--smoothing", opts.feature_config.smoothing, fdef.smoothing),
-        ("--compat", opts.feature_config.compat, fdef.compat),
-        ("--seq-len", opts.feature_config.seq_len, fdef.seq_len),
-        ("--epochs", opts.train.epochs, tdef.epochs),
-        ("--batch-size", opts.train.batch_size, tdef.batch_size),
-        ("--lr", opts.train.lr, tdef.lr),
-        ("--weight-decay", opts.train.weight_decay, tdef.weight_decay),
-        ("--label-smoothing", opts.train.label_smoothing, tdef.label_smoothing),
-        ("--patience", opts.train.early_stopping, tdef.early_stopping),
-        ("--select-on", opts.train.select_on, tdef.select_on),
-        ("--plateau-patience", opts.train.plateau_patience, tdef.plateau_patience),
-        ("--base-width", opts.train.base_width, tdef.base_width),
-        ("--dropout", opts.train.dropout, tdef.dropout),
-        ("--seed", opts.train.seed, tdef.seed),
-        ("--name", opts.name, None),
-        (
-            "--max-missing-channels",
-            opts.max_missing_channels,
-            defaults.max_missing_channels,
-        ),
-    ]
-    for flag, value, default in pairs:
-        if value != default and value is not None:
-            args += [flag, str(value)]
-    return shlex.join(args)
-
-
-def parse_subjects(text: str | None) -> list[int] | None:
-    """``"1,3,5-7"`` -> [1, 3, 5, 6, 7]; None or "" -> None."""
-    if not text:
-        return None
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            a, _, b = part.strip().partition("-")
-            out += list(range(int(a), int(b) + 1)) if b else [int(a)]
-    except ValueError:
-        raise EEGStreamError(
-            f"subjects must be numbers and ranges like '1,3,5-7', got {text!r}"
-        ) from None
-    return sorted(set(out))

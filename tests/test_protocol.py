@@ -7,7 +7,7 @@ import json
 import pytest
 
 from eegstream import EEGStreamError
-from eegstream.replay import MARKER_EVENTS, format_marker, parse_marker
+from eegstream.protocol import MARKER_EVENTS, format_marker, parse_marker
 
 
 @pytest.mark.parametrize("event", MARKER_EVENTS)

@@ -1,4 +1,17 @@
-"""The marker strings of a replay: one JSON object per marker.
+"""The LSL protocol of eegstream: stream names, description keys and markers.
+
+One home for what a replay, the live pipeline and the dashboard must agree on
+over LSL:
+
+- Derived streams take the EEG stream's name (and source_id) with a suffix:
+  :func:`markers_name` (``<name>-markers``, the replay's truth),
+  :func:`probabilities_name` (``<name>-probabilities``) and
+  :func:`bandpower_name` (``<name>-bandpower``, the pipeline's results).
+- Keys of the EEG stream's ``desc`` that eegstream writes and reads:
+  :data:`DESC_SYNTHETIC` (``"true"``/``"false"``), :data:`DESC_MARKERS`,
+  :data:`DESC_SOURCE`, :data:`DESC_CHUNK_SIZE`.
+- Marker strings: one JSON object per marker (:func:`format_marker`,
+  :func:`parse_marker`).
 
 A replay's marker outlet (``<name>-markers``, type ``Markers``, strings,
 irregular rate) carries the truth of what its EEG outlet plays. Each marker is
@@ -14,6 +27,13 @@ stamped with the timestamp of the EEG sample it marks:
   ``duration_s``), at its onset.
 - ``session_end``: the last sample of one pass over the source (again after
   every pass of a loop, with ``pass`` counting from 1).
+- ``trial_state``: the open trial again, for consumers that connect mid-trial
+  (a dashboard, a recorder): every :data:`TRIAL_STATE_EVERY_S` seconds while
+  a trial plays, the ``trial_start`` fields plus ``elapsed_s``, the seconds
+  from the trial's first sample to the sample it is stamped with (so the
+  trial began at ``timestamp - elapsed_s`` on the reader's clock). A
+  repetition, not an event: counting trials or segmenting a recording uses
+  ``trial_start``/``trial_end`` only.
 
 Example: ``{"event": "trial_start", "subject": 1, "session": 1, "trial": 3,
 "label": "happy", "label_id": 4}``.
@@ -24,7 +44,37 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._errors import EEGStreamError
+from ._errors import EEGStreamError
+
+#: Suffixes of the streams derived from an EEG stream (name and source_id).
+MARKERS_SUFFIX = "-markers"
+PROBABILITIES_SUFFIX = "-probabilities"
+BANDPOWER_SUFFIX = "-bandpower"
+
+#: ``desc`` key: ``"true"`` when the EEG is synthetic (not recorded from a person).
+DESC_SYNTHETIC = "synthetic"
+#: ``desc`` key: the name of the EEG stream's marker stream.
+DESC_MARKERS = "markers"
+#: ``desc`` key: what the replay plays, in words.
+DESC_SOURCE = "source"
+#: ``desc`` key: samples per pushed chunk.
+DESC_CHUNK_SIZE = "chunk_size"
+
+
+def markers_name(eeg: str) -> str:
+    """Name (or source_id) of the marker stream of EEG stream ``eeg``."""
+    return eeg + MARKERS_SUFFIX
+
+
+def probabilities_name(eeg: str) -> str:
+    """Name (or source_id) of the class-probability stream of ``eeg``."""
+    return eeg + PROBABILITIES_SUFFIX
+
+
+def bandpower_name(eeg: str) -> str:
+    """Name (or source_id) of the band-power stream of ``eeg``."""
+    return eeg + BANDPOWER_SUFFIX
+
 
 #: The values of a marker's ``"event"`` field.
 MARKER_EVENTS: tuple[str, ...] = (
@@ -33,7 +83,10 @@ MARKER_EVENTS: tuple[str, ...] = (
     "rest_start",
     "annotation",
     "session_end",
+    "trial_state",
 )
+#: Seconds between two ``trial_state`` repetitions of the open trial.
+TRIAL_STATE_EVERY_S = 2.0
 
 
 def format_marker(**fields: Any) -> str:

@@ -1,0 +1,205 @@
+"""Helpers shared by the commands: pipeline options, lists, errors spelled as flags.
+
+Private to :mod:`eegstream.cli`; no command module imports another.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._options import device_option, values_from_args
+
+if TYPE_CHECKING:
+    from ..training.config import RunOptions
+
+# pipeline.units.UNIT_CHOICES, without importing the pipeline (torch) to parse.
+UNITS = ("auto", "uV", "V")
+
+
+def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> None:
+    """Add stream selection (--stream, --type, --source-id, ...) and pipeline options.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    stream_hint : str
+        What happens when no stream option is given, for the group's title.
+    """
+    stream = parser.add_argument_group(f"stream ({stream_hint})")
+    stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
+    stream.add_argument(
+        "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
+    )
+    stream.add_argument(
+        "--source-id", metavar="ID", help="LSL source_id (unique per device)"
+    )
+    stream.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds to wait for the stream to appear",
+    )
+    stream.add_argument(
+        "--assume-seed-order",
+        action="store_true",
+        help="take an unlabelled 62-channel stream as the SEED channel order",
+    )
+    stream.add_argument(
+        "--unit",
+        default="auto",
+        choices=UNITS,
+        help="the stream's unit; auto: its channel description, else its "
+        "amplitude (volts detected with a warning)",
+    )
+    stream.add_argument(
+        "--markers",
+        action="append",
+        metavar="NAME",
+        help="follow this marker stream (a stimulus program's; repeatable); "
+        "default: the replay's <name>-markers when present",
+    )
+    stream.add_argument(
+        "--label-map",
+        type=Path,
+        metavar="FILE",
+        help="TOML rules turning marker strings into true labels (README: label maps)",
+    )
+    pipe = parser.add_argument_group("pipeline")
+    device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
+    pipe.add_argument(
+        "--line-freq",
+        default=None,
+        choices=("50", "60", "auto"),
+        help="mains frequency in Hz to notch, for a headset in another country "
+        "(default: the model's); auto: estimated from the first second of the "
+        "stream, what was found is logged",
+    )
+    pipe.add_argument(
+        "--log",
+        dest="log_path",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write a JSON Lines session log to this new file",
+    )
+    add_record_option(pipe)
+    pipe.add_argument(
+        "--no-outlets",
+        action="store_true",
+        help="do not publish the probability and band-power LSL streams",
+    )
+
+
+def add_record_option(group: Any) -> None:
+    """Add ``--record PATH.xdf`` (``run``, ``live``, ``demo``)."""
+    group.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="PATH.xdf",
+        help="record the session with LabRecorder into this new XDF file: the EEG, "
+        "its markers, the probability and band-power outlets",
+    )
+
+
+def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
+    """Build the :class:`~eegstream.pipeline.LivePipeline` the options ask for.
+
+    It is not started yet.
+    """
+    from .._checks import check_number
+    from ..pipeline import LivePipeline
+
+    check_number(args.timeout, "timeout", unit="seconds", min=0, min_inclusive=False)
+    return LivePipeline(
+        checkpoint,
+        stream=args.stream,
+        stream_type=args.stream_type,
+        source_id=args.source_id,
+        assume_seed_order=args.assume_seed_order,
+        unit=args.unit,
+        log_path=args.log_path,
+        device=args.device,
+        outlets=not args.no_outlets,
+        resolve_timeout=args.timeout,
+        markers=args.markers,
+        label_map=args.label_map,
+        line_freq=(
+            float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
+        ),
+    )
+
+
+def subjects_arg(text: str | None) -> list[int] | None:
+    """``--subjects`` as sorted distinct numbers; None when not given."""
+    from .._checks import parse_int_list
+
+    return sorted(set(parse_int_list(text, "subjects"))) if text else None
+
+
+def classes_arg(text: str | None) -> tuple[str, ...] | None:
+    """``--classes a,b,c`` as a tuple of names; None when not given."""
+    if not text:
+        return None
+    return tuple(c.strip() for c in text.split(",") if c.strip())
+
+
+def cli_spelling(parser: argparse.ArgumentParser) -> Callable[[str, Any, bool], str]:
+    """Spell a library parameter as the flag of ``parser`` that sets it.
+
+    A parameter is matched to the option whose ``dest`` has its name; the
+    ones without an option keep their Python spelling.
+    """
+    from .._errors import python_spelling
+
+    flags = {a.dest: a.option_strings[0] for a in parser._actions if a.option_strings}
+
+    def spell(name: str, value: Any, has_value: bool) -> str:
+        if name not in flags:
+            return python_spelling(name, value, has_value)
+        if not has_value or value is True:
+            return flags[name]
+        return f"{flags[name]} {value}"
+
+    return spell
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """Turn parsed ``eegstream train`` arguments into the run's :class:`RunOptions`.
+
+    ``eegstream sweep`` parses each cell's options with the same table.
+    ``--channels`` or ``--channels-from`` become the SEED channel names
+    (printed with those of the source that have none).
+    """
+    import os
+
+    from ..features import FeatureConfig
+    from ..headsets import resolve_channel_option
+    from ..training.config import TRAIN_OPTIONS, RunOptions, TrainConfig
+
+    values = values_from_args(args, TRAIN_OPTIONS)
+    choice = resolve_channel_option(args.channels, args.channels_from)
+    if choice is not None:
+        print(choice.describe(), flush=True)
+    return RunOptions(
+        **{
+            **values,
+            "feature_config": FeatureConfig(**values["feature_config"]),
+            "train": TrainConfig(**values["train"], device=args.device),
+            "subjects": subjects_arg(args.subjects),
+            "recordings": tuple(args.recordings) if args.recordings else None,
+            "classes": classes_arg(args.classes),
+            "channels": choice.channels if choice is not None else None,
+        },
+        out=args.out,
+        models_dir=args.models_dir,
+        save_model=not args.no_save,
+        cache_dir=args.cache_dir,
+        workers=args.workers,
+        ray_address=args.ray_address or os.environ.get("RAY_ADDRESS") or None,
+    )

@@ -1,0 +1,164 @@
+"""The demo: a synthetic SEED-IV session replayed over LSL to the shipped demo model.
+
+``eegstream demo`` (and ``make demo``) generate one synthetic session of a
+subject the model ``demo-seed-iv`` never saw (:func:`prepare_session`),
+replay it like an amplifier with a marker stream of the true labels
+(:func:`demo_player`) and run the live pipeline on it. Everything it shows is
+computed from SIMULATED EEG: it says the system works end to end, not how
+well emotions can be read from real brains.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._checks import check_value
+from ._errors import EEGStreamError
+
+if TYPE_CHECKING:
+    from .model import Checkpoint
+    from .replay import Player
+
+#: The demo session: which synthetic world and which subject of it. The shipped
+#: model ``demo-seed-iv`` was trained on subjects 1-14 of the same world (seed).
+DEMO_DATASET = "seed-iv"
+DEMO_SEED = 2026
+DEMO_SUBJECT = 15
+DEMO_SESSION = 1
+DEMO_TRIAL_SECONDS = 120  # SEED-IV's film clips last about two minutes
+DEMO_MODEL = "demo-seed-iv"
+
+#: Where the session is generated and session logs go by default.
+DEMO_SESSION_DIR = Path("replay") / "demo-seed-iv"
+DEMO_LOG_DIR = Path("replay") / "demo-logs"
+#: The views ``want_gui`` understands.
+VIEWS = ("auto", "gui", "console")
+
+
+def prepare_session(root: Path) -> Path:
+    """Generate the demo session into ``root`` unless it is already there.
+
+    Returns
+    -------
+    Path
+        ``root``, a synthetic SEED-IV release holding subject 15, session 1.
+    """
+    from .datasets import open_dataset
+    from .datasets.synth import generate
+
+    try:
+        found = open_dataset(DEMO_DATASET, root)
+        if found.synthetic and any(
+            t.subject == DEMO_SUBJECT
+            and t.session == DEMO_SESSION
+            and round(t.duration_s) == DEMO_TRIAL_SECONDS
+            for t in found.trials
+        ):
+            return root
+    except EEGStreamError:
+        pass  # not there yet, or unusable: write it afresh
+    print(f"eegstream demo: generating a synthetic session into {root} ...", flush=True)
+    return generate(
+        DEMO_DATASET,
+        root,
+        subjects=[DEMO_SUBJECT],
+        sessions=DEMO_SESSION,
+        trial_seconds=DEMO_TRIAL_SECONDS,
+        seed=DEMO_SEED,
+        progress=False,
+    )
+
+
+def check_model(checkpoint: Checkpoint) -> None:
+    """Refuse a model whose classes are not the demo session's (SEED-IV's)."""
+    from .datasets.tables import CLASSES
+
+    if tuple(checkpoint.classes) != tuple(CLASSES[DEMO_DATASET]):
+        raise EEGStreamError(
+            f"model {checkpoint.name!r} has classes {list(checkpoint.classes)}; "
+            f"the demo session is {DEMO_DATASET} with {list(CLASSES[DEMO_DATASET])}"
+        )
+
+
+def demo_model(headset: str | None = None, model: str | None = None) -> str:
+    """Name the demo's model: ``model`` if given, else the one shipped for ``headset``.
+
+    Parameters
+    ----------
+    headset : str | None
+        A preset of :data:`eegstream.headsets.PRESETS`; ``None`` (or
+        ``"seed-62"``, the full cap): :data:`DEMO_MODEL`, else
+        ``DEMO_MODEL-<headset>``, trained on that headset's channels.
+    model : str | None
+        A checkpoint file or model name that overrides the choice.
+
+    Raises
+    ------
+    EEGStreamError
+        An unknown preset (the list of presets).
+    """
+    from .headsets import get_preset
+
+    if headset is not None:
+        get_preset(headset)  # an unknown preset: the list, before any work
+    if model is not None:
+        return model
+    full = headset in (None, "seed-62")  # the 62-channel model serves the full cap
+    return DEMO_MODEL if full else f"{DEMO_MODEL}-{headset}"
+
+
+def demo_player(
+    root: Path,
+    *,
+    speed: float = 1.0,
+    headset: str | None = None,
+    hold: bool = False,
+) -> Player:
+    """Make a replay of the demo session in ``root`` under a fresh name (not started).
+
+    It holds its first sample until an inlet connects, so the pipeline sees
+    the session from its start. With ``headset`` (a preset name) it plays
+    only that headset's channels, at its usual rate
+    (:func:`eegstream.replay.headset_source`). With ``hold`` it also waits
+    for :meth:`~eegstream.replay.Player.release` (``--record``: the recorder
+    must be running before the first sample).
+    """
+    from .replay import Player, dataset_source, headset_source
+
+    source = dataset_source(DEMO_DATASET, root, DEMO_SUBJECT, session=DEMO_SESSION)
+    if headset is not None:
+        source = headset_source(source, headset)
+    return Player(
+        source,
+        name=f"eegstream-demo-{uuid.uuid4().hex[:6]}",
+        speed=speed,
+        resolve_timeout=0.2,
+        wait_for_consumer=True,
+        hold=hold,
+    )
+
+
+def default_log_path() -> Path:
+    """Return a new session-log path in :data:`DEMO_LOG_DIR`, named by the time."""
+    return DEMO_LOG_DIR / time.strftime("session-%Y%m%d-%H%M%S.jsonl")
+
+
+def want_gui(view: str) -> bool:
+    """Whether ``view`` (``"auto"``, ``"gui"`` or ``"console"``) means the dashboard.
+
+    ``"auto"``: the dashboard when a display exists (not under an offscreen
+    ``QT_QPA_PLATFORM``).
+    """
+    check_value(view, VIEWS, "view")
+    if view != "auto":
+        return view == "gui"
+    if os.environ.get("QT_QPA_PLATFORM", "").lower().startswith("offscreen"):
+        return False
+    return sys.platform in ("win32", "darwin") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )

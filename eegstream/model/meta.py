@@ -1,0 +1,478 @@
+"""The checkpoint header, typed: parsed once at load, written back unchanged.
+
+A checkpoint's ``meta`` JSON (see :mod:`eegstream.model.checkpoint`) becomes a
+frozen :class:`CheckpointMeta` with nested specs for the parts other modules
+read (normaliser, feature source, dataset, protocol and its split, metrics).
+``CheckpointMeta.from_dict(d).to_dict() == d`` for every header eegstream
+writes; headers of the older, string-valued form (``"dataset": "untrained"``,
+``"protocol": "none"``) still load.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from .._errors import EEGStreamError
+from ..features import FeatureConfig
+from ..features.normalise import NORMALISER_MODES
+from ..montage import SEED_CHANNELS
+
+REQUIRED_KEYS = (
+    "arch",
+    "arch_params",
+    "feature_config",
+    "channels",
+    "classes",
+    "normaliser",
+    "max_missing_channels",
+    "dataset",
+    "protocol",
+    "metrics",
+    "created",
+    "eegstream_version",
+)
+#: Top-level keys with a typed field; every other key is kept in ``provenance``.
+_TYPED_KEYS = (*REQUIRED_KEYS, "features")
+
+
+@dataclass(frozen=True)
+class Split:
+    """One train/validation/test partition of subjects.
+
+    Attributes
+    ----------
+    name : str
+        ``"paper-seed42"`` or ``"loso-s7"``.
+    train, val, test : tuple of int
+        Subject ids, sorted, pairwise disjoint.
+    """
+
+    name: str
+    train: tuple[int, ...]
+    val: tuple[int, ...]
+    test: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "name": self.name,
+            "train": list(self.train),
+            "val": list(self.val),
+            "test": list(self.test),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Split:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(
+            str(data["name"]),
+            _ints(data["train"]),
+            _ints(data["val"]),
+            _ints(data["test"]),
+        )
+
+
+@dataclass(frozen=True)
+class FeatureSource:
+    """Where a model's training features came from.
+
+    Attributes
+    ----------
+    kind : "own" | "official"
+        eegstream's DE of the raw EEG, or a release's precomputed features.
+    official_kind : str | None
+        The release's feature set (e.g. ``"de_LDS"``) when ``kind`` is
+        ``"official"``.
+    """
+
+    kind: str = "own"
+    official_kind: str | None = None
+
+    def __str__(self) -> str:
+        """``"own"`` or ``"official:<official_kind>"``, as stored."""
+        return self.kind if self.kind == "own" else f"official:{self.official_kind}"
+
+    @classmethod
+    def parse(cls, text: str) -> FeatureSource:
+        """Inverse of :func:`str`."""
+        if text == "own":
+            return cls()
+        kind, _, official = text.partition(":")
+        if kind != "official" or not official:
+            raise ValueError(f"features must be 'own' or 'official:KIND', got {text!r}")
+        return cls("official", official)
+
+
+@dataclass(frozen=True)
+class NormaliserSpec:
+    """The training population's feature statistics and how they were applied.
+
+    Attributes
+    ----------
+    mode : "subject" | "running"
+        Normalisation in training; live always runs the running normaliser.
+    mean, std : tuple of float, length n_features
+        Population mean and SD of each feature (DE units).
+    prior_steps : float
+        Weight of the population statistics, in steps, in the running estimate.
+    """
+
+    mode: str
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    prior_steps: float = 30.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "mode": self.mode,
+            "mean": list(self.mean),
+            "std": list(self.std),
+            "prior_steps": self.prior_steps,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NormaliserSpec:
+        """Rebuild from :meth:`to_dict` output."""
+        if data.get("mode") not in NORMALISER_MODES:
+            raise ValueError(
+                f"normaliser mode {data.get('mode')!r} is unknown; "
+                f"expected one of {NORMALISER_MODES}"
+            )
+        return cls(
+            data["mode"],
+            tuple(map(float, data["mean"])),
+            tuple(map(float, data["std"])),
+            float(data.get("prior_steps", 30.0)),
+        )
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """The data a model was trained on.
+
+    Attributes
+    ----------
+    name : str
+        Dataset layout (``"seed-iv"``) or ``"untrained"``.
+    synthetic : bool
+        Whether the data came from :mod:`eegstream.datasets.synth`.
+    subjects : tuple of int
+        The subjects present in the training folder (all splits).
+    """
+
+    name: str
+    synthetic: bool = False
+    subjects: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "name": self.name,
+            "synthetic": self.synthetic,
+            "subjects": list(self.subjects),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | str) -> DatasetInfo:
+        """Rebuild from :meth:`to_dict` output or an older header's bare name."""
+        if isinstance(data, str):
+            return cls(data)
+        return cls(
+            str(data["name"]),
+            bool(data.get("synthetic", False)),
+            _ints(data.get("subjects", ())),
+        )
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    """How a model was trained and selected.
+
+    Attributes
+    ----------
+    name : str
+        Split protocol: ``"paper"`` or ``"loso"``.
+    repeats : int
+        Splits drawn (paper protocol).
+    control : str | None
+        ``"shuffled-labels"`` for a control run.
+    features : FeatureSource
+        The training features.
+    normaliser : str
+        Normaliser mode in training.
+    prior_steps : float
+        The running normaliser's prior weight.
+    split : Split | None
+        The split of the saved model (the best on validation).
+    """
+
+    name: str
+    repeats: int = 1
+    control: str | None = None
+    features: FeatureSource = FeatureSource()
+    normaliser: str = "subject"
+    prior_steps: float = 30.0
+    split: Split | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "repeats": self.repeats,
+            "control": self.control,
+            "features": str(self.features),
+            "normaliser": self.normaliser,
+            "prior_steps": self.prior_steps,
+        }
+        if self.split is not None:
+            out["split"] = self.split.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProtocolSpec:
+        """Rebuild from :meth:`to_dict` output."""
+        split = data.get("split")
+        return cls(
+            str(data["name"]),
+            int(data.get("repeats", 1)),
+            data.get("control"),
+            FeatureSource.parse(data.get("features", "own")),
+            str(data.get("normaliser", "subject")),
+            float(data.get("prior_steps", 30.0)),
+            Split.from_dict(split) if split else None,
+        )
+
+
+@dataclass(frozen=True)
+class HeldOutScore:
+    """Trial-level scores of the saved model on its test subjects."""
+
+    accuracy: float
+    macro_f1: float
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {"accuracy": self.accuracy, "macro_f1": self.macro_f1, "n": self.n}
+
+
+@dataclass(frozen=True)
+class CheckpointMetrics:
+    """The training run's figures kept in the checkpoint.
+
+    Attributes
+    ----------
+    test : HeldOutScore | None
+        The saved model on its split's test subjects.
+    test_subjects : tuple of int | None
+        Those subjects.
+    summary : mapping
+        Over-splits summary (``test_accuracy``, ``test_macro_f1``: mean, sd,
+        n; ``chance``), as in ``metrics.json``.
+    """
+
+    test: HeldOutScore | None = None
+    test_subjects: tuple[int, ...] | None = None
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form; absent figures are left out."""
+        out: dict[str, Any] = {}
+        if self.test is not None:
+            out["test"] = self.test.to_dict()
+        if self.test_subjects is not None:
+            out["test_subjects"] = list(self.test_subjects)
+        if self.summary:
+            out["summary"] = dict(self.summary)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckpointMetrics:
+        """Rebuild from :meth:`to_dict` output."""
+        test = data.get("test")
+        subjects = data.get("test_subjects")
+        return cls(
+            HeldOutScore(
+                float(test["accuracy"]), float(test["macro_f1"]), int(test["n"])
+            )
+            if test
+            else None,
+            _ints(subjects) if subjects is not None else None,
+            dict(data.get("summary") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class CheckpointMeta:
+    """A checkpoint's header: what the live path must reproduce, and provenance.
+
+    Attributes
+    ----------
+    arch : str
+        Registered architecture name.
+    arch_params : mapping
+        Keyword arguments of :func:`~eegstream.model.build_model`.
+    feature_config : FeatureConfig
+        The feature settings the model was trained on.
+    channels : tuple of str
+        EEG channel names in feature order.
+    classes : tuple of str
+        Class names in label-id order.
+    normaliser : NormaliserSpec
+        The training population's statistics.
+    max_missing_channels : int
+        How many channels the live path may interpolate before refusing.
+    dataset : DatasetInfo
+        The training data.
+    protocol : ProtocolSpec | None
+        How the model was trained; None for an untrained model.
+    metrics : CheckpointMetrics
+        Held-out figures (empty for an untrained model).
+    created : str
+        ISO 8601 UTC time of writing.
+    eegstream_version : str
+        The version that wrote it.
+    features : FeatureSource
+        The training features.
+    provenance : mapping
+        Every other header key, as written (``train_config``, ``best_epoch``,
+        ``run``, ``command``, ...).
+    """
+
+    arch: str
+    arch_params: Mapping[str, Any]
+    feature_config: FeatureConfig
+    channels: tuple[str, ...]
+    classes: tuple[str, ...]
+    normaliser: NormaliserSpec
+    max_missing_channels: int
+    dataset: DatasetInfo
+    protocol: ProtocolSpec | None
+    metrics: CheckpointMetrics
+    created: str
+    eegstream_version: str
+    features: FeatureSource = FeatureSource()
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_features(self) -> int:
+        """Features per step (channels x bands)."""
+        return len(self.channels) * len(self.feature_config.bands)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-able header, as stored in the file."""
+        return {
+            **self.provenance,
+            "arch": self.arch,
+            "arch_params": dict(self.arch_params),
+            "feature_config": self.feature_config.to_dict(),
+            "channels": list(self.channels),
+            "classes": list(self.classes),
+            "normaliser": self.normaliser.to_dict(),
+            "max_missing_channels": self.max_missing_channels,
+            "dataset": self.dataset.to_dict(),
+            "protocol": self.protocol.to_dict() if self.protocol else None,
+            "metrics": self.metrics.to_dict(),
+            "created": self.created,
+            "eegstream_version": self.eegstream_version,
+            "features": str(self.features),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckpointMeta:
+        """Parse a stored header.
+
+        Raises
+        ------
+        EEGStreamError
+            When a required key is missing or a value has the wrong form.
+        """
+        missing = [k for k in REQUIRED_KEYS if k not in data]
+        if missing:
+            raise EEGStreamError(
+                f"checkpoint header lacks {missing}; required: {list(REQUIRED_KEYS)}"
+            )
+        protocol = data["protocol"]
+        try:
+            return cls(
+                arch=str(data["arch"]),
+                arch_params=dict(data["arch_params"]),
+                feature_config=FeatureConfig.from_dict(data["feature_config"]),
+                channels=tuple(map(str, data["channels"])),
+                classes=tuple(map(str, data["classes"])),
+                normaliser=NormaliserSpec.from_dict(data["normaliser"]),
+                max_missing_channels=int(data["max_missing_channels"]),
+                dataset=DatasetInfo.from_dict(data["dataset"]),
+                # Older untrained checkpoints say "none" (a string).
+                protocol=ProtocolSpec.from_dict(protocol)
+                if isinstance(protocol, Mapping)
+                else None,
+                metrics=CheckpointMetrics.from_dict(data["metrics"] or {}),
+                created=str(data["created"]),
+                eegstream_version=str(data["eegstream_version"]),
+                features=FeatureSource.parse(data.get("features", "own")),
+                provenance={k: v for k, v in data.items() if k not in _TYPED_KEYS},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise EEGStreamError(
+                f"checkpoint header is malformed ({type(err).__name__}: {err})"
+            ) from None
+
+
+def checkpoint_meta(
+    *,
+    arch: str,
+    arch_params: Mapping[str, Any],
+    feature_config: FeatureConfig,
+    classes: Sequence[str],
+    normaliser: NormaliserSpec,
+    dataset: DatasetInfo,
+    protocol: ProtocolSpec | None,
+    metrics: CheckpointMetrics | None = None,
+    max_missing_channels: int = 6,
+    channels: Sequence[str] | None = None,
+    features: FeatureSource | None = None,
+    **provenance: Any,
+) -> CheckpointMeta:
+    """Assemble a checkpoint header, stamped with the time and eegstream version.
+
+    Parameters
+    ----------
+    normaliser : NormaliserSpec
+        The training population's statistics.
+    dataset : DatasetInfo
+        The training data (``DatasetInfo("untrained")`` for none).
+    protocol : ProtocolSpec | None
+        How the model was trained; None for an untrained model.
+    max_missing_channels : int
+        How many channels the live path may interpolate before refusing.
+    channels : sequence of str | None
+        Channel names in feature order; None: the 62 SEED channels.
+    **provenance
+        Extra JSON-able training provenance (train_config, run, command, ...).
+    """
+    return CheckpointMeta(
+        arch=arch,
+        arch_params=dict(arch_params),
+        feature_config=feature_config,
+        channels=tuple(SEED_CHANNELS if channels is None else channels),
+        classes=tuple(classes),
+        normaliser=normaliser,
+        max_missing_channels=int(max_missing_channels),
+        dataset=dataset,
+        protocol=protocol,
+        metrics=metrics or CheckpointMetrics(),
+        created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        eegstream_version=__version__,
+        features=features or FeatureSource(),
+        provenance=provenance,
+    )
+
+
+def _ints(values: Sequence[Any]) -> tuple[int, ...]:
+    return tuple(int(v) for v in values)

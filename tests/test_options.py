@@ -1,0 +1,124 @@
+"""One table of options: parser defaults, reproduce lines and hidden aliases."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from eegstream.cli import build_parser
+from eegstream.features import ConditioningSettings, FeatureConfig
+from eegstream.training.config import (
+    TRAIN_OPTIONS,
+    RunOptions,
+    TrainConfig,
+    reproduce_command,
+)
+
+
+def _subparser(name: str):
+    return build_parser()._subparsers._group_actions[0].choices[name]
+
+
+def _expected(values, opt):
+    # What parsing ``opt`` gives for ``values``: a none_flag is "value is None";
+    # an option below a None (conditioning off) keeps its default.
+    for part in opt.attr.split("."):
+        if values is None:
+            return opt.default
+        values = getattr(values, part)
+    return values is None if opt.none_flag else values
+
+
+def test_train_parser_defaults_are_the_dataclasses_defaults() -> None:
+    args = _subparser("train").parse_args(["--dataset", "seed", "--root", "r"])
+    defaults = RunOptions("seed", Path("r"))
+    for opt in TRAIN_OPTIONS:
+        if opt.attr is not None and not opt.required and opt.attr != "subjects":
+            assert getattr(args, opt.name) == _expected(defaults, opt), opt.flag
+
+
+@pytest.mark.parametrize(
+    "conditioning",
+    [None, ConditioningSettings(highpass_hz=None, lowpass_hz=45, line_freq=60)],
+    ids=["off", "custom"],
+)
+def test_reproduce_command_parses_back_to_the_same_run(conditioning) -> None:
+    from eegstream.cli._options import run_options
+
+    opts = RunOptions(
+        "seed-iv",
+        Path("/data/seed iv"),
+        protocol="loso",
+        normaliser="running",
+        subjects=[1, 2, 5],
+        feature_config=FeatureConfig(
+            hop_s=0.5, smoothing="none", conditioning=conditioning
+        ),
+        train=TrainConfig(lr=1e-3, epochs=7, select_on="loss"),
+        max_missing_channels=3,
+    )
+    words = shlex.split(reproduce_command(opts))
+    assert words[:2] == ["eegstream", "train"]
+    assert "--epochs" in words and "--seed" not in words  # defaults left out
+    args = build_parser().parse_args(words[1:])
+    for opt in TRAIN_OPTIONS:
+        if opt.attr is None:
+            continue
+        expected = _expected(opts, opt)
+        if opt.attr == "subjects":
+            expected = ",".join(map(str, expected))
+        assert getattr(args, opt.name) == expected, opt.flag
+    back = run_options(args)
+    assert (back.feature_config, back.train, back.subjects) == (
+        opts.feature_config,
+        opts.train,
+        opts.subjects,
+    )
+
+
+def test_no_conditioning_refuses_the_filter_options_it_turns_off() -> None:
+    from eegstream._errors import EEGStreamError
+    from eegstream.cli._options import run_options
+
+    base = ["--dataset", "seed", "--root", "r", "--no-conditioning"]
+    args = _subparser("train").parse_args(base)
+    assert run_options(args).feature_config.conditioning is None
+    args = _subparser("train").parse_args([*base, "--highpass", "1", "--lowpass", "40"])
+    with pytest.raises(EEGStreamError, match="--no-conditioning turns off") as info:
+        run_options(args)
+    assert "--highpass, --lowpass" in str(info.value)
+
+
+@pytest.mark.parametrize("command", ["features", "evaluate", "train"])
+def test_cache_dir_has_the_old_spelling_as_a_hidden_alias(command, capsys) -> None:
+    parser = _subparser(command)
+    assert "--cache " not in parser.format_help()
+    assert "--cache-dir" in parser.format_help()
+    required = {
+        "features": ["--dataset", "seed"],
+        "evaluate": ["--model", "m", "--dataset", "seed", "--root", "r"],
+        "train": ["--dataset", "seed", "--root", "r"],
+    }[command]
+    for flag in ("--cache", "--cache-dir"):
+        args = parser.parse_args([*required, flag, "c"])
+        assert args.cache_dir == Path("c")
+
+
+def test_every_registered_model_can_be_trained_and_is_offered() -> None:
+    from eegstream.model import MODELS
+    from eegstream.training.config import ARCHS
+    from eegstream.training.run import BASELINE, TRAINERS
+
+    assert set(ARCHS) == set(TRAINERS) == set(MODELS) and BASELINE in MODELS
+
+
+def test_pipeline_options_offer_the_pipelines_units_and_devices() -> None:
+    from eegstream._options import DEVICES
+    from eegstream.pipeline.units import UNIT_CHOICES
+
+    for command in ("run", "live"):
+        actions = {a.dest: a for a in _subparser(command)._actions}
+        assert tuple(actions["unit"].choices) == UNIT_CHOICES
+        assert tuple(actions["device"].choices) == DEVICES

@@ -1,0 +1,121 @@
+"""The session summary: typed fields, the session log's layout, the console text."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from eegstream.pipeline import (
+    LatencySummary,
+    MarkerAccuracy,
+    SessionSummary,
+    plan_channels,
+)
+from eegstream.pipeline.console import format_summary
+
+#: The ``session_end`` record's ``summary`` keys (docs/internals.md).
+SUMMARY_KEYS = [
+    "model",
+    "started_unix",
+    "stream",
+    "source_id",
+    "duration_s",
+    "steps",
+    "warm_steps",
+    "predicted_counts",
+    "latency_s",
+    "samples_received",
+    "samples_lost",
+    "samples_nonfinite",
+    "gaps",
+    "unit",
+    "unit_source",
+    "channels",
+    "accuracy",
+    "labels_not_in_model",
+    "error",
+    "device",
+]
+
+
+class _NoLog:
+    log = None
+
+
+def _summary(**changes) -> SessionSummary:
+    from eegstream.montage import SEED_CHANNELS
+
+    plan, _ = plan_channels(
+        list(SEED_CHANNELS[:-2]), 60, checkpoint_channels=SEED_CHANNELS, max_missing=6
+    )
+    fields = dict(
+        model="tiny",
+        started_unix=1.7e9,
+        stream="eeg",
+        source_id="src",
+        duration_s=12.5,
+        steps=10,
+        warm_steps=4,
+        predicted_counts={"sad": 7, "happy": 3},
+        latency_s=LatencySummary.of(np.array([0.002, 0.004, 0.010])),
+        samples_received=2500,
+        samples_lost=0,
+        samples_nonfinite=3,
+        gaps=1,
+        unit="uV",
+        unit_source="declared",
+        channels=plan,
+        accuracy=MarkerAccuracy(8, 6, 0.75, 4, 0.5, True),
+        labels_not_in_model=("boredom",),
+        error=None,
+        device="cpu",
+    )
+    return SessionSummary(**{**fields, **changes})
+
+
+def test_summary_json_layout():
+    data = json.loads(json.dumps(_summary().to_dict()))
+    assert list(data) == SUMMARY_KEYS
+    assert list(data["latency_s"]) == ["p50", "p99", "max", "mean"]
+    assert data["accuracy"] == {
+        "steps": 8,
+        "correct": 6,
+        "accuracy": 0.75,
+        "warm_steps": 4,
+        "warm_accuracy": 0.5,
+        "synthetic": True,
+    }
+    assert data["channels"]["n_present"] == 60
+    assert len(data["channels"]["missing"]) == 2
+    assert data["labels_not_in_model"] == ["boredom"]
+    empty = _summary(
+        channels=None, accuracy=None, latency_s=LatencySummary.of(np.array([]))
+    )
+    data = empty.to_dict()
+    assert data["channels"] is None and data["accuracy"] is None
+    assert data["latency_s"] == {"p50": None, "p99": None, "max": None, "mean": None}
+
+
+def test_latency_summary_matches_numpy():
+    lat = np.random.default_rng(0).exponential(0.005, 500)
+    got = LatencySummary.of(lat)
+    assert got.p50 == pytest.approx(np.percentile(lat, 50))
+    assert got.p99 == pytest.approx(np.percentile(lat, 99))
+    assert got.max == lat.max() and got.mean == pytest.approx(lat.mean())
+
+
+def test_console_summary_reads_the_typed_fields():
+    text = format_summary(_summary(), _NoLog(), interrupted=True)
+    assert "(interrupted)" in text and "10 steps (4 after calibration)" in text
+    assert "max 10.0 ms" in text and "predicted: sad 7, happy 3" in text
+    assert "75.0% of 8 labelled steps; after calibration 50.0% of 4" in text
+    assert "SYNTHETIC EEG" in text
+    text = format_summary(
+        _summary(steps=0, accuracy=None, latency_s=LatencySummary(), error="gone"),
+        _NoLog(),
+        interrupted=False,
+    )
+    assert "latency" not in text and "predicted" not in text
+    assert "marker labels ['boredom']" in text and "stopped on error: gone" in text
