@@ -399,3 +399,39 @@ def test_session_log_and_summary_say_where_and_how_many(
     }
     # The recorder stopped first: the log's last record is still session_end.
     assert records[-1]["type"] == "session_end"
+
+
+@pytest.mark.slow
+def test_recording_holds_the_foreign_marker_streams_the_pipeline_follows(
+    unique_id: str, tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    """``--markers NAME`` on run/live: the stimulus program's stream is recorded too."""
+    import pylsl
+
+    stim = f"{unique_id}-stim"
+    outlet = pylsl.StreamOutlet(pylsl.StreamInfo(stim, "Markers", 1, 0, "string", stim))
+    player = Player(
+        _counter_source([600], ["sad"]),
+        name=unique_id,
+        resolve_timeout=0.2,
+        wait_for_consumer=True,
+        hold=True,
+    ).start()
+    pipe = LivePipeline(
+        tiny_checkpoint, stream=unique_id, source_id=player.source_id, markers=[stim]
+    )
+    out = tmp_path / "stim.xdf"
+    try:
+        pipe.start()
+        recorder = pipe.start_recording(out)  # markers: those the pipeline follows
+        assert stim in [s.name for s in recorder.streams]
+        player.release()
+        outlet.push_sample(["stimulus onset"])
+        assert player.wait(60)
+    finally:
+        pipe.stop()
+        player.stop()
+    del outlet  # after the pipeline's inlets closed
+    assert pipe.recording is not None
+    assert pipe.recording.samples(stim) == 1
+    assert pipe.recording.samples(unique_id) == 600
