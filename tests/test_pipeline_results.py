@@ -42,6 +42,7 @@ SUMMARY_KEYS = [
 
 class _NoLog:
     log = None
+    recording = None
 
 
 def _summary(**changes) -> SessionSummary:
