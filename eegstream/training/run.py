@@ -11,7 +11,7 @@ import contextlib
 import datetime
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +37,30 @@ from ..model import (
     save_checkpoint,
 )
 from .baseline import train_logreg
-from .config import CONTROLS, SELECT_ON, RunOptions, TrainConfig, reproduce_command
+from .config import (
+    CONTROLS,
+    KEEP,
+    SELECT_ON,
+    RunOptions,
+    TrainConfig,
+    paper_departures,
+    recipe_overrides,
+    reproduce_command,
+)
 from .data import (
+    ZSCORE_OVER,
+    CropSet,
     SequenceSet,
+    build_crops,
     build_sequences,
     classes_by_subject,
+    crop_stride,
     load_trial_steps,
     population_stats,
 )
 from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
-from .splits import make_splits
+from .splits import SPLIT_DRAWS, make_splits
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,13 @@ class RunMetrics:
         ISO 8601 UTC times.
     command : str
         The ``eegstream train`` command that repeats the run.
+    recipe : str | None
+        The recipe the run started from (``"paper"``, ``"live"``).
+    overrides : mapping
+        Recipe settings given by their own flag (:func:`recipe_overrides`).
+    departures : tuple of mapping
+        Every setting where the run departs from the paper
+        (:func:`paper_departures`).
     model : str | None
         The saved checkpoint; None when none was saved (left out of the JSON).
     """
@@ -121,6 +141,9 @@ class RunMetrics:
     started: str
     finished: str
     command: str
+    recipe: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    departures: tuple[Mapping[str, Any], ...] = ()
     model: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,6 +163,9 @@ class RunMetrics:
             "started": self.started,
             "finished": self.finished,
             "command": self.command,
+            "recipe": self.recipe,
+            "overrides": dict(self.overrides),
+            "departures_from_paper": [dict(d) for d in self.departures],
         }
         if self.model is not None:
             out["model"] = self.model
@@ -156,16 +182,45 @@ class RunResult:
 
 
 def predict_proba(
-    model: torch.nn.Module, x: np.ndarray, batch: int = 256
+    model: torch.nn.Module, x: np.ndarray | CropSet, batch: int = 256
 ) -> np.ndarray:
-    """Softmax probabilities (n, n_classes) of an eval-mode model on CPU."""
+    """Softmax probabilities (n, n_classes) of an eval-mode model on CPU.
+
+    ``x`` is an array of sequences or a :class:`CropSet` (every crop, built a
+    batch at a time).
+    """
     out = []
     with torch.inference_mode():
         for i in range(0, len(x), batch):
-            out.append(
-                torch.softmax(model(torch.from_numpy(x[i : i + batch])), -1).numpy()
+            xb = (
+                x.take(np.arange(i, min(i + batch, len(x))))
+                if isinstance(x, CropSet)
+                else x[i : i + batch]
             )
+            out.append(torch.softmax(model(torch.from_numpy(xb)), -1).numpy())
     return np.concatenate(out) if out else np.zeros((0, 0))
+
+
+def _scores(model, data: SequenceSet | CropSet, classes) -> dict[str, Any]:
+    """Test figures of ``model`` on ``data``: per trial, and per crop for crops.
+
+    With crops a trial's prediction is the mean of its crops' probabilities
+    (``test``); ``crops`` is the accuracy over every crop on its own.
+    """
+    prob = predict_proba(model, data)
+    if isinstance(data, CropSet):
+        crops = classification_metrics(data.y, prob.argmax(1), classes)
+        prob = data.trial_probabilities(prob)
+        labels = data.labels
+    else:
+        crops, labels = None, data.y
+    pred = prob.argmax(1)
+    return {
+        "metrics": classification_metrics(labels, pred, classes),
+        "crops": crops,
+        "pred": pred,
+        "labels": labels,
+    }
 
 
 def is_synthetic(dataset) -> bool:
@@ -185,6 +240,12 @@ def _validate(opts: RunOptions) -> None:
     check_value(opts.train.select_on, SELECT_ON, "select_on")
     check_number(opts.train.epochs, "epochs", min=1, integer=True)
     check_number(opts.train.batch_size, "batch_size", min=2, integer=True)
+    check_number(opts.train.early_stopping, "early_stopping", min=0, integer=True)
+    check_number(opts.train.crops_per_trial, "crops_per_trial", min=1, integer=True)
+    check_number(opts.crops, "crops", unit="s", min=0)
+    check_value(opts.train.keep, KEEP, "keep")
+    check_value(opts.zscore_over, ZSCORE_OVER, "zscore_over")
+    check_value(opts.split_draw, SPLIT_DRAWS, "split_draw")
 
 
 def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
@@ -203,7 +264,14 @@ def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
 
 
 def _fit_logreg(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
-    """Fit the logistic-regression baseline (closed form, no epochs)."""
+    """Fit the logistic-regression baseline (closed form, no epochs).
+
+    On crops: one seeded draw of ``crops_per_trial`` crops per trial.
+    """
+    if isinstance(x_tr, CropSet):
+        rng = np.random.default_rng(opts.train.seed)
+        idx = x_tr.draw(rng, opts.train.crops_per_trial)
+        x_tr, y_tr = x_tr.take(idx), y_tr[idx]
     model = train_logreg(x_tr, y_tr, n_classes, seed=opts.train.seed)
     return model, None, {"n_features": x_tr.shape[-1], "n_classes": n_classes}
 
@@ -245,6 +313,9 @@ def run_training(opts: RunOptions) -> RunResult:
                 f"present: {dataset.subjects}"
             )
         dataset.trials = [t for t in dataset.trials if t.subject in set(opts.subjects)]
+    if opts.crops:  # before the (possibly long) feature extraction
+        shortest = min(t.duration_s for t in dataset.trials)
+        crop_stride(opts.crops, opts.feature_config.hop_s, shortest)
     classes = tuple(dataset.classes)
     n_classes = len(classes)
     synthetic = is_synthetic(dataset)
@@ -253,7 +324,12 @@ def run_training(opts: RunOptions) -> RunResult:
     for t in dataset.trials:
         by_subject.setdefault(t.subject, set()).add(t.label)
     splits = make_splits(
-        opts.protocol, by_subject, n_classes, opts.repeats, opts.train.seed
+        opts.protocol,
+        by_subject,
+        n_classes,
+        opts.repeats,
+        opts.train.seed,
+        opts.split_draw,
     )
     trials, cfg = load_trial_steps(
         dataset,
@@ -265,7 +341,7 @@ def run_training(opts: RunOptions) -> RunResult:
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
 
-    cached: SequenceSet | None = None
+    cached: SequenceSet | CropSet | None = None
     results = []
     for i, split in enumerate(
         tqdm(
@@ -279,39 +355,46 @@ def run_training(opts: RunOptions) -> RunResult:
         if opts.normaliser == "subject" and cached is not None:
             data = cached  # the per-subject z-score does not depend on the split
         else:
-            data = build_sequences(
-                trials, cfg, opts.normaliser, mean, std, opts.prior_steps
-            )
+            data = _build(trials, cfg, opts, mean, std)
             cached = data if opts.normaliser == "subject" else None
         tr, va, te = (
             data.select(split.train),
             data.select(split.val),
             data.select(split.test),
         )
-        y_tr, y_va = tr.y, va.y
         if opts.control == "shuffled-labels":
             rng = np.random.default_rng(opts.train.seed + 1000 + i)
-            y_tr, y_va = rng.permutation(y_tr), rng.permutation(y_va)
+            tr, va = _shuffled(tr, rng), _shuffled(va, rng)
         seed_everything(opts.train.seed)
         model, history, arch_params = TRAINERS[opts.arch](
-            tr.x, y_tr, va.x, y_va, n_classes, opts, f"{split.name} epochs"
+            _inputs(tr),
+            tr.y,
+            _inputs(va),
+            va.y,
+            n_classes,
+            opts,
+            f"{split.name} epochs",
         )
         baseline = None
         if opts.arch != BASELINE:  # the classic baseline on the very same split
-            base = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
-            base_pred = predict_proba(base, te.x).argmax(1)
-            baseline = {"test": classification_metrics(te.y, base_pred, classes)}
-        val_pred = predict_proba(model, va.x).argmax(1)
-        test_prob = predict_proba(model, te.x)
+            base = _fit_logreg(_inputs(tr), tr.y, None, None, n_classes, opts, "")[0]
+            base_scores = _scores(base, te, classes)
+            baseline = {
+                "test": base_scores["metrics"],
+                "test_crops": base_scores["crops"],
+            }
+        val = _scores(model, va, classes)
+        test = _scores(model, te, classes)
         results.append(
             {
                 "split": split.to_dict(),
-                "val": classification_metrics(y_va, val_pred, classes),
-                "test": classification_metrics(te.y, test_prob.argmax(1), classes),
+                "val": val["metrics"],
+                "test": test["metrics"],
+                "test_crops": test["crops"],
                 "test_trials": {
                     "keys": te.keys,
-                    "true": te.y.tolist(),
-                    "pred": test_prob.argmax(1).tolist(),
+                    "true": test["labels"].tolist(),
+                    "pred": test["pred"].tolist(),
                 },
                 "history": history,
                 "baseline": baseline,
@@ -349,6 +432,29 @@ def run_training(opts: RunOptions) -> RunResult:
             model_path.unlink(missing_ok=True)
             raise
     return RunResult(Path(out_dir), model_path, metrics)
+
+
+def _build(trials, cfg, opts: RunOptions, mean, std) -> SequenceSet | CropSet:
+    """Build the inputs: crops every ``opts.crops`` s, else a sequence per trial."""
+    if opts.crops:
+        return build_crops(
+            trials, cfg, opts.crops, opts.normaliser, mean, std, opts.prior_steps
+        )
+    return build_sequences(
+        trials, cfg, opts.normaliser, mean, std, opts.prior_steps, opts.zscore_over
+    )
+
+
+def _inputs(data: SequenceSet | CropSet) -> np.ndarray | CropSet:
+    """Return what a trainer takes: a SequenceSet's sequences, or the crops."""
+    return data if isinstance(data, CropSet) else data.x
+
+
+def _shuffled(data: SequenceSet | CropSet, rng) -> SequenceSet | CropSet:
+    """Permute trial labels (shuffled-labels control; a trial's crops alike)."""
+    if isinstance(data, CropSet):
+        return data.with_labels(rng.permutation(data.labels))
+    return replace(data, y=rng.permutation(data.y))
 
 
 def _model_folder(opts: RunOptions) -> Path:
@@ -393,6 +499,7 @@ def _metrics_document(
             "recall_mean": dict(zip(classes, recall_mean.tolist(), strict=True)),
             "recall_sd": dict(zip(classes, recall_sd.tolist(), strict=True)),
             "confusion": confusion.tolist(),
+            **_crop_summary(results),
             **_baseline_summary(results),
         },
         best_split=clean[best]["split"]["name"],
@@ -400,7 +507,24 @@ def _metrics_document(
         started=started.isoformat(timespec="seconds"),
         finished=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         command=reproduce_command(opts),
+        recipe=opts.recipe,
+        overrides=recipe_overrides(opts),
+        departures=tuple(paper_departures(opts)),
     )
+
+
+def _crop_summary(results) -> dict[str, Any]:
+    """Crop-level test accuracy (each crop on its own) when trained on crops."""
+    if results[0]["test_crops"] is None:
+        return {}
+    out = {
+        "test_crop_accuracy": summarise([r["test_crops"]["accuracy"] for r in results])
+    }
+    if results[0]["baseline"] is not None:
+        out["baseline_test_crop_accuracy"] = summarise(
+            [r["baseline"]["test_crops"]["accuracy"] for r in results]
+        )
+    return out
 
 
 def _baseline_summary(results) -> dict[str, Any]:
@@ -463,7 +587,15 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             split.test,
             {
                 k: metrics.summary[k]
-                for k in ("test_accuracy", "test_macro_f1", "chance")
+                for k in (
+                    "test_accuracy",
+                    "test_macro_f1",
+                    "chance",
+                    "test_crop_accuracy",
+                    "baseline_test_accuracy",
+                    "baseline_test_crop_accuracy",
+                )
+                if k in metrics.summary
             },
         ),
         max_missing_channels=opts.max_missing_channels,
@@ -472,5 +604,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
         best_epoch=(result["history"] or {}).get("best_epoch"),
         run=metrics.name,
         command=metrics.command,
+        recipe=opts.recipe,
+        departures_from_paper=[dict(d) for d in metrics.departures],
     )
     return save_checkpoint(path, result["_model"].state_dict(), meta)

@@ -14,6 +14,10 @@ from .._errors import EEGStreamError
 from ..model.meta import Split
 
 PROTOCOLS = ("paper", "loso")
+#: How the paper protocol draws: the project's (``round()`` sizes, a numpy
+#: Generator) or the paper annex's (``int()`` sizes, ``np.random.seed`` then
+#: ``np.random.shuffle`` of the subject list, re-shuffled until it covers).
+SPLIT_DRAWS = ("project", "annex")
 _MAX_DRAWS = 1000
 
 
@@ -41,6 +45,41 @@ def _sizes(n: int) -> tuple[int, int]:
     return max(1, round(0.15 * n)), max(1, round(0.15 * n))
 
 
+def _parts(order: list[int], draw: str) -> tuple[list[int], list[int], list[int]]:
+    """(train, val, test) of a drawn order.
+
+    ``"project"``: test first, then validation, ``round(0.15 n)`` each.
+    ``"annex"``: as the paper's code, ``int(0.7 n)`` train first, then
+    ``int(0.15 n)`` validation, the rest test (3 of 15 subjects).
+    """
+    n = len(order)
+    if draw == "annex":
+        n_val = max(1, int(0.15 * n))
+        n_train = min(int(0.7 * n), n - n_val - 1)  # a test subject left, if few
+        return (
+            order[:n_train],
+            order[n_train : n_train + n_val],
+            order[n_train + n_val :],
+        )
+    n_val, n_test = _sizes(n)
+    return order[n_test + n_val :], order[n_test : n_test + n_val], order[:n_test]
+
+
+def _annex_orders(subjects: list[int], seed: int):
+    """Yield the annex's draws: seed the legacy RNG once, then shuffle again."""
+    order = list(subjects)
+    np.random.seed(seed)  # noqa: NPY002 - the annex's own draw, reproduced as published
+    while True:
+        np.random.shuffle(order)  # noqa: NPY002
+        yield list(order)
+
+
+def _project_orders(subjects: list[int], seed: int):
+    rng = np.random.default_rng(seed)
+    while True:
+        yield [subjects[i] for i in rng.permutation(len(subjects))]
+
+
 def _covers(
     subjects: Sequence[int], classes_of: Mapping[int, set[int]], n_classes: int
 ) -> bool:
@@ -58,12 +97,16 @@ def _check_enough(subjects: Sequence[int], protocol: str) -> None:
 
 
 def paper_splits(
-    classes_of: Mapping[int, set[int]], n_classes: int, repeats: int = 1, seed: int = 42
+    classes_of: Mapping[int, set[int]],
+    n_classes: int,
+    repeats: int = 1,
+    seed: int = 42,
+    draw: str = "project",
 ) -> list[Split]:
     """Draw the paper's subject split (70% train, 15% val, 15% test), repeatedly.
 
     Each repeat ``r`` draws with seed ``seed + r`` and re-draws until every
-    class is present in each part.
+    class is present in each part (parts: :func:`_parts`).
 
     Parameters
     ----------
@@ -75,22 +118,22 @@ def paper_splits(
         Number of independent splits.
     seed : int
         Seed of the first split.
+    draw : "project" | "annex"
+        See :data:`SPLIT_DRAWS`.
     """
     subjects = sorted(classes_of)
     _check_enough(subjects, "paper")
     if repeats < 1:
         raise EEGStreamError(f"repeats must be >= 1, got {repeats}")
-    n_val, n_test = _sizes(len(subjects))
+    if draw not in SPLIT_DRAWS:
+        raise EEGStreamError(f"split_draw must be one of {SPLIT_DRAWS}, got {draw!r}")
+    orders = _annex_orders if draw == "annex" else _project_orders
     splits = []
     for r in range(repeats):
-        rng = np.random.default_rng(seed + r)
+        draws = orders(subjects, seed + r)
         for _ in range(_MAX_DRAWS):
-            order = [subjects[i] for i in rng.permutation(len(subjects))]
-            test, val, train = (
-                order[:n_test],
-                order[n_test : n_test + n_val],
-                order[n_test + n_val :],
-            )
+            order = next(draws)
+            train, val, test = _parts(order, draw)
             if all(_covers(p, classes_of, n_classes) for p in (train, val, test)):
                 break
         else:
@@ -100,7 +143,7 @@ def paper_splits(
                 f"cover too few classes"
             )
         split = Split(
-            f"paper-seed{seed + r}",
+            f"paper-seed{seed + r}" + ("-annex" if draw == "annex" else ""),
             tuple(sorted(train)),
             tuple(sorted(val)),
             tuple(sorted(test)),
@@ -145,10 +188,14 @@ def make_splits(
     n_classes: int,
     repeats: int = 1,
     seed: int = 42,
+    draw: str = "project",
 ) -> list[Split]:
-    """Make the splits of ``protocol`` (``"paper"`` or ``"loso"``)."""
+    """Make the splits of ``protocol`` (``"paper"`` or ``"loso"``).
+
+    ``draw`` is the paper protocol's (:data:`SPLIT_DRAWS`); LOSO ignores it.
+    """
     if protocol == "paper":
-        return paper_splits(classes_of, n_classes, repeats, seed)
+        return paper_splits(classes_of, n_classes, repeats, seed, draw)
     if protocol == "loso":
         return loso_splits(classes_of, n_classes, seed)
     raise EEGStreamError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
