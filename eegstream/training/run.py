@@ -207,7 +207,7 @@ def _scores(model, data: SequenceSet | CropSet, classes) -> dict[str, Any]:
     With crops a trial's prediction is the mean of its crops' probabilities
     (``test``); ``crops`` is the accuracy over every crop on its own.
     """
-    prob = predict_proba(model, data)
+    prob = predict_proba(model, _inputs(data))
     if isinstance(data, CropSet):
         crops = classification_metrics(data.y, prob.argmax(1), classes)
         prob = data.trial_probabilities(prob)
