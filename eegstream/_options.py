@@ -257,5 +257,5 @@ def values_from_args(args: argparse.Namespace, options: Sequence[Option]) -> dic
         where = out
         for part in parents:
             where = where.setdefault(part, {})
-        where[leaf] = getattr(args, opt.name)
+        where[leaf] = getattr(args, opt.name, None)  # None: left to a recipe
     return out

@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from eegstream._options import values_from_args
 from eegstream.cli import build_parser
 from eegstream.features import FeatureConfig
 from eegstream.training.config import (
+    RECIPES,
     TRAIN_OPTIONS,
     RunOptions,
     TrainConfig,
+    apply_recipe,
     reproduce_command,
 )
 
@@ -27,12 +30,27 @@ def _read(values, attr: str):
     return values
 
 
-def test_train_parser_defaults_are_the_dataclasses_defaults() -> None:
+def _resolved(args):
+    """Parsed train arguments with the recipe's settings filled in, nested."""
+    return apply_recipe(values_from_args(args, TRAIN_OPTIONS), args.recipe)
+
+
+def _nested(values, attr: str):
+    for part in attr.split("."):
+        values = values[part]
+    return values
+
+
+def test_train_parser_defaults_are_the_dataclasses_or_the_recipes() -> None:
     args = _subparser("train").parse_args(["--dataset", "seed", "--root", "r"])
-    defaults = RunOptions("seed", Path("r"))
+    values, defaults = _resolved(args), RunOptions("seed", Path("r"))
+    live = RECIPES["live"]
     for opt in TRAIN_OPTIONS:
-        if opt.attr is not None and not opt.required and opt.attr != "subjects":
-            assert getattr(args, opt.name) == _read(defaults, opt.attr), opt.flag
+        if opt.attr is None or opt.required or opt.attr in ("subjects", "recipe"):
+            continue
+        expected = live[opt.attr] if opt.attr in live else _read(defaults, opt.attr)
+        assert _nested(values, opt.attr) == expected, opt.flag
+    assert values["recipe"] == "live"
 
 
 def test_reproduce_command_parses_back_to_the_same_run() -> None:
@@ -45,18 +63,19 @@ def test_reproduce_command_parses_back_to_the_same_run() -> None:
         feature_config=FeatureConfig(hop_s=0.5, smoothing="none"),
         train=TrainConfig(lr=1e-3, epochs=7, select_on="loss"),
         max_missing_channels=3,
+        recipe="paper",
     )
     words = shlex.split(reproduce_command(opts))
     assert words[:2] == ["eegstream", "train"]
     assert "--epochs" in words and "--seed" not in words  # defaults left out
-    args = build_parser().parse_args(words[1:])
+    values = _resolved(build_parser().parse_args(words[1:]))
     for opt in TRAIN_OPTIONS:
         if opt.attr is None:
             continue
         expected = _read(opts, opt.attr)
         if opt.attr == "subjects":
             expected = ",".join(map(str, expected))
-        assert getattr(args, opt.name) == expected, opt.flag
+        assert _nested(values, opt.attr) == expected, opt.flag
 
 
 @pytest.mark.parametrize("command", ["features", "evaluate", "train"])

@@ -14,6 +14,7 @@ paper's (the table in ``report.md``, ``metrics.json`` and the model card).
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -433,11 +434,13 @@ def _from_recipe(opt: Option) -> Option:
     if opt.attr not in _RECIPE_SETTINGS:
         return opt
     shown = "; ".join(f"{r}: {RECIPES[r][opt.attr]}" for r in RECIPES)
-    return replace(opt, default=None, help=f"{opt.help} ({shown})")
+    # SUPPRESS: absent from the parsed namespace unless given, so --help shows
+    # the recipes' values rather than "default: None".
+    return replace(opt, default=argparse.SUPPRESS, help=f"{opt.help} ({shown})")
 
 
 #: Every option of ``eegstream train``, in ``--help`` and reproduce-line order;
-#: recipe settings default to None (filled by :func:`apply_recipe`).
+#: recipe settings are left unset unless given (filled by :func:`apply_recipe`).
 TRAIN_OPTIONS: tuple[Option, ...] = tuple(_from_recipe(o) for o in _TABLE)
 
 
