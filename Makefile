@@ -26,11 +26,11 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(PIP_EXTRA) $(TORCH_INDEX) "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev]"
+	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev,distributed]"
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/eegstream demo --seconds $(DEMO_SECONDS)
+	$(BIN)/eegstream demo --seconds $(DEMO_SECONDS) $(if $(HEADSET),--headset $(HEADSET),)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)

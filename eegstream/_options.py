@@ -19,13 +19,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._errors import EEGStreamError
 from .datasets.tables import DATASETS
-from .features.config import COMPAT_MODES, SMOOTHING_MODES, FeatureConfig
+from .features.config import (
+    COMPAT_MODES,
+    SMOOTHING_MODES,
+    ConditioningSettings,
+    FeatureConfig,
+)
 
 #: Where a model runs (``"cuda:1"`` etc. are also understood by the library).
 DEVICES = ("auto", "cpu", "cuda")
 
 _FEATURES = FeatureConfig()
+_CONDITIONING = ConditioningSettings()
+# A value at an attr path under a None (e.g. a field of conditioning=None).
+_UNDER_NONE = object()
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,9 @@ class Option:
     attr : str | None
         Dotted path of the value in the options object the command builds
         (for :func:`command_line`); ``None``: not part of a reproduce line.
-    default, type, choices, metavar, action, required
-        As for ``argparse.ArgumentParser.add_argument``.
+    default, type, choices, metavar, action, required, nargs, const
+        As for ``argparse.ArgumentParser.add_argument`` (``nargs="?"`` with
+        ``const``: a flag whose value may be left out).
     dest : str | None
         The argparse destination; default from the flag. Library errors name
         it (see :mod:`eegstream._checks`), so it is the library's parameter.
@@ -52,6 +62,10 @@ class Option:
         Title of the help section.
     always : bool
         Written on reproduce lines even at its default.
+    none_flag : bool
+        A ``store_true`` flag that sets the value at ``attr`` to ``None``
+        (``--no-conditioning``), overriding the options below that path; it
+        is written on reproduce lines when that value is ``None``.
     """
 
     flag: str
@@ -63,10 +77,13 @@ class Option:
     metavar: str | None = None
     action: str | None = None
     required: bool = False
+    nargs: str | None = None
+    const: Any = None
     dest: str | None = None
     aliases: tuple[str, ...] = ()
     group: str | None = None
     always: bool = False
+    none_flag: bool = False
 
     @property
     def name(self) -> str:
@@ -80,6 +97,8 @@ class Option:
             kwargs["action"] = self.action
         else:
             kwargs.update(default=self.default, type=self.type, metavar=self.metavar)
+            if self.nargs is not None:
+                kwargs.update(nargs=self.nargs, const=self.const)
             if self.choices is not None:
                 # None is a default, never a value typed on the command line.
                 kwargs["choices"] = tuple(c for c in self.choices if c is not None)
@@ -120,18 +139,37 @@ def command_line(words: Sequence[str], options: Sequence[Option], values: Any) -
     for opt in options:
         if opt.attr is None:
             continue
-        value = values
-        for part in opt.attr.split("."):
-            value = getattr(value, part)
+        value = _read(values, opt.attr)
+        if opt.none_flag:
+            args += [opt.flag] if value is None else []
+            continue
         if opt.action == "store_true":
             args += [opt.flag] if value else []
             continue
-        if value is None or (value == opt.default and not opt.required | opt.always):
+        if value is _UNDER_NONE or (
+            value == opt.default and not opt.required | opt.always
+        ):
             continue
+        if isinstance(value, list | tuple) and opt.nargs is not None:
+            args += [opt.flag, *map(str, value)]
+            continue
+        if value is None:
+            if opt.default is None:
+                continue
+            value = "none"  # set off a default that is not None; type reads it
         if isinstance(value, list | tuple):
             value = ",".join(map(str, value))
         args += [opt.flag, str(value)]
     return shlex.join(args)
+
+
+def _read(values: Any, attr: str) -> Any:
+    """Return the value at a dotted ``attr`` path, or ``_UNDER_NONE`` below a None."""
+    for part in attr.split("."):
+        if values is None:
+            return _UNDER_NONE
+        values = getattr(values, part)
+    return values
 
 
 def dataset_option(**overrides: Any) -> Option:
@@ -169,11 +207,116 @@ CACHE_DIR = Option(
     aliases=("--cache",),
 )
 
+_RECORDINGS = "your recordings (instead of --dataset and --root)"
+#: ``--recordings`` and how their markers become labelled segments
+#: (:func:`eegstream.datasets.open_data`).
+RECORDINGS_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--recordings",
+        "recording files or folders (.xdf, .edf, .fif, ...); each file is a session",
+        attr="recordings",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        group=_RECORDINGS,
+    ),
+    Option(
+        "--label-map",
+        "TOML rules turning marker strings into labelled segments (README: label maps)",
+        attr="label_map",
+        type=Path,
+        metavar="FILE",
+        group=_RECORDINGS,
+    ),
+    Option(
+        "--classes",
+        "class names in label-id order, e.g. happy,sad (default: those found, "
+        "sorted; evaluate: the model's)",
+        attr="classes",
+        metavar="LIST",
+        group=_RECORDINGS,
+    ),
+    Option(
+        "--subject-pattern",
+        "regular expression on file names giving the subject (group 'subject' or "
+        "the first; optional group 'session') when they have no BIDS sub-XX",
+        attr="subject_pattern",
+        metavar="REGEX",
+        group=_RECORDINGS,
+    ),
+)
+
+
+def _hz_or_none(text: str) -> float | None:
+    """Read a frequency in Hz, or ``"none"`` for None."""
+    return None if text.lower() == "none" else float(text)
+
 
 def device_option(help: str, **overrides: Any) -> Option:  # noqa: A002
     """``--device``: auto, cpu or cuda."""
     return Option("--device", help, default="auto", choices=DEVICES, **overrides)
 
+
+_COND_GROUP = (
+    "signal conditioning (causal filters before the DE, stored with the feature "
+    "settings)"
+)
+
+
+def _conditioning(flag: str, field: str, help: str, **kw: Any) -> Option:  # noqa: A002
+    """Make the option of a ConditioningSettings field, its dest and default."""
+    return Option(
+        flag,
+        help,
+        attr=f"feature_config.conditioning.{field}",
+        dest=field,
+        default=getattr(_CONDITIONING, field),
+        group=_COND_GROUP,
+        **kw,
+    )
+
+
+#: The filters before the DE (:class:`~eegstream.features.ConditioningSettings`);
+#: each ``dest`` is the settings' field, so its errors name the flag.
+CONDITIONING_OPTIONS: tuple[Option, ...] = (
+    _conditioning(
+        "--highpass",
+        "highpass_hz",
+        "high-pass edge in Hz, or 'none'",
+        type=_hz_or_none,
+        metavar="HZ",
+    ),
+    _conditioning(
+        "--lowpass",
+        "lowpass_hz",
+        "low-pass edge in Hz, or 'none'",
+        type=_hz_or_none,
+        metavar="HZ",
+    ),
+    _conditioning(
+        "--filter-order",
+        "order",
+        "Butterworth order of the high- and low-pass, 1-8",
+        type=int,
+        metavar="N",
+    ),
+    _conditioning(
+        "--line-freq",
+        "line_freq",
+        "mains frequency in Hz, notched with its harmonics below Nyquist",
+        type=float,
+        metavar="{50,60}",
+    ),
+    Option(
+        "--no-conditioning",
+        "no filtering: the DE of the EEG as it is (e.g. to reproduce a "
+        "release's features from its preprocessed EEG)",
+        attr="feature_config.conditioning",
+        action="store_true",
+        group=_COND_GROUP,
+        none_flag=True,
+    ),
+)
 
 #: The feature settings a user may change (the rest follow the checkpoint).
 FEATURE_OPTIONS: tuple[Option, ...] = (
@@ -206,6 +349,7 @@ FEATURE_OPTIONS: tuple[Option, ...] = (
         default=_FEATURES.compat,
         choices=COMPAT_MODES,
     ),
+    *CONDITIONING_OPTIONS,
 )
 
 #: The options of ``eegstream synth``: its parser and the command in the marker file.
@@ -247,15 +391,46 @@ def values_from_args(args: argparse.Namespace, options: Sequence[Option]) -> dic
 
     ``{"dataset": ..., "feature_config": {"window_s": ...}, "train": {...}}``:
     the keyword arguments of the options dataclasses, in the table's terms.
-    Options without an ``attr`` are left out.
+    Options without an ``attr``, or absent from ``args`` (``argparse.SUPPRESS``:
+    left to a recipe, see :func:`eegstream.training.config.apply_recipe`), are
+    left out.
     """
     out: dict[str, Any] = {}
     for opt in options:
-        if opt.attr is None:
+        if opt.attr is None or opt.none_flag:
             continue
         *parents, leaf = opt.attr.split(".")
+        if not hasattr(args, opt.name):
+            continue  # absent (argparse.SUPPRESS): left to a recipe
         where = out
         for part in parents:
             where = where.setdefault(part, {})
-        where[leaf] = getattr(args, opt.name, None)  # None: left to a recipe
+        where[leaf] = getattr(args, opt.name)
+    for opt in options:
+        if opt.none_flag and opt.attr is not None and getattr(args, opt.name, False):
+            _set_none(out, opt, options, args)
     return out
+
+
+def _set_none(
+    out: dict, flag: Option, options: Sequence[Option], args: argparse.Namespace
+) -> None:
+    """Put ``None`` at ``flag``'s attr, refusing options set below that path."""
+    below = [
+        o
+        for o in options
+        if o.attr is not None
+        and o.attr.startswith(f"{flag.attr}.")
+        and getattr(args, o.name, o.default) != o.default
+    ]
+    if below:
+        raise EEGStreamError(
+            f"{flag.flag} turns off what "
+            + ", ".join(o.flag for o in below)
+            + " would set; drop one or the other"
+        )
+    *parents, leaf = str(flag.attr).split(".")
+    where = out
+    for part in parents:
+        where = where.setdefault(part, {})
+    where[leaf] = None

@@ -85,15 +85,48 @@ def check_model(checkpoint: Checkpoint) -> None:
         )
 
 
-def demo_player(root: Path, *, speed: float = 1.0) -> Player:
+def demo_model(headset: str | None = None, model: str | None = None) -> str:
+    """Name the demo's model: ``model`` if given, else the one shipped for ``headset``.
+
+    Parameters
+    ----------
+    headset : str | None
+        A preset of :data:`eegstream.headsets.PRESETS`; ``None`` (or
+        ``"seed-62"``, the full cap): :data:`DEMO_MODEL`, else
+        ``DEMO_MODEL-<headset>``, trained on that headset's channels.
+    model : str | None
+        A checkpoint file or model name that overrides the choice.
+
+    Raises
+    ------
+    EEGStreamError
+        An unknown preset (the list of presets).
+    """
+    from .headsets import get_preset
+
+    if headset is not None:
+        get_preset(headset)  # an unknown preset: the list, before any work
+    if model is not None:
+        return model
+    full = headset in (None, "seed-62")  # the 62-channel model serves the full cap
+    return DEMO_MODEL if full else f"{DEMO_MODEL}-{headset}"
+
+
+def demo_player(
+    root: Path, *, speed: float = 1.0, headset: str | None = None
+) -> Player:
     """Make a replay of the demo session in ``root`` under a fresh name (not started).
 
     It holds its first sample until an inlet connects, so the pipeline sees
-    the session from its start.
+    the session from its start. With ``headset`` (a preset name) it plays
+    only that headset's channels, at its usual rate
+    (:func:`eegstream.replay.headset_source`).
     """
-    from .replay import Player, dataset_source
+    from .replay import Player, dataset_source, headset_source
 
     source = dataset_source(DEMO_DATASET, root, DEMO_SUBJECT, session=DEMO_SESSION)
+    if headset is not None:
+        source = headset_source(source, headset)
     return Player(
         source,
         name=f"eegstream-demo-{uuid.uuid4().hex[:6]}",

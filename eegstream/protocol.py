@@ -27,6 +27,13 @@ stamped with the timestamp of the EEG sample it marks:
   ``duration_s``), at its onset.
 - ``session_end``: the last sample of one pass over the source (again after
   every pass of a loop, with ``pass`` counting from 1).
+- ``trial_state``: the open trial again, for consumers that connect mid-trial
+  (a dashboard, a recorder): every :data:`TRIAL_STATE_EVERY_S` seconds while
+  a trial plays, the ``trial_start`` fields plus ``elapsed_s``, the seconds
+  from the trial's first sample to the sample it is stamped with (so the
+  trial began at ``timestamp - elapsed_s`` on the reader's clock). A
+  repetition, not an event: counting trials or segmenting a recording uses
+  ``trial_start``/``trial_end`` only.
 
 Example: ``{"event": "trial_start", "subject": 1, "session": 1, "trial": 3,
 "label": "happy", "label_id": 4}``.
@@ -76,7 +83,10 @@ MARKER_EVENTS: tuple[str, ...] = (
     "rest_start",
     "annotation",
     "session_end",
+    "trial_state",
 )
+#: Seconds between two ``trial_state`` repetitions of the open trial.
+TRIAL_STATE_EVERY_S = 2.0
 
 
 def format_marker(**fields: Any) -> str:

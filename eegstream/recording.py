@@ -1,7 +1,9 @@
 """Read EEG files of any format MNE knows into microvolts, SEED order, 200 Hz.
 
 :func:`read_raw` opens a file (EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan
-``.cnt``, ...) without loading it; :func:`load_recording` turns it into the
+``.cnt``, ..., and XDF recordings of LabRecorder: their EEG stream, with
+every marker stream as annotations) without loading it;
+:func:`load_recording` turns it into the
 array every other part of eegstream expects: EEG channels only, mapped by
 name onto the 62 SEED channels (NaN rows for the ones the file lacks),
 resampled to 200 Hz, in microvolts, with the file's annotations.
@@ -56,7 +58,18 @@ class Recording:
         The file read.
     annotations : mne.Annotations
         The file's annotations, onsets in seconds from the first sample of
-        ``data`` (``orig_time=None``).
+        ``data`` (``orig_time=None``). From an XDF file: one per marker, duration
+        0, description = the marker string, ``extras["stream"]`` = the marker
+        stream's name.
+    stream : str | None
+        The XDF file's EEG stream name; ``None`` for other files.
+    markers : dict of str to list of (float, str)
+        XDF marker streams by name: ``[(onset_s, marker string)]`` in time
+        order, onsets as in ``annotations`` (each marker at the EEG sample
+        nearest its timestamp). Empty for other files.
+    synthetic : bool
+        The XDF EEG stream's ``desc`` says it is synthetic (an eegstream
+        replay of synthetic data); ``False`` for other files.
     """
 
     data: np.ndarray
@@ -65,6 +78,9 @@ class Recording:
     missing: list[str]
     path: Path
     annotations: mne.Annotations = field(repr=False)
+    stream: str | None = None
+    markers: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    synthetic: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -72,7 +88,9 @@ class Recording:
         return self.data.shape[1] / self.sfreq
 
 
-def read_raw(path: str | os.PathLike) -> mne.io.BaseRaw:
+def read_raw(
+    path: str | os.PathLike, *, stream_name: str | None = None
+) -> mne.io.BaseRaw:
     """Open an EEG file with MNE, without loading its samples.
 
     Neuroscan ``.cnt`` files do not record their sample width reliably, and a
@@ -81,28 +99,46 @@ def read_raw(path: str | os.PathLike) -> mne.io.BaseRaw:
     the first whose amplitudes are plausible scalp EEG. Channels labelled like
     EOG, ECG or EMG (``HEO``, ``VEO``, ``ECG``, ...) are typed as such.
 
+    An ``.xdf`` file (LabRecorder) gives its EEG stream at the stream's
+    nominal rate, placed on its own (clock-synchronised, dejittered)
+    timestamps, and each marker stream's samples as annotations (see
+    :class:`Recording`); it is read whole (preloaded).
+
     Parameters
     ----------
     path : path-like
         Any file ``mne.io.read_raw`` reads (EDF, BDF, FIF, BrainVision
-        ``.vhdr``, EEGLAB ``.set``, Neuroscan ``.cnt``, ...).
+        ``.vhdr``, EEGLAB ``.set``, Neuroscan ``.cnt``, ...) or an ``.xdf``.
+    stream_name : str | None
+        XDF only: the EEG stream's name; ``None`` takes the one stream of
+        type ``EEG``.
 
     Returns
     -------
     mne.io.BaseRaw
-        Not preloaded.
+        Not preloaded (except XDF).
 
     Raises
     ------
     EEGStreamError
-        If the file is missing, of an unknown type, or unreadable.
+        If the file is missing, of an unknown type, or unreadable; an XDF
+        file without an EEG stream, or with several and no ``stream_name``.
     """
     import mne
 
     path = Path(path)
     if not path.is_file():
         raise EEGStreamError(f"EEG file not found: {path}")
-    if path.suffix.lower() == ".cnt":
+    if path.suffix.lower() == ".xdf":
+        from ._xdf import read_raw_xdf
+
+        raw = read_raw_xdf(path, stream_name=stream_name)
+    elif stream_name is not None:
+        raise EEGStreamError(
+            f"{{stream_name}} applies to .xdf recordings, not to {path.name}",
+            param="stream_name",
+        )
+    elif path.suffix.lower() == ".cnt":
         raw = _read_cnt(path)
     else:
         try:
@@ -121,7 +157,11 @@ def read_raw(path: str | os.PathLike) -> mne.io.BaseRaw:
 
 
 def load_recording(
-    path: str | os.PathLike, *, sfreq: float | None = 200.0, seed_order: bool = True
+    path: str | os.PathLike,
+    *,
+    sfreq: float | None = 200.0,
+    seed_order: bool = True,
+    stream_name: str | None = None,
 ) -> Recording:
     """Read a file's EEG in microvolts, mapped to SEED order and resampled.
 
@@ -137,6 +177,8 @@ def load_recording(
         prefixes and reference suffixes ignored; T3/T4/T5/T6 renamed); rows of
         channels the file lacks are NaN. ``False`` keeps the file's EEG
         channels in its order.
+    stream_name : str | None
+        XDF only: the EEG stream (see :func:`read_raw`).
 
     Returns
     -------
@@ -148,7 +190,9 @@ def load_recording(
         If the file cannot be read, has no EEG channels, or (with
         ``seed_order``) none of the SEED channels.
     """
-    return from_raw(read_raw(path), sfreq=sfreq, seed_order=seed_order)
+    return from_raw(
+        read_raw(path, stream_name=stream_name), sfreq=sfreq, seed_order=seed_order
+    )
 
 
 def from_raw(
@@ -161,7 +205,10 @@ def from_raw(
     """
     import mne
 
+    from ._xdf import stream_of
+
     path = Path(raw.filenames[0]) if raw.filenames and raw.filenames[0] else Path()
+    xdf = stream_of(raw)
     eeg = mne.pick_types(raw.info, eeg=True, exclude=())
     if eeg.size == 0:
         raise EEGStreamError(
@@ -181,6 +228,10 @@ def from_raw(
         data = raw.get_data(picks=picks, units="uV", verbose="error")
     except Exception as err:  # noqa: BLE001 - a truncated file fails only here
         raise _unreadable(path, err) from None
+    if xdf is not None and xdf["float32"]:
+        # The XDF holds float32 µV; rounding undoes the volts round trip, so the
+        # offline path sees exactly the samples the live path received.
+        data = data.astype(np.float32).astype(np.float64)
     if sfreq is not None and abs(sfreq - orig_sfreq) > 1e-9:
         data = _resample(data, orig_sfreq, float(sfreq))
     out_sfreq = orig_sfreq if sfreq is None else float(sfreq)
@@ -190,13 +241,17 @@ def from_raw(
         data, ch_names = full, list(SEED_CHANNELS)
     else:
         ch_names = names
+    annotations = _annotations_from_start(raw)
     return Recording(
         data=data,
         sfreq=out_sfreq,
         ch_names=ch_names,
         missing=missing,
         path=path,
-        annotations=_annotations_from_start(raw),
+        annotations=annotations,
+        stream=xdf["stream"] if xdf is not None else None,
+        markers=_markers(annotations) if xdf is not None else {},
+        synthetic=xdf is not None and xdf["synthetic"],
     )
 
 
@@ -281,7 +336,20 @@ def _annotations_from_start(raw: mne.io.BaseRaw) -> mne.Annotations:
         duration=ann.duration,
         description=ann.description,
         orig_time=None,
+        extras=ann.extras,
     )
+
+
+def _markers(ann: mne.Annotations) -> dict[str, list[tuple[float, str]]]:
+    """Group an XDF raw's annotations by marker stream (``extras["stream"]``)."""
+    from ._xdf import EXTRAS_STREAM
+
+    markers: dict[str, list[tuple[float, str]]] = {}
+    for onset, text, extras in zip(ann.onset, ann.description, ann.extras, strict=True):
+        markers.setdefault(extras.get(EXTRAS_STREAM, ""), []).append(
+            (float(onset), str(text))
+        )
+    return markers
 
 
 def _first_line(err: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import uuid
@@ -11,14 +12,25 @@ import pytest
 
 # Must happen before pylsl is first imported: resolve only on this machine,
 # IPv4 only, so parallel or repeated runs on a shared network never mix.
-_LSL_CFG = Path(tempfile.gettempdir()) / "eegstream-tests-lsl_api.cfg"
-_LSL_CFG.write_text(
+_LSL_CFG_TEXT = (
     "[ports]\nIPv6 = disable\n\n"
     "[multicast]\nResolveScope = machine\n\n"
+    # LabRecorderCLI's short resolve misses a process's second outlet with
+    # machine-scope multicast alone; unicast to this host finds every one.
+    "[lab]\nKnownPeers = {127.0.0.1}\n\n"
     "[log]\nlevel = -1\n"
 )
+# Named by its content: test runs of other checkouts on this machine (other
+# settings) never overwrite the file a LabRecorder child is about to read.
+_DIGEST = hashlib.sha256(_LSL_CFG_TEXT.encode()).hexdigest()[:8]
+_LSL_CFG = Path(tempfile.gettempdir()) / f"eegstream-tests-lsl_api-{_DIGEST}.cfg"
+_LSL_CFG.write_text(_LSL_CFG_TEXT)
 os.environ.setdefault("LSLAPICFG", str(_LSL_CFG))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before Ray's first import: its nodes then take 127.0.0.1 as their address
+# and send no usage statistics, so no test traffic leaves loopback.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 
 # The PhysioNet EDF recordings ship with the tests (ODC-By 1.0, see
 # tests/data/README.md); the Neuroscan .cnt has no stated licence and stays

@@ -68,3 +68,29 @@ def test_demo_refuses_a_model_of_other_classes(tmp_path, capsys):
                  "--session-dir", str(tmp_path / "s")])  # fmt: skip
     assert code == 2
     assert "the demo session is seed-iv" in capsys.readouterr().err
+
+
+def test_demo_on_a_headset_plays_its_channels_with_its_model(tmp_path, capsys):
+    log = tmp_path / "demo.jsonl"
+    code = main(
+        ["demo", "--headset", "emotiv-epoc", "--view", "console", "--seconds", "12",
+         "--session-dir", str(tmp_path / "session"), "--log", str(log)]
+    )  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC EEG" in out and "Emotiv EPOC" in out
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    start = records[0]
+    assert start["model"]["name"] == "demo-seed-iv-emotiv-epoc"
+    assert start["stream"]["channel_count"] == 14
+    assert start["stream"]["nominal_rate"] == 128.0
+    assert start["channels"]["missing"] == [] and start["channels"]["ignored"] == []
+    steps = [r for r in records if r["type"] == "step"]
+    assert len(steps) >= 5
+    assert all(len(s["band_power"]) == 14 for s in steps)
+
+
+def test_demo_names_the_presets_for_an_unknown_headset(capsys):
+    assert main(["demo", "--headset", "muse-2", "--view", "console"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "presets: emotiv-epoc, openbci-16" in err and len(err.splitlines()) == 1

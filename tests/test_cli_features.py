@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from eegstream.cli import main
-from eegstream.features import FeatureConfig, compute_de, extract_features
+from eegstream.features import FeatureConfig, compute_de, condition, extract_features
 from eegstream.montage import SEED_CHANNELS
 from eegstream.recording import load_recording
 
@@ -45,6 +45,10 @@ def test_features_file_writes_documented_npz(realdata, tmp_path, capsys):
             "bands",
             "missing",
             "config",
+            "marker_onset",
+            "marker_stream",
+            "marker_text",
+            "marker_window",
         }
         de, times = npz["de"], npz["times"]
         cfg = FeatureConfig.from_json(str(npz["config"]))
@@ -77,7 +81,8 @@ def test_features_file_compat_and_no_smoothing(realdata, tmp_path):
     assert (
         cfg.compat == "seed-vii" and cfg.smoothing == "none" and de.shape == (15, 62, 5)
     )
-    expected = compute_de(load_recording(realdata / EDF).data, cfg).astype(np.float32)
+    eeg = condition(load_recording(realdata / EDF).data, cfg)  # conditioning on
+    expected = compute_de(eeg, cfg).astype(np.float32)
     np.testing.assert_array_equal(de, expected)
 
 
@@ -96,8 +101,37 @@ def test_features_file_compat_and_no_smoothing(realdata, tmp_path):
             "shorter than one",
         ),
         (["--file", "{tmp}/x.xyz", "--out", "{tmp}/o.npz"], "unknown EEG file type"),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--line-freq", "55"],
+            "conditioning --line-freq must be 50 or 60 Hz, got 55",
+        ),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--lowpass", "100"],
+            "--lowpass 100 Hz is at or above the Nyquist frequency",
+        ),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--highpass", "9"]
+            + ["--lowpass", "8"],
+            "wrong order: --highpass 9 must be below --lowpass 8",
+        ),
+        (
+            ["--file", "{real}", "--out", "{tmp}/o.npz", "--no-conditioning"]
+            + ["--filter-order", "4"],
+            "--no-conditioning turns off what --filter-order would set",
+        ),
     ],
-    ids=["absent", "out-suffix", "no-out", "bad-hop", "too-short", "unknown-type"],
+    ids=[
+        "absent",
+        "out-suffix",
+        "no-out",
+        "bad-hop",
+        "too-short",
+        "unknown-type",
+        "line-freq",
+        "lowpass-nyquist",
+        "edges-order",
+        "no-conditioning-and-order",
+    ],
 )
 def test_bad_input_exits_2_with_one_line(realdata, tmp_path, capsys, argv, match):
     (tmp_path / "x.xyz").write_text("not EEG")

@@ -47,6 +47,7 @@ def test_help_lists_every_option(command, capsys):
             "--unit",
             "--device",
             "--timeout",
+            "--line-freq",
         ],
         "streams": ["--timeout", "--json"],
     }[command]
@@ -74,13 +75,18 @@ def test_run_prints_a_summary_and_writes_the_log(
                 "--device",
                 "cpu",
                 "--quiet",
+                "--line-freq",
+                "auto",
             ]
         )
     finally:
         player.stop()
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert code == 0
-    assert "channels matched by names: 62 of 62" in out and "[SYNTHETIC EEG]" in out
+    assert (
+        "channels matched by names: 62 of the model's 62" in out
+        and "[SYNTHETIC EEG]" in out
+    )
     assert "summary" in out and "latency p50" in out
     assert "accuracy against markers" in out and "SYNTHETIC" in out
     records = read_log(log)
@@ -89,6 +95,14 @@ def test_run_prints_a_summary_and_writes_the_log(
     )
     summary = records[-1]["summary"]
     assert summary["steps"] > 0 and summary["accuracy"]["steps"] > 0
+    # --line-freq auto: what the first second showed, in the log and on the console.
+    assert records[0]["line_freq"]["option"] == "auto"
+    (found,) = [
+        r["message"]
+        for r in records
+        if r["type"] == "warning" and r["message"].startswith("line frequency (auto)")
+    ]
+    assert "no line noise" in found and found in out + err  # white noise: no line
 
 
 def test_run_fails_cleanly_without_a_stream_or_with_an_existing_log(

@@ -86,6 +86,22 @@ def test_traces_are_picked_through_the_pipelines_channel_plan():
         )
 
 
+def test_traces_of_a_headset_model_come_through_its_plan():
+    from eegstream.dashboard.model import default_traces
+    from eegstream.headsets import PRESETS
+
+    epoc = PRESETS["emotiv-epoc"].channels  # the headset's own order
+    model_channels = tuple(c for c in SEED_CHANNELS if c in epoc)
+    stream = ["EOG", *epoc]
+    plan, _ = plan_channels(stream, len(stream), checkpoint_channels=model_channels)
+    traces = default_traces(model_channels)
+    assert set(traces) <= set(model_channels) and "O1" in traces
+    model = DashboardModel(CLASSES, trace_channels=traces)
+    data = np.arange(len(stream), dtype=float)[:, None] * np.ones(3)
+    model.set_eeg(np.zeros(3), data, plan)
+    np.testing.assert_array_equal(model.eeg[:, 0], [stream.index(c) for c in traces])
+
+
 def test_band_history_follows_the_checkpoints_bands():
     model = DashboardModel(CLASSES, band_names=("alpha", "beta"))
     bp = np.tile([1.0, 2.0], (62, 1))

@@ -162,3 +162,76 @@ def test_info(trained, capsys):
     assert "parameters 1,864" in out  # 310 x 4 weights + 4 biases + 2 x 310 scaler
     assert "SYNTHETIC" in out and "normaliser running" in out
     assert str(metrics["splits"][0]["split"]["test"]) in out
+
+
+def test_streaming_session_is_one_recording_per_session(
+    trained, synthetic_seed_iv_small, capsys
+):
+    tmp, model, metrics = trained
+    subject = str(metrics["splits"][0]["split"]["test"][0])
+    out = tmp / "session"
+    code = main(
+        ["evaluate", "--model", str(model), "--dataset", "seed-iv", "--root",
+         str(synthetic_seed_iv_small), "--subjects", subject, "--streaming",
+         "session", "--rest", "5", "--out", str(out), "--cache-dir",
+         str(tmp / "cache")]
+    )  # fmt: skip
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "[session mode]" in text and "offline-vs-live gap" in text
+    result = json.loads((out / "evaluation.json").read_text())
+    assert result["mode"] == "session" and result["streaming"] is True
+    # One continuous recording: 24 clips of 20 s with 23 rests of 5 s between
+    # them; 4 s windows at a 1 s hop over all of it, never reset.
+    n_samples = 24 * 20 * 200 + 23 * 5 * 200
+    assert result["n_steps"] == (n_samples - 800) // 200 + 1
+    # A step ending in a rest is unlabelled: 5 per rest, in no accuracy.
+    assert result["n_rest_steps"] == 23 * 5
+    clips = result["trials"]
+    assert [c["key"][-3:] for c in clips] == [f"t{n:02d}" for n in range(1, 25)]
+    assert sum(c["n_steps"] for c in clips) + 23 * 5 == result["n_steps"]
+    # Only the first clip starts cold (a new wearer); after a rest the window
+    # and the filters carry on, so every later clip has a step 1 s after onset.
+    assert clips[0]["n_steps"] == 17 and {c["n_steps"] for c in clips[1:]} == {20}
+    assert result["time_s"] == [float(t) for t in range(1, 21)]
+    assert result["n_steps_at"][0] == 23 and result["n_steps_at"][-1] == 24
+    assert result["steady_accuracy"] is None  # no clip reaches 60 s
+    assert result["offline_accuracy"] is not None
+    assert result["gap"] == pytest.approx(
+        result["offline_accuracy"] - result["live_accuracy"]
+    )
+    assert (out / "accuracy_vs_time.png").is_file()
+
+
+def test_streaming_session_refuses_sessions_with_holes(
+    trained, synthetic_seed_iv_small
+):
+    import dataclasses
+
+    from eegstream import EEGStreamError
+    from eegstream.datasets import open_dataset
+    from eegstream.model import load_checkpoint
+    from eegstream.training.evaluate import evaluate_session
+
+    _, model, _ = trained
+    ds = open_dataset("seed-iv", synthetic_seed_iv_small)
+    holed = dataclasses.replace(
+        ds, trials=[t for t in ds.trials if t.subject == 1 and t.trial != 7]
+    )
+    with pytest.raises(EEGStreamError, match="lacks trials \\[7\\] of 1-24") as err:
+        evaluate_session(load_checkpoint(model), holed, progress=False)
+    assert "streaming='trial'" in str(err.value) and "\n" not in str(err.value)
+    unknown = dataclasses.replace(ds, name="my-lab")
+    with pytest.raises(EEGStreamError, match="'my-lab' does not define"):
+        evaluate_session(load_checkpoint(model), unknown, progress=False)
+
+
+def test_streaming_session_bad_rest(trained, synthetic_seed_iv_small, capsys):
+    _, model, _ = trained
+    code = main(
+        ["evaluate", "--model", str(model), "--dataset", "seed-iv", "--root",
+         str(synthetic_seed_iv_small), "--streaming", "session", "--rest", "-1"]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--rest" in err and "-1" in err and len(err.splitlines()) == 1

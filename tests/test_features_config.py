@@ -9,7 +9,12 @@ import sys
 import pytest
 
 from eegstream import EEGStreamError
-from eegstream.features import SEED_BANDS, FeatureConfig, KalmanSettings
+from eegstream.features import (
+    SEED_BANDS,
+    ConditioningSettings,
+    FeatureConfig,
+    KalmanSettings,
+)
 
 
 def test_defaults_are_the_seed_settings():
@@ -30,9 +35,11 @@ def test_defaults_are_the_seed_settings():
             kalman=KalmanSettings(0.01, 2.0, 0.5, initial_mean=1.5),
             seq_len=10,
             padding="start",
+            conditioning=ConditioningSettings(0.1, 70, order=4, line_freq=60),
         ),
+        FeatureConfig(conditioning=None),
     ],
-    ids=["default", "seed-vii", "custom"],
+    ids=["default", "seed-vii", "custom", "unconditioned"],
 )
 def test_json_round_trip(cfg):
     text = cfg.to_json()
@@ -65,6 +72,12 @@ def test_hash_ignores_int_vs_float_and_is_stable_across_processes():
         {"seq_len": 30},
         {"padding": "start"},
         {"n_fft": 1024},
+        {"conditioning": None},
+        {"conditioning": ConditioningSettings(line_freq=60)},
+        {"conditioning": ConditioningSettings(highpass_hz=0.1)},
+        {"conditioning": ConditioningSettings(lowpass_hz=70)},
+        {"conditioning": ConditioningSettings(order=4)},
+        {"conditioning": ConditioningSettings(notch_q=20)},
     ],
     ids=str,
 )
@@ -87,7 +100,25 @@ def test_hash_changes_with_every_setting(change):
         ({"seq_len": 0}, "seq_len must be a positive integer"),
         ({"seq_len": True}, "seq_len must be a positive integer"),
         ({"n_fft": 1}, "n_fft must be >= 2"),
-        ({"kalman": {"q": 1}}, "unknown Kalman settings"),
+        ({"kalman": {"q": 1}}, "unknown KalmanSettings keys"),
+        ({"conditioning": {"line_freq": 55}}, "line_freq must be 50 or 60 Hz, got 55"),
+        (
+            {"conditioning": {"highpass_hz": 100}},
+            r"highpass_hz 100 Hz is at or above the Nyquist .* in \(0, 100\) Hz",
+        ),
+        (
+            {"conditioning": {"lowpass_hz": 120}},
+            r"lowpass_hz 120 Hz is at or above the Nyquist .* in \(0, 100\) Hz",
+        ),
+        (
+            {"conditioning": {"highpass_hz": 40, "lowpass_hz": 4}},
+            "wrong order: highpass_hz 40 must be below lowpass_hz 4",
+        ),
+        ({"conditioning": {"highpass_hz": -1}}, "highpass_hz must be a finite"),
+        ({"conditioning": {"order": 0}}, "order must be a whole number from 1 to 8"),
+        ({"conditioning": {"order": 2.5}}, "order must be a whole number"),
+        ({"conditioning": {"notch": 30}}, "unknown ConditioningSettings keys"),
+        ({"conditioning": "on"}, "conditioning must be ConditioningSettings"),
     ],
     ids=lambda v: str(v)[:30],
 )
@@ -106,3 +137,22 @@ def test_seed_vii_compat_fills_its_quirks_but_respects_explicit_choices():
     cfg = FeatureConfig(compat="seed-vii")
     assert cfg.bands[-1] == (31.0, 49.0) and cfg.n_fft == 256
     assert FeatureConfig(compat="seed-vii", n_fft=512).n_fft == 512
+
+
+def test_settings_saved_before_conditioning_load_as_unconditioned():
+    # A checkpoint or cache written before conditioning existed has no key:
+    # it loads as conditioning off, with the hash it had then.
+    old = FeatureConfig(conditioning=None).to_dict()
+    assert "conditioning" not in old
+    assert FeatureConfig.from_dict(old).conditioning is None
+    assert FeatureConfig().conditioning == ConditioningSettings()  # new default on
+    assert FeatureConfig().to_dict()["conditioning"]["line_freq"] == 50.0
+
+
+def test_line_harmonics_stop_below_nyquist():
+    assert ConditioningSettings().harmonics(200.0) == (50.0,)  # 100 Hz is Nyquist
+    assert ConditioningSettings(line_freq=60).harmonics(200.0) == (60.0,)
+    assert ConditioningSettings().harmonics(250.0) == (50.0, 100.0)
+    assert ConditioningSettings(line_freq=60).harmonics(1000.0) == tuple(
+        60.0 * k for k in range(1, 9)
+    )

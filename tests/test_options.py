@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from eegstream._options import values_from_args
 from eegstream.cli import build_parser
-from eegstream.features import FeatureConfig
+from eegstream.features import ConditioningSettings, FeatureConfig
 from eegstream.training.config import (
     RECIPES,
     TRAIN_OPTIONS,
     RunOptions,
     TrainConfig,
-    apply_recipe,
     reproduce_command,
 )
 
@@ -24,43 +22,50 @@ def _subparser(name: str):
     return build_parser()._subparsers._group_actions[0].choices[name]
 
 
-def _read(values, attr: str):
-    for part in attr.split("."):
+def _expected(values, opt):
+    # What parsing ``opt`` gives for ``values``: a none_flag is "value is None";
+    # an option below a None (conditioning off) keeps its default.
+    for part in opt.attr.split("."):
+        if values is None:
+            return opt.default
         values = getattr(values, part)
-    return values
-
-
-def _resolved(args):
-    """Parsed train arguments with the recipe's settings filled in, nested."""
-    return apply_recipe(values_from_args(args, TRAIN_OPTIONS), args.recipe)
-
-
-def _nested(values, attr: str):
-    for part in attr.split("."):
-        values = values[part]
-    return values
+    return values is None if opt.none_flag else values
 
 
 def test_train_parser_defaults_are_the_dataclasses_or_the_recipes() -> None:
+    from eegstream.cli._options import run_options
+
     args = _subparser("train").parse_args(["--dataset", "seed", "--root", "r"])
-    values, defaults = _resolved(args), RunOptions("seed", Path("r"))
+    opts, defaults = run_options(args), RunOptions("seed", Path("r"))
     live = RECIPES["live"]
     for opt in TRAIN_OPTIONS:
         if opt.attr is None or opt.required or opt.attr in ("subjects", "recipe"):
             continue
-        expected = live[opt.attr] if opt.attr in live else _read(defaults, opt.attr)
-        assert _nested(values, opt.attr) == expected, opt.flag
-    assert values["recipe"] == "live"
+        if opt.attr in live:
+            expected = live[opt.attr] is None if opt.none_flag else live[opt.attr]
+        else:
+            expected = _expected(defaults, opt)
+        assert _expected(opts, opt) == expected, opt.flag
+    assert opts.recipe == "live"
 
 
-def test_reproduce_command_parses_back_to_the_same_run() -> None:
+@pytest.mark.parametrize(
+    "conditioning",
+    [None, ConditioningSettings(highpass_hz=None, lowpass_hz=45, line_freq=60)],
+    ids=["off", "custom"],
+)
+def test_reproduce_command_parses_back_to_the_same_run(conditioning) -> None:
+    from eegstream.cli._options import run_options
+
     opts = RunOptions(
         "seed-iv",
         Path("/data/seed iv"),
         protocol="loso",
         normaliser="running",
         subjects=[1, 2, 5],
-        feature_config=FeatureConfig(hop_s=0.5, smoothing="none"),
+        feature_config=FeatureConfig(
+            hop_s=0.5, smoothing="none", conditioning=conditioning
+        ),
         train=TrainConfig(lr=1e-3, epochs=7, select_on="loss"),
         max_missing_channels=3,
         recipe="paper",
@@ -68,14 +73,18 @@ def test_reproduce_command_parses_back_to_the_same_run() -> None:
     words = shlex.split(reproduce_command(opts))
     assert words[:2] == ["eegstream", "train"]
     assert "--epochs" in words and "--seed" not in words  # defaults left out
-    values = _resolved(build_parser().parse_args(words[1:]))
+    back = run_options(build_parser().parse_args(words[1:]))
     for opt in TRAIN_OPTIONS:
         if opt.attr is None:
             continue
-        expected = _read(opts, opt.attr)
-        if opt.attr == "subjects":
-            expected = ",".join(map(str, expected))
-        assert _nested(values, opt.attr) == expected, opt.flag
+        expected = _expected(opts, opt)
+        assert _expected(back, opt) == expected, opt.flag
+    assert (back.feature_config, back.train, back.subjects, back.recipe) == (
+        opts.feature_config,
+        opts.train,
+        opts.subjects,
+        opts.recipe,
+    )
 
 
 @pytest.mark.parametrize("command", ["features", "evaluate", "train"])

@@ -337,3 +337,90 @@ def test_session_stats_count_accuracy_against_markers():
     assert stats.recent_latency() == pytest.approx((0.045, 0.0499))  # newest two
     assert stats.latency().max == 0.05
     assert stats.latency().mean == pytest.approx(0.03)
+
+
+# --- signal conditioning and the line frequency ------------------------------------
+
+
+def _with_line(eeg: np.ndarray, hz: float, sfreq: float = 200.0) -> np.ndarray:
+    """Add 30 mV of electrode DC and a 10 µV mains line (SYNTHETIC)."""
+    t = np.arange(eeg.shape[1]) / sfreq
+    return eeg + 30_000 + 10 * np.sin(2 * np.pi * hz * t)
+
+
+def test_chain_features_equal_batch_features_on_the_same_samples(ckpt):
+    # One code path: what LiveChain computes live is what extract_features
+    # (training, features --file) computes on the recording.
+    from eegstream.features import compute_de, condition, extract_features
+
+    eeg = _with_line(synthetic_eeg(12, seed=20), 50.0)
+    chain = seed_chain(ckpt, unit="uV")
+    results = push_chunked(chain, eeg, np.arange(eeg.shape[1]) / 200.0, chunk=7)
+    cfg = ckpt.feature_config
+    assert cfg.conditioning is not None and chain.line_freq == 50.0
+    band_power = np.stack([r.band_power for r in results])
+    np.testing.assert_array_equal(band_power, compute_de(condition(eeg, cfg), cfg))
+    smoothed = np.stack([s.smoothed for s, _ in reference(ckpt, eeg)])
+    np.testing.assert_array_equal(smoothed, extract_features(eeg, cfg))
+
+
+def test_line_freq_option_overrides_the_checkpoint(ckpt):
+    from eegstream.features import compute_de, condition
+
+    eeg = _with_line(synthetic_eeg(8, seed=21), 60.0)
+    chain = seed_chain(ckpt, unit="uV", line_freq=60)
+    assert (chain.line_freq, chain.line_freq_source) == (60.0, "option")
+    assert chain.cfg.conditioning.line_freq == 60.0
+    assert ckpt.feature_config.conditioning.line_freq == 50.0  # untouched
+    results = push_chunked(chain, eeg, np.arange(eeg.shape[1]) / 200.0)
+    expected = compute_de(condition(eeg, chain.cfg), chain.cfg)
+    np.testing.assert_array_equal(np.stack([r.band_power for r in results]), expected)
+    # A chain without the option, on the same classifier, is back to the checkpoint's.
+    again = seed_chain(ckpt, classifier=chain.classifier)
+    assert again.line_freq == 50.0 and again.line_freq_source == "checkpoint"
+
+
+@pytest.mark.parametrize(("line", "expected"), [(60.0, 60.0), (None, 50.0)])
+def test_line_freq_auto_estimates_from_the_first_second(ckpt, line, expected):
+    # A 250 Hz headset: estimated at the stream's own rate, before resampling.
+    eeg = synthetic_eeg(6, seed=22, sfreq=250.0)
+    if line is not None:
+        eeg = _with_line(eeg, line, sfreq=250.0)
+    chain = LiveChain.from_labels(
+        ckpt, SEED_CHANNELS, 250.0, unit="uV", line_freq="auto", device="cpu"
+    )
+    assert chain.line_freq is None  # not decided before the first second
+    results = push_chunked(chain, eeg, np.arange(eeg.shape[1]) / 250.0)
+    assert results and chain.line_freq == expected
+    assert chain.line_freq_source == ("estimated" if line else "checkpoint")
+    (message,) = [w for w in chain.warnings if w.startswith("line frequency (auto)")]
+    if line:
+        assert "60 Hz noise" in message and "instead of the model's 50 Hz" in message
+    else:
+        assert "no line noise" in message and "the model's 50 Hz" in message
+
+
+def test_line_freq_bad_values_and_unconditioned_checkpoints(ckpt, tmp_path):
+    from eegstream.features import compute_de
+    from eegstream.model._testing import untrained_checkpoint
+
+    with pytest.raises(EEGStreamError, match="must be 50 or 60 Hz or 'auto', got 55"):
+        seed_chain(ckpt, line_freq=55)
+    # A checkpoint saved before conditioning: features of the raw EEG, as before.
+    old = load_checkpoint(
+        untrained_checkpoint(
+            tmp_path / "old.safetensors",
+            cfg=ckpt.feature_config.replace(conditioning=None),
+        )
+    )
+    with pytest.raises(EEGStreamError, match="no conditioning") as info:
+        seed_chain(old, line_freq=60)
+    assert "\n" not in str(info.value)
+    eeg = synthetic_eeg(7, seed=23)
+    chain = seed_chain(old, unit="uV", line_freq="auto")
+    results = push_chunked(chain, eeg, np.arange(eeg.shape[1]) / 200.0)
+    np.testing.assert_array_equal(
+        np.stack([r.band_power for r in results]), compute_de(eeg, old.feature_config)
+    )
+    assert chain.line_freq is None
+    assert any("nothing is notched" in w for w in chain.warnings)

@@ -59,8 +59,9 @@ def test_unlabelled_streams_need_assume_seed_order():
 
 
 def test_checkpoint_with_another_montage_is_refused():
-    with pytest.raises(EEGStreamError, match="not the 62 SEED channels"):
-        plan_channels(list(SEED_CHANNELS), 62, checkpoint_channels=("C3", "C4"))
+    for channels in (("C3", "X1"), ("C4", "C3")):  # a foreign name; not SEED order
+        with pytest.raises(EEGStreamError, match="not SEED channels in SEED order"):
+            plan_channels(list(SEED_CHANNELS), 62, checkpoint_channels=channels)
 
 
 def test_units_from_option_description_or_amplitude():

@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
-from eegstream.cli.run import format_summary
 from eegstream.pipeline import (
     LatencySummary,
     MarkerAccuracy,
     SessionSummary,
     plan_channels,
 )
+from eegstream.pipeline.console import format_summary
 
 #: The ``session_end`` record's ``summary`` keys (docs/internals.md).
 SUMMARY_KEYS = [

@@ -21,7 +21,7 @@ from eegstream.replay import (
     dataset_source,
     file_source,
 )
-from eegstream.replay.player import _Chunker, _mirror
+from eegstream.replay.player import _Chunker, rest_samples
 
 pytestmark = pytest.mark.lsl
 
@@ -61,12 +61,17 @@ def _connect(
 
 
 def _receive(
-    eeg: pylsl.StreamInlet, markers: pylsl.StreamInlet, n: int, limit_s: float = 20.0
+    eeg: pylsl.StreamInlet,
+    markers: pylsl.StreamInlet,
+    n: int,
+    limit_s: float = 20.0,
+    *,
+    states: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, list[dict], np.ndarray]:
     """Pull exactly ``n`` EEG samples (the next ones stay in the inlet).
 
     Returns data (n, C), stamps (n,), the parsed markers of those samples and
-    their stamps.
+    their stamps; ``trial_state`` repetitions only with ``states``.
     """
     data, stamps, texts, marker_stamps = [], [], [], []
     deadline = time.monotonic() + limit_s
@@ -84,7 +89,11 @@ def _receive(
     parsed = [parse_marker(t) for t in texts]
     assert None not in parsed, texts
     # Keep the markers of the samples returned.
-    keep = [i for i, t in enumerate(marker_stamps) if t <= stamps[-1] + 1e-9]
+    keep = [
+        i
+        for i, t in enumerate(marker_stamps)
+        if t <= stamps[-1] + 1e-9 and (states or parsed[i]["event"] != "trial_state")
+    ]
     return (
         np.array(data),
         np.array(stamps),
@@ -453,7 +462,8 @@ def test_chunker_spans_blocks_and_places_markers() -> None:
     out = []
     for block in blocks:
         out += chunker.feed(
-            block, [(0, f"start {block[0, 0]}"), (len(block) - 1, "end")]
+            block,
+            [(0, f"start {block[0, 0]}", None), (len(block) - 1, "end", "other")],
         )
     out += chunker.flush()
     starts = [start for start, _, _ in out]
@@ -462,15 +472,16 @@ def test_chunker_spans_blocks_and_places_markers() -> None:
     assert [len(s) for _, s, _ in out] == [7] * 7 + [1]
     assert starts == list(range(0, 50, 7))
     for start, chunk, markers in out:
-        for index, text in markers:
+        for index, text, stream in markers:
             assert start <= index < start + len(chunk)
+            assert stream == (None if text.startswith("start") else "other")
             if text.startswith("start"):
                 assert index == int(text.split()[1])
 
 
 def test_mirror_reflects_from_the_last_sample() -> None:
     data = np.arange(4)[:, None]
-    assert _mirror(data, 10)[:, 0].tolist() == [3, 2, 1, 0, 0, 1, 2, 3, 3, 2]
+    assert rest_samples(data, 10)[:, 0].tolist() == [3, 2, 1, 0, 0, 1, 2, 3, 3, 2]
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from eegstream.cli import main
+from eegstream.features import ConditioningSettings, FeatureConfig
 from eegstream.model import load_checkpoint
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -280,7 +282,9 @@ def test_official_features(synthetic_seed_iv_small, tmp_path):
     assert ckpt.meta.to_dict()["features"] == "official:de_LDS"
     # SEED-IV's official features: 4 s windows, no overlap.
     assert ckpt.feature_config.window_s == ckpt.feature_config.hop_s == 4.0
-    assert "not causal" in (out / "report.md").read_text()
+    # SEED-IV's official extractor is not reproduced: no live use, said with
+    # the measured skew, in the report and by the live path.
+    assert "Not for live use" in (out / "report.md").read_text()
     test = metrics["splits"][0]["split"]["test"]
     argv = ["evaluate", "--model", str(models / "off.safetensors"), "--dataset",
             "seed-iv", "--root", str(root), "--out", str(tmp_path / "ev"),
@@ -289,3 +293,23 @@ def test_official_features(synthetic_seed_iv_small, tmp_path):
     evaluation = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
     assert evaluation["features"] == "official:de_LDS"
     assert evaluation["accuracy"] == metrics["splits"][0]["test"]["accuracy"]
+    assert main([*argv, "--streaming", "session"]) == 2
+
+
+@pytest.mark.parametrize(
+    "cond",
+    [None, ConditioningSettings(), ConditioningSettings(None, 45, 4, line_freq=60)],
+    ids=["off", "default", "custom"],
+)
+def test_reproduce_command_carries_the_conditioning(cond):
+    import shlex
+
+    from eegstream.cli import build_parser
+    from eegstream.cli._options import run_options
+    from eegstream.training.config import RunOptions, reproduce_command
+
+    opts = RunOptions(
+        "seed-iv", Path("/data"), feature_config=FeatureConfig(conditioning=cond)
+    )
+    args = build_parser().parse_args(shlex.split(reproduce_command(opts))[1:])
+    assert run_options(args).feature_config == opts.feature_config

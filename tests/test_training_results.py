@@ -67,7 +67,9 @@ def test_streaming_layout():
         "settled_fraction",
         "median_settle_s",
         "trials",
+        "mode",
     ]
+    assert data["mode"] == "trial"  # every streamed figure names its mode
     assert data["time_s"] == [4.0, 5.0, 6.0]
     assert data["trials"][0] == {
         "key": "s1_k1_t1",
@@ -110,6 +112,7 @@ def test_run_metrics_layout():
         "arch",
         "n_parameters",
         "protocol",
+        "channels",
         "feature_config",
         "train_config",
         "summary",
@@ -131,6 +134,9 @@ def test_run_metrics_layout():
         "n_trials",
     ]
     assert data["protocol"] == ProtocolSpec("paper").to_dict()
+    # The full montage by default; a headset model names its set (test_headsets).
+    assert data["channels"]["set"] == "seed-62 (62 channels)"
+    assert len(data["channels"]["names"]) == 62
     assert "split" not in data["protocol"]
     assert FeatureConfig.from_dict(data["feature_config"]) == FeatureConfig()
     saved = json.loads(json.dumps(dataclasses.replace(metrics, model="m").to_dict()))

@@ -30,7 +30,9 @@ COMMANDS = (
     "synth",
     "features",
     "train",
+    "sweep",
     "evaluate",
+    "export",
     "info",
     "sys_info",
 )

@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._options import device_option
+from .._options import device_option, values_from_args
+
+if TYPE_CHECKING:
+    from ..training.config import RunOptions
 
 # pipeline.units.UNIT_CHOICES, without importing the pipeline (torch) to parse.
 UNITS = ("auto", "uV", "V")
@@ -53,8 +56,29 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
         help="the stream's unit; auto: its channel description, else its "
         "amplitude (volts detected with a warning)",
     )
+    stream.add_argument(
+        "--markers",
+        action="append",
+        metavar="NAME",
+        help="follow this marker stream (a stimulus program's; repeatable); "
+        "default: the replay's <name>-markers when present",
+    )
+    stream.add_argument(
+        "--label-map",
+        type=Path,
+        metavar="FILE",
+        help="TOML rules turning marker strings into true labels (README: label maps)",
+    )
     pipe = parser.add_argument_group("pipeline")
     device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
+    pipe.add_argument(
+        "--line-freq",
+        default=None,
+        choices=("50", "60", "auto"),
+        help="mains frequency in Hz to notch, for a headset in another country "
+        "(default: the model's); auto: estimated from the first second of the "
+        "stream, what was found is logged",
+    )
     pipe.add_argument(
         "--log",
         dest="log_path",
@@ -90,6 +114,11 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
         device=args.device,
         outlets=not args.no_outlets,
         resolve_timeout=args.timeout,
+        markers=args.markers,
+        label_map=args.label_map,
+        line_freq=(
+            float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
+        ),
     )
 
 
@@ -98,6 +127,13 @@ def subjects_arg(text: str | None) -> list[int] | None:
     from .._checks import parse_int_list
 
     return sorted(set(parse_int_list(text, "subjects"))) if text else None
+
+
+def classes_arg(text: str | None) -> tuple[str, ...] | None:
+    """``--classes a,b,c`` as a tuple of names; None when not given."""
+    if not text:
+        return None
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 def cli_spelling(parser: argparse.ArgumentParser) -> Callable[[str, Any, bool], str]:
@@ -118,3 +154,40 @@ def cli_spelling(parser: argparse.ArgumentParser) -> Callable[[str, Any, bool], 
         return f"{flags[name]} {value}"
 
     return spell
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """Turn parsed ``eegstream train`` arguments into the run's :class:`RunOptions`.
+
+    ``eegstream sweep`` parses each cell's options with the same table.
+    ``--channels`` or ``--channels-from`` become the SEED channel names
+    (printed with those of the source that have none).
+    """
+    import os
+
+    from ..features import FeatureConfig
+    from ..headsets import resolve_channel_option
+    from ..training.config import TRAIN_OPTIONS, RunOptions, TrainConfig, apply_recipe
+
+    # Settings not given take the recipe's value (sweep cells too).
+    values = apply_recipe(values_from_args(args, TRAIN_OPTIONS), args.recipe)
+    choice = resolve_channel_option(args.channels, args.channels_from)
+    if choice is not None:
+        print(choice.describe(), flush=True)
+    return RunOptions(
+        **{
+            **values,
+            "feature_config": FeatureConfig(**values["feature_config"]),
+            "train": TrainConfig(**values["train"], device=args.device),
+            "subjects": subjects_arg(args.subjects),
+            "recordings": tuple(args.recordings) if args.recordings else None,
+            "classes": classes_arg(args.classes),
+            "channels": choice.channels if choice is not None else None,
+        },
+        out=args.out,
+        models_dir=args.models_dir,
+        save_model=not args.no_save,
+        cache_dir=args.cache_dir,
+        workers=args.workers,
+        ray_address=args.ray_address or os.environ.get("RAY_ADDRESS") or None,
+    )

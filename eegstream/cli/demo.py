@@ -5,7 +5,9 @@ shipped demo model never saw), replays it over LSL like an amplifier with a
 marker stream of the true labels, connects the live pipeline to it, and shows
 the dashboard when a display exists, else a console view. It stops after
 ``--seconds`` or on Ctrl-C and prints a summary: accuracy against the
-replayed labels, latency p50/p99, samples received and lost.
+replayed labels, latency p50/p99, samples received and lost. With
+``--headset emotiv-epoc`` the session plays only that headset's channels at
+its usual rate (14 at 128 Hz), run by the shipped model trained on them.
 
 Everything shown is computed from SIMULATED EEG: the accuracy says the
 system works end to end, not how well emotions can be read from real brains.
@@ -44,9 +46,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "%(default)s)",
     )
     p.add_argument(
+        "--headset",
+        default=None,
+        metavar="PRESET",
+        help="replay only this headset's channels at its usual rate and run its "
+        "shipped subset model, e.g. emotiv-epoc (14 ch, 128 Hz); presets: "
+        "emotiv-epoc, openbci-16, 10-20-19, seed-62",
+    )
+    p.add_argument(
         "--model",
-        default=DEMO_MODEL,
-        help="checkpoint file or model name in models/ (default: %(default)s)",
+        default=None,
+        help=f"checkpoint file or model name in models/ (default: {DEMO_MODEL}, "
+        f"with --headset {DEMO_MODEL}-PRESET)",
     )
     p.add_argument(
         "--session-dir",
@@ -75,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from ..demo import (
         check_model,
         default_log_path,
+        demo_model,
         demo_player,
         prepare_session,
         want_gui,
@@ -96,9 +108,11 @@ def run(args: argparse.Namespace) -> int:
                 raise
             print(f"eegstream demo: {err}; showing the console view", file=sys.stderr)
             gui = False
-    checkpoint = load_checkpoint(resolve_model(args.model))
+    checkpoint = load_checkpoint(resolve_model(demo_model(args.headset, args.model)))
     check_model(checkpoint)
-    player = demo_player(prepare_session(args.session_dir), speed=args.speed)
+    player = demo_player(
+        prepare_session(args.session_dir), speed=args.speed, headset=args.headset
+    )
     print(
         "eegstream demo: SYNTHETIC EEG (simulated, not a person) replayed over LSL\n"
         + player.describe(),

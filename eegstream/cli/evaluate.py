@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .._options import (
     CACHE_DIR,
+    RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
     Option,
@@ -15,6 +16,7 @@ from .._options import (
     dataset_option,
     device_option,
 )
+from ..training.config import DEFAULT_REST_S, STREAMING_MODES
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -23,10 +25,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "evaluate",
         help="trial-level accuracy of a saved model; --streaming runs the live path",
         description="Score a saved model on a dataset's trials. Offline: one "
-        "sequence per trial, normalised as in training. --streaming: each subject's "
-        "EEG runs through the live feature path in 10-sample chunks at full speed, "
-        "giving accuracy against time into the trial and the time until the "
-        "prediction settles on the right class.",
+        "sequence per trial, normalised as in training. --streaming runs the EEG "
+        "through the live chain in 10-sample chunks at full speed. "
+        "--streaming trial (also plain --streaming, as before): each trial a new "
+        "recording, reset at its start; accuracy against time into the trial. "
+        "--streaming session: each session one continuous recording in recording "
+        "order, with --rest seconds of the replay's rest between clips and no "
+        "reset after its start (a new wearer); accuracy by seconds since clip "
+        "onset, steady-state accuracy (60 s into a clip to its end), median time "
+        "to the first right prediction that stays right, and the offline trial "
+        "accuracy beside it. Every figure names its mode. --recordings scores your "
+        "own files (each a session), labelled through --label-map.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
@@ -35,8 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_options(
         p,
         [
-            dataset_option(),
-            ROOT,
+            dataset_option(required=False),
+            replace(ROOT, required=False),
+            *RECORDINGS_OPTIONS,
             replace(
                 SUBJECTS,
                 help="subjects to evaluate, e.g. 13,14 or 1-3; None: all (use the "
@@ -44,8 +54,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             ),
             Option(
                 "--streaming",
-                "stream the EEG through the live path (StreamingClassifier)",
-                action="store_true",
+                "stream the EEG through the live chain: 'trial' resets at every "
+                "trial, 'session' plays each session as one recording; no value: "
+                "trial (the meaning of --streaming before modes existed)",
+                choices=STREAMING_MODES,
+                nargs="?",
+                const="trial",
+                metavar="{trial,session}",
+            ),
+            Option(
+                "--rest",
+                "--streaming session: seconds of rest between clips (the replay's: "
+                "the previous clip played backwards)",
+                type=float,
+                default=DEFAULT_REST_S,
+                metavar="SECONDS",
+                dest="rest_s",
             ),
             Option("--chunk", "--streaming: samples per chunk", type=int, default=10),
             device_option("where the model runs (auto: CUDA when present)"),
@@ -63,53 +87,50 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream evaluate``."""
     from .._checks import check_number
-    from ..datasets import open_dataset
+    from ..datasets import open_data
     from ..model import load_checkpoint, resolve_model
     from ..training.evaluate import (
         OfflineEvaluation,
+        SessionEvaluation,
         StreamingEvaluation,
         evaluate_offline,
+        evaluate_session,
         evaluate_streaming,
         save_evaluation,
         seen_subjects,
     )
     from ..training.run import is_synthetic
-    from ._options import subjects_arg
+    from ._options import classes_arg, subjects_arg
 
     check_number(args.chunk, "chunk", unit="samples", min=1, integer=True)
+    check_number(args.rest_s, "rest_s", unit="s", min=0)
     ckpt = load_checkpoint(resolve_model(args.model))
-    dataset = open_dataset(args.dataset, args.root)
+    dataset = open_data(
+        args.dataset,
+        args.root,
+        recordings=args.recordings,
+        label_map=args.label_map,
+        # Label ids must be the model's: its classes unless named otherwise.
+        classes=classes_arg(args.classes) or ckpt.classes,
+        subject_pattern=args.subject_pattern,
+    )
     subjects = subjects_arg(args.subjects)
     tag = " [SYNTHETIC DATA]" if is_synthetic(dataset) else ""
-    result: StreamingEvaluation | OfflineEvaluation
-    if args.streaming:
+    result: StreamingEvaluation | SessionEvaluation | OfflineEvaluation
+    if args.streaming == "session":
+        result = evaluate_session(
+            ckpt,
+            dataset,
+            subjects,
+            rest_s=args.rest_s,
+            chunk=args.chunk,
+            device=args.device,
+            cache_dir=args.cache_dir,
+        )
+        print(f"{ckpt.name} on {dataset.name}{tag}, " + _session_lines(result))
+    elif args.streaming == "trial":
         result = evaluate_streaming(ckpt, dataset, subjects, args.chunk, args.device)
-        print(
-            f"{ckpt.name} on {dataset.name}{tag}, streamed in {args.chunk}-sample "
-            "chunks "
-            f"({result.n_trials} trials, {result.device}):"
-        )
-        curve = zip(
-            result.time_s,
-            result.accuracy,
-            result.n_trials_at_step,
-            strict=True,
-        )
-        for t, a, n in curve:
-            if round(t) % 10 == 0 or t == result.time_s[-1]:
-                print(f"  {t:6.0f} s into trial: accuracy {a:6.1%} ({n} trials)")
-        if ckpt.meta.normaliser.mode == "subject":
-            print(
-                "note: trained with per-subject z-scoring (needs the whole session); "
-                "streaming uses the live running normaliser instead, as live use does"
-            )
-        settle = result.median_settle_s
-        print(
-            f"accuracy at warm-up end {result.warm_accuracy:.1%}, at trial end "
-            f"{result.final_accuracy:.1%}; settled on the right class in "
-            f"{result.settled_fraction:.0%} of trials"
-            + (f", median {settle:.0f} s into the trial" if settle is not None else "")
-        )
+        print(f"{ckpt.name} on {dataset.name}{tag}, " + _trial_lines(result))
     else:
         result = evaluate_offline(ckpt, dataset, subjects, args.cache_dir, args.device)
         print(
@@ -127,7 +148,64 @@ def run(args: argparse.Namespace) -> int:
             f"(its test subjects: {list(ckpt.meta.metrics.test_subjects or ())}); "
             "their accuracy is not a fair estimate"
         )
+    if args.streaming and ckpt.meta.normaliser.mode == "subject":
+        print(
+            "note: trained with per-subject z-scoring (needs the whole session); "
+            "streaming uses the live running normaliser instead, as live use does"
+        )
     if args.out:
         save_evaluation(args.out, ckpt, dataset, result)
         print(f"written: {args.out}")
     return 0
+
+
+def _trial_lines(result) -> str:
+    """Console text of a ``--streaming trial`` result."""
+    lines = [
+        f"--streaming trial (each trial a new recording), {result.chunk_samples}-"
+        f"sample chunks ({result.n_trials} trials, {result.device}):"
+    ]
+    curve = zip(result.time_s, result.accuracy, result.n_trials_at_step, strict=True)
+    for t, a, n in curve:
+        if round(t) % 10 == 0 or t == result.time_s[-1]:
+            lines.append(f"  {t:6.0f} s into trial: accuracy {a:6.1%} ({n} trials)")
+    settle = result.median_settle_s
+    lines.append(
+        f"[trial mode] accuracy at warm-up end {result.warm_accuracy:.1%}, at trial "
+        f"end {result.final_accuracy:.1%}; settled on the right class in "
+        f"{result.settled_fraction:.0%} of trials"
+        + (f", median {settle:.0f} s into the trial" if settle is not None else "")
+    )
+    return "\n".join(lines)
+
+
+def _session_lines(result) -> str:
+    """Console text of a ``--streaming session`` result: the table and summary."""
+    lines = [
+        f"--streaming session (each session one recording, {result.rest_s:g} s rests, "
+        f"no reset), {result.chunk_samples}-sample chunks ({result.n_sessions} "
+        f"sessions, {result.n_trials} clips, {result.n_steps} steps of which "
+        f"{result.n_rest_steps} in rests, unlabelled; {result.device}):",
+        "  seconds since clip onset | accuracy | steps",
+    ]
+    curve = zip(result.time_s, result.accuracy, result.n_steps_at, strict=True)
+    for t, a, n in curve:
+        if t <= 10 or round(t) % 10 == 0 or t == result.time_s[-1]:
+            lines.append(f"  {t:24.0f} | {a:8.1%} | {n:5d}")
+    steady = result.steady_accuracy
+    settle = result.median_settle_s
+    lines.append(
+        f"[session mode] live accuracy {result.live_accuracy:.1%} over all clip steps; "
+        "steady state ("
+        f"{result.steady_from_s:g} s into a clip to its end) "
+        + (f"{steady:.1%}" if steady is not None else "n/a (no clip that long)")
+        + f"; {result.settled_fraction:.0%} of clips settle on the right class"
+        + (f", median {settle:.0f} s after onset" if settle is not None else "")
+    )
+    if result.offline_accuracy is not None and result.gap is not None:
+        lines.append(
+            f"[session mode] offline trial accuracy {result.offline_accuracy:.1%} "
+            f"on the same trials: offline-vs-live gap {result.gap:+.1%} "
+            "(offline minus live)"
+        )
+    return "\n".join(lines)

@@ -26,9 +26,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Compute differential-entropy (DE) features, 5 bands x 62 SEED "
         "channels per window, with the same code the live path uses. --file: any EEG "
         "file MNE reads (EDF, BDF, FIF, BrainVision .vhdr, EEGLAB .set, Neuroscan "
-        ".cnt), mapped to the SEED channel order, resampled to 200 Hz, in µV, written "
-        "to an .npz. --dataset: every trial of a SEED-family dataset, cached per "
-        "setting.",
+        ".cnt) or an XDF recording (its EEG stream; the markers of every marker "
+        "stream are written beside the windows), mapped to the SEED channel order, "
+        "resampled to 200 Hz, in µV, written to an .npz. --dataset: every trial of "
+        "a SEED-family dataset, cached per setting. The EEG is first high-passed "
+        "and notched at the line frequency (causal filters, as the live path does; "
+        "see the conditioning options).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     source = parser.add_mutually_exclusive_group(required=True)
@@ -46,6 +49,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             ),
             replace(CACHE_DIR, help=f"{CACHE_DIR.help}; with --dataset"),
             Option("--out", "output .npz (with --file; written atomically)", type=Path),
+            Option(
+                "--stream-name",
+                "with an .xdf --file: the EEG stream; default: the one of type EEG",
+                metavar="NAME",
+            ),
             *FEATURE_OPTIONS,
         ],
     )
@@ -61,9 +69,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset is not None:
         if args.root is None:
             raise EEGStreamError("--dataset needs --root, the folder of the dataset")
-        if args.out is not None:
+        if args.out is not None or args.stream_name is not None:
             raise EEGStreamError(
-                "--out goes with --file; --dataset writes to --cache-dir"
+                "--out and --stream-name go with --file; --dataset writes to "
+                "--cache-dir"
             )
         return _run_dataset(args, cfg)
     if args.root is not None or args.cache_dir is not None:
@@ -74,19 +83,21 @@ def run(args: argparse.Namespace) -> int:
         raise EEGStreamError("--file needs --out, the .npz to write")
     if args.out.suffix != ".npz":  # checked before the (possibly long) extraction
         raise EEGStreamError(f"--out must end in .npz, got {args.out}")
-    return _run_file(args.file, args.out, cfg)
+    return _run_file(args.file, args.out, cfg, args.stream_name)
 
 
-def _run_file(path: Path, out: Path, cfg) -> int:
+def _run_file(path: Path, out: Path, cfg, stream_name: str | None) -> int:
     from ..features.files import file_features
     from ..montage import SEED_CHANNELS
 
-    feats = file_features(path, cfg)
+    feats = file_features(path, cfg, stream_name=stream_name)
     feats.save(out)
     missing, count = feats.missing, len(feats.de)
     mapped = len(SEED_CHANNELS) - len(missing)
     shown = missing if len(missing) <= 8 else [*missing[:6], "..."]
     note = f"; missing (NaN): {', '.join(shown)}" if missing else ""
+    if feats.markers:
+        note += f"; {len(feats.markers)} markers"
     print(
         f"{path.name}: {count} windows of {cfg.window_s:g} s every {cfg.hop_s:g} s, "
         f"{mapped}/{len(SEED_CHANNELS)} SEED channels{note} -> {out}"

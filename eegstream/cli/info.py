@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eegstream info``."""
     import json
 
+    from ..headsets import describe_channels
     from ..model import count_parameters, load_checkpoint, resolve_model
 
     ckpt = load_checkpoint(resolve_model(args.model))
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         f"arch       {ckpt.arch} ({params})",
         f"parameters {count_parameters(ckpt.build()):,}",
         f"classes    {', '.join(ckpt.classes)}",
-        f"channels   {len(ckpt.channels)} (may interpolate up to "
+        f"channels   {describe_channels(ckpt.channels)} (may interpolate up to "
         f"{meta.max_missing_channels} missing)",
         f"features   {meta.features}: {cfg.sfreq:g} Hz, window "
         f"{cfg.window_s:g} s, hop {cfg.hop_s:g} s, bands {bands} Hz, "

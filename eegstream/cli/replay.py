@@ -26,8 +26,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         + " The EEG stream is float32 µV at the data's rate with the standard LSL "
         "channel description; the marker stream '<name>-markers' carries one JSON "
         "object per event (trial_start, trial_end, rest_start, annotation, "
-        "session_end) stamped at the EEG sample it marks. Ctrl-C or SIGTERM stops "
-        "cleanly (exit 0).",
+        "session_end) stamped at the EEG sample it marks, and repeats the open "
+        "trial (trial_state) every 2 s for consumers that join mid-trial. An .xdf "
+        "recording plays its EEG stream and sends its markers again at their "
+        "samples: a recorded replay's on NAME-markers, any other marker stream "
+        "under its own name. Ctrl-C or SIGTERM stops cleanly (exit 0).",
         formatter_class=_Formatter,
     )
     _add_source_options(parser)
@@ -49,7 +52,14 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
         "--file",
         metavar="REC",
         help="an EEG file MNE reads (EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan "
-        ".cnt, ...); its EEG channels are streamed in the file's order",
+        ".cnt, ...) or an XDF recording; its EEG channels are streamed in the "
+        "file's order",
+    )
+    what.add_argument(
+        "--stream-name",
+        metavar="NAME",
+        help="with an .xdf --file: the EEG stream to play; default: the one "
+        "stream of type EEG",
     )
     what.add_argument("--root", metavar="DIR", help="the dataset's release folder")
     what.add_argument(
@@ -238,7 +248,7 @@ def _source(args: argparse.Namespace) -> ReplaySource:
             raise EEGStreamError(
                 f"{', '.join(extra)} apply to --dataset, not to --file {args.file}"
             )
-        return file_source(args.file, sfreq=args.sfreq)
+        return file_source(args.file, sfreq=args.sfreq, stream_name=args.stream_name)
     missing = [
         opt
         for opt, v in (("--root", args.root), ("--subject", args.subject))
@@ -248,6 +258,8 @@ def _source(args: argparse.Namespace) -> ReplaySource:
         raise EEGStreamError(f"--dataset {args.dataset} needs {' and '.join(missing)}")
     if args.sfreq is not None:
         raise EEGStreamError("--sfreq applies to --file; SEED trials play at 200 Hz")
+    if args.stream_name is not None:
+        raise EEGStreamError("--stream-name applies to an .xdf --file")
     trials = parse_int_list(args.trials, "trials") if args.trials is not None else None
     return dataset_source(
         args.dataset, args.root, args.subject, session=args.session, trials=trials

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 DEFAULT_TRACES: tuple[str, ...] = ("FP1", "FP2", "F7", "F8", "T7", "T8", "O1", "O2")
 
 
+def default_traces(channels: Sequence[str]) -> tuple[str, ...]:
+    """Trace channels for a model: the default ones it has, else its first eight."""
+    chosen = tuple(ch for ch in DEFAULT_TRACES if ch in channels)
+    return chosen if len(chosen) >= 4 else tuple(channels[:8])
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of equal labels in the history, ``start`` to ``end`` in LSL seconds."""
@@ -105,8 +111,8 @@ class DashboardModel:
         LSL timestamps of the EEG traces, in seconds.
     eeg : array of float, shape (n_traces, n_samples)
         EEG traces in µV; NaN rows for channels the stream lacks.
-    topo : array of float, shape (62, n_bands) | None
-        DE per channel and band of the newest step (the scalp map).
+    topo : array of float, shape (n_model_channels, n_bands) | None
+        DE per model channel and band of the newest step (the scalp map).
     """
 
     def __init__(
@@ -269,8 +275,9 @@ class DashboardModel:
             if plan is None:
                 n = min(n_rows, N_CHANNELS)
                 seed_rows[:n] = np.arange(n)
-            else:
-                seed_rows[plan.present] = plan.source
+            else:  # the model's channels the stream carries (a subset: its own)
+                model_rows = np.array([SEED_CHANNELS.index(c) for c in plan.channels])
+                seed_rows[model_rows[plan.present]] = plan.source[: plan.present.size]
             self._rows = seed_rows[self.trace_index]
             self._rows_key = (plan, n_rows)
         return self._rows

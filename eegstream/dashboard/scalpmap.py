@@ -1,4 +1,4 @@
-"""Scalp map of one band's DE over the 62 SEED electrodes, drawn like an MNE topomap."""
+"""Scalp map of one band's DE over the model's electrodes, drawn like an MNE topomap."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ..features import BAND_NAMES
+from ..montage import SEED_CHANNELS, positions_2d
 from . import _theme
 from ._qt import configure_pyqtgraph, fixed_plot
 from ._topomap import HEAD_RADIUS, MAP_RADIUS, Topomap
@@ -34,12 +35,21 @@ class ScalpMap(QtWidgets.QWidget):
         Bands offered in the selector, low first (index into the DE's last axis).
     band : int
         Initially shown band (default alpha).
+    channels : sequence of str
+        The model's SEED channels (the rows of the band power), drawn at their
+        SEED positions.
     """
 
-    def __init__(self, band_names: Sequence[str] = BAND_NAMES, band: int = 2) -> None:
+    def __init__(
+        self,
+        band_names: Sequence[str] = BAND_NAMES,
+        band: int = 2,
+        channels: Sequence[str] = SEED_CHANNELS,
+    ) -> None:
         configure_pyqtgraph()
         super().__init__()
-        self.topomap = Topomap(resolution=96)
+        rows = [SEED_CHANNELS.index(ch) for ch in channels]
+        self.topomap = Topomap(positions_2d()[rows], resolution=96)
         self.selector = QtWidgets.QComboBox()
         self.selector.addItems(list(band_names))
         self.selector.setCurrentIndex(band)
@@ -81,7 +91,7 @@ class ScalpMap(QtWidgets.QWidget):
         return self.selector.currentIndex()
 
     def set_band_power(self, band_power: np.ndarray) -> None:
-        """Show the chosen band of ``band_power`` (62, n_bands), DE per channel."""
+        """Show the chosen band of ``band_power`` (n_channels, n_bands), DE."""
         self.band_power = np.asarray(band_power, dtype=float)
         self._redraw()
 

@@ -16,7 +16,7 @@ from ._qt import Panel, configure_pyqtgraph, dark_palette
 from .bandpower import BandPowerPlot
 from .gauge import EmotionGauge
 from .history import ProbabilityHistory
-from .model import DEFAULT_TRACES, Changes, DashboardModel
+from .model import Changes, DashboardModel, default_traces
 from .scalpmap import ScalpMap
 from .status import StatusPanel
 from .traces import EEGTraces
@@ -46,8 +46,9 @@ class MainWindow(QtWidgets.QMainWindow):
         Span of the probability and band-power histories, in seconds.
     refresh_ms : int
         Timer interval in ms (33 ms: about 30 redraws per second).
-    trace_channels : sequence of str
-        SEED channels drawn as EEG traces.
+    trace_channels : sequence of str | None
+        SEED channels drawn as EEG traces; ``None``: the default traces the
+        model has (:func:`~eegstream.dashboard.model.default_traces`).
 
     Signals
     -------
@@ -69,10 +70,14 @@ class MainWindow(QtWidgets.QMainWindow):
         seq_len: int | None = None,
         history_s: float = 180.0,
         refresh_ms: int = 33,
-        trace_channels: Sequence[str] = DEFAULT_TRACES,
+        trace_channels: Sequence[str] | None = None,
         band_names: Sequence[str] = BAND_NAMES,
     ) -> None:
         super().__init__()
+        # The scalp map and traces show the model's channels (a headset model: its own).
+        self.channels = tuple(pipeline.checkpoint.channels)
+        if trace_channels is None:
+            trace_channels = default_traces(self.channels)
         self.model = DashboardModel(
             classes,
             history_s=history_s,
@@ -108,7 +113,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.history = ProbabilityHistory(classes, self.model.history_s)
         bands = self.model.band_names
         self.bandpower = BandPowerPlot(self.model.history_s, bands)
-        self.scalpmap = ScalpMap(bands, band=min(2, len(bands) - 1))
+        self.scalpmap = ScalpMap(
+            bands, band=min(2, len(bands) - 1), channels=self.channels
+        )
         self.traces = EEGTraces(self.model.trace_channels, self.model.eeg_s)
         self.status = StatusPanel()
         self.setStatusBar(self.status)

@@ -11,6 +11,7 @@ project features per trial.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from .._errors import EEGStreamError
 from .base import Dataset, Trial
@@ -70,4 +71,44 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
         raise
 
 
-__all__ = ["CLASSES", "DATASETS", "Dataset", "Trial", "open_dataset"]
+def open_data(
+    dataset: str | None = None,
+    root: str | os.PathLike | None = None,
+    *,
+    recordings: Sequence[str | os.PathLike] | None = None,
+    label_map: str | os.PathLike | None = None,
+    classes: Sequence[str] | None = None,
+    subject_pattern: str | None = None,
+) -> Dataset:
+    """Open a SEED-family release (``dataset``, ``root``) or your ``recordings``.
+
+    What ``eegstream train`` and ``evaluate`` open: :func:`open_dataset`, or
+    :func:`eegstream.datasets.recordings.open_recordings` with the other
+    arguments.
+
+    Raises
+    ------
+    EEGStreamError
+        Both or neither kind given, or what the reader raises.
+    """
+    if recordings:
+        if dataset or root:
+            raise EEGStreamError(
+                "give either {recordings} or {dataset} and {root}, not both",
+                param=("recordings", "dataset", "root"),
+            )
+        from .recordings import open_recordings
+
+        return open_recordings(
+            recordings, label_map, classes=classes, subject_pattern=subject_pattern
+        )
+    if not dataset or root is None:
+        raise EEGStreamError(
+            "give {dataset} and {root} (a SEED-family release), or {recordings} "
+            "(your own files)",
+            param=("dataset", "root", "recordings"),
+        )
+    return open_dataset(dataset, root)
+
+
+__all__ = ["CLASSES", "DATASETS", "Dataset", "Trial", "open_data", "open_dataset"]

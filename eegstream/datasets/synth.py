@@ -42,7 +42,8 @@ from scipy.signal import resample_poly
 from .._errors import EEGStreamError
 from .._io import atomic_path, atomic_write_text
 from .._options import SYNTH_OPTIONS, command_line
-from ..features import FeatureConfig, compute_de, kalman_smooth
+from ..features import kalman_smooth
+from ..features.official import release_features
 from ..montage import SEED_CHANNELS
 from . import tables as T
 from ._cnt import write_cnt
@@ -320,12 +321,13 @@ def _mat_file(path: Path) -> Iterator[Callable[[str, np.ndarray], None]]:
         yield lambda name, value: scipy.io.savemat(fh, {name: value}, oned_as="row")
 
 
-def _de(eeg: np.ndarray, window_s: float, compat: str | None = None) -> np.ndarray:
-    """Official-style DE, (W, 62, 5): non-overlapping windows."""
-    cfg = FeatureConfig(
-        window_s=window_s, hop_s=window_s, compat=compat, smoothing="none"
-    )
-    return compute_de(eeg, cfg)
+def _de(eeg: np.ndarray, window_s: float, dataset: str) -> np.ndarray:
+    """Official-style DE, (W, 62, 5): non-overlapping windows, the release's DE.
+
+    The one definition the live path's official-feature check also measures
+    against (:func:`eegstream.features.official.release_features`).
+    """
+    return release_features(eeg, dataset, "de", window_s)
 
 
 def _moving_average(de: np.ndarray) -> np.ndarray:
@@ -389,7 +391,7 @@ def _write_seed(
                 for n, (sec, label) in enumerate(zip(seconds, labels, strict=True), 1):
                     eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
                     put_eeg(f"{prefix}_eeg{n}", eeg)
-                    feats = _release_features(_de(eeg[:, 1:], 1.0), families)
+                    feats = _release_features(_de(eeg[:, 1:], 1.0, "seed"), families)
                     for kind in T.SEED_FEATURE_KINDS:
                         put_feat(f"{kind}{n}", feats[kind])
             yield
@@ -410,7 +412,9 @@ def _write_seed_iv(
                 for n, (sec, label) in enumerate(trials, start=1):
                     eeg = world.eeg(s, k, n, label, _SFREQ * sec + 1, _SFREQ)
                     put_eeg(f"{prefix}_eeg{n}", eeg)
-                    feats = _release_features(_de(eeg[:, 1:], 4.0), ("de", "psd"))
+                    feats = _release_features(
+                        _de(eeg[:, 1:], 4.0, "seed-iv"), ("de", "psd")
+                    )
                     for kind in T.SEED_IV_FEATURE_KINDS:
                         put_feat(f"{kind}{n}", feats[kind])
             yield
@@ -475,7 +479,7 @@ def _write_seed_v(
         for k in range(1, n_ses + 1):
             clips = _seed_v_session(world, s, k, starts[k], ends[k], out)
             for n, clip in enumerate(clips, start=1):
-                de = _de(clip, 4.0)
+                de = _de(clip, 4.0, "seed-v")
                 key = (k - 1) * 15 + n - 1
                 data[key] = de.reshape(de.shape[0], -1)  # channel-major (62, 5) rows
                 labels[key] = np.full(de.shape[0], T.SEED_V_LABELS[k][n - 1], np.int64)
@@ -565,7 +569,7 @@ def _write_seed_vii(
                     label = T.SEED_VII_LABELS[v - 1]
                     eeg = world.eeg(s, k, v, label, _SFREQ * seconds[v - 1], _SFREQ)
                     put_eeg(str(v), eeg)
-                    de = _de(eeg, 4.0, compat="seed-vii")
+                    de = _de(eeg, 4.0, "seed-vii")
                     # MAET order per video: psd, de, de_LDS; each (W, 5, 62).
                     for kind, values in (
                         ("psd", 2.0**de / 100.0),

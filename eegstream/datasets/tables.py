@@ -422,3 +422,20 @@ SEED_VII_FEATURE_KINDS = ("psd", "de", "de_LDS")
 def seed_vii_video(session: int, clip: int) -> int:
     """Video number 1..80 of clip ``clip`` (1..20) of ``session`` (1..4)."""
     return (session - 1) * 20 + clip
+
+
+def play_order(dataset: str, session: int) -> tuple[int, ...] | None:
+    """Trial numbers of one session in the order they were recorded.
+
+    Every reader numbers trials in play order: SEED, SEED-IV and SEED-V trial
+    ``n`` is the session's ``n``-th clip (cut in that order from the raw
+    recording); SEED-VII clip ``i`` of session ``k`` is video
+    :func:`seed_vii_video` ``(k, i)`` (the release's own extractor). ``None``
+    for a dataset whose recording order is not known.
+    """
+    if dataset not in N_TRIALS:
+        return None
+    clips = range(1, N_TRIALS[dataset] + 1)
+    if dataset == "seed-vii":
+        return tuple(seed_vii_video(session, i) for i in clips)
+    return tuple(clips)

@@ -1,4 +1,4 @@
-"""The shared signal core: DE features, causal Kalman smoothing, normalisation.
+"""The shared signal core: conditioning, DE features, causal Kalman, normalisation.
 
 Offline extraction, training, evaluation and the live pipeline all call these
 functions; nothing else in the project computes features.
@@ -8,7 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import BAND_NAMES, SEED_BANDS, FeatureConfig, KalmanSettings
+from .conditioning import (
+    LineEstimate,
+    StreamingConditioner,
+    condition,
+    conditioning_sos,
+    estimate_line_freq,
+)
+from .config import (
+    BAND_NAMES,
+    LINE_FREQS,
+    SEED_BANDS,
+    ConditioningSettings,
+    FeatureConfig,
+    KalmanSettings,
+)
 from .de import compute_de, de_of_windows, n_windows, window_end_times
 from .kalman import CausalKalman, kalman_filter, kalman_smooth
 from .normalise import RunningNormaliser, subject_zscore
@@ -18,7 +32,7 @@ from .streaming import StreamingDE
 
 
 def extract_features(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
-    """DE of a whole recording, smoothed causally as ``cfg.smoothing`` says.
+    """DE of a whole recording, conditioned and smoothed as ``cfg`` says.
 
     The offline twin of :class:`OnlineFeatures` without normalisation: row
     ``i`` equals the live path's ``smoothed`` output for window ``i``.
@@ -26,7 +40,8 @@ def extract_features(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
     Parameters
     ----------
     eeg : array of float, shape (n_channels, n_samples)
-        EEG in microvolts at ``cfg.sfreq`` Hz.
+        EEG in microvolts at ``cfg.sfreq`` Hz, raw: filtered here as
+        ``cfg.conditioning`` says (:func:`condition`), from its first sample.
     cfg : FeatureConfig
         Feature settings.
 
@@ -34,23 +49,30 @@ def extract_features(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
     -------
     array of float64, shape (n_windows, n_channels, n_bands)
     """
-    de = compute_de(eeg, cfg)
+    de = compute_de(condition(eeg, cfg), cfg)
     return kalman_filter(de, cfg.kalman) if cfg.smoothing == "kalman" else de
 
 
 __all__ = [
     "BAND_NAMES",
+    "LINE_FREQS",
     "SEED_BANDS",
     "CausalKalman",
+    "ConditioningSettings",
     "FeatureConfig",
     "FeatureStep",
     "KalmanSettings",
+    "LineEstimate",
     "OnlineFeatures",
     "RollingSequence",
     "RunningNormaliser",
+    "StreamingConditioner",
     "StreamingDE",
     "compute_de",
+    "condition",
+    "conditioning_sos",
     "de_of_windows",
+    "estimate_line_freq",
     "extract_features",
     "flatten_features",
     "kalman_filter",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ SEED_VII_BANDS: tuple[tuple[float, float], ...] = SEED_BANDS[:4] + ((31.0, 49.0)
 COMPAT_MODES = (None, "seed-vii")
 SMOOTHING_MODES = ("kalman", "none")
 PADDING_SIDES = ("end", "start")
+#: Mains frequencies a conditioning notch accepts, in Hz.
+LINE_FREQS: tuple[float, ...] = (50.0, 60.0)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,109 @@ class KalmanSettings:
 
 
 @dataclass(frozen=True)
+class ConditioningSettings:
+    """Causal filters applied to the EEG before the DE (:mod:`.conditioning`).
+
+    Butterworth high-pass (and optional low-pass) and an ``iirnotch`` at the
+    line frequency and each of its harmonics below the Nyquist frequency, as
+    second-order sections. The defaults are chosen for a live headset
+    (``benchmarks/bench_conditioning.py``, synthetic EEG, log2 units of DE):
+    a 0.5 Hz order-2 high-pass cuts the delta error of a 300 µV 0.05 Hz sway
+    plus 2 µV/s drift from 0.50 to 0.006 (0.10 with the paper's 0.1 Hz edge)
+    and disturbs one window more than the windows holding a 1 mV electrode
+    step (0.1 Hz: five more; the paper's 0.1-70 Hz order-4 band-pass: eight),
+    for a 0.05 drop of delta DE on clean EEG. No low-pass: no band reaches
+    above 50 Hz. The 50 Hz notch removes the 2.0 gamma lift of a 10 µV line
+    and lowers clean gamma by 0.065.
+
+    Parameters
+    ----------
+    highpass_hz : float | None
+        High-pass edge in Hz (-3 dB), or ``None`` for none.
+    lowpass_hz : float | None
+        Low-pass edge in Hz (-3 dB), or ``None`` for none; above ``highpass_hz``
+        and below the Nyquist frequency.
+    order : int
+        Butterworth order of each of the high-pass and the low-pass (1-8).
+    line_freq : float
+        Mains frequency in Hz, 50 or 60; notched with its harmonics.
+    notch_q : float
+        Quality factor of each notch (centre / -3 dB width): 30 at 50 Hz is a
+        1.7 Hz wide notch, wide enough for the grid's +-0.2 Hz.
+    """
+
+    highpass_hz: float | None = 0.5
+    lowpass_hz: float | None = None
+    order: int = 2
+    line_freq: float = 50.0
+    notch_q: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("highpass_hz", "lowpass_hz", "line_freq", "notch_q"):
+            value = getattr(self, name)
+            if value is None and name in ("highpass_hz", "lowpass_hz"):
+                continue
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise EEGStreamError(
+                    f"conditioning {{{name}}} must be a number, got {value!r}",
+                    param=name,
+                ) from None
+            if not (np.isfinite(value) and value > 0):
+                raise EEGStreamError(
+                    f"conditioning {{{name}}} must be a finite number > 0, got {value}",
+                    param=name,
+                )
+            object.__setattr__(self, name, value)
+        if self.line_freq not in LINE_FREQS:
+            raise EEGStreamError(
+                f"conditioning {{line_freq}} must be 50 or 60 Hz, got "
+                f"{self.line_freq:g}",
+                param="line_freq",
+            )
+        lo, hi = self.highpass_hz, self.lowpass_hz
+        if lo is not None and hi is not None and not lo < hi:
+            raise EEGStreamError(
+                f"conditioning edges in the wrong order: {{highpass_hz}} {lo:g} must "
+                f"be below {{lowpass_hz}} {hi:g}",
+                param=("highpass_hz", "lowpass_hz"),
+            )
+        order: Any = self.order
+        if isinstance(order, float) and order.is_integer():
+            order = int(order)
+        if (
+            not isinstance(order, (int, np.integer))
+            or isinstance(order, bool)
+            or not 1 <= order <= 8
+        ):
+            raise EEGStreamError(
+                f"conditioning {{order}} must be a whole number from 1 to 8, got "
+                f"{order!r}",
+                param="order",
+            )
+        object.__setattr__(self, "order", int(order))
+
+    def check_rate(self, sfreq: float) -> None:
+        """Refuse edges at or above the Nyquist frequency of ``sfreq`` Hz data."""
+        nyquist = sfreq / 2
+        for name in ("highpass_hz", "lowpass_hz"):
+            value = getattr(self, name)
+            if value is not None and value >= nyquist:
+                raise EEGStreamError(
+                    f"conditioning {{{name}}} {value:g} Hz is at or above the "
+                    f"Nyquist frequency of {sfreq:g} Hz data; it must be in "
+                    f"(0, {nyquist:g}) Hz",
+                    param=name,
+                )
+
+    def harmonics(self, sfreq: float) -> tuple[float, ...]:
+        """Line frequency and its harmonics below the Nyquist frequency, in Hz."""
+        count = int(np.ceil(sfreq / 2 / self.line_freq)) - 1
+        return tuple(self.line_freq * k for k in range(1, count + 1))
+
+
+@dataclass(frozen=True)
 class FeatureConfig:
     """Everything that defines the differential-entropy feature stream.
 
@@ -99,6 +204,11 @@ class FeatureConfig:
         Causal Kalman smoothing of each feature over hops, or none.
     kalman : KalmanSettings
         Settings of the Kalman filter.
+    conditioning : ConditioningSettings | None
+        Causal filters applied to the EEG before the DE, or ``None`` for none
+        (raw EEG, as every setting saved before conditioning existed: a dict
+        without the key loads as ``None``, and ``None`` is left out of
+        :meth:`to_dict`, so those settings keep their hash).
     seq_len : int
         Steps in the sequence the classifier sees.
     padding : "end" | "start"
@@ -114,6 +224,9 @@ class FeatureConfig:
     compat: str | None = None
     smoothing: str = "kalman"
     kalman: KalmanSettings = field(default_factory=KalmanSettings)
+    conditioning: ConditioningSettings | None = field(
+        default_factory=ConditioningSettings
+    )
     seq_len: int = 60
     padding: str = "end"
 
@@ -133,10 +246,23 @@ class FeatureConfig:
             ) from None
         object.__setattr__(self, "bands", bands)
         if isinstance(self.kalman, dict):
-            object.__setattr__(self, "kalman", _kalman_from_dict(self.kalman))
+            object.__setattr__(
+                self, "kalman", _settings_from_dict(KalmanSettings, self.kalman)
+            )
         if not isinstance(self.kalman, KalmanSettings):
             raise EEGStreamError(
                 f"kalman must be KalmanSettings or a dict, got {self.kalman!r}"
+            )
+        if isinstance(self.conditioning, dict):
+            object.__setattr__(
+                self,
+                "conditioning",
+                _settings_from_dict(ConditioningSettings, self.conditioning),
+            )
+        if not isinstance(self.conditioning, (ConditioningSettings, type(None))):
+            raise EEGStreamError(
+                "conditioning must be ConditioningSettings, a dict or None, got "
+                f"{self.conditioning!r}"
             )
         for name in ("n_fft", "seq_len"):
             value = getattr(self, name)
@@ -176,6 +302,8 @@ class FeatureConfig:
                     f"{name} must be a positive whole number of samples at "
                     f"{self.sfreq:g} Hz, got {seconds} s"
                 )
+        if self.conditioning is not None:
+            self.conditioning.check_rate(self.sfreq)
         if self.n_fft is not None and self.n_fft < 2:
             raise EEGStreamError(f"n_fft must be >= 2 samples, got {self.n_fft}")
         if not self.bands:
@@ -232,6 +360,8 @@ class FeatureConfig:
         """Plain JSON-able dict of every setting."""
         out = asdict(self)
         out["bands"] = [list(b) for b in self.bands]
+        if self.conditioning is None:
+            del out["conditioning"]  # as written before conditioning existed
         return out
 
     def to_json(self) -> str:
@@ -240,18 +370,19 @@ class FeatureConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
-        """Rebuild from :meth:`to_dict` output; unknown keys are an error."""
+        """Rebuild from :meth:`to_dict` output; unknown keys are an error.
+
+        A dict without ``conditioning`` (saved before it existed) means none.
+        """
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
             raise EEGStreamError(
                 f"unknown feature settings {sorted(unknown)}; known: {sorted(known)}"
             )
-        data = dict(data)
+        data = {"conditioning": None, **data}
         if "bands" in data:
             data["bands"] = tuple(tuple(b) for b in data["bands"])
-        if isinstance(data.get("kalman"), dict):
-            data["kalman"] = _kalman_from_dict(data["kalman"])
         return cls(**data)
 
     @classmethod
@@ -264,12 +395,12 @@ class FeatureConfig:
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:12]
 
 
-def _kalman_from_dict(data: dict[str, Any]) -> KalmanSettings:
-    """KalmanSettings from a dict, naming unknown keys instead of a TypeError."""
-    known = set(KalmanSettings.__dataclass_fields__)
+def _settings_from_dict(cls: type, data: dict[str, Any]) -> Any:
+    """Build a settings dataclass from a dict, naming unknown keys (no TypeError)."""
+    known = {f.name for f in fields(cls)}
     unknown = set(data) - known
     if unknown:
         raise EEGStreamError(
-            f"unknown Kalman settings {sorted(unknown)}; known: {sorted(known)}"
+            f"unknown {cls.__name__} keys {sorted(unknown)}; known: {sorted(known)}"
         )
-    return KalmanSettings(**data)
+    return cls(**data)

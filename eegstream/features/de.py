@@ -161,14 +161,7 @@ def compute_de(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
     >>> compute_de(np.random.default_rng(0).normal(size=(62, 200 * 60)), cfg).shape
     (15, 62, 5)
     """
-    try:
-        eeg = np.asarray(eeg, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise EEGStreamError(f"EEG must be a numeric array, got {err}") from None
-    if eeg.ndim != 2:
-        raise EEGStreamError(
-            f"EEG must be a 2-D array (channels, samples), got shape {eeg.shape}"
-        )
+    eeg = as_eeg_array(eeg)
     count = n_windows(eeg.shape[1], cfg)
     if count == 0:
         raise EEGStreamError(
@@ -177,6 +170,19 @@ def compute_de(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
         )
     views = np.lib.stride_tricks.sliding_window_view(eeg, cfg.window, axis=1)
     return _de_in_blocks(views[:, :: cfg.hop][:, :count].transpose(1, 0, 2), cfg)
+
+
+def as_eeg_array(eeg: np.ndarray) -> np.ndarray:
+    """Return ``eeg`` as a float64 (channels, samples) array, or a one-line error."""
+    try:
+        eeg = np.asarray(eeg, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise EEGStreamError(f"EEG must be a numeric array, got {err}") from None
+    if eeg.ndim != 2:
+        raise EEGStreamError(
+            f"EEG must be a 2-D array (channels, samples), got shape {eeg.shape}"
+        )
+    return eeg
 
 
 def _de_in_blocks(windows: np.ndarray, cfg: FeatureConfig) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 What ``eegstream features --file`` runs: the file is read with
 :func:`eegstream.recording.load_recording` (SEED channel order, 200 Hz, µV),
-its windows go through :func:`compute_de` and, with ``smoothing="kalman"``,
+it is conditioned (:func:`condition`, the filters of ``cfg.conditioning``), its
+windows go through :func:`compute_de` and, with ``smoothing="kalman"``,
 one causal Kalman filter carried across blocks, so the rows equal one call
 of :func:`extract_features` on the whole file.
 """
@@ -16,7 +17,9 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .._io import atomic_path
+from .._xdf import EXTRAS_STREAM
 from ..montage import SEED_CHANNELS
+from .conditioning import condition
 from .config import FeatureConfig
 from .de import compute_de, n_windows, window_end_times
 from .kalman import CausalKalman
@@ -42,6 +45,11 @@ class FileFeatures:
         The settings used.
     path : Path
         The file read.
+    markers : tuple of (float, str, str)
+        The file's annotations (an XDF file's markers) as ``(onset_s, stream,
+        text)`` in time order, onsets in seconds from the first sample (as
+        ``times``); ``stream`` is the XDF marker stream's name, ``""`` for an
+        annotation of another file.
     """
 
     de: np.ndarray
@@ -49,16 +57,21 @@ class FileFeatures:
     missing: list[str]
     cfg: FeatureConfig
     path: Path
+    markers: tuple[tuple[float, str, str], ...] = ()
 
     def save(self, out: str | Path) -> Path:
         """Write an ``.npz`` atomically; return its path.
 
-        It holds ``de``, ``times``, ``channels``, ``bands``, ``missing`` and
-        ``config`` (the settings as JSON).
+        It holds ``de``, ``times``, ``channels``, ``bands``, ``missing``,
+        ``config`` (the settings as JSON) and the markers beside the windows:
+        ``marker_onset`` (s), ``marker_stream``, ``marker_text`` and
+        ``marker_window`` (index of the first window whose end is at or after
+        the marker, ``len(de)`` when none is).
         """
         out = Path(out)
         if out.suffix != ".npz":
             raise EEGStreamError(f"{{out}} must end in .npz, got {out}", param="out")
+        onsets = np.array([m[0] for m in self.markers], dtype=float)
         with atomic_path(out) as tmp, open(tmp, "wb") as fh:
             np.savez(
                 fh,
@@ -68,23 +81,33 @@ class FileFeatures:
                 bands=np.array(self.cfg.bands),
                 missing=np.array(self.missing, dtype=str),
                 config=np.array(self.cfg.to_json()),
+                marker_onset=onsets,
+                marker_stream=np.array([m[1] for m in self.markers], dtype=str),
+                marker_text=np.array([m[2] for m in self.markers], dtype=str),
+                marker_window=np.searchsorted(self.times, onsets),
             )
         return out
 
 
 def file_features(
-    path: str | Path, cfg: FeatureConfig, *, progress: bool = True
+    path: str | Path,
+    cfg: FeatureConfig,
+    *,
+    progress: bool = True,
+    stream_name: str | None = None,
 ) -> FileFeatures:
     """Compute the DE features of an EEG file MNE reads.
 
     Parameters
     ----------
     path : str | Path
-        EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan ``.cnt``, ...
+        EDF, BDF, FIF, BrainVision, EEGLAB, Neuroscan ``.cnt``, ..., XDF
     cfg : FeatureConfig
-        Window, hop, bands, smoothing.
+        Conditioning, window, hop, bands, smoothing.
     progress : bool
         Show a progress bar on stderr (when it is a terminal).
+    stream_name : str | None
+        XDF only: the EEG stream (default: the one of type ``EEG``).
 
     Returns
     -------
@@ -95,13 +118,16 @@ def file_features(
     from ..recording import load_recording
 
     path = Path(path)
-    rec = load_recording(path, sfreq=cfg.sfreq, seed_order=True)
+    rec = load_recording(
+        path, sfreq=cfg.sfreq, seed_order=True, stream_name=stream_name
+    )
     count = n_windows(rec.data.shape[1], cfg)
     if count == 0:
         raise EEGStreamError(
             f"{path.name} lasts {rec.duration_s:.2f} s, shorter than one "
             f"{cfg.window_s:g} s window"
         )
+    eeg = condition(rec.data, cfg)  # as extract_features and the live chain do
     de = np.empty((count, len(SEED_CHANNELS), len(cfg.bands)), dtype=np.float32)
     kalman = CausalKalman(de.shape[1] * de.shape[2], cfg.kalman)
     with tqdm(
@@ -115,11 +141,20 @@ def file_features(
         # first sample, so block rows equal the rows of one call on the file.
         for first in range(0, count, _WINDOWS_PER_BLOCK):
             stop = min(first + _WINDOWS_PER_BLOCK, count)
-            segment = rec.data[:, first * cfg.hop : (stop - 1) * cfg.hop + cfg.window]
+            segment = eeg[:, first * cfg.hop : (stop - 1) * cfg.hop + cfg.window]
             rows = compute_de(segment, cfg)
             if cfg.smoothing == "kalman":
                 flat = rows.reshape(len(rows), -1)
                 rows = kalman.filter(flat).reshape(rows.shape)
             de[first:stop] = rows
             bar.update(stop - first)
-    return FileFeatures(de, window_end_times(count, cfg), list(rec.missing), cfg, path)
+    ann = rec.annotations
+    markers = tuple(
+        (float(onset), str(extras.get(EXTRAS_STREAM, "")), str(text))
+        for onset, text, extras in zip(
+            ann.onset, ann.description, ann.extras, strict=True
+        )
+    )
+    return FileFeatures(
+        de, window_end_times(count, cfg), list(rec.missing), cfg, path, markers
+    )

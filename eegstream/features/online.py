@@ -1,4 +1,4 @@
-"""The live feature chain: streaming DE -> causal Kalman -> normaliser -> sequence.
+"""The live feature chain: conditioning, DE, causal Kalman, normaliser, sequence.
 
 ``eegstream run``, the dashboard and ``eegstream evaluate --streaming`` all
 drive this one class, so what is measured offline in streaming mode is what a
@@ -7,10 +7,11 @@ live user gets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._errors import EEGStreamError
 from .config import FeatureConfig
 from .kalman import CausalKalman
 from .normalise import RunningNormaliser
@@ -58,7 +59,8 @@ class OnlineFeatures:
     Parameters
     ----------
     cfg : FeatureConfig
-        Feature settings (from the checkpoint).
+        Feature settings (from the checkpoint); the EEG is conditioned as
+        ``cfg.conditioning`` says before the DE.
     normaliser : RunningNormaliser | None
         The checkpoint's live normaliser; ``None`` passes features through.
     n_channels : int
@@ -71,13 +73,47 @@ class OnlineFeatures:
         normaliser: RunningNormaliser | None = None,
         n_channels: int = 62,
     ) -> None:
-        self.cfg = cfg
+        self.cfg = self.trained_cfg = cfg
         self.n_channels = n_channels
         n_features = n_channels * len(cfg.bands)
-        self.extractor = StreamingDE(cfg, n_channels)
+        self.extractor = StreamingDE(cfg, n_channels, condition=True)
         self.kalman = CausalKalman(n_features, cfg.kalman)
         self.normaliser = normaliser
         self.sequence = RollingSequence(cfg.seq_len, n_features, cfg.padding)
+
+    def set_line_freq(self, line_freq: float | None) -> None:
+        """Notch another mains frequency than the settings say, and start over.
+
+        For a headset in a country with other mains: the notch removes line
+        noise that was never in the training data, so changing it leaves the
+        model's input distribution as trained. ``cfg`` becomes the settings
+        with this line frequency; the normaliser's statistics are kept.
+
+        Parameters
+        ----------
+        line_freq : float | None
+            50 or 60 Hz; ``None`` goes back to the settings given at construction.
+
+        Raises
+        ------
+        EEGStreamError
+            If the settings have no conditioning (nothing to notch), or the
+            frequency is not 50 or 60 Hz.
+        """
+        cond = self.trained_cfg.conditioning
+        if cond is None:
+            if line_freq is None:
+                return
+            raise EEGStreamError(
+                f"line frequency {line_freq:g} Hz given, but these features have "
+                "no conditioning (the model was trained on unfiltered EEG); leave "
+                "the line frequency unset"
+            )
+        if line_freq is not None:
+            cond = replace(cond, line_freq=line_freq)
+        self.cfg = self.trained_cfg.replace(conditioning=cond)
+        self.extractor = StreamingDE(self.cfg, self.n_channels, condition=True)
+        self.reset()
 
     def reset(self) -> None:
         """Start over after a gap: buffer, filter, normaliser and sequence.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import EEGStreamError
+from .conditioning import StreamingConditioner
 from .config import FeatureConfig
 from .de import _de_in_blocks
 
@@ -15,7 +16,8 @@ class StreamingDE:
     Window ``i`` covers samples ``[i * hop, i * hop + window)`` counted from
     the first sample pushed since the last :meth:`reset`, exactly as
     :func:`~eegstream.features.de.compute_de` numbers them, and its row is
-    bit-identical to that function's row ``i`` whatever the chunking.
+    bit-identical to that function's row ``i`` whatever the chunking (with
+    ``condition=True``: to ``compute_de(condition(eeg, cfg), cfg)``).
 
     Parameters
     ----------
@@ -23,11 +25,25 @@ class StreamingDE:
         Feature settings.
     n_channels : int
         Channels per sample (62 for SEED order).
+    condition : bool
+        Filter the samples as ``cfg.conditioning`` says before the DE
+        (:class:`~eegstream.features.conditioning.StreamingConditioner`).
+        They are filtered in place in the buffer, once per completed window
+        rather than once per push: on one core of the loaded 2-core test
+        machine, an hour of 62 channels took 2.5 s of filtering in 10-sample
+        calls and 0.3-0.5 s in 200-sample ones.
     """
 
-    def __init__(self, cfg: FeatureConfig, n_channels: int) -> None:
+    def __init__(
+        self, cfg: FeatureConfig, n_channels: int, condition: bool = False
+    ) -> None:
         self.cfg = cfg
         self.n_channels = int(n_channels)
+        self.conditioner = (
+            StreamingConditioner(cfg, n_channels)
+            if condition and cfg.conditioning is not None
+            else None
+        )
         self._window, self._hop = cfg.window, cfg.hop
         self._no_rows = np.empty((0, self.n_channels, len(cfg.bands)))
         self._no_ends = np.empty(0, dtype=int)
@@ -44,6 +60,9 @@ class StreamingDE:
         self._fill = 0  # valid samples in _buf
         self._buf_start = 0  # absolute index of _buf[:, 0]
         self._next_window = 0
+        self._filtered = 0  # absolute index of the first sample not yet filtered
+        if self.conditioner is not None:
+            self.conditioner.reset()
 
     @property
     def n_samples(self) -> int:
@@ -80,6 +99,10 @@ class StreamingDE:
         total = self._buf_start + self._fill
         if total < self._next_window * hop + window:
             return self._no_rows, self._no_ends
+        if self.conditioner is not None:
+            todo = self._buf[:, self._filtered - self._buf_start : self._fill]
+            todo[:] = self.conditioner.push(todo)
+            self._filtered = total
         last = (total - window) // hop
         count = last + 1 - self._next_window
         first = self._next_window * hop - self._buf_start
@@ -97,7 +120,14 @@ class StreamingDE:
 
     def _compact(self, n_new: int) -> None:
         """Drop samples no window needs any more; grow the buffer if still short."""
-        keep_from = min(self._next_window * self._hop, self._buf_start + self._fill)
+        # Samples not yet filtered stay too: the filter must see every sample.
+        keep_from = min(
+            self._next_window * self._hop,
+            self._buf_start + self._fill,
+            self._filtered
+            if self.conditioner is not None
+            else self._buf_start + self._fill,
+        )
         drop = keep_from - self._buf_start
         kept = self._fill - drop
         size = max(self._buf.shape[1], kept + n_new)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
 from ..features import FeatureConfig
+from ..montage import SEED_CHANNELS
 from .checkpoint import save_checkpoint
 from .meta import DatasetInfo, NormaliserSpec, checkpoint_meta
 from .registry import build_model
@@ -22,6 +24,7 @@ def untrained_checkpoint(
     arch: str = "resattentionet",
     seed: int = 0,
     base_width: int = 4,
+    channels: Sequence[str] = SEED_CHANNELS,
 ) -> Path:
     """Write a randomly initialised checkpoint with a valid header.
 
@@ -29,10 +32,11 @@ def untrained_checkpoint(
     about 10 µV (mean 5, SD 2 on the DE scale), so the numbers the live path
     produces are in a realistic range. The header's dataset is named
     ``"untrained"`` and it has no protocol: its probabilities mean nothing.
+    ``channels``: SEED names in SEED order (a headset model's subset).
     """
     cfg = cfg or FeatureConfig()
     torch.manual_seed(seed)
-    n_features = 62 * len(cfg.bands)
+    n_features = len(channels) * len(cfg.bands)
     params = {"n_features": n_features, "n_classes": len(classes)}
     if arch == "resattentionet":
         params["base_width"] = base_width
@@ -47,5 +51,6 @@ def untrained_checkpoint(
         ),
         dataset=DatasetInfo("untrained"),
         protocol=None,
+        channels=channels,
     )
     return save_checkpoint(path, model.state_dict(), meta)

@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from ..features import FeatureStep, OnlineFeatures
+from ..features.official import serve_config
 from .checkpoint import Checkpoint
 from .predict import Predictor, as_checkpoint
 
@@ -23,15 +24,37 @@ class StreamingClassifier:
         A loaded checkpoint, a file, or a model name in ``models/``.
     device : "auto" | "cpu" | "cuda"
         Where the model runs.
+
+    Attributes
+    ----------
+    cfg : FeatureConfig
+        The features served: the checkpoint's, or for a model trained on a
+        release's official features, the extractor that matches them
+        (:func:`eegstream.features.official.serve_config`).
+    note : str | None
+        How those differ from what the model was trained on, if they do.
+
+    Raises
+    ------
+    EEGStreamError
+        For a model trained on official features the live path cannot
+        compute (the line gives the measured skew).
     """
 
     def __init__(
         self, checkpoint: Checkpoint | str | os.PathLike, device: str = "auto"
     ) -> None:
         self.checkpoint = as_checkpoint(checkpoint)
+        meta = self.checkpoint.meta
+        self.cfg, self.note = serve_config(
+            self.checkpoint.feature_config,
+            meta.dataset.name,
+            str(meta.features),
+            f"model {self.checkpoint.name!r}",
+        )
         self.predictor = Predictor(self.checkpoint, device=device)
         self.features = OnlineFeatures(
-            self.checkpoint.feature_config,
+            self.cfg,
             self.checkpoint.normaliser(),
             len(self.checkpoint.channels),
         )

@@ -25,10 +25,16 @@ dataset's trials, tests from arrays. What happens on faults:
   non-finite observations, the normaliser does not count them and the
   sequence carries 0 (the mean) for them, so the state is never poisoned and
   the next clean window is exact again. Through the resampler a NaN affects
-  at most one filter length (about 0.1 s) of output.
+  at most one filter length (about 0.1 s) of output; the conditioning filter
+  passes it as NaN and restarts that channel's state from its next finite
+  sample, as after a gap.
 - **Unit**: nothing is processed before the first second has arrived; then
   the unit is decided (the option, else the stream's description, else the
   amplitude: volts are scaled to µV with a warning).
+- **Line frequency**: the checkpoint's conditioning notches its mains
+  frequency; ``line_freq`` 50 or 60 overrides it (a headset in another
+  country), ``"auto"`` estimates it from the first second, at the stream's
+  own rate, and says what it found in :attr:`LiveChain.warnings`.
 - **Missing channels**: interpolated when the checkpoint allows that many,
   else refused when the chain is built.
 """
@@ -42,6 +48,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._errors import EEGStreamError
+from ..features import LINE_FREQS, estimate_line_freq
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
 from .channels import ChannelPlan, plan_channels
@@ -82,11 +89,16 @@ class LiveChain:
         it is computed minus the arrival of its last sample.
     stream_name : str
         For messages, e.g. ``"stream 'Cap'"``.
+    line_freq : None | 50 | 60 | "auto"
+        Mains frequency to notch: ``None`` the checkpoint's, 50 or 60 Hz
+        instead of it, ``"auto"`` estimated from the first second (the
+        checkpoint's when no line stands out).
 
     Raises
     ------
     EEGStreamError
-        An unknown ``unit``, a rate below twice the model's top band or
+        An unknown ``unit`` or ``line_freq``, a line frequency for a
+        checkpoint without conditioning, a rate below twice the model's top band or
         without a small rational ratio to the checkpoint's rate.
 
     Attributes
@@ -102,6 +114,13 @@ class LiveChain:
         first second.
     scale : float
         Factor to µV (1.0 until the unit is decided).
+    cfg : FeatureConfig
+        The feature settings in use: the checkpoint's, with the line
+        frequency decided.
+    line_freq, line_freq_source : float | None, str | None
+        The mains frequency notched (``None`` without conditioning) and why
+        (``"checkpoint"``, ``"option"``, ``"estimated"``); with ``"auto"``,
+        ``None`` during the first second.
     samples_nonfinite : int
         Samples pushed that held NaN or infinity in some used channel.
     warnings : list of str
@@ -121,12 +140,12 @@ class LiveChain:
         classifier: StreamingClassifier | None = None,
         clock: Callable[[], float] | None = None,
         stream_name: str = "the stream",
+        line_freq: float | str | None = None,
     ) -> None:
         check_unit_option(unit)
+        _check_line_freq(line_freq)
         self.checkpoint = as_checkpoint(checkpoint)
-        self.cfg = self.checkpoint.feature_config
         self.classes = self.checkpoint.classes
-        _check_rate(sfreq, self.cfg.bands, stream_name)
         if classifier is None:
             classifier = StreamingClassifier(self.checkpoint, device=device)
         elif classifier.checkpoint is not self.checkpoint:
@@ -135,8 +154,20 @@ class LiveChain:
                 f"chain's {self.checkpoint.name!r}; pass a StreamingClassifier of the "
                 "same Checkpoint object"
             )
+        self.cfg = classifier.cfg  # served features (official-feature models)
+        _check_rate(sfreq, self.cfg.bands, stream_name)
         self.classifier = classifier
+        self.line_freq_option = line_freq
+        self.line_freq: float | None = None
+        self.line_freq_source: str | None = None
+        if line_freq == "auto":  # decided with the unit, after the first second
+            self.classifier.features.set_line_freq(None)
+        else:
+            self._use_line_freq(
+                None if line_freq is None else float(line_freq), "option"
+            )
         self.plan = plan
+        self.stream_name = stream_name
         self.sfreq = float(sfreq)
         self.resampler = StreamingResampler(self.sfreq, self.cfg.sfreq, plan.n_present)
         self.unit_option, self.declared_unit = unit, declared_unit
@@ -145,7 +176,7 @@ class LiveChain:
         self.unit_source: str | None = None
         self.scale = 1.0
         self.samples_nonfinite = 0
-        self.warnings: list[str] = []
+        self.warnings: list[str] = [classifier.note] if classifier.note else []
         if self.checkpoint.meta.normaliser.mode == "subject":
             self.warnings.append(
                 "the checkpoint was trained with per-subject z-scoring, which needs "
@@ -168,6 +199,7 @@ class LiveChain:
         n_channels: int | None = None,
         assume_seed_order: bool = False,
         stream_name: str = "the stream",
+        suggest_from: str | None = None,
         **kwargs,
     ) -> LiveChain:
         """Build the chain for a stream with these channel labels.
@@ -183,12 +215,16 @@ class LiveChain:
         n_channels : int | None
             Channels in the stream (default ``len(labels)``).
         assume_seed_order : bool
-            Take an unlabelled 62-channel stream as SEED order (with a warning).
+            Take an unlabelled stream of 62 channels, or of the model's, as SEED
+            order (with a warning).
         stream_name : str
             For messages.
+        suggest_from : str | None
+            The stream's name: a refusal for missing channels then suggests
+            ``eegstream train --channels-from`` it (a subset model).
         **kwargs
-            ``unit``, ``declared_unit``, ``device``, ``classifier``, ``clock``:
-            as for :class:`LiveChain`.
+            ``unit``, ``declared_unit``, ``device``, ``classifier``, ``clock``,
+            ``line_freq``: as for :class:`LiveChain`.
 
         Raises
         ------
@@ -204,6 +240,7 @@ class LiveChain:
             max_missing=checkpoint.meta.max_missing_channels,
             assume_seed_order=assume_seed_order,
             stream_name=stream_name,
+            suggest_from=suggest_from,
         )
         chain = cls(checkpoint, plan, sfreq, stream_name=stream_name, **kwargs)
         chain.warnings[:0] = warnings
@@ -218,7 +255,8 @@ class LiveChain:
         Channels are matched by name, at the recording's own rate; rows of SEED
         channels the file lacked (NaN in a SEED-order recording) count as
         missing and are interpolated as the checkpoint allows.
-        ``**kwargs``: ``device``, ``classifier`` (as for :class:`LiveChain`).
+        ``**kwargs``: ``device``, ``classifier``, ``line_freq`` (as for
+        :class:`LiveChain`).
         """
         labels, _ = _recording_rows(recording)
         name = f"recording {recording.path.name or '(in memory)'!r}"
@@ -285,7 +323,7 @@ class LiveChain:
         self._gap_next = False
         if sum(d.shape[1] for d, _, _ in self._pending) < self.sfreq:
             return []
-        self._decide_unit()
+        self._decide_first_second()
         pending, self._pending = self._pending, []
         results = []
         for held, held_stamps, gap in pending:
@@ -294,13 +332,49 @@ class LiveChain:
             results += self._process(held, held_stamps)
         return results
 
-    def _decide_unit(self) -> None:
+    def _decide_first_second(self) -> None:
+        """Decide the unit and, with ``line_freq="auto"``, the line frequency."""
         first = np.concatenate([self.plan.select(d) for d, _, _ in self._pending], 1)
         self.unit, self.unit_source, warnings = decide_unit(
             self.unit_option, self.declared_unit, first
         )
         self.scale = UNIT_SCALES[self.unit]
         self.warnings += warnings
+        if self.line_freq_option == "auto":
+            self._estimate_line_freq(first)
+
+    def _use_line_freq(self, line_freq: float | None, source: str) -> None:
+        """Notch ``line_freq`` (``None``: the checkpoint's); restarts the features."""
+        self.classifier.features.set_line_freq(line_freq)
+        self.cfg = self.classifier.features.cfg
+        cond = self.cfg.conditioning
+        self.line_freq = None if cond is None else cond.line_freq
+        self.line_freq_source = "checkpoint" if line_freq is None else source
+
+    def _estimate_line_freq(self, first: np.ndarray) -> None:
+        """Notch the line frequency the first second shows; say what was found."""
+        found = estimate_line_freq(first, self.sfreq)
+        ratios = ", ".join(f"{r:.1f}x at {f:g} Hz" for f, r in found.ratios.items())
+        what = "no line noise" if found.freq is None else f"{found.freq:g} Hz noise"
+        message = (
+            f"line frequency (auto): {what} in the first second of "
+            f"{self.stream_name} (power over its neighbours: {ratios or 'n/a'})"
+        )
+        trained = self.checkpoint.feature_config.conditioning
+        if trained is None:
+            message += "; the model has no conditioning, nothing is notched"
+            found = found._replace(freq=None)
+        elif found.freq is None:
+            message += f"; notching the model's {trained.line_freq:g} Hz"
+        elif found.freq == trained.line_freq:
+            message += f"; notching {found.freq:g} Hz, as the model was trained"
+        else:
+            message += (
+                f"; notching {found.freq:g} Hz instead of the model's "
+                f"{trained.line_freq:g} Hz"
+            )
+        self._use_line_freq(found.freq, "estimated")
+        self.warnings.append(message)
 
     def _process(self, data: np.ndarray, stamps: np.ndarray) -> list[StepResult]:
         x = self.plan.select(data)
@@ -414,6 +488,15 @@ def _stamp_rows(
             )
         stamps[row] = values
     return stamps
+
+
+def _check_line_freq(line_freq: float | str | None) -> None:
+    if line_freq is None or line_freq == "auto":
+        return
+    if isinstance(line_freq, str) or float(line_freq) not in LINE_FREQS:
+        raise EEGStreamError(
+            f"line frequency must be 50 or 60 Hz or 'auto', got {line_freq!r}"
+        )
 
 
 def _check_rate(

@@ -1,16 +1,19 @@
-"""Put a stream's channels into the checkpoint's SEED order, interpolating the missing.
+"""Put a stream's channels into the model's channel order, interpolating the missing.
 
 A stream's channels are found by name (:func:`eegstream.montage.map_channels`:
 case, dots and reference suffixes ignored). A stream without usable names is
 taken positionally only when the user says so (``assume_seed_order=True``).
-SEED channels the stream lacks are interpolated from the present ones with
-spherical splines over the SEED scalp positions (Perrin et al., 1989, as MNE
-interpolates bad channels), if the checkpoint allows that many; otherwise the
-stream is refused and the missing channels are named.
+The model's channels (all 62 SEED channels, or the subset a headset model
+was trained on) that the stream lacks are interpolated from the stream's
+SEED channels with spherical splines over the SEED scalp positions (Perrin
+et al., 1989, as MNE interpolates bad channels), if the checkpoint allows
+that many; otherwise the stream is refused, the missing channels are named,
+and a subset model for the stream's channels is suggested.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,24 +31,31 @@ from ..montage import (
 
 @dataclass(frozen=True)
 class ChannelPlan:
-    """How stream channels become the 62 SEED channels.
+    """How stream channels become the model's channels (SEED names, SEED order).
+
+    The stream's channels taken (:meth:`select`) are the model's channels it
+    carries, in the model's order, then, only when some are missing, the
+    stream's other SEED channels as interpolation support.
 
     Attributes
     ----------
-    source : array of int, shape (n_present,)
-        Stream channel index of each present SEED channel (SEED order).
-    present : array of int, shape (n_present,)
-        SEED index of each present channel.
+    source : array of int, shape (n_taken,)
+        Stream channel index of each taken channel.
+    present : array of int, shape (n_measured,)
+        Model channel index of each model channel the stream carries; they
+        are the first ``n_measured`` taken channels.
     missing : list of str
-        SEED channels interpolated, in SEED order.
+        Model channels interpolated, in model order.
     ignored : list of str
-        Stream channels not used (EOG, triggers, channels outside the montage).
+        Stream channels not used (EOG, triggers, channels the model lacks).
     mode : "names" | "positional"
         How channels were matched.
-    interpolation : array of float, shape (n_missing, n_present)
-        Spherical-spline weights: ``missing = interpolation @ present``.
+    interpolation : array of float, shape (n_missing, n_taken)
+        Spherical-spline weights: ``missing = interpolation @ taken``.
     missing_index : array of int, shape (n_missing,)
-        SEED index of each missing channel.
+        Model channel index of each missing channel.
+    channels : tuple of str
+        The model's channels (the rows of :meth:`expand`).
     """
 
     source: np.ndarray
@@ -55,10 +65,11 @@ class ChannelPlan:
     mode: str
     interpolation: np.ndarray
     missing_index: np.ndarray
+    channels: tuple[str, ...] = SEED_CHANNELS
 
     @property
     def n_present(self) -> int:
-        """Number of SEED channels taken from the stream."""
+        """Number of stream channels taken (the width of :meth:`select`)."""
         return self.source.size
 
     @property
@@ -67,23 +78,24 @@ class ChannelPlan:
         return self.source.size + len(self.ignored)
 
     def select(self, data: np.ndarray) -> np.ndarray:
-        """Take the present SEED channels (n_present, n) from the stream's data."""
+        """Take the used channels (n_taken, n) from the stream's data."""
         return data[self.source]
 
-    def expand(self, present: np.ndarray) -> np.ndarray:
-        """Expand present channels (n_present, n) to all 62, missing interpolated."""
+    def expand(self, taken: np.ndarray) -> np.ndarray:
+        """Model channels (n_model, n) from the taken ones, missing interpolated."""
         if not self.missing:
-            return present
-        out = np.empty((N_CHANNELS, present.shape[1]))
-        out[self.present] = present
-        out[self.missing_index] = self.interpolation @ present
+            return taken
+        out = np.empty((len(self.channels), taken.shape[1]))
+        out[self.present] = taken[: self.present.size]
+        out[self.missing_index] = self.interpolation @ taken
         return out
 
     def to_dict(self) -> dict:
         """JSON-able summary for the session log."""
         return {
             "mode": self.mode,
-            "n_present": self.n_present,
+            "model_channels": len(self.channels),
+            "n_present": int(self.present.size),
             "missing": list(self.missing),
             "ignored": list(self.ignored),
         }
@@ -132,6 +144,7 @@ def plan_channels(
     max_missing: int = 0,
     assume_seed_order: bool = False,
     stream_name: str = "the stream",
+    suggest_from: str | None = None,
 ) -> tuple[ChannelPlan, list[str]]:
     """Match a stream's channels to the checkpoint's.
 
@@ -142,13 +155,18 @@ def plan_channels(
     n_channels : int
         Channels in the stream.
     checkpoint_channels : sequence of str
-        The checkpoint's channel names (must be the 62 SEED channels in order).
+        The model's channels: SEED names in SEED order (all 62, or the subset
+        of a headset model).
     max_missing : int
-        How many channels the checkpoint allows to interpolate.
+        How many of them may be interpolated from the stream's other channels.
     assume_seed_order : bool
-        Take an unlabelled 62-channel stream as SEED order.
+        Take an unlabelled stream as SEED order (62 channels) or as the
+        model's own channel order (as many channels as the model).
     stream_name : str
         For messages.
+    suggest_from : str | None
+        The stream's name: a refusal then suggests training a subset model
+        with ``eegstream train --channels-from`` it, when it can.
 
     Returns
     -------
@@ -158,65 +176,92 @@ def plan_channels(
     Raises
     ------
     EEGStreamError
-        Unlabelled stream without ``assume_seed_order``, a wrong channel count
-        for positional use, or more missing channels than allowed.
+        A checkpoint channel outside the SEED montage, an unlabelled stream
+        without ``assume_seed_order``, a wrong channel count for positional
+        use, or more missing channels than allowed.
     """
-    if tuple(normalize_name(c) for c in checkpoint_channels) != SEED_CHANNELS:
-        raise EEGStreamError(
-            "the checkpoint's channels are not the 62 SEED channels in SEED order "
-            f"(got {len(checkpoint_channels)} starting "
-            f"{list(checkpoint_channels)[:3]}); "
-            "the live path serves SEED-montage models only"
-        )
+    model, rows = _model_rows(checkpoint_channels)
     named = labels is not None and any(labels) and len(labels) == n_channels
-    index, missing, mode, warnings = _match(
-        labels if named else None, n_channels, assume_seed_order, stream_name
+    index, mode, warnings = _match(
+        labels if named else None, n_channels, rows, assume_seed_order, stream_name
     )
+    # index: stream position of each SEED channel (-1 absent).
+    at = index[rows]
+    missing = [c for c, i in zip(model, at, strict=True) if i < 0]
     if len(missing) > max_missing:
         raise EEGStreamError(
-            f"{stream_name} lacks {len(missing)} of the model's channels "
-            f"({', '.join(missing)}); the checkpoint allows interpolating at most "
-            f"{max_missing}"
+            _refusal(model, missing, max_missing, index, stream_name, suggest_from)
         )
-    present = np.flatnonzero(index >= 0)
-    used = set(index[present].tolist())
+    present = np.flatnonzero(at >= 0)
+    source = at[present]
+    missing_index = np.flatnonzero(at < 0)
+    weights = np.empty((0, present.size))
+    if missing:
+        source, weights = _with_support(index, rows, present, missing_index)
+        warnings.append(
+            f"{len(missing)} channel(s) missing from {stream_name}, interpolated from "
+            f"neighbours (spherical splines): {', '.join(missing)}"
+        )
+    used = set(source.tolist())
     shown = (
         [str(lab) for lab in labels]
         if labels is not None and named
         else [f"#{i}" for i in range(n_channels)]
     )
     ignored = [shown[i] for i in range(n_channels) if i not in used]
-    if missing:
-        warnings.append(
-            f"{len(missing)} channel(s) missing from {stream_name}, interpolated from "
-            f"neighbours (spherical splines): {', '.join(missing)}"
-        )
-    missing_index = np.setdiff1d(np.arange(N_CHANNELS), present)
-    weights = (
-        interpolation_matrix(present, missing_index)
-        if missing
-        else np.empty((0, present.size))
-    )
     plan = ChannelPlan(
-        index[present], present, missing, ignored, mode, weights, missing_index
+        source, present, missing, ignored, mode, weights, missing_index, model
     )
     return plan, warnings
+
+
+def _with_support(
+    index: np.ndarray, rows: np.ndarray, present: np.ndarray, missing: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stream channels taken and spline weights when model channels are missing.
+
+    The model's present channels come first, then every other SEED channel
+    the stream carries: interpolation uses them all, not only the model's.
+    Returns ``source`` (n_taken,) and ``weights`` (n_missing, n_taken).
+    """
+    support = np.setdiff1d(np.flatnonzero(index >= 0), rows[present])
+    source = np.concatenate([index[rows[present]], index[support]])
+    weights = interpolation_matrix(
+        np.concatenate([rows[present], support]), rows[missing]
+    )
+    return source, weights
+
+
+def _model_rows(channels: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Return the model's channels (SEED names) and SEED indices, SEED order checked."""
+    model = tuple(normalize_name(c) for c in channels)
+    outside = [c for c in model if c not in SEED_CHANNELS]
+    if outside or list(model) != sorted(model, key=SEED_CHANNELS.index):
+        raise EEGStreamError(
+            "the checkpoint's channels are not SEED channels in SEED order "
+            f"(got {len(model)}: {', '.join(model[:6])}...); "
+            "the live path serves SEED-montage models only"
+        )
+    return model, np.array([SEED_CHANNELS.index(c) for c in model])
 
 
 def _match(
     labels: Sequence[str | None] | None,
     n_channels: int,
+    rows: np.ndarray,
     assume_seed_order: bool,
     stream_name: str,
-) -> tuple[np.ndarray, list[str], str, list[str]]:
-    """Match by name, else by position when allowed: index, missing, mode, warnings.
+) -> tuple[np.ndarray, str, list[str]]:
+    """Match by name, else by position when allowed: index, mode, warnings.
 
-    ``index[i]`` is the stream channel of SEED channel ``i`` (-1 when missing).
+    ``index[i]`` is the stream channel of SEED channel ``i`` (-1 when absent).
+    By position, a stream is the 62 SEED channels or the model's ``rows``, in
+    SEED order.
     """
     if labels is not None:
         try:
-            index, missing = map_channels([str(lab or "") for lab in labels])
-            return index, missing, "names", []
+            index, _ = map_channels([str(lab or "") for lab in labels])
+            return index, "names", []
         except EEGStreamError as err:
             if not assume_seed_order:
                 raise EEGStreamError(
@@ -227,18 +272,39 @@ def _match(
     if not assume_seed_order:
         raise EEGStreamError(
             f"{stream_name} has no channel labels in its LSL description, so its "
-            f"{n_channels} channels cannot be matched by name; if they are the 62 "
-            "SEED channels in SEED order pass {assume_seed_order}",
+            f"{n_channels} channels cannot be matched by name; if they are the "
+            f"model's {rows.size} channels in SEED order pass {{assume_seed_order}}",
             suggest={"assume_seed_order": True},
         )
-    if n_channels != N_CHANNELS:
+    index = np.full(N_CHANNELS, -1)
+    if n_channels == N_CHANNELS:
+        index[:] = np.arange(N_CHANNELS)
+    elif n_channels == rows.size:
+        index[rows] = np.arange(rows.size)
+    else:
         raise EEGStreamError(
-            f"{{assume_seed_order}} needs exactly {N_CHANNELS} channels, "
-            f"{stream_name} has {n_channels}",
+            f"{{assume_seed_order}} needs exactly {N_CHANNELS} channels, or the "
+            f"model's {rows.size}; {stream_name} has {n_channels}",
             suggest={"assume_seed_order": True},
         )
     warning = (
         f"{stream_name}'s channels are taken as SEED order by position "
         "(--assume-seed-order); wrong order gives wrong features without any error"
     )
-    return np.arange(N_CHANNELS), [], "positional", [warning]
+    return index, "positional", [warning]
+
+
+def _refusal(model, missing, max_missing, index, stream_name, suggest_from) -> str:
+    """Word the one-line refusal, with the subset-model suggestion where it applies."""
+    text = (
+        f"{stream_name} lacks {len(missing)} of the model's channels "
+        f"({', '.join(missing)}) of its {len(model)}; the checkpoint allows "
+        f"interpolating at most {max_missing}"
+    )
+    carried = int((index >= 0).sum())
+    if suggest_from is not None and carried >= 2:
+        text += (
+            f"; the stream carries {carried} SEED channels: train a model for them "
+            f"with `eegstream train --channels-from {shlex.quote(suggest_from)} ...`"
+        )
+    return text

@@ -126,7 +126,8 @@ def header(pipe: LivePipeline, log_hint: str = "") -> str:
         f"  stream {h.stream_name!r} (source_id {h.source_id!r}), "
         f"{pipe.inlet.n_channels} ch at {h.nominal_rate:g} Hz"
         + (" [SYNTHETIC EEG]" if pipe.synthetic else ""),
-        f"  channels matched by {plan.mode}: {plan.n_present} of 62"
+        f"  channels matched by {plan.mode}: {plan.present.size} of the model's "
+        f"{len(plan.channels)}"
         + (f", interpolated: {', '.join(plan.missing)}" if plan.missing else "")
         + (f", ignored: {', '.join(plan.ignored)}" if plan.ignored else ""),
     ]

@@ -28,6 +28,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from .. import __version__, _realtime
 from .._errors import EEGStreamError
 from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
 from ..features.config import FeatureConfig
+from ..labelmap import LabelMap
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
 from .chain import LiveChain
@@ -86,6 +88,16 @@ class LivePipeline:
         Seconds of EEG kept for :meth:`eeg_snapshot`.
     lost_after_s : float
         Silence in seconds after which the stream counts as lost.
+    markers : sequence of str | None
+        Names of the marker streams to follow (a stimulus program's); None:
+        the replay's ``<source_id>-markers`` when there is one.
+    label_map : LabelMap | path-like | None
+        Rules (TOML, :mod:`eegstream.labelmap`) turning foreign markers into
+        true labels; its literal classes must be the model's.
+    line_freq : None | 50 | 60 | "auto"
+        Mains frequency to notch: the checkpoint's, 50 or 60 Hz instead, or
+        estimated from the first second (logged as a warning); see
+        :class:`~eegstream.pipeline.LiveChain`.
 
     Notes
     -----
@@ -114,11 +126,14 @@ class LivePipeline:
         resolve_timeout: float = 5.0,
         buffer_s: float = 30.0,
         lost_after_s: float = 0.5,
+        markers: Sequence[str] | None = None,
+        label_map: LabelMap | str | os.PathLike | None = None,
+        line_freq: float | str | None = None,
     ) -> None:
         check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
         self.classifier = StreamingClassifier(self.checkpoint, device=device)
-        self.cfg: FeatureConfig = self.checkpoint.feature_config
+        self.cfg: FeatureConfig = self.classifier.cfg
         self.classes = tuple(self.checkpoint.classes)
         self.query = {
             "name": stream,
@@ -127,11 +142,14 @@ class LivePipeline:
         }
         self.assume_seed_order = bool(assume_seed_order)
         self.unit_option = unit
+        self.line_freq_option = line_freq
         self.log_path = Path(log_path) if log_path is not None else None
         self.use_outlets = bool(outlets)
         self.resolve_timeout = float(resolve_timeout)
         self.buffer_s = float(buffer_s)
         self.lost_after_s = float(lost_after_s)
+        self.marker_streams = tuple(markers) if markers is not None else None
+        self.label_map = _label_map(label_map, self.classes)
         self._subscribers: list[queue.Queue] = []
         self._sub_lock = threading.Lock()
         self._reset_variables()
@@ -139,7 +157,7 @@ class LivePipeline:
     def _reset_variables(self) -> None:
         """Define "off": nothing connected, no counts."""
         self.inlet: InletThread | None = None
-        self.markers: MarkerListener | None = None
+        self.markers: list[MarkerListener] = []
         self.outlets: ResultOutlets | None = None
         self.log: SessionLog | None = None
         # The signal chain, made by start(); its plan and resampler, for views.
@@ -220,8 +238,15 @@ class LivePipeline:
         summary = StreamSummary.from_info(info)
         # The marker inlet first: with a replay that waits for its first consumer,
         # no marker is then missed.
-        if summary.source_id:
-            self.markers = MarkerListener(summary.source_id).start()
+        if self.marker_streams is not None:
+            for name in self.marker_streams:
+                self.markers.append(
+                    MarkerListener(name=name, label_map=self.label_map).start()
+                )
+        elif summary.source_id:
+            self.markers.append(
+                MarkerListener(summary.source_id, label_map=self.label_map).start()
+            )
         self.inlet = inlet = InletThread(
             info, buffer_s=self.buffer_s, lost_after_s=self.lost_after_s
         )
@@ -239,6 +264,8 @@ class LivePipeline:
             classifier=self.classifier,
             clock=pylsl.local_clock,
             stream_name=f"stream {summary.name!r}",
+            line_freq=self.line_freq_option,
+            suggest_from=summary.name,
         )
         self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
@@ -283,8 +310,8 @@ class LivePipeline:
 
     def _teardown(self) -> None:
         # Inlets close before outlets (ours), and the log closes last.
-        if self.markers is not None:
-            self.markers.stop()
+        for listener in self.markers:
+            listener.stop()
         if self.inlet is not None:
             self.inlet.stop()
         if self.outlets is not None:
@@ -452,8 +479,8 @@ class LivePipeline:
             self._last_state = inlet.state
             self._last_health_log = now
             self._log("health", **self.health().to_dict())
-        if self.markers is not None:
-            for ts, marker in self.markers.drain():
+        for listener in self.markers:
+            for ts, marker in listener.drain():
                 self._log("marker", time=ts, marker=marker)
 
     def _take(self, chain: LiveChain, block: Block) -> None:
@@ -482,10 +509,8 @@ class LivePipeline:
         self._logged_warnings = len(chain.warnings)
 
     def _emit(self, chain: LiveChain, result: StepResult) -> None:
-        if self.markers is not None:
-            truth = self.markers.label(
-                result.window_start, result.timestamp, tolerance=0.5 / self.cfg.sfreq
-            )
+        if self.markers:
+            truth = self._true_label(result.window_start, result.timestamp)
             result = dataclasses.replace(result, true_label=truth)
         band = result.band_power
         if self.outlets is not None:
@@ -513,6 +538,15 @@ class LivePipeline:
         _realtime.after_step()  # collect now, between steps, not inside the next
 
     # -- helpers -----------------------------------------------------------------------
+    def _true_label(self, start: float, end: float) -> str | None:
+        """Return the label of the first marker stream holding ``[start, end]``."""
+        tolerance = 0.5 / self.cfg.sfreq
+        for listener in self.markers:
+            label = listener.label(start, end, tolerance=tolerance)
+            if label is not None:
+                return label
+        return None
+
     def _log(self, record_type: str, **fields) -> None:
         if self.log is not None:
             self.log.write(record_type, **fields)
@@ -541,6 +575,11 @@ class LivePipeline:
             },
             "channels": chain.plan.to_dict(),
             "unit": {"option": self.unit_option, "declared": self._declared_unit},
+            "line_freq": {
+                "option": self.line_freq_option,
+                "hz": chain.line_freq,
+                "source": chain.line_freq_source,
+            },
             "resampling": {
                 "from_hz": r.sfreq_in,
                 "to_hz": r.sfreq_out,
@@ -552,6 +591,23 @@ class LivePipeline:
             "device": self.classifier.device,
             "warnings": list(chain.warnings),
         }
+
+
+def _label_map(
+    label_map: LabelMap | str | os.PathLike | None, classes: tuple[str, ...]
+) -> LabelMap | None:
+    """Load a label map and check its literal classes against the model's."""
+    if label_map is None or isinstance(label_map, LabelMap):
+        lmap = label_map
+    else:
+        lmap = LabelMap.load(label_map)
+    unknown = [c for c in (lmap.classes if lmap else ()) if c not in classes]
+    if lmap is not None and unknown:
+        raise EEGStreamError(
+            f"{lmap.source}: class {unknown[0]!r} is not a class of the model "
+            f"({', '.join(classes)}); name one of them in the rule"
+        )
+    return lmap
 
 
 def _nanmean_rows(band: np.ndarray) -> np.ndarray:

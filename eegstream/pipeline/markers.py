@@ -1,9 +1,14 @@
-"""Follow a replay's marker stream: the true label of each window, markers for the log.
+"""Follow a marker stream: the true label of each window, markers for the log.
 
 Optional by nature: a headset has no marker stream, and then nothing happens.
+A listener that connects mid-trial learns the open trial from the replay's
+``trial_state`` repetitions (see :mod:`eegstream.protocol`).
 The stream looked for is the replay's (``<eeg source_id>-markers``, see
-:mod:`eegstream.protocol`); it is followed on its own small thread, and
-lost or restarted marker streams are looked up again.
+:mod:`eegstream.protocol`) or any stream named by the user (a stimulus
+program's); it is followed on its own small thread, and lost or restarted
+marker streams are looked up again. Foreign markers (not the replay's JSON)
+are logged as they arrive and, through a :class:`~eegstream.labelmap.LabelMap`,
+start and end labelled segments like the replay's ``trial_start``/``trial_end``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import pylsl
 from pylsl.util import LostError
 
 from ..acquisition import find_streams
+from ..labelmap import LabelMap
 from ..protocol import markers_name, parse_marker
 
 logger = logging.getLogger(__name__)
@@ -26,19 +32,34 @@ _LOOKUP_EVERY_S = 1.0
 
 
 class MarkerListener:
-    """Collect markers of ``<source_id>-markers`` and answer "which trial is this?".
+    """Collect markers of one stream and answer "which trial is this?".
 
     Parameters
     ----------
-    source_id : str
-        The EEG stream's source_id.
+    source_id : str | None
+        The EEG stream's source_id: follow its replay's ``<source_id>-markers``.
+    name : str | None
+        Instead, the name of the marker stream to follow (any program's).
+    label_map : LabelMap | None
+        Rules turning foreign marker strings into labelled segments.
     first_timeout : float
         How long :meth:`start` waits for the marker stream, in seconds (so
         that its inlet exists before the EEG inlet and no marker is missed).
     """
 
-    def __init__(self, source_id: str, first_timeout: float = 1.0) -> None:
-        self.source_id = markers_name(source_id)
+    def __init__(
+        self,
+        source_id: str | None = None,
+        first_timeout: float = 1.0,
+        *,
+        name: str | None = None,
+        label_map: LabelMap | None = None,
+    ) -> None:
+        if (source_id is None) == (name is None):
+            raise ValueError("MarkerListener: give source_id or name, not both")
+        self.source_id = markers_name(source_id) if source_id is not None else None
+        self.name = name
+        self.label_map = label_map
         self.first_timeout = float(first_timeout)
         self._inlet: pylsl.StreamInlet | None = None
         self._uid = ""
@@ -72,7 +93,9 @@ class MarkerListener:
             self._inlet = None
 
     def _connect(self, timeout: float) -> None:
-        found = find_streams(source_id=self.source_id, timeout=timeout, settle_s=0)
+        found = find_streams(
+            name=self.name, source_id=self.source_id, timeout=timeout, settle_s=0
+        )
         found = [i for i in found if i.channel_format() == pylsl.cf_string]
         if not found or found[0].uid() == self._uid:
             return
@@ -107,20 +130,53 @@ class MarkerListener:
 
     def _add(self, ts: float, text: str) -> None:
         marker = parse_marker(text)
+        if marker is None:
+            self._add_foreign(ts, text)
+            return
         with self._lock:
-            self._new.append((ts, marker if marker is not None else {"text": text}))
-            if marker is None:
-                return
             event = marker["event"]
+            if event == "trial_state":
+                self._learn_open_trial(ts, marker)
+                return  # a repetition, not an event: kept out of the log
+            self._new.append((ts, marker))
             if event == "trial_start":
-                i = bisect.bisect(self._starts, ts)
-                self._starts.insert(i, ts)
-                self._ends.insert(i, float("inf"))
-                self._labels.insert(i, marker.get("label"))
-            elif event in ("trial_end", "rest_start", "session_end") and self._starts:
-                i = bisect.bisect(self._starts, ts) - 1
-                if i >= 0 and self._ends[i] == float("inf"):
-                    self._ends[i] = ts
+                self._open(ts, marker.get("label"))
+            elif event in ("trial_end", "rest_start", "session_end"):
+                self._close(ts)
+
+    def _add_foreign(self, ts: float, text: str) -> None:
+        record: dict = {"text": text, "stream": self.name or self.source_id}
+        found = self.label_map.match(text) if self.label_map is not None else None
+        if found is not None:
+            record.update(action=found.action, label=found.label)
+        logger.info("marker %r from %s at %.3f", text, record["stream"], ts)
+        with self._lock:
+            self._new.append((ts, record))
+            if found is not None:
+                self._close(ts)  # a start also ends the segment still open
+                if found.action == "start":
+                    self._open(ts, found.label)
+
+    def _open(self, ts: float, label: str | None) -> None:
+        i = bisect.bisect(self._starts, ts)
+        self._starts.insert(i, ts)
+        self._ends.insert(i, float("inf"))
+        self._labels.insert(i, label)
+
+    def _close(self, ts: float) -> None:
+        i = bisect.bisect(self._starts, ts) - 1
+        if i >= 0 and self._ends[i] == float("inf"):
+            self._ends[i] = ts
+
+    def _learn_open_trial(self, ts: float, marker: dict) -> None:
+        """Open the trial a ``trial_state`` repeats, unless it is known already."""
+        elapsed = marker.get("elapsed_s")
+        if not isinstance(elapsed, int | float) or elapsed < 0:
+            return
+        i = bisect.bisect(self._starts, ts) - 1
+        if i >= 0 and self._ends[i] == float("inf"):
+            return  # its trial_start (or an earlier trial_state) was seen
+        self._open(ts - elapsed, marker.get("label"))
 
     def drain(self) -> list[tuple[float, dict]]:
         """Markers received since the last call: ``[(LSL timestamp, marker dict)]``."""

@@ -24,8 +24,9 @@ class StepResult:
         Class probabilities (sum 1), columns as ``classes``.
     classes : tuple of str
         Class names in the model's order.
-    band_power : array of float64, shape (62, n_bands)
-        DE of this window per SEED channel and band (``log2(100 * power)``,
+    band_power : array of float64, shape (n_model_channels, n_bands)
+        DE of this window per model channel (SEED order) and band
+        (``log2(100 * power)``,
         power in µV², bands of the checkpoint, delta..gamma); NaN where the
         window held non-finite samples.
     latency_s : float

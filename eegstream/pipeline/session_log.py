@@ -12,12 +12,14 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     nominal_rate, channel_format, synthetic), ``channels`` (mode ``names`` |
     ``positional``, n_present, missing (interpolated), ignored), ``unit``
     (option, declared: the ``--unit`` given and the stream's own),
+    ``line_freq`` (option: the ``--line-freq`` given or null; hz, source: the
+    frequency notched and why, null until decided with ``auto``),
     ``resampling`` (from_hz, to_hz, up, down, delay_s), ``feature_config``,
     ``device``, ``warnings``.
 ``step``
     ``time`` (LSL timestamp of the window's last sample), ``step`` (0-based),
     ``probabilities`` ({class: p}), ``predicted``, ``warm``, ``latency_s``,
-    ``band_power`` (62 x n_bands DE, SEED channel order, null for NaN),
+    ``band_power`` (model channels x n_bands DE, SEED order, null for NaN),
     ``true_label`` (null without markers).
 ``unit``
     Once, after the first second of data: ``unit`` (uV, mV or V), ``source``
@@ -34,7 +36,8 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     A :class:`~eegstream.pipeline.Health` as a dict; written on every state
     change and every 10 s.
 ``warning``, ``error``
-    ``message``.
+    ``message``. With ``--line-freq auto``, a warning after the first second
+    says what line frequency was found and which is notched.
 ``session_end``
     ``summary`` (:meth:`~eegstream.pipeline.LivePipeline.summary`).
 """

@@ -1,17 +1,20 @@
 """Replay SEED sessions and EEG files to LSL like a headset, with the truth as markers.
 
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
-- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play.
+- :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play;
+  :func:`headset_source`: only a headset's channels, at its rate.
+- :func:`rest_samples`: the EEG played during a rest between trials.
 - The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
-from .player import DEFAULT_NAME, Player, Progress
+from .player import DEFAULT_NAME, Player, Progress, rest_samples
 from .source import (
     ReplaySource,
     Segment,
     array_source,
     dataset_source,
     file_source,
+    headset_source,
 )
 
 __all__ = [
@@ -23,4 +26,6 @@ __all__ = [
     "array_source",
     "dataset_source",
     "file_source",
+    "headset_source",
+    "rest_samples",
 ]

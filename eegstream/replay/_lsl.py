@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pylsl
@@ -18,7 +18,9 @@ from ..protocol import (
 )
 
 
-def check_name_free(name: str, source_id: str, timeout: float) -> None:
+def check_name_free(
+    name: str, source_id: str, timeout: float, others: Iterable[str] = ()
+) -> None:
     """Refuse a stream name that a visible stream already uses.
 
     Two streams of one name confuse every consumer that resolves by name, and
@@ -32,19 +34,24 @@ def check_name_free(name: str, source_id: str, timeout: float) -> None:
         The EEG stream's source_id (for the message).
     timeout : float
         Seconds to look for streams; ``0`` skips the check.
+    others : iterable of str
+        More names the replay will use (republished marker streams).
 
     Raises
     ------
     EEGStreamError
-        If a stream named ``name`` or ``<name>-markers`` is visible.
+        If a stream named ``name``, ``<name>-markers`` or one of ``others``
+        is visible.
     """
     if timeout <= 0:
         return
     # liblsl 1.18 waits 5.5 s instead of 0.5 s for a timeout of exactly 0.5 (measured).
     if abs(timeout - 0.5) < 1e-9:
         timeout = 0.51
+    # XPath has no escape for a quote: such a name cannot be looked up.
+    names = [n for n in (name, markers_name(name), *others) if "'" not in n]
     found = pylsl.resolve_bypred(
-        f"name='{name}' or name='{markers_name(name)}'", minimum=1, timeout=timeout
+        " or ".join(f"name='{n}'" for n in names), minimum=1, timeout=timeout
     )
     if not found:
         return
@@ -125,6 +132,23 @@ def marker_info(name: str, source_id: str) -> pylsl.StreamInfo:
     )
     info.desc().append_child_value("format", "json")
     info.desc().append_child_value("eeg_stream", name)
+    return info
+
+
+def republished_info(stream: str, source_id: str) -> pylsl.StreamInfo:
+    """Describe a recorded marker stream played again: its name, strings.
+
+    The source_id ``<source_id>-<stream>`` ties it to the replay that sends it.
+    """
+    info = pylsl.StreamInfo(
+        stream,
+        "Markers",
+        1,
+        pylsl.IRREGULAR_RATE,
+        pylsl.cf_string,
+        f"{source_id}-{stream}",
+    )
+    info.desc().append_child_value("replayed_by", source_id)
     return info
 
 

@@ -24,15 +24,27 @@ import numpy as np
 import pylsl
 
 from .._errors import EEGStreamError
-from ..protocol import format_marker, markers_name
-from ._lsl import check_name_free, eeg_info, marker_info, open_outlets
+from ..protocol import TRIAL_STATE_EVERY_S, format_marker, markers_name, parse_marker
+from ._lsl import (
+    check_name_free,
+    eeg_info,
+    marker_info,
+    open_outlets,
+    republished_info,
+)
 from .source import ReplaySource, Segment
+
+# A marker to send: (sample index, text, stream); stream None = the replay's
+# own marker outlet, else the name of a republished marker stream.
+_Mark = tuple[int, str, str | None]
 
 #: Stream name used when none is given.
 DEFAULT_NAME = "eegstream-replay"
 # Seconds the outlets stay open after the last sample: destroying an outlet drops
 # what its inlets have not fetched yet.
 _LINGER_S = 0.5
+# With wait_for_consumer: how long the first sample also waits for a marker inlet.
+_MARKER_CONSUMER_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,7 @@ class Player:
 
     Opens an EEG outlet (float32 µV, the source's rate and channels, standard
     channel description) and a marker outlet ``<name>-markers`` (JSON
-    strings, see :mod:`eegstream.replay.markers`), then pushes chunks of
+    strings, see :mod:`eegstream.protocol`), then pushes chunks of
     ``chunk_size`` samples on an absolute schedule (see the module notes).
     After the last sample both outlets stay open for half a second, so that
     inlets receive the tail, and are then closed.
@@ -117,6 +129,14 @@ class Player:
     at the boundary, but it belongs to no trial; the markers frame it with
     ``trial_end``, ``rest_start`` and the next ``trial_start``, so the rest
     carries no label.
+
+    While a trial is open (after a ``trial_start`` on the marker outlet, until
+    its ``trial_end``, ``rest_start`` or ``session_end``), a ``trial_state``
+    marker repeats it every :data:`~eegstream.protocol.TRIAL_STATE_EVERY_S`
+    seconds of stream, so that a consumer connecting mid-trial learns the
+    label. A source's recorded marker streams (``source.marker_streams``, from
+    an XDF file) get one more outlet each, under their own name and type
+    ``Markers``, source_id ``<source_id>-<name>``.
 
     Parameters
     ----------
@@ -142,8 +162,10 @@ class Player:
     wait_for_consumer : bool
         Hold the first sample until an inlet is connected to the EEG outlet
         (LSL gives a new inlet only the samples pushed after it connects), so
-        that a reader sees the replay from its first sample. Connect a marker
-        inlet before the EEG inlet to get every marker too.
+        that a reader sees the replay from its first sample; then up to 1 s
+        more until an inlet is connected to the marker outlet too (a recorder
+        opens its inlets together). Connect a marker inlet before the EEG
+        inlet to get every marker for sure.
 
     Examples
     --------
@@ -215,6 +237,7 @@ class Player:
         self.resolve_timeout = float(resolve_timeout)
         self.wait_for_consumer = bool(wait_for_consumer)
         self._n_rest = round(self.rest_s * source.sfreq)
+        self._state_every = max(1, round(TRIAL_STATE_EVERY_S * source.sfreq))
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._reset_variables()
@@ -224,6 +247,10 @@ class Player:
         """Define "off": no outlets, no thread state, nothing sent."""
         self._eeg_outlet: pylsl.StreamOutlet | None = None
         self._marker_outlet: pylsl.StreamOutlet | None = None
+        self._republished: dict[str, pylsl.StreamOutlet] = {}
+        # The open trial: (its first sample's index, its trial_start fields).
+        self._open_trial: tuple[int, dict] | None = None
+        self._next_state = 0
         self._stopping = False
         self._paused = False
         self._t0 = 0.0
@@ -249,7 +276,9 @@ class Player:
         if self.running:
             raise EEGStreamError("Player.start: already streaming; call stop() first")
         self._reset_variables()
-        check_name_free(self.name, self.source_id, self.resolve_timeout)
+        check_name_free(
+            self.name, self.source_id, self.resolve_timeout, self.source.marker_streams
+        )
         first = self._prepare(self.source.segments[0])
         self._eeg_outlet, self._marker_outlet = open_outlets(
             eeg_info(
@@ -265,6 +294,10 @@ class Player:
             self.chunk_size,
         )
         try:
+            self._republished = {
+                stream: pylsl.StreamOutlet(republished_info(stream, self.source_id))
+                for stream in self.source.marker_streams
+            }
             self._thread = threading.Thread(
                 target=self._run, args=(first,), name=f"replay {self.name}", daemon=True
             )
@@ -381,6 +414,11 @@ class Player:
             f"chunks of {self.chunk_size} samples, speed x{self.speed:g}",
             f"markers      {markers_name(self.name)!r}  source_id "
             f"{markers_name(self.source_id)!r} (JSON strings)",
+            *(
+                f"republished  {stream!r}  source_id {self.source_id + '-' + stream!r} "
+                "(recorded markers, as they were)"
+                for stream in src.marker_streams
+            ),
             f"source       {src.description}"
             + (
                 "  [SYNTHETIC EEG, not recorded from a person]" if src.synthetic else ""
@@ -432,6 +470,7 @@ class Player:
         # Dropping the last reference destroys an outlet and withdraws its stream.
         self._eeg_outlet = None
         self._marker_outlet = None
+        self._republished = {}
 
     def _outlets(self) -> tuple[pylsl.StreamOutlet, pylsl.StreamOutlet]:
         """Return the EEG and marker outlets (open from :meth:`start` to the end)."""
@@ -442,11 +481,21 @@ class Player:
     def _stream(self, first: np.ndarray) -> None:
         rate = self.source.sfreq * self.speed
         chunker = _Chunker(self.chunk_size)
-        eeg_outlet, _ = self._outlets()
+        eeg_outlet, marker_outlet = self._outlets()
         with self._cond:
             while self.wait_for_consumer and not eeg_outlet.have_consumers():
                 if self._stopping:
                     return
+                self._cond.wait(0.01)
+            # A recorder opens its inlets together: give the marker inlet a
+            # moment too, so that the first trial_start is not lost.
+            deadline = pylsl.local_clock() + _MARKER_CONSUMER_S
+            while (
+                self.wait_for_consumer
+                and not marker_outlet.have_consumers()
+                and pylsl.local_clock() < deadline
+                and not self._stopping
+            ):
                 self._cond.wait(0.01)
             self._t0 = pylsl.local_clock()
         previous: tuple[Segment, np.ndarray] | None = None
@@ -461,8 +510,8 @@ class Player:
                     duration_s=self._n_rest / self.source.sfreq,
                 )
                 self._boundaries.append((chunker.fed, pass_index, prev_seg, True))
-                rest = _mirror(prev_data, self._n_rest)
-                for chunk in chunker.feed(rest, [(0, marker)]):
+                rest = rest_samples(prev_data, self._n_rest)
+                for chunk in chunker.feed(rest, [(0, marker, None)]):
                     if not self._send(*chunk, rate):
                         return
             self._boundaries.append((chunker.fed, pass_index, seg, False))
@@ -509,26 +558,30 @@ class Player:
 
     def _segment_markers(
         self, seg: Segment, n: int, pass_index: int, last_in_pass: bool
-    ) -> list[tuple[int, str]]:
-        """Markers of one segment as (sample offset in the segment, text)."""
-        markers = []
+    ) -> list[_Mark]:
+        """Markers of one segment as (sample offset in the segment, text, stream)."""
+        markers: list[_Mark] = []
         if seg.is_trial:
-            markers.append((0, format_marker(event="trial_start", **seg.truth())))
+            markers.append((0, format_marker(event="trial_start", **seg.truth()), None))
         for onset, duration, description in seg.annotations:
             index = min(round(onset * self.source.sfreq), n - 1)
             text = format_marker(
                 event="annotation", description=description, duration_s=duration
             )
-            markers.append((index, text))
+            markers.append((index, text, None))
+        for onset, text, stream in seg.markers:
+            markers.append((min(round(onset * self.source.sfreq), n - 1), text, stream))
         if seg.is_trial:
-            markers.append((n - 1, format_marker(event="trial_end", **seg.truth())))
+            markers.append(
+                (n - 1, format_marker(event="trial_end", **seg.truth()), None)
+            )
         if last_in_pass:
             fields = {
                 "subject": seg.subject,
                 "session": seg.session,
                 "pass": pass_index,
             }
-            markers.append((n - 1, format_marker(event="session_end", **fields)))
+            markers.append((n - 1, format_marker(event="session_end", **fields), None))
         markers.sort(key=lambda m: m[0])  # stable: trial_end stays before session_end
         return markers
 
@@ -536,7 +589,7 @@ class Player:
         self,
         start: int,
         samples: np.ndarray,
-        markers: list[tuple[int, str]],
+        markers: list[_Mark],
         rate: float,
     ) -> bool:
         """Push one chunk (and its markers) when its last sample is due."""
@@ -548,15 +601,37 @@ class Player:
                 return False
             t0 = self._t0
             eeg_outlet, marker_outlet = self._outlets()
-            for index, text in markers:
-                marker_outlet.push_sample([text], t0 + index / rate)
+            for index, text, stream in markers:
+                outlet = marker_outlet if stream is None else self._republished[stream]
+                outlet.push_sample([text], t0 + index / rate)
+                if stream is None:
+                    self._follow_trial(index, text)
             stamps = t0 + (start + np.arange(n)) / rate
             eeg_outlet.push_chunk(samples, stamps.tolist())
+            last = start + n - 1
+            if self._open_trial is not None and last >= self._next_state:
+                first, fields = self._open_trial
+                state = format_marker(
+                    **{**fields, "event": "trial_state"},
+                    elapsed_s=round((last - first) / rate, 6),
+                )
+                marker_outlet.push_sample([state], t0 + last / rate)
+                self._next_state = last + self._state_every
             self._samples_sent = start + n
         while self._boundaries and self._boundaries[0][0] < start + n:
             _, pass_index, seg, in_rest = self._boundaries.popleft()
             self._current = (pass_index, seg, in_rest)
         return True
+
+    def _follow_trial(self, index: int, text: str) -> None:
+        """Open or close the trial that ``trial_state`` repeats."""
+        marker = parse_marker(text)
+        event = marker["event"] if marker is not None else None
+        if marker is not None and event == "trial_start":
+            self._open_trial = (index, marker)
+            self._next_state = index + self._state_every
+        elif event in ("trial_end", "rest_start", "session_end"):
+            self._open_trial = None
 
     def _wait_until_due(self, index: int, rate: float) -> bool:
         """Sleep until sample ``index`` is due; ``False`` if stopped meanwhile.
@@ -591,13 +666,15 @@ class _Chunker:
         self._emitted = 0
         self._parts: list[np.ndarray] = []
         self._pending = 0
-        self._markers: deque[tuple[int, str]] = deque()
+        self._markers: deque[_Mark] = deque()
 
     def feed(
-        self, block: np.ndarray, markers: list[tuple[int, str]]
-    ) -> Iterator[tuple[int, np.ndarray, list[tuple[int, str]]]]:
+        self, block: np.ndarray, markers: list[_Mark]
+    ) -> Iterator[tuple[int, np.ndarray, list[_Mark]]]:
         """Yield ``(start index, samples (n, C), markers)`` for each full chunk."""
-        self._markers.extend((self.fed + offset, text) for offset, text in markers)
+        self._markers.extend(
+            (self.fed + offset, text, stream) for offset, text, stream in markers
+        )
         self.fed += len(block)
         pos = 0
         if self._pending:
@@ -615,14 +692,12 @@ class _Chunker:
             self._parts = [block[pos:]]
             self._pending = len(block) - pos
 
-    def flush(self) -> Iterator[tuple[int, np.ndarray, list[tuple[int, str]]]]:
+    def flush(self) -> Iterator[tuple[int, np.ndarray, list[_Mark]]]:
         """Yield the last, shorter chunk if samples are left."""
         if self._pending:
             yield self._emit(np.concatenate(self._parts))
 
-    def _emit(
-        self, samples: np.ndarray
-    ) -> tuple[int, np.ndarray, list[tuple[int, str]]]:
+    def _emit(self, samples: np.ndarray) -> tuple[int, np.ndarray, list[_Mark]]:
         start, end = self._emitted, self._emitted + len(samples)
         markers = []
         while self._markers and self._markers[0][0] < end:
@@ -657,8 +732,22 @@ class _Prefetch:
         return self._value
 
 
-def _mirror(data: np.ndarray, n: int) -> np.ndarray:
-    """Read ``n`` samples of ``data`` (N, C) backwards from its end, reflected."""
+def rest_samples(data: np.ndarray, n: int) -> np.ndarray:
+    """Return the EEG a replay plays during a rest after ``data``.
+
+    Parameters
+    ----------
+    data : array, shape (n_samples, ...)
+        The preceding trial, samples first.
+    n : int
+        Samples of rest.
+
+    Returns
+    -------
+    array, shape (n, ...)
+        ``data`` read backwards from its last sample, reflecting at its ends:
+        continuous at the boundary, and real EEG of no trial.
+    """
     length = len(data)
     phase = np.arange(n) % (2 * length)
     index = np.where(phase < length, length - 1 - phase, phase - length)

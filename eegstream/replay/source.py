@@ -10,6 +10,7 @@ trial at a time while it plays. Three constructors cover the uses:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -46,6 +47,10 @@ class Segment:
     annotations : tuple of (float, float, str)
         ``(onset_s, duration_s, description)`` from the segment's first
         sample, sent as ``annotation`` markers.
+    markers : tuple of (float, str, str | None)
+        ``(onset_s, text, stream)``: recorded markers sent as they are, on the
+        replay's marker outlet (``stream`` None) or on the outlet
+        republishing ``stream`` (one of :attr:`ReplaySource.marker_streams`).
     title : str
         A short name for the summary and progress line.
     """
@@ -58,6 +63,7 @@ class Segment:
     label: str | None = None
     label_id: int | None = None
     annotations: tuple[tuple[float, float, str], ...] = ()
+    markers: tuple[tuple[float, str, str | None], ...] = ()
     title: str = ""
 
     @property
@@ -94,6 +100,9 @@ class ReplaySource:
     synthetic : bool
         Whether the EEG is synthetic (generated, not recorded from a person);
         said in the summary and the stream's description.
+    marker_streams : tuple of str
+        Names of recorded marker streams the replay publishes again, each on
+        its own outlet (see :attr:`Segment.markers`).
     """
 
     sfreq: float
@@ -101,6 +110,7 @@ class ReplaySource:
     segments: tuple[Segment, ...]
     description: str = ""
     synthetic: bool = False
+    marker_streams: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.sfreq) and self.sfreq > 0):
@@ -211,52 +221,88 @@ def array_source(
     return ReplaySource(float(sfreq), names, tuple(segments), description, synthetic)
 
 
-def file_source(path: str | os.PathLike, *, sfreq: float | None = None) -> ReplaySource:
+def file_source(
+    path: str | os.PathLike,
+    *,
+    sfreq: float | None = None,
+    stream_name: str | None = None,
+) -> ReplaySource:
     """Replay the EEG channels of a file, in the file's order.
 
     Parameters
     ----------
     path : path-like
         Any file :func:`eegstream.recording.read_raw` reads (EDF, BDF, FIF,
-        BrainVision, EEGLAB, Neuroscan ``.cnt``, ...).
+        BrainVision, EEGLAB, Neuroscan ``.cnt``, ..., XDF).
     sfreq : float | None
         Resample to this rate in Hz (e.g. 200 for the SEED pipeline);
         ``None`` keeps the file's rate.
+    stream_name : str | None
+        XDF only: the EEG stream (default: the one of type ``EEG``).
 
     Returns
     -------
     ReplaySource
         One segment (not a trial) with the file's annotations; marked
         synthetic when a folder above the file holds the synthetic
-        generator's ``SYNTHETIC_DATA.txt``.
+        generator's ``SYNTHETIC_DATA.txt`` or the recorded stream says so.
+        From an XDF file, the recorded markers instead, at their samples:
+        those of the EEG stream's own ``<name>-markers`` (a recorded
+        eegstream replay) on the replay's marker outlet, except
+        ``trial_state`` and ``session_end`` (the player sends its own), and
+        every other marker stream on an outlet of its own name.
     """
+    from ..protocol import markers_name
     from ..recording import load_recording
 
-    rec = load_recording(path, sfreq=sfreq, seed_order=False)
+    rec = load_recording(path, sfreq=sfreq, seed_order=False, stream_name=stream_name)
     n = rec.data.shape[1]
     if n == 0:
         raise EEGStreamError(f"{Path(path).name} holds no samples")
     duration = n / rec.sfreq
-    ann = rec.annotations
-    annotations = tuple(
-        (float(o), float(d), str(t))
-        for o, d, t in zip(ann.onset, ann.duration, ann.description, strict=True)
-        if 0 <= o < duration
-    )
     data = rec.data
-    segment = Segment(
-        n_samples=n,
-        load=lambda: data,
-        annotations=annotations,
-        title=rec.path.name,
-    )
+    if rec.stream is None:
+        ann = rec.annotations
+        annotations = tuple(
+            (float(o), float(d), str(t))
+            for o, d, t in zip(ann.onset, ann.duration, ann.description, strict=True)
+            if 0 <= o < duration
+        )
+        segment = Segment(
+            n_samples=n, load=lambda: data, annotations=annotations, title=rec.path.name
+        )
+        foreign: tuple[str, ...] = ()
+    else:
+        own = markers_name(rec.stream)
+        foreign = tuple(s for s in rec.markers if s != own)
+        markers = sorted(
+            (
+                (onset, text, None if stream == own else stream)
+                for stream, marks in rec.markers.items()
+                for onset, text in marks
+                if stream != own or _replayed_again(text)
+            ),
+            key=lambda m: m[0],
+        )
+        segment = Segment(
+            n_samples=n, load=lambda: data, markers=tuple(markers), title=rec.path.name
+        )
     return ReplaySource(
         rec.sfreq,
         tuple(rec.ch_names),
         (segment,),
         description=str(rec.path),
-        synthetic=_under_synthetic_root(rec.path),
+        synthetic=rec.synthetic or _under_synthetic_root(rec.path),
+        marker_streams=foreign,
     )
+
+
+def _replayed_again(text: str) -> bool:
+    """Whether a recorded replay marker is sent again (the player makes the rest)."""
+    from ..protocol import parse_marker
+
+    marker = parse_marker(text)
+    return marker is None or marker["event"] not in ("trial_state", "session_end")
 
 
 def dataset_source(
@@ -350,6 +396,65 @@ def dataset_source(
         description=f"{ds.name} subject {subject} session {session} ({ds.root})",
         synthetic=ds.synthetic,
     )
+
+
+def headset_source(source: ReplaySource, preset: str) -> ReplaySource:
+    """Replay only a headset's channels, at its usual rate, as that headset would.
+
+    Parameters
+    ----------
+    source : ReplaySource
+        A source carrying every channel of the preset (e.g. 62 SEED channels).
+    preset : str
+        A name in :data:`eegstream.headsets.PRESETS`.
+
+    Returns
+    -------
+    ReplaySource
+        The preset's channels, in the headset's order and under its labels,
+        resampled (polyphase, anti-aliased) to the preset's rate on loading.
+
+    Raises
+    ------
+    EEGStreamError
+        An unknown preset, or a source lacking some of its channels.
+    """
+    from ..headsets import channel_rows, get_preset
+    from ..montage import map_channels
+
+    headset = get_preset(preset)
+    index, _ = map_channels(source.ch_names)
+    rows = index[channel_rows(headset.channels)].tolist()
+    lacking = [c for c, r in zip(headset.channels, rows, strict=True) if r < 0]
+    if lacking:
+        raise EEGStreamError(
+            f"{source.description or 'the source'} lacks {preset} channels "
+            f"{', '.join(lacking)}; a headset replay needs all of them"
+        )
+    ratio = headset.sfreq / source.sfreq
+    segments = tuple(
+        dataclasses.replace(
+            seg,
+            n_samples=round(seg.n_samples * ratio),
+            load=partial(_pick_resampled, seg.load, rows, source.sfreq, headset.sfreq),
+        )
+        for seg in source.segments
+    )
+    return ReplaySource(
+        headset.sfreq,
+        headset.channels,
+        segments,
+        description=f"{source.description}, as an {headset.description} at "
+        f"{headset.sfreq:g} Hz",
+        synthetic=source.synthetic,
+    )
+
+
+def _pick_resampled(load, rows, sfreq_in: float, sfreq_out: float) -> np.ndarray:
+    from ..recording import _resample
+
+    data = load()[rows]
+    return data if sfreq_in == sfreq_out else _resample(data, sfreq_in, sfreq_out)
 
 
 def _under_synthetic_root(path: Path) -> bool:

@@ -15,7 +15,7 @@ paper's (the table in ``report.md``, ``metrics.json`` and the model card).
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from .._errors import EEGStreamError
 from .._options import (
     CACHE_DIR,
     FEATURE_OPTIONS,
+    RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
     Option,
@@ -30,7 +31,7 @@ from .._options import (
     dataset_option,
     device_option,
 )
-from ..features.config import FeatureConfig
+from ..features.config import ConditioningSettings, FeatureConfig
 from ..features.normalise import NORMALISER_MODES
 from .data import FEATURE_SOURCES, ZSCORE_OVER
 from .splits import PROTOCOLS, SPLIT_DRAWS
@@ -40,6 +41,10 @@ ARCHS = ("resattentionet", "logreg")
 CONTROLS = (None, "shuffled-labels")
 SELECT_ON = ("accuracy", "loss")
 KEEP = ("best", "last")
+#: How ``eegstream evaluate --streaming`` runs the recordings (first: default).
+STREAMING_MODES = ("trial", "session")
+#: Seconds of rest between clips in session mode (``--rest``).
+DEFAULT_REST_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,16 @@ class TrainConfig:
 
 @dataclass
 class RunOptions:
-    """Everything ``eegstream train`` decides; defaults are the paper's."""
+    """Everything ``eegstream train`` decides; defaults are the paper's.
 
-    dataset: str
-    root: Path
+    ``channels``: SEED names of a subset model (``None``: all 62); its
+    features are those columns of the cached 62-channel features.
+    ``compare_full``: also fit the network and the baseline on all 62
+    channels on the same splits, to state what the subset costs.
+    """
+
+    dataset: str | None
+    root: Path | None
     protocol: str = "paper"
     repeats: int = 1
     features: str = "own"
@@ -97,6 +108,17 @@ class RunOptions:
     max_missing_channels: int = 6
     subjects: list[int] | None = None
     progress: bool = True
+    channels: tuple[str, ...] | None = None
+    compare_full: bool = False
+    # torch CPU threads of each split, fixed so results do not depend on workers.
+    threads: int = 1
+    workers: int = 1
+    ray_address: str | None = None
+    # Your recordings instead of a release (datasets.open_data).
+    recordings: tuple[Path, ...] | None = None
+    label_map: Path | None = None
+    classes: tuple[str, ...] | None = None
+    subject_pattern: str | None = None
 
     @property
     def run_name(self) -> str:
@@ -104,7 +126,7 @@ class RunOptions:
         if self.name:
             return self.name
         suffix = "-shuffled" if self.control else ""
-        return f"{self.dataset}-{self.arch}-{self.protocol}{suffix}"
+        return f"{self.dataset or 'recordings'}-{self.arch}-{self.protocol}{suffix}"
 
 
 _RUN = RunOptions("", Path())
@@ -131,13 +153,9 @@ PAPER_RECIPE: dict[str, Any] = {
     "train.batch_size": 32,
     "train.base_width": 16,
     "train.dropout": 0.5,
+    # The paper's features came from the labs' already-filtered EEG.
+    "feature_config.conditioning": None,
 }
-
-#: Feature settings the live recipe turns on where :class:`FeatureConfig` has
-#: them: the signal-conditioning stage (field -> value). Fields the feature
-#: settings lack are left out, so the recipe works before and after the stage.
-LIVE_CONDITIONING: dict[str, Any] = {"conditioning": True}
-_FEATURE_FIELDS = {f.name for f in fields(FeatureConfig)}
 
 #: The project's recipe for a model that runs live: causal features at a 1 s
 #: hop, the running normaliser, crops of every sequence live could show, early
@@ -154,11 +172,7 @@ LIVE_RECIPE: dict[str, Any] = {
     "train.early_stopping": 10,
     "train.keep": "best",
     "train.lr": 1e-3,
-    **{
-        f"feature_config.{k}": v
-        for k, v in LIVE_CONDITIONING.items()
-        if k in _FEATURE_FIELDS
-    },
+    "feature_config.conditioning": ConditioningSettings(),
 }
 
 #: Recipe name -> setting (dotted path in :class:`RunOptions`) -> value.
@@ -166,18 +180,27 @@ RECIPES: dict[str, dict[str, Any]] = {"paper": PAPER_RECIPE, "live": LIVE_RECIPE
 _RECIPE_SETTINGS = tuple(dict.fromkeys([*PAPER_RECIPE, *LIVE_RECIPE]))
 
 
+def _plain(value: Any) -> Any:
+    """Return a setting's value as JSON keeps it (settings dataclasses as dicts)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
+
+
 def _get(opts: Any, attr: str) -> Any:
     for part in attr.split("."):
         opts = getattr(opts, part)
-    return opts
+    return _plain(opts)
 
 
 def apply_recipe(values: dict[str, Any], recipe: str) -> dict[str, Any]:
-    """Fill the settings left as None in nested ``values`` from ``recipe``.
+    """Fill the settings absent from nested ``values`` from ``recipe``.
 
     ``values`` is :func:`eegstream._options.values_from_args`'s shape
-    (``{"train": {"lr": None, ...}, ...}``); a setting given on the command
-    line keeps its value (an override).
+    (``{"train": {"epochs": 5}, ...}``, recipe settings not given left out);
+    a setting given on the command line keeps its value (an override), even
+    ``None`` (``--no-conditioning``). A conditioning flag given alone turns
+    conditioning on with that field set, the others at their defaults.
     """
     if recipe not in RECIPES:
         raise EEGStreamError(
@@ -190,7 +213,7 @@ def apply_recipe(values: dict[str, Any], recipe: str) -> dict[str, Any]:
         where = out
         for part in parents:
             where = where.setdefault(part, {})
-        if where.get(leaf) is None:
+        if leaf not in where:
             where[leaf] = value
     out["recipe"] = recipe
     return out
@@ -207,9 +230,9 @@ def recipe_overrides(opts: RunOptions) -> dict[str, dict[str, Any]]:
     if opts.recipe is None:
         return {}
     return {
-        attr: {"recipe": value, "run": _get(opts, attr)}
+        attr: {"recipe": _plain(value), "run": _get(opts, attr)}
         for attr, value in RECIPES[opts.recipe].items()
-        if _get(opts, attr) != value
+        if _get(opts, attr) != _plain(value)
     }
 
 
@@ -223,15 +246,35 @@ def paper_departures(opts: RunOptions) -> list[dict[str, Any]]:
         (settings the paper has no value for show ``paper`` None).
     """
     return [
-        {"setting": attr, "paper": PAPER_RECIPE.get(attr), "run": _get(opts, attr)}
+        {"setting": attr, "paper": _plain(PAPER_RECIPE.get(attr)), "run": run}
         for attr in _RECIPE_SETTINGS
-        if _get(opts, attr) != PAPER_RECIPE.get(attr)
+        if (run := _get(opts, attr)) != _plain(PAPER_RECIPE.get(attr))
     ]
 
 
 _FEATURES = "features (defaults: what the live path runs)"
 _RECIPE = "recipe (settings left out come from --recipe)"
 _OUTPUT = "output"
+_CHANNELS = "channels (default: all 62 SEED channels)"
+_PARALLEL = "parallel (Ray; pip install 'eegstream[distributed]'): same results"
+
+#: ``--workers`` and ``--ray-address``, shared by ``train`` and ``sweep``; they
+#: change where splits run, never the results, so no reproduce line has them.
+PARALLEL_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--workers",
+        "splits at once on an embedded local Ray (1: no Ray, one after another)",
+        type=int,
+        default=_RUN.workers,
+        group=_PARALLEL,
+    ),
+    Option(
+        "--ray-address",
+        "HOST:PORT of a running Ray cluster to send the splits to (default: "
+        "$RAY_ADDRESS when set)",
+        group=_PARALLEL,
+    ),
+)
 
 
 def _recipe(flag: str, attr: str, help: str, type: Any, **kw: Any) -> Option:  # noqa: A002
@@ -250,8 +293,9 @@ def _recipe(flag: str, attr: str, help: str, type: Any, **kw: Any) -> Option:  #
 
 #: Every option of ``eegstream train``, in ``--help`` and reproduce-line order.
 _TABLE: tuple[Option, ...] = (
-    dataset_option(),
-    ROOT,
+    dataset_option(required=False),
+    replace(ROOT, required=False),
+    *RECORDINGS_OPTIONS,
     Option(
         "--recipe",
         "live: the project's recipe for a model that runs live (causal 1 s "
@@ -264,7 +308,9 @@ _TABLE: tuple[Option, ...] = (
     ),
     Option(
         "--protocol",
-        "paper: subject-wise 70/15/15 split; loso: leave one subject out",
+        "paper: subject-wise 70/15/15 split; loso: leave one subject out; within: "
+        "blocks of whole labelled segments held out within subjects (the default "
+        "for data of one subject)",
         attr="protocol",
         default=_RUN.protocol,
         choices=PROTOCOLS,
@@ -345,7 +391,30 @@ _TABLE: tuple[Option, ...] = (
         choices=CONTROLS,
     ),
     SUBJECTS,
-    *(replace(o, group=_FEATURES) for o in FEATURE_OPTIONS),
+    Option(
+        "--channels",
+        "train on these channels only, e.g. AF3,F7,F3,FC5 (10-20/10-10 names)",
+        attr="channels",
+        metavar="LIST",
+        group=_CHANNELS,
+    ),
+    Option(
+        "--channels-from",
+        "train on the channels of a headset preset (emotiv-epoc, openbci-16, "
+        "10-20-19, seed-62), an EEG file or a live LSL stream's name (the run's "
+        "command line names the channels with --channels)",
+        metavar="SOURCE",
+        group=_CHANNELS,
+    ),
+    Option(
+        "--compare-full",
+        "with a channel subset: also fit the network and the baseline on all 62 "
+        "channels on the same splits and report both",
+        attr="compare_full",
+        action="store_true",
+        group=_CHANNELS,
+    ),
+    *(replace(o, group=o.group or _FEATURES) for o in FEATURE_OPTIONS),
     Option(
         "--seq-len",
         "steps per sequence",
@@ -397,6 +466,15 @@ _TABLE: tuple[Option, ...] = (
     _recipe("--seed", "seed", "seed of every RNG and the first split", int),
     device_option("where to train (auto: CUDA when present)", group=_RECIPE),
     Option(
+        "--threads",
+        "torch CPU threads per split (the CPUs each Ray task asks for)",
+        attr="threads",
+        type=int,
+        default=_RUN.threads,
+        group=_PARALLEL,
+    ),
+    *PARALLEL_OPTIONS,
+    Option(
         "--name",
         "model and run name (default DATASET-ARCH-PROTOCOL)",
         attr="name",
@@ -429,11 +507,30 @@ _TABLE: tuple[Option, ...] = (
 )
 
 
+def _setting_of(opt: Option) -> str | None:
+    """Return the recipe setting ``opt`` sets (or a field of); None: none."""
+    for attr in _RECIPE_SETTINGS:
+        if opt.attr == attr or str(opt.attr).startswith(f"{attr}."):
+            return attr
+    return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, ConditioningSettings):
+        return "on, the defaults"
+    return "off" if value is None else str(value)
+
+
 def _from_recipe(opt: Option) -> Option:
     """Make a recipe setting's option: no default of its own, both values in help."""
-    if opt.attr not in _RECIPE_SETTINGS:
+    setting = _setting_of(opt)
+    if setting is None:
         return opt
-    shown = "; ".join(f"{r}: {RECIPES[r][opt.attr]}" for r in RECIPES)
+    shown = "; ".join(f"{r}: {_shown(RECIPES[r][setting])}" for r in RECIPES)
+    if opt.attr != setting:
+        shown = f"{setting.rsplit('.', 1)[-1]} {shown}"
+    if opt.action is not None:  # a flag (--no-conditioning): False unless given
+        return replace(opt, help=f"{opt.help} ({shown})")
     # SUPPRESS: absent from the parsed namespace unless given, so --help shows
     # the recipes' values rather than "default: None".
     return replace(opt, default=argparse.SUPPRESS, help=f"{opt.help} ({shown})")
@@ -442,6 +539,17 @@ def _from_recipe(opt: Option) -> Option:
 #: Every option of ``eegstream train``, in ``--help`` and reproduce-line order;
 #: recipe settings are left unset unless given (filled by :func:`apply_recipe`).
 TRAIN_OPTIONS: tuple[Option, ...] = tuple(_from_recipe(o) for o in _TABLE)
+# Written whatever its value: a field of a setting the recipe leaves off.
+_ANY = object()
+
+
+def _reproduce_default(opt: Option, table_default: Any, recipe: dict) -> Any:
+    """Return the value at which ``opt`` is left off ``recipe``'s reproduce line."""
+    setting = _setting_of(opt)
+    if setting is None or opt.attr == setting:
+        return recipe.get(str(opt.attr), table_default)
+    # A field of a setting: written when the recipe has the setting off.
+    return _ANY if setting in recipe and recipe[setting] is None else table_default
 
 
 def reproduce_command(opts: RunOptions) -> str:
@@ -449,9 +557,11 @@ def reproduce_command(opts: RunOptions) -> str:
 
     With a recipe, the line names it and only the settings that differ from it.
     """
-    defaults = RECIPES[opts.recipe] if opts.recipe else {}
+    recipe = RECIPES[opts.recipe] if opts.recipe else {}
     table = [
-        replace(o, default=defaults.get(o.attr, d.default))
+        replace(o, default=_reproduce_default(o, d.default, recipe))
         for o, d in zip(TRAIN_OPTIONS, _TABLE, strict=True)
+        # --no-conditioning says nothing where the recipe has it off already
+        if not (o.none_flag and o.attr in recipe and recipe[o.attr] is None)
     ]
     return command_line(["eegstream", "train"], table, opts)

@@ -10,7 +10,8 @@ rolling sequence holds during warm-up.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -115,6 +116,29 @@ def load_trial_steps(
         for t in sorted(dataset.trials, key=lambda t: (t.subject, t.session, t.trial))
     ]
     return trials, cfg
+
+
+def select_channels(
+    trials: list[TrialSteps], channels: Sequence[str], n_bands: int
+) -> list[TrialSteps]:
+    """Keep the feature columns of ``channels`` (a subset model's input).
+
+    The 62-channel steps (cached DE, never recomputed) keep their
+    channel-major layout: the result is ``steps[:, feature_columns(channels)]``.
+
+    Parameters
+    ----------
+    trials : list of TrialSteps
+        Steps of all 62 SEED channels (``62 * n_bands`` features).
+    channels : sequence of str
+        SEED names in SEED order.
+    n_bands : int
+        Bands per channel.
+    """
+    from ..headsets import feature_columns
+
+    cols = feature_columns(channels, n_bands)
+    return [replace(t, steps=np.ascontiguousarray(t.steps[:, cols])) for t in trials]
 
 
 def _official_config(
@@ -385,12 +409,16 @@ class CropSet:
             self.stride,
         )
 
-    def with_labels(self, labels) -> CropSet:
-        """Return the same crops with other trial labels (shuffled-labels control)."""
+    def with_labels(self, labels=None, subjects=None) -> CropSet:
+        """Return the same crops with other trial labels or subjects.
+
+        Other labels: the shuffled-labels control; other subjects: the split
+        units of the within-subject protocol. ``None`` keeps the current ones.
+        """
         return CropSet(
             self.steps,
-            labels,
-            self.subjects,
+            self.labels if labels is None else labels,
+            self.subjects if subjects is None else subjects,
             self.keys,
             self.seq_len,
             self.padding,

@@ -4,7 +4,13 @@ The streaming evaluation feeds each trial's EEG, in chunks of 10 samples
 like an amplifier, through :class:`~eegstream.pipeline.LiveChain` (the live
 chain: channel plan, NaN handling, streaming DE, causal Kalman, running
 normaliser, rolling sequence with warm-up, model) at full speed, so the gap
-between the offline number and what a live user sees is measured.
+between the offline number and what a live user sees is measured. Two modes:
+
+- ``"trial"`` (:func:`evaluate_streaming`): every trial a new recording (the
+  chain is reset at its start), scored against seconds into the trial.
+- ``"session"`` (:func:`evaluate_session`): every session one continuous
+  recording in recording order, with the rests the replay plays between
+  trials, never reset after its start: what a wearer sees.
 """
 
 from __future__ import annotations
@@ -19,8 +25,12 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .._io import atomic_write_text
+from ..datasets.tables import play_order
+from ..headsets import channel_rows
 from ..model import Checkpoint, Predictor
-from .data import build_sequences, load_trial_steps
+from ..montage import SEED_CHANNELS
+from .config import DEFAULT_REST_S
+from .data import build_sequences, load_trial_steps, select_channels
 from .metrics import classification_metrics
 
 
@@ -119,6 +129,9 @@ class StreamingEvaluation:
         Median settle time of those; None when none settles.
     trials : tuple of StreamedTrial
         Per trial.
+    mode : "trial"
+        The streaming mode that produced these numbers (each trial a new
+        recording).
     """
 
     chunk_samples: int
@@ -132,10 +145,116 @@ class StreamingEvaluation:
     settled_fraction: float
     median_settle_s: float | None
     trials: tuple[StreamedTrial, ...]
+    mode: str = "trial"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields (``evaluation.json`` with ``--streaming``)."""
+        """JSON-able fields (``evaluation.json`` with ``--streaming trial``)."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionTrial:
+    """One clip of a whole-session streaming evaluation.
+
+    Attributes
+    ----------
+    key : str
+        The trial's key.
+    subject, session, label : int
+        Its subject, session and true label id.
+    n_steps : int
+        Steps whose window ends inside the clip.
+    accuracy : float
+        Fraction of those steps right (NaN when there are none).
+    settle_s : float | None
+        Seconds from the clip's onset to the first right prediction that
+        stays right to the clip's end; None if its last step is wrong.
+    predicted : tuple of int
+        The predicted class id of each of its steps, oldest first.
+    """
+
+    key: str
+    subject: int
+    session: int
+    label: int
+    n_steps: int
+    accuracy: float
+    settle_s: float | None
+    predicted: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SessionEvaluation:
+    """Accuracy against seconds since clip onset, over whole streamed sessions.
+
+    Attributes
+    ----------
+    chunk_samples : int
+        Samples per pushed chunk.
+    device : str
+        Where the model ran.
+    rest_s : float
+        Seconds of rest played between trials.
+    n_sessions, n_trials : int
+        Sessions streamed and the clips in them.
+    n_steps : int
+        Every step the sessions gave (one per hop of the continuous recording).
+    n_rest_steps : int
+        Steps whose window ends in a rest: unlabelled, in no accuracy.
+    time_s, accuracy, n_steps_at : tuple, one entry per second since onset
+        Whole seconds since clip onset (a step counts at the second its
+        window ends in), fraction of steps right, steps counted there.
+    live_accuracy : float
+        Fraction of all labelled steps right.
+    steady_from_s : float
+        Where the steady state starts (60 s into a clip).
+    steady_accuracy : float | None
+        Fraction right of the steps from ``steady_from_s`` into a clip to its
+        end; None when no clip is that long.
+    settled_fraction : float
+        Fraction of clips that settle on the true class.
+    median_settle_s : float | None
+        Median seconds from clip onset to the first right prediction that
+        stays right; None when no clip settles.
+    offline_accuracy : float | None
+        Offline trial accuracy of the same model on the same trials
+        (:func:`evaluate_offline`); None when not computed.
+    gap : float | None
+        ``offline_accuracy - live_accuracy``: what the offline number
+        promises beyond what a wearer sees.
+    trials : tuple of SessionTrial
+        Per clip, in recording order.
+    mode : "session"
+        The streaming mode that produced these numbers.
+    """
+
+    chunk_samples: int
+    device: str
+    rest_s: float
+    n_sessions: int
+    n_trials: int
+    n_steps: int
+    n_rest_steps: int
+    time_s: tuple[float, ...]
+    accuracy: tuple[float, ...]
+    n_steps_at: tuple[int, ...]
+    live_accuracy: float
+    steady_from_s: float
+    steady_accuracy: float | None
+    settled_fraction: float
+    median_settle_s: float | None
+    offline_accuracy: float | None
+    gap: float | None
+    trials: tuple[SessionTrial, ...]
+    mode: str = "session"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fields (``evaluation.json`` with ``--streaming session``)."""
+        return asdict(self)
+
+
+#: Seconds into a clip from which its accuracy counts as steady.
+STEADY_FROM_S = 60.0
 
 
 def check_compatible(ckpt: Checkpoint, dataset) -> None:
@@ -199,6 +318,8 @@ def evaluate_offline(
             f"{ckpt.feature_config.window_s} s, hop {ckpt.feature_config.hop_s} s; "
             f"the release's features have {cfg.window_s} s"
         )
+    if ckpt.channels != SEED_CHANNELS:  # a headset model: its columns of the 62
+        steps = select_channels(steps, ckpt.channels, len(cfg.bands))
     if steps[0].steps.shape[1] != ckpt.n_features:
         raise EEGStreamError(
             f"model {ckpt.name} takes {ckpt.n_features} features per step, the "
@@ -259,11 +380,13 @@ def evaluate_streaming(
 
     check_compatible(ckpt, dataset)
     trials = select_subjects(dataset, subjects)
-    cfg = ckpt.feature_config
-    # Dataset EEG is in µV, SEED order, at the checkpoint's rate.
+    # Dataset EEG is in µV, SEED order, at the checkpoint's rate; a headset
+    # model's stream carries its channels only.
+    rows = channel_rows(ckpt.channels)
     chain = LiveChain.from_labels(
-        ckpt, ckpt.channels, cfg.sfreq, unit="uV", device=device
+        ckpt, ckpt.channels, ckpt.feature_config.sfreq, unit="uV", device=device
     )
+    cfg = chain.cfg  # the features served live (official-feature models)
     correct_by_step: list[list[bool]] = []
     per_trial: list[StreamedTrial] = []
     last_subject = None
@@ -277,7 +400,7 @@ def evaluate_streaming(
             chain.reset_wearer()
             last_subject = t.subject
         chain.reset()
-        eeg = t.eeg()
+        eeg = t.eeg()[rows]
         # Stamped by sample index, so a step's time into the trial is exact.
         index = np.arange(eeg.shape[1], dtype=np.float64)
         steps = []
@@ -291,12 +414,7 @@ def evaluate_streaming(
             if k == len(correct_by_step):
                 correct_by_step.append([])
             correct_by_step[k].append(bool(ok))
-        wrong = np.flatnonzero(~correct)
-        settle = (
-            None
-            if correct[-1] == 0
-            else float(times[wrong[-1] + 1] if wrong.size else times[0])
-        )
+        settle = settle_time(correct, times)
         warm_index = min(cfg.seq_len, len(steps)) - 1
         per_trial.append(
             StreamedTrial(
@@ -329,8 +447,241 @@ def evaluate_streaming(
     )
 
 
-def plot_accuracy_vs_time(path, result: StreamingEvaluation, title: str) -> None:
-    """PNG of streaming accuracy against seconds into the trial."""
+def settle_time(correct: np.ndarray, times: np.ndarray) -> float | None:
+    """Time of the first right step after which every step is right.
+
+    Parameters
+    ----------
+    correct : array of bool, shape (n_steps,)
+        Whether each step of one clip was right, oldest first.
+    times : array of float, shape (n_steps,)
+        Seconds of each step since the clip's onset.
+
+    Returns
+    -------
+    float | None
+        ``times`` of that step; None when the last step is wrong (or none).
+    """
+    if not len(correct) or not correct[-1]:
+        return None
+    wrong = np.flatnonzero(~np.asarray(correct, bool))
+    return float(times[wrong[-1] + 1] if wrong.size else times[0])
+
+
+def recording_sessions(dataset, trials: list) -> list[list]:
+    """Group trials into sessions, each in the order it was recorded.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Where the trials come from (its name gives the play order,
+        :func:`eegstream.datasets.tables.play_order`).
+    trials : list of Trial
+        The trials to stream.
+
+    Returns
+    -------
+    list of list of Trial
+        One list per (subject, session), ascending, trials in play order.
+
+    Raises
+    ------
+    EEGStreamError
+        If the dataset defines no recording order, or a session lacks trials
+        (what was recorded between the others is then unknown).
+    """
+    by_session: dict[tuple[int, int], dict[int, Any]] = {}
+    for t in trials:
+        by_session.setdefault((t.subject, t.session), {})[t.trial] = t
+    out = []
+    for (subject, session), present in sorted(by_session.items()):
+        order = play_order(dataset.name, session)
+        if order is None:
+            raise EEGStreamError(
+                f"streaming mode 'session' needs each session's trials in recording "
+                f"order, which dataset {dataset.name!r} does not define; use "
+                "{streaming}",
+                suggest={"streaming": "trial"},
+            )
+        lacking = [n for n in order if n not in present]
+        if lacking or len(present) != len(order):
+            raise EEGStreamError(
+                f"streaming mode 'session' needs whole sessions in recording order: "
+                f"{dataset.name} subject {subject} session {session} lacks trials "
+                f"{lacking or sorted(set(present) - set(order))} of "
+                f"{order[0]}-{order[-1]}, so the recording between its trials is "
+                "unknown; use {streaming}",
+                suggest={"streaming": "trial"},
+            )
+        out.append([present[n] for n in order])
+    return out
+
+
+def evaluate_session(
+    ckpt: Checkpoint,
+    dataset,
+    subjects: list[int] | None = None,
+    *,
+    rest_s: float = DEFAULT_REST_S,
+    chunk: int = 10,
+    device: str = "auto",
+    cache_dir=None,
+    offline: bool = True,
+    progress: bool = True,
+) -> SessionEvaluation:
+    """Stream each session as one continuous recording and score every step.
+
+    Each (subject, session) is what one ``eegstream run`` of that day would
+    see: the chain starts as for a new wearer at the session's first sample
+    and is never reset after it. The clips follow each other in recording
+    order (:func:`recording_sessions`) with ``rest_s`` seconds of the rest
+    the replay plays between them (:func:`eegstream.replay.rest_samples`:
+    the previous clip backwards), so the Kalman state, the wearer's running
+    statistics and the sequence carry across clips and rests. A step whose
+    window ends inside a clip is labelled with it (its window may still hold
+    rest); a step ending in a rest is unlabelled.
+
+    Parameters
+    ----------
+    ckpt : Checkpoint
+        The model.
+    dataset : Dataset
+        With EEG and whole sessions.
+    subjects : list of int | None
+        Subjects to stream (None: all).
+    rest_s : float
+        Seconds of rest between consecutive clips (>= 0).
+    chunk : int
+        Samples per pushed chunk.
+    device : str
+        Where the model runs.
+    cache_dir : path-like | None
+        Feature cache of the offline evaluation.
+    offline : bool
+        Also score the same trials offline (:func:`evaluate_offline`) for
+        ``offline_accuracy`` and ``gap``.
+    progress : bool
+        Progress bars on stderr.
+
+    Returns
+    -------
+    SessionEvaluation
+    """
+    from tqdm import tqdm
+
+    from .._checks import check_number
+    from ..pipeline import LiveChain  # here: the pipeline package loads pylsl
+    from ..replay import rest_samples
+
+    check_number(rest_s, "rest_s", unit="s", min=0)
+    check_compatible(ckpt, dataset)
+    sessions = recording_sessions(dataset, select_subjects(dataset, subjects))
+    chain = LiveChain.from_labels(
+        ckpt, ckpt.channels, ckpt.feature_config.sfreq, unit="uV", device=device
+    )
+    sfreq = chain.cfg.sfreq
+    n_rest = round(rest_s * sfreq)
+    by_second: dict[int, list[bool]] = {}
+    per_trial: list[SessionTrial] = []
+    n_steps = n_rest_steps = 0
+    steady: list[bool] = []
+    bar = tqdm(
+        total=sum(len(s) for s in sessions),
+        desc="streaming sessions",
+        unit="trial",
+        disable=None if progress else True,
+    )
+    for trials in sessions:
+        chain.reset_wearer()
+        ends: list[float] = []
+        predicted: list[int] = []
+        spans = []  # (trial, onset, stop) in samples of the session
+        offset = 0
+        previous = None
+        for t in trials:
+            eeg = t.eeg()[channel_rows(ckpt.channels)]  # a headset model's channels
+            pieces = [eeg]
+            if previous is not None and n_rest:
+                pieces.insert(0, rest_samples(previous.T, n_rest).T)
+            for piece in pieces:
+                if piece is eeg:
+                    spans.append((t, offset, offset + eeg.shape[1]))
+                # Stamped by sample index in the session: a step's end is exact.
+                index = np.arange(offset, offset + piece.shape[1], dtype=np.float64)
+                for i in range(0, piece.shape[1], chunk):
+                    for r in chain.push(piece[:, i : i + chunk], index[i : i + chunk]):
+                        ends.append(r.timestamp)
+                        predicted.append(int(np.argmax(r.probabilities)))
+                offset += piece.shape[1]
+            previous = eeg
+            bar.update()
+        end = np.asarray(ends)
+        pred = np.asarray(predicted, dtype=int)
+        n_steps += len(end)
+        labelled = np.zeros(len(end), bool)
+        for t, onset, stop in spans:
+            inside = (end >= onset) & (end < stop)
+            labelled |= inside
+            correct = pred[inside] == t.label
+            since = (end[inside] + 1 - onset) / sfreq
+            for sec, ok in zip(np.ceil(since - 1e-9).astype(int), correct, strict=True):
+                by_second.setdefault(int(sec), []).append(bool(ok))
+            steady += correct[since >= STEADY_FROM_S].tolist()
+            per_trial.append(
+                SessionTrial(
+                    key=t.key,
+                    subject=t.subject,
+                    session=t.session,
+                    label=t.label,
+                    n_steps=int(inside.sum()),
+                    accuracy=float(correct.mean()) if correct.size else float("nan"),
+                    settle_s=settle_time(correct, since),
+                    predicted=tuple(pred[inside].tolist()),
+                )
+            )
+        n_rest_steps += int((~labelled).sum())
+    bar.close()
+    seconds = sorted(by_second)
+    hits = [ok for sec in seconds for ok in by_second[sec]]
+    if not hits:
+        raise EEGStreamError("no session was long enough for one feature window")
+    settles = [p.settle_s for p in per_trial if p.settle_s is not None]
+    live = float(np.mean(hits))
+    off = (
+        evaluate_offline(ckpt, dataset, subjects, cache_dir, device, progress).accuracy
+        if offline
+        else None
+    )
+    return SessionEvaluation(
+        chunk_samples=chunk,
+        device=chain.classifier.device,
+        rest_s=float(rest_s),
+        n_sessions=len(sessions),
+        n_trials=len(per_trial),
+        n_steps=n_steps,
+        n_rest_steps=n_rest_steps,
+        time_s=tuple(float(sec) for sec in seconds),
+        accuracy=tuple(float(np.mean(by_second[sec])) for sec in seconds),
+        n_steps_at=tuple(len(by_second[sec]) for sec in seconds),
+        live_accuracy=live,
+        steady_from_s=STEADY_FROM_S,
+        steady_accuracy=float(np.mean(steady)) if steady else None,
+        settled_fraction=len(settles) / len(per_trial),
+        median_settle_s=float(np.median(settles)) if settles else None,
+        offline_accuracy=off,
+        gap=None if off is None else off - live,
+        trials=tuple(per_trial),
+    )
+
+
+def plot_accuracy_vs_time(
+    path, result: StreamingEvaluation | SessionEvaluation, title: str
+) -> None:
+    """PNG of streaming accuracy against seconds into the trial (or clip onset).
+
+    A session-mode plot also marks the steady-state start and the offline
+    trial accuracy; the title and axis name the mode.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -339,11 +690,21 @@ def plot_accuracy_vs_time(path, result: StreamingEvaluation, title: str) -> None
     from .._io import atomic_path
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(result.time_s, result.accuracy, lw=1.5)
-    ax.set_xlabel("time into trial (s)")
-    ax.set_ylabel("fraction of trials classified right")
+    ax.plot(result.time_s, result.accuracy, lw=1.5, label=f"live ({result.mode} mode)")
+    if isinstance(result, SessionEvaluation):
+        ax.set_xlabel("seconds since clip onset (whole sessions, no reset)")
+        ax.set_ylabel("fraction of steps classified right")
+        ax.axvline(result.steady_from_s, color="0.6", ls=":", label="steady state")
+        if result.offline_accuracy is not None:
+            ax.axhline(
+                result.offline_accuracy, color="C1", ls="--", label="offline, per trial"
+            )
+        ax.legend(loc="lower right")
+    else:
+        ax.set_xlabel("time into trial (s; reset at each trial)")
+        ax.set_ylabel("fraction of trials classified right")
     ax.set_ylim(0, 1)
-    ax.set_title(title)
+    ax.set_title(f"{title} [--streaming {result.mode}]")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
     plt.close(fig)
@@ -352,7 +713,8 @@ def plot_accuracy_vs_time(path, result: StreamingEvaluation, title: str) -> None
 def seen_subjects(ckpt: Checkpoint, evaluated: list[int]) -> list[int]:
     """Subjects of ``evaluated`` the model learnt from or was selected on.
 
-    A subject in the checkpoint's train or validation split is seen; when the
+    A subject in the checkpoint's train or validation split is seen (with the
+    ``within`` protocol, every subject of its data); when the
     checkpoint records no split, every subject but its test subjects is.
     Subjects never part of its data are held out like its test subjects.
 
@@ -366,6 +728,9 @@ def seen_subjects(ckpt: Checkpoint, evaluated: list[int]) -> list[int]:
     if held_out is None:
         return []
     protocol = ckpt.meta.protocol
+    if protocol is not None and protocol.name == "within":
+        # Its splits hold blocks of each subject's trials: every subject is seen.
+        return sorted(set(evaluated) & set(ckpt.meta.dataset.subjects or ()))
     split = protocol.split if protocol is not None else None
     fitted = set(split.train) | set(split.val) if split is not None else set()
     evaluated_set = set(evaluated)
@@ -376,9 +741,11 @@ def save_evaluation(
     out: Path,
     ckpt: Checkpoint,
     dataset,
-    result: OfflineEvaluation | StreamingEvaluation,
+    result: OfflineEvaluation | StreamingEvaluation | SessionEvaluation,
 ) -> Path:
     """Write ``evaluation.json`` (and ``accuracy_vs_time.png`` when streamed).
+
+    The document's ``mode`` is ``"offline"``, ``"trial"`` or ``"session"``.
 
     Parameters
     ----------
@@ -388,8 +755,9 @@ def save_evaluation(
         The model evaluated.
     dataset : Dataset
         The data it was evaluated on.
-    result : OfflineEvaluation | StreamingEvaluation
-        What :func:`evaluate_offline` or :func:`evaluate_streaming` returned.
+    result : OfflineEvaluation | StreamingEvaluation | SessionEvaluation
+        What :func:`evaluate_offline`, :func:`evaluate_streaming` or
+        :func:`evaluate_session` returned.
 
     Returns
     -------
@@ -399,16 +767,17 @@ def save_evaluation(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     synthetic = bool(dataset.synthetic)
-    streaming = isinstance(result, StreamingEvaluation)
+    streaming = not isinstance(result, OfflineEvaluation)
     document = {
         "model": str(ckpt.path),
         "dataset": dataset.name,
         "synthetic": synthetic,
         "streaming": streaming,
+        "mode": "offline",
         **result.to_dict(),
     }
     atomic_write_text(out / "evaluation.json", json.dumps(document, indent=1))
-    if isinstance(result, StreamingEvaluation):
+    if not isinstance(result, OfflineEvaluation):
         tag = " [SYNTHETIC DATA]" if synthetic else ""
         plot_accuracy_vs_time(
             out / "accuracy_vs_time.png",

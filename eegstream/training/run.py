@@ -23,6 +23,7 @@ from .._errors import EEGStreamError
 from ..datasets.synth import synth_command
 from ..features import FeatureConfig
 from ..features.normalise import NORMALISER_MODES
+from ..headsets import choose_channels, describe_channels
 from ..model import (
     CheckpointMetrics,
     DatasetInfo,
@@ -36,6 +37,7 @@ from ..model import (
     models_dir,
     save_checkpoint,
 )
+from ..montage import SEED_CHANNELS
 from .baseline import train_logreg
 from .config import (
     CONTROLS,
@@ -51,16 +53,18 @@ from .data import (
     ZSCORE_OVER,
     CropSet,
     SequenceSet,
+    TrialSteps,
     build_crops,
     build_sequences,
     classes_by_subject,
     crop_stride,
     load_trial_steps,
     population_stats,
+    select_channels,
 )
 from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
-from .splits import SPLIT_DRAWS, make_splits
+from .splits import SPLIT_DRAWS, make_splits, segment_blocks
 
 
 @dataclass(frozen=True)
@@ -106,12 +110,14 @@ class RunMetrics:
         ``val_accuracy`` (mean, sd, n), ``chance``, ``pooled_test``,
         ``recall_mean``, ``recall_sd``, ``confusion``; with a baseline also
         ``baseline_test_accuracy``, ``baseline_test_macro_f1``,
-        ``minus_baseline``.
+        ``minus_baseline``; with ``--compare-full`` also
+        ``full_test_accuracy``, ``minus_full`` (subset minus 62 channels,
+        paired by split) and, with a baseline, ``full_baseline_test_accuracy``.
     best_split : str
         The split whose model is saved (best validation accuracy).
     splits : tuple of mapping
         Per split: ``split``, ``val``, ``test``, ``test_trials``, ``history``,
-        ``baseline``.
+        ``baseline`` (and ``full_montage`` with ``--compare-full``).
     started, finished : str
         ISO 8601 UTC times.
     command : str
@@ -125,6 +131,12 @@ class RunMetrics:
         (:func:`paper_departures`).
     model : str | None
         The saved checkpoint; None when none was saved (left out of the JSON).
+    execution : mapping | None
+        Where the splits ran (workers, Ray address, threads, node per split):
+        the one part that differs between ``--workers`` settings.
+    channels : tuple of str
+        The model's channels, SEED names in SEED order (written with the
+        name of their set, e.g. ``emotiv-epoc (14 channels)``).
     """
 
     name: str
@@ -145,6 +157,8 @@ class RunMetrics:
     overrides: Mapping[str, Any] = field(default_factory=dict)
     departures: tuple[Mapping[str, Any], ...] = ()
     model: str | None = None
+    execution: Mapping[str, Any] | None = None
+    channels: tuple[str, ...] = SEED_CHANNELS
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-able record, in ``metrics.json``'s layout."""
@@ -155,6 +169,10 @@ class RunMetrics:
             "arch": self.arch,
             "n_parameters": self.n_parameters,
             "protocol": self.protocol.to_dict(),
+            "channels": {
+                "names": list(self.channels),
+                "set": describe_channels(self.channels),
+            },
             "feature_config": self.feature_config.to_dict(),
             "train_config": self.train_config.to_dict(),
             "summary": dict(self.summary),
@@ -169,6 +187,8 @@ class RunMetrics:
         }
         if self.model is not None:
             out["model"] = self.model
+        if self.execution is not None:
+            out["execution"] = dict(self.execution)
         return out
 
 
@@ -229,6 +249,16 @@ def is_synthetic(dataset) -> bool:
 
 
 def _validate(opts: RunOptions) -> None:
+    if opts.channels is not None:
+        opts.channels = choose_channels(opts.channels).channels
+        if opts.channels == SEED_CHANNELS:
+            opts.channels = None
+    if opts.compare_full and opts.channels is None:
+        raise EEGStreamError(
+            "{compare_full} compares a channel subset with all 62 channels; give "
+            "the subset with {channels} or {channels_from}",
+            param=("compare_full", "channels", "channels_from"),
+        )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", opts.run_name):
         raise EEGStreamError(
             f"name must be letters, digits, '.', '_' or '-' (it names files in "
@@ -246,6 +276,8 @@ def _validate(opts: RunOptions) -> None:
     check_value(opts.train.keep, KEEP, "keep")
     check_value(opts.zscore_over, ZSCORE_OVER, "zscore_over")
     check_value(opts.split_draw, SPLIT_DRAWS, "split_draw")
+    check_number(opts.workers, "workers", min=1, integer=True)
+    check_number(opts.threads, "threads", min=1, integer=True)
 
 
 def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
@@ -289,22 +321,55 @@ TRAINERS: dict[str, Callable[..., _Fitted]] = {
 BASELINE = "logreg"
 
 
-def run_training(opts: RunOptions) -> RunResult:
-    """Train and test on every split of ``opts.protocol``; write the report and model.
+@dataclass
+class SplitJob:
+    """What every split of one run shares: the options, features and classes.
 
-    Returns
-    -------
-    RunResult
-        The report folder, the saved checkpoint (None for a control run or
-        ``save_model=False``) and the metrics written to ``metrics.json``.
+    One object per run; :func:`train_split` reads it and never changes it,
+    so the distributed runner puts it once into Ray's object store.
     """
-    from tqdm import tqdm
 
-    from ..datasets import open_dataset
+    opts: RunOptions
+    trials: list[TrialSteps]
+    cfg: FeatureConfig
+    classes: tuple[str, ...]
+    # Per-subject z-scored sequences or crops (normaliser "subject"): they do
+    # not depend on the split, so they are built once per run; None for
+    # "running" (built in each split's task).
+    sequences: SequenceSet | CropSet | None = None
+    # protocol "within": the block of neighbouring trials each trial belongs to
+    # (splits hold blocks, not subjects); None otherwise.
+    blocks: dict[str, int] | None = None
+    # --compare-full: the same run on all 62 channels, fitted on every split
+    # beside the subset (in the same task, so results do not depend on workers).
+    full: SplitJob | None = None
+
+
+@dataclass
+class PreparedRun:
+    """A run ready to train: its splits and :class:`SplitJob`, before any training."""
+
+    dataset: Any
+    splits: list[Split]
+    job: SplitJob
+    synthetic: bool
+    started: datetime.datetime
+
+
+def prepare_run(opts: RunOptions) -> PreparedRun:
+    """Check the options, open the dataset, make the splits, load the features."""
+    from ..datasets import open_data
 
     _validate(opts)
     started = datetime.datetime.now(datetime.UTC)
-    dataset = open_dataset(opts.dataset, opts.root)
+    dataset = open_data(
+        opts.dataset,
+        opts.root,
+        recordings=opts.recordings,
+        label_map=opts.label_map,
+        classes=opts.classes,
+        subject_pattern=opts.subject_pattern,
+    )
     if opts.subjects:
         unknown = sorted(set(opts.subjects) - set(dataset.subjects))
         if unknown:
@@ -317,16 +382,23 @@ def run_training(opts: RunOptions) -> RunResult:
         shortest = min(t.duration_s for t in dataset.trials)
         crop_stride(opts.crops, opts.feature_config.hop_s, shortest)
     classes = tuple(dataset.classes)
-    n_classes = len(classes)
-    synthetic = is_synthetic(dataset)
     # Check the protocol before the (possibly long) feature extraction.
     by_subject: dict[int, set[int]] = {}
     for t in dataset.trials:
         by_subject.setdefault(t.subject, set()).add(t.label)
+    if len(by_subject) == 1 and opts.protocol == "paper":
+        opts = replace(opts, protocol="within")  # one subject: split its trials
+    # What splits hold: subjects, or (within) blocks of whole trials.
+    blocks = segment_blocks(dataset.trials) if opts.protocol == "within" else None
+    by_unit = by_subject
+    if blocks is not None:
+        by_unit = {}
+        for t in dataset.trials:
+            by_unit.setdefault(blocks[t.key], set()).add(t.label)
     splits = make_splits(
         opts.protocol,
-        by_subject,
-        n_classes,
+        by_unit,
+        len(classes),
         opts.repeats,
         opts.train.seed,
         opts.split_draw,
@@ -340,30 +412,90 @@ def run_training(opts: RunOptions) -> RunResult:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
+    full = None
+    if opts.channels is not None:
+        if opts.compare_full:
+            full = _split_job(opts, trials, cfg, classes, splits, blocks)
+        # A subset model's features: its columns of the cached 62-channel DE.
+        trials = select_channels(trials, opts.channels, len(cfg.bands))
+    job = replace(_split_job(opts, trials, cfg, classes, splits, blocks), full=full)
+    return PreparedRun(dataset, splits, job, is_synthetic(dataset), started)
 
-    cached: SequenceSet | CropSet | None = None
-    results = []
-    for i, split in enumerate(
-        tqdm(
-            splits,
-            desc="splits",
-            unit="split",
-            disable=None if opts.progress and len(splits) > 1 else True,
-        )
-    ):
-        mean, std = population_stats(trials, split.train)
-        if opts.normaliser == "subject" and cached is not None:
-            data = cached  # the per-subject z-score does not depend on the split
-        else:
-            data = _build(trials, cfg, opts, mean, std)
-            cached = data if opts.normaliser == "subject" else None
+
+def _split_job(opts, trials, cfg, classes, splits, blocks) -> SplitJob:
+    """Make a run's :class:`SplitJob`, with the per-subject sequences built once."""
+    sequences = None
+    if opts.normaliser == "subject":
+        # mean and std are unused by the per-subject z-score.
+        mean, std = population_stats(_unit_trials(trials, blocks), splits[0].train)
+        sequences = _in_units(_build(trials, cfg, opts, mean, std), blocks)
+    return SplitJob(opts, trials, cfg, classes, sequences, blocks)
+
+
+def _unit_trials(
+    trials: list[TrialSteps], blocks: dict[str, int] | None
+) -> list[TrialSteps]:
+    """Trials as splits see them: normalisers see subjects, splits hold units."""
+    if blocks is None:
+        return trials
+    return [replace(t, subject=blocks[t.key]) for t in trials]
+
+
+def _in_units(
+    data: SequenceSet | CropSet, blocks: dict[str, int] | None
+) -> SequenceSet | CropSet:
+    """Label each sequence with its split unit: its subject, or (within) its block."""
+    if blocks is None:
+        return data
+    units = np.array([blocks[k] for k in data.keys])
+    if isinstance(data, CropSet):
+        return data.with_labels(subjects=units)
+    return replace(data, subjects=units)
+
+
+def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
+    """Train and test one split; the same result in any process, on any node.
+
+    Seeds every RNG from the options and ``index`` and fixes torch's CPU
+    threads to ``opts.threads``, so the result depends on neither the worker
+    nor what ran before it in that process. With ``job.full``
+    (``--compare-full``) the same split is also fitted on all 62 channels.
+
+    Returns
+    -------
+    dict
+        JSON-able metrics of the split (``full_montage``: the 62-channel
+        ``test`` and ``baseline``, with ``job.full``), plus the ``_model`` and
+        the normalisation statistics (keys starting with ``_``) for the
+        checkpoint.
+    """
+    result = _fit_split(job, index, split)
+    if job.full is not None:
+        # The same split, seeds and recipe on all 62 channels: the subset's cost.
+        full = _fit_split(replace(job.full, opts=job.opts), index, split, "62 ch ")
+        result["full_montage"] = {"test": full["test"], "baseline": full["baseline"]}
+    return result
+
+
+def _fit_split(
+    job: SplitJob, index: int, split: Split, tag: str = ""
+) -> dict[str, Any]:
+    """Train and test ``job.opts.arch`` (and the baseline) on one split."""
+    opts, classes = job.opts, job.classes
+    n_classes = len(classes)
+    blocks = job.blocks
+    with torch_threads(opts.threads):
+        mean, std = population_stats(_unit_trials(job.trials, blocks), split.train)
+        data: SequenceSet | CropSet | None = job.sequences
+        if data is None:  # crops, like sequences, are built here in the task
+            data = _in_units(_build(job.trials, job.cfg, opts, mean, std), blocks)
         tr, va, te = (
             data.select(split.train),
             data.select(split.val),
             data.select(split.test),
         )
         if opts.control == "shuffled-labels":
-            rng = np.random.default_rng(opts.train.seed + 1000 + i)
+            rng = np.random.default_rng(opts.train.seed + 1000 + index)
             tr, va = _shuffled(tr, rng), _shuffled(va, rng)
         seed_everything(opts.train.seed)
         model, history, arch_params = TRAINERS[opts.arch](
@@ -373,7 +505,7 @@ def run_training(opts: RunOptions) -> RunResult:
             va.y,
             n_classes,
             opts,
-            f"{split.name} epochs",
+            f"{tag}{split.name} epochs",
         )
         baseline = None
         if opts.arch != BASELINE:  # the classic baseline on the very same split
@@ -385,29 +517,121 @@ def run_training(opts: RunOptions) -> RunResult:
             }
         val = _scores(model, va, classes)
         test = _scores(model, te, classes)
-        results.append(
-            {
-                "split": split.to_dict(),
-                "val": val["metrics"],
-                "test": test["metrics"],
-                "test_crops": test["crops"],
-                "test_trials": {
-                    "keys": te.keys,
-                    "true": test["labels"].tolist(),
-                    "pred": test["pred"].tolist(),
-                },
-                "history": history,
-                "baseline": baseline,
-                "_model": model,
-                "_arch_params": arch_params,
-                "_mean": mean,
-                "_std": std,
-            }
-        )
+    return {
+        "split": split.to_dict(),
+        "val": val["metrics"],
+        "test": test["metrics"],
+        "test_crops": test["crops"],
+        "test_trials": {
+            "keys": te.keys,
+            "true": test["labels"].tolist(),
+            "pred": test["pred"].tolist(),
+        },
+        "history": history,
+        "baseline": baseline,
+        "_model": model.cpu(),
+        "_arch_params": arch_params,
+        "_mean": mean,
+        "_std": std,
+    }
 
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run the block with torch using ``n`` CPU threads, then restore the setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_training(opts: RunOptions) -> RunResult:
+    """Train and test on every split of ``opts.protocol``; write the report and model.
+
+    With ``opts.workers > 1`` or ``opts.ray_address`` the splits run as Ray
+    tasks (:mod:`eegstream.training.distributed`); the result is the same.
+
+    Returns
+    -------
+    RunResult
+        The report folder, the saved checkpoint (None for a control run or
+        ``save_model=False``) and the metrics written to ``metrics.json``.
+    """
+    prepared = prepare_run(opts)  # bad input fails before any training or Ray
+    results = train_runs([prepared], opts.workers, opts.ray_address, opts.progress)
+    return finish_run(prepared, results[0])
+
+
+def train_runs(
+    runs: list[PreparedRun],
+    workers: int = 1,
+    ray_address: str | None = None,
+    progress: bool = True,
+) -> list[list[dict[str, Any]]]:
+    """Train every split of every run: one after another, or together on Ray.
+
+    Parameters
+    ----------
+    runs : list of PreparedRun
+        From :func:`prepare_run`.
+    workers : int
+        More than 1: splits at once on an embedded local Ray.
+    ray_address : str | None
+        An existing Ray cluster to run the splits on instead.
+    progress : bool
+        One progress bar over the finished splits of all runs.
+
+    Returns
+    -------
+    list of list of dict
+        Per run, :func:`train_split` of each split, in split order.
+    """
+    if workers < 1:
+        raise EEGStreamError(f"workers must be >= 1, got {workers}")
+    if workers > 1 or ray_address:
+        from .distributed import ray_session, run_splits
+
+        threads = max(r.job.opts.threads for r in runs)
+        with ray_session(workers, ray_address, threads):
+            return run_splits(runs, progress)
+    from tqdm import tqdm
+
+    total = sum(len(r.splits) for r in runs)
+    bar = tqdm(
+        total=total,
+        desc="splits",
+        unit="split",
+        disable=None if progress and total > 1 else True,
+    )
+    with bar:
+        out: list[list[dict[str, Any]]] = []
+        for run in runs:
+            out.append([])
+            for i, split in enumerate(run.splits):
+                out[-1].append(train_split(run.job, i, split))
+                bar.update()
+    return out
+
+
+def finish_run(prepared: PreparedRun, results: list[dict[str, Any]]) -> RunResult:
+    """Pick the best split, write the report and save the best model with its card."""
+    opts, cfg, classes = prepared.job.opts, prepared.job.cfg, prepared.job.classes
+    synthetic, started = prepared.synthetic, prepared.started
     best = max(range(len(results)), key=lambda k: results[k]["val"]["accuracy"])
     metrics = _metrics_document(
-        opts, dataset, cfg, classes, results, best, synthetic, started
+        opts, prepared.dataset, cfg, classes, results, best, synthetic, started
+    )
+    # Where the splits ran: the one part of metrics.json that workers change.
+    metrics = replace(
+        metrics,
+        execution={
+            "workers": opts.workers,
+            "ray_address": opts.ray_address,
+            "threads": opts.threads,
+            "nodes": [r.get("_node") for r in results],
+        },
     )
     out_dir = (
         opts.out
@@ -501,6 +725,7 @@ def _metrics_document(
             "confusion": confusion.tolist(),
             **_crop_summary(results),
             **_baseline_summary(results),
+            **_full_montage_summary(results),
         },
         best_split=clean[best]["split"]["name"],
         splits=tuple(clean),
@@ -510,6 +735,7 @@ def _metrics_document(
         recipe=opts.recipe,
         overrides=recipe_overrides(opts),
         departures=tuple(paper_departures(opts)),
+        channels=opts.channels or SEED_CHANNELS,
     )
 
 
@@ -540,6 +766,27 @@ def _baseline_summary(results) -> dict[str, Any]:
         ),
         "minus_baseline": summarise([a - b for a, b in zip(net, base, strict=True)]),
     }
+
+
+def _full_montage_summary(results) -> dict[str, Any]:
+    """Subset vs all 62 channels on the same splits (``--compare-full``), if run."""
+    if "full_montage" not in results[0]:
+        return {}
+    full = [r["full_montage"] for r in results]
+    out = {
+        "full_test_accuracy": summarise([f["test"]["accuracy"] for f in full]),
+        "minus_full": summarise(
+            [
+                r["test"]["accuracy"] - f["test"]["accuracy"]
+                for r, f in zip(results, full, strict=True)
+            ]
+        ),
+    }
+    if full[0]["baseline"] is not None:
+        out["full_baseline_test_accuracy"] = summarise(
+            [f["baseline"]["test"]["accuracy"] for f in full]
+        )
+    return out
 
 
 def _pooled(results) -> tuple[np.ndarray, np.ndarray]:
@@ -580,7 +827,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             tuple(result["_std"].tolist()),
             opts.prior_steps,
         ),
-        dataset=DatasetInfo(opts.dataset, synthetic, metrics.dataset.subjects),
+        dataset=DatasetInfo(metrics.dataset.name, synthetic, metrics.dataset.subjects),
         protocol=replace(_protocol(opts), split=split),
         metrics=CheckpointMetrics(
             HeldOutScore(test["accuracy"], test["macro_f1"], test["n"]),
@@ -599,6 +846,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             },
         ),
         max_missing_channels=opts.max_missing_channels,
+        channels=opts.channels or SEED_CHANNELS,
         features=_feature_source(opts),
         train_config=opts.train.to_dict(),
         best_epoch=(result["history"] or {}).get("best_epoch"),

@@ -1,23 +1,29 @@
-"""Subject-wise splits: the paper's 70/15/15 and leave-one-subject-out.
+"""Subject-wise splits: the paper's 70/15/15 and leave-one-subject-out; within.
 
 No subject is ever in two parts of a split; :func:`check_disjoint` asserts it
-and every split constructor calls it.
+and every split constructor calls it. The ``within`` protocol (data of one
+subject) splits blocks of whole trials instead (:func:`segment_blocks`): its
+splits hold block numbers where the others hold subjects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from .._errors import EEGStreamError
 from ..model.meta import Split
 
-PROTOCOLS = ("paper", "loso")
+PROTOCOLS = ("paper", "loso", "within")
 #: How the paper protocol draws: the project's (``round()`` sizes, a numpy
 #: Generator) or the paper annex's (``int()`` sizes, ``np.random.seed`` then
 #: ``np.random.shuffle`` of the subject list, re-shuffled until it covers).
 SPLIT_DRAWS = ("project", "annex")
+#: Blocks per subject of the within-subject protocol (fewer with fewer trials).
+WITHIN_BLOCKS = 10
 _MAX_DRAWS = 1000
 
 
@@ -182,6 +188,54 @@ def loso_splits(
     return splits
 
 
+def segment_blocks(trials: Sequence[Any]) -> dict[str, int]:
+    """Cut each subject's trials, in time order, into consecutive blocks.
+
+    Parameters
+    ----------
+    trials : sequence
+        Objects with ``key``, ``subject``, ``session`` and ``trial``.
+
+    Returns
+    -------
+    dict
+        Trial key -> block number (from 1, unique over subjects); each
+        subject's trials form up to :data:`WITHIN_BLOCKS` blocks of
+        neighbouring trials, so a held-out block never has a neighbour of
+        its trials (nor a window of them) on the training side within it.
+    """
+    out: dict[str, int] = {}
+    by_subject: dict[int, list[Any]] = {}
+    for t in sorted(trials, key=lambda t: (t.subject, t.session, t.trial)):
+        by_subject.setdefault(t.subject, []).append(t)
+    block = 0
+    for group in by_subject.values():
+        for part in np.array_split(
+            np.arange(len(group)), min(len(group), WITHIN_BLOCKS)
+        ):
+            block += 1
+            out.update((group[i].key, block) for i in part)
+    return out
+
+
+def within_splits(
+    classes_of_block: Mapping[int, set[int]],
+    n_classes: int,
+    repeats: int = 1,
+    seed: int = 42,
+) -> list[Split]:
+    """Draw the paper's 70/15/15 split over blocks (:func:`segment_blocks`)."""
+    if len(classes_of_block) < 3:
+        raise EEGStreamError(
+            f"protocol 'within' needs at least 3 labelled segments (train, "
+            f"validation, test), the data has {len(classes_of_block)}"
+        )
+    return [
+        replace(s, name=s.name.replace("paper", "within"))
+        for s in paper_splits(classes_of_block, n_classes, repeats, seed)
+    ]
+
+
 def make_splits(
     protocol: str,
     classes_of: Mapping[int, set[int]],
@@ -190,10 +244,13 @@ def make_splits(
     seed: int = 42,
     draw: str = "project",
 ) -> list[Split]:
-    """Make the splits of ``protocol`` (``"paper"`` or ``"loso"``).
+    """Make the splits of ``protocol`` (``"paper"``, ``"loso"`` or ``"within"``).
 
-    ``draw`` is the paper protocol's (:data:`SPLIT_DRAWS`); LOSO ignores it.
+    ``draw`` is the paper protocol's (:data:`SPLIT_DRAWS`); the others ignore
+    it. For ``"within"``, ``classes_of`` maps block numbers, not subjects.
     """
+    if protocol == "within":
+        return within_splits(classes_of, n_classes, repeats, seed)
     if protocol == "paper":
         return paper_splits(classes_of, n_classes, repeats, seed, draw)
     if protocol == "loso":

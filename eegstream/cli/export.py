@@ -1,0 +1,86 @@
+"""``eegstream export``: write a recording (an XDF session) into a BIDS dataset."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .._options import Option, add_options
+
+_OPTIONS = [
+    Option(
+        "--bids",
+        "the BIDS dataset folder to write into (created if needed)",
+        type=Path,
+        required=True,
+        metavar="ROOT",
+        dest="root",
+    ),
+    Option(
+        "--subject",
+        "BIDS subject label, e.g. 01; default: sub-<label> from the file name",
+        metavar="S",
+    ),
+    Option(
+        "--session",
+        "BIDS session label, e.g. 1; default: ses-<label> from the file name, "
+        "else none",
+        metavar="N",
+    ),
+    Option("--task", "BIDS task label", default="emotion"),
+    Option(
+        "--stream-name",
+        "with an .xdf: the EEG stream; default: the one of type EEG",
+        metavar="NAME",
+    ),
+    Option(
+        "--line-freq",
+        "power-line frequency in Hz (50 Europe/Asia, 60 Americas)",
+        type=float,
+        default=50.0,
+        metavar="HZ",
+    ),
+    Option(
+        "--overwrite",
+        "replace this subject/session/task's files",
+        action="store_true",
+        default=False,
+    ),
+]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the ``export`` subcommand."""
+    parser = subparsers.add_parser(
+        "export",
+        help="write a recording (XDF session) into a BIDS dataset",
+        description="Write a recording's EEG and events into a BIDS dataset with "
+        "mne-bids: the EEG stream as BrainVision (.vhdr/.vmrk/.eeg), every marker "
+        "as a row of events.tsv (trial_type = the marker string, stream = the XDF "
+        "marker stream's name), with the BIDS sidecars. Reads an .xdf (LabRecorder) "
+        "or any EEG file MNE reads.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "recording", type=Path, metavar="RECORDING", help="the .xdf (or EEG file)"
+    )
+    add_options(parser, _OPTIONS)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export; print what was written; return the exit status."""
+    from ..bids import export_bids
+
+    written = export_bids(
+        args.recording,
+        args.root,
+        subject=args.subject,
+        session=args.session,
+        task=args.task,
+        stream_name=args.stream_name,
+        line_freq=args.line_freq,
+        overwrite=args.overwrite,
+    )
+    print(f"{args.recording.name} -> {written} (events beside it)")
+    return 0

@@ -1,0 +1,103 @@
+"""Markers from any program: a plain pylsl marker outlet labels live steps.
+
+A stimulus program's stream (strings, irregular rate) sends ``stim_happy``
+before the EEG and ``stim_end`` part-way; a label map turns them into the
+true label of the steps in between, and every marker is logged as it arrives.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pylsl
+import pytest
+from _pipeline_helpers import PlainSource, collect, n_steps, synthetic_eeg, wait_until
+
+from eegstream import EEGStreamError
+from eegstream.labelmap import LabelMap
+from eegstream.montage import SEED_CHANNELS
+from eegstream.pipeline import LivePipeline, read_log
+
+pytestmark = pytest.mark.lsl
+PSYCHOPY = LabelMap.from_dict(
+    {
+        "rule": [
+            {"match": "stim_(\\w+)", "class": "$1", "action": "start"},
+            {"exact": "stim_end", "action": "end"},
+        ]
+    },
+    source="psychopy.toml",
+)
+
+
+def test_a_foreign_marker_stream_labels_steps_through_a_label_map(
+    tiny_checkpoint, unique_id, tmp_path
+):
+    stim_info = pylsl.StreamInfo(
+        f"{unique_id}-stim", "Markers", 1, 0, pylsl.cf_string, f"{unique_id}-stim"
+    )
+    stim = pylsl.StreamOutlet(stim_info)
+    eeg = synthetic_eeg(16)
+    source = PlainSource(unique_id, eeg, 200.0, SEED_CHANNELS, speed=4.0).start()
+    log = tmp_path / "session.jsonl"
+    pipe = LivePipeline(
+        tiny_checkpoint,
+        stream=unique_id,
+        markers=[f"{unique_id}-stim"],
+        label_map=PSYCHOPY,
+        log_path=log,
+        device="cpu",
+    )
+    try:
+        results = pipe.subscribe()
+        pipe.start()  # the marker inlet is open before the EEG's first sample
+        assert wait_until(lambda: stim.have_consumers())
+        stim.push_sample(["stim_happy"], pylsl.local_clock() - 60)
+        stim.push_sample(["fixation"])
+        got = collect(results, lambda r: len(r) >= 5)
+        end = pylsl.local_clock()
+        stim.push_sample(["stim_end"], end)
+        got += collect(results, lambda r: len(got) + len(r) >= n_steps(eeg.shape[1]))
+    finally:
+        pipe.stop()
+        source.close()
+    assert not [t.name for t in threading.enumerate() if t.name == "lsl-markers"]
+    assert len(got) == n_steps(eeg.shape[1])
+    labelled = [r for r in got if r.true_label is not None]
+    assert {r.true_label for r in labelled} == {"happy"}
+    assert len(labelled) >= 5 and all(r.timestamp <= end for r in labelled)
+    assert all(r.true_label is None for r in got if r.window_start > end)
+    assert any(r.window_start > end for r in got)  # the end did end the segment
+    accuracy = pipe.summary().accuracy
+    assert accuracy is not None and accuracy.steps == len(labelled)
+    markers = [r["marker"] for r in read_log(log) if r["type"] == "marker"]
+    assert [m["text"] for m in markers] == ["stim_happy", "fixation", "stim_end"]
+    assert markers[0] == {
+        "text": "stim_happy",
+        "stream": f"{unique_id}-stim",
+        "action": "start",
+        "label": "happy",
+    }
+    assert "action" not in markers[1]  # logged, labels nothing
+
+
+def test_a_label_map_naming_a_class_the_model_lacks_is_refused(tiny_checkpoint):
+    lmap = LabelMap.from_dict(
+        {"rule": [{"exact": "S 1", "class": "angry", "action": "start"}]},
+        source="exp.toml",
+    )
+    with pytest.raises(EEGStreamError) as err:
+        LivePipeline(tiny_checkpoint, label_map=lmap, device="cpu")
+    assert str(err.value).startswith("exp.toml: class 'angry' is not a class")
+    assert "neutral, sad, fear, happy" in str(err.value)
+
+
+def test_cli_refuses_a_bad_label_map_in_one_line(tiny_checkpoint, tmp_path, capsys):
+    from eegstream.cli import main
+
+    bad = tmp_path / "exp.toml"
+    bad.write_text('[[rule]]\nmatch = "stim_(\\\\w+)"\naction = "begin"\n')
+    code = main(["run", "--model", str(tiny_checkpoint), "--label-map", str(bad)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "exp.toml: rule 1: action must be one of start, end" in err
