@@ -555,13 +555,17 @@ def _reproduce_default(opt: Option, table_default: Any, recipe: dict) -> Any:
 def reproduce_command(opts: RunOptions) -> str:
     """Return the ``eegstream train`` command that repeats this run.
 
-    With a recipe, the line names it and only the settings that differ from it.
+    With a recipe, the line names it and only the settings that differ from it;
+    without one (options built in Python), it gives every recipe setting.
     """
-    recipe = RECIPES[opts.recipe] if opts.recipe else {}
+    recipe = (
+        RECIPES[opts.recipe] if opts.recipe else dict.fromkeys(_RECIPE_SETTINGS, _ANY)
+    )
     table = [
         replace(o, default=_reproduce_default(o, d.default, recipe))
         for o, d in zip(TRAIN_OPTIONS, _TABLE, strict=True)
         # --no-conditioning says nothing where the recipe has it off already
         if not (o.none_flag and o.attr in recipe and recipe[o.attr] is None)
+        and not (o.attr == "recipe" and opts.recipe is None)
     ]
     return command_line(["eegstream", "train"], table, opts)
