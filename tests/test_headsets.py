@@ -146,6 +146,7 @@ def test_train_on_a_headset_preset_with_the_full_montage_beside(
     code, out, metrics = _train(
         root, tmp_path, "epoc", "--arch", "logreg",
         "--channels-from", "emotiv-epoc", "--compare-full",
+        "--crops", "0",  # one sequence per trial, as evaluate's offline figure
     )  # fmt: skip
     assert code == 0
     # ... which the subset run reuses: nothing new is computed or cached.

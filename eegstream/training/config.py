@@ -565,7 +565,7 @@ def reproduce_command(opts: RunOptions) -> str:
         replace(o, default=_reproduce_default(o, d.default, recipe))
         for o, d in zip(TRAIN_OPTIONS, _TABLE, strict=True)
         # --no-conditioning says nothing where the recipe has it off already
-        if not (o.none_flag and o.attr in recipe and recipe[o.attr] is None)
+        if not (o.none_flag and o.attr in recipe and recipe[str(o.attr)] is None)
         and not (o.attr == "recipe" and opts.recipe is None)
     ]
     return command_line(["eegstream", "train"], table, opts)
