@@ -125,7 +125,9 @@ def _train(root, tmp_path, name, *extra):
     out = tmp_path / f"run-{name}"
     argv = ["train", "--dataset", "seed-iv", "--root", str(root), "--name", name,
             "--out", str(out), "--models-dir", str(tmp_path / "models"),
-            "--cache-dir", str(tmp_path / "cache"), *extra]  # fmt: skip
+            "--cache-dir", str(tmp_path / "cache"),
+            "--crops", "0",  # a sequence per trial: evaluate's offline figure
+            *extra]  # fmt: skip
     code = main(argv)
     metrics = json.loads((out / "metrics.json").read_text()) if out.exists() else None
     return code, out, metrics
@@ -146,7 +148,6 @@ def test_train_on_a_headset_preset_with_the_full_montage_beside(
     code, out, metrics = _train(
         root, tmp_path, "epoc", "--arch", "logreg",
         "--channels-from", "emotiv-epoc", "--compare-full",
-        "--crops", "0",  # one sequence per trial, as evaluate's offline figure
     )  # fmt: skip
     assert code == 0
     # ... which the subset run reuses: nothing new is computed or cached.
