@@ -155,3 +155,29 @@ def test_live_recipe_is_the_default_and_lists_its_departures():
     settings = {d["setting"] for d in paper_departures(live)}
     assert {"crops", "normaliser", "feature_config.hop_s", "train.keep"} <= settings
     assert reproduce_command(live).endswith("--recipe live")
+
+
+def test_conditioning_is_a_recipe_setting_and_its_flags_override_it():
+    from dataclasses import asdict
+
+    from eegstream.features import ConditioningSettings
+
+    # The paper's features came from the labs' filtered EEG: no stage of ours.
+    assert _parse("--recipe", "paper").feature_config.conditioning is None
+    live = _parse()
+    assert live.feature_config.conditioning == ConditioningSettings()
+    assert {
+        "setting": "feature_config.conditioning",
+        "paper": None,
+        "run": asdict(ConditioningSettings()),
+    } in paper_departures(live)
+    off = _parse("--no-conditioning")
+    assert off.feature_config.conditioning is None
+    assert recipe_overrides(off)["feature_config.conditioning"]["run"] is None
+    assert "--no-conditioning" in reproduce_command(off)
+    us = _parse("--recipe", "paper", "--line-freq", "60")
+    assert us.feature_config.conditioning == ConditioningSettings(line_freq=60.0)
+    assert "feature_config.conditioning" in recipe_overrides(us)
+    # Parsed back, the line gives the same conditioning as the run.
+    words = reproduce_command(us).split()[2:]
+    assert _parse(*words).feature_config == us.feature_config
