@@ -527,8 +527,10 @@ def _from_recipe(opt: Option) -> Option:
     if setting is None:
         return opt
     shown = "; ".join(f"{r}: {_shown(RECIPES[r][setting])}" for r in RECIPES)
-    if opt.attr != setting:
+    if opt.attr != setting or opt.none_flag:
         shown = f"{setting.rsplit('.', 1)[-1]} {shown}"
+    if opt.attr != setting:  # a field of the setting: its default when on
+        shown = f"{opt.default} when on; {shown}"
     if opt.action is not None:  # a flag (--no-conditioning): False unless given
         return replace(opt, help=f"{opt.help} ({shown})")
     # SUPPRESS: absent from the parsed namespace unless given, so --help shows
