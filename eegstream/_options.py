@@ -391,19 +391,23 @@ def values_from_args(args: argparse.Namespace, options: Sequence[Option]) -> dic
 
     ``{"dataset": ..., "feature_config": {"window_s": ...}, "train": {...}}``:
     the keyword arguments of the options dataclasses, in the table's terms.
-    Options without an ``attr`` are left out.
+    Options without an ``attr``, or absent from ``args`` (``argparse.SUPPRESS``:
+    left to a recipe, see :func:`eegstream.training.config.apply_recipe`), are
+    left out.
     """
     out: dict[str, Any] = {}
     for opt in options:
         if opt.attr is None or opt.none_flag:
             continue
         *parents, leaf = opt.attr.split(".")
+        if not hasattr(args, opt.name):
+            continue  # absent (argparse.SUPPRESS): left to a recipe
         where = out
         for part in parents:
             where = where.setdefault(part, {})
         where[leaf] = getattr(args, opt.name)
     for opt in options:
-        if opt.none_flag and opt.attr is not None and getattr(args, opt.name):
+        if opt.none_flag and opt.attr is not None and getattr(args, opt.name, False):
             _set_none(out, opt, options, args)
     return out
 
@@ -417,7 +421,7 @@ def _set_none(
         for o in options
         if o.attr is not None
         and o.attr.startswith(f"{flag.attr}.")
-        and getattr(args, o.name) != o.default
+        and getattr(args, o.name, o.default) != o.default
     ]
     if below:
         raise EEGStreamError(

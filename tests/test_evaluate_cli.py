@@ -25,6 +25,8 @@ def trained(synthetic_seed_iv_small, tmp_path_factory):
             "logreg",
             "--normaliser",
             "running",
+            "--crops",  # a sequence per trial, as evaluate scores offline
+            "0",
             "--name",
             "live",
             "--out",

@@ -125,7 +125,9 @@ def _train(root, tmp_path, name, *extra):
     out = tmp_path / f"run-{name}"
     argv = ["train", "--dataset", "seed-iv", "--root", str(root), "--name", name,
             "--out", str(out), "--models-dir", str(tmp_path / "models"),
-            "--cache-dir", str(tmp_path / "cache"), *extra]  # fmt: skip
+            "--cache-dir", str(tmp_path / "cache"),
+            "--crops", "0",  # a sequence per trial: evaluate's offline figure
+            *extra]  # fmt: skip
     code = main(argv)
     metrics = json.loads((out / "metrics.json").read_text()) if out.exists() else None
     return code, out, metrics

@@ -10,6 +10,7 @@ import pytest
 from eegstream.cli import build_parser
 from eegstream.features import ConditioningSettings, FeatureConfig
 from eegstream.training.config import (
+    RECIPES,
     TRAIN_OPTIONS,
     RunOptions,
     TrainConfig,
@@ -31,12 +32,21 @@ def _expected(values, opt):
     return values is None if opt.none_flag else values
 
 
-def test_train_parser_defaults_are_the_dataclasses_defaults() -> None:
+def test_train_parser_defaults_are_the_dataclasses_or_the_recipes() -> None:
+    from eegstream.cli._options import run_options
+
     args = _subparser("train").parse_args(["--dataset", "seed", "--root", "r"])
-    defaults = RunOptions("seed", Path("r"))
+    opts, defaults = run_options(args), RunOptions("seed", Path("r"))
+    live = RECIPES["live"]
     for opt in TRAIN_OPTIONS:
-        if opt.attr is not None and not opt.required and opt.attr != "subjects":
-            assert getattr(args, opt.name) == _expected(defaults, opt), opt.flag
+        if opt.attr is None or opt.required or opt.attr in ("subjects", "recipe"):
+            continue
+        if opt.attr in live:
+            expected = live[opt.attr] is None if opt.none_flag else live[opt.attr]
+        else:
+            expected = _expected(defaults, opt)
+        assert _expected(opts, opt) == expected, opt.flag
+    assert opts.recipe == "live"
 
 
 @pytest.mark.parametrize(
@@ -58,37 +68,23 @@ def test_reproduce_command_parses_back_to_the_same_run(conditioning) -> None:
         ),
         train=TrainConfig(lr=1e-3, epochs=7, select_on="loss"),
         max_missing_channels=3,
+        recipe="paper",
     )
     words = shlex.split(reproduce_command(opts))
     assert words[:2] == ["eegstream", "train"]
     assert "--epochs" in words and "--seed" not in words  # defaults left out
-    args = build_parser().parse_args(words[1:])
+    back = run_options(build_parser().parse_args(words[1:]))
     for opt in TRAIN_OPTIONS:
         if opt.attr is None:
             continue
         expected = _expected(opts, opt)
-        if opt.attr == "subjects":
-            expected = ",".join(map(str, expected))
-        assert getattr(args, opt.name) == expected, opt.flag
-    back = run_options(args)
-    assert (back.feature_config, back.train, back.subjects) == (
+        assert _expected(back, opt) == expected, opt.flag
+    assert (back.feature_config, back.train, back.subjects, back.recipe) == (
         opts.feature_config,
         opts.train,
         opts.subjects,
+        opts.recipe,
     )
-
-
-def test_no_conditioning_refuses_the_filter_options_it_turns_off() -> None:
-    from eegstream._errors import EEGStreamError
-    from eegstream.cli._options import run_options
-
-    base = ["--dataset", "seed", "--root", "r", "--no-conditioning"]
-    args = _subparser("train").parse_args(base)
-    assert run_options(args).feature_config.conditioning is None
-    args = _subparser("train").parse_args([*base, "--highpass", "1", "--lowpass", "40"])
-    with pytest.raises(EEGStreamError, match="--no-conditioning turns off") as info:
-        run_options(args)
-    assert "--highpass, --lowpass" in str(info.value)
 
 
 @pytest.mark.parametrize("command", ["features", "evaluate", "train"])

@@ -13,7 +13,8 @@ from eegstream.features import ConditioningSettings, FeatureConfig
 from eegstream.model import load_checkpoint
 
 PNG = b"\x89PNG\r\n\x1a\n"
-FAST_NET = ["--epochs", "20", "--patience", "20", "--lr", "3e-3", "--base-width", "8"]
+FAST_NET = ["--epochs", "20", "--patience", "20", "--lr", "3e-3", "--base-width", "8",
+            "--crops-per-trial", "1"]  # fmt: skip
 
 
 def _train(root, tmp_path, name, *extra):
@@ -43,7 +44,7 @@ def _train(root, tmp_path, name, *extra):
 
 @pytest.fixture(scope="module")
 def net_run(synthetic_seed_iv_small, tmp_path_factory):
-    """ResAttentioNet trained through the CLI with the paper's split (fast settings)."""
+    """ResAttentioNet trained through the CLI: the live recipe, fast settings."""
     tmp = tmp_path_factory.mktemp("net")
     return _train(synthetic_seed_iv_small, tmp, "net", *FAST_NET)
 
@@ -88,7 +89,7 @@ def test_checkpoint_header_is_complete(net_run):
     ckpt = load_checkpoint(models / "net.safetensors")
     assert ckpt.classes == ("neutral", "sad", "fear", "happy")
     assert ckpt.feature_config.hop_s == 1.0 and ckpt.feature_config.seq_len == 60
-    assert ckpt.meta.normaliser.mode == "subject"
+    assert ckpt.meta.normaliser.mode == "running"  # the live recipe's
     assert len(ckpt.meta.normaliser.mean) == 310
     assert ckpt.meta.dataset.synthetic is True
     test_subjects = metrics["splits"][0]["split"]["test"]
@@ -96,13 +97,35 @@ def test_checkpoint_header_is_complete(net_run):
     assert ckpt.meta.protocol is not None and ckpt.meta.protocol.split is not None
     assert list(ckpt.meta.protocol.split.test) == test_subjects
     assert ckpt.meta.arch_params["base_width"] == 8
+    assert ckpt.meta.provenance["recipe"] == "live"
+    departed = {d["setting"] for d in ckpt.meta.provenance["departures_from_paper"]}
+    assert {"crops", "train.epochs", "train.lr", "train.base_width"} <= departed
+    summary = ckpt.meta.metrics.summary
+    assert {"test_crop_accuracy", "baseline_test_accuracy"} <= set(summary)
+
+
+def test_crop_run_reports_trials_crops_and_departures(net_run, capsys):
+    _, out, models, metrics = net_run
+    assert metrics["recipe"] == "live"
+    # overridden by FAST_NET: listed against the recipe
+    assert metrics["overrides"]["train.lr"] == {"recipe": 1e-3, "run": 3e-3}
+    split = metrics["splits"][0]
+    # 20 s trials at a 1 s hop, a crop every 4 s: 4 crops per trial tested
+    assert split["test_crops"]["n"] == 4 * split["test"]["n"]
+    report = (out / "report.md").read_text()
+    assert "| `crops` | 0.0 | 4.0 |" in report
+    assert "per crop" in (models / "net.md").read_text()
+    assert main(["info", "--model", str(models / "net.safetensors")]) == 0
+    info = capsys.readouterr().out
+    assert "logreg baseline, same splits" in info and "recipe     live" in info
 
 
 def test_baseline_same_split(net_run, synthetic_seed_iv_small, tmp_path):
     _, _, _, net = net_run
     code, _, _, base = _train(
-        synthetic_seed_iv_small, tmp_path, "base", "--arch", "logreg"
-    )
+        synthetic_seed_iv_small, tmp_path, "base", "--arch", "logreg",
+        "--crops-per-trial", "1",  # the crops the network run's baseline drew
+    )  # fmt: skip
     assert code == 0
     assert base["splits"][0]["split"] == net["splits"][0]["split"]
     assert base["splits"][0]["test"]["n"] == net["splits"][0]["test"]["n"]
@@ -188,6 +211,8 @@ def test_running_normaliser_uses_training_subjects_only(
         (["--subjects", "1,99"], "subjects [99] not in"),
         (["--epochs", "0"], "--epochs must be an integer >= 1"),
         (["--name", "../evil"], "name must be letters"),
+        (["--crops", "0.5"], "--crops stride 0.5 s is out of range"),
+        (["--crops", "25"], "at most the shortest trial (20 s)"),
     ],
     ids=[
         "unknown-dataset",
@@ -195,6 +220,8 @@ def test_running_normaliser_uses_training_subjects_only(
         "unknown-subject",
         "zero-epochs",
         "bad-name",
+        "crops-below-hop",
+        "crops-above-trial",
     ],
 )
 def test_bad_input_one_line_exit_2(
@@ -246,8 +273,9 @@ def test_official_features(synthetic_seed_iv_small, tmp_path):
     """The release's de_LDS: recorded as such, stated as non-causal, re-evaluable."""
     root = synthetic_seed_iv_small
     code, out, models, metrics = _train(
-        root, tmp_path, "off", "--arch", "logreg", "--features", "official"
-    )
+        root, tmp_path, "off", "--arch", "logreg", "--features", "official",
+        "--crops", "0",
+    )  # fmt: skip
     assert code == 0
     ckpt = load_checkpoint(models / "off.safetensors")
     assert str(ckpt.meta.features) == "official:de_LDS"

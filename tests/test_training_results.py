@@ -121,6 +121,9 @@ def test_run_metrics_layout():
         "started",
         "finished",
         "command",
+        "recipe",
+        "overrides",
+        "departures_from_paper",
     ]
     assert list(data["dataset"]) == [
         "name",

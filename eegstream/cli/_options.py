@@ -180,9 +180,10 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 
     from ..features import FeatureConfig
     from ..headsets import resolve_channel_option
-    from ..training.config import TRAIN_OPTIONS, RunOptions, TrainConfig
+    from ..training.config import TRAIN_OPTIONS, RunOptions, TrainConfig, apply_recipe
 
-    values = values_from_args(args, TRAIN_OPTIONS)
+    # Settings not given take the recipe's value (sweep cells too).
+    values = apply_recipe(values_from_args(args, TRAIN_OPTIONS), args.recipe)
     choice = resolve_channel_option(args.channels, args.channels_from)
     if choice is not None:
         print(choice.describe(), flush=True)

@@ -61,6 +61,39 @@ def run(args: argparse.Namespace) -> int:
             f"accuracy   {test.accuracy:.1%} (macro-F1 {test.macro_f1:.1%}) on "
             f"held-out subjects {list(meta.metrics.test_subjects or ())}"
         )
+    lines += _side_by_side(ckpt.arch, meta.metrics.summary)
+    recipe = meta.provenance.get("recipe")
+    if recipe:
+        departures = meta.provenance.get("departures_from_paper") or []
+        lines.append(
+            f"recipe     {recipe}; departs from the paper in "
+            + (", ".join(d["setting"] for d in departures) or "nothing")
+        )
     lines += [f"created    {meta.created} (eegstream {meta.eegstream_version})"]
     print("\n".join(lines))
     return 0
+
+
+def _side_by_side(arch: str, summary) -> list[str]:
+    """Return the network's and the baseline's over-splits figures, a line each."""
+    if "test_accuracy" not in summary:
+        return []
+
+    def figure(key: str) -> str:
+        s = summary[key]
+        return f"{s['mean']:.1%} ± {s['sd']:.1%} (n={s['n']})"
+
+    crops = " per trial (mean of crops)" if "test_crop_accuracy" in summary else ""
+    lines = [f"splits     {arch}: {figure('test_accuracy')}{crops}"]
+    if "baseline_test_accuracy" in summary:
+        lines.append(
+            f"           logreg baseline, same splits: "
+            f"{figure('baseline_test_accuracy')}{crops}"
+        )
+    if "test_crop_accuracy" in summary:
+        base = summary.get("baseline_test_crop_accuracy")
+        lines.append(
+            f"           per crop: {arch} {figure('test_crop_accuracy')}"
+            + (f", baseline {base['mean']:.1%}" if base else "")
+        )
+    return lines

@@ -211,6 +211,45 @@ class SequenceSet:
         )
 
 
+ZSCORE_OVER = ("steps", "sequences")
+
+
+def normalised_steps(
+    trials: list[TrialSteps],
+    mode: str,
+    mean: np.ndarray,
+    std: np.ndarray,
+    prior_steps: float = 30.0,
+) -> list[np.ndarray]:
+    """Each trial's steps, normalised as ``mode`` says, in the order of ``trials``.
+
+    ``"subject"``: z-score with the mean and SD of all of that subject's steps
+    (the paper). ``"running"``: :class:`RunningNormaliser` from the population
+    ``mean``/``std``, run causally through the subject's trials in order, as
+    the live path does for a new wearer.
+
+    Returns
+    -------
+    list of arrays of float, shape (n_steps_i, n_features)
+    """
+    if mode not in ("subject", "running"):
+        raise EEGStreamError(f"normaliser must be 'subject' or 'running', got {mode!r}")
+    out: list[np.ndarray] = [np.empty(0)] * len(trials)
+    by_subject: dict[int, list[int]] = {}
+    for i, t in enumerate(trials):
+        by_subject.setdefault(t.subject, []).append(i)
+    for idx in by_subject.values():
+        stacked = np.concatenate([trials[i].steps for i in idx])
+        if mode == "subject":
+            normed = subject_zscore(stacked)[0]
+        else:
+            normed = RunningNormaliser(mean, std, prior_steps).transform(stacked)
+        bounds = np.cumsum([0] + [len(trials[i].steps) for i in idx])
+        for i, a, b in zip(idx, bounds[:-1], bounds[1:], strict=True):
+            out[i] = normed[a:b]
+    return out
+
+
 def build_sequences(
     trials: list[TrialSteps],
     cfg: FeatureConfig,
@@ -218,8 +257,9 @@ def build_sequences(
     mean: np.ndarray,
     std: np.ndarray,
     prior_steps: float = 30.0,
+    zscore_over: str = "steps",
 ) -> SequenceSet:
-    """Normalise each subject's steps and cut one sequence per trial.
+    """Normalise each subject's steps and cut one sequence per trial (first steps).
 
     Parameters
     ----------
@@ -228,31 +268,198 @@ def build_sequences(
     cfg : FeatureConfig
         ``seq_len`` and ``padding`` of the sequences.
     mode : "subject" | "running"
-        ``"subject"``: z-score with the mean and SD of all of that subject's
-        steps (the paper). ``"running"``: :class:`RunningNormaliser` from the
-        population ``mean``/``std``, run causally through the subject's
-        trials in order, as the live path does for a new wearer.
+        See :func:`normalised_steps`.
     mean, std : arrays of float, shape (n_features,)
         Training population statistics (used by ``"running"``).
     prior_steps : float
         The running normaliser's prior weight, in steps.
+    zscore_over : "steps" | "sequences"
+        With ``mode="subject"``: z-score over the subject's steps, then cut
+        and zero-pad (``"steps"``), or cut and zero-pad first and z-score the
+        subject's ``(n_trials * seq_len, F)`` tensor, padding included (the
+        paper's annex, ``"sequences"``).
     """
-    if mode not in ("subject", "running"):
-        raise EEGStreamError(f"normaliser must be 'subject' or 'running', got {mode!r}")
-    by_subject: dict[int, list[TrialSteps]] = {}
-    for t in trials:
-        by_subject.setdefault(t.subject, []).append(t)
-    xs, ys, subs, keys = [], [], [], []
-    for subject, group in by_subject.items():
-        stacked = np.concatenate([t.steps for t in group])
-        if mode == "subject":
-            normed = subject_zscore(stacked)[0]
-        else:
-            normed = RunningNormaliser(mean, std, prior_steps).transform(stacked)
-        bounds = np.cumsum([0] + [len(t.steps) for t in group])
-        for t, a, b in zip(group, bounds[:-1], bounds[1:], strict=True):
-            xs.append(to_sequence(normed[a:b], cfg.seq_len, cfg.padding, keep="first"))
-            ys.append(t.label)
-            subs.append(subject)
-            keys.append(t.key)
-    return SequenceSet(np.stack(xs), np.asarray(ys, np.int64), np.asarray(subs), keys)
+    if zscore_over not in ZSCORE_OVER:
+        raise EEGStreamError(
+            f"zscore_over must be one of {ZSCORE_OVER}, got {zscore_over!r}"
+        )
+    if mode == "subject" and zscore_over == "sequences":
+        raw = [
+            to_sequence(t.steps, cfg.seq_len, cfg.padding, keep="first") for t in trials
+        ]
+        x = np.empty((len(trials), cfg.seq_len, raw[0].shape[1]), np.float32)
+        subjects = np.asarray([t.subject for t in trials])
+        for s in np.unique(subjects):
+            idx = np.flatnonzero(subjects == s)
+            block = np.stack([raw[i] for i in idx]).astype(np.float64)
+            flat = block.reshape(-1, block.shape[-1])
+            z = (flat - flat.mean(0)) / np.maximum(flat.std(0), 1e-6)
+            x[idx] = z.reshape(block.shape)
+    else:
+        normed = normalised_steps(trials, mode, mean, std, prior_steps)
+        x = np.stack(
+            [to_sequence(n, cfg.seq_len, cfg.padding, keep="first") for n in normed]
+        )
+    return SequenceSet(
+        x,
+        np.asarray([t.label for t in trials], np.int64),
+        np.asarray([t.subject for t in trials]),
+        [t.key for t in trials],
+    )
+
+
+class CropSet:
+    """Every sequence the live path could show inside each trial, at a stride.
+
+    Live, after ``k`` steps of a recording the classifier sees
+    ``to_sequence(steps[:k], seq_len, padding, keep="last")`` (the rolling
+    sequence: zero-padded during warm-up, the newest ``seq_len`` steps
+    after). A crop is that sequence for ``k = stride, 2 * stride, ...`` up to
+    the trial's length, built on demand (all crops of a SEED-IV-sized set
+    would take gigabytes), labelled with the trial's label.
+
+    Parameters
+    ----------
+    steps : list of arrays of float, shape (n_steps_i, n_features)
+        Each trial's normalised steps.
+    labels, subjects : arrays of int, shape (n_trials,)
+    keys : list of str
+    seq_len : int
+        Steps per sequence.
+    padding : "end" | "start"
+        Where warm-up zero steps go (the checkpoint's ``padding``).
+    stride : int
+        Steps between crop ends, at least 1.
+    """
+
+    def __init__(self, steps, labels, subjects, keys, seq_len, padding, stride) -> None:
+        self.steps = list(steps)
+        self.labels = np.asarray(labels, np.int64)
+        self.subjects = np.asarray(subjects)
+        self.keys = list(keys)
+        self.seq_len, self.padding, self.stride = int(seq_len), padding, int(stride)
+        ends = [np.arange(stride, len(s) + 1, stride) for s in self.steps]
+        #: (n_crops,) trial index and number of steps seen of each crop.
+        self.trial = np.concatenate(
+            [np.full(len(e), i) for i, e in enumerate(ends)]
+        ).astype(np.int64)
+        self.end = np.concatenate(ends).astype(np.int64)
+        self.y = self.labels[self.trial]
+
+    def __len__(self) -> int:
+        return len(self.trial)
+
+    @property
+    def n_trials(self) -> int:
+        """Number of trials."""
+        return len(self.steps)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n_crops, seq_len, n_features)``, as an array of all crops would be."""
+        return len(self), self.seq_len, self.steps[0].shape[1]
+
+    def take(self, idx) -> np.ndarray:
+        """Return crops ``idx``, float32, shape (len(idx), seq_len, n_features)."""
+        return np.stack(
+            [
+                to_sequence(
+                    self.steps[self.trial[i]][: self.end[i]],
+                    self.seq_len,
+                    self.padding,
+                    keep="last",
+                )
+                for i in idx
+            ]
+        )
+
+    def draw(self, rng: np.random.Generator, per_trial: int) -> np.ndarray:
+        """Crop indices: ``per_trial`` crops of each trial (all if it has fewer).
+
+        Drawn without replacement within a trial, afresh on each call, so an
+        epoch costs ``per_trial`` sequences per trial whatever their length.
+        """
+        keys = rng.random(len(self))
+        order = np.lexsort((keys, self.trial))  # by trial, random within
+        first = np.searchsorted(self.trial[order], np.arange(self.n_trials))
+        rank = np.arange(len(self)) - np.repeat(
+            first, np.bincount(self.trial, minlength=self.n_trials)
+        )
+        return np.sort(order[rank < per_trial])
+
+    def trial_probabilities(self, prob: np.ndarray) -> np.ndarray:
+        """Average all crops' ``prob`` per trial: (n_trials, n_classes)."""
+        out = np.zeros((self.n_trials, prob.shape[1]))
+        np.add.at(out, self.trial, prob)
+        return (
+            out
+            / np.maximum(np.bincount(self.trial, minlength=self.n_trials), 1)[:, None]
+        )
+
+    def select(self, subjects) -> CropSet:
+        """Keep the trials of ``subjects``."""
+        keep = np.flatnonzero(np.isin(self.subjects, list(subjects)))
+        return CropSet(
+            [self.steps[i] for i in keep],
+            self.labels[keep],
+            self.subjects[keep],
+            [self.keys[i] for i in keep],
+            self.seq_len,
+            self.padding,
+            self.stride,
+        )
+
+    def with_labels(self, labels=None, subjects=None) -> CropSet:
+        """Return the same crops with other trial labels or subjects.
+
+        Other labels: the shuffled-labels control; other subjects: the split
+        units of the within-subject protocol. ``None`` keeps the current ones.
+        """
+        return CropSet(
+            self.steps,
+            self.labels if labels is None else labels,
+            self.subjects if subjects is None else subjects,
+            self.keys,
+            self.seq_len,
+            self.padding,
+            self.stride,
+        )
+
+
+def crop_stride(stride_s: float, hop_s: float, shortest_s: float) -> int:
+    """Return the steps between crops for a stride in seconds, or refuse it.
+
+    The stride must be at least one hop and at most the shortest trial
+    (``shortest_s``, seconds).
+    """
+    if not (hop_s <= stride_s <= shortest_s):
+        raise EEGStreamError(
+            f"{{crops}} stride {stride_s:g} s is out of range: it must be at least the "
+            f"hop ({hop_s:g} s) and at most the shortest trial ({shortest_s:g} s)",
+            param="crops",
+        )
+    return int(round(stride_s / hop_s))
+
+
+def build_crops(
+    trials: list[TrialSteps],
+    cfg: FeatureConfig,
+    stride_s: float,
+    mode: str,
+    mean: np.ndarray,
+    std: np.ndarray,
+    prior_steps: float = 30.0,
+) -> CropSet:
+    """Normalise as :func:`build_sequences` does; index every crop at ``stride_s``."""
+    shortest = min(len(t.steps) for t in trials) * cfg.hop_s
+    stride = crop_stride(stride_s, cfg.hop_s, shortest)
+    normed = normalised_steps(trials, mode, mean, std, prior_steps)
+    return CropSet(
+        normed,
+        [t.label for t in trials],
+        [t.subject for t in trials],
+        [t.key for t in trials],
+        cfg.seq_len,
+        cfg.padding,
+        stride,
+    )

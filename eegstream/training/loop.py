@@ -1,9 +1,11 @@
-"""The paper's training recipe for ResAttentioNet, with early stopping.
+"""The training loop of ResAttentioNet: the paper's optimiser, the recipe's schedule.
 
-AdamW (lr 5e-5, weight decay 1e-4), ReduceLROnPlateau on validation loss
-(factor 0.5, patience 5, min lr 1e-6), cross-entropy with label smoothing 0.1
-and balanced class weights, batch 32, up to 100 epochs, early stopping on
-validation (patience 10) keeping the best-validation weights, seed 42.
+AdamW, ReduceLROnPlateau on validation loss, cross-entropy with label
+smoothing and balanced class weights (settings in :class:`TrainConfig`).
+The paper trains 100 fixed epochs and keeps the last weights
+(``early_stopping=0, keep="last"``); the live recipe stops early and keeps
+the best-validation weights. Either way the best-validation epoch is
+recorded.
 
 "Best validation" is a setting: ``select_on="accuracy"`` (default; ties go to
 the lower loss) or ``"loss"``. With label smoothing and class weights on a
@@ -24,6 +26,7 @@ from torch import nn
 from ..model import build_model
 from ..model.predict import resolve_device
 from .config import TrainConfig
+from .data import CropSet
 
 
 def seed_everything(seed: int) -> None:
@@ -46,47 +49,62 @@ def _better(select_on: str, acc: float, loss: float, best_acc: float, best_loss:
     return acc > best_acc + 1e-9 or (abs(acc - best_acc) <= 1e-9 and loss < best_loss)
 
 
-def _batches(n: int, size: int, rng: np.random.Generator | None):
-    order = rng.permutation(n) if rng is not None else np.arange(n)
+def _batches(order: np.ndarray, size: int, shuffle: np.random.Generator | None):
+    """Split ``order`` (shuffled when ``shuffle`` is given) into batches of indices."""
+    n = len(order)
+    if shuffle is not None:
+        order = order[shuffle.permutation(n)]
     starts = list(range(0, n, size))
     # A last batch of one would break batch norm in training; fold it into the previous.
-    if rng is not None and len(starts) > 1 and n - starts[-1] == 1:
+    if shuffle is not None and len(starts) > 1 and n - starts[-1] == 1:
         starts.pop()
     ends = starts[1:] + [n]
     return [order[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
-def _evaluate(model, criterion, x, y, device, size) -> tuple[float, float]:
+def _take(x: np.ndarray | CropSet, idx: np.ndarray) -> np.ndarray:
+    return x.take(idx) if isinstance(x, CropSet) else x[idx]
+
+
+def _epoch_order(x, rng: np.random.Generator, per_trial: int) -> np.ndarray:
+    """Return one epoch's sequences: all of an array, a fresh draw of crops."""
+    return x.draw(rng, per_trial) if isinstance(x, CropSet) else np.arange(len(x))
+
+
+def _evaluate(model, criterion, x, y, order, device, size) -> tuple[float, float]:
     model.eval()
     total, correct = 0.0, 0
     with torch.inference_mode():
-        for idx in _batches(len(x), size * 4, None):
-            xb = torch.from_numpy(x[idx]).to(device)
+        for idx in _batches(order, size * 4, None):
+            xb = torch.from_numpy(_take(x, idx)).to(device)
             yb = torch.from_numpy(y[idx]).to(device)
             logits = model(xb)
             total += criterion(logits, yb).item() * len(idx)
             correct += (logits.argmax(1) == yb).sum().item()
-    return total / max(len(x), 1), correct / max(len(x), 1)
+    return total / max(len(order), 1), correct / max(len(order), 1)
 
 
 def train_network(
-    x_train: np.ndarray,
+    x_train: np.ndarray | CropSet,
     y_train: np.ndarray,
-    x_val: np.ndarray,
+    x_val: np.ndarray | CropSet,
     y_val: np.ndarray,
     n_classes: int,
     cfg: TrainConfig = TrainConfig(),  # noqa: B008 - frozen, immutable
     progress: bool = True,
     desc: str = "epochs",
 ) -> tuple[nn.Module, dict[str, Any]]:
-    """Train ResAttentioNet and return the best-validation model and its history.
+    """Train ResAttentioNet and return the kept model and its history.
 
     Parameters
     ----------
-    x_train, x_val : arrays of float32, shape (n, seq_len, n_features)
-        Normalised sequences.
+    x_train, x_val : arrays of float32, shape (n, seq_len, n_features) | CropSet
+        Normalised sequences, or crops: each epoch trains on a fresh draw of
+        ``cfg.crops_per_trial`` crops per trial; validation uses one fixed
+        draw of as many (seeded), so an epoch's cost does not grow with the
+        trials' length.
     y_train, y_val : arrays of int, shape (n,)
-        Label ids.
+        Label ids (of each crop for a CropSet: ``CropSet.y``).
     n_classes : int
         Number of classes.
     cfg : TrainConfig
@@ -100,11 +118,12 @@ def train_network(
     -------
     model : nn.Module
         On CPU, in eval mode, with the weights of the best validation epoch
-        (see ``cfg.select_on``).
+        (see ``cfg.select_on``) or, with ``cfg.keep == "last"``, of the last.
     history : dict
-        Lists per epoch: ``train_loss``, ``train_acc``, ``val_loss``,
-        ``val_acc``, ``lr``; ``best_epoch`` (1-based), ``select_on``,
-        ``device``.
+        Lists per epoch: ``train_loss``, ``train_acc`` (on the sequences
+        trained that epoch), ``val_loss``, ``val_acc``, ``lr``;
+        ``best_epoch`` (1-based), ``best_val_acc``, ``kept_epoch``,
+        ``select_on``, ``device``.
     """
     from tqdm import tqdm
 
@@ -135,6 +154,9 @@ def train_network(
         min_lr=cfg.min_lr,
     )
     rng = np.random.default_rng(cfg.seed)
+    val_order = _epoch_order(
+        x_val, np.random.default_rng(cfg.seed + 1), cfg.crops_per_trial
+    )
     history: dict[str, Any] = {
         k: [] for k in ("train_loss", "train_acc", "val_loss", "val_acc", "lr")
     }
@@ -148,18 +170,19 @@ def train_network(
     )
     for epoch in bar:
         model.train()
-        for idx in _batches(len(x_train), cfg.batch_size, rng):
-            xb = torch.from_numpy(x_train[idx]).to(device)
+        order = _epoch_order(x_train, rng, cfg.crops_per_trial)
+        for idx in _batches(order, cfg.batch_size, rng):
+            xb = torch.from_numpy(_take(x_train, idx)).to(device)
             yb = torch.from_numpy(y_train[idx]).to(device)
             optimiser.zero_grad(set_to_none=True)
             loss = criterion(model(xb), yb)
             loss.backward()
             optimiser.step()
         tr_loss, tr_acc = _evaluate(
-            model, criterion, x_train, y_train, device, cfg.batch_size
+            model, criterion, x_train, y_train, order, device, cfg.batch_size
         )
         va_loss, va_acc = _evaluate(
-            model, criterion, x_val, y_val, device, cfg.batch_size
+            model, criterion, x_val, y_val, val_order, device, cfg.batch_size
         )
         history["lr"].append(optimiser.param_groups[0]["lr"])
         scheduler.step(va_loss)
@@ -175,13 +198,16 @@ def train_network(
             )
         else:
             stale += 1
-            if stale >= cfg.early_stopping:
+            if cfg.early_stopping and stale >= cfg.early_stopping:
                 break
     bar.close()
     model = model.cpu()
-    if best_state is not None:
+    history["kept_epoch"] = len(history["val_acc"])
+    if cfg.keep == "best" and best_state is not None:
         model.load_state_dict(best_state)
+        history["kept_epoch"] = best_epoch
     history["best_epoch"] = best_epoch
+    history["best_val_acc"] = best_acc
     history["select_on"] = cfg.select_on
     history["device"] = device.type
     return model.eval(), history

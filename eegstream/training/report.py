@@ -89,6 +89,49 @@ def _pm(summary: dict[str, float]) -> str:
     return f"{summary['mean']:.1%} ± {summary['sd']:.1%} (n={summary['n']})"
 
 
+def recipe_section(metrics: dict[str, Any]) -> list[str]:
+    """Markdown: the recipe, the settings overridden, every departure from the paper."""
+    recipe = metrics.get("recipe")
+    lines = [
+        "## Recipe and departures from the paper",
+        "",
+        f"Recipe: `{recipe}`."
+        if recipe
+        else "No named recipe (settings given one by one).",
+    ]
+    overrides = metrics.get("overrides") or {}
+    if overrides:
+        lines.append(
+            "Overridden by their own flag: "
+            + ", ".join(
+                f"`{k}` {v['run']} (recipe: {v['recipe']})"
+                for k, v in overrides.items()
+            )
+            + "."
+        )
+    departures = metrics.get("departures_from_paper") or []
+    lines.append("")
+    if not departures:
+        return [*lines, "This run follows the paper's annex in every setting.", ""]
+    lines += ["| Setting | Paper | This run |", "|---|---|---|"]
+    lines += [f"| `{d['setting']}` | {d['paper']} | {d['run']} |" for d in departures]
+    return [*lines, ""]
+
+
+def _crop_line(summary: dict[str, Any]) -> list[str]:
+    """Crop-level accuracy, when trained on crops."""
+    if "test_crop_accuracy" not in summary:
+        return []
+    line = (
+        f"- Trained on crops: test accuracy per trial is the mean of its crops' "
+        f"probabilities; per crop (each sequence live could show, on its own) "
+        f"{_pm(summary['test_crop_accuracy'])}"
+    )
+    if "baseline_test_crop_accuracy" in summary:
+        line += f"; baseline per crop {_pm(summary['baseline_test_crop_accuracy'])}"
+    return [line]
+
+
 def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
     """Render the text of ``report.md``."""
     s = metrics["summary"]
@@ -107,6 +150,7 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         f"- Channels: {_channel_set(metrics)}",
         f"- Test accuracy {_pm(s['test_accuracy'])}, macro-F1 "
         f"{_pm(s['test_macro_f1'])} over splits; chance {s['chance']:.1%}",
+        *_crop_line(s),
         f"- Model: {metrics['arch']}, {metrics['n_parameters']:,} parameters; best "
         f"split (by validation accuracy): `{metrics['best_split']}`"
         + (f"; saved to `{metrics['model']}`" if metrics.get("model") else ""),
@@ -135,21 +179,27 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         "## Per split",
         "",
         f"| Split | Train {unit} | Val {unit} | Test {unit} | Val acc | Test acc | "
-        "Test macro-F1 | Best epoch |",
-        "|---|---|---|---|---|---|---|---|",
+        "Test macro-F1 | Tested epoch | Best-validation epoch (val acc) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in metrics["splits"]:
         sp = r["split"]
-        best = (r["history"] or {}).get("best_epoch", "-")
+        h = r["history"] or {}
+        best = (
+            f"{h['best_epoch']} ({h['best_val_acc']:.1%})"
+            if "best_val_acc" in h
+            else h.get("best_epoch", "-")
+        )
         lines.append(
             f"| {sp['name']} | {sp['train']} | {sp['val']} | {sp['test']} | "
             f"{r['val']['accuracy']:.1%} | {r['test']['accuracy']:.1%} | "
-            f"{r['test']['macro_f1']:.1%} | {best} |"
+            f"{r['test']['macro_f1']:.1%} | {h.get('kept_epoch', '-')} | {best} |"
         )
     lines += [
         f"| **mean ± SD** | | | | {_pm(s['val_accuracy'])} | "
-        f"{_pm(s['test_accuracy'])} | {_pm(s['test_macro_f1'])} | |",
+        f"{_pm(s['test_accuracy'])} | {_pm(s['test_macro_f1'])} | | |",
         "",
+        *recipe_section(metrics),
         *_baseline_section(metrics),
         *_full_montage_section(metrics),
         "## Caveats",
@@ -446,8 +496,13 @@ def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) 
             f"{best['test']['macro_f1']:.1%}) on the {best['test']['n']} trials of "
             f"held-out subject(s) {best['split']['test']}; over all splits "
             f"{_pm(s['test_accuracy'])}; chance {s['chance']:.1%}. Measured offline, "
-            f"one sequence per trial (first {fc['seq_len']} steps); live accuracy is "
-            "measured by `eegstream evaluate --streaming`.",
+            + (
+                "each trial's prediction the mean over its crops"
+                if "test_crop_accuracy" in s
+                else f"one sequence per trial (first {fc['seq_len']} steps)"
+            )
+            + "; live accuracy is measured by `eegstream evaluate --streaming`.",
+            *_crop_line(s),
             *_card_baseline(s),
             *_card_full_montage(s),
             f"- **Report**: `{run_dir}` (metrics.json, report.md, plots).",
@@ -458,6 +513,7 @@ def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) 
                 else ""
             ),
             "",
+            *recipe_section(metrics),
             "## Caveats",
             "",
             *[f"- {c}" for c in caveats(metrics)],

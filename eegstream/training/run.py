@@ -11,7 +11,7 @@ import contextlib
 import datetime
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +39,32 @@ from ..model import (
 )
 from ..montage import SEED_CHANNELS
 from .baseline import train_logreg
-from .config import CONTROLS, SELECT_ON, RunOptions, TrainConfig, reproduce_command
+from .config import (
+    CONTROLS,
+    KEEP,
+    SELECT_ON,
+    RunOptions,
+    TrainConfig,
+    paper_departures,
+    recipe_overrides,
+    reproduce_command,
+)
 from .data import (
+    ZSCORE_OVER,
+    CropSet,
     SequenceSet,
     TrialSteps,
+    build_crops,
     build_sequences,
     classes_by_subject,
+    crop_stride,
     load_trial_steps,
     population_stats,
     select_channels,
 )
 from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
-from .splits import make_splits, segment_blocks
+from .splits import SPLIT_DRAWS, make_splits, segment_blocks
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,13 @@ class RunMetrics:
         ISO 8601 UTC times.
     command : str
         The ``eegstream train`` command that repeats the run.
+    recipe : str | None
+        The recipe the run started from (``"paper"``, ``"live"``).
+    overrides : mapping
+        Recipe settings given by their own flag (:func:`recipe_overrides`).
+    departures : tuple of mapping
+        Every setting where the run departs from the paper
+        (:func:`paper_departures`).
     model : str | None
         The saved checkpoint; None when none was saved (left out of the JSON).
     execution : mapping | None
@@ -133,6 +153,9 @@ class RunMetrics:
     started: str
     finished: str
     command: str
+    recipe: str | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    departures: tuple[Mapping[str, Any], ...] = ()
     model: str | None = None
     execution: Mapping[str, Any] | None = None
     channels: tuple[str, ...] = SEED_CHANNELS
@@ -158,6 +181,9 @@ class RunMetrics:
             "started": self.started,
             "finished": self.finished,
             "command": self.command,
+            "recipe": self.recipe,
+            "overrides": dict(self.overrides),
+            "departures_from_paper": [dict(d) for d in self.departures],
         }
         if self.model is not None:
             out["model"] = self.model
@@ -176,16 +202,45 @@ class RunResult:
 
 
 def predict_proba(
-    model: torch.nn.Module, x: np.ndarray, batch: int = 256
+    model: torch.nn.Module, x: np.ndarray | CropSet, batch: int = 256
 ) -> np.ndarray:
-    """Softmax probabilities (n, n_classes) of an eval-mode model on CPU."""
+    """Softmax probabilities (n, n_classes) of an eval-mode model on CPU.
+
+    ``x`` is an array of sequences or a :class:`CropSet` (every crop, built a
+    batch at a time).
+    """
     out = []
     with torch.inference_mode():
         for i in range(0, len(x), batch):
-            out.append(
-                torch.softmax(model(torch.from_numpy(x[i : i + batch])), -1).numpy()
+            xb = (
+                x.take(np.arange(i, min(i + batch, len(x))))
+                if isinstance(x, CropSet)
+                else x[i : i + batch]
             )
+            out.append(torch.softmax(model(torch.from_numpy(xb)), -1).numpy())
     return np.concatenate(out) if out else np.zeros((0, 0))
+
+
+def _scores(model, data: SequenceSet | CropSet, classes) -> dict[str, Any]:
+    """Test figures of ``model`` on ``data``: per trial, and per crop for crops.
+
+    With crops a trial's prediction is the mean of its crops' probabilities
+    (``test``); ``crops`` is the accuracy over every crop on its own.
+    """
+    prob = predict_proba(model, _inputs(data))
+    if isinstance(data, CropSet):
+        crops = classification_metrics(data.y, prob.argmax(1), classes)
+        prob = data.trial_probabilities(prob)
+        labels = data.labels
+    else:
+        crops, labels = None, data.y
+    pred = prob.argmax(1)
+    return {
+        "metrics": classification_metrics(labels, pred, classes),
+        "crops": crops,
+        "pred": pred,
+        "labels": labels,
+    }
 
 
 def is_synthetic(dataset) -> bool:
@@ -215,6 +270,12 @@ def _validate(opts: RunOptions) -> None:
     check_value(opts.train.select_on, SELECT_ON, "select_on")
     check_number(opts.train.epochs, "epochs", min=1, integer=True)
     check_number(opts.train.batch_size, "batch_size", min=2, integer=True)
+    check_number(opts.train.early_stopping, "early_stopping", min=0, integer=True)
+    check_number(opts.train.crops_per_trial, "crops_per_trial", min=1, integer=True)
+    check_number(opts.crops, "crops", unit="s", min=0)
+    check_value(opts.train.keep, KEEP, "keep")
+    check_value(opts.zscore_over, ZSCORE_OVER, "zscore_over")
+    check_value(opts.split_draw, SPLIT_DRAWS, "split_draw")
     check_number(opts.workers, "workers", min=1, integer=True)
     check_number(opts.threads, "threads", min=1, integer=True)
 
@@ -235,7 +296,14 @@ def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
 
 
 def _fit_logreg(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
-    """Fit the logistic-regression baseline (closed form, no epochs)."""
+    """Fit the logistic-regression baseline (closed form, no epochs).
+
+    On crops: one seeded draw of ``crops_per_trial`` crops per trial.
+    """
+    if isinstance(x_tr, CropSet):
+        rng = np.random.default_rng(opts.train.seed)
+        idx = x_tr.draw(rng, opts.train.crops_per_trial)
+        x_tr, y_tr = x_tr.take(idx), y_tr[idx]
     model = train_logreg(x_tr, y_tr, n_classes, seed=opts.train.seed)
     return model, None, {"n_features": x_tr.shape[-1], "n_classes": n_classes}
 
@@ -265,9 +333,10 @@ class SplitJob:
     trials: list[TrialSteps]
     cfg: FeatureConfig
     classes: tuple[str, ...]
-    # Per-subject z-scored sequences (normaliser "subject"): they do not depend
-    # on the split, so they are built once per run; None for "running".
-    sequences: SequenceSet | None = None
+    # Per-subject z-scored sequences or crops (normaliser "subject"): they do
+    # not depend on the split, so they are built once per run; None for
+    # "running" (built in each split's task).
+    sequences: SequenceSet | CropSet | None = None
     # protocol "within": the block of neighbouring trials each trial belongs to
     # (splits hold blocks, not subjects); None otherwise.
     blocks: dict[str, int] | None = None
@@ -309,6 +378,9 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
                 f"present: {dataset.subjects}"
             )
         dataset.trials = [t for t in dataset.trials if t.subject in set(opts.subjects)]
+    if opts.crops:  # before the (possibly long) feature extraction
+        shortest = min(t.duration_s for t in dataset.trials)
+        crop_stride(opts.crops, opts.feature_config.hop_s, shortest)
     classes = tuple(dataset.classes)
     # Check the protocol before the (possibly long) feature extraction.
     by_subject: dict[int, set[int]] = {}
@@ -324,7 +396,12 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
         for t in dataset.trials:
             by_unit.setdefault(blocks[t.key], set()).add(t.label)
     splits = make_splits(
-        opts.protocol, by_unit, len(classes), opts.repeats, opts.train.seed
+        opts.protocol,
+        by_unit,
+        len(classes),
+        opts.repeats,
+        opts.train.seed,
+        opts.split_draw,
     )
     trials, cfg = load_trial_steps(
         dataset,
@@ -351,10 +428,7 @@ def _split_job(opts, trials, cfg, classes, splits, blocks) -> SplitJob:
     if opts.normaliser == "subject":
         # mean and std are unused by the per-subject z-score.
         mean, std = population_stats(_unit_trials(trials, blocks), splits[0].train)
-        sequences = _in_units(
-            build_sequences(trials, cfg, "subject", mean, std, opts.prior_steps),
-            blocks,
-        )
+        sequences = _in_units(_build(trials, cfg, opts, mean, std), blocks)
     return SplitJob(opts, trials, cfg, classes, sequences, blocks)
 
 
@@ -367,11 +441,16 @@ def _unit_trials(
     return [replace(t, subject=blocks[t.key]) for t in trials]
 
 
-def _in_units(data: SequenceSet, blocks: dict[str, int] | None) -> SequenceSet:
+def _in_units(
+    data: SequenceSet | CropSet, blocks: dict[str, int] | None
+) -> SequenceSet | CropSet:
     """Label each sequence with its split unit: its subject, or (within) its block."""
     if blocks is None:
         return data
-    return replace(data, subjects=np.array([blocks[k] for k in data.keys]))
+    units = np.array([blocks[k] for k in data.keys])
+    if isinstance(data, CropSet):
+        return data.with_labels(subjects=units)
+    return replace(data, subjects=units)
 
 
 def train_split(job: SplitJob, index: int, split: Split) -> dict[str, Any]:
@@ -407,40 +486,46 @@ def _fit_split(
     blocks = job.blocks
     with torch_threads(opts.threads):
         mean, std = population_stats(_unit_trials(job.trials, blocks), split.train)
-        data = job.sequences or _in_units(
-            build_sequences(
-                job.trials, job.cfg, opts.normaliser, mean, std, opts.prior_steps
-            ),
-            blocks,
-        )
+        data: SequenceSet | CropSet | None = job.sequences
+        if data is None:  # crops, like sequences, are built here in the task
+            data = _in_units(_build(job.trials, job.cfg, opts, mean, std), blocks)
         tr, va, te = (
             data.select(split.train),
             data.select(split.val),
             data.select(split.test),
         )
-        y_tr, y_va = tr.y, va.y
         if opts.control == "shuffled-labels":
             rng = np.random.default_rng(opts.train.seed + 1000 + index)
-            y_tr, y_va = rng.permutation(y_tr), rng.permutation(y_va)
+            tr, va = _shuffled(tr, rng), _shuffled(va, rng)
         seed_everything(opts.train.seed)
         model, history, arch_params = TRAINERS[opts.arch](
-            tr.x, y_tr, va.x, y_va, n_classes, opts, f"{tag}{split.name} epochs"
+            _inputs(tr),
+            tr.y,
+            _inputs(va),
+            va.y,
+            n_classes,
+            opts,
+            f"{tag}{split.name} epochs",
         )
         baseline = None
         if opts.arch != BASELINE:  # the classic baseline on the very same split
-            base = train_logreg(tr.x, y_tr, n_classes, seed=opts.train.seed)
-            base_pred = predict_proba(base, te.x).argmax(1)
-            baseline = {"test": classification_metrics(te.y, base_pred, classes)}
-        val_pred = predict_proba(model, va.x).argmax(1)
-        test_prob = predict_proba(model, te.x)
+            base = _fit_logreg(_inputs(tr), tr.y, None, None, n_classes, opts, "")[0]
+            base_scores = _scores(base, te, classes)
+            baseline = {
+                "test": base_scores["metrics"],
+                "test_crops": base_scores["crops"],
+            }
+        val = _scores(model, va, classes)
+        test = _scores(model, te, classes)
     return {
         "split": split.to_dict(),
-        "val": classification_metrics(y_va, val_pred, classes),
-        "test": classification_metrics(te.y, test_prob.argmax(1), classes),
+        "val": val["metrics"],
+        "test": test["metrics"],
+        "test_crops": test["crops"],
         "test_trials": {
             "keys": te.keys,
-            "true": te.y.tolist(),
-            "pred": test_prob.argmax(1).tolist(),
+            "true": test["labels"].tolist(),
+            "pred": test["pred"].tolist(),
         },
         "history": history,
         "baseline": baseline,
@@ -573,6 +658,29 @@ def finish_run(prepared: PreparedRun, results: list[dict[str, Any]]) -> RunResul
     return RunResult(Path(out_dir), model_path, metrics)
 
 
+def _build(trials, cfg, opts: RunOptions, mean, std) -> SequenceSet | CropSet:
+    """Build the inputs: crops every ``opts.crops`` s, else a sequence per trial."""
+    if opts.crops:
+        return build_crops(
+            trials, cfg, opts.crops, opts.normaliser, mean, std, opts.prior_steps
+        )
+    return build_sequences(
+        trials, cfg, opts.normaliser, mean, std, opts.prior_steps, opts.zscore_over
+    )
+
+
+def _inputs(data: SequenceSet | CropSet) -> np.ndarray | CropSet:
+    """Return what a trainer takes: a SequenceSet's sequences, or the crops."""
+    return data if isinstance(data, CropSet) else data.x
+
+
+def _shuffled(data: SequenceSet | CropSet, rng) -> SequenceSet | CropSet:
+    """Permute trial labels (shuffled-labels control; a trial's crops alike)."""
+    if isinstance(data, CropSet):
+        return data.with_labels(rng.permutation(data.labels))
+    return replace(data, y=rng.permutation(data.y))
+
+
 def _model_folder(opts: RunOptions) -> Path:
     return Path(opts.models_dir) if opts.models_dir else models_dir()
 
@@ -615,6 +723,7 @@ def _metrics_document(
             "recall_mean": dict(zip(classes, recall_mean.tolist(), strict=True)),
             "recall_sd": dict(zip(classes, recall_sd.tolist(), strict=True)),
             "confusion": confusion.tolist(),
+            **_crop_summary(results),
             **_baseline_summary(results),
             **_full_montage_summary(results),
         },
@@ -623,8 +732,25 @@ def _metrics_document(
         started=started.isoformat(timespec="seconds"),
         finished=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         command=reproduce_command(opts),
+        recipe=opts.recipe,
+        overrides=recipe_overrides(opts),
+        departures=tuple(paper_departures(opts)),
         channels=opts.channels or SEED_CHANNELS,
     )
+
+
+def _crop_summary(results) -> dict[str, Any]:
+    """Crop-level test accuracy (each crop on its own) when trained on crops."""
+    if results[0]["test_crops"] is None:
+        return {}
+    out = {
+        "test_crop_accuracy": summarise([r["test_crops"]["accuracy"] for r in results])
+    }
+    if results[0]["baseline"] is not None:
+        out["baseline_test_crop_accuracy"] = summarise(
+            [r["baseline"]["test_crops"]["accuracy"] for r in results]
+        )
+    return out
 
 
 def _baseline_summary(results) -> dict[str, Any]:
@@ -708,7 +834,15 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             split.test,
             {
                 k: metrics.summary[k]
-                for k in ("test_accuracy", "test_macro_f1", "chance")
+                for k in (
+                    "test_accuracy",
+                    "test_macro_f1",
+                    "chance",
+                    "test_crop_accuracy",
+                    "baseline_test_accuracy",
+                    "baseline_test_crop_accuracy",
+                )
+                if k in metrics.summary
             },
         ),
         max_missing_channels=opts.max_missing_channels,
@@ -718,5 +852,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
         best_epoch=(result["history"] or {}).get("best_epoch"),
         run=metrics.name,
         command=metrics.command,
+        recipe=opts.recipe,
+        departures_from_paper=[dict(d) for d in metrics.departures],
     )
     return save_checkpoint(path, result["_model"].state_dict(), meta)

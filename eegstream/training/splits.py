@@ -18,6 +18,10 @@ from .._errors import EEGStreamError
 from ..model.meta import Split
 
 PROTOCOLS = ("paper", "loso", "within")
+#: How the paper protocol draws: the project's (``round()`` sizes, a numpy
+#: Generator) or the paper annex's (``int()`` sizes, ``np.random.seed`` then
+#: ``np.random.shuffle`` of the subject list, re-shuffled until it covers).
+SPLIT_DRAWS = ("project", "annex")
 #: Blocks per subject of the within-subject protocol (fewer with fewer trials).
 WITHIN_BLOCKS = 10
 _MAX_DRAWS = 1000
@@ -47,6 +51,41 @@ def _sizes(n: int) -> tuple[int, int]:
     return max(1, round(0.15 * n)), max(1, round(0.15 * n))
 
 
+def _parts(order: list[int], draw: str) -> tuple[list[int], list[int], list[int]]:
+    """(train, val, test) of a drawn order.
+
+    ``"project"``: test first, then validation, ``round(0.15 n)`` each.
+    ``"annex"``: as the paper's code, ``int(0.7 n)`` train first, then
+    ``int(0.15 n)`` validation, the rest test (3 of 15 subjects).
+    """
+    n = len(order)
+    if draw == "annex":
+        n_val = max(1, int(0.15 * n))
+        n_train = min(int(0.7 * n), n - n_val - 1)  # a test subject left, if few
+        return (
+            order[:n_train],
+            order[n_train : n_train + n_val],
+            order[n_train + n_val :],
+        )
+    n_val, n_test = _sizes(n)
+    return order[n_test + n_val :], order[n_test : n_test + n_val], order[:n_test]
+
+
+def _annex_orders(subjects: list[int], seed: int):
+    """Yield the annex's draws: seed the legacy RNG once, then shuffle again."""
+    order = list(subjects)
+    np.random.seed(seed)  # noqa: NPY002 - the annex's own draw, reproduced as published
+    while True:
+        np.random.shuffle(order)  # noqa: NPY002
+        yield list(order)
+
+
+def _project_orders(subjects: list[int], seed: int):
+    rng = np.random.default_rng(seed)
+    while True:
+        yield [subjects[i] for i in rng.permutation(len(subjects))]
+
+
 def _covers(
     subjects: Sequence[int], classes_of: Mapping[int, set[int]], n_classes: int
 ) -> bool:
@@ -64,12 +103,16 @@ def _check_enough(subjects: Sequence[int], protocol: str) -> None:
 
 
 def paper_splits(
-    classes_of: Mapping[int, set[int]], n_classes: int, repeats: int = 1, seed: int = 42
+    classes_of: Mapping[int, set[int]],
+    n_classes: int,
+    repeats: int = 1,
+    seed: int = 42,
+    draw: str = "project",
 ) -> list[Split]:
     """Draw the paper's subject split (70% train, 15% val, 15% test), repeatedly.
 
     Each repeat ``r`` draws with seed ``seed + r`` and re-draws until every
-    class is present in each part.
+    class is present in each part (parts: :func:`_parts`).
 
     Parameters
     ----------
@@ -81,22 +124,22 @@ def paper_splits(
         Number of independent splits.
     seed : int
         Seed of the first split.
+    draw : "project" | "annex"
+        See :data:`SPLIT_DRAWS`.
     """
     subjects = sorted(classes_of)
     _check_enough(subjects, "paper")
     if repeats < 1:
         raise EEGStreamError(f"repeats must be >= 1, got {repeats}")
-    n_val, n_test = _sizes(len(subjects))
+    if draw not in SPLIT_DRAWS:
+        raise EEGStreamError(f"split_draw must be one of {SPLIT_DRAWS}, got {draw!r}")
+    orders = _annex_orders if draw == "annex" else _project_orders
     splits = []
     for r in range(repeats):
-        rng = np.random.default_rng(seed + r)
+        draws = orders(subjects, seed + r)
         for _ in range(_MAX_DRAWS):
-            order = [subjects[i] for i in rng.permutation(len(subjects))]
-            test, val, train = (
-                order[:n_test],
-                order[n_test : n_test + n_val],
-                order[n_test + n_val :],
-            )
+            order = next(draws)
+            train, val, test = _parts(order, draw)
             if all(_covers(p, classes_of, n_classes) for p in (train, val, test)):
                 break
         else:
@@ -106,7 +149,7 @@ def paper_splits(
                 f"cover too few classes"
             )
         split = Split(
-            f"paper-seed{seed + r}",
+            f"paper-seed{seed + r}" + ("-annex" if draw == "annex" else ""),
             tuple(sorted(train)),
             tuple(sorted(val)),
             tuple(sorted(test)),
@@ -199,15 +242,17 @@ def make_splits(
     n_classes: int,
     repeats: int = 1,
     seed: int = 42,
+    draw: str = "project",
 ) -> list[Split]:
     """Make the splits of ``protocol`` (``"paper"``, ``"loso"`` or ``"within"``).
 
-    For ``"within"``, ``classes_of`` maps block numbers, not subjects.
+    ``draw`` is the paper protocol's (:data:`SPLIT_DRAWS`); the others ignore
+    it. For ``"within"``, ``classes_of`` maps block numbers, not subjects.
     """
     if protocol == "within":
         return within_splits(classes_of, n_classes, repeats, seed)
     if protocol == "paper":
-        return paper_splits(classes_of, n_classes, repeats, seed)
+        return paper_splits(classes_of, n_classes, repeats, seed, draw)
     if protocol == "loso":
         return loso_splits(classes_of, n_classes, seed)
     raise EEGStreamError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
