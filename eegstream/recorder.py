@@ -276,7 +276,7 @@ class Recorder:
         path: str | os.PathLike,
         streams: Sequence[StreamSummary],
         *,
-        start_timeout: float = 10.0,
+        start_timeout: float = 30.0,
         attempts: int = 3,
         labrecorder_cli: str | os.PathLike | None = None,
     ) -> None:
