@@ -47,29 +47,9 @@ def run_replay(name: str, seconds: float, speed: float = 1.0) -> subprocess.Pope
 
 def paper_size_checkpoint(folder: Path) -> Path:
     """Save an UNTRAINED ResAttentioNet of the default (paper) width and features."""
-    from eegstream.features import FeatureConfig
-    from eegstream.model import (
-        DatasetInfo,
-        NormaliserSpec,
-        build_model,
-        checkpoint_meta,
-        save_checkpoint,
-    )
+    from eegstream.model._testing import untrained_checkpoint
 
-    cfg = FeatureConfig()
-    classes = ("neutral", "sad", "fear", "happy")
-    params = {"n_features": 310, "n_classes": len(classes)}
-    model = build_model("resattentionet", **params).eval()
-    meta = checkpoint_meta(
-        arch="resattentionet",
-        arch_params=params,
-        feature_config=cfg,
-        classes=classes,
-        normaliser=NormaliserSpec("running", (5.0,) * 310, (2.0,) * 310, 30.0),
-        dataset=DatasetInfo("untrained"),
-        protocol=None,
-    )
-    return save_checkpoint(folder / "bench.safetensors", model.state_dict(), meta)
+    return untrained_checkpoint(folder / "bench.safetensors", base_width=None)
 
 
 def main() -> int:

@@ -187,6 +187,7 @@ def dataset_option(**overrides: Any) -> Option:
     return Option("--dataset", **{**kwargs, **overrides})
 
 
+MODEL = Option("--model", "model name in models/ or checkpoint path", required=True)
 ROOT = Option(
     "--root",
     "folder of the dataset release",

@@ -30,12 +30,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from ._errors import EEGStreamError
+from ._io import read_toml
 from .protocol import parse_marker
 
 #: What a matched marker does to the current segment.
@@ -116,16 +115,12 @@ class LabelMap:
             The file is missing, not TOML, or a rule is malformed (one line
             naming the file, the rule and what would be right).
         """
-        path = Path(path)
-        try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise EEGStreamError(f"label map not found: {path}") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-            raise EEGStreamError(
-                f"cannot read label map {path}: {err} (expected TOML with "
-                '[[rule]] tables: match = "REGEX" or exact = "TEXT", class, action)'
-            ) from None
+        doc = read_toml(
+            path,
+            "label map",
+            ' (expected TOML with [[rule]] tables: match = "REGEX" or exact = "TEXT", '
+            "class, action)",
+        )
         return cls.from_dict(doc, source=str(path))
 
     @classmethod

@@ -26,12 +26,13 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pylsl
 
 from ._errors import EEGStreamError
+from ._records import Record
 from .acquisition import StreamSummary, list_streams, resolve_stream
 from .protocol import BANDPOWER_SUFFIX, MARKERS_SUFFIX, PROBABILITIES_SUFFIX
 
@@ -67,7 +68,7 @@ class RecordedStream:
 
 
 @dataclass(frozen=True)
-class RecordingReport:
+class RecordingReport(Record):
     """What a recording holds once closed.
 
     Attributes
@@ -99,14 +100,6 @@ class RecordingReport:
         if self.problem:
             lines.append(f"  warning: {self.problem}")
         return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        """JSON-able: ``path``, ``streams`` (list of dicts), ``problem``."""
-        return {
-            "path": str(self.path),
-            "streams": [asdict(s) for s in self.streams],
-            "problem": self.problem,
-        }
 
 
 def check_record_path(path: str | os.PathLike) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from eegstream import EEGStreamError
 from eegstream.datasets.tables import CLASSES
@@ -13,13 +12,10 @@ from eegstream.features.official import feature_skew, release_features
 from eegstream.model import (
     DatasetInfo,
     FeatureSource,
-    NormaliserSpec,
     StreamingClassifier,
-    build_model,
-    checkpoint_meta,
     load_checkpoint,
-    save_checkpoint,
 )
+from eegstream.model._testing import untrained_checkpoint
 from eegstream.pipeline import LiveChain
 
 #: What --features official stores: the release's 4 s windows at a 4 s stride.
@@ -29,21 +25,15 @@ OFFICIAL_CFG = FeatureConfig(window_s=4.0, hop_s=4.0, conditioning=None)
 
 def _official_model(path, dataset: str, kind: str):
     """A logistic-regression checkpoint that says it learnt ``dataset``'s ``kind``."""
-    classes = CLASSES[dataset]
-    torch.manual_seed(0)
-    params = {"n_features": 310, "n_classes": len(classes)}
-    meta = checkpoint_meta(
+    saved = untrained_checkpoint(
+        path,
+        CLASSES[dataset],
+        OFFICIAL_CFG,
         arch="logreg",
-        arch_params=params,
-        feature_config=OFFICIAL_CFG,
-        classes=classes,
-        normaliser=NormaliserSpec("running", (5.0,) * 310, (2.0,) * 310, 30.0),
         dataset=DatasetInfo(dataset, synthetic=True, subjects=(1, 2)),
-        protocol=None,
         features=FeatureSource("official", kind),
     )
-    model = build_model("logreg", **params).eval()
-    return load_checkpoint(save_checkpoint(path, model.state_dict(), meta))
+    return load_checkpoint(saved)
 
 
 def test_own_de_is_far_from_seed_vii_official_de():

@@ -122,31 +122,22 @@ def _matches(info: pylsl.StreamInfo, name, stream_type, source_id) -> bool:
     )
 
 
+def _given(name, stream_type, source_id) -> list[tuple[str, str]]:
+    """Return the fields asked for, as (stream info key, value) pairs."""
+    fields = (("name", name), ("type", stream_type), ("source_id", source_id))
+    return [(key, value) for key, value in fields if value is not None]
+
+
 def _predicate(name, stream_type, source_id) -> str:
     """Build the XPath predicate of the quotable values; the rest is checked later."""
-    parts = [
-        f"{key}='{value}'"
-        for key, value in (
-            ("name", name),
-            ("type", stream_type),
-            ("source_id", source_id),
-        )
-        if value is not None and "'" not in value
-    ]
+    given = _given(name, stream_type, source_id)
+    parts = [f"{key}='{value}'" for key, value in given if "'" not in value]
     return " and ".join(parts) or "true()"
 
 
 def _query(name, stream_type, source_id) -> str:
-    parts = [
-        f"{label} {value!r}"
-        for label, value in (
-            ("name", name),
-            ("type", stream_type),
-            ("source_id", source_id),
-        )
-        if value is not None
-    ]
-    return " and ".join(parts)
+    given = _given(name, stream_type, source_id)
+    return " and ".join(f"{key} {value!r}" for key, value in given)
 
 
 def find_streams(

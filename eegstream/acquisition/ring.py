@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._errors import EEGStreamError
+from .._records import Record
 
 GAP_REASONS = ("lost", "reconnect", "timestamps", "overrun")
 
 
 @dataclass(frozen=True)
-class Gap:
+class Gap(Record):
     """Samples that never arrived before sample ``index``.
 
     Attributes
@@ -47,16 +48,6 @@ class Gap:
     duration_s: float
     samples_lost: int
     reason: str
-
-    def to_dict(self) -> dict:
-        """JSON-able fields."""
-        return {
-            "index": self.index,
-            "time": self.time,
-            "duration_s": self.duration_s,
-            "samples_lost": self.samples_lost,
-            "reason": self.reason,
-        }
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
 """The ``eegstream`` command: one console script with a subcommand per module.
 
-Each command lives in ``eegstream/cli/<name>.py`` with two functions:
-``add_parser(subparsers)`` builds its parser (help on every option) and
-``run(args) -> int`` does the work, importing heavy or GUI code inside.
+Each command lives in ``eegstream/cli/<name>.py`` (``sys_info`` is the
+command ``sys-info``) and declares: ``HELP``, its line in ``eegstream --help``;
+``DESCRIPTION``, the text of its own ``--help``; ``add_arguments(parser)``,
+its options (help on every one); ``run(args) -> int``, the work, importing
+heavy or GUI code inside; optionally ``FORMATTER``, the help formatter
+(default: :class:`argparse.ArgumentDefaultsHelpFormatter`).
+:func:`build_parser` makes each subparser from these.
 A :class:`~eegstream.EEGStreamError` becomes a one-line message on stderr and
 exit status 2 (the library's parameters spelled as the command's flags);
 Ctrl-C ends with status 130 after the command's own clean-up.
@@ -57,7 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
             if err.name != f"{__name__}.{name}":
                 raise
             continue
-        sub = module.add_parser(subparsers)
+        sub = subparsers.add_parser(
+            name.replace("_", "-"),
+            help=module.HELP,
+            description=module.DESCRIPTION,
+            formatter_class=getattr(
+                module, "FORMATTER", argparse.ArgumentDefaultsHelpFormatter
+            ),
+        )
+        module.add_arguments(sub)
         sub.set_defaults(func=module.run, parser=sub)
     return parser
 

@@ -6,11 +6,11 @@ Private to :mod:`eegstream.cli`; no command module imports another.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._options import device_option, values_from_args
+from .._options import Option, device_option, values_from_args
 
 if TYPE_CHECKING:
     from ..training.config import RunOptions
@@ -133,6 +133,17 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace) -> Any:
             float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
         ),
     )
+
+
+def option_kwargs(
+    args: argparse.Namespace, options: Sequence[Option]
+) -> dict[str, Any]:
+    """Return the parsed values of ``options`` keyed by their ``dest``.
+
+    An option's ``dest`` is the library parameter it sets, so a table passes
+    straight through: ``export_bids(path, **option_kwargs(args, OPTIONS))``.
+    """
+    return {opt.name: getattr(args, opt.name) for opt in options}
 
 
 def subjects_arg(text: str | None) -> list[int] | None:

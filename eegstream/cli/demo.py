@@ -23,22 +23,20 @@ from .._errors import EEGStreamError
 from ..demo import DEMO_MODEL, DEMO_SESSION_DIR, VIEWS
 from ._options import add_record_option
 
+HELP = "see the whole system run on a synthetic session (no headset needed)"
+DESCRIPTION = __doc__
+FORMATTER = argparse.RawDescriptionHelpFormatter
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``eegstream demo``."""
-    p = subparsers.add_parser(
-        "demo",
-        help="see the whole system run on a synthetic session (no headset needed)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream demo``."""
+    parser.add_argument(
         "--seconds",
         type=float,
         default=240.0,
         help="stop after this many seconds (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--view",
         choices=VIEWS,
         default="auto",
@@ -46,7 +44,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "the dashboard when a display exists and Qt can open it (default: "
         "%(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--headset",
         default=None,
         metavar="PRESET",
@@ -54,32 +52,31 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "shipped subset model, e.g. emotiv-epoc (14 ch, 128 Hz); presets: "
         "emotiv-epoc, openbci-16, 10-20-19, seed-62",
     )
-    p.add_argument(
+    parser.add_argument(
         "--model",
         default=None,
         help=f"checkpoint file or model name in models/ (default: {DEMO_MODEL}, "
         f"with --headset {DEMO_MODEL}-PRESET)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--session-dir",
         type=Path,
         default=DEMO_SESSION_DIR,
         help="where the synthetic session is generated (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--speed",
         type=float,
         default=1.0,
         help="replay pace relative to real time (default: %(default)s)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--log",
         type=Path,
         default=None,
         help="session log (JSON Lines); default: a new file in replay/demo-logs/",
     )
-    add_record_option(p)
-    return p
+    add_record_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

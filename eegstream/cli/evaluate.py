@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .._options import (
     CACHE_DIR,
+    MODEL,
     RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
@@ -18,32 +19,29 @@ from .._options import (
 )
 from ..training.config import DEFAULT_REST_S, STREAMING_MODES
 
+HELP = "trial-level accuracy of a saved model; --streaming runs the live path"
+DESCRIPTION = (
+    "Score a saved model on a dataset's trials. Offline: one "
+    "sequence per trial, normalised as in training. --streaming runs the EEG "
+    "through the live chain in 10-sample chunks at full speed. "
+    "--streaming trial (also plain --streaming, as before): each trial a new "
+    "recording, reset at its start; accuracy against time into the trial. "
+    "--streaming session: each session one continuous recording in recording "
+    "order, with --rest seconds of the replay's rest between clips and no "
+    "reset after its start (a new wearer); accuracy by seconds since clip "
+    "onset, steady-state accuracy (60 s into a clip to its end), median time "
+    "to the first right prediction that stays right, and the offline trial "
+    "accuracy beside it. Every figure names its mode. --recordings scores your "
+    "own files (each a session), labelled through --label-map."
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``eegstream evaluate``."""
-    p = subparsers.add_parser(
-        "evaluate",
-        help="trial-level accuracy of a saved model; --streaming runs the live path",
-        description="Score a saved model on a dataset's trials. Offline: one "
-        "sequence per trial, normalised as in training. --streaming runs the EEG "
-        "through the live chain in 10-sample chunks at full speed. "
-        "--streaming trial (also plain --streaming, as before): each trial a new "
-        "recording, reset at its start; accuracy against time into the trial. "
-        "--streaming session: each session one continuous recording in recording "
-        "order, with --rest seconds of the replay's rest between clips and no "
-        "reset after its start (a new wearer); accuracy by seconds since clip "
-        "onset, steady-state accuracy (60 s into a clip to its end), median time "
-        "to the first right prediction that stays right, and the offline trial "
-        "accuracy beside it. Every figure names its mode. --recordings scores your "
-        "own files (each a session), labelled through --label-map.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument(
-        "--model", required=True, help="model name in models/ or checkpoint path"
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream evaluate``."""
     add_options(
-        p,
+        parser,
         [
+            MODEL,
             dataset_option(required=False),
             replace(ROOT, required=False),
             *RECORDINGS_OPTIONS,
@@ -81,7 +79,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             CACHE_DIR,
         ],
     )
-    return p
 
 
 def run(args: argparse.Namespace) -> int:

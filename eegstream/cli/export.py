@@ -49,38 +49,29 @@ _OPTIONS = [
 ]
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register the ``export`` subcommand."""
-    parser = subparsers.add_parser(
-        "export",
-        help="write a recording (XDF session) into a BIDS dataset",
-        description="Write a recording's EEG and events into a BIDS dataset with "
-        "mne-bids: the EEG stream as BrainVision (.vhdr/.vmrk/.eeg), every marker "
-        "as a row of events.tsv (trial_type = the marker string, stream = the XDF "
-        "marker stream's name), with the BIDS sidecars. Reads an .xdf (LabRecorder) "
-        "or any EEG file MNE reads.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+HELP = "write a recording (XDF session) into a BIDS dataset"
+DESCRIPTION = (
+    "Write a recording's EEG and events into a BIDS dataset with "
+    "mne-bids: the EEG stream as BrainVision (.vhdr/.vmrk/.eeg), every marker "
+    "as a row of events.tsv (trial_type = the marker string, stream = the XDF "
+    "marker stream's name), with the BIDS sidecars. Reads an .xdf (LabRecorder) "
+    "or any EEG file MNE reads."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream export``."""
     parser.add_argument(
         "recording", type=Path, metavar="RECORDING", help="the .xdf (or EEG file)"
     )
     add_options(parser, _OPTIONS)
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Export; print what was written; return the exit status."""
     from ..bids import export_bids
+    from ._options import option_kwargs
 
-    written = export_bids(
-        args.recording,
-        args.root,
-        subject=args.subject,
-        session=args.session,
-        task=args.task,
-        stream_name=args.stream_name,
-        line_freq=args.line_freq,
-        overwrite=args.overwrite,
-    )
+    written = export_bids(args.recording, **option_kwargs(args, _OPTIONS))
     print(f"{args.recording.name} -> {written} (events beside it)")
     return 0

@@ -17,23 +17,22 @@ from .._options import (
 )
 from ..datasets.tables import DATASETS
 
+HELP = "compute DE features of an EEG file (or of a SEED dataset, cached)"
+DESCRIPTION = (
+    "Compute differential-entropy (DE) features, 5 bands x 62 SEED "
+    "channels per window, with the same code the live path uses. --file: any EEG "
+    "file MNE reads (EDF, BDF, FIF, BrainVision .vhdr, EEGLAB .set, Neuroscan "
+    ".cnt) or an XDF recording (its EEG stream; the markers of every marker "
+    "stream are written beside the windows), mapped to the SEED channel order, "
+    "resampled to 200 Hz, in µV, written to an .npz. --dataset: every trial of "
+    "a SEED-family dataset, cached per setting. The EEG is first high-passed "
+    "and notched at the line frequency (causal filters, as the live path does; "
+    "see the conditioning options)."
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register the ``features`` subcommand."""
-    parser = subparsers.add_parser(
-        "features",
-        help="compute DE features of an EEG file (or of a SEED dataset, cached)",
-        description="Compute differential-entropy (DE) features, 5 bands x 62 SEED "
-        "channels per window, with the same code the live path uses. --file: any EEG "
-        "file MNE reads (EDF, BDF, FIF, BrainVision .vhdr, EEGLAB .set, Neuroscan "
-        ".cnt) or an XDF recording (its EEG stream; the markers of every marker "
-        "stream are written beside the windows), mapped to the SEED channel order, "
-        "resampled to 200 Hz, in µV, written to an .npz. --dataset: every trial of "
-        "a SEED-family dataset, cached per setting. The EEG is first high-passed "
-        "and notched at the line frequency (causal filters, as the live path does; "
-        "see the conditioning options).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream features``."""
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--file", type=Path, help="EEG file to read")
     dataset_option(
@@ -57,7 +56,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             *FEATURE_OPTIONS,
         ],
     )
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

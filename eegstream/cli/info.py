@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import argparse
 
+from .._options import MODEL, Option, add_options
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``eegstream info``."""
-    p = subparsers.add_parser(
-        "info",
-        help="a model's parameter count, feature settings, classes and metrics",
-        description="Print what a checkpoint holds: architecture and parameter "
-        "count, classes, feature and normaliser settings, training data and "
-        "protocol, metrics.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+HELP = "a model's parameter count, feature settings, classes and metrics"
+DESCRIPTION = (
+    "Print what a checkpoint holds: architecture and parameter "
+    "count, classes, feature and normaliser settings, training data and "
+    "protocol, metrics."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream info``."""
+    add_options(
+        parser,
+        [
+            MODEL,
+            Option("--json", "print the whole header as JSON", action="store_true"),
+        ],
     )
-    p.add_argument(
-        "--model", required=True, help="model name in models/ or checkpoint path"
-    )
-    p.add_argument("--json", action="store_true", help="print the whole header as JSON")
-    return p
 
 
 def run(args: argparse.Namespace) -> int:

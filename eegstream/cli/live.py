@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .._errors import EEGStreamError
+from .._options import MODEL
 from ._options import add_pipeline_options, pipeline_from_args
 
+HELP = "open the live dashboard over an LSL EEG stream"
+DESCRIPTION = (
+    __doc__ + " The dashboard is a view over the same pipeline `eegstream run` drives. "
+    "Without --model or a stream option it offers pickers. Needs a display, or "
+    "QT_QPA_PLATFORM=offscreen with --screenshot/--exit-after; without either, "
+    "use `eegstream run` (headless)."
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``eegstream live`` to the command's subparsers."""
-    parser = subparsers.add_parser(
-        "live",
-        help="open the live dashboard over an LSL EEG stream",
-        description=__doc__
-        + " The dashboard is a view over the same pipeline `eegstream run` drives. "
-        "Without --model or a stream option it offers pickers. Needs a display, or "
-        "QT_QPA_PLATFORM=offscreen with --screenshot/--exit-after; without either, "
-        "use `eegstream run` (headless).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument(
-        "--model",
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream live``."""
+    replace(
+        MODEL,
+        required=False,
         metavar="M",
-        help="checkpoint file, or a model name in models/; default: choose in a dialog",
-    )
+        help=f"{MODEL.help}; default: choose in a dialog",
+    ).add_to(parser)
     add_pipeline_options(
         parser, "any combination narrows the choice; none: choose in a dialog"
     )
@@ -54,7 +55,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="close after this many seconds (exit 0); with no display "
         "set QT_QPA_PLATFORM=offscreen",
     )
-    return parser
 
 
 def _check_args(args: argparse.Namespace) -> None:

@@ -16,28 +16,28 @@ _ENDINGS = {
 }
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``eegstream record``."""
-    p = subparsers.add_parser(
-        "record",
-        help="record an EEG stream, its markers and derived streams to XDF",
-        description="Record with LabRecorder into one new XDF file: the EEG stream, "
-        "its replay marker stream (<name>-markers) and every --markers stream, and "
-        "the live pipeline's <name>-probabilities and <name>-bandpower outlets when "
-        "visible at the start, each identified by source_id, with LabRecorder's "
-        "clock offsets. "
-        "Ends after --seconds, on Ctrl-C or SIGTERM, or once the EEG stream is "
-        "gone; the file is then closed and the samples of each stream are printed "
-        "(exit status 0; 130 on Ctrl-C, 143 on SIGTERM, 2 on an error).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument(
+HELP = "record an EEG stream, its markers and derived streams to XDF"
+DESCRIPTION = (
+    "Record with LabRecorder into one new XDF file: the EEG stream, "
+    "its replay marker stream (<name>-markers) and every --markers stream, and "
+    "the live pipeline's <name>-probabilities and <name>-bandpower outlets when "
+    "visible at the start, each identified by source_id, with LabRecorder's "
+    "clock offsets. "
+    "Ends after --seconds, on Ctrl-C or SIGTERM, or once the EEG stream is "
+    "gone; the file is then closed and the samples of each stream are printed "
+    "(exit status 0; 130 on Ctrl-C, 143 on SIGTERM, 2 on an error)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream record``."""
+    parser.add_argument(
         "--stream",
         metavar="NAME",
         help="EEG stream name; None (and no --source-id): the one stream of type EEG",
     )
-    p.add_argument("--source-id", metavar="ID", help="EEG stream source_id")
-    p.add_argument(
+    parser.add_argument("--source-id", metavar="ID", help="EEG stream source_id")
+    parser.add_argument(
         "--markers",
         metavar="NAME",
         action="append",
@@ -45,23 +45,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="another marker stream to record, e.g. a stimulus program's (repeat "
         "for several)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--out", type=Path, required=True, metavar="PATH.xdf", help="new XDF file"
     )
-    p.add_argument(
+    parser.add_argument(
         "--seconds",
         type=float,
         default=None,
         help="stop after this many seconds; None: until Ctrl-C or the stream ends",
     )
-    p.add_argument(
+    parser.add_argument(
         "--timeout",
         type=float,
         default=10.0,
         metavar="SECONDS",
         help="seconds to wait for the EEG stream to appear",
     )
-    return p
 
 
 def run(args: argparse.Namespace) -> int:

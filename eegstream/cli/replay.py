@@ -10,33 +10,40 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from .._errors import EEGStreamError
-from .._options import dataset_option
+from .._options import Option, add_options, dataset_option
 from ..datasets.tables import DATASETS
 
 if TYPE_CHECKING:
     from ..replay import Progress, ReplaySource
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``eegstream replay`` to the command's subparsers."""
-    parser = subparsers.add_parser(
-        "replay",
-        help="stream a SEED session or an EEG file to LSL like a headset",
-        description=__doc__
-        + " The EEG stream is float32 µV at the data's rate with the standard LSL "
-        "channel description; the marker stream '<name>-markers' carries one JSON "
-        "object per event (trial_start, trial_end, rest_start, annotation, "
-        "session_end) stamped at the EEG sample it marks, and repeats the open "
-        "trial (trial_state) every 2 s for consumers that join mid-trial. An .xdf "
-        "recording plays its EEG stream and sends its markers again at their "
-        "samples: a recorded replay's on NAME-markers, any other marker stream "
-        "under its own name. Ctrl-C or SIGTERM stops cleanly (exit 0).",
-        formatter_class=_Formatter,
-    )
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show defaults, except the unset ones (the help says what unset means)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+HELP = "stream a SEED session or an EEG file to LSL like a headset"
+DESCRIPTION = (
+    __doc__ + " The EEG stream is float32 µV at the data's rate with the standard LSL "
+    "channel description; the marker stream '<name>-markers' carries one JSON "
+    "object per event (trial_start, trial_end, rest_start, annotation, "
+    "session_end) stamped at the EEG sample it marks, and repeats the open "
+    "trial (trial_state) every 2 s for consumers that join mid-trial. An .xdf "
+    "recording plays its EEG stream and sends its markers again at their "
+    "samples: a recorded replay's on NAME-markers, any other marker stream "
+    "under its own name. Ctrl-C or SIGTERM stops cleanly (exit 0)."
+)
+FORMATTER = _Formatter
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream replay``."""
     _add_source_options(parser)
-    _add_play_options(parser)
-    _add_lsl_options(parser)
-    return parser
+    add_options(parser, _PLAY_OPTIONS)
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -85,63 +92,6 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_play_options(parser: argparse.ArgumentParser) -> None:
-    """Add how to play: pace, passes, rests, chunks."""
-    how = parser.add_argument_group("how to play")
-    how.add_argument(
-        "--speed",
-        type=_number(above=0),
-        default=1.0,
-        metavar="X",
-        help="pace relative to real time (2 = twice as fast)",
-    )
-    how.add_argument(
-        "--loop",
-        type=_integer(at_least=1),
-        nargs="?",
-        const=True,
-        default=1,
-        metavar="N",
-        help="play N passes; --loop alone repeats forever",
-    )
-    how.add_argument(
-        "--rest",
-        type=_number(at_least=0),
-        default=0.0,
-        metavar="SECONDS",
-        help="rest between trials; the EEG stream goes on with the previous trial "
-        "played backwards (no label) and a rest_start marker",
-    )
-    how.add_argument(
-        "--chunk",
-        type=_integer(at_least=1),
-        default=10,
-        metavar="N",
-        help="samples per pushed chunk",
-    )
-    how.add_argument(
-        "--wait",
-        action="store_true",
-        help="hold the first sample until an inlet connects to the EEG stream",
-    )
-
-
-def _add_lsl_options(parser: argparse.ArgumentParser) -> None:
-    """Add the outlets' name and source_id."""
-    lsl = parser.add_argument_group("LSL")
-    lsl.add_argument(
-        "--name",
-        default="eegstream-replay",
-        help="EEG stream name (the markers stream is NAME-markers); refused if a "
-        "visible stream already uses it",
-    )
-    lsl.add_argument(
-        "--source-id",
-        metavar="ID",
-        help="EEG stream source_id; default: NAME-<random>, unique per run",
-    )
-
-
 def _number(*, above: float | None = None, at_least: float | None = None) -> Callable:
     """Make an argparse type: a finite float above (or at least) a bound."""
     strict = above is not None
@@ -176,13 +126,67 @@ def _integer(*, at_least: int) -> Callable:
     return parse
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Show defaults, except the unset ones (the help says what unset means)."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or action.default is False:
-            return action.help
-        return super()._get_help_string(action)
+_HOW = "how to play"
+#: How to play and the outlets' names; each ``dest`` is a :class:`Player` parameter.
+_PLAY_OPTIONS = (
+    Option(
+        "--speed",
+        "pace relative to real time (2 = twice as fast)",
+        type=_number(above=0),
+        default=1.0,
+        metavar="X",
+        group=_HOW,
+    ),
+    Option(
+        "--loop",
+        "play N passes; --loop alone repeats forever",
+        type=_integer(at_least=1),
+        nargs="?",
+        const=True,
+        default=1,
+        metavar="N",
+        group=_HOW,
+    ),
+    Option(
+        "--rest",
+        "rest between trials; the EEG stream goes on with the previous trial "
+        "played backwards (no label) and a rest_start marker",
+        type=_number(at_least=0),
+        default=0.0,
+        metavar="SECONDS",
+        dest="rest_s",
+        group=_HOW,
+    ),
+    Option(
+        "--chunk",
+        "samples per pushed chunk",
+        type=_integer(at_least=1),
+        default=10,
+        metavar="N",
+        dest="chunk_size",
+        group=_HOW,
+    ),
+    Option(
+        "--wait",
+        "hold the first sample until an inlet connects to the EEG stream",
+        action="store_true",
+        dest="wait_for_consumer",
+        group=_HOW,
+    ),
+    Option(
+        "--name",
+        "EEG stream name (the markers stream is NAME-markers); refused if a "
+        "visible stream already uses it",
+        default="eegstream-replay",
+        group="LSL",
+    ),
+    Option(
+        "--source-id",
+        "EEG stream source_id; default: NAME-<random>, unique per run",
+        metavar="ID",
+        group="LSL",
+    ),
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -190,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
     import signal
 
     from ..replay import Player
+    from ._options import option_kwargs
 
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -199,19 +204,10 @@ def run(args: argparse.Namespace) -> int:
     progress = _ProgressLine(sys.stderr)
     player = None
     try:
-        player = Player(
-            _source(args),
-            name=args.name,
-            source_id=args.source_id,
-            chunk_size=args.chunk,
-            speed=args.speed,
-            loop=args.loop,
-            rest_s=args.rest,
-            wait_for_consumer=args.wait,
-        )
+        player = Player(_source(args), **option_kwargs(args, _PLAY_OPTIONS))
         player.start()
         print(player.describe(), flush=True)
-        if args.wait:
+        if args.wait_for_consumer:
             print("waiting for an inlet to connect ...", file=sys.stderr, flush=True)
         while not player.wait(0.25):
             progress.update(player.progress())

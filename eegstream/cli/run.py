@@ -5,35 +5,32 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .._options import MODEL
 from ._options import add_pipeline_options, pipeline_from_args
 
+HELP = "classify a live LSL EEG stream without a GUI (outlets, log, summary)"
+DESCRIPTION = (
+    "Connect to an LSL EEG stream, check it against the model "
+    "(channels by name, missing channels, rate, unit), and publish class "
+    "probabilities and band power as LSL streams every hop, with a live status "
+    "line, an optional JSON Lines session log and a summary at exit (latency "
+    "p50/p99; accuracy when a replay's marker stream carries true labels). "
+    "Stops after --seconds or on Ctrl-C (which still writes the summary; exit "
+    "status 0, 2 on a stream failure, 130 on Ctrl-C)."
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``eegstream run``."""
-    p = subparsers.add_parser(
-        "run",
-        help="classify a live LSL EEG stream without a GUI (outlets, log, summary)",
-        description="Connect to an LSL EEG stream, check it against the model "
-        "(channels by name, missing channels, rate, unit), and publish class "
-        "probabilities and band power as LSL streams every hop, with a live status "
-        "line, an optional JSON Lines session log and a summary at exit (latency "
-        "p50/p99; accuracy when a replay's marker stream carries true labels). "
-        "Stops after --seconds or on Ctrl-C (which still writes the summary; exit "
-        "status 0, 2 on a stream failure, 130 on Ctrl-C).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument(
-        "--model", required=True, help="checkpoint file, or a model name in models/"
-    )
-    add_pipeline_options(p, "with none given: the one stream of type EEG")
-    p.add_argument(
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream run``."""
+    MODEL.add_to(parser)
+    add_pipeline_options(parser, "with none given: the one stream of type EEG")
+    parser.add_argument(
         "--seconds",
         type=float,
         default=None,
         help="stop after this many seconds; None: run until Ctrl-C",
     )
-    p.add_argument("--quiet", action="store_true", help="no live status line")
-    return p
+    parser.add_argument("--quiet", action="store_true", help="no live status line")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,25 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 
+HELP = "list visible LSL streams (name, type, channels, rate, source_id, host)"
+DESCRIPTION = (
+    "List the LSL streams visible from this machine, to choose one for "
+    "`eegstream run --stream NAME | --type TYPE | --source-id ID`."
+)
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``eegstream streams``."""
-    p = subparsers.add_parser(
-        "streams",
-        help="list visible LSL streams (name, type, channels, rate, source_id, host)",
-        description="List the LSL streams visible from this machine, to choose one for "
-        "`eegstream run --stream NAME | --type TYPE | --source-id ID`.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument(
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream streams``."""
+    parser.add_argument(
         "--timeout", type=float, default=2.0, help="seconds to listen for streams"
     )
-    p.add_argument(
+    parser.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object per stream instead of a table",
     )
-    return p
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,29 +8,29 @@ from pathlib import Path
 
 from .._options import add_options
 
+HELP = (
+    "a grid of training runs (datasets x protocols x recipes x archs x "
+    "seeds) and one results table"
+)
+DESCRIPTION = (
+    "Run every cell of a sweep file (one `eegstream train` run per "
+    "combination of dataset, protocol, recipe, architecture and seed), all "
+    "splits scheduled together, and write results.md, results.csv and "
+    "results.png: mean ± SD test accuracy and macro-F1 per cell, the "
+    "baseline beside the network, chance level and protocol. The file's "
+    "format is in the docstring of eegstream.training.sweep."
+)
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``eegstream sweep``."""
-    p = subparsers.add_parser(
-        "sweep",
-        help="a grid of training runs (datasets x protocols x recipes x archs x "
-        "seeds) and one results table",
-        description="Run every cell of a sweep file (one `eegstream train` run per "
-        "combination of dataset, protocol, recipe, architecture and seed), all "
-        "splits scheduled together, and write results.md, results.csv and "
-        "results.png: mean ± SD test accuracy and macro-F1 per cell, the "
-        "baseline beside the network, chance level and protocol. The file's "
-        "format is in the docstring of eegstream.training.sweep.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    p.add_argument("spec", type=Path, help="sweep file (TOML)")
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream sweep``."""
+    parser.add_argument("spec", type=Path, help="sweep file (TOML)")
     from ..training.config import PARALLEL_OPTIONS
 
-    add_options(p, PARALLEL_OPTIONS)
-    p.add_argument(
+    add_options(parser, PARALLEL_OPTIONS)
+    parser.add_argument(
         "--resume", action="store_true", help="skip cells whose report is complete"
     )
-    return p
 
 
 class _CellParser(argparse.ArgumentParser):

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+HELP = "print versions of eegstream and its dependencies, for bug reports"
+DESCRIPTION = (
+    "Print the platform, CPU cores, and the versions of Python, "
+    "eegstream, numpy, scipy, MNE, pylsl and liblsl, torch (with CUDA), PySide6 "
+    "and pyqtgraph. Paste the output into bug reports."
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register the ``sys-info`` subcommand."""
-    return subparsers.add_parser(
-        "sys-info",
-        help="print versions of eegstream and its dependencies, for bug reports",
-        description="Print the platform, CPU cores, and the versions of Python, "
-        "eegstream, numpy, scipy, MNE, pylsl and liblsl, torch (with CUDA), PySide6 "
-        "and pyqtgraph. Paste the output into bug reports.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``eegstream sys-info`` takes no options."""
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,26 +7,23 @@ import argparse
 from .._options import add_options
 from ..training.config import TRAIN_OPTIONS
 
+HELP = "train with the live or the paper's recipe; write a report and models/NAME"
+DESCRIPTION = (
+    "Train ResAttentioNet (or the logistic-regression baseline) on a "
+    "SEED-family dataset with subject-disjoint splits, test on held-out subjects, "
+    "write a report folder and save the best model with its card. --recipe "
+    "live (default) trains for a live wearer, --recipe paper reproduces the "
+    "paper's annex; any recipe setting can be overridden by its own flag, and "
+    "the report lists every setting where the run departs from the paper. With "
+    "--recordings (your own files, e.g. XDF from --record) each file is a "
+    "session and its markers, through --label-map, give the labelled "
+    "segments; data of one subject is split within-subject."
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``eegstream train``."""
-    p = subparsers.add_parser(
-        "train",
-        help="train with the live or the paper's recipe; write a report and "
-        "models/NAME",
-        description="Train ResAttentioNet (or the logistic-regression baseline) on a "
-        "SEED-family dataset with subject-disjoint splits, test on held-out subjects, "
-        "write a report folder and save the best model with its card. --recipe "
-        "live (default) trains for a live wearer, --recipe paper reproduces the "
-        "paper's annex; any recipe setting can be overridden by its own flag, and "
-        "the report lists every setting where the run departs from the paper. With "
-        "--recordings (your own files, e.g. XDF from --record) each file is a "
-        "session and its markers, through --label-map, give the labelled "
-        "segments; data of one subject is split within-subject.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    add_options(p, TRAIN_OPTIONS)
-    return p
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream train``."""
+    add_options(parser, TRAIN_OPTIONS)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ from .._errors import EEGStreamError
 from ..montage import N_CHANNELS
 from . import tables as T
 from ._layout import Part, as_float64, assemble, find_root, missing_sessions
-from ._raw import raw_part
+from ._raw import cnt_files, raw_part
 from .base import Dataset
 
 NAME = "seed-v"
@@ -120,15 +120,11 @@ def _raw_parts(folder: Path, starts, ends, found, missing) -> list[Part]:
         missing.append("EEG_raw/ (the whole folder)")
         return []
     files: dict[tuple[int, int], Path] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".cnt":
-            continue
-        match = _CNT.fullmatch(path.name)
-        if not match or not 1 <= int(match.group(2)) <= 3:
-            raise EEGStreamError(
-                f"unexpected file {path}; expected <subject>_<session>_<YYYYMMDD>.cnt "
-                "(session 1-3, optionally _repaired) such as 1_1_20180804.cnt"
-            )
+    example = (
+        "<subject>_<session>_<YYYYMMDD>.cnt (session 1-3, optionally _repaired) "
+        "such as 1_1_20180804.cnt"
+    )
+    for path, match in cnt_files(folder, _CNT, 2, 3, example):
         key = (int(match.group(1)), int(match.group(2)))
         if key in files and not match.group(4):
             continue  # a _repaired copy (sorted first) wins

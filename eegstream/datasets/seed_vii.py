@@ -27,14 +27,14 @@ from .._errors import EEGStreamError
 from ..montage import N_CHANNELS
 from . import tables as T
 from ._layout import Part, as_float64, assemble, find_root, missing_sessions
-from ._mat import check_shape, list_variables, load_variables
-from ._raw import csv_clips, raw_part, trigger_clips
+from ._mat import check_shape, list_variables, load_variables, numbered
+from ._raw import cnt_files, csv_clips, raw_part, trigger_clips
 from .base import Dataset
 
 NAME = "seed-vii"
 _SUBJECT_FILE = re.compile(r"(\d+)\.mat")
 _CNT = re.compile(r"(\d+)_(\d{8})_(\d)\.cnt")
-_FEATURE = re.compile(r"(psd|de|de_LDS)_(\d+)")
+_FEATURE = r"(psd|de|de_LDS)_(\d+)"
 _CLIPS = 20
 
 
@@ -134,21 +134,16 @@ def _check_features(path: Path) -> dict[int, tuple[float, Callable[..., np.ndarr
     variables = list_variables(path)
     expected = "psd_<v>, de_<v>, de_LDS_<v> for v = 1 ... 80, each (windows, 5, 62)"
     windows: dict[int, dict[str, int]] = {}
-    for name, info in variables.items():
-        match = _FEATURE.fullmatch(name)
-        if not match:
-            raise EEGStreamError(
-                f"{path}: unexpected variable {name!r}; expected {expected}"
-            )
-        shape = info[0]
+    for (kind, video), name in numbered(path, variables, _FEATURE, expected).items():
+        shape = variables[name][0]
         check_shape(
             path,
             name,
-            info,
+            variables[name],
             "(windows, 5, 62)",
             len(shape) == 3 and shape[1:] == (5, N_CHANNELS),
         )
-        windows.setdefault(int(match.group(2)), {})[match.group(1)] = shape[0]
+        windows.setdefault(video, {})[kind] = shape[0]
     for v, kinds in windows.items():
         if (
             sorted(kinds) != sorted(T.SEED_VII_FEATURE_KINDS)
@@ -186,15 +181,10 @@ def _raw_parts(root: Path, found, missing) -> list[Part]:
         missing.append("EEG_preprocessed/ and EEG_raw/ (no EEG)")
         return []
     parts, present = [], set()
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".cnt":
-            continue
-        match = _CNT.fullmatch(path.name)
-        if not match or not 1 <= int(match.group(3)) <= 4:
-            raise EEGStreamError(
-                f"unexpected file {path}; expected <subject>_<YYYYMMDD>_<session>.cnt "
-                "(session 1-4) such as 14_20221015_1.cnt"
-            )
+    example = (
+        "<subject>_<YYYYMMDD>_<session>.cnt (session 1-4) such as 14_20221015_1.cnt"
+    )
+    for path, match in cnt_files(folder, _CNT, 3, 4, example):
         s, k = int(match.group(1)), int(match.group(3))
         stem = path.stem
         if stem in T.SEED_VII_TRIGGER_EXCEPTIONS:

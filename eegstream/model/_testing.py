@@ -11,10 +11,11 @@ import torch
 from ..features import FeatureConfig
 from ..montage import SEED_CHANNELS
 from .checkpoint import save_checkpoint
-from .meta import DatasetInfo, NormaliserSpec, checkpoint_meta
+from .meta import DatasetInfo, FeatureSource, NormaliserSpec, checkpoint_meta
 from .registry import build_model
 
 SEED_IV_CLASSES = ("neutral", "sad", "fear", "happy")
+UNTRAINED = DatasetInfo("untrained")
 
 
 def untrained_checkpoint(
@@ -23,22 +24,26 @@ def untrained_checkpoint(
     cfg: FeatureConfig | None = None,
     arch: str = "resattentionet",
     seed: int = 0,
-    base_width: int = 4,
+    base_width: int | None = 4,
     channels: Sequence[str] = SEED_CHANNELS,
+    dataset: DatasetInfo = UNTRAINED,
+    features: FeatureSource | None = None,
 ) -> Path:
     """Write a randomly initialised checkpoint with a valid header.
 
     The normaliser's population statistics are those of DE of white noise of
     about 10 µV (mean 5, SD 2 on the DE scale), so the numbers the live path
-    produces are in a realistic range. The header's dataset is named
-    ``"untrained"`` and it has no protocol: its probabilities mean nothing.
+    produces are in a realistic range. It has no protocol and, unless a test
+    pretends otherwise (``dataset``, ``features``), its dataset is named
+    ``"untrained"``: its probabilities mean nothing. ``base_width``:
+    ResAttentioNet's width (None: the architecture's default, the paper's).
     ``channels``: SEED names in SEED order (a headset model's subset).
     """
     cfg = cfg or FeatureConfig()
     torch.manual_seed(seed)
     n_features = len(channels) * len(cfg.bands)
     params = {"n_features": n_features, "n_classes": len(classes)}
-    if arch == "resattentionet":
+    if arch == "resattentionet" and base_width is not None:
         params["base_width"] = base_width
     model = build_model(arch, **params).eval()
     meta = checkpoint_meta(
@@ -49,8 +54,9 @@ def untrained_checkpoint(
         normaliser=NormaliserSpec(
             "running", (5.0,) * n_features, (2.0,) * n_features, 30.0
         ),
-        dataset=DatasetInfo("untrained"),
+        dataset=dataset,
         protocol=None,
         channels=channels,
+        features=features,
     )
     return save_checkpoint(path, model.state_dict(), meta)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import __version__
 from .._errors import EEGStreamError
+from .._records import Record
 from ..features import FeatureConfig
 from ..features.normalise import NORMALISER_MODES
 from ..montage import SEED_CHANNELS
@@ -40,7 +41,7 @@ _TYPED_KEYS = (*REQUIRED_KEYS, "features")
 
 
 @dataclass(frozen=True)
-class Split:
+class Split(Record):
     """One train/validation/test partition of subjects.
 
     Attributes
@@ -55,15 +56,6 @@ class Split:
     train: tuple[int, ...]
     val: tuple[int, ...]
     test: tuple[int, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "name": self.name,
-            "train": list(self.train),
-            "val": list(self.val),
-            "test": list(self.test),
-        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Split:
@@ -108,7 +100,7 @@ class FeatureSource:
 
 
 @dataclass(frozen=True)
-class NormaliserSpec:
+class NormaliserSpec(Record):
     """The training population's feature statistics and how they were applied.
 
     Attributes
@@ -125,15 +117,6 @@ class NormaliserSpec:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     prior_steps: float = 30.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "mode": self.mode,
-            "mean": list(self.mean),
-            "std": list(self.std),
-            "prior_steps": self.prior_steps,
-        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NormaliserSpec:
@@ -152,7 +135,7 @@ class NormaliserSpec:
 
 
 @dataclass(frozen=True)
-class DatasetInfo:
+class DatasetInfo(Record):
     """The data a model was trained on.
 
     Attributes
@@ -169,14 +152,6 @@ class DatasetInfo:
     synthetic: bool = False
     subjects: tuple[int, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "name": self.name,
-            "synthetic": self.synthetic,
-            "subjects": list(self.subjects),
-        }
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | str) -> DatasetInfo:
         """Rebuild from :meth:`to_dict` output or an older header's bare name."""
@@ -190,7 +165,7 @@ class DatasetInfo:
 
 
 @dataclass(frozen=True)
-class ProtocolSpec:
+class ProtocolSpec(Record):
     """How a model was trained and selected.
 
     Attributes
@@ -219,19 +194,11 @@ class ProtocolSpec:
     prior_steps: float = 30.0
     split: Split | None = None
 
+    omit_none = ("split",)
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        out: dict[str, Any] = {
-            "name": self.name,
-            "repeats": self.repeats,
-            "control": self.control,
-            "features": str(self.features),
-            "normaliser": self.normaliser,
-            "prior_steps": self.prior_steps,
-        }
-        if self.split is not None:
-            out["split"] = self.split.to_dict()
-        return out
+        """JSON-able form: the features as their text (:class:`FeatureSource`)."""
+        return {**super().to_dict(), "features": str(self.features)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProtocolSpec:
@@ -249,20 +216,16 @@ class ProtocolSpec:
 
 
 @dataclass(frozen=True)
-class HeldOutScore:
+class HeldOutScore(Record):
     """Trial-level scores of the saved model on its test subjects."""
 
     accuracy: float
     macro_f1: float
     n: int
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {"accuracy": self.accuracy, "macro_f1": self.macro_f1, "n": self.n}
-
 
 @dataclass(frozen=True)
-class CheckpointMetrics:
+class CheckpointMetrics(Record):
     """The training run's figures kept in the checkpoint.
 
     Attributes
@@ -280,15 +243,13 @@ class CheckpointMetrics:
     test_subjects: tuple[int, ...] | None = None
     summary: Mapping[str, Any] = field(default_factory=dict)
 
+    omit_none = ("test", "test_subjects")
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form; absent figures are left out."""
-        out: dict[str, Any] = {}
-        if self.test is not None:
-            out["test"] = self.test.to_dict()
-        if self.test_subjects is not None:
-            out["test_subjects"] = list(self.test_subjects)
-        if self.summary:
-            out["summary"] = dict(self.summary)
+        """JSON-able form; absent figures (and an empty summary) are left out."""
+        out = super().to_dict()
+        if not self.summary:
+            del out["summary"]
         return out
 
     @classmethod

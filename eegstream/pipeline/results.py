@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
+from .._records import Record
 from .channels import ChannelPlan
 
 HEALTH_STATES = ("connecting", "ok", "lost", "stopped")
@@ -65,7 +65,7 @@ class StepResult:
 
 
 @dataclass(frozen=True)
-class Health:
+class Health(Record):
     """A snapshot of the pipeline's state and counters.
 
     Attributes
@@ -113,13 +113,9 @@ class Health:
     steps: int = 0
     samples_nonfinite: int = 0
 
-    def to_dict(self) -> dict:
-        """JSON-able fields."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class LatencySummary:
+class LatencySummary(Record):
     """Step latency over a whole session, in seconds (None before any step)."""
 
     p50: float | None = None
@@ -135,13 +131,9 @@ class LatencySummary:
         p50, p99, top = np.percentile(latencies, [50, 99, 100])
         return cls(float(p50), float(p99), float(top), float(latencies.mean()))
 
-    def to_dict(self) -> dict[str, float | None]:
-        """JSON-able fields."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class MarkerAccuracy:
+class MarkerAccuracy(Record):
     """Predictions against a replay's trial markers.
 
     Attributes
@@ -166,13 +158,9 @@ class MarkerAccuracy:
     warm_accuracy: float | None
     synthetic: bool
 
-    def to_dict(self) -> dict[str, float | int | bool | None]:
-        """JSON-able fields."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class SessionSummary:
+class SessionSummary(Record):
     """Figures of a live session (the session log's ``session_end`` record).
 
     Attributes
@@ -227,15 +215,3 @@ class SessionSummary:
     labels_not_in_model: tuple[str, ...]
     error: str | None
     device: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields, in the session log's layout."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out.update(
-            predicted_counts=dict(self.predicted_counts),
-            latency_s=self.latency_s.to_dict(),
-            channels=self.channels.to_dict() if self.channels is not None else None,
-            accuracy=self.accuracy.to_dict() if self.accuracy is not None else None,
-            labels_not_in_model=list(self.labels_not_in_model),
-        )
-        return out

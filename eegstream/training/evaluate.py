@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .._io import atomic_write_text
+from .._records import Record
 from ..datasets.tables import play_order
 from ..headsets import channel_rows
 from ..model import Checkpoint, Predictor
@@ -45,7 +46,7 @@ class TrialPrediction:
 
 
 @dataclass(frozen=True)
-class OfflineEvaluation:
+class OfflineEvaluation(Record):
     """Trial-level scores of a checkpoint on a dataset.
 
     Attributes
@@ -71,10 +72,6 @@ class OfflineEvaluation:
     trials: tuple[TrialPrediction, ...]
     normaliser: str
     features: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields (``evaluation.json`` without ``--streaming``)."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -107,7 +104,7 @@ class StreamedTrial:
 
 
 @dataclass(frozen=True)
-class StreamingEvaluation:
+class StreamingEvaluation(Record):
     """Accuracy against time into the trial, streamed through the live path.
 
     Attributes
@@ -147,10 +144,6 @@ class StreamingEvaluation:
     trials: tuple[StreamedTrial, ...]
     mode: str = "trial"
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields (``evaluation.json`` with ``--streaming trial``)."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class SessionTrial:
@@ -184,7 +177,7 @@ class SessionTrial:
 
 
 @dataclass(frozen=True)
-class SessionEvaluation:
+class SessionEvaluation(Record):
     """Accuracy against seconds since clip onset, over whole streamed sessions.
 
     Attributes
@@ -247,10 +240,6 @@ class SessionEvaluation:
     gap: float | None
     trials: tuple[SessionTrial, ...]
     mode: str = "session"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields (``evaluation.json`` with ``--streaming session``)."""
-        return asdict(self)
 
 
 #: Seconds into a clip from which its accuracy counts as steady.

@@ -437,24 +437,30 @@ def _synthetic_tag(metrics: dict[str, Any]) -> str:
     return " [SYNTHETIC DATA]" if metrics["dataset"]["synthetic"] else ""
 
 
-def _card_baseline(summary: dict[str, Any]) -> list[str]:
-    if "minus_baseline" not in summary:
-        return []
-    d = summary["minus_baseline"]
-    return [
-        f"- **Baseline** (logistic regression on mean DE, same splits): "
-        f"{_pm(summary['baseline_test_accuracy'])}; this model minus baseline "
-        f"{d['mean']:+.1%} ± {d['sd']:.1%}."
-    ]
+#: What a card compares the model with, when the run did: (difference key,
+#: the other's accuracy key, its bullet, what the difference is).
+_CARD_COMPARISONS = (
+    (
+        "minus_baseline",
+        "baseline_test_accuracy",
+        "**Baseline** (logistic regression on mean DE, same splits)",
+        "this model minus baseline",
+    ),
+    (
+        "minus_full",
+        "full_test_accuracy",
+        "**Full 62 channels, same splits**",
+        "this subset minus full",
+    ),
+)
 
 
-def _card_full_montage(summary: dict[str, Any]) -> list[str]:
-    if "minus_full" not in summary:
-        return []
-    d = summary["minus_full"]
+def _card_comparisons(summary: dict[str, Any]) -> list[str]:
     return [
-        f"- **Full 62 channels, same splits**: {_pm(summary['full_test_accuracy'])}; "
-        f"this subset minus full {d['mean']:+.1%} ± {d['sd']:.1%}."
+        f"- {bullet}: {_pm(summary[other])}; {minus} "
+        f"{summary[diff]['mean']:+.1%} ± {summary[diff]['sd']:.1%}."
+        for diff, other, bullet, minus in _CARD_COMPARISONS
+        if diff in summary
     ]
 
 
@@ -503,8 +509,7 @@ def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) 
             )
             + "; live accuracy is measured by `eegstream evaluate --streaming`.",
             *_crop_line(s),
-            *_card_baseline(s),
-            *_card_full_montage(s),
+            *_card_comparisons(s),
             f"- **Report**: `{run_dir}` (metrics.json, report.md, plots).",
             f"- **Reproduce**: `{metrics['command']}`"
             + (

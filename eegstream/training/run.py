@@ -11,7 +11,7 @@ import contextlib
 import datetime
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import torch
 
 from .._checks import check_number, check_value
 from .._errors import EEGStreamError
+from .._records import Record
 from ..datasets.synth import synth_command
 from ..features import FeatureConfig
 from ..features.normalise import NORMALISER_MODES
@@ -68,7 +69,7 @@ from .splits import SPLIT_DRAWS, make_splits, segment_blocks
 
 
 @dataclass(frozen=True)
-class RunDataset:
+class RunDataset(Record):
     """The dataset folder a run trained on (``metrics.json``'s ``dataset``)."""
 
     name: str
@@ -77,10 +78,6 @@ class RunDataset:
     synthetic: bool
     subjects: tuple[int, ...]
     n_trials: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able fields."""
-        return {**asdict(self), "subjects": list(self.subjects)}
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import EEGStreamError
-from .._io import atomic_write_text
+from .._io import atomic_write_text, read_toml
 from .config import RunOptions
 from .run import PreparedRun, finish_run, prepare_run, train_runs
 
@@ -110,12 +109,7 @@ def load_sweep(path: str | Path) -> Sweep:
     from ..datasets import DATASETS
 
     path = Path(path)
-    try:
-        spec = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EEGStreamError(f"sweep file {str(path)!r} not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise EEGStreamError(f"sweep file {str(path)!r}: {err}") from None
+    spec = read_toml(path, "sweep file")
     unknown = sorted(set(spec) - {"sweep", "datasets", "recipes", "train"})
     if unknown:
         raise EEGStreamError(
