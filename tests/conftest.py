@@ -75,8 +75,7 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_seed_iv_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SYNTHETIC SEED-IV release: 6 subjects, session 1, 24 trials of 20 s each."""
-    from eegstream.datasets import synth
+    from _synth import synthetic_release
 
     root = tmp_path_factory.mktemp("synth") / "SEED_IV"
-    return synth.generate("seed-iv", root, subjects=6, sessions=1, trial_seconds=20,
-                          seed=0, progress=False)  # fmt: skip
+    return synthetic_release("seed-iv", root, subjects=6, trial_seconds=20)

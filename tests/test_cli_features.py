@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _synth import synthetic_release
 
 from eegstream.cli import main
 from eegstream.features import FeatureConfig, compute_de, condition, extract_features
@@ -185,11 +186,10 @@ def test_sys_info(capsys):
 def test_features_dataset_mode_on_synthetic_release(tmp_path, capsys):
     # A generated SEED-IV layout (synthetic data, NOT real EEG): the dataset mode
     # fills the cache with the same features as extract_features per trial.
-    from eegstream.datasets import open_dataset, synth
+    from eegstream.datasets import open_dataset
     from eegstream.datasets.cache import cache_folder, trial_cache_path
 
-    root = synth.generate("seed-iv", tmp_path / "synth", subjects=1, sessions=1,
-                          trial_seconds=12, seed=0, progress=False)  # fmt: skip
+    root = synthetic_release("seed-iv", tmp_path / "synth", trial_seconds=12)
     argv = ["features", "--dataset", "seed-iv", "--root", str(root),
             "--cache", str(tmp_path / "cache"), "--hop", "4"]  # fmt: skip
     assert main(argv) == 0

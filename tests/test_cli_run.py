@@ -29,6 +29,20 @@ def _replay(name: str, seconds: float, speed: float = 4.0) -> Player:
     return Player(source, name=name, speed=speed, wait_for_consumer=True).start()
 
 
+def _run_argv(checkpoint, stream: str, *options: str) -> list[str]:
+    """Return the words of ``eegstream run`` on the CPU of a model and a stream."""
+    return [
+        "run",
+        "--model",
+        str(checkpoint),
+        "--stream",
+        stream,
+        "--device",
+        "cpu",
+        *options,
+    ]
+
+
 @pytest.mark.parametrize("command", ["run", "streams"])
 def test_help_lists_every_option(command, capsys):
     with pytest.raises(SystemExit) as done:
@@ -62,22 +76,17 @@ def test_run_prints_a_summary_and_writes_the_log(
     player = _replay(unique_id, 40)
     try:
         code = main(
-            [
-                "run",
-                "--model",
-                str(tiny_checkpoint),
-                "--stream",
+            _run_argv(
+                tiny_checkpoint,
                 unique_id,
                 "--seconds",
                 "3",
                 "--log",
                 str(log),
-                "--device",
-                "cpu",
                 "--quiet",
                 "--line-freq",
                 "auto",
-            ]
+            )
         )
     finally:
         player.stop()
@@ -108,19 +117,7 @@ def test_run_prints_a_summary_and_writes_the_log(
 def test_run_fails_cleanly_without_a_stream_or_with_an_existing_log(
     tiny_checkpoint, unique_id, tmp_path, capsys
 ):
-    code = main(
-        [
-            "run",
-            "--model",
-            str(tiny_checkpoint),
-            "--stream",
-            unique_id,
-            "--timeout",
-            "0.3",
-            "--device",
-            "cpu",
-        ]
-    )
+    code = main(_run_argv(tiny_checkpoint, unique_id, "--timeout", "0.3"))
     err = capsys.readouterr().err
     assert code == 2 and f"no LSL stream with name {unique_id!r}" in err
     assert "Traceback" not in err
@@ -128,19 +125,7 @@ def test_run_fails_cleanly_without_a_stream_or_with_an_existing_log(
     taken.write_text("{}\n")
     player = _replay(unique_id, 20)
     try:
-        code = main(
-            [
-                "run",
-                "--model",
-                str(tiny_checkpoint),
-                "--stream",
-                unique_id,
-                "--log",
-                str(taken),
-                "--device",
-                "cpu",
-            ]
-        )
+        code = main(_run_argv(tiny_checkpoint, unique_id, "--log", str(taken)))
     finally:
         player.stop()
     assert code == 2 and "already exists" in capsys.readouterr().err
@@ -155,16 +140,7 @@ def test_ctrl_c_flushes_the_log_and_exits_cleanly(tiny_checkpoint, unique_id, tm
             sys.executable,
             "-m",
             "eegstream",
-            "run",
-            "--model",
-            str(tiny_checkpoint),
-            "--stream",
-            unique_id,
-            "--log",
-            str(log),
-            "--device",
-            "cpu",
-            "--quiet",
+            *_run_argv(tiny_checkpoint, unique_id, "--log", str(log), "--quiet"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -70,6 +70,16 @@ def _window(checkpoint, name: str):
     return pipeline, window
 
 
+def _replay_and_window(checkpoint, name: str):
+    """Start a replay named ``name`` and a window over it (no replay left on error)."""
+    player = _player(name, checkpoint.classes).start()
+    try:
+        return (player, *_window(checkpoint, name))
+    except BaseException:
+        player.stop()
+        raise
+
+
 @pytest.fixture(scope="module")
 def checkpoint(tiny_checkpoint):
     from eegstream.model import load_checkpoint
@@ -81,12 +91,7 @@ def checkpoint(tiny_checkpoint):
 def live(qapp, checkpoint, tmp_path_factory):
     """One replay, pipeline and window shared by the read-only tests of this module."""
     name = f"eegstream-test-dashboard-{os.getpid()}-{time.monotonic_ns() % 10**8}"
-    player = _player(name, checkpoint.classes).start()
-    try:
-        pipeline, window = _window(checkpoint, name)
-    except BaseException:
-        player.stop()
-        raise
+    player, pipeline, window = _replay_and_window(checkpoint, name)
     queue = pipeline.subscribe()
     window.show()
     yield pipeline, window, queue
@@ -180,12 +185,7 @@ def test_model_picker_lists_checkpoints(qtbot, tiny_checkpoint, checkpoint):
 
 
 def test_status_reacts_to_a_killed_stream(qapp, qtbot, checkpoint, unique_id):
-    player = _player(unique_id, checkpoint.classes).start()
-    try:
-        pipeline, window = _window(checkpoint, unique_id)
-    except BaseException:
-        player.stop()
-        raise
+    player, pipeline, window = _replay_and_window(checkpoint, unique_id)
     try:
         window.show()
         _wait(

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _synth import synthetic_release
 
 from eegstream import EEGStreamError
 from eegstream.cli import main
 from eegstream.datasets import Dataset, Trial, open_dataset
 from eegstream.datasets.cache import cache_folder, dataset_features, default_cache_dir
-from eegstream.datasets.synth import generate
 from eegstream.features import FeatureConfig, extract_features
 
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     root = tmp_path_factory.mktemp("seed-vii")
-    return generate(
-        "seed-vii",
-        root,
-        subjects=1,
-        sessions=1,
-        trial_seconds=6,
-        seed=1,
-        progress=False,
-    )
+    return synthetic_release("seed-vii", root, trial_seconds=6, seed=1)
 
 
 def _files(folder):
@@ -100,15 +92,7 @@ def test_interrupted_run_resumes_and_leaves_no_partial_files(synthetic, tmp_path
 
 
 def test_sources_of_the_same_dataset_never_mix(synthetic, tmp_path):
-    other = generate(
-        "seed-vii",
-        tmp_path / "other",
-        subjects=1,
-        sessions=1,
-        trial_seconds=6,
-        seed=2,
-        progress=False,
-    )
+    other = synthetic_release("seed-vii", tmp_path / "other", trial_seconds=6, seed=2)
     cfg = FeatureConfig()
     a = dataset_features(
         open_dataset("seed-vii", synthetic), cfg, tmp_path / "c", progress=False

@@ -8,11 +8,11 @@ import shutil
 import numpy as np
 import pytest
 import scipy.io
+from _synth import synthetic_release
 
 from eegstream import EEGStreamError
 from eegstream.datasets import open_dataset
 from eegstream.datasets import tables as T
-from eegstream.datasets.synth import generate
 
 RNG = np.random.default_rng(0)
 
@@ -95,14 +95,8 @@ def test_seed_reader_on_independent_files(tmp_path):
 
 def test_generator_and_independent_writer_give_the_same_trials(tmp_path):
     """Re-write a generated SEED-IV release with plain savemat: identical trials."""
-    gen = generate(
-        "seed-iv",
-        tmp_path / "gen",
-        subjects=2,
-        sessions=1,
-        trial_seconds=8,
-        seed=2,
-        progress=False,
+    gen = synthetic_release(
+        "seed-iv", tmp_path / "gen", subjects=2, trial_seconds=8, seed=2
     )
     copy = tmp_path / "copy"
     for part in ("eeg_raw_data", "eeg_feature_smooth"):

@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 import scipy.io
+from _synth import synthetic_release
 
 from eegstream import EEGStreamError
 from eegstream.cli import main
@@ -227,15 +228,7 @@ def test_planted_effect_generalises_across_subjects_but_not_perfectly(tmp_path):
     """Leave-one-subject-out logistic regression on per-trial mean DE (synthetic)."""
     from sklearn.linear_model import LogisticRegression
 
-    root = generate(
-        "seed-iv",
-        tmp_path,
-        subjects=6,
-        sessions=1,
-        trial_seconds=20,
-        seed=11,
-        progress=False,
-    )
+    root = synthetic_release("seed-iv", tmp_path, subjects=6, trial_seconds=20, seed=11)
     ds = open_dataset("seed-iv", root)
     cfg = FeatureConfig(hop_s=4.0, smoothing="none")
     x = np.array([compute_de(t.eeg(), cfg).mean(axis=0).ravel() for t in ds.trials])
@@ -262,33 +255,9 @@ def test_planted_effect_generalises_across_subjects_but_not_perfectly(tmp_path):
 
 
 def test_same_seed_same_files_other_seed_other_eeg(tmp_path):
-    a = generate(
-        "seed-vii",
-        tmp_path / "a",
-        subjects=1,
-        sessions=1,
-        trial_seconds=4,
-        seed=3,
-        progress=False,
-    )
-    b = generate(
-        "seed-vii",
-        tmp_path / "b",
-        subjects=1,
-        sessions=1,
-        trial_seconds=4,
-        seed=3,
-        progress=False,
-    )
-    c = generate(
-        "seed-vii",
-        tmp_path / "c",
-        subjects=1,
-        sessions=1,
-        trial_seconds=4,
-        seed=4,
-        progress=False,
-    )
+    a = synthetic_release("seed-vii", tmp_path / "a", seed=3)
+    b = synthetic_release("seed-vii", tmp_path / "b", seed=3)
+    c = synthetic_release("seed-vii", tmp_path / "c", seed=4)
     ea, eb, ec = (open_dataset("seed-vii", r).trials[0].eeg() for r in (a, b, c))
     np.testing.assert_array_equal(ea, eb)
     assert not np.allclose(ea, ec)
@@ -373,6 +342,6 @@ def test_never_writes_into_a_folder_of_other_files(tmp_path):
     assert list(tmp_path.iterdir()) == [tmp_path / "eeg_raw_data"]
     # A previous synthetic run may be overwritten.
     again = tmp_path / "again"
-    generate("seed-vii", again, subjects=1, sessions=1, trial_seconds=4, progress=False)
-    generate("seed-vii", again, subjects=1, sessions=1, trial_seconds=4, progress=False)
+    synthetic_release("seed-vii", again)
+    synthetic_release("seed-vii", again)
     assert "NOT REAL EEG" in (again / SYNTHETIC_MARKER).read_text()

@@ -116,45 +116,34 @@ def test_streaming_one_subject_equals_offline_at_trial_end(
         assert (t["settle_s"] is None) != t["final_correct"]
 
 
-def test_checkpoint_data_mismatch(tmp_path, synthetic_seed_iv_small, capsys):
-    model = untrained_checkpoint(
-        tmp_path / "seed.safetensors", classes=("negative", "neutral", "positive")
-    )
+def _three_class_model(path):
+    return untrained_checkpoint(path, classes=("negative", "neutral", "positive"))
+
+
+def _truncated_file(path):
+    path.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make_model", "message"),
+    [
+        (_three_class_model, "classifies ['negative', 'neutral', 'positive']"),
+        (_truncated_file, "truncated"),
+    ],
+    ids=["classes-of-other-data", "corrupt-file"],
+)
+def test_unusable_model_refused_in_one_line(
+    make_model, message, tmp_path, synthetic_seed_iv_small, capsys
+):
+    model = make_model(tmp_path / "model.safetensors")
+    root = str(synthetic_seed_iv_small)
     code = main(
-        [
-            "evaluate",
-            "--model",
-            str(model),
-            "--dataset",
-            "seed-iv",
-            "--root",
-            str(synthetic_seed_iv_small),
-        ]
+        ["evaluate", "--model", str(model), "--dataset", "seed-iv", "--root", root]
     )
-    assert code == 2
     err = capsys.readouterr().err
-    assert (
-        "classifies ['negative', 'neutral', 'positive']" in err
-        and len(err.splitlines()) == 1
-    )
-
-
-def test_corrupt_model_refused(tmp_path, synthetic_seed_iv_small, capsys):
-    bad = tmp_path / "bad.safetensors"
-    bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{}")
-    code = main(
-        [
-            "evaluate",
-            "--model",
-            str(bad),
-            "--dataset",
-            "seed-iv",
-            "--root",
-            str(synthetic_seed_iv_small),
-        ]
-    )
     assert code == 2
-    assert "truncated" in capsys.readouterr().err
+    assert message in err and len(err.splitlines()) == 1
 
 
 def test_info(trained, capsys):

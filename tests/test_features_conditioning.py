@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _chunks import WINDOWING, chunks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal
@@ -40,12 +41,7 @@ def _sim_eeg(seconds: float, seed: int = 0, sfreq: float = SFREQ) -> np.ndarray:
 
 
 def _chunks(push, x: np.ndarray, sizes: list[int]) -> np.ndarray:
-    out, pos, i = [], 0, 0
-    while pos < x.shape[1]:
-        n = sizes[i % len(sizes)]
-        out.append(push(x[:, pos : pos + n]))
-        pos, i = pos + n, i + 1
-    return np.concatenate(out, axis=1) if out else x[:, :0]
+    return np.concatenate([x[:, :0], *(push(c) for c in chunks(x, sizes))], axis=1)
 
 
 # --- chunked == batch ----------------------------------------------------------------
@@ -78,13 +74,7 @@ def test_streaming_conditioner_is_bit_identical_to_batch(
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    window=st.integers(32, 96),
-    hop=st.integers(1, 120),
-    n_samples=st.integers(0, 500),
-    sizes=st.lists(st.integers(0, 90), min_size=1, max_size=8).filter(any),
-    hole=st.integers(0, 600),
-)
+@given(**WINDOWING, hole=st.integers(0, 600))
 def test_streaming_de_with_conditioning_is_bit_identical_to_batch(
     window, hop, n_samples, sizes, hole
 ):
@@ -120,12 +110,8 @@ def test_streaming_de_with_conditioning_equals_batch(sizes):
 
 
 def _stream_rows(ex: StreamingDE, eeg: np.ndarray, sizes: list[int]) -> np.ndarray:
-    rows, pos, i = [np.empty((0, ex.n_channels, len(ex.cfg.bands)))], 0, 0
-    while pos < eeg.shape[1]:
-        n = sizes[i % len(sizes)]
-        rows.append(ex.push(eeg[:, pos : pos + n])[0])
-        pos, i = pos + n, i + 1
-    return np.concatenate(rows)
+    empty = np.empty((0, ex.n_channels, len(ex.cfg.bands)))
+    return np.concatenate([empty, *(ex.push(c)[0] for c in chunks(eeg, sizes))])
 
 
 def test_streaming_de_with_hop_longer_than_window_filters_every_sample():

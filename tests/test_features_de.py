@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _chunks import WINDOWING, chunks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal.windows import hann
@@ -35,14 +36,11 @@ def _eeg(n_channels: int, n_samples: int, seed: int = 0) -> np.ndarray:
 def _stream(cfg: FeatureConfig, eeg: np.ndarray, sizes: list[int]) -> tuple:
     ex = StreamingDE(cfg, eeg.shape[0])
     rows = [np.empty((0, eeg.shape[0], len(cfg.bands)))]
-    ends, pos, i = [np.empty(0, int)], 0, 0
-    while pos < eeg.shape[1]:
-        n = sizes[i % len(sizes)]
-        r, e = ex.push(eeg[:, pos : pos + n])
+    ends = [np.empty(0, int)]
+    for chunk in chunks(eeg, sizes):
+        r, e = ex.push(chunk)
         rows.append(r)
         ends.append(e)
-        pos += n
-        i += 1
     return np.concatenate(rows), np.concatenate(ends)
 
 
@@ -50,13 +48,7 @@ def _stream(cfg: FeatureConfig, eeg: np.ndarray, sizes: list[int]) -> tuple:
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    window=st.integers(32, 96),
-    hop=st.integers(1, 120),
-    n_samples=st.integers(0, 500),
-    sizes=st.lists(st.integers(0, 90), min_size=1, max_size=8).filter(any),
-    compat=st.booleans(),
-)
+@given(**WINDOWING, compat=st.booleans())
 def test_streaming_is_bit_identical_to_batch(window, hop, n_samples, sizes, compat):
     # Covers hop > window, hop not dividing the window, empty and huge chunks.
     sfreq = 64.0

@@ -44,6 +44,13 @@ def _counter_trials(lengths: list[int], n_channels: int = 4) -> list[np.ndarray]
     return trials
 
 
+def _waiting_player(source, name: str, **kwargs) -> Player:
+    """Make a player of ``source`` holding its first sample until a reader connects."""
+    return Player(
+        source, name=name, resolve_timeout=RESOLVE, wait_for_consumer=True, **kwargs
+    )
+
+
 def _connect(
     player: Player, timeout: float = 5.0
 ) -> tuple[pylsl.StreamInlet, pylsl.StreamInlet]:
@@ -116,14 +123,7 @@ def test_every_sample_and_marker_arrives_in_order(unique_id: str) -> None:
         trials, SFREQ, names, labels=labels, classes=CLASSES, subject=4, session=2
     )
     speed = 8.0
-    player = Player(
-        source,
-        name=unique_id,
-        speed=speed,
-        loop=True,
-        resolve_timeout=RESOLVE,
-        wait_for_consumer=True,
-    )
+    player = _waiting_player(source, unique_id, speed=speed, loop=True)
     with player:
         eeg, markers = _connect(player)
         info = eeg.info()
@@ -175,10 +175,7 @@ def test_rest_between_trials_plays_previous_trial_backwards(unique_id: str) -> N
     source = array_source(
         trials, SFREQ, labels=["neutral", "positive"], classes=CLASSES
     )
-    player = Player(
-        source, name=unique_id, speed=10, rest_s=rest_s, loop=True,
-        resolve_timeout=RESOLVE, wait_for_consumer=True,
-    )  # fmt: skip
+    player = _waiting_player(source, unique_id, speed=10, rest_s=rest_s, loop=True)
     n_rest = 160
     assert player.total_samples is None
     with player:
@@ -215,10 +212,7 @@ def test_pacing_holds_within_a_chunk(unique_id: str) -> None:
     chunk, seconds = 10, 3.0
     n = int(seconds * SFREQ)
     source = array_source(_counter_trials([n], n_channels=2), SFREQ)
-    player = Player(
-        source, name=unique_id, chunk_size=chunk, resolve_timeout=RESOLVE,
-        wait_for_consumer=True,
-    )  # fmt: skip
+    player = _waiting_player(source, unique_id, chunk_size=chunk)
     with player:
         eeg, markers = _connect(player)
         received, stamps, arrivals = 0, [], []
@@ -250,10 +244,7 @@ def test_pacing_holds_within_a_chunk(unique_id: str) -> None:
 
 def test_speed_keeps_nominal_rate_and_paces_timestamps(unique_id: str) -> None:
     source = array_source(np.zeros((3, 400)), SFREQ)
-    player = Player(
-        source, name=unique_id, speed=4.0, loop=True, resolve_timeout=RESOLVE,
-        wait_for_consumer=True,
-    )  # fmt: skip
+    player = _waiting_player(source, unique_id, speed=4.0, loop=True)
     with player:
         eeg, markers = _connect(player)
         _, stamps, _, _ = _receive(eeg, markers, 200)
@@ -265,13 +256,7 @@ def test_speed_keeps_nominal_rate_and_paces_timestamps(unique_id: str) -> None:
 def test_pause_and_resume_lose_nothing(unique_id: str) -> None:
     n, pause_s = 600, 0.5
     source = array_source(_counter_trials([n], n_channels=2), SFREQ)
-    player = Player(
-        source,
-        name=unique_id,
-        speed=4.0,
-        resolve_timeout=RESOLVE,
-        wait_for_consumer=True,
-    )
+    player = _waiting_player(source, unique_id, speed=4.0)
     with player:
         eeg, markers = _connect(player)
         before, stamps_before, _, _ = _receive(eeg, markers, 40)
@@ -390,13 +375,7 @@ def test_file_replay_arrives_as_64_channels_at_160_hz(
     unique_id: str, realdata: Path
 ) -> None:
     source = file_source(realdata / "S001R03.edf")
-    player = Player(
-        source,
-        name=unique_id,
-        speed=20,
-        resolve_timeout=RESOLVE,
-        wait_for_consumer=True,
-    )
+    player = _waiting_player(source, unique_id, speed=20)
     with player:
         eeg, markers = _connect(player)
         info = eeg.info()
@@ -430,13 +409,7 @@ def test_dataset_replay_carries_the_true_labels(
     source = dataset_source("seed-iv", synthetic_seed_iv_small, 3, trials=[4, 2])
     ds = open_dataset("seed-iv", synthetic_seed_iv_small)
     truth = {t.trial: t for t in ds.trials if t.subject == 3 and t.session == 1}
-    player = Player(
-        source,
-        name=unique_id,
-        speed=40,
-        resolve_timeout=RESOLVE,
-        wait_for_consumer=True,
-    )
+    player = _waiting_player(source, unique_id, speed=40)
     with player:
         eeg, markers = _connect(player)
         assert eeg.info().get_channel_labels() == list(SEED_CHANNELS)
