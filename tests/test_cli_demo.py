@@ -16,17 +16,26 @@ from eegstream.datasets import open_dataset
 from eegstream.demo import DEMO_DATASET, DEMO_SUBJECT, prepare_session
 
 pytestmark = [pytest.mark.lsl, pytest.mark.slow]
+# 4 s at three times real time: 12 s of the session, several steps, all labelled.
+FAST = ["--seconds", "4", "--speed", "3"]
 
 
-def test_demo_falls_back_to_the_console_and_summarises(tmp_path, capsys, monkeypatch):
+@pytest.fixture(scope="module")
+def session_dir(tmp_path_factory):
+    """The demo's synthetic session, generated once: every demo here reuses it."""
+    return prepare_session(tmp_path_factory.mktemp("demo") / "session")
+
+
+def test_demo_falls_back_to_the_console_and_summarises(
+    session_dir, tmp_path, capsys, monkeypatch
+):
     # A display whose Qt platform plugin cannot load (as xcb without
     # libxcb-cursor0), simulated by a platform that does not exist.
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setenv("QT_QPA_PLATFORM", "nosuchplatform")
     log = tmp_path / "demo.jsonl"
     code = main(
-        ["demo", "--seconds", "12", "--session-dir", str(tmp_path / "session"),
-         "--log", str(log)]
+        ["demo", *FAST, "--session-dir", str(session_dir), "--log", str(log)]
     )  # fmt: skip
     assert code == 0
     out, err = capsys.readouterr()
@@ -40,18 +49,19 @@ def test_demo_falls_back_to_the_console_and_summarises(tmp_path, capsys, monkeyp
     assert "accuracy against markers" in out
     records = [json.loads(line) for line in log.read_text().splitlines()]
     steps = [r for r in records if r["type"] == "step"]
-    # 12 s of replay with 4 s windows and a 1 s hop: several steps, all labelled.
+    # 12 s of the session with 4 s windows and a 1 s hop: several steps, all labelled.
     assert len(steps) >= 5
     assert {s["true_label"] for s in steps} <= {"neutral", "sad", "fear", "happy"}
     assert records[-1]["type"] == "session_end"
     assert records[-1]["summary"]["samples_lost"] == 0
 
 
-def test_demo_session_is_a_held_out_synthetic_subject(tmp_path):
-    root = prepare_session(tmp_path / "s")
-    dataset = open_dataset(DEMO_DATASET, root)
+def test_demo_session_is_a_held_out_synthetic_subject(session_dir, capsys):
+    dataset = open_dataset(DEMO_DATASET, session_dir)
     assert dataset.synthetic and dataset.subjects == [DEMO_SUBJECT]
-    assert prepare_session(root) == root  # reused, not regenerated
+    capsys.readouterr()
+    assert prepare_session(session_dir) == session_dir
+    assert "generating" not in capsys.readouterr().out  # reused, not regenerated
     from eegstream.model import load_checkpoint, resolve_model
 
     meta = load_checkpoint(resolve_model("demo-seed-iv")).meta
@@ -70,11 +80,13 @@ def test_demo_refuses_a_model_of_other_classes(tmp_path, capsys):
     assert "the demo session is seed-iv" in capsys.readouterr().err
 
 
-def test_demo_on_a_headset_plays_its_channels_with_its_model(tmp_path, capsys):
+def test_demo_on_a_headset_plays_its_channels_with_its_model(
+    session_dir, tmp_path, capsys
+):
     log = tmp_path / "demo.jsonl"
     code = main(
-        ["demo", "--headset", "emotiv-epoc", "--view", "console", "--seconds", "12",
-         "--session-dir", str(tmp_path / "session"), "--log", str(log)]
+        ["demo", "--headset", "emotiv-epoc", "--view", "console", *FAST,
+         "--session-dir", str(session_dir), "--log", str(log)]
     )  # fmt: skip
     assert code == 0
     out = capsys.readouterr().out

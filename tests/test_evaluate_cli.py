@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from _synth import feature_cache
 
 from eegstream.cli import main
 from eegstream.model._testing import untrained_checkpoint
@@ -34,7 +35,7 @@ def trained(synthetic_seed_iv_small, tmp_path_factory):
             "--models-dir",
             str(tmp / "models"),
             "--cache-dir",
-            str(tmp / "cache"),
+            str(feature_cache(synthetic_seed_iv_small)),
         ]
     )
     assert code == 0
@@ -56,7 +57,7 @@ def _evaluate(root, tmp, model, *extra):
             "--out",
             str(out),
             "--cache-dir",
-            str(tmp / "cache"),
+            str(feature_cache(root)),
             *extra,
         ]
     )
@@ -165,7 +166,7 @@ def test_streaming_session_is_one_recording_per_session(
         ["evaluate", "--model", str(model), "--dataset", "seed-iv", "--root",
          str(synthetic_seed_iv_small), "--subjects", subject, "--streaming",
          "session", "--rest", "5", "--out", str(out), "--cache-dir",
-         str(tmp / "cache")]
+         str(feature_cache(synthetic_seed_iv_small))]
     )  # fmt: skip
     assert code == 0
     text = capsys.readouterr().out

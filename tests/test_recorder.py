@@ -48,13 +48,17 @@ LOOPBACK_CFG = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _subprocesses_use_the_project_config(monkeypatch: pytest.MonkeyPatch) -> None:
+def _use_the_project_config(monkeypatch: pytest.MonkeyPatch) -> None:
     LOOPBACK_CFG.write_text(
         PACKAGE_CFG.read_text() + "\n[multicast]\nResolveScope = machine\n\n"
         "[ports]\nIPv6 = disable\n"
     )
     monkeypatch.setenv("LSLAPICFG", str(LOOPBACK_CFG))  # this process: read already
+
+
+@pytest.fixture(autouse=True)
+def _subprocesses_use_the_project_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    _use_the_project_config(monkeypatch)
 
 
 def _counter_source(lengths: list[int], labels: list[str]):
@@ -137,8 +141,9 @@ def test_replay_record_pyxdf_round_trip(
     source = _counter_source(lengths, ["sad", "happy"])
     out = tmp_path / "session.xdf"
     player = Player(
-        source, name=unique_id, resolve_timeout=0.2, wait_for_consumer=True, hold=True
-    ).start()
+        source, name=unique_id, speed=4, resolve_timeout=0.2, wait_for_consumer=True,
+        hold=True,
+    ).start()  # fmt: skip
     pipe = LivePipeline(tiny_checkpoint, stream=unique_id, source_id=player.source_id)
     record = None
     try:
@@ -362,40 +367,73 @@ def test_labrecorder_failing_to_start_is_one_line(
     assert not (tmp_path / "false.xdf").exists()
 
 
+@pytest.fixture(scope="module")
+def live_recording(tiny_checkpoint: Path, tmp_path_factory) -> dict:
+    """One live session with a log and ``--record``, recorded once for the tests below.
+
+    A replay of 1000 samples at four times real time, and a stimulus
+    program's marker stream that the pipeline follows (``--markers NAME``).
+    """
+    import pylsl
+
+    name = f"eegstream-test-recording-{os.getpid()}-{time.monotonic_ns() % 10**8}"
+    stim = f"{name}-stim"
+    folder = tmp_path_factory.mktemp("live-recording")
+    log, out = folder / "session.jsonl", folder / "live.xdf"
+    with pytest.MonkeyPatch.context() as mp:
+        _use_the_project_config(mp)
+        outlet = pylsl.StreamOutlet(
+            pylsl.StreamInfo(stim, "Markers", 1, 0, "string", stim)
+        )
+        player = Player(
+            _counter_source([1000], ["sad"]), name=name, speed=4, resolve_timeout=0.2,
+            wait_for_consumer=True, hold=True,
+        ).start()  # fmt: skip
+        pipe = LivePipeline(
+            tiny_checkpoint,
+            stream=name,
+            source_id=player.source_id,
+            log_path=log,
+            markers=[stim],
+        )
+        try:
+            pipe.start()
+            recorder = pipe.start_recording(out)  # markers: those the pipeline follows
+            player.release()
+            outlet.push_sample(["stimulus onset"])
+            assert player.wait(60)
+            pipe.stop()
+        finally:
+            pipe.stop()
+            player.stop()
+        del outlet  # after the pipeline's inlets closed
+    return {"name": name, "stim": stim, "log": log, "out": out, "pipe": pipe,
+            "recorded": [s.name for s in recorder.streams]}  # fmt: skip
+
+
 @pytest.mark.slow
-def test_session_log_and_summary_say_where_and_how_many(
-    unique_id: str, tiny_checkpoint: Path, tmp_path: Path
-) -> None:
-    source = _counter_source([1000], ["sad"])
-    log, out = tmp_path / "session.jsonl", tmp_path / "live.xdf"
-    player = Player(
-        source, name=unique_id, resolve_timeout=0.2, wait_for_consumer=True, hold=True
-    ).start()
-    pipe = LivePipeline(
-        tiny_checkpoint, stream=unique_id, source_id=player.source_id, log_path=log
+def test_session_log_and_summary_say_where_and_how_many(live_recording: dict) -> None:
+    name, out, pipe = (
+        live_recording["name"],
+        live_recording["out"],
+        live_recording["pipe"],
     )
-    try:
-        pipe.start()
-        pipe.start_recording(out)
-        player.release()
-        assert player.wait(60)
-        pipe.stop()
-    finally:
-        pipe.stop()
-        player.stop()
-    records = [json.loads(line) for line in log.read_text().splitlines()]
+    records = [
+        json.loads(line) for line in live_recording["log"].read_text().splitlines()
+    ]
     rec = [r for r in records if r["type"] == "recording"]
     assert [r["state"] for r in rec] == ["started", "stopped"]
     assert rec[1]["path"] == str(out) and rec[1]["problem"] is None
     counts = {s["name"]: s["samples"] for s in rec[1]["streams"]}
     assert counts == {s.name: s.samples for s in read_report(out).streams}
-    assert counts[unique_id] == 1000
-    assert pipe.recording.samples(unique_id) == 1000
+    assert counts[name] == 1000
+    assert pipe.recording.samples(name) == 1000
     assert set(counts) == {
-        unique_id,
-        f"{unique_id}-markers",
-        f"{unique_id}-probabilities",
-        f"{unique_id}-bandpower",
+        name,
+        f"{name}-markers",
+        f"{name}-probabilities",
+        f"{name}-bandpower",
+        live_recording["stim"],
     }
     # The recorder stopped first: the log's last record is still session_end.
     assert records[-1]["type"] == "session_end"
@@ -403,35 +441,11 @@ def test_session_log_and_summary_say_where_and_how_many(
 
 @pytest.mark.slow
 def test_recording_holds_the_foreign_marker_streams_the_pipeline_follows(
-    unique_id: str, tiny_checkpoint: Path, tmp_path: Path
+    live_recording: dict,
 ) -> None:
     """``--markers NAME`` on run/live: the stimulus program's stream is recorded too."""
-    import pylsl
-
-    stim = f"{unique_id}-stim"
-    outlet = pylsl.StreamOutlet(pylsl.StreamInfo(stim, "Markers", 1, 0, "string", stim))
-    player = Player(
-        _counter_source([600], ["sad"]),
-        name=unique_id,
-        resolve_timeout=0.2,
-        wait_for_consumer=True,
-        hold=True,
-    ).start()
-    pipe = LivePipeline(
-        tiny_checkpoint, stream=unique_id, source_id=player.source_id, markers=[stim]
-    )
-    out = tmp_path / "stim.xdf"
-    try:
-        pipe.start()
-        recorder = pipe.start_recording(out)  # markers: those the pipeline follows
-        assert stim in [s.name for s in recorder.streams]
-        player.release()
-        outlet.push_sample(["stimulus onset"])
-        assert player.wait(60)
-    finally:
-        pipe.stop()
-        player.stop()
-    del outlet  # after the pipeline's inlets closed
+    stim, pipe = live_recording["stim"], live_recording["pipe"]
+    assert stim in live_recording["recorded"]
     assert pipe.recording is not None
     assert pipe.recording.samples(stim) == 1
-    assert pipe.recording.samples(unique_id) == 600
+    assert pipe.recording.samples(live_recording["name"]) == 1000

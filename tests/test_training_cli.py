@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _synth import feature_cache
 
 from eegstream.cli import main
 from eegstream.features import ConditioningSettings, FeatureConfig
@@ -34,7 +35,7 @@ def _train(root, tmp_path, name, *extra):
             "--models-dir",
             str(models),
             "--cache-dir",
-            str(tmp_path / "cache"),
+            str(feature_cache(root)),
             *extra,
         ]
     )
@@ -196,7 +197,7 @@ def test_running_normaliser_uses_training_subjects_only(
     trials, _ = load_trial_steps(
         open_dataset("seed-iv", synthetic_seed_iv_small),
         FeatureConfig(),
-        cache_dir=tmp_path / "cache",
+        cache_dir=feature_cache(synthetic_seed_iv_small),
         progress=False,
     )
     mean, _ = population_stats(trials, metrics["splits"][0]["split"]["train"])

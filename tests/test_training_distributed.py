@@ -12,6 +12,7 @@ import threading
 
 import psutil
 import pytest
+from _synth import feature_cache
 
 from eegstream import EEGStreamError
 from eegstream.cli import main
@@ -44,7 +45,7 @@ def cluster():
 def _train(root, out, *extra):
     code = main(
         ["train", "--dataset", "seed-iv", "--root", str(root), "--out", str(out),
-         "--cache-dir", str(out.parent / "cache"), *FAST, *extra]
+         "--cache-dir", str(feature_cache(root)), *FAST, *extra]
     )  # fmt: skip
     return code, json.loads((out / "metrics.json").read_text()) if code == 0 else None
 
@@ -142,7 +143,7 @@ def test_split_error_is_one_line_naming_the_split(
 
     opts = RunOptions(
         "seed-iv", synthetic_seed_iv_small, arch="logreg", subjects=[1, 2, 3, 4],
-        cache_dir=tmp_path / "cache", progress=False,
+        cache_dir=feature_cache(synthetic_seed_iv_small), progress=False,
     )  # fmt: skip
     prepared = prepare_run(opts)
     # Subjects the data does not have: this split's own error, not the worker's.
@@ -192,7 +193,7 @@ def test_sweep_on_the_cluster_equals_the_serial_sweep(
             f'[sweep]\nout = "{tmp_path / name}"\nprotocols = ["paper", "loso"]\n'
             f'archs = ["logreg"]\n[datasets.seed-iv]\nsubjects = "1-4"\n'
             f'root = "{synthetic_seed_iv_small}"\n'
-            f'[train]\ncache-dir = "{tmp_path / "cache"}"\n'
+            f'[train]\ncache-dir = "{feature_cache(synthetic_seed_iv_small)}"\n'
         )
         assert main(["sweep", str(spec), *extra]) == 0
         return (tmp_path / name / "results.csv").read_text().replace(name, "")
@@ -212,7 +213,8 @@ def test_ctrl_c_cancels_the_tasks_and_writes_nothing(synthetic_seed_iv_small, tm
     proc = subprocess.Popen(
         [sys.executable, "-m", "eegstream", "train", "--dataset", "seed-iv",
          "--root", str(synthetic_seed_iv_small), "--out", str(out),
-         "--cache-dir", str(tmp_path / "cache"), "--models-dir", str(tmp_path / "m"),
+         "--cache-dir", str(feature_cache(synthetic_seed_iv_small)),
+         "--models-dir", str(tmp_path / "m"),
          "--protocol", "loso", "--epochs", "100", "--patience", "100",
          "--workers", "2"],
         stderr=subprocess.PIPE, text=True, env={**os.environ, "RAY_ADDRESS": ""},

@@ -6,6 +6,7 @@ import csv
 import json
 
 import pytest
+from _synth import feature_cache
 
 from eegstream.cli import main
 
@@ -17,7 +18,7 @@ def _spec(tmp_path, root, body="", sweep='archs = ["logreg"]'):
     path.write_text(
         f'[sweep]\nout = "{tmp_path / "out"}"\nprotocols = ["paper", "loso"]\n'
         f'{sweep}\n\n[datasets.seed-iv]\nroot = "{root}"\nsubjects = "1-4"\n\n'
-        f'[train]\ncache-dir = "{tmp_path / "cache"}"\n{body}'
+        f'[train]\ncache-dir = "{feature_cache(root)}"\n{body}'
     )
     return path
 
