@@ -16,6 +16,7 @@ from pathlib import Path
 import mne
 import numpy as np
 import pytest
+from _synth import feature_cache
 
 from eegstream import EEGStreamError
 from eegstream.cli import main
@@ -129,7 +130,7 @@ def test_train_on_one_subjects_recording_is_within_subject_and_learns(
     recordings, synthetic_seed_iv_small, tmp_path, capsys
 ):
     """One subject: blocks of whole segments held out; the same run as the release's."""
-    cache = str(tmp_path / "cache")
+    cache = str(feature_cache(recordings))
     code, ours = _train(
         "--recordings", str(recordings / "sub-01_ses-1_task-emotion_eeg.fif"),
         "--label-map", str(recordings / "map.toml"),
@@ -152,7 +153,8 @@ def test_train_on_one_subjects_recording_is_within_subject_and_learns(
     # The same subject from the release: the same splits and predictions.
     code, theirs = _train(
         "--dataset", "seed-iv", "--root", str(synthetic_seed_iv_small),
-        "--subjects", "1", "--repeats", "3", "--cache-dir", cache,
+        "--subjects", "1", "--repeats", "3",
+        "--cache-dir", str(feature_cache(synthetic_seed_iv_small)),
         "--out", str(tmp_path / "release-run"),
     )  # fmt: skip
     assert code == 0
@@ -172,7 +174,7 @@ def test_train_and_evaluate_across_subjects_from_a_folder(recordings, tmp_path, 
             "--label-map", str(recordings / "map.toml"),
             "--arch", "logreg", "--protocol", "loso", "--name", "rec",
             "--models-dir", str(models), "--out", str(tmp_path / "run"),
-            "--cache-dir", str(tmp_path / "cache"),
+            "--cache-dir", str(feature_cache(recordings)),
         ]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err
@@ -185,7 +187,8 @@ def test_train_and_evaluate_across_subjects_from_a_folder(recordings, tmp_path, 
             "evaluate", "--model", str(models / "rec.safetensors"),
             "--recordings", str(recordings / "sub-06_ses-1_task-emotion_eeg.fif"),
             "--label-map", str(recordings / "map.toml"),
-            "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "ev"),
+            "--cache-dir", str(feature_cache(recordings)),
+            "--out", str(tmp_path / "ev"),
         ]
     )  # fmt: skip
     out = capsys.readouterr().out
