@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -256,10 +257,13 @@ def test_late_joiner_learns_the_open_trial(unique_id: str) -> None:
 
 @pytest.fixture(scope="module")
 def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """XDF files with no EEG stream, and with two."""
+    """XDF files with no EEG stream, and with two.
+
+    Recorded at the same time: LabRecorderCLI takes about 5 s to exit.
+    """
     folder = tmp_path_factory.mktemp("badxdf")
     tag = uuid.uuid4().hex[:8]
-    files = {}
+    files, jobs, keep = {}, [], []
     for kind, types in (("none", ["Markers"]), ("two", ["EEG", "EEG"])):
         outlets, specs = [], []
         for k, stype in enumerate(types):
@@ -279,9 +283,13 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             pushed[0] += 1
             return pushed[0] > 10
 
-        _record(path, specs, until)
+        jobs.append((path, specs, until))
+        keep.append(outlets)
         files[kind] = path
-        del outlets
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        for done in [pool.submit(_record, *job) for job in jobs]:
+            done.result()  # its failure, if any
+    del keep
     return files
 
 
