@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,19 @@ def test_pipeline_options_offer_the_pipelines_units_and_devices() -> None:
         actions = {a.dest: a for a in _subparser(command)._actions}
         assert tuple(actions["unit"].choices) == UNIT_CHOICES
         assert tuple(actions["device"].choices) == DEVICES
+
+
+def test_parsing_every_command_imports_no_heavy_library():
+    # Every `eegstream ...` starts by building the parser: a second or more of
+    # torch (or MNE, Qt, liblsl) there is paid by every command, even --help.
+    code = (
+        "import sys\n"
+        "from eegstream.cli import build_parser\n"
+        "build_parser().parse_args(['train', '--dataset', 'seed-iv', '--root', 'x'])\n"
+        "heavy = ('torch', 'scipy', 'mne', 'pylsl', 'PySide6', 'ray')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout

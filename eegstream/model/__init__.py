@@ -1,13 +1,15 @@
-"""ResAttentioNet, the logistic-regression baseline, checkpoints and inference."""
+"""ResAttentioNet, the logistic-regression baseline, checkpoints and inference.
 
-from .checkpoint import (
-    Checkpoint,
-    load_checkpoint,
-    models_dir,
-    resolve_model,
-    save_checkpoint,
-)
-from .logreg import LogRegClassifier
+The checkpoint header's types (:mod:`.meta`) are imported at once; everything
+that needs torch is loaded on first use, so that the command line parses its
+options (whose tables name header types) without importing torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .meta import (
     REQUIRED_KEYS,
     CheckpointMeta,
@@ -20,10 +22,37 @@ from .meta import (
     Split,
     checkpoint_meta,
 )
-from .predict import Predictor, resolve_device
-from .registry import MODELS, build_model, count_parameters
-from .resattentionet import ResAttentioNet
-from .streaming import StreamingClassifier
+
+if TYPE_CHECKING:
+    from .checkpoint import (
+        Checkpoint,
+        load_checkpoint,
+        models_dir,
+        resolve_model,
+        save_checkpoint,
+    )
+    from .logreg import LogRegClassifier
+    from .predict import Predictor, resolve_device
+    from .registry import MODELS, build_model, count_parameters
+    from .resattentionet import ResAttentioNet
+    from .streaming import StreamingClassifier
+
+# Public name -> submodule that defines it (loaded with torch on first use).
+_LAZY = {
+    "Checkpoint": "checkpoint",
+    "load_checkpoint": "checkpoint",
+    "models_dir": "checkpoint",
+    "resolve_model": "checkpoint",
+    "save_checkpoint": "checkpoint",
+    "LogRegClassifier": "logreg",
+    "Predictor": "predict",
+    "resolve_device": "predict",
+    "MODELS": "registry",
+    "build_model": "registry",
+    "count_parameters": "registry",
+    "ResAttentioNet": "resattentionet",
+    "StreamingClassifier": "streaming",
+}
 
 __all__ = [
     "MODELS",
@@ -50,3 +79,15 @@ __all__ = [
     "resolve_model",
     "save_checkpoint",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
