@@ -7,9 +7,9 @@ options (whose tables name header types) without importing torch.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from .._lazy import load_name
 from .meta import (
     REQUIRED_KEYS,
     CheckpointMeta,
@@ -82,11 +82,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    globals()[name] = value
-    return value
+    return load_name(__name__, _LAZY, globals(), name)
 
 
 def __dir__() -> list[str]:

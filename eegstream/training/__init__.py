@@ -6,8 +6,9 @@ Names are loaded on first use, so that the command line can read
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from .._lazy import load_name
 
 # Public name -> submodule that defines it.
 _NAMES = {
@@ -40,11 +41,7 @@ __all__ = sorted(_NAMES)
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
-    globals()[name] = value
-    return value
+    return load_name(__name__, _NAMES, globals(), name)
 
 
 def __dir__() -> list[str]:
