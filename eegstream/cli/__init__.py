@@ -33,6 +33,8 @@ COMMANDS = (
     "train",
     "sweep",
     "evaluate",
+    "calibrate",
+    "calibrate_curve",
     "export",
     "info",
     "sys_info",

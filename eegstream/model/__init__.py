@@ -10,6 +10,7 @@ from .checkpoint import (
 from .logreg import LogRegClassifier
 from .meta import (
     REQUIRED_KEYS,
+    CalibrationInfo,
     CheckpointMeta,
     CheckpointMetrics,
     DatasetInfo,
@@ -28,6 +29,7 @@ from .streaming import StreamingClassifier
 __all__ = [
     "MODELS",
     "REQUIRED_KEYS",
+    "CalibrationInfo",
     "Checkpoint",
     "CheckpointMeta",
     "CheckpointMetrics",
