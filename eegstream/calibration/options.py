@@ -8,7 +8,7 @@ from .._options import Option
 
 #: Defaults of :class:`~eegstream.calibration.adapt.AdaptSettings` and
 #: :data:`~eegstream.calibration.estimate.MAX_FOLDS`, defined once here.
-EPOCHS, SEED, FOLDS = 30, 0, 5
+EPOCHS, SEED, FOLDS = 5, 0, 5
 #: Every adaptation method (:mod:`eegstream.calibration.adapt`).
 METHODS = ("last-layer", "head", "full")
 
@@ -61,7 +61,7 @@ CALIBRATE_OPTIONS: tuple[Option, ...] = (
         "--method",
         "adaptation: last-layer (refit the output layer, L2 pull to the base), "
         "head (pooling and classifier, encoder frozen), full (every weight, small "
-        "learning rate); default: logreg last-layer, resattentionet head",
+        "learning rate); default: logreg last-layer, resattentionet full",
         attr="method",
         choices=METHODS,
     ),

@@ -50,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             ),
             Option(
                 "--method",
-                "adaptation method (default: logreg last-layer, resattentionet head)",
+                "adaptation method (default: logreg last-layer, resattentionet full)",
                 choices=METHODS,
             ),
             Option(
