@@ -23,7 +23,7 @@ from torch import nn
 
 from .._errors import EEGStreamError
 from ..features import FeatureConfig, NormaliserState, RunningNormaliser
-from ..training.data import CropSet, TrialSteps
+from ..training.data import CropSet, TrialSteps, trial_crops
 from .adapt import AdaptSettings, adapt
 from .options import FOLDS
 
@@ -222,16 +222,7 @@ def wearer_crops(
     CropSet
         One crop per step (stride one hop).
     """
-    normed = [normaliser.transform(t.steps) for t in trials]
-    return CropSet(
-        normed,
-        [t.label for t in trials],
-        [t.subject for t in trials],
-        [t.key for t in trials],
-        cfg.seq_len,
-        cfg.padding,
-        1,
-    )
+    return trial_crops(trials, [normaliser.transform(t.steps) for t in trials], cfg, 1)
 
 
 def wearer_normaliser(state: NormaliserState, prior_steps: float) -> RunningNormaliser:
