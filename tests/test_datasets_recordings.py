@@ -22,18 +22,10 @@ from eegstream import EEGStreamError
 from eegstream.cli import main
 from eegstream.datasets import open_dataset
 from eegstream.datasets.recordings import open_recordings
+from eegstream.datasets.synth_recording import STIM_LABEL_MAP
 from eegstream.montage import SEED_CHANNELS
 
-LABEL_MAP = """
-[[rule]]
-match = "stim_(\\\\w+)"
-class = "$1"
-action = "start"
-
-[[rule]]
-exact = "stim_end"
-action = "end"
-"""
+LABEL_MAP = STIM_LABEL_MAP  # stim_<class> ... stim_end
 REST_S = 4.0
 
 

@@ -37,6 +37,8 @@ COMMANDS = (
     "train",
     "sweep",
     "evaluate",
+    "calibrate",
+    "calibrate_curve",
     "export",
     "info",
     "sys_info",

@@ -65,6 +65,16 @@ def run(args: argparse.Namespace) -> int:
             f"held-out subjects {list(meta.metrics.test_subjects or ())}"
         )
     lines += _side_by_side(ckpt.arch, meta.metrics.summary)
+    cal = meta.calibration
+    if cal is not None:
+        est = cal.estimate
+        lines.append(
+            f"personal   wearer {meta.wearer}: {cal.method} on {cal.minutes:g} min "
+            f"({', '.join(cal.classes)}) from base {cal.base}; held-out segments: "
+            f"base {est['base_accuracy']:.1%}, personal "
+            f"{est['personal_accuracy']:.1%}, difference "
+            f"{est['difference']['mean']:+.1%} ± {est['difference']['sd']:.1%}"
+        )
     recipe = meta.provenance.get("recipe")
     if recipe:
         departures = meta.provenance.get("departures_from_paper") or []

@@ -25,7 +25,7 @@ from .config import (
 )
 from .de import compute_de, de_of_windows, n_windows, window_end_times
 from .kalman import CausalKalman, kalman_filter, kalman_smooth
-from .normalise import RunningNormaliser, subject_zscore
+from .normalise import NormaliserState, RunningNormaliser, subject_zscore
 from .online import FeatureStep, OnlineFeatures, flatten_features
 from .sequence import RollingSequence, to_sequence
 from .streaming import StreamingDE
@@ -63,6 +63,7 @@ __all__ = [
     "FeatureStep",
     "KalmanSettings",
     "LineEstimate",
+    "NormaliserState",
     "OnlineFeatures",
     "RollingSequence",
     "RunningNormaliser",

@@ -16,6 +16,7 @@ Two modes, recorded in every checkpoint:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,40 @@ def subject_zscore(features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     mean = np.nanmean(x, axis=0)
     std = np.maximum(np.nanstd(x, axis=0), _MIN_STD)
     return (x - mean) / std, mean, std
+
+
+@dataclass(frozen=True)
+class NormaliserState:
+    """What a running normaliser has learnt of one wearer: their own statistics.
+
+    Attributes
+    ----------
+    mean, var : arrays of float64, shape (n_features,)
+        Mean and variance of the wearer's finite steps (DE units).
+    count : array of float64, shape (n_features,)
+        How many finite steps of the wearer each feature has seen.
+    """
+
+    mean: np.ndarray
+    var: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def from_steps(cls, steps: np.ndarray) -> NormaliserState:
+        """Return the statistics of ``steps`` (n_steps, n_features), NaN ignored."""
+        x = np.asarray(steps, dtype=np.float64)
+        finite = np.isfinite(x)
+        count = finite.sum(0).astype(np.float64)
+        x0 = np.where(finite, x, 0.0)
+        n = np.maximum(count, 1.0)
+        mean = x0.sum(0) / n
+        var = np.maximum((x0 * x0).sum(0) / n - mean * mean, 0.0)
+        return cls(mean, var, count)
+
+    @property
+    def std(self) -> np.ndarray:
+        """Standard deviation, floored at 1e-6 like the normaliser's."""
+        return np.maximum(np.sqrt(self.var), _MIN_STD)
 
 
 class RunningNormaliser:
@@ -110,6 +145,36 @@ class RunningNormaliser:
         ) / weight
         std = np.sqrt(np.maximum(second - mean * mean, _MIN_STD**2))
         return np.where(finite, (x - mean) / std, np.nan)
+
+    def state(self) -> NormaliserState:
+        """Return the wearer's own statistics so far (the prior excluded)."""
+        n = np.maximum(self._count, 1.0)
+        mean = self._sum / n
+        var = np.maximum(self._sumsq / n - mean * mean, 0.0)
+        return NormaliserState(mean, var, self._count.copy())
+
+    def load_state(self, state: NormaliserState) -> None:
+        """Continue from a wearer's saved statistics (a second visit).
+
+        Raises
+        ------
+        EEGStreamError
+            When the state has another number of features.
+        """
+        arrays = [
+            np.asarray(a, dtype=np.float64)
+            for a in (state.mean, state.var, state.count)
+        ]
+        if any(a.shape != (self.n_features,) for a in arrays):
+            raise EEGStreamError(
+                f"normaliser state has {arrays[0].shape} features, this normaliser "
+                f"{self.n_features}: the wearer was calibrated for another model's "
+                "channels"
+            )
+        mean, var, count = arrays
+        self._count = count.copy()
+        self._sum = mean * count
+        self._sumsq = (var + mean * mean) * count
 
     def transform(self, rows: np.ndarray) -> np.ndarray:
         """Apply :meth:`step` to each row in turn (continuing the current state).

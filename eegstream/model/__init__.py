@@ -7,11 +7,12 @@ options (whose tables name header types) without importing torch.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .._lazy import load_name
+from .._lazy import lazy_names
 from .meta import (
     REQUIRED_KEYS,
+    CalibrationInfo,
     CheckpointMeta,
     CheckpointMetrics,
     DatasetInfo,
@@ -57,6 +58,7 @@ _LAZY = {
 __all__ = [
     "MODELS",
     "REQUIRED_KEYS",
+    "CalibrationInfo",
     "Checkpoint",
     "CheckpointMeta",
     "CheckpointMetrics",
@@ -80,10 +82,4 @@ __all__ = [
     "save_checkpoint",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    return load_name(__name__, _LAZY, globals(), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

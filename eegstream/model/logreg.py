@@ -49,6 +49,10 @@ class LogRegClassifier(nn.Module):
         self.scale = nn.Parameter(torch.ones(n_features), requires_grad=False)
         self.linear = nn.Linear(n_features, n_classes)
 
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Map sequences (B, seq_len, n_features) to standardised means (B, F)."""
+        return (masked_mean(x) - self.center) / self.scale
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map sequences (B, seq_len, n_features) to logits (B, n_classes)."""
-        return self.linear((masked_mean(x) - self.center) / self.scale)
+        return self.linear(self.encode(x))

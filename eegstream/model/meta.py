@@ -37,7 +37,7 @@ REQUIRED_KEYS = (
     "eegstream_version",
 )
 #: Top-level keys with a typed field; every other key is kept in ``provenance``.
-_TYPED_KEYS = (*REQUIRED_KEYS, "features")
+_TYPED_KEYS = (*REQUIRED_KEYS, "features", "wearer", "calibration")
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,68 @@ class CheckpointMetrics(Record):
 
 
 @dataclass(frozen=True)
+class CalibrationInfo:
+    """How a personal model was adapted from its base model (``eegstream calibrate``).
+
+    Attributes
+    ----------
+    base : str
+        The base model's name.
+    base_sha256 : str
+        The base checkpoint file's SHA-256 (the base is never modified).
+    method : str
+        The adaptation method (:data:`eegstream.calibration.METHODS`).
+    minutes : float
+        Labelled calibration EEG used, in minutes.
+    segments : int
+        Labelled segments used.
+    classes : tuple of str
+        The classes present in the calibration data.
+    estimate : mapping
+        The blocked cross-validation estimate
+        (:meth:`eegstream.calibration.CalibrationEstimate.to_dict`).
+    recordings : tuple of str
+        File names of the calibration recordings.
+    """
+
+    base: str
+    base_sha256: str
+    method: str
+    minutes: float
+    segments: int
+    classes: tuple[str, ...]
+    estimate: Mapping[str, Any] = field(default_factory=dict)
+    recordings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "base": self.base,
+            "base_sha256": self.base_sha256,
+            "method": self.method,
+            "minutes": self.minutes,
+            "segments": self.segments,
+            "classes": list(self.classes),
+            "estimate": dict(self.estimate),
+            "recordings": list(self.recordings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CalibrationInfo:
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(
+            str(data["base"]),
+            str(data["base_sha256"]),
+            str(data["method"]),
+            float(data["minutes"]),
+            int(data["segments"]),
+            tuple(map(str, data["classes"])),
+            dict(data.get("estimate") or {}),
+            tuple(map(str, data.get("recordings", ()))),
+        )
+
+
+@dataclass(frozen=True)
 class CheckpointMeta:
     """A checkpoint's header: what the live path must reproduce, and provenance.
 
@@ -300,6 +362,11 @@ class CheckpointMeta:
         The version that wrote it.
     features : FeatureSource
         The training features.
+    wearer : str | None
+        Whose personal model this is (``eegstream calibrate``); None for a
+        cross-subject model. Headers without the key load as None.
+    calibration : CalibrationInfo | None
+        How the personal model was adapted; None for a cross-subject model.
     provenance : mapping
         Every other header key, as written (``train_config``, ``best_epoch``,
         ``run``, ``command``, ...).
@@ -318,7 +385,14 @@ class CheckpointMeta:
     created: str
     eegstream_version: str
     features: FeatureSource = FeatureSource()
+    wearer: str | None = None
+    calibration: CalibrationInfo | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def personal(self) -> bool:
+        """Whether this is a personal model, calibrated for one wearer."""
+        return self.calibration is not None
 
     @property
     def n_features(self) -> int:
@@ -326,9 +400,19 @@ class CheckpointMeta:
         return len(self.channels) * len(self.feature_config.bands)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-able header, as stored in the file."""
+        """Return the JSON-able header, as stored in the file.
+
+        ``wearer`` and ``calibration`` are written only for a personal model,
+        so every other header is unchanged.
+        """
+        personal: dict[str, Any] = {}
+        if self.wearer is not None:
+            personal["wearer"] = self.wearer
+        if self.calibration is not None:
+            personal["calibration"] = self.calibration.to_dict()
         return {
             **self.provenance,
+            **personal,
             "arch": self.arch,
             "arch_params": dict(self.arch_params),
             "feature_config": self.feature_config.to_dict(),
@@ -377,6 +461,10 @@ class CheckpointMeta:
                 created=str(data["created"]),
                 eegstream_version=str(data["eegstream_version"]),
                 features=FeatureSource.parse(data.get("features", "own")),
+                wearer=None if data.get("wearer") is None else str(data["wearer"]),
+                calibration=CalibrationInfo.from_dict(data["calibration"])
+                if data.get("calibration")
+                else None,
                 provenance={k: v for k, v in data.items() if k not in _TYPED_KEYS},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
@@ -398,6 +486,8 @@ def checkpoint_meta(
     max_missing_channels: int = 6,
     channels: Sequence[str] | None = None,
     features: FeatureSource | None = None,
+    wearer: str | None = None,
+    calibration: CalibrationInfo | None = None,
     **provenance: Any,
 ) -> CheckpointMeta:
     """Assemble a checkpoint header, stamped with the time and eegstream version.
@@ -414,6 +504,10 @@ def checkpoint_meta(
         How many channels the live path may interpolate before refusing.
     channels : sequence of str | None
         Channel names in feature order; None: the 62 SEED channels.
+    wearer : str | None
+        Whose personal model this is (None: a cross-subject model).
+    calibration : CalibrationInfo | None
+        How a personal model was adapted from its base.
     **provenance
         Extra JSON-able training provenance (train_config, run, command, ...).
     """
@@ -431,6 +525,8 @@ def checkpoint_meta(
         created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         eegstream_version=__version__,
         features=features or FeatureSource(),
+        wearer=wearer,
+        calibration=calibration,
         provenance=provenance,
     )
 

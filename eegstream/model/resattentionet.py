@@ -152,9 +152,16 @@ class ResAttentioNet(nn.Module):
             nn.Linear(width, n_classes),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Map sequences (B, seq_len, n_features) to logits (B, n_classes)."""
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Map sequences (B, seq_len, n_features) to encoder steps (B, T', 8w).
+
+        Everything before the attention pooling: what a personal model's
+        head is fitted on when the encoder is kept (``eegstream calibrate``).
+        """
         x = self.stem(x.transpose(1, 2))  # (B, w, ceil(seq_len / 4))
         x = self.encoder(x)  # (B, 8w, T'), T' = 2 for seq_len 60
-        x = self.dropout(x.transpose(1, 2))  # (B, T', 8w)
-        return self.classifier(self.pool(x))  # (B, n_classes)
+        return self.dropout(x.transpose(1, 2))  # (B, T', 8w)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map sequences (B, seq_len, n_features) to logits (B, n_classes)."""
+        return self.classifier(self.pool(self.encode(x)))  # (B, n_classes)

@@ -6,9 +6,7 @@ Names are loaded on first use, so that the command line can read
 
 from __future__ import annotations
 
-from typing import Any
-
-from .._lazy import load_name
+from .._lazy import lazy_names
 
 # Public name -> submodule that defines it.
 _NAMES = {
@@ -39,10 +37,4 @@ _NAMES = {
 
 __all__ = sorted(_NAMES)
 
-
-def __getattr__(name: str) -> Any:
-    return load_name(__name__, _NAMES, globals(), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_NAMES])
+__getattr__, __dir__ = lazy_names(__name__, _NAMES, globals())

@@ -454,6 +454,28 @@ def build_crops(
     shortest = min(len(t.steps) for t in trials) * cfg.hop_s
     stride = crop_stride(stride_s, cfg.hop_s, shortest)
     normed = normalised_steps(trials, mode, mean, std, prior_steps)
+    return trial_crops(trials, normed, cfg, stride)
+
+
+def trial_crops(
+    trials: Sequence[TrialSteps],
+    normed: Sequence[np.ndarray],
+    cfg: FeatureConfig,
+    stride: int,
+) -> CropSet:
+    """Index the crops of ``trials`` whose normalised steps are ``normed``.
+
+    Parameters
+    ----------
+    trials : sequence of TrialSteps
+        Labels, subjects and keys.
+    normed : sequence of arrays of float, shape (n_steps_i, n_features)
+        Each trial's normalised steps.
+    cfg : FeatureConfig
+        ``seq_len`` and ``padding``.
+    stride : int
+        Steps between crop ends.
+    """
     return CropSet(
         normed,
         [t.label for t in trials],

@@ -1,0 +1,70 @@
+"""Calibrate a model for one wearer from their labelled calibration recordings."""
+
+from __future__ import annotations
+
+import argparse
+
+from .._options import CACHE_DIR, add_options, command_line
+from ..calibration.options import CALIBRATE_OPTIONS
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``eegstream calibrate``."""
+    p = subparsers.add_parser(
+        "calibrate",
+        help="a personal model from a few minutes of the wearer's labelled EEG, "
+        "measured against the base model",
+        description="Adapt a cross-subject model to the person wearing the "
+        "headset: the wearer's labelled calibration recordings (markers through "
+        "--label-map give labelled segments) give their normaliser statistics and "
+        "an adapted model. Blocked cross-validation over whole segments reports, "
+        "on the same held-out segments, the base model's and the personal model's "
+        "accuracy per window and the difference with its spread over folds. The "
+        "personal model is written to models/NAME.safetensors with its card only "
+        "when it beats the base model (or with --force); exit status 1 when it "
+        "does not. --wearer NAME also saves the wearer's statistics and model in "
+        "the wearer store ($EEGSTREAM_WEARERS or ~/.eegstream/wearers) for "
+        "`eegstream live --wearer NAME`. The base model is never modified.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add_options(p, [*CALIBRATE_OPTIONS, CACHE_DIR])
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``eegstream calibrate``."""
+    from ..calibration import AdaptSettings, calibrate
+
+    result = calibrate(
+        args.model,
+        args.recording,
+        args.label_map,
+        out=args.out,
+        wearer=args.wearer,
+        force=args.force,
+        method=args.method,
+        settings=AdaptSettings(epochs=args.epochs, seed=args.seed),
+        folds=args.folds,
+        models_folder=args.models_dir,
+        cache_dir=args.cache_dir,
+        command=command_line(["eegstream", "calibrate"], CALIBRATE_OPTIONS, args),
+    )
+    est = result.estimate
+    print(
+        f"wearer {result.wearer}: {result.minutes:.1f} min of labelled EEG, classes "
+        f"{', '.join(result.classes)}; method {result.method}"
+    )
+    print("\n".join(est.lines()))
+    print(f"verdict: {est.verdict()}")
+    if result.checkpoint is not None:
+        note = "" if result.improves else " (--force: written although it does not)"
+        print(f"model:  {result.checkpoint} (card {result.card}){note}")
+    else:
+        print(
+            "not written: the personal model does not beat the base model; keep "
+            "using the base model, or give --force to write it anyway"
+        )
+    if result.wearer_dir is not None:
+        saved = "statistics and model" if result.checkpoint else "statistics"
+        print(f"wearer store: {result.wearer_dir} ({saved})")
+    return 0 if result.checkpoint is not None else 1

@@ -1,0 +1,325 @@
+"""Personal models: calibrate, its honest estimate, the wearer store, the curve.
+
+All data here is SYNTHETIC: a base logistic regression trained on subjects
+1-5 of the small synthetic SEED-IV release, and a new wearer simulated with
+a strong pattern of their own (``individual_rms``), recorded as a FIF file
+with a stimulus program's markers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import mne
+import numpy as np
+import pytest
+import torch
+
+from eegstream import EEGStreamError
+from eegstream.calibration import blocked_folds, calibrate
+from eegstream.calibration.adapt import AdaptSettings
+from eegstream.cli import main
+from eegstream.datasets.synth_recording import STIM_LABEL_MAP, write_wearer_recording
+from eegstream.features import NormaliserState, RunningNormaliser
+from eegstream.model import (
+    FeatureSource,
+    StreamingClassifier,
+    load_checkpoint,
+    save_checkpoint,
+)
+from eegstream.wearers import (
+    load_wearer,
+    save_normaliser_state,
+    wearer_dir,
+)
+
+INDIVIDUAL_RMS = 0.8  # the wearer's own pattern, DE units (the release's: 0.35)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    """One feature cache for the module (entries are keyed by their source)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def base_model(synthetic_seed_iv_small, tmp_path_factory, cache) -> Path:
+    """A cross-subject logistic regression of subjects 1-5 (live recipe)."""
+    folder = tmp_path_factory.mktemp("base")
+    code = main(
+        [
+            "train", "--dataset", "seed-iv", "--root", str(synthetic_seed_iv_small),
+            "--arch", "logreg", "--subjects", "1-5", "--protocol", "loso",
+            "--name", "base", "--models-dir", str(folder / "models"),
+            "--out", str(folder / "run"), "--cache-dir", str(cache),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    return folder / "models" / "base.safetensors"
+
+
+@pytest.fixture(scope="module")
+def wearer(tmp_path_factory) -> Path:
+    """Folder: the wearer's calibration session (3 x 20 s per class) and the map."""
+    folder = tmp_path_factory.mktemp("wearer")
+    write_wearer_recording(
+        folder / "sub-07_ses-1_task-calib_eeg.fif",
+        subject=7, segment_s=20, rest_s=4, individual_rms=INDIVIDUAL_RMS,
+    )  # fmt: skip
+    write_wearer_recording(
+        folder / "shuffled" / "sub-07_ses-2_task-calib_eeg.fif",
+        subject=7, segment_s=20, rest_s=4, individual_rms=INDIVIDUAL_RMS,
+        shuffle_labels=True,
+    )  # fmt: skip
+    (folder / "map.toml").write_text(STIM_LABEL_MAP)
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("EEGSTREAM_WEARERS", str(tmp_path / "wearers"))
+    return tmp_path / "wearers"
+
+
+def test_personal_model_beats_base_on_held_out_segments(
+    base_model, wearer, store, tmp_path, cache, capsys
+):
+    before = _sha(base_model)
+    rec = wearer / "sub-07_ses-1_task-calib_eeg.fif"
+    result = calibrate(
+        base_model, [rec], wearer / "map.toml", out="p07", wearer="P07",
+        models_folder=tmp_path / "models", cache_dir=cache, progress=False,
+    )  # fmt: skip
+    est = result.estimate
+    assert result.improves and est.improves
+    assert est.personal_accuracy > est.base_accuracy + 0.1, est.lines()
+    assert est.personal_accuracy > 0.5  # chance 0.25
+    # Whole segments held out: each segment in exactly one fold's test side.
+    held = [k for f in est.folds for k in f.held_out]
+    assert len(held) == len(set(held)) == 12 and len(est.folds) == 3
+    assert result.minutes == pytest.approx(12 * 20 / 60, rel=0.01)
+    # The personal checkpoint: whose, how, and it runs like any other.
+    ckpt = load_checkpoint(result.checkpoint)
+    assert ckpt.meta.personal and ckpt.meta.wearer == "P07"
+    info = ckpt.meta.calibration
+    assert info.base == "base" and info.base_sha256 == before and info.segments == 12
+    assert info.method == "last-layer" and info.estimate["improves"]
+    assert ckpt.meta.normaliser.mean != load_checkpoint(base_model).meta.normaliser.mean
+    clf = StreamingClassifier(ckpt, device="cpu")
+    eeg = mne.io.read_raw_fif(rec, verbose="error").get_data()[:, :1200] * 1e6
+    steps = clf.push(eeg)
+    assert len(steps) == 3 and np.allclose([p.sum() for _, p in steps], 1.0)
+    print("\n".join(est.lines()))
+    assert main(["info", "--model", str(result.checkpoint)]) == 0
+    assert "personal   wearer P07: last-layer" in capsys.readouterr().out
+    card = result.card.read_text()
+    assert "P07" in card and "SYNTHETIC" in card and "Honest estimate" in card
+    # The wearer store finds statistics and model again by name.
+    found = load_wearer("P07")
+    assert found.checkpoint is not None and _sha(found.checkpoint) == _sha(
+        result.checkpoint
+    )
+    assert found.normaliser.count.min() > 0 and found.base == "base"
+    assert result.wearer_dir == wearer_dir("P07") == store / "P07"
+    assert _sha(base_model) == before  # the base is never modified
+
+
+def test_shuffled_labels_do_not_beat_base_and_are_not_written(
+    base_model, wearer, store, tmp_path, capsys, cache
+):
+    rec = wearer / "shuffled" / "sub-07_ses-2_task-calib_eeg.fif"
+    args = [
+        "calibrate", "--model", str(base_model), "--recording", str(rec),
+        "--label-map", str(wearer / "map.toml"), "--out", "shuffled",
+        "--models-dir", str(tmp_path / "models"), "--cache-dir", str(cache),
+    ]  # fmt: skip
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "does NOT beat the base model" in out and "not written" in out
+    assert not (tmp_path / "models" / "shuffled.safetensors").exists()
+    assert main([*args, "--force", "--wearer", "S"]) == 0
+    out = capsys.readouterr().out
+    assert "--force: written although it does not" in out
+    assert (
+        load_checkpoint(tmp_path / "models" / "shuffled.safetensors").meta.wearer == "S"
+    )
+
+
+def test_blocked_folds_hold_out_whole_segments_of_every_class():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n_classes = int(rng.integers(2, 5))
+        labels = rng.integers(0, n_classes, int(rng.integers(2 * n_classes, 30)))
+        labels[: 2 * n_classes] = np.repeat(np.arange(n_classes), 2)
+        rng.shuffle(labels)
+        folds = blocked_folds(labels)
+        flat = np.concatenate(folds)
+        assert sorted(flat.tolist()) == list(range(len(labels)))  # each once
+        for held in folds:
+            train = np.setdiff1d(np.arange(len(labels)), held)
+            assert set(labels[held]) == set(labels) == set(labels[train])
+    with pytest.raises(EEGStreamError, match="too little data"):
+        blocked_folds([0, 0, 1])
+
+
+def test_resattentionet_methods_keep_what_they_should(
+    wearer, tiny_checkpoint, tmp_path, cache
+):
+    rec = wearer / "sub-07_ses-1_task-calib_eeg.fif"
+    base = load_checkpoint(tiny_checkpoint)
+    before = _sha(tiny_checkpoint)
+    for method in ("last-layer", "head", "full"):
+        result = calibrate(
+            tiny_checkpoint, [rec], wearer / "map.toml", out=f"tiny-{method}",
+            force=True, method=method, settings=AdaptSettings(epochs=2),
+            folds=2, models_folder=tmp_path, cache_dir=cache,
+            progress=False,
+        )  # fmt: skip
+        personal = load_checkpoint(result.checkpoint).state_dict
+        changed = {
+            k for k, v in personal.items() if not torch.equal(v, base.state_dict[k])
+        }
+        encoder = {k for k in changed if k.startswith(("stem.", "encoder."))}
+        assert changed, method
+        if method == "full":
+            assert encoder
+        else:
+            assert not encoder, (method, sorted(encoder)[:3])
+        if method == "last-layer":
+            assert all(k.startswith("classifier.3.") for k in changed)
+    assert _sha(tiny_checkpoint) == before
+
+
+def _fewer_channels(src: Path, dst: Path, keep: int) -> Path:
+    raw = mne.io.read_raw_fif(src, preload=True, verbose="error")
+    raw.pick(raw.ch_names[:keep]).save(dst, verbose="error")
+    return dst
+
+
+def test_bad_input_is_one_line_exit_2_and_base_untouched(
+    base_model, wearer, tmp_path, capsys, cache
+):
+    rec = wearer / "sub-07_ses-1_task-calib_eeg.fif"
+    (tmp_path / "SYNTHETIC_DATA.txt").write_text("synthetic\n")
+    one = tmp_path / "one.toml"
+    one.write_text(
+        '[[rule]]\nexact = "stim_happy"\nclass = "happy"\naction = "start"\n'
+        '[[rule]]\nexact = "stim_end"\naction = "end"\n'
+    )
+    joy = tmp_path / "joy.toml"
+    joy.write_text(STIM_LABEL_MAP.replace('"$1"', '"joy_$1"'))
+    none = tmp_path / "none.toml"
+    none.write_text(
+        '[[rule]]\nexact = "trigger 7"\nclass = "happy"\naction = "start"\n'
+    )
+    short = write_wearer_recording(
+        tmp_path / "short" / "sub-07_ses-3_eeg.fif", subject=7, segments_per_class=1,
+        segment_s=6, rest_s=4,
+    )  # fmt: skip
+    few = _fewer_channels(rec, tmp_path / "few_eeg.fif", 20)
+    official = tmp_path / "official.safetensors"
+    ck = load_checkpoint(base_model)
+    save_checkpoint(
+        official,
+        ck.state_dict,
+        replace(ck.meta, features=FeatureSource("official", "de_LDS")),
+    )
+    before = _sha(base_model)
+    stim = wearer / "map.toml"
+    cases = [
+        ([rec], none, {}, ["matches no marker", "stim_happy"]),
+        ([rec], one, {}, ["at least 2 classes", "happy (3)"]),
+        ([rec], joy, {}, ["'joy_happy'", "not classes of base model"]),
+        ([short], stim, {}, ["too little data", "needs >= 2 per class"]),
+        ([few], stim, {}, ["lack 42 of the 62 channels", "--channels-from"]),
+        ([rec], stim, {"model": official}, ["precomputed features"]),
+        ([rec], stim, {"out": "base"}, ["--out 'base' is the base model's"]),
+        ([rec], stim, {"wearer": "a/b"}, ["--wearer name 'a/b'"]),
+        ([rec], stim, {"method": "head"}, ["--method 'head' cannot adapt a logreg"]),
+    ]  # fmt: skip
+    for recs, lmap, extra, expected in cases:
+        args = {"model": base_model, "out": "p", **extra}
+        argv = ["calibrate", "--recording", *map(str, recs), "--label-map", str(lmap)]
+        for k, v in args.items():
+            argv += [f"--{k}", str(v)]
+        argv += ["--models-dir", str(base_model.parent), "--cache-dir", str(cache)]
+        code = main(argv)
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and len(err.splitlines()) == 1, err
+        assert all(e in err for e in expected), (expected, err)
+    assert _sha(base_model) == before
+    assert not (base_model.parent / "p.safetensors").exists()
+
+
+def test_normaliser_state_round_trip_and_wearer_store(store):
+    rng = np.random.default_rng(1)
+    rows = rng.normal(5, 2, (40, 6))
+    rows[3, 2] = np.nan
+    norm = RunningNormaliser(np.zeros(6), np.ones(6), 30)
+    norm.transform(rows)
+    state = norm.state()
+    direct = NormaliserState.from_steps(rows)
+    np.testing.assert_allclose(state.mean, direct.mean)
+    np.testing.assert_allclose(state.var, direct.var)
+    assert state.count[2] == 39 and state.count[0] == 40
+    again = RunningNormaliser(np.zeros(6), np.ones(6), 30)
+    again.load_state(state)
+    nxt = rng.normal(5, 2, 6)
+    np.testing.assert_allclose(again.step(nxt), norm.step(nxt))
+    with pytest.raises(EEGStreamError, match="another model's channels"):
+        RunningNormaliser(np.zeros(3), np.ones(3)).load_state(state)
+    save_normaliser_state("P01", state)
+    found = load_wearer("P01")
+    assert found.checkpoint is None and found.name == "P01"
+    np.testing.assert_array_equal(found.normaliser.count, state.count)
+    with pytest.raises(EEGStreamError, match=r"no wearer 'P02' .*known: P01"):
+        load_wearer("P02")
+
+
+def test_old_checkpoints_load_without_wearer(tiny_checkpoint):
+    meta = load_checkpoint(tiny_checkpoint).meta
+    assert meta.wearer is None and meta.calibration is None and not meta.personal
+    assert "wearer" not in meta.to_dict() and "calibration" not in meta.to_dict()
+    shipped = (
+        Path(__file__).resolve().parents[1] / "models" / "demo-seed-iv.safetensors"
+    )
+    assert load_checkpoint(shipped).meta.wearer is None
+
+
+def test_calibrate_curve_writes_plot_and_table(
+    synthetic_seed_iv_small, tmp_path, capsys, cache
+):
+    code = main(
+        [
+            "calibrate-curve", "--dataset", "seed-iv",
+            "--root", str(synthetic_seed_iv_small), "--held-out", "6",
+            "--minutes", "1,3", "--out", str(tmp_path / "curve"),
+            "--cache-dir", str(cache),
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert (tmp_path / "curve" / "calibration_curve.png").stat().st_size > 1000
+    assert "SYNTHETIC DATA" in out and out.count("\n") >= 4
+    import json
+
+    doc = json.loads((tmp_path / "curve" / "calibration_curve.json").read_text())
+    assert doc["minutes"] == [0.0, 1.0, 3.0] and doc["subjects"] == [6]
+    assert doc["base"][0][0] == doc["personal"][0][0]  # k = 0: the base model
+
+
+@pytest.mark.parametrize("command", ["calibrate", "calibrate-curve"])
+def test_help_is_complete(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    flags = ("--model", "--recording", "--label-map", "--wearer", "--force")
+    for flag in flags if command == "calibrate" else ("--dataset", "--minutes"):
+        assert flag in text
