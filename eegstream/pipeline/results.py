@@ -95,6 +95,14 @@ class Health:
         Results produced since start.
     samples_nonfinite : int
         Samples that held NaN or infinity in some channel.
+    wearer : str | None
+        Whose session it is: the personal model's wearer, else the wearer
+        named for the session (``--wearer``); None when unknown.
+    personal : bool
+        Whether the model in use is a personal model (calibrated for ``wearer``).
+    calibration : str | None
+        A live calibration under way (``"recording 12/60 s"``, ``"fitting"``);
+        None when none is.
     """
 
     state: str
@@ -112,6 +120,39 @@ class Health:
     error: str | None = None
     steps: int = 0
     samples_nonfinite: int = 0
+    wearer: str | None = None
+    personal: bool = False
+    calibration: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelSwitch:
+    """The live pipeline went on with another model (the session log's ``model``).
+
+    Attributes
+    ----------
+    step : int
+        Index of the first step of the new model (steps counted from 0).
+    model, path : str
+        The new checkpoint's name and file.
+    previous : str
+        The name of the model it replaced.
+    wearer : str | None
+        The new model's wearer when it is a personal model.
+    reason : str
+        Why (e.g. ``"live calibration"``).
+    """
+
+    step: int
+    model: str
+    path: str
+    previous: str
+    wearer: str | None
+    reason: str
 
     def to_dict(self) -> dict:
         """JSON-able fields."""
@@ -178,7 +219,7 @@ class SessionSummary:
     Attributes
     ----------
     model : str
-        The checkpoint's name.
+        The checkpoint's name (the model in use at the end).
     started_unix : float | None
         Wall-clock start (Unix seconds); None when never started.
     stream, source_id : str
@@ -205,6 +246,11 @@ class SessionSummary:
         Why the pipeline stopped, when on an error.
     device : str
         ``"cpu"`` or ``"cuda"``.
+    wearer : str | None
+        Whose session it was (as :attr:`Health.wearer`).
+    switches : tuple of ModelSwitch
+        Models switched to during the session, in order (``model`` is then
+        the last one's).
     """
 
     model: str
@@ -227,6 +273,8 @@ class SessionSummary:
     labels_not_in_model: tuple[str, ...]
     error: str | None
     device: str
+    wearer: str | None = None
+    switches: tuple[ModelSwitch, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able fields, in the session log's layout."""
@@ -237,5 +285,6 @@ class SessionSummary:
             channels=self.channels.to_dict() if self.channels is not None else None,
             accuracy=self.accuracy.to_dict() if self.accuracy is not None else None,
             labels_not_in_model=list(self.labels_not_in_model),
+            switches=[switch.to_dict() for switch in self.switches],
         )
         return out
