@@ -131,10 +131,13 @@ def test_a_failed_calibration_is_one_line_and_the_session_goes_on(
     assert health.error is None and health.model_name == "tiny"
     assert health.calibration is None and not health.personal
     assert before > 0 and len(after) == 2 and not pipe.switches
-    # The recording began with the replay's first trial: 4 s of labelled EEG.
-    assert failing.recording.samples(unique_id) >= 4 * 200
+    # The recording began with the replay's first trial and went on past 4 s
+    # to the end of the second: both whole.
+    assert failing.recording.samples(unique_id) >= 2 * TRIAL_S * 200
     (dataset,) = seen
-    assert [t.label_name for t in dataset.trials][:2] == ["neutral", "sad"]
+    first, second = dataset.trials[:2]
+    assert (first.label_name, second.label_name) == ("neutral", "sad")
+    assert first.duration_s == second.duration_s == pytest.approx(TRIAL_S, abs=0.01)
 
 
 @pytest.mark.slow
@@ -196,7 +199,12 @@ def test_the_live_calibrate_function_refuses_a_model_that_does_not_gain(tmp_path
     assert session.model == "base" and session.recording == args.calibration_record
     with pytest.raises(EEGStreamError, match="stand-in") as err:
         session.calibrate(tmp_path / "cal.xdf")
-    assert "\n" not in str(err.value) and "--force" in str(err.value)
+    assert "\n" not in str(err.value)
+    assert (
+        f"`eegstream calibrate --model base --recording {tmp_path / 'cal.xdf'} --out "
+        f"base-personal-" in str(err.value)
+    )
+    assert f"--label-map {args.label_map} --force`" in str(err.value)
 
 
 def test_calibrate_options_are_checked_before_anything_starts(tmp_path):

@@ -324,9 +324,14 @@ def _live_calibration(
         )
         verdict = result.estimate.verdict()
         if result.checkpoint is None or not result.improves:
+            again = f"--model {base} --recording {path} --out {out}"
+            if args.label_map is not None:
+                again += f" --label-map {args.label_map}"
+            if wearer is not None:
+                again += f" --wearer {wearer}"
             raise EEGStreamError(
-                f"{verdict}; it is not used (keep it with `eegstream calibrate "
-                f"--force --recording {path}`)"
+                f"{verdict}; it is not used (to keep it anyway: `eegstream "
+                f"calibrate {again} --force`)"
             )
         return PersonalModel(Path(result.checkpoint), note=verdict)
 

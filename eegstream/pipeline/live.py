@@ -418,8 +418,10 @@ class LivePipeline:
 
         Records the EEG, its marker streams (``markers``, default: those it
         follows) and the outlets into a new XDF at ``path``; once ``seconds``
-        of samples are in, closes it and runs ``calibrate(path)`` on a
-        background thread, then :meth:`switch_model` to the personal model.
+        of samples are in and the labelled segment under way (if any) has
+        ended, at most ``seconds`` later, closes it and runs
+        ``calibrate(path)`` on a background thread, then :meth:`switch_model`
+        to the personal model.
         The stream runs on throughout; :meth:`health` says ``calibration``
         (``"recording 12/60 s"``, ``"fitting"``) until then. A failure is
         logged (``calibration`` record, one warning line) and the session
@@ -469,6 +471,8 @@ class LivePipeline:
                 checkpoint, reason=reason
             ),
             log=self._log,
+            newest=lambda: float(inlet.ring.latest(1)[0][-1]),
+            labelled=lambda t0, t1: self._true_label(t0, t1) is not None,
         )
         calibration.start()
         self.calibration = calibration

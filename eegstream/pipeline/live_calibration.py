@@ -4,7 +4,8 @@
 
     LivePipeline.start_calibration(seconds, calibrate, path)
       ─► LabRecorder: the EEG, its marker streams and outlets into a new XDF
-      ─► once ``seconds`` of the stream's samples are in: the file is closed
+      ─► once ``seconds`` of the stream's samples are in and the labelled
+         segment under way has ended (at most ``seconds`` more): file closed
       ─► calibrate(path) on a background thread ─► a personal checkpoint
       ─► LivePipeline.switch_model(it): at a step boundary, no gap in steps
 
@@ -80,6 +81,13 @@ class LiveCalibration:
         with the personal model (raises EEGStreamError when it cannot).
     log : callable
         ``log(record_type, **fields)``: the session log.
+    newest : callable | None
+        Returns the newest sample's timestamp (LSL seconds).
+    labelled : callable | None
+        ``labelled(t0, t1)``: whether one labelled segment holds ``[t0, t1]``.
+        With both given, a segment under way after ``seconds`` is recorded to
+        its end (a segment cut short may be shorter than one feature window),
+        for at most ``seconds`` more; else the recording stops at ``seconds``.
 
     Attributes
     ----------
@@ -105,11 +113,15 @@ class LiveCalibration:
         rate: float,
         switch: Callable[[Path, str], ModelSwitch],
         log: Callable[..., Any],
+        newest: Callable[[], float] | None = None,
+        labelled: Callable[[float, float], bool] | None = None,
     ) -> None:
         self.recorder = recorder
         self.seconds = float(seconds)
         self.calibrate = calibrate
         self._samples, self._switch, self._log = samples, switch, log
+        self._newest, self._labelled = newest, labelled
+        self._target_time: float | None = None  # when `seconds` were in
         self.target = max(1, round(self.seconds * rate))
         self.rate = float(rate)
         self.state = "recording"
@@ -169,14 +181,16 @@ class LiveCalibration:
         """Say what views show while active: ``"recording 12/60 s"``, ``"fitting"``."""
         state = self.state
         if state == "recording":
-            done = min(self._samples() - self._start, self.target) / self.rate
-            return f"recording {done:.0f}/{self.seconds:g} s"
+            done = self._samples() - self._start
+            if done >= self.target:
+                return f"recording {self.seconds:g} s done, finishing the segment"
+            return f"recording {done / self.rate:.0f}/{self.seconds:g} s"
         return "fitting" if state == "fitting" else None
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
         try:
-            while self._samples() - self._start < self.target:
+            while not self._recorded():
                 if self._cancel.wait(0.1):
                     break
             report = self._finish_recording()
@@ -208,6 +222,18 @@ class LiveCalibration:
             )
             logger.debug("live calibration failed", exc_info=True)
             self._log("calibration", state="failed", message=self.error)
+
+    def _recorded(self) -> bool:
+        """Whether the recording holds ``seconds`` and the segment then under way."""
+        done = self._samples() - self._start
+        if done < self.target:
+            return False
+        if self._newest is None or self._labelled is None or done >= 2 * self.target:
+            return True
+        now = self._newest()
+        if self._target_time is None:
+            self._target_time = now
+        return not self._labelled(self._target_time, now)
 
     def _finish_recording(self) -> RecordingReport:
         self.recording = report = self.recorder.stop()
