@@ -78,6 +78,13 @@ class PlainSource:
         self.outlet = None
 
 
+def open_inlet(name: str) -> pylsl.StreamInlet:
+    """Open an inlet on the stream named ``name`` (e.g. a pipeline's outlet)."""
+    inlet = pylsl.StreamInlet(pylsl.resolve_byprop("name", name, timeout=5)[0])
+    inlet.open_stream(timeout=5)
+    return inlet
+
+
 def collect(q: queue.Queue, until, timeout: float = 30.0) -> list:
     """Drain ``q`` until ``until(results)`` is true (or ``timeout`` s pass)."""
     results: list = []

@@ -8,11 +8,11 @@ carry on, and the steps after the switch are the new model's.
 from __future__ import annotations
 
 import numpy as np
-import pylsl
 import pytest
 from _pipeline_helpers import (
     collect,
     n_steps,
+    open_inlet,
     personal_checkpoint,
     synthetic_eeg,
 )
@@ -25,17 +25,6 @@ from eegstream.pipeline import LiveChain, LivePipeline, read_log
 from eegstream.replay import Player, array_source
 
 CLASSES = ("neutral", "sad", "fear", "happy")  # the tiny checkpoint's
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One intra-op thread, as the live pipeline runs (steady on 2 loaded cores)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
@@ -159,10 +148,7 @@ def test_the_pipeline_switches_without_dropping_the_stream(
     try:
         results = pipe.subscribe()
         pipe.start()
-        outlet = pylsl.StreamInlet(
-            pylsl.resolve_byprop("name", f"{unique_id}-probabilities", timeout=5)[0]
-        )
-        outlet.open_stream(timeout=5)
+        outlet = open_inlet(f"{unique_id}-probabilities")
         got = collect(results, lambda r: len(r) >= 3)
         with pytest.raises(EEGStreamError, match="same classes"):
             pipe.switch_model(other)  # refused: the outlet's channels are classes
