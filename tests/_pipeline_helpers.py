@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import queue
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pylsl
@@ -75,6 +78,13 @@ class PlainSource:
         self.outlet = None
 
 
+def open_inlet(name: str) -> pylsl.StreamInlet:
+    """Open an inlet on the stream named ``name`` (e.g. a pipeline's outlet)."""
+    inlet = pylsl.StreamInlet(pylsl.resolve_byprop("name", name, timeout=5)[0])
+    inlet.open_stream(timeout=5)
+    return inlet
+
+
 def collect(q: queue.Queue, until, timeout: float = 30.0) -> list:
     """Drain ``q`` until ``until(results)`` is true (or ``timeout`` s pass)."""
     results: list = []
@@ -108,3 +118,60 @@ def wait_until(predicate, timeout: float = 15.0) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+def personal_checkpoint(
+    path,
+    *,
+    wearer: str = "alice",
+    classes: Sequence[str] = ("neutral", "sad", "fear", "happy"),
+    cfg=None,
+    channels: Sequence[str] | None = None,
+    seed: int = 1,
+    mean: float = 5.0,
+    std: float = 2.0,
+):
+    """Write an UNTRAINED stand-in of a personal model: its header names ``wearer``.
+
+    Another network than the ``tiny_checkpoint`` fixture's (``seed``), the
+    same feature settings unless ``cfg``/``channels`` are given, population
+    statistics ``mean``/``std`` for every feature (the fixture's: 5 and 2).
+    """
+    from eegstream.model import load_checkpoint, save_checkpoint
+    from eegstream.model._testing import untrained_checkpoint
+    from eegstream.model.meta import CheckpointMeta
+    from eegstream.montage import SEED_CHANNELS
+
+    ckpt = load_checkpoint(
+        untrained_checkpoint(
+            path, tuple(classes), cfg, seed=seed, channels=channels or SEED_CHANNELS
+        )
+    )
+    header = ckpt.meta.to_dict()
+    n = ckpt.meta.n_features
+    header["normaliser"] = {
+        **header["normaliser"],
+        "mean": [mean] * n,
+        "std": [std] * n,
+    }
+    header["wearer"] = wearer  # the calibration's header key
+    return save_checkpoint(path, ckpt.state_dict, CheckpointMeta.from_dict(header))
+
+
+PACKAGE_LSL_CFG = Path(__file__).resolve().parents[1] / "eegstream" / "lsl_api.cfg"
+
+
+def labrecorder_lsl_config(monkeypatch) -> Path:
+    """Give subprocesses (LabRecorderCLI) eegstream's LSL configuration, kept local.
+
+    A machine-scope query reaches one program only (a unicast to the
+    multicast port): the other programs' streams are found through the
+    configuration's unicast waves. This process read its own already.
+    """
+    path = Path(tempfile.gettempdir()) / f"eegstream-recorder-tests-{os.getpid()}.cfg"
+    path.write_text(
+        PACKAGE_LSL_CFG.read_text() + "\n[multicast]\nResolveScope = machine\n\n"
+        "[ports]\nIPv6 = disable\n"
+    )
+    monkeypatch.setenv("LSLAPICFG", str(path))
+    return path

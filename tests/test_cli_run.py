@@ -62,6 +62,10 @@ def test_help_lists_every_option(command, capsys):
             "--device",
             "--timeout",
             "--line-freq",
+            "--wearer",
+            "--calibrate",
+            "--calibration-record",
+            "--personal-model",
         ],
         "streams": ["--timeout", "--json"],
     }[command]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -123,6 +124,9 @@ def test_calibration_counts_cold_steps():
     assert model.calibration == "warming up 3/60 steps"
     model.ingest([_step(3.0, [1, 0, 0, 0], warm=True)])
     assert model.calibration == "calibrated"
+    # A live calibration under way (LivePipeline.start_calibration) comes first.
+    model.set_health(dataclasses.replace(_health(), calibration="recording 12/60 s"))
+    assert model.calibration == "calibrating for the wearer: recording 12/60 s"
 
 
 def test_lost_health_freezes_and_errors_are_kept_once():

@@ -36,6 +36,27 @@ def test_gauge_shows_classes_values_and_top_class(qtbot):
     assert not gauge.grab().toImage().isNull()
 
 
+def test_gauge_and_status_say_calibrating_then_whose_personal_model(qtbot):
+    gauge, status = EmotionGauge(CLASSES), StatusPanel()
+    qtbot.addWidget(gauge)
+    qtbot.addWidget(status)
+    gauge.set_probabilities(np.array([0.1, 0.2, 0.6, 0.1]), calibrating="fitting")
+    assert "calibrating (fitting)" in gauge.detail_label.text()
+    base = Health(
+        "ok", "eeg-1", "sid", 200.0, 200.0, 10, 0, 0, 0.01, 0.02, "cpu", "base",
+        wearer="alice",
+    )  # fmt: skip
+    status.set_health(base, "calibrated")
+    assert status.labels["model"].text() == "model base · wearer alice"
+    personal = Health(
+        **{**base.to_dict(), "model_name": "alice-live", "personal": True}
+    )
+    status.set_health(personal, "calibrated")
+    assert status.labels["model"].text() == "model alice-live · personal, wearer alice"
+    gauge.set_probabilities(np.array([0.1, 0.2, 0.6, 0.1]))
+    assert "calibrating" not in gauge.detail_label.text()
+
+
 def test_history_draws_label_bands_in_class_colours(qtbot):
     history = ProbabilityHistory(CLASSES, history_s=60)
     qtbot.addWidget(history)

@@ -13,7 +13,14 @@ import threading
 import numpy as np
 import pylsl
 import pytest
-from _pipeline_helpers import PlainSource, collect, n_steps, synthetic_eeg, wait_until
+from _pipeline_helpers import (
+    PlainSource,
+    collect,
+    n_steps,
+    open_inlet,
+    synthetic_eeg,
+    wait_until,
+)
 
 from eegstream import EEGStreamError
 from eegstream.model import StreamingClassifier, load_checkpoint
@@ -46,10 +53,7 @@ def test_live_probabilities_equal_the_offline_streaming_path(
     try:
         results = pipe.subscribe()
         pipe.start()
-        probs_inlet = pylsl.StreamInlet(
-            pylsl.resolve_byprop("name", f"{unique_id}-probabilities", timeout=5)[0]
-        )
-        probs_inlet.open_stream(timeout=5)
+        probs_inlet = open_inlet(f"{unique_id}-probabilities")
         got = collect(results, lambda r: len(r) >= n_steps(eeg.shape[1]))
         pushed, _ = probs_inlet.pull_chunk(timeout=1.0, max_samples=100)
         times, received = pipe.eeg_snapshot(30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from eegstream.pipeline import (
     LatencySummary,
     MarkerAccuracy,
+    ModelSwitch,
     SessionSummary,
     plan_channels,
 )
@@ -37,12 +39,15 @@ SUMMARY_KEYS = [
     "labels_not_in_model",
     "error",
     "device",
+    "wearer",
+    "switches",
 ]
 
 
 class _NoLog:
     log = None
     recording = None
+    calibration = None
 
 
 def _summary(**changes) -> SessionSummary:
@@ -120,3 +125,31 @@ def test_console_summary_reads_the_typed_fields():
     )
     assert "latency" not in text and "predicted" not in text
     assert "marker labels ['boredom']" in text and "stopped on error: gone" in text
+
+
+def _pipe(calibration) -> SimpleNamespace:
+    """What format_summary reads of a stopped pipeline, with a live calibration."""
+    return SimpleNamespace(log=None, recording=None, calibration=calibration)
+
+
+def test_console_summary_names_the_wearer_the_switch_and_the_calibration():
+    switch = ModelSwitch(
+        40, "alice-live", "/m/a.safetensors", "tiny", "alice", "live calibration"
+    )
+    summary = _summary(model="alice-live", wearer="alice", switches=(switch,))
+    assert summary.to_dict()["switches"] == [switch.to_dict()]
+    note = SimpleNamespace(note="+12% on held-out")
+    fitted = SimpleNamespace(state="switched", recording=None, personal=note)
+    text = format_summary(summary, _pipe(fitted), False)
+    assert "  wearer alice" in text
+    assert (
+        "  switched to model alice-live (personal model of wearer alice) from "
+        "step 40 after live calibration" in text
+    )
+    assert "  live calibration: +12% on held-out" in text
+    failed = SimpleNamespace(
+        state="failed", recording=None, personal=None, error="1 labelled segment"
+    )
+    text = format_summary(_summary(), _pipe(failed), False)
+    assert "  live calibration failed: 1 labelled segment" in text
+    assert "switched" not in text and "wearer" not in text

@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 import psutil
 import pytest
 import pyxdf
-from _pipeline_helpers import wait_until
+from _pipeline_helpers import labrecorder_lsl_config, wait_until
 
 from eegstream import EEGStreamError
 from eegstream.acquisition import StreamSummary
@@ -38,27 +37,11 @@ pytestmark = pytest.mark.lsl
 
 SFREQ = 200.0
 CLASSES = ("neutral", "sad", "fear", "happy")
-PACKAGE_CFG = Path(__file__).resolve().parents[1] / "eegstream" / "lsl_api.cfg"
-# What LabRecorderCLI and the other processes of these tests read: eegstream's
-# own configuration, kept on this machine. A machine-scope query reaches one
-# program only (a unicast to the multicast port): the other programs' streams
-# are found through the configuration's unicast waves.
-LOOPBACK_CFG = (
-    Path(tempfile.gettempdir()) / f"eegstream-recorder-tests-{os.getpid()}.cfg"
-)
-
-
-def _use_the_project_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    LOOPBACK_CFG.write_text(
-        PACKAGE_CFG.read_text() + "\n[multicast]\nResolveScope = machine\n\n"
-        "[ports]\nIPv6 = disable\n"
-    )
-    monkeypatch.setenv("LSLAPICFG", str(LOOPBACK_CFG))  # this process: read already
 
 
 @pytest.fixture(autouse=True)
 def _subprocesses_use_the_project_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    _use_the_project_config(monkeypatch)
+    labrecorder_lsl_config(monkeypatch)
 
 
 def _counter_source(lengths: list[int], labels: list[str]):
@@ -381,7 +364,7 @@ def live_recording(tiny_checkpoint: Path, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("live-recording")
     log, out = folder / "session.jsonl", folder / "live.xdf"
     with pytest.MonkeyPatch.context() as mp:
-        _use_the_project_config(mp)
+        labrecorder_lsl_config(mp)
         outlet = pylsl.StreamOutlet(
             pylsl.StreamInfo(stim, "Markers", 1, 0, "string", stim)
         )

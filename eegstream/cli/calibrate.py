@@ -7,28 +7,28 @@ import argparse
 from .._options import CACHE_DIR, add_options, command_line
 from ..calibration.options import CALIBRATE_OPTIONS
 
+HELP = (
+    "a personal model from a few minutes of the wearer's labelled EEG, "
+    "measured against the base model"
+)
+DESCRIPTION = (
+    "Adapt a cross-subject model to the person wearing the "
+    "headset: the wearer's labelled calibration recordings (markers through "
+    "--label-map give labelled segments) give their normaliser statistics and "
+    "an adapted model. Blocked cross-validation over whole segments reports, "
+    "on the same held-out segments, the base model's and the personal model's "
+    "accuracy per window and the difference with its spread over folds. The "
+    "personal model is written to models/NAME.safetensors with its card only "
+    "when it beats the base model (or with --force); exit status 1 when it "
+    "does not. --wearer NAME also saves the wearer's statistics and model in "
+    "the wearer store ($EEGSTREAM_WEARERS or ~/.eegstream/wearers) for "
+    "`eegstream live --wearer NAME`. The base model is never modified."
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``eegstream calibrate``."""
-    p = subparsers.add_parser(
-        "calibrate",
-        help="a personal model from a few minutes of the wearer's labelled EEG, "
-        "measured against the base model",
-        description="Adapt a cross-subject model to the person wearing the "
-        "headset: the wearer's labelled calibration recordings (markers through "
-        "--label-map give labelled segments) give their normaliser statistics and "
-        "an adapted model. Blocked cross-validation over whole segments reports, "
-        "on the same held-out segments, the base model's and the personal model's "
-        "accuracy per window and the difference with its spread over folds. The "
-        "personal model is written to models/NAME.safetensors with its card only "
-        "when it beats the base model (or with --force); exit status 1 when it "
-        "does not. --wearer NAME also saves the wearer's statistics and model in "
-        "the wearer store ($EEGSTREAM_WEARERS or ~/.eegstream/wearers) for "
-        "`eegstream live --wearer NAME`. The base model is never modified.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    add_options(p, [*CALIBRATE_OPTIONS, CACHE_DIR])
-    return p
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream calibrate``."""
+    add_options(parser, [*CALIBRATE_OPTIONS, CACHE_DIR])
 
 
 def run(args: argparse.Namespace) -> int:

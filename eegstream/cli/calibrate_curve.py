@@ -8,24 +8,25 @@ from pathlib import Path
 from .._options import CACHE_DIR, ROOT, SUBJECTS, Option, add_options, dataset_option
 from ..calibration.options import METHODS
 
+HELP = (
+    "simulate calibration on a dataset: accuracy against calibration "
+    "minutes (PNG and table)"
+)
+DESCRIPTION = (
+    "Leave one subject out: for each held-out subject, train the "
+    "base model on the others (live recipe), calibrate it on the subject's "
+    "first k labelled minutes (recording order) and test on the same later "
+    "data for every k (everything after the largest k). Plots accuracy per "
+    "window against k, with the cross-subject model at k = 0 and the base "
+    "model with its normaliser warmed on the k minutes beside it. Each "
+    "held-out subject costs one base model: --held-out limits them."
+)
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``eegstream calibrate-curve``."""
-    p = subparsers.add_parser(
-        "calibrate-curve",
-        help="simulate calibration on a dataset: accuracy against calibration "
-        "minutes (PNG and table)",
-        description="Leave one subject out: for each held-out subject, train the "
-        "base model on the others (live recipe), calibrate it on the subject's "
-        "first k labelled minutes (recording order) and test on the same later "
-        "data for every k (everything after the largest k). Plots accuracy per "
-        "window against k, with the cross-subject model at k = 0 and the base "
-        "model with its normaliser warmed on the k minutes beside it. Each "
-        "held-out subject costs one base model: --held-out limits them.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``eegstream calibrate-curve``."""
     add_options(
-        p,
+        parser,
         [
             dataset_option(),
             ROOT,
@@ -62,7 +63,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             CACHE_DIR,
         ],
     )
-    return p
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .._errors import EEGStreamError
 from .._options import MODEL
-from ._options import add_pipeline_options, pipeline_from_args
+from . import _options
+from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 
 HELP = "open the live dashboard over an LSL EEG stream"
 DESCRIPTION = (
@@ -86,22 +87,25 @@ def run(args: argparse.Namespace) -> int:
     from ..dashboard.app import qt_application, run_dashboard
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick
     from ..model import load_checkpoint, resolve_model
-    from ..pipeline.console import start_recording
+    from ..pipeline.console import start_calibration, start_recording
 
     # Held for the whole command: the pickers and the window need a live QApplication.
     _app = qt_application()
     unattended = args.exit_after is not None
 
     try:
-        if args.model is None:
+        session = _options.personal_session(args)
+        for line in session.lines:
+            print(f"eegstream live: {line}", flush=True)
+        model = session.model  # --model, or the wearer's personal model
+        if model is None:
             if unattended:
                 raise EEGStreamError("--exit-after runs unattended: give --model M")
-            chosen = pick(ModelPicker())
-            if chosen is None:
+            model = pick(ModelPicker())
+            if model is None:
                 print("eegstream live: no model chosen", file=sys.stderr)
                 return 1
-            args.model = str(chosen)
-        checkpoint = load_checkpoint(resolve_model(args.model))
+        checkpoint = load_checkpoint(resolve_model(str(model)))
         if args.stream is None and args.stream_type is None and args.source_id is None:
             if unattended:
                 args.stream_type = "EEG"  # as `eegstream run` does
@@ -111,9 +115,15 @@ def run(args: argparse.Namespace) -> int:
                     print("eegstream live: no stream chosen", file=sys.stderr)
                     return 1
                 args.stream, args.source_id = chosen.name, chosen.source_id or None
-        pipeline = pipeline_from_args(checkpoint, args).start()
+        pipeline = pipeline_from_args(
+            checkpoint, args, **session.pipeline_options
+        ).start()
         if args.record is not None:
             start_recording(pipeline, args.record, "live")
+        if session.calibrate is not None and session.recording is not None:
+            start_calibration(
+                pipeline, args.calibrate, session.calibrate, session.recording, "live"
+            )
     except EEGStreamError as err:  # e.g. a model/stream mismatch
         return _fail(str(err), unattended)
     code = run_dashboard(
@@ -126,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if pipeline.recording is not None:
         print(f"eegstream live: {pipeline.recording.describe()}", flush=True)
+    finish_personal(pipeline, session, "live")
     return code
 
 

@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from .._options import MODEL
-from ._options import add_pipeline_options, pipeline_from_args
+from . import _options
+from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 
 HELP = "classify a live LSL EEG stream without a GUI (outlets, log, summary)"
 DESCRIPTION = (
@@ -39,7 +40,13 @@ def run(args: argparse.Namespace) -> int:
     import signal
 
     from .._checks import check_number
-    from ..pipeline.console import follow, format_summary, header, start_recording
+    from ..pipeline.console import (
+        follow,
+        format_summary,
+        header,
+        start_calibration,
+        start_recording,
+    )
 
     if args.seconds is not None:
         check_number(args.seconds, "seconds", min=0, min_inclusive=False)
@@ -49,11 +56,20 @@ def run(args: argparse.Namespace) -> int:
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     try:
-        pipe = pipeline_from_args(args.model, args).start()
+        session = _options.personal_session(args)
+        pipe = pipeline_from_args(
+            session.model, args, **session.pipeline_options
+        ).start()
         try:
             print(header(pipe, log_hint=" (--log PATH)"), flush=True)
+            for line in session.lines:
+                print(f"eegstream run: {line}", flush=True)
             if args.record is not None:
                 start_recording(pipe, args.record, "run")
+            if session.calibrate is not None and session.recording is not None:
+                start_calibration(
+                    pipe, args.calibrate, session.calibrate, session.recording, "run"
+                )
             interrupted = follow(pipe, args.seconds, quiet=args.quiet)
         finally:
             # A second Ctrl-C must not cut the log's summary short.
@@ -62,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
                 pipe.stop()
             finally:
                 signal.signal(signal.SIGINT, previous)
+        finish_personal(pipe, session, "run")
         print(format_summary(pipe.summary(), pipe, interrupted), flush=True)
         if pipe.health().error:
             return 2

@@ -100,7 +100,12 @@ class EmotionGauge(QtWidgets.QWidget):
         layout.addWidget(self.bars, 1)
         self._set_top(None, "")
 
-    def set_probabilities(self, probabilities: np.ndarray, warm: bool = True) -> None:
+    def set_probabilities(
+        self,
+        probabilities: np.ndarray,
+        warm: bool = True,
+        calibrating: str | None = None,
+    ) -> None:
         """Show one probability per class.
 
         Parameters
@@ -110,15 +115,19 @@ class EmotionGauge(QtWidgets.QWidget):
         warm : bool
             Whether the classifier's sequence is full; a cold prediction is
             shown greyed with a "warming up" note.
+        calibrating : str | None
+            A live calibration under way (``Health.calibration``, e.g.
+            ``"recording 12/60 s"``): said under the class as "calibrating".
         """
         values = np.asarray(probabilities, dtype=float)
         self.bars.values = values.copy()
         top = int(np.argmax(values))
-        self._set_top(
-            self.classes[top],
-            f"{100 * values[top]:.0f} % confidence" + ("" if warm else " · warming up"),
-            dim=not warm,
-        )
+        detail = f"{100 * values[top]:.0f} % confidence"
+        if not warm:
+            detail += " · warming up"
+        if calibrating is not None:
+            detail += f" · calibrating ({calibrating})"
+        self._set_top(self.classes[top], detail, dim=not warm)
         self.bars.update()
 
     def values(self) -> np.ndarray:

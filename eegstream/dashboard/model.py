@@ -335,7 +335,9 @@ class DashboardModel:
 
     @property
     def calibration(self) -> str:
-        """Human-readable warm-up state of the classifier."""
+        """Human-readable state: a live calibration under way, else the warm-up."""
+        if self.health is not None and self.health.calibration is not None:
+            return f"calibrating for the wearer: {self.health.calibration}"
         if self.latest is None:
             return "waiting for data"
         if self.latest.warm:

@@ -21,6 +21,16 @@ def _ms(seconds: float | None) -> str:
     )
 
 
+def _wearer(health: Health) -> str:
+    if health.wearer is None:
+        return ""
+    return (
+        f" · personal, wearer {health.wearer}"
+        if health.personal
+        else (f" · wearer {health.wearer}")
+    )
+
+
 def describe(health: Health, calibration: str) -> dict[str, str]:
     """Describe the status fields as text, one entry per label of :class:`StatusPanel`.
 
@@ -50,7 +60,7 @@ def describe(health: Health, calibration: str) -> dict[str, str]:
         "gaps": f"gaps {health.gaps} ({health.samples_lost} samples lost)",
         "calibration": calibration,
         "device": (health.device or "–").upper(),
-        "model": f"model {health.model_name or '–'}",
+        "model": f"model {health.model_name or '–'}" + _wearer(health),
     }
 
 

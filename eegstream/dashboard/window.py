@@ -187,7 +187,12 @@ class MainWindow(QtWidgets.QMainWindow):
         model = self.model
         latest = model.latest
         if changes.steps and latest is not None:
-            self.gauge.set_probabilities(latest.probabilities, warm=bool(latest.warm))
+            health = model.health
+            self.gauge.set_probabilities(
+                latest.probabilities,
+                warm=bool(latest.warm),
+                calibrating=health.calibration if health is not None else None,
+            )
             times, probs = model.history()
             self.history.set_history(
                 times, probs, model.predicted_segments(), model.true_segments()

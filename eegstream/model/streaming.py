@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from .._errors import EEGStreamError
 from ..features import FeatureStep, OnlineFeatures
 from ..features.official import serve_config
 from .checkpoint import Checkpoint
@@ -97,6 +98,54 @@ class StreamingClassifier:
         """
         p = self.predictor
         p.predict_proba(np.zeros((p.seq_len, p.n_features)))
+
+    def check_continues(self, previous: StreamingClassifier) -> None:
+        """Check that this classifier can take over ``previous``'s stream mid-way.
+
+        It must serve the same features (every feature setting and channel),
+        so that the signal state carries over (:meth:`continue_from`).
+
+        Raises
+        ------
+        EEGStreamError
+            One line naming the settings that differ.
+        """
+        old, new = previous.cfg.to_dict(), self.cfg.to_dict()
+        keys = sorted(old.keys() | new.keys())
+        differ = [key for key in keys if old.get(key) != new.get(key)]
+        if tuple(previous.checkpoint.channels) != tuple(self.checkpoint.channels):
+            differ.append("channels")
+        if differ:
+            raise EEGStreamError(
+                f"model {self.checkpoint.name!r} cannot take over from "
+                f"{previous.checkpoint.name!r} live: its feature settings differ "
+                f"({', '.join(differ)}); use a model calibrated from "
+                f"{previous.checkpoint.name!r}"
+            )
+
+    def continue_from(self, previous: StreamingClassifier) -> None:
+        """Take over ``previous``'s stream without a gap in steps.
+
+        The signal state (conditioning filters, DE buffer, Kalman filter and
+        the model's sequence) and the wearer's running normaliser statistics
+        carry over; the normaliser's population statistics (its prior) and
+        the model become this checkpoint's. The next hop gives a step as
+        ``previous`` would have. ``previous`` must not be used afterwards.
+
+        Raises
+        ------
+        EEGStreamError
+            The features differ (:meth:`check_continues`).
+        """
+        self.check_continues(previous)
+        features, mine = previous.features, self.features.normaliser
+        if features.normaliser is None or mine is None:
+            features.normaliser = mine
+        else:  # the same wearer: their statistics so far stay, the prior is ours
+            features.normaliser.pop_mean = mine.pop_mean
+            features.normaliser.pop_std = mine.pop_std
+            features.normaliser.prior_steps = mine.prior_steps
+        self.features = features
 
     def reset(self) -> None:
         """Start the feature chain over (after a gap); the wearer statistics stay."""

@@ -12,12 +12,14 @@ LSL inlet, outlets, session log, subscribers, health and :class:`SessionStats`.
 
 from .chain import LiveChain, run_recording
 from .channels import ChannelPlan, plan_channels
-from .live import LivePipeline
+from .live import LivePipeline, checkpoint_wearer
+from .live_calibration import LiveCalibration, PersonalModel
 from .resample import StreamingResampler
 from .results import (
     Health,
     LatencySummary,
     MarkerAccuracy,
+    ModelSwitch,
     SessionSummary,
     StepResult,
 )
@@ -29,13 +31,17 @@ __all__ = [
     "Health",
     "LiveChain",
     "LatencySummary",
+    "LiveCalibration",
     "LivePipeline",
     "MarkerAccuracy",
+    "ModelSwitch",
+    "PersonalModel",
     "SessionLog",
     "SessionStats",
     "SessionSummary",
     "StepResult",
     "StreamingResampler",
+    "checkpoint_wearer",
     "plan_channels",
     "read_log",
     "run_recording",

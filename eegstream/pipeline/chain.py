@@ -283,6 +283,50 @@ class LiveChain:
         self.reset()
         self.classifier.reset_wearer()
 
+    def switch_classifier(self, classifier: StreamingClassifier) -> None:
+        """Go on with another model, between two :meth:`push` calls, without a gap.
+
+        The new classifier takes over the signal state and the wearer's
+        statistics (:meth:`StreamingClassifier.continue_from
+        <eegstream.model.StreamingClassifier.continue_from>`), so the next hop
+        gives a step as the old model would have; resampler, unit, channel
+        plan and line frequency stay.
+
+        Parameters
+        ----------
+        classifier : StreamingClassifier
+            Of a checkpoint with the same classes in the same order and the
+            same feature settings and channels (e.g. a personal model
+            calibrated from the running one).
+
+        Raises
+        ------
+        EEGStreamError
+            The classes or the features differ (:meth:`check_classifier`);
+            the chain runs on unchanged.
+        """
+        self.check_classifier(classifier)
+        classifier.continue_from(self.classifier)
+        self.checkpoint, self.classifier = classifier.checkpoint, classifier
+
+    def check_classifier(self, classifier: StreamingClassifier) -> None:
+        """Check that ``classifier`` could take over (:meth:`switch_classifier`).
+
+        Raises
+        ------
+        EEGStreamError
+            One line: its classes (names and order) or feature settings or
+            channels differ from the running model's.
+        """
+        new = tuple(classifier.classes)
+        if new != tuple(self.classes):
+            raise EEGStreamError(
+                f"model {classifier.checkpoint.name!r} has classes {', '.join(new)}, "
+                f"the running model {', '.join(self.classes)}; a model can only be "
+                "switched live for one with the same classes in the same order"
+            )
+        classifier.check_continues(self.classifier)
+
     # -- data --------------------------------------------------------------------------
     def push(
         self,

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .live import LivePipeline
-    from .results import Health, SessionSummary, StepResult
+    from .live_calibration import Calibrate
+    from .results import Health, ModelSwitch, SessionSummary, StepResult
 
 _STATUS_EVERY_S = 0.5
 _STATUS_LINE_EVERY_S = 10.0  # when stderr is not a terminal
@@ -48,6 +49,7 @@ def follow(pipe: LivePipeline, seconds: float | None, quiet: bool = False) -> bo
     tty = sys.stderr.isatty() and not quiet
     start = last_line = time.monotonic()
     latest, cold = None, 0
+    switches = len(pipe.switches)
     try:
         while True:
             time.sleep(_STATUS_EVERY_S)
@@ -55,6 +57,11 @@ def follow(pipe: LivePipeline, seconds: float | None, quiet: bool = False) -> bo
                 latest = results.get_nowait()
                 cold = 0 if latest.warm else cold + 1
             health = pipe.health()
+            for switch in pipe.switches[switches:]:  # said once, even when quiet
+                if tty:
+                    print(file=sys.stderr, flush=True)  # below the status line
+                print(f"eegstream: {switch_line(switch)}", flush=True)
+            switches = len(pipe.switches)
             now = time.monotonic()
             line = status_line(health, latest, cold, pipe.cfg.seq_len, now - start)
             if tty:
@@ -100,6 +107,10 @@ def status_line(
         parts.append(f"calibrating {cold}/{seq_len}, {top}" if not latest.warm else top)
         if latest.true_label is not None:
             parts.append(f"true {latest.true_label}")
+    if health.calibration is not None:
+        parts.append(f"calibrating for the wearer: {health.calibration}")
+    elif health.personal:
+        parts.append(f"personal model of {health.wearer}")
     if health.steps:
         parts.append(
             f"latency p50 {health.latency_p50_s * 1e3:.1f} ms p99 "
@@ -110,6 +121,13 @@ def status_line(
     if health.error:
         parts.append(f"error: {health.error}")
     return "  ".join(parts)
+
+
+def switch_line(switch: ModelSwitch) -> str:
+    """Say that the pipeline went on with another model (one line, no prefix)."""
+    whose = f" (personal model of wearer {switch.wearer})" if switch.wearer else ""
+    why = f" after {switch.reason}" if switch.reason else ""
+    return f"switched to model {switch.model}{whose} from step {switch.step}{why}"
 
 
 def header(pipe: LivePipeline, log_hint: str = "") -> str:
@@ -133,6 +151,9 @@ def header(pipe: LivePipeline, log_hint: str = "") -> str:
         + (f", interpolated: {', '.join(plan.missing)}" if plan.missing else "")
         + (f", ignored: {', '.join(plan.ignored)}" if plan.ignored else ""),
     ]
+    if h.wearer is not None:
+        personal = " (personal model)" if h.personal else ""
+        lines.append(f"  wearer {h.wearer}{personal}")
     if not r.identity:
         lines.append(
             f"  resampled causally {r.sfreq_in:g} -> {r.sfreq_out:g} Hz "
@@ -171,6 +192,9 @@ def format_summary(
         f"calibration), {s.samples_received} samples, {s.gaps} gap(s), "
         f"{s.samples_lost} samples lost, {s.samples_nonfinite} non-finite",
     ]
+    if s.wearer is not None:
+        lines.append(f"  wearer {s.wearer}")
+    lines += ["  " + switch_line(switch) for switch in s.switches]
     if s.unit is not None:
         lines.append(f"  unit {s.unit} ({s.unit_source})")
     if lat.p50 is not None and lat.p99 is not None and lat.max is not None:
@@ -208,6 +232,16 @@ def format_summary(
         lines.append(f"  log: {pipe.log.path} ({pipe.log.lines} lines)")
     if pipe.recording is not None:
         lines += ["  " + line for line in pipe.recording.describe().splitlines()]
+    calibration = pipe.calibration
+    if calibration is not None:
+        if calibration.state == "switched" and calibration.personal is not None:
+            lines.append(f"  live calibration: {calibration.personal.note}")
+        elif calibration.state == "failed":
+            lines.append(f"  live calibration failed: {calibration.error}")
+        else:
+            lines.append(f"  live calibration {calibration.state}")
+        if calibration.recording is not None:
+            lines.append(f"  calibration recording: {calibration.recording.path}")
     return "\n".join(lines)
 
 
@@ -224,5 +258,26 @@ def start_recording(pipe: LivePipeline, path: Path, command: str) -> None:
     print(
         f"eegstream {command}: recording {len(recorder.streams)} stream(s) to "
         f"{recorder.path}: " + ", ".join(s.name for s in recorder.streams),
+        flush=True,
+    )
+
+
+def start_calibration(
+    pipe: LivePipeline, seconds: float, calibrate: Calibrate, path: Path, command: str
+) -> None:
+    """Start the live calibration of ``--calibrate`` and say what happens next.
+
+    On failure the pipeline is stopped and the error raised.
+    """
+    try:
+        calibration = pipe.start_calibration(seconds, calibrate, path)
+    except BaseException:
+        pipe.stop()
+        raise
+    streams = ", ".join(s.name for s in calibration.recorder.streams)
+    print(
+        f"eegstream {command}: calibrating on the next {seconds:g} s of labelled EEG "
+        f"(recording {streams} to {calibration.recorder.path}); the personal model "
+        "takes over when fitted",
         flush=True,
     )

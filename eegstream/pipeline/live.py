@@ -30,14 +30,17 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pylsl
 import torch
 
 from .. import __version__, _realtime
+from .._checks import check_number
 from .._errors import EEGStreamError
 from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
+from ..features import RunningNormaliser
 from ..features.config import FeatureConfig
 from ..labelmap import LabelMap
 from ..model import Checkpoint, StreamingClassifier
@@ -45,11 +48,13 @@ from ..model.predict import as_checkpoint
 from ..recorder import Recorder, RecordingReport, with_derived
 from .chain import LiveChain
 from .channels import ChannelPlan
+from .live_calibration import Calibrate, LiveCalibration
 from .markers import MarkerListener
 from .outlets import ResultOutlets
 from .resample import StreamingResampler
 from .results import (
     Health,
+    ModelSwitch,
     SessionSummary,
     StepResult,
 )
@@ -99,6 +104,14 @@ class LivePipeline:
         Mains frequency to notch: the checkpoint's, 50 or 60 Hz instead, or
         estimated from the first second (logged as a warning); see
         :class:`~eegstream.pipeline.LiveChain`.
+    wearer : str | None
+        Whose session it is (``--wearer``): shown and logged; a personal
+        model names its own wearer.
+    wearer_state : NormaliserState | None
+        The wearer's normaliser statistics from an earlier session (what
+        :meth:`wearer_state` returned then): the running normaliser starts
+        from them. State of another number of features is left out with a
+        warning.
 
     Notes
     -----
@@ -130,10 +143,25 @@ class LivePipeline:
         markers: Sequence[str] | None = None,
         label_map: LabelMap | str | os.PathLike | None = None,
         line_freq: float | str | None = None,
+        wearer: str | None = None,
+        wearer_state: Any = None,
     ) -> None:
         check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
         self.classifier = StreamingClassifier(self.checkpoint, device=device)
+        self.wearer_name = wearer
+        #: Warnings about the wearer's saved state (shown with the chain's).
+        self.wearer_notes: list[str] = []
+        if wearer_state is not None:
+            normaliser: Any = self.normaliser
+            try:
+                normaliser.load_state(wearer_state)
+            except EEGStreamError as err:
+                self.wearer_notes.append(
+                    f"wearer {wearer!r}: {err}; starting from the model's statistics"
+                )
+        #: Models switched to, in order (switch_model); kept across start() calls.
+        self.switches: list[ModelSwitch] = []
         self.cfg: FeatureConfig = self.classifier.cfg
         self.classes = tuple(self.checkpoint.classes)
         self.query = {
@@ -164,6 +192,10 @@ class LivePipeline:
         self.recorder: Recorder | None = None
         #: What the XDF recording holds, once stop() closed it (None without one).
         self.recording: RecordingReport | None = None
+        #: The live calibration, once start_calibration() made it.
+        self.calibration: LiveCalibration | None = None
+        self._switch_request: _SwitchRequest | None = None
+        self._switch_lock = threading.Lock()
         self._summary: StreamSummary | None = None
         # The signal chain, made by start(); its plan and resampler, for views.
         self.chain: LiveChain | None = None
@@ -192,6 +224,11 @@ class LivePipeline:
     def unit_source(self) -> str | None:
         """Why: ``option``, ``description``, ``amplitude`` or ``default``; or None."""
         return None if self.chain is None else self.chain.unit_source
+
+    @property
+    def wearer(self) -> str | None:
+        """Whose session it is: the personal model's wearer, else ``wearer=``."""
+        return checkpoint_wearer(self.checkpoint) or self.wearer_name
 
     @property
     def warnings(self) -> list[str]:
@@ -272,6 +309,7 @@ class LivePipeline:
             line_freq=self.line_freq_option,
             suggest_from=summary.name,
         )
+        chain.warnings += self.wearer_notes
         self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
         self._open_outputs(summary, inlet, chain)
@@ -312,6 +350,8 @@ class LivePipeline:
         _realtime.live_stopped(self)
         self._stopped_mono = time.monotonic()
         try:
+            if self.calibration is not None:
+                self.calibration.cancel()  # its recording closed; no switch now
             self._stop_recording()  # every result is pushed; the outlets still open
         finally:
             self._teardown()
@@ -335,15 +375,12 @@ class LivePipeline:
             The pipeline is not running or already records; the path cannot
             be written; LabRecorder could not start. The pipeline runs on.
         """
-        if self._summary is None or self._stopped or self._worker is None:
-            raise EEGStreamError("start_recording: start() the pipeline first")
+        self._check_running("start_recording")
         if self.recorder is not None:
             raise EEGStreamError(
                 f"start_recording: already recording to {self.recorder.path}"
             )
-        if markers is None:
-            markers = self.marker_streams or ()
-        recorder = Recorder(path, with_derived(self._summary, markers)).start()
+        recorder = self._session_recorder(path, markers).start()
         self.recorder = recorder
         self._log(
             "recording",
@@ -355,6 +392,213 @@ class LivePipeline:
             ],
         )
         return recorder
+
+    def _check_running(self, method: str) -> None:
+        if self._summary is None or self._stopped or self._worker is None:
+            raise EEGStreamError(f"{method}: start() the pipeline first")
+
+    def _session_recorder(
+        self, path: str | os.PathLike, markers: Sequence[str] | None
+    ) -> Recorder:
+        """Make a recorder (not started) of the EEG, its marker streams, the outlets."""
+        assert self._summary is not None  # sanity check: _check_running passed
+        if markers is None:
+            markers = self.marker_streams or ()
+        return Recorder(path, with_derived(self._summary, markers))
+
+    def start_calibration(
+        self,
+        seconds: float,
+        calibrate: Calibrate,
+        path: str | os.PathLike,
+        *,
+        markers: Sequence[str] | None = None,
+    ) -> LiveCalibration:
+        """Calibrate for the wearer on the next ``seconds`` of the stream, then switch.
+
+        Records the EEG, its marker streams (``markers``, default: those it
+        follows) and the outlets into a new XDF at ``path``; once ``seconds``
+        of samples are in and the labelled segment under way (if any) has
+        ended, at most ``seconds`` later, closes it and runs
+        ``calibrate(path)`` on a background thread, then :meth:`switch_model`
+        to the personal model.
+        The stream runs on throughout; :meth:`health` says ``calibration``
+        (``"recording 12/60 s"``, ``"fitting"``) until then. A failure is
+        logged (``calibration`` record, one warning line) and the session
+        goes on with its model. :meth:`stop` ends a calibration still
+        recording (no switch).
+
+        Parameters
+        ----------
+        seconds : float
+            Seconds of EEG to calibrate on, counted in the stream's samples.
+        calibrate : callable
+            ``calibrate(xdf_path) -> PersonalModel``
+            (:class:`~eegstream.pipeline.live_calibration.PersonalModel`).
+        path : path-like
+            The new ``.xdf`` file.
+        markers : sequence of str | None
+            Marker streams to record; None: those the pipeline follows.
+
+        Returns
+        -------
+        LiveCalibration
+            Started: LabRecorder collects from every stream.
+
+        Raises
+        ------
+        EEGStreamError
+            The pipeline is not running or already calibrates, ``seconds`` is
+            not positive, the path cannot be written, LabRecorder could not
+            start. The pipeline runs on.
+        """
+        self._check_running("start_calibration")
+        check_number(seconds, "seconds", unit="s", min=0, min_inclusive=False)
+        if self.calibration is not None and self.calibration.active:
+            raise EEGStreamError(
+                "start_calibration: a calibration is already under way "
+                f"({self.calibration.status()})"
+            )
+        inlet, summary = self.inlet, self._summary
+        assert inlet is not None and summary is not None  # sanity check: running
+        calibration = LiveCalibration(
+            self._session_recorder(path, markers),
+            seconds,
+            calibrate,
+            samples=lambda: inlet.ring.total,
+            rate=summary.nominal_srate,
+            switch=lambda checkpoint, reason: self.switch_model(
+                checkpoint, reason=reason
+            ),
+            log=self._log,
+            newest=lambda: float(inlet.ring.latest(1)[0][-1]),
+            labelled=lambda t0, t1: self._true_label(t0, t1) is not None,
+        )
+        calibration.start()
+        self.calibration = calibration
+        return calibration
+
+    def switch_model(
+        self,
+        checkpoint: Checkpoint | str | os.PathLike,
+        *,
+        reason: str = "",
+        timeout: float = 30.0,
+    ) -> ModelSwitch:
+        """Go on with another model without dropping the stream or a step.
+
+        The new model is loaded and warmed up on the calling thread; the
+        worker switches to it between two blocks of samples: the signal state
+        and the wearer's statistics carry over
+        (:meth:`LiveChain.switch_classifier
+        <eegstream.pipeline.LiveChain.switch_classifier>`), outlets and
+        subscribers go on unchanged. Logged as a ``model`` record.
+
+        Parameters
+        ----------
+        checkpoint : Checkpoint | str | path-like
+            A model with the running one's classes (in order: the
+            probabilities outlet keeps its channels) and feature settings, e.g.
+            a personal model calibrated from it.
+        reason : str
+            Why, for the log (e.g. ``"live calibration"``).
+        timeout : float
+            Seconds to wait for the worker to switch.
+
+        Returns
+        -------
+        ModelSwitch
+            Which step is the new model's first.
+
+        Raises
+        ------
+        EEGStreamError
+            The pipeline is not running, the classes or features differ (one
+            line; the pipeline runs on with its model).
+        """
+        self._check_running("switch_model")
+        chain = self.chain
+        assert chain is not None  # sanity check: running
+        classifier = StreamingClassifier(checkpoint, device=self.classifier.device)
+        chain.check_classifier(classifier)
+        classifier.warm_up()  # torch's first call, not on a live step
+        request = _SwitchRequest(classifier, reason)
+        with self._switch_lock:
+            if self._switch_request is not None:
+                raise EEGStreamError("switch_model: another switch is under way")
+            self._switch_request = request
+        deadline = time.monotonic() + timeout
+        while not request.done.wait(0.05):
+            ended = self._stop.is_set() or self._error is not None
+            if not ended and time.monotonic() < deadline:
+                continue
+            with self._switch_lock:
+                withdrawn = self._switch_request is request
+                if withdrawn:
+                    self._switch_request = None
+            if withdrawn:
+                raise EEGStreamError(
+                    f"switch_model: the pipeline {'stopped' if ended else 'was busy'} "
+                    f"before model {classifier.checkpoint.name!r} could take over"
+                )
+            request.done.wait()  # the worker took it and is switching now
+        if request.error is not None:
+            raise EEGStreamError(request.error)
+        assert request.switch is not None  # sanity check: done without error
+        return request.switch
+
+    def _apply_switch(self, chain: LiveChain) -> None:
+        """On the worker, between blocks: make the requested switch."""
+        with self._switch_lock:
+            request, self._switch_request = self._switch_request, None
+        if request is None:
+            return
+        previous = self.checkpoint.name
+        try:
+            chain.switch_classifier(request.classifier)
+        except EEGStreamError as err:
+            request.error = str(err)
+            return
+        except BaseException as err:  # stops the worker; the caller learns why
+            request.error = f"{type(err).__name__}: {err}"
+            raise
+        else:
+            self.checkpoint, self.classifier = chain.checkpoint, chain.classifier
+            request.switch = switch = ModelSwitch(
+                step=self.stats.steps,
+                model=self.checkpoint.name,
+                path=str(self.checkpoint.path),
+                previous=previous,
+                wearer=checkpoint_wearer(self.checkpoint),
+                reason=request.reason,
+            )
+            self.switches.append(switch)
+            self._log("model", **switch.to_dict())
+            logger.info(
+                "switched to model %s%s at step %d",
+                switch.model,
+                f" (personal, wearer {switch.wearer})" if switch.wearer else "",
+                switch.step,
+            )
+        finally:
+            request.done.set()
+
+    @property
+    def normaliser(self) -> RunningNormaliser:
+        """The running normaliser in use: the wearer's statistics so far."""
+        normaliser = self.classifier.features.normaliser
+        assert normaliser is not None  # sanity check: every checkpoint has one
+        return normaliser
+
+    def wearer_state(self) -> Any:
+        """Return the wearer's normaliser statistics, to start a later session from.
+
+        A ``NormaliserState`` (:meth:`RunningNormaliser.state
+        <eegstream.features.RunningNormaliser.state>`); read it after
+        :meth:`stop`, when no step changes it.
+        """
+        normaliser: Any = self.normaliser
+        return normaliser.state()
 
     def _stop_recording(self) -> None:
         if self.recorder is None:
@@ -432,6 +676,11 @@ class LivePipeline:
             error=self._error,
             steps=self.stats.steps,
             samples_nonfinite=self._nonfinite,
+            wearer=self.wearer,
+            personal=checkpoint_wearer(self.checkpoint) is not None,
+            calibration=(
+                self.calibration.status() if self.calibration is not None else None
+            ),
         )
 
     @property
@@ -499,6 +748,8 @@ class LivePipeline:
             labels_not_in_model=stats.labels_not_in_model,
             error=self._error,
             device=h.device,
+            wearer=self.wearer,
+            switches=tuple(self.switches),
         )
 
     # -- the worker --------------------------------------------------------------------
@@ -508,6 +759,7 @@ class LivePipeline:
         try:
             while not self._stop.is_set():
                 self._watch_health(inlet)
+                self._apply_switch(chain)
                 if not self._reader.wait(0.05):
                     continue
                 self._take(chain, self._reader.read())
@@ -620,7 +872,9 @@ class LivePipeline:
                 "classes": list(self.classes),
                 "dataset": meta["dataset"],
                 "protocol": meta["protocol"],
+                "wearer": checkpoint_wearer(self.checkpoint),
             },
+            "wearer": {"name": self.wearer, "notes": list(self.wearer_notes)},
             "stream": {
                 "name": summary.name,
                 "type": summary.type,
@@ -649,6 +903,24 @@ class LivePipeline:
             "device": self.classifier.device,
             "warnings": list(chain.warnings),
         }
+
+
+def checkpoint_wearer(checkpoint: Checkpoint) -> str | None:
+    """Return the wearer a personal model was calibrated for; None for other models."""
+    meta = checkpoint.meta
+    wearer = getattr(meta, "wearer", None) or meta.provenance.get("wearer")
+    return str(wearer) if wearer else None
+
+
+@dataclasses.dataclass
+class _SwitchRequest:
+    """A model switch asked for by switch_model, made by the worker."""
+
+    classifier: StreamingClassifier
+    reason: str
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    switch: ModelSwitch | None = None
+    error: str | None = None
 
 
 def _label_map(

@@ -95,6 +95,14 @@ class Health(Record):
         Results produced since start.
     samples_nonfinite : int
         Samples that held NaN or infinity in some channel.
+    wearer : str | None
+        Whose session it is: the personal model's wearer, else the wearer
+        named for the session (``--wearer``); None when unknown.
+    personal : bool
+        Whether the model in use is a personal model (calibrated for ``wearer``).
+    calibration : str | None
+        A live calibration under way (``"recording 12/60 s"``, ``"fitting"``);
+        None when none is.
     """
 
     state: str
@@ -112,6 +120,35 @@ class Health(Record):
     error: str | None = None
     steps: int = 0
     samples_nonfinite: int = 0
+    wearer: str | None = None
+    personal: bool = False
+    calibration: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSwitch(Record):
+    """The live pipeline went on with another model (the session log's ``model``).
+
+    Attributes
+    ----------
+    step : int
+        Index of the first step of the new model (steps counted from 0).
+    model, path : str
+        The new checkpoint's name and file.
+    previous : str
+        The name of the model it replaced.
+    wearer : str | None
+        The new model's wearer when it is a personal model.
+    reason : str
+        Why (e.g. ``"live calibration"``).
+    """
+
+    step: int
+    model: str
+    path: str
+    previous: str
+    wearer: str | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -166,7 +203,7 @@ class SessionSummary(Record):
     Attributes
     ----------
     model : str
-        The checkpoint's name.
+        The checkpoint's name (the model in use at the end).
     started_unix : float | None
         Wall-clock start (Unix seconds); None when never started.
     stream, source_id : str
@@ -193,6 +230,11 @@ class SessionSummary(Record):
         Why the pipeline stopped, when on an error.
     device : str
         ``"cpu"`` or ``"cuda"``.
+    wearer : str | None
+        Whose session it was (as :attr:`Health.wearer`).
+    switches : tuple of ModelSwitch
+        Models switched to during the session, in order (``model`` is then
+        the last one's).
     """
 
     model: str
@@ -215,3 +257,5 @@ class SessionSummary(Record):
     labels_not_in_model: tuple[str, ...]
     error: str | None
     device: str
+    wearer: str | None = None
+    switches: tuple[ModelSwitch, ...] = ()

@@ -8,7 +8,9 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
 
 ``session_start``
     ``eegstream_version``, ``model`` (name, path, classes, dataset,
-    protocol), ``stream`` (name, type, source_id, hostname, channel_count,
+    protocol, wearer: null unless a personal model), ``wearer`` (name: whose
+    session, null when unknown; notes: why a saved normaliser state was left
+    out), ``stream`` (name, type, source_id, hostname, channel_count,
     nominal_rate, channel_format, synthetic), ``channels`` (mode ``names`` |
     ``positional``, n_present, missing (interpolated), ignored), ``unit``
     (option, declared: the ``--unit`` given and the stream's own),
@@ -44,6 +46,18 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     source_id), then ``stopped`` with ``path``, ``streams`` (also
     ``samples`` and ``clock_offsets``, read back from the closed file) and
     ``problem`` (null, or why the file may be incomplete).
+``model``
+    The pipeline went on with another model at a step boundary, no step lost
+    (:meth:`~eegstream.pipeline.LivePipeline.switch_model`): ``step`` (its
+    first step), ``model``, ``path``, ``previous``, ``wearer`` (null unless a
+    personal model), ``reason`` (e.g. ``live calibration``). Steps from
+    ``step`` on are the new model's.
+``calibration``
+    A live calibration (:meth:`~eegstream.pipeline.LivePipeline.start_calibration`),
+    by ``state``: ``recording`` (seconds, path, streams), ``recorded`` (path,
+    streams with samples, problem), ``switched`` (checkpoint, note: what the
+    calibration measured, step), ``failed`` (message: one line; the session
+    goes on with its model), ``cancelled`` (message: the session ended first).
 ``session_end``
     ``summary`` (:meth:`~eegstream.pipeline.LivePipeline.summary`).
 """
