@@ -30,7 +30,6 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pylsl
@@ -42,6 +41,7 @@ from .._errors import EEGStreamError
 from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
 from ..features import RunningNormaliser
 from ..features.config import FeatureConfig
+from ..features.normalise import NormaliserState
 from ..labelmap import LabelMap
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
@@ -144,7 +144,7 @@ class LivePipeline:
         label_map: LabelMap | str | os.PathLike | None = None,
         line_freq: float | str | None = None,
         wearer: str | None = None,
-        wearer_state: Any = None,
+        wearer_state: NormaliserState | None = None,
     ) -> None:
         check_unit_option(unit)
         self.checkpoint = as_checkpoint(checkpoint)
@@ -153,9 +153,8 @@ class LivePipeline:
         #: Warnings about the wearer's saved state (shown with the chain's).
         self.wearer_notes: list[str] = []
         if wearer_state is not None:
-            normaliser: Any = self.normaliser
             try:
-                normaliser.load_state(wearer_state)
+                self.normaliser.load_state(wearer_state)
             except EEGStreamError as err:
                 self.wearer_notes.append(
                     f"wearer {wearer!r}: {err}; starting from the model's statistics"
@@ -590,15 +589,14 @@ class LivePipeline:
         assert normaliser is not None  # sanity check: every checkpoint has one
         return normaliser
 
-    def wearer_state(self) -> Any:
+    def wearer_state(self) -> NormaliserState:
         """Return the wearer's normaliser statistics, to start a later session from.
 
         A ``NormaliserState`` (:meth:`RunningNormaliser.state
         <eegstream.features.RunningNormaliser.state>`); read it after
         :meth:`stop`, when no step changes it.
         """
-        normaliser: Any = self.normaliser
-        return normaliser.state()
+        return self.normaliser.state()
 
     def _stop_recording(self) -> None:
         if self.recorder is None:
@@ -907,9 +905,7 @@ class LivePipeline:
 
 def checkpoint_wearer(checkpoint: Checkpoint) -> str | None:
     """Return the wearer a personal model was calibrated for; None for other models."""
-    meta = checkpoint.meta
-    wearer = getattr(meta, "wearer", None) or meta.provenance.get("wearer")
-    return str(wearer) if wearer else None
+    return checkpoint.meta.wearer
 
 
 @dataclasses.dataclass
