@@ -30,7 +30,13 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     stream_hint : str
         What happens when no stream option is given, for the group's title.
     """
-    stream = parser.add_argument_group(f"stream ({stream_hint})")
+    _add_stream_options(parser.add_argument_group(f"stream ({stream_hint})"))
+    _add_pipeline_group(parser.add_argument_group("pipeline"))
+    _add_personal_options(parser.add_argument_group("wearer and live calibration"))
+
+
+def _add_stream_options(stream: Any) -> None:
+    """Which stream, and how to read it."""
     stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
     stream.add_argument(
         "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
@@ -70,7 +76,10 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
         metavar="FILE",
         help="TOML rules turning marker strings into true labels (README: label maps)",
     )
-    pipe = parser.add_argument_group("pipeline")
+
+
+def _add_pipeline_group(pipe: Any) -> None:
+    """Device, line frequency, log, recording and outlets."""
     device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
     pipe.add_argument(
         "--line-freq",
@@ -94,7 +103,10 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
         action="store_true",
         help="do not publish the probability and band-power LSL streams",
     )
-    personal = parser.add_argument_group("wearer and live calibration")
+
+
+def _add_personal_options(personal: Any) -> None:
+    """``--wearer`` and live calibration."""
     personal.add_argument(
         "--wearer",
         metavar="NAME",
