@@ -7,7 +7,8 @@ calibrated. One folder per wearer::
     $EEGSTREAM_WEARERS/NAME/      (default ~/.eegstream/wearers/NAME/)
         wearer.json               name, model file, base model, when saved
         model.safetensors         the personal model (a copy: self-contained)
-        normaliser.npz            mean, var, count of the wearer's feature steps
+        normaliser.npz            mean, var, count of the wearer's feature steps, and
+                                  the feature settings and channels they are of
 
 Every file is written atomically. Nothing here reads EEG.
 """
@@ -144,6 +145,8 @@ def save_normaliser_state(name: str, state: NormaliserState) -> Path:
         mean=np.asarray(state.mean, np.float64),
         var=np.asarray(state.var, np.float64),
         count=np.asarray(state.count, np.float64),
+        # What the statistics are of; an empty string when unknown.
+        key=np.asarray(state.key or ""),
     )
     path = folder / _NORMALISER
     atomic_write_bytes(path, buf.getvalue())
@@ -186,7 +189,8 @@ def _read_state(path: Path) -> NormaliserState | None:
         return None
     try:
         with np.load(path) as z:
-            return NormaliserState(z["mean"], z["var"], z["count"])
+            key = str(z["key"]) if "key" in z.files else ""
+            return NormaliserState(z["mean"], z["var"], z["count"], key or None)
     except (OSError, KeyError, ValueError) as err:
         raise EEGStreamError(
             f"wearer statistics {path} are unreadable ({err}); calibrate again"

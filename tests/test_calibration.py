@@ -8,6 +8,7 @@ with a stimulus program's markers.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import replace
 from pathlib import Path
@@ -280,6 +281,24 @@ def test_normaliser_state_round_trip_and_wearer_store(store):
     np.testing.assert_array_equal(found.normaliser.count, state.count)
     with pytest.raises(EEGStreamError, match=r"no wearer 'P02' .*known: P01"):
         load_wearer("P02")
+
+
+def test_statistics_of_other_feature_settings_are_refused(tiny_checkpoint, store):
+    meta = load_checkpoint(tiny_checkpoint).meta
+    rows = np.random.default_rng(2).normal(5, 2, (40, meta.n_features))
+    state = dataclasses.replace(
+        NormaliserState.from_steps(rows), key=meta.statistics_key
+    )
+    save_normaliser_state("P03", state)
+    assert load_wearer("P03").normaliser.key == meta.statistics_key
+    other = dataclasses.replace(
+        meta, feature_config=meta.feature_config.replace(hop_s=2.0)
+    )
+    assert other.statistics_key != meta.statistics_key  # same feature count
+    zeros, ones = np.zeros(meta.n_features), np.ones(meta.n_features)
+    RunningNormaliser(zeros, ones).load_state(state, key=meta.statistics_key)
+    with pytest.raises(EEGStreamError, match="other feature settings or channels"):
+        RunningNormaliser(zeros, ones).load_state(state, key=other.statistics_key)
 
 
 def test_old_checkpoints_load_without_wearer(tiny_checkpoint):

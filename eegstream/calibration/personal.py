@@ -12,6 +12,7 @@ never written.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Sequence
@@ -222,7 +223,10 @@ def calibrate(
         max_folds=folds,
         progress=progress,
     )
-    state = NormaliserState.from_steps(np.concatenate([t.steps for t in data.trials]))
+    state = dataclasses.replace(
+        NormaliserState.from_steps(np.concatenate([t.steps for t in data.trials])),
+        key=ckpt.meta.statistics_key,
+    )
     whose = wearer or data.subject or Path(data.recordings[0]).stem
     written = card = None
     if estimate.improves or force:

@@ -57,11 +57,16 @@ class NormaliserState:
         Mean and variance of the wearer's finite steps (DE units).
     count : array of float64, shape (n_features,)
         How many finite steps of the wearer each feature has seen.
+    key : str | None
+        The feature settings and channels the statistics are of
+        (:attr:`CheckpointMeta.statistics_key
+        <eegstream.model.CheckpointMeta.statistics_key>`); None when unknown.
     """
 
     mean: np.ndarray
     var: np.ndarray
     count: np.ndarray
+    key: str | None = None
 
     @classmethod
     def from_steps(cls, steps: np.ndarray) -> NormaliserState:
@@ -153,14 +158,27 @@ class RunningNormaliser:
         var = np.maximum(self._sumsq / n - mean * mean, 0.0)
         return NormaliserState(mean, var, self._count.copy())
 
-    def load_state(self, state: NormaliserState) -> None:
+    def load_state(self, state: NormaliserState, key: str | None = None) -> None:
         """Continue from a wearer's saved statistics (a second visit).
+
+        Parameters
+        ----------
+        state : NormaliserState
+            The wearer's statistics.
+        key : str | None
+            The statistics key of the model this normaliser serves; a state
+            with another key is refused (when both are known).
 
         Raises
         ------
         EEGStreamError
-            When the state has another number of features.
+            When the state has another number of features or another key.
         """
+        if key is not None and state.key is not None and key != state.key:
+            raise EEGStreamError(
+                "the wearer's normaliser statistics are of other feature settings "
+                "or channels than this model's"
+            )
         arrays = [
             np.asarray(a, dtype=np.float64)
             for a in (state.mean, state.var, state.count)

@@ -399,6 +399,15 @@ class CheckpointMeta:
         """Features per step (channels x bands)."""
         return len(self.channels) * len(self.feature_config.bands)
 
+    @property
+    def statistics_key(self) -> str:
+        """What a wearer's normaliser statistics are of: feature settings, channels.
+
+        Statistics saved under one key scale no model with another (same
+        feature count or not); see :class:`~eegstream.features.NormaliserState`.
+        """
+        return f"{self.feature_config.hash()}:{','.join(self.channels)}"
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-able header, as stored in the file.
 

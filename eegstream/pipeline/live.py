@@ -154,7 +154,9 @@ class LivePipeline:
         self.wearer_notes: list[str] = []
         if wearer_state is not None:
             try:
-                self.normaliser.load_state(wearer_state)
+                self.normaliser.load_state(
+                    wearer_state, key=self.checkpoint.meta.statistics_key
+                )
             except EEGStreamError as err:
                 self.wearer_notes.append(
                     f"wearer {wearer!r}: {err}; starting from the model's statistics"
@@ -596,7 +598,9 @@ class LivePipeline:
         <eegstream.features.RunningNormaliser.state>`); read it after
         :meth:`stop`, when no step changes it.
         """
-        return self.normaliser.state()
+        return dataclasses.replace(
+            self.normaliser.state(), key=self.checkpoint.meta.statistics_key
+        )
 
     def _stop_recording(self) -> None:
         if self.recorder is None:
