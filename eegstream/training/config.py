@@ -40,6 +40,8 @@ from .splits import PROTOCOLS, SPLIT_DRAWS
 ARCHS = ("resattentionet", "logreg")
 CONTROLS = (None, "shuffled-labels")
 SELECT_ON = ("accuracy", "loss")
+#: ``eegstream.model.resattentionet.READOUTS``, without importing torch.
+READOUTS = ("none", "mean")
 KEEP = ("best", "last")
 #: How ``eegstream evaluate --streaming`` runs the recordings (first: default).
 STREAMING_MODES = ("trial", "session")
@@ -67,6 +69,7 @@ class TrainConfig:
     base_width: int = 16
     n_heads: int = 2
     dropout: float = 0.5
+    readout: str = "none"
     device: str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
@@ -153,6 +156,7 @@ PAPER_RECIPE: dict[str, Any] = {
     "train.batch_size": 32,
     "train.base_width": 16,
     "train.dropout": 0.5,
+    "train.readout": "none",
     # The paper's features came from the labs' already-filtered EEG.
     "feature_config.conditioning": None,
 }
@@ -172,6 +176,7 @@ LIVE_RECIPE: dict[str, Any] = {
     "train.early_stopping": 10,
     "train.keep": "best",
     "train.lr": 1e-3,
+    "train.readout": "mean",
     "feature_config.conditioning": ConditioningSettings(),
 }
 
@@ -463,6 +468,16 @@ _TABLE: tuple[Option, ...] = (
     ),
     _recipe("--base-width", "base_width", "ResNet base width w", int),
     _recipe("--dropout", "dropout", "dropout probability", float),
+    _recipe(
+        "--readout",
+        "readout",
+        "mean: add to the network's logits those of the baseline (logistic "
+        "regression on the time-averaged input, fitted in closed form on the "
+        "training crops, frozen); the network learns a correction from "
+        "there; none: the paper's network",
+        None,
+        choices=READOUTS,
+    ),
     _recipe("--seed", "seed", "seed of every RNG and the first split", int),
     device_option("where to train (auto: CUDA when present)", group=_RECIPE),
     Option(
