@@ -165,14 +165,14 @@ class ResAttentioNet(nn.Module):
             nn.Linear(width, width),
             nn.ReLU(inplace=True),
             nn.Dropout(dropout),
-            nn.Linear(width, n_classes),
+            last := nn.Linear(width, n_classes),
         )
         self.mean_readout: LogRegClassifier | None = None
         if readout == "mean":
             self.mean_readout = LogRegClassifier(n_features, n_classes)
             self.mean_readout.requires_grad_(False)
-            nn.init.zeros_(self.classifier[-1].weight)
-            nn.init.zeros_(self.classifier[-1].bias)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
 
     def set_mean_readout(self, fitted: LogRegClassifier) -> None:
         """Copy a fitted baseline into the frozen mean read-out (``readout="mean"``)."""

@@ -163,8 +163,8 @@ PAPER_RECIPE: dict[str, Any] = {
 
 #: The project's recipe for a model that runs live: causal features at a 1 s
 #: hop, the running normaliser, crops of every sequence live could show, early
-#: stopping on validation; learning rate and width from the study in
-#: docs/training-recipes.md.
+#: stopping on validation, the baseline as the network's frozen read-out;
+#: learning rate and read-out from the study in docs/training-recipes.md.
 LIVE_RECIPE: dict[str, Any] = {
     **PAPER_RECIPE,
     "split_draw": "project",
@@ -304,8 +304,8 @@ _TABLE: tuple[Option, ...] = (
     Option(
         "--recipe",
         "live: the project's recipe for a model that runs live (causal 1 s "
-        "hop, crops, running normaliser, early stopping); paper: the paper's "
-        "annex as published",
+        "hop, crops, running normaliser, early stopping, the baseline as the "
+        "network's read-out); paper: the paper's annex as published",
         attr="recipe",
         default="live",
         choices=tuple(RECIPES),

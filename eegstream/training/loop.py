@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..model import build_model
+from ..model import ResAttentioNet
 from ..model.predict import resolve_device
 from .baseline import fit_baseline
 from .config import TrainConfig
@@ -134,8 +134,7 @@ def train_network(
 
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
-    model = build_model(
-        "resattentionet",
+    model = ResAttentioNet(
         n_features=x_train.shape[2],
         n_classes=n_classes,
         base_width=cfg.base_width,
