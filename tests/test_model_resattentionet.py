@@ -66,3 +66,25 @@ def test_encoder_time_axis_and_eval_determinism():
     assert torch.equal(net(x), net(x))  # dropout off in eval
     # A batch of one works in eval mode (batch norm uses running statistics).
     assert net(x[:1]).shape == (1, 3)
+
+
+def test_mean_readout_is_the_baseline_until_trained():
+    from eegstream.model import LogRegClassifier
+
+    torch.manual_seed(0)
+    base = LogRegClassifier(20, 3)
+    with torch.no_grad():
+        base.center.normal_()
+        base.linear.weight.normal_()
+    net = ResAttentioNet(20, 3, base_width=4, readout="mean").eval()
+    net.set_mean_readout(base)
+    x = torch.randn(4, 17, 20)
+    x[:, 12:] = 0  # warm-up padding: the read-out averages the real steps
+    torch.testing.assert_close(net(x), base(x))
+    assert not any(p.requires_grad for p in net.mean_readout.parameters())
+    # The paper's network has no read-out; an unknown read-out is one line.
+    assert ResAttentioNet(20, 3).mean_readout is None
+    with pytest.raises(EEGStreamError, match="readout must be one of"):
+        ResAttentioNet(20, 3, readout="max")
+    with pytest.raises(EEGStreamError, match="no mean read-out"):
+        ResAttentioNet(20, 3).set_mean_readout(base)

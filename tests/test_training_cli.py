@@ -61,10 +61,14 @@ def test_network_trains_end_to_end(net_run):
     # epoch. (Held-out accuracy of this tiny run is not asserted: 4 training
     # subjects are too few for the net; the baseline test below checks that.)
     assert max(history["train_acc"]) >= 0.5
-    assert history["train_loss"][-1] < 0.8 * history["train_loss"][0]
-    best = history["best_epoch"] - 1
+    # (the live recipe's network starts at the baseline's fit: a smaller drop)
+    assert history["train_loss"][-1] < 0.95 * history["train_loss"][0]
     acc, loss = np.array(history["val_acc"]), np.array(history["val_loss"])
-    assert acc[best] == acc.max() and loss[best] == loss[acc == acc.max()].min()
+    best = history["best_epoch"] - 1  # -1: epoch 0, the baseline read-out alone
+    if best >= 0:
+        assert acc[best] == acc.max() and loss[best] == loss[acc == acc.max()].min()
+    else:
+        assert acc.max() <= history["best_val_acc"]
     assert metrics["splits"][0]["test"]["n"] == 24 * len(split["test"])
 
 

@@ -105,3 +105,26 @@ def test_classification_metrics():
     }
     assert m["confusion"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
     assert m["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 1) / 3)
+
+
+def test_mean_readout_starts_at_the_baseline_and_stays_frozen():
+    x, y = _planted(12)
+    xv, yv = _planted(6, seed=1)
+    # No epoch beats the read-out alone on validation: epoch 0 is kept.
+    cfg = TrainConfig(epochs=2, lr=0.0, base_width=4, readout="mean", device="cpu")
+    model, history = train_network(x, y, xv, yv, 3, cfg, progress=False)
+    baseline = train_logreg(x, y, 3, seed=cfg.seed)
+    assert history["best_epoch"] == 0
+    np.testing.assert_allclose(
+        predict_proba(model, xv), predict_proba(baseline, xv), atol=1e-5
+    )
+    # Training moves the deep branch only; the read-out is the baseline still.
+    cfg = TrainConfig(epochs=3, lr=1e-2, base_width=4, readout="mean", keep="last")
+    model, _ = train_network(x, y, xv, yv, 3, cfg, progress=False)
+    for key, value in baseline.state_dict().items():
+        np.testing.assert_array_equal(
+            model.mean_readout.state_dict()[key].numpy(), value.numpy()
+        )
+    assert not np.allclose(
+        predict_proba(model, xv), predict_proba(baseline, xv), atol=1e-3
+    )

@@ -144,15 +144,24 @@ def adapt(
     weights = torch.tensor(
         balanced_class_weights(crops.y, n_classes), dtype=torch.float32
     )
+    # A network with the live recipe's mean read-out (a frozen baseline)
+    # adds its logits: the parts fitted alone must be fitted beside them.
+    readout = getattr(personal, "mean_readout", None)
+    with torch.no_grad():
+        offset = readout(x) if readout is not None else torch.zeros(len(y), 1)
     if method == "last-layer":
-        _fit_last_layer(personal, arch, x, y, weights, settings.pull)
+        _fit_last_layer(personal, arch, x, y, weights, settings.pull, offset)
     elif method == "head":
         with torch.no_grad():  # the frozen encoder's output, computed once
             encoded = personal.encode(x)
         head = nn.Sequential(personal.pool, personal.classifier)
-        _train(head, encoded, y, weights, settings, settings.lr, head)
+        _train(head, encoded, y, weights, settings, settings.lr, head, offset)
     else:
+        if readout is not None:  # the wearer's own read-out too
+            readout.requires_grad_(True)
         _train(personal, x, y, weights, settings, settings.lr / 10, personal)
+        if readout is not None:
+            readout.requires_grad_(False)
     return personal.eval()
 
 
@@ -172,8 +181,13 @@ def _fit_last_layer(
     y: torch.Tensor,
     weights: torch.Tensor,
     pull: float,
+    offset: torch.Tensor,
 ) -> None:
-    """L-BFGS on the class-weighted loss plus an L2 pull to the base layer."""
+    """L-BFGS on the class-weighted loss plus an L2 pull to the base layer.
+
+    ``offset`` (n, n_classes) or (n, 1): logits added to the layer's (the
+    mean read-out's; zeros without one).
+    """
     layer, body = _last_layer(model, arch)
     with torch.no_grad():
         h = body(x)  # (n, d): the last layer's input, computed once
@@ -191,7 +205,7 @@ def _fit_last_layer(
 
     def closure() -> torch.Tensor:
         optimiser.zero_grad()
-        loss = criterion(h @ w.T + b, y) + lam * (
+        loss = criterion(h @ w.T + b + offset, y) + lam * (
             ((w - w0) ** 2).sum() + ((b - b0) ** 2).sum()
         )
         loss.backward()
@@ -211,8 +225,13 @@ def _train(
     settings: AdaptSettings,
     lr: float,
     trainable: nn.Module,
+    offset: torch.Tensor | None = None,
 ) -> None:
-    """Adam over mini-batches for ``settings.epochs``; batch norm kept frozen."""
+    """Adam over mini-batches for ``settings.epochs``; batch norm kept frozen.
+
+    ``offset`` (n, n_classes): fixed logits added to ``module``'s (the mean
+    read-out's, when ``module`` is a network's head alone).
+    """
     params = [p for p in trainable.parameters() if p.requires_grad]
     optimiser = torch.optim.Adam(params, lr=lr)
     criterion = nn.CrossEntropyLoss(weight=weights)
@@ -227,7 +246,10 @@ def _train(
         for start in range(0, n, settings.batch_size):
             idx = order[start : start + settings.batch_size]
             optimiser.zero_grad(set_to_none=True)
-            loss = criterion(module(x[idx]), y[idx])
+            logits = module(x[idx])
+            if offset is not None:
+                logits = logits + offset[idx]
+            loss = criterion(logits, y[idx])
             loss.backward()
             optimiser.step()
     module.eval()

@@ -17,6 +17,11 @@ import torch
 from torch import nn
 
 from .._errors import EEGStreamError
+from .logreg import LogRegClassifier
+
+#: What the network adds to its deep branch's logits: nothing (the paper), or
+#: the logits of a frozen logistic regression on the time-averaged input.
+READOUTS = ("none", "mean")
 
 
 class BasicBlock1d(nn.Module):
@@ -91,6 +96,12 @@ class ResAttentioNet(nn.Module):
         Heads of the attention pooling; must divide ``8 * base_width``.
     dropout : float
         Dropout after the encoder and inside the classifier (paper: 0.5).
+    readout : "none" | "mean"
+        ``"none"``: the paper's network. ``"mean"``: the logits are those of a
+        frozen :class:`LogRegClassifier` on the sequence's time-averaged input
+        (:attr:`mean_readout`, set with :meth:`set_mean_readout`) plus the deep
+        branch's, whose last layer starts at zero, so an untrained network
+        predicts as the read-out does and training learns a correction.
 
     Notes
     -----
@@ -113,9 +124,14 @@ class ResAttentioNet(nn.Module):
         base_width: int = 16,
         n_heads: int = 2,
         dropout: float = 0.5,
+        readout: str = "none",
     ) -> None:
         super().__init__()
         width = 8 * base_width
+        if readout not in READOUTS:
+            raise EEGStreamError(
+                f"ResAttentioNet readout must be one of {READOUTS}, got {readout!r}"
+            )
         if n_classes < 2 or n_features < 1 or base_width < 1:
             raise EEGStreamError(
                 "ResAttentioNet needs n_features >= 1, n_classes >= 2, base_width "
@@ -149,8 +165,20 @@ class ResAttentioNet(nn.Module):
             nn.Linear(width, width),
             nn.ReLU(inplace=True),
             nn.Dropout(dropout),
-            nn.Linear(width, n_classes),
+            last := nn.Linear(width, n_classes),
         )
+        self.mean_readout: LogRegClassifier | None = None
+        if readout == "mean":
+            self.mean_readout = LogRegClassifier(n_features, n_classes)
+            self.mean_readout.requires_grad_(False)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+
+    def set_mean_readout(self, fitted: LogRegClassifier) -> None:
+        """Copy a fitted baseline into the frozen mean read-out (``readout="mean"``)."""
+        if self.mean_readout is None:
+            raise EEGStreamError("this ResAttentioNet has no mean read-out")
+        self.mean_readout.load_state_dict(fitted.state_dict())
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Map sequences (B, seq_len, n_features) to encoder steps (B, T', 8w).
@@ -164,4 +192,7 @@ class ResAttentioNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map sequences (B, seq_len, n_features) to logits (B, n_classes)."""
-        return self.classifier(self.pool(self.encode(x)))  # (B, n_classes)
+        logits = self.classifier(self.pool(self.encode(x)))  # (B, n_classes)
+        if self.mean_readout is not None:
+            logits = logits + self.mean_readout(x)
+        return logits

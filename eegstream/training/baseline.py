@@ -13,6 +13,7 @@ import torch
 
 from ..model import LogRegClassifier
 from ..model.logreg import masked_mean
+from .data import CropSet
 
 
 def trial_means(x: np.ndarray) -> np.ndarray:
@@ -85,3 +86,32 @@ def train_logreg(
         model.linear.weight.copy_(torch.from_numpy(weight))
         model.linear.bias.copy_(torch.from_numpy(full_bias))
     return model.eval()
+
+
+def fit_baseline(
+    x: np.ndarray | CropSet,
+    y: np.ndarray,
+    n_classes: int,
+    seed: int = 42,
+    crops_per_trial: int = 4,
+) -> LogRegClassifier:
+    """Fit the baseline on sequences, or on one seeded draw of crops.
+
+    Parameters
+    ----------
+    x : array of float32, shape (n, seq_len, n_features) | CropSet
+        Training sequences, or crops (``crops_per_trial`` drawn per trial with
+        ``numpy.random.default_rng(seed)``).
+    y : array of int, shape (n,)
+        Label ids (of each crop for a CropSet).
+    n_classes : int
+        Number of classes.
+    seed : int
+        Seed of the crop draw and of the solver.
+    crops_per_trial : int
+        Crops per trial drawn from a CropSet.
+    """
+    if isinstance(x, CropSet):
+        idx = x.draw(np.random.default_rng(seed), crops_per_trial)
+        x, y = x.take(idx), y[idx]
+    return train_logreg(x, y, n_classes, seed=seed)

@@ -40,6 +40,8 @@ from .splits import PROTOCOLS, SPLIT_DRAWS
 ARCHS = ("resattentionet", "logreg")
 CONTROLS = (None, "shuffled-labels")
 SELECT_ON = ("accuracy", "loss")
+#: ``eegstream.model.resattentionet.READOUTS``, without importing torch.
+READOUTS = ("none", "mean")
 KEEP = ("best", "last")
 #: How ``eegstream evaluate --streaming`` runs the recordings (first: default).
 STREAMING_MODES = ("trial", "session")
@@ -67,6 +69,7 @@ class TrainConfig:
     base_width: int = 16
     n_heads: int = 2
     dropout: float = 0.5
+    readout: str = "none"
     device: str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
@@ -153,14 +156,15 @@ PAPER_RECIPE: dict[str, Any] = {
     "train.batch_size": 32,
     "train.base_width": 16,
     "train.dropout": 0.5,
+    "train.readout": "none",
     # The paper's features came from the labs' already-filtered EEG.
     "feature_config.conditioning": None,
 }
 
 #: The project's recipe for a model that runs live: causal features at a 1 s
 #: hop, the running normaliser, crops of every sequence live could show, early
-#: stopping on validation; learning rate and width from the study in
-#: docs/training-recipes.md.
+#: stopping on validation, the baseline as the network's frozen read-out;
+#: learning rate and read-out from the study in docs/training-recipes.md.
 LIVE_RECIPE: dict[str, Any] = {
     **PAPER_RECIPE,
     "split_draw": "project",
@@ -172,6 +176,7 @@ LIVE_RECIPE: dict[str, Any] = {
     "train.early_stopping": 10,
     "train.keep": "best",
     "train.lr": 1e-3,
+    "train.readout": "mean",
     "feature_config.conditioning": ConditioningSettings(),
 }
 
@@ -299,8 +304,8 @@ _TABLE: tuple[Option, ...] = (
     Option(
         "--recipe",
         "live: the project's recipe for a model that runs live (causal 1 s "
-        "hop, crops, running normaliser, early stopping); paper: the paper's "
-        "annex as published",
+        "hop, crops, running normaliser, early stopping, the baseline as the "
+        "network's read-out); paper: the paper's annex as published",
         attr="recipe",
         default="live",
         choices=tuple(RECIPES),
@@ -463,6 +468,16 @@ _TABLE: tuple[Option, ...] = (
     ),
     _recipe("--base-width", "base_width", "ResNet base width w", int),
     _recipe("--dropout", "dropout", "dropout probability", float),
+    _recipe(
+        "--readout",
+        "readout",
+        "mean: add to the network's logits those of the baseline (logistic "
+        "regression on the time-averaged input, fitted in closed form on the "
+        "training crops, frozen); the network learns a correction from "
+        "there; none: the paper's network",
+        None,
+        choices=READOUTS,
+    ),
     _recipe("--seed", "seed", "seed of every RNG and the first split", int),
     device_option("where to train (auto: CUDA when present)", group=_RECIPE),
     Option(

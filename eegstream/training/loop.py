@@ -23,8 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..model import build_model
+from ..model import ResAttentioNet
 from ..model.predict import resolve_device
+from .baseline import fit_baseline
 from .config import TrainConfig
 from .data import CropSet
 
@@ -84,6 +85,10 @@ def _evaluate(model, criterion, x, y, order, device, size) -> tuple[float, float
     return total / max(len(order), 1), correct / max(len(order), 1)
 
 
+def _state(model: nn.Module) -> dict[str, torch.Tensor]:
+    return copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+
+
 def train_network(
     x_train: np.ndarray | CropSet,
     y_train: np.ndarray,
@@ -129,14 +134,20 @@ def train_network(
 
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
-    model = build_model(
-        "resattentionet",
+    model = ResAttentioNet(
         n_features=x_train.shape[2],
         n_classes=n_classes,
         base_width=cfg.base_width,
         n_heads=cfg.n_heads,
         dropout=cfg.dropout,
-    ).to(device)
+        readout=cfg.readout,
+    )
+    if cfg.readout == "mean":
+        # The baseline in closed form, frozen: epoch 0 predicts as it does.
+        model.set_mean_readout(
+            fit_baseline(x_train, y_train, n_classes, cfg.seed, cfg.crops_per_trial)
+        )
+    model = model.to(device)
     weights = torch.tensor(
         balanced_class_weights(y_train, n_classes), dtype=torch.float32
     )
@@ -144,7 +155,9 @@ def train_network(
         weight=weights.to(device), label_smoothing=cfg.label_smoothing
     )
     optimiser = torch.optim.AdamW(
-        model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
+        [p for p in model.parameters() if p.requires_grad],
+        lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
     )
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimiser,
@@ -161,6 +174,11 @@ def train_network(
         k: [] for k in ("train_loss", "train_acc", "val_loss", "val_acc", "lr")
     }
     best_acc, best_loss, best_state, best_epoch, stale = -1.0, np.inf, None, 0, 0
+    if cfg.readout == "mean":  # epoch 0, the read-out alone, is a candidate too
+        best_loss, best_acc = _evaluate(
+            model, criterion, x_val, y_val, val_order, device, cfg.batch_size
+        )
+        best_state = _state(model)
     bar = tqdm(
         range(1, cfg.epochs + 1),
         desc=desc,
@@ -193,9 +211,7 @@ def train_network(
         bar.set_postfix(val_loss=f"{va_loss:.3f}", val_acc=f"{va_acc:.2f}")
         if _better(cfg.select_on, va_acc, va_loss, best_acc, best_loss):
             best_acc, best_loss, best_epoch, stale = va_acc, va_loss, epoch, 0
-            best_state = copy.deepcopy(
-                {k: v.detach().cpu() for k, v in model.state_dict().items()}
-            )
+            best_state = _state(model)
         else:
             stale += 1
             if cfg.early_stopping and stale >= cfg.early_stopping:

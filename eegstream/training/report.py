@@ -199,6 +199,18 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         f"| **mean ± SD** | | | | {_pm(s['val_accuracy'])} | "
         f"{_pm(s['test_accuracy'])} | {_pm(s['test_macro_f1'])} | | |",
         "",
+        *(
+            [
+                "Epoch 0 is the network before its first epoch: with "
+                "`readout` mean, the baseline's frozen read-out alone (no "
+                "epoch beat it on validation).",
+                "",
+            ]
+            if any(
+                (r["history"] or {}).get("kept_epoch") == 0 for r in metrics["splits"]
+            )
+            else []
+        ),
         *recipe_section(metrics),
         *_baseline_section(metrics),
         *_full_montage_section(metrics),

@@ -39,10 +39,11 @@ from ..model import (
     save_checkpoint,
 )
 from ..montage import SEED_CHANNELS
-from .baseline import train_logreg
+from .baseline import fit_baseline
 from .config import (
     CONTROLS,
     KEEP,
+    READOUTS,
     SELECT_ON,
     RunOptions,
     TrainConfig,
@@ -265,6 +266,7 @@ def _validate(opts: RunOptions) -> None:
     check_value(opts.control, CONTROLS, "control")
     check_value(opts.normaliser, NORMALISER_MODES, "normaliser")
     check_value(opts.train.select_on, SELECT_ON, "select_on")
+    check_value(opts.train.readout, READOUTS, "readout")
     check_number(opts.train.epochs, "epochs", min=1, integer=True)
     check_number(opts.train.batch_size, "batch_size", min=2, integer=True)
     check_number(opts.train.early_stopping, "early_stopping", min=0, integer=True)
@@ -288,6 +290,7 @@ def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
         "base_width": opts.train.base_width,
         "n_heads": opts.train.n_heads,
         "dropout": opts.train.dropout,
+        "readout": opts.train.readout,
     }
     return model, history, params
 
@@ -297,11 +300,9 @@ def _fit_logreg(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
 
     On crops: one seeded draw of ``crops_per_trial`` crops per trial.
     """
-    if isinstance(x_tr, CropSet):
-        rng = np.random.default_rng(opts.train.seed)
-        idx = x_tr.draw(rng, opts.train.crops_per_trial)
-        x_tr, y_tr = x_tr.take(idx), y_tr[idx]
-    model = train_logreg(x_tr, y_tr, n_classes, seed=opts.train.seed)
+    model = fit_baseline(
+        x_tr, y_tr, n_classes, opts.train.seed, opts.train.crops_per_trial
+    )
     return model, None, {"n_features": x_tr.shape[-1], "n_classes": n_classes}
 
 
