@@ -197,6 +197,27 @@ def test_resattentionet_methods_keep_what_they_should(
     assert _sha(tiny_checkpoint) == before
 
 
+def test_a_network_with_the_mean_readout_adapts_beside_it(wearer, tmp_path, cache):
+    from eegstream.model._testing import untrained_checkpoint
+
+    base_path = untrained_checkpoint(tmp_path / "ro.safetensors", readout="mean")
+    base = load_checkpoint(base_path).state_dict
+    for method in ("head", "full"):
+        result = calibrate(
+            base_path, [wearer / "sub-07_ses-1_task-calib_eeg.fif"],
+            wearer / "map.toml", out=f"ro-{method}", force=True, method=method,
+            settings=AdaptSettings(epochs=2), folds=2, models_folder=tmp_path,
+            cache_dir=cache, progress=False,
+        )  # fmt: skip
+        personal = load_checkpoint(result.checkpoint).state_dict
+        readout = {
+            k for k in personal
+            if k.startswith("mean_readout.") and not torch.equal(personal[k], base[k])
+        }  # fmt: skip
+        # The wearer's own read-out with every weight; kept when only the head is.
+        assert bool(readout) == (method == "full"), method
+
+
 def _fewer_channels(src: Path, dst: Path, keep: int) -> Path:
     raw = mne.io.read_raw_fif(src, preload=True, verbose="error")
     raw.pick(raw.ch_names[:keep]).save(dst, verbose="error")

@@ -28,6 +28,7 @@ def untrained_checkpoint(
     channels: Sequence[str] = SEED_CHANNELS,
     dataset: DatasetInfo = UNTRAINED,
     features: FeatureSource | None = None,
+    readout: str = "none",
 ) -> Path:
     """Write a randomly initialised checkpoint with a valid header.
 
@@ -38,6 +39,8 @@ def untrained_checkpoint(
     ``"untrained"``: its probabilities mean nothing. ``base_width``:
     ResAttentioNet's width (None: the architecture's default, the paper's).
     ``channels``: SEED names in SEED order (a headset model's subset).
+    ``readout``: ResAttentioNet's (``"mean"``: the live recipe's read-out,
+    random like the rest).
     """
     cfg = cfg or FeatureConfig()
     torch.manual_seed(seed)
@@ -45,6 +48,8 @@ def untrained_checkpoint(
     params = {"n_features": n_features, "n_classes": len(classes)}
     if arch == "resattentionet" and base_width is not None:
         params["base_width"] = base_width
+    if readout != "none":
+        params["readout"] = readout
     model = build_model(arch, **params).eval()
     meta = checkpoint_meta(
         arch=arch,
