@@ -45,7 +45,7 @@ def untrained_checkpoint(
     cfg = cfg or FeatureConfig()
     torch.manual_seed(seed)
     n_features = len(channels) * len(cfg.bands)
-    params = {"n_features": n_features, "n_classes": len(classes)}
+    params: dict[str, int | str] = {"n_features": n_features, "n_classes": len(classes)}
     if arch == "resattentionet" and base_width is not None:
         params["base_width"] = base_width
     if readout != "none":
