@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import tempfile
 import uuid
 from pathlib import Path
@@ -31,6 +32,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # and send no usage statistics, so no test traffic leaves loopback.
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+
+# A shell without job control starts a background command with SIGINT
+# ignored, and children inherit that: the Ctrl-C tests, which send SIGINT to
+# eegstream subprocesses, would then wait for nothing. A handled signal is
+# reset to the default in a child, where Python installs its own handler.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The PhysioNet EDF recordings ship with the tests (ODC-By 1.0, see
 # tests/data/README.md); the Neuroscan .cnt has no stated licence and stays
