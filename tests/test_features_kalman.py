@@ -138,6 +138,23 @@ def test_running_normaliser_moves_from_population_to_wearer():
     )
 
 
+def test_running_normaliser_takes_another_prior_and_keeps_the_wearer():
+    rng = np.random.default_rng(6)
+    wearer = rng.normal(5, 2, size=(40, 3))
+    other = RunningNormaliser(np.full(3, 4.0), np.full(3, 3.0), prior_steps=12)
+    norm = RunningNormaliser(np.zeros(3), np.ones(3), prior_steps=30)
+    norm.transform(wearer[:20])
+    norm.use_prior(other)
+    # Same as a normaliser with that prior that saw the same wearer steps.
+    fresh = RunningNormaliser(np.full(3, 4.0), np.full(3, 3.0), prior_steps=12)
+    fresh.transform(wearer[:20])
+    np.testing.assert_array_equal(
+        norm.transform(wearer[20:]), fresh.transform(wearer[20:])
+    )
+    with pytest.raises(EEGStreamError, match="4 features"):
+        norm.use_prior(RunningNormaliser(np.zeros(4), np.ones(4)))
+
+
 def test_running_normaliser_round_trip_and_non_finite():
     norm = RunningNormaliser(np.arange(4.0), np.ones(4) * 2, prior_steps=10)
     back = RunningNormaliser.from_dict(norm.to_dict())

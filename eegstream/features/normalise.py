@@ -112,7 +112,25 @@ class RunningNormaliser:
         if not prior_steps > 0:
             raise EEGStreamError(f"prior_steps must be > 0, got {prior_steps}")
         self.prior_steps = float(prior_steps)
+        self._weigh_prior()
         self.reset()
+
+    def _weigh_prior(self) -> None:
+        # The population's statistics as sums over prior_steps pseudo-steps,
+        # computed once rather than at every step.
+        self._prior_sum = self.prior_steps * self.pop_mean
+        self._prior_sumsq = self.prior_steps * (self.pop_std**2 + self.pop_mean**2)
+
+    def use_prior(self, other: RunningNormaliser) -> None:
+        """Take ``other``'s population statistics; keep this wearer's own so far."""
+        if other.n_features != self.n_features:
+            raise EEGStreamError(
+                f"normaliser of {other.n_features} features given for one of "
+                f"{self.n_features}"
+            )
+        self.pop_mean, self.pop_std = other.pop_mean, other.pop_std
+        self.prior_steps = other.prior_steps
+        self._weigh_prior()
 
     @property
     def n_features(self) -> int:
@@ -144,10 +162,8 @@ class RunningNormaliser:
         self._sum += x0
         self._sumsq += x0 * x0
         weight = self.prior_steps + self._count
-        mean = (self.prior_steps * self.pop_mean + self._sum) / weight
-        second = (
-            self.prior_steps * (self.pop_std**2 + self.pop_mean**2) + self._sumsq
-        ) / weight
+        mean = (self._prior_sum + self._sum) / weight
+        second = (self._prior_sumsq + self._sumsq) / weight
         std = np.sqrt(np.maximum(second - mean * mean, _MIN_STD**2))
         return np.where(finite, (x - mean) / std, np.nan)
 

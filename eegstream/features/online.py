@@ -139,6 +139,8 @@ class OnlineFeatures:
             Oldest first; empty when no window completed.
         """
         rows, ends = self.extractor.push(chunk)
+        if not ends.size:  # most chunks complete no window
+            return []
         steps = []
         for de, end in zip(rows, ends, strict=True):
             flat = flatten_features(de)

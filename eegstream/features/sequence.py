@@ -90,21 +90,24 @@ class RollingSequence:
 
     def push(self, step: np.ndarray) -> None:
         """Append one step, dropping the oldest once full."""
-        # Same cleaning as to_sequence (non-finite -> 0), so array() matches it.
-        row = np.nan_to_num(
-            np.asarray(step, dtype=np.float64).reshape(self.n_features),
-            nan=0.0,
-            posinf=0.0,
-            neginf=0.0,
-        )
+        row = np.asarray(step, dtype=np.float64).reshape(self.n_features)
         if self._count < self.seq_len:
-            self._steps[self._count] = row
+            slot = self._steps[self._count]
         else:
             self._steps[:-1] = self._steps[1:]
-            self._steps[-1] = row
+            slot = self._steps[-1]
+        slot[:] = row
+        # Same cleaning as to_sequence (non-finite -> 0), so array() matches it;
+        # not np.nan_to_num, whose Python overhead showed in the live profile.
+        slot[~np.isfinite(row)] = 0.0
         self._count += 1
 
     def array(self) -> np.ndarray:
         """Return the sequence now, array of float32, shape (seq_len, n_features)."""
         n = min(self._count, self.seq_len)
-        return to_sequence(self._steps[:n], self.seq_len, self.padding, keep="last")
+        if n == self.seq_len:
+            return self._steps.copy()
+        out = np.zeros_like(self._steps)
+        target = slice(0, n) if self.padding == "end" else slice(self.seq_len - n, None)
+        out[target] = self._steps[:n]
+        return out

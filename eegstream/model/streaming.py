@@ -142,9 +142,7 @@ class StreamingClassifier:
         if features.normaliser is None or mine is None:
             features.normaliser = mine
         else:  # the same wearer: their statistics so far stay, the prior is ours
-            features.normaliser.pop_mean = mine.pop_mean
-            features.normaliser.pop_std = mine.pop_std
-            features.normaliser.prior_steps = mine.prior_steps
+            features.normaliser.use_prior(mine)
         self.features = features
 
     def reset(self) -> None:
