@@ -46,6 +46,11 @@ from typing import Any
 
 from ._errors import EEGStreamError
 
+#: Seconds into a trial (from its ``trial_start``) from which a prediction counts
+#: as steady state: at the default 1 s hop the model's 60-step sequence then
+#: holds this clip alone. Earlier steps are its onset.
+STEADY_FROM_S = 60.0
+
 #: Suffixes of the streams derived from an EEG stream (name and source_id).
 MARKERS_SUFFIX = "-markers"
 PROBABILITIES_SUFFIX = "-probabilities"

@@ -47,6 +47,8 @@ def test_demo_falls_back_to_the_console_and_summarises(
     assert "eegstream demo: summary" in out
     assert "0 samples lost" in out and "latency p50" in out
     assert "accuracy against markers" in out
+    assert "onset (first 60 s of a trial)" in out  # 12 s: no steady state yet
+    assert "steady state" not in out
     records = [json.loads(line) for line in log.read_text().splitlines()]
     steps = [r for r in records if r["type"] == "step"]
     # 12 s of the session with 4 s windows and a 1 s hop: several steps, all labelled.

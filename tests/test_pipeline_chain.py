@@ -308,10 +308,25 @@ def test_run_recording_refuses_a_chain_at_another_rate(ckpt):
         run_recording(chain, recording)
 
 
-def _result(predicted: int, truth: str | None, warm: bool, latency: float):
+def _result(
+    predicted: int,
+    truth: str | None,
+    warm: bool,
+    latency: float,
+    since_onset_s: float | None = None,
+):
     probs = np.full(4, 0.1)
     probs[predicted] = 0.7
-    return StepResult(0.0, probs, CLASSES, np.zeros((62, 5)), latency, warm, truth)
+    return StepResult(
+        0.0,
+        probs,
+        CLASSES,
+        np.zeros((62, 5)),
+        latency,
+        warm,
+        truth,
+        since_onset_s=since_onset_s,
+    )
 
 
 def test_session_stats_count_accuracy_against_markers():
@@ -319,11 +334,11 @@ def test_session_stats_count_accuracy_against_markers():
     assert stats.accuracy(synthetic=False) is None
     assert np.isnan(stats.recent_latency()[0]) and stats.latency().max is None
     for result in [
-        _result(0, "neutral", False, 0.01),  # right, calibrating
-        _result(1, "neutral", True, 0.02),  # wrong, warm
-        _result(3, "happy", True, 0.03),  # right, warm
+        _result(0, "neutral", False, 0.01, 5.0),  # right, calibrating, onset
+        _result(1, "neutral", True, 0.02, 59.9),  # wrong, warm, onset
+        _result(3, "happy", True, 0.03, 60.0),  # right, warm, steady
         _result(2, None, True, 0.04),  # rest: no label
-        _result(2, "disgust", True, 0.05),  # not a class of the model
+        _result(2, "disgust", True, 0.05, 70.0),  # not a class of the model
     ]:
         stats.count(result)
     assert stats.steps == 5 and stats.warm_steps == 4
@@ -332,6 +347,8 @@ def test_session_stats_count_accuracy_against_markers():
     assert acc is not None
     assert (acc.steps, acc.correct, acc.warm_steps) == (3, 2, 2)
     assert acc.accuracy == pytest.approx(2 / 3) and acc.warm_accuracy == 0.5
+    assert (acc.onset_steps, acc.onset_accuracy) == (2, 0.5)
+    assert (acc.steady_steps, acc.steady_accuracy) == (1, 1.0)
     assert acc.synthetic is True
     assert stats.labels_not_in_model == ("disgust",)
     assert stats.recent_latency() == pytest.approx((0.045, 0.0499))  # newest two

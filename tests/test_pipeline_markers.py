@@ -52,7 +52,8 @@ def test_a_foreign_marker_stream_labels_steps_through_a_label_map(
         results = pipe.subscribe()
         pipe.start()  # the marker inlet is open before the EEG's first sample
         assert wait_until(lambda: stim.have_consumers())
-        stim.push_sample(["stim_happy"], pylsl.local_clock() - 60)
+        onset = pylsl.local_clock() - 60  # the trial began a minute ago
+        stim.push_sample(["stim_happy"], onset)
         stim.push_sample(["fixation"])
         got = collect(results, lambda r: len(r) >= 5)
         end = pylsl.local_clock()
@@ -68,8 +69,18 @@ def test_a_foreign_marker_stream_labels_steps_through_a_label_map(
     assert len(labelled) >= 5 and all(r.timestamp <= end for r in labelled)
     assert all(r.true_label is None for r in got if r.window_start > end)
     assert any(r.window_start > end for r in got)  # the end did end the segment
+    for r in labelled:  # seconds since the trial's start, to each window's end
+        assert r.since_onset_s == pytest.approx(r.timestamp - onset)
+    assert all(r.since_onset_s is None for r in got if r.true_label is None)
     accuracy = pipe.summary().accuracy
     assert accuracy is not None and accuracy.steps == len(labelled)
+    # A minute into the trial already: every labelled step is steady state.
+    assert (accuracy.steady_steps, accuracy.onset_steps) == (len(labelled), 0)
+    assert accuracy.onset_accuracy is None and accuracy.steady_accuracy is not None
+    logged = [r for r in read_log(log) if r["type"] == "step" and r["true_label"]]
+    assert [r["since_onset_s"] for r in logged] == pytest.approx(
+        [r.since_onset_s for r in labelled], abs=1e-5
+    )  # the log rounds its floats
     markers = [r["marker"] for r in read_log(log) if r["type"] == "marker"]
     assert [m["text"] for m in markers] == ["stim_happy", "fixation", "stim_end"]
     assert markers[0] == {

@@ -92,6 +92,11 @@ def test_summary_json_layout():
         "warm_steps": 4,
         "warm_accuracy": 0.5,
         "synthetic": True,
+        "onset_steps": 0,
+        "onset_accuracy": None,
+        "steady_steps": 0,
+        "steady_accuracy": None,
+        "steady_from_s": 60.0,
     }
     assert data["channels"]["n_present"] == 60
     assert len(data["channels"]["missing"]) == 2
@@ -117,7 +122,13 @@ def test_console_summary_reads_the_typed_fields():
     assert "(interrupted)" in text and "10 steps (4 after calibration)" in text
     assert "max 10.0 ms" in text and "predicted: sad 7, happy 3" in text
     assert "75.0% of 8 labelled steps; after calibration 50.0% of 4" in text
-    assert "SYNTHETIC EEG" in text
+    assert "SYNTHETIC EEG" in text and "onset" not in text  # no trial onsets known
+    split = MarkerAccuracy(8, 6, 0.75, 4, 0.5, True, 3, 1 / 3, 5, 1.0)
+    text = format_summary(_summary(accuracy=split), _NoLog(), interrupted=False)
+    assert (
+        "onset (first 60 s of a trial) 33.3% of 3; "
+        "steady state (60 s in to the trial's end) 100.0% of 5"
+    ) in text
     text = format_summary(
         _summary(steps=0, accuracy=None, latency_s=LatencySummary(), error="gone"),
         _NoLog(),

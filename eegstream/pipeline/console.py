@@ -19,7 +19,13 @@ if TYPE_CHECKING:
 
     from .live import LivePipeline
     from .live_calibration import Calibrate
-    from .results import Health, ModelSwitch, SessionSummary, StepResult
+    from .results import (
+        Health,
+        MarkerAccuracy,
+        ModelSwitch,
+        SessionSummary,
+        StepResult,
+    )
 
 _STATUS_EVERY_S = 0.5
 _STATUS_LINE_EVERY_S = 10.0  # when stderr is not a terminal
@@ -205,22 +211,8 @@ def format_summary(
     if s.steps:
         counts = ", ".join(f"{k} {v}" for k, v in s.predicted_counts.items())
         lines.append(f"  predicted: {counts}")
-    acc = s.accuracy
-    if acc is not None:
-        note = (
-            " [SYNTHETIC EEG: says nothing about emotion recognition]"
-            if acc.synthetic
-            else ""
-        )
-        warm = (
-            f"; after calibration {100 * acc.warm_accuracy:.1f}% of {acc.warm_steps}"
-            if acc.warm_accuracy is not None
-            else ""
-        )
-        lines.append(
-            f"  accuracy against markers: {100 * acc.accuracy:.1f}% of "
-            f"{acc.steps} labelled steps{warm}{note}"
-        )
+    if s.accuracy is not None:
+        lines += accuracy_lines(s.accuracy)
     elif s.labels_not_in_model:
         lines.append(
             f"  marker labels {list(s.labels_not_in_model)} are not among the "
@@ -243,6 +235,40 @@ def format_summary(
         if calibration.recording is not None:
             lines.append(f"  calibration recording: {calibration.recording.path}")
     return "\n".join(lines)
+
+
+def accuracy_lines(acc: MarkerAccuracy) -> list[str]:
+    """Lines of a session's accuracy against markers: all, warm, onset, steady."""
+    note = (
+        " [SYNTHETIC EEG: says nothing about emotion recognition]"
+        if acc.synthetic
+        else ""
+    )
+    warm = (
+        f"; after calibration {100 * acc.warm_accuracy:.1f}% of {acc.warm_steps}"
+        if acc.warm_accuracy is not None
+        else ""
+    )
+    lines = [
+        f"  accuracy against markers: {100 * acc.accuracy:.1f}% of "
+        f"{acc.steps} labelled steps{warm}{note}"
+    ]
+    since = f"{acc.steady_from_s:g} s"
+    parts = [
+        f"{name} {100 * value:.1f}% of {steps}"
+        for name, value, steps in (
+            (f"onset (first {since} of a trial)", acc.onset_accuracy, acc.onset_steps),
+            (
+                f"steady state ({since} in to the trial's end)",
+                acc.steady_accuracy,
+                acc.steady_steps,
+            ),
+        )
+        if value is not None
+    ]
+    if parts:
+        lines.append("    " + "; ".join(parts))
+    return lines
 
 
 def start_recording(pipe: LivePipeline, path: Path, command: str) -> None:

@@ -473,7 +473,7 @@ class LivePipeline:
             ),
             log=self._log,
             newest=lambda: float(inlet.ring.latest(1)[0][-1]),
-            labelled=lambda t0, t1: self._true_label(t0, t1) is not None,
+            labelled=lambda t0, t1: self._trial(t0, t1) is not None,
         )
         calibration.start()
         self.calibration = calibration
@@ -822,8 +822,12 @@ class LivePipeline:
 
     def _emit(self, chain: LiveChain, result: StepResult) -> None:
         if self.markers:
-            truth = self._true_label(result.window_start, result.timestamp)
-            result = dataclasses.replace(result, true_label=truth)
+            found = self._trial(result.window_start, result.timestamp)
+            if found is not None:
+                label, onset = found
+                result = dataclasses.replace(
+                    result, true_label=label, since_onset_s=result.timestamp - onset
+                )
         band = result.band_power
         if self.outlets is not None:
             with np.errstate(invalid="ignore"):
@@ -846,17 +850,18 @@ class LivePipeline:
             latency_s=result.latency_s,
             band_power=band,
             true_label=result.true_label,
+            since_onset_s=result.since_onset_s,
         )
         _realtime.after_step()  # collect now, between steps, not inside the next
 
     # -- helpers -----------------------------------------------------------------------
-    def _true_label(self, start: float, end: float) -> str | None:
-        """Return the label of the first marker stream holding ``[start, end]``."""
+    def _trial(self, start: float, end: float) -> tuple[str, float] | None:
+        """Return (label, onset) of the first listener with a trial holding it."""
         tolerance = 0.5 / self.cfg.sfreq
         for listener in self.markers:
-            label = listener.label(start, end, tolerance=tolerance)
-            if label is not None:
-                return label
+            found = listener.trial(start, end, tolerance=tolerance)
+            if found is not None:
+                return found
         return None
 
     def _log(self, record_type: str, **fields) -> None:

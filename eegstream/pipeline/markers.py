@@ -184,14 +184,26 @@ class MarkerListener:
             new, self._new = self._new, []
         return new
 
-    def label(self, t_start: float, t_end: float, tolerance: float = 0.0) -> str | None:
-        """Return the true class of a window ``[t_start, t_end]`` (LSL seconds).
+    def trial(
+        self, t_start: float, t_end: float, tolerance: float = 0.0
+    ) -> tuple[str, float] | None:
+        """Return the labelled trial holding a window ``[t_start, t_end]``.
 
-        ``None`` when no trial holds the whole window (rest, straddling a
-        boundary, unlabelled, or no markers).
+        Returns
+        -------
+        (label, onset) | None
+            The trial's class and its start (LSL seconds); ``None`` when no
+            labelled trial holds the whole window (rest, straddling a
+            boundary, unlabelled, or no markers).
         """
         with self._lock:
             i = bisect.bisect(self._starts, t_start + tolerance) - 1
             if i < 0 or t_end > self._ends[i] + tolerance:
                 return None
-            return self._labels[i]
+            label = self._labels[i]
+            return None if label is None else (label, self._starts[i])
+
+    def label(self, t_start: float, t_end: float, tolerance: float = 0.0) -> str | None:
+        """Return the true class of a window ``[t_start, t_end]`` (:meth:`trial`)."""
+        found = self.trial(t_start, t_end, tolerance)
+        return None if found is None else found[0]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._records import Record
+from ..protocol import STEADY_FROM_S
 from .channels import ChannelPlan
 
 HEALTH_STATES = ("connecting", "ok", "lost", "stopped")
@@ -41,6 +42,9 @@ class StepResult:
         lies inside a labelled trial, else ``None``.
     window_start : float
         Timestamp of the window's first sample (same clock as ``timestamp``).
+    since_onset_s : float | None
+        Seconds from the labelled trial's start (its ``trial_start`` marker)
+        to the window's last sample, with ``true_label``; else ``None``.
 
     Notes
     -----
@@ -57,6 +61,7 @@ class StepResult:
     warm: bool
     true_label: str | None = None
     window_start: float = float("nan")
+    since_onset_s: float | None = None
 
     @property
     def predicted(self) -> str:
@@ -186,6 +191,14 @@ class MarkerAccuracy(Record):
     synthetic : bool
         Whether the stream declared itself synthetic (the figure then says
         nothing about emotion recognition).
+    onset_steps, steady_steps : int
+        Labelled steps less than ``steady_from_s`` seconds into their trial
+        (the clip's onset: the sequence still holds what came before), and
+        those from then to the trial's end (steady state).
+    onset_accuracy, steady_accuracy : float | None
+        Accuracy over each; None when there were none.
+    steady_from_s : float
+        Where the steady state starts, in seconds since the trial's start.
     """
 
     steps: int
@@ -194,6 +207,11 @@ class MarkerAccuracy(Record):
     warm_steps: int
     warm_accuracy: float | None
     synthetic: bool
+    onset_steps: int = 0
+    onset_accuracy: float | None = None
+    steady_steps: int = 0
+    steady_accuracy: float | None = None
+    steady_from_s: float = STEADY_FROM_S
 
 
 @dataclass(frozen=True)

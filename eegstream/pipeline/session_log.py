@@ -22,7 +22,8 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     ``time`` (LSL timestamp of the window's last sample), ``step`` (0-based),
     ``probabilities`` ({class: p}), ``predicted``, ``warm``, ``latency_s``,
     ``band_power`` (model channels x n_bands DE, SEED order, null for NaN),
-    ``true_label`` (null without markers).
+    ``true_label`` (null without markers), ``since_onset_s`` (seconds since the
+    labelled trial's start, with ``true_label``; else null).
 ``unit``
     Once, after the first second of data: ``unit`` (uV, mV or V), ``source``
     (option, description, amplitude or default) and ``scale`` (to µV).

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..protocol import STEADY_FROM_S
 from .results import LatencySummary, MarkerAccuracy, StepResult
 
 _LATENCY_WINDOW = 1000
@@ -45,6 +46,9 @@ class SessionStats:
         self._latencies = array("d")  # every step's, compactly (hours of steps)
         self._labelled = self._correct = 0
         self._labelled_warm = self._correct_warm = 0
+        # [labelled, correct] at a clip's onset and in its steady state.
+        self._onset = [0, 0]
+        self._steady = [0, 0]
         self._unknown_labels: set[str] = set()
 
     def count(self, result: StepResult) -> None:
@@ -67,6 +71,12 @@ class SessionStats:
         if result.warm:
             self._labelled_warm += 1
             self._correct_warm += hit
+        if result.since_onset_s is not None:
+            part = (
+                self._steady if result.since_onset_s >= STEADY_FROM_S else self._onset
+            )
+            part[0] += 1
+            part[1] += hit
 
     def recent_latency(self) -> tuple[float, float]:
         """Latency p50 and p99 (s) over the newest steps; NaN before any."""
@@ -91,15 +101,19 @@ class SessionStats:
             correct=self._correct,
             accuracy=self._correct / self._labelled,
             warm_steps=self._labelled_warm,
-            warm_accuracy=(
-                self._correct_warm / self._labelled_warm
-                if self._labelled_warm
-                else None
-            ),
+            warm_accuracy=_fraction(self._correct_warm, self._labelled_warm),
             synthetic=synthetic,
+            onset_steps=self._onset[0],
+            onset_accuracy=_fraction(self._onset[1], self._onset[0]),
+            steady_steps=self._steady[0],
+            steady_accuracy=_fraction(self._steady[1], self._steady[0]),
         )
 
     @property
     def labels_not_in_model(self) -> tuple[str, ...]:
         """Marker labels seen that are not classes of the model, sorted."""
         return tuple(sorted(self._unknown_labels))
+
+
+def _fraction(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

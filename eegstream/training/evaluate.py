@@ -30,6 +30,7 @@ from ..datasets.tables import play_order
 from ..headsets import channel_rows
 from ..model import Checkpoint, Predictor
 from ..montage import SEED_CHANNELS
+from ..protocol import STEADY_FROM_S
 from .config import DEFAULT_REST_S
 from .data import build_sequences, load_trial_steps, select_channels
 from .metrics import classification_metrics
@@ -240,10 +241,6 @@ class SessionEvaluation(Record):
     gap: float | None
     trials: tuple[SessionTrial, ...]
     mode: str = "session"
-
-
-#: Seconds into a clip from which its accuracy counts as steady.
-STEADY_FROM_S = 60.0
 
 
 def check_compatible(ckpt: Checkpoint, dataset) -> None:
