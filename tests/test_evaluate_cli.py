@@ -153,6 +153,7 @@ def test_info(trained, capsys):
     out = capsys.readouterr().out
     assert "parameters 1,864" in out  # 310 x 4 weights + 4 biases + 2 x 310 scaler
     assert "SYNTHETIC" in out and "normaliser running" in out
+    assert "filters    high-pass 0.5 Hz (order 2), notch 50 Hz" in out  # the default
     assert str(metrics["splits"][0]["split"]["test"]) in out
 
 

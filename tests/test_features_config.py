@@ -156,3 +156,14 @@ def test_line_harmonics_stop_below_nyquist():
     assert ConditioningSettings(line_freq=60).harmonics(1000.0) == tuple(
         60.0 * k for k in range(1, 9)
     )
+
+
+def test_conditioning_is_described_in_words():
+    assert ConditioningSettings().describe() == (
+        "high-pass 0.5 Hz (order 2), notch 50 Hz and harmonics (Q 30)"
+    )
+    paper = ConditioningSettings(highpass_hz=0.1, lowpass_hz=70, order=4, line_freq=60)
+    assert paper.describe() == (
+        "high-pass 0.1 Hz (order 4), low-pass 70 Hz (order 4), "
+        "notch 60 Hz and harmonics (Q 30)"
+    )

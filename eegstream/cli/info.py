@@ -52,6 +52,12 @@ def run(args: argparse.Namespace) -> int:
         f"features   {meta.features}: {cfg.sfreq:g} Hz, window "
         f"{cfg.window_s:g} s, hop {cfg.hop_s:g} s, bands {bands} Hz, "
         f"smoothing {cfg.smoothing}, compat {cfg.compat}",
+        "filters    "
+        + (
+            cfg.conditioning.describe()
+            if cfg.conditioning is not None
+            else "none (trained on unfiltered EEG)"
+        ),
         f"sequence   {cfg.seq_len} steps, zero-padded at the {cfg.padding}",
         f"normaliser {norm.mode} (live: running, prior {norm.prior_steps:g} steps)",
         f"dataset    {meta.dataset.name}"

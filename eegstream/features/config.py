@@ -171,6 +171,19 @@ class ConditioningSettings:
                     param=name,
                 )
 
+    def describe(self) -> str:
+        """Return the filters in words: ``high-pass 0.5 Hz (order 2), notch ...``."""
+        parts = [
+            f"{kind} {edge:g} Hz (order {self.order})"
+            for kind, edge in (
+                ("high-pass", self.highpass_hz),
+                ("low-pass", self.lowpass_hz),
+            )
+            if edge is not None
+        ]
+        parts.append(f"notch {self.line_freq:g} Hz and harmonics (Q {self.notch_q:g})")
+        return ", ".join(parts)
+
     def harmonics(self, sfreq: float) -> tuple[float, ...]:
         """Line frequency and its harmonics below the Nyquist frequency, in Hz."""
         count = int(np.ceil(sfreq / 2 / self.line_freq)) - 1
