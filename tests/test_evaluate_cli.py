@@ -189,6 +189,7 @@ def test_streaming_session_is_one_recording_per_session(
     assert result["time_s"] == [float(t) for t in range(1, 21)]
     assert result["n_steps_at"][0] == 23 and result["n_steps_at"][-1] == 24
     assert result["steady_accuracy"] is None  # no clip reaches 60 s
+    assert result["onset_accuracy"] == pytest.approx(result["live_accuracy"])
     assert result["offline_accuracy"] is not None
     assert result["gap"] == pytest.approx(
         result["offline_accuracy"] - result["live_accuracy"]

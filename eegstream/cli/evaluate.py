@@ -189,12 +189,13 @@ def _session_lines(result) -> str:
     for t, a, n in curve:
         if t <= 10 or round(t) % 10 == 0 or t == result.time_s[-1]:
             lines.append(f"  {t:24.0f} | {a:8.1%} | {n:5d}")
-    steady = result.steady_accuracy
+    steady, onset = result.steady_accuracy, result.onset_accuracy
     settle = result.median_settle_s
     lines.append(
         f"[session mode] live accuracy {result.live_accuracy:.1%} over all clip steps; "
-        "steady state ("
-        f"{result.steady_from_s:g} s into a clip to its end) "
+        f"onset (first {result.steady_from_s:g} s of a clip) "
+        + (f"{onset:.1%}" if onset is not None else "n/a")
+        + f"; steady state ({result.steady_from_s:g} s into a clip to its end) "
         + (f"{steady:.1%}" if steady is not None else "n/a (no clip that long)")
         + f"; {result.settled_fraction:.0%} of clips settle on the right class"
         + (f", median {settle:.0f} s after onset" if settle is not None else "")

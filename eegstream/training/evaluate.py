@@ -205,6 +205,9 @@ class SessionEvaluation(Record):
     steady_accuracy : float | None
         Fraction right of the steps from ``steady_from_s`` into a clip to its
         end; None when no clip is that long.
+    onset_accuracy : float | None
+        Fraction right of the steps less than ``steady_from_s`` into a clip
+        (the sequence still holds what came before); None when there are none.
     settled_fraction : float
         Fraction of clips that settle on the true class.
     median_settle_s : float | None
@@ -235,6 +238,7 @@ class SessionEvaluation(Record):
     live_accuracy: float
     steady_from_s: float
     steady_accuracy: float | None
+    onset_accuracy: float | None
     settled_fraction: float
     median_settle_s: float | None
     offline_accuracy: float | None
@@ -571,6 +575,7 @@ def evaluate_session(
     per_trial: list[SessionTrial] = []
     n_steps = n_rest_steps = 0
     steady: list[bool] = []
+    onset_hits: list[bool] = []
     bar = tqdm(
         total=sum(len(s) for s in sessions),
         desc="streaming sessions",
@@ -613,6 +618,7 @@ def evaluate_session(
             for sec, ok in zip(np.ceil(since - 1e-9).astype(int), correct, strict=True):
                 by_second.setdefault(int(sec), []).append(bool(ok))
             steady += correct[since >= STEADY_FROM_S].tolist()
+            onset_hits += correct[since < STEADY_FROM_S].tolist()
             per_trial.append(
                 SessionTrial(
                     key=t.key,
@@ -652,6 +658,7 @@ def evaluate_session(
         live_accuracy=live,
         steady_from_s=STEADY_FROM_S,
         steady_accuracy=float(np.mean(steady)) if steady else None,
+        onset_accuracy=float(np.mean(onset_hits)) if onset_hits else None,
         settled_fraction=len(settles) / len(per_trial),
         median_settle_s=float(np.median(settles)) if settles else None,
         offline_accuracy=off,
