@@ -218,6 +218,11 @@ def test_running_normaliser_uses_training_subjects_only(
         (["--name", "../evil"], "name must be letters"),
         (["--crops", "0.5"], "--crops stride 0.5 s is out of range"),
         (["--crops", "25"], "at most the shortest trial (20 s)"),
+        (["--channels", "AF3,F7,Q9"], "not SEED-montage EEG channels: Q9"),
+        (["--channels", "AF3,VEO"], "not SEED-montage EEG channels: VEO"),
+        (["--channels", "O1"], "a model needs at least 2"),
+        (["--channels-from", "muse-2"], "not a preset (emotiv-epoc, openbci-16"),
+        (["--compare-full"], "give the subset with --channels"),
     ],
     ids=[
         "unknown-dataset",
@@ -227,6 +232,11 @@ def test_running_normaliser_uses_training_subjects_only(
         "bad-name",
         "crops-below-hop",
         "crops-above-trial",
+        "unknown-channel",
+        "eog-channel",
+        "one-channel",
+        "unknown-preset",
+        "nothing-to-compare",
     ],
 )
 def test_bad_input_one_line_exit_2(
