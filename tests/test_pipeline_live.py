@@ -24,12 +24,12 @@ from _pipeline_helpers import (
 
 from eegstream import EEGStreamError
 from eegstream.model import StreamingClassifier, load_checkpoint
+from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import LivePipeline, read_log
 from eegstream.replay import Player, array_source
 
 pytestmark = pytest.mark.lsl
-CLASSES = ("neutral", "sad", "fear", "happy")  # the tiny checkpoint's
 _OURS = ("lsl-inlet-", "lsl-markers", "eegstream-pipeline")
 
 
