@@ -76,12 +76,7 @@ def main() -> int:
         pipeline = LivePipeline(
             checkpoint, stream=name, source_id=name, outlets=False
         ).start()
-        window = MainWindow(
-            pipeline,
-            checkpoint.classes,
-            refresh_ms=0,
-            seq_len=checkpoint.feature_config.seq_len,
-        )
+        window = MainWindow.from_checkpoint(pipeline, checkpoint, refresh_ms=0)
         paints = [0]
 
         class _CountPaints(QtCore.QObject):

@@ -71,11 +71,22 @@ class PlainSource:
     def wait(self, timeout: float = 30.0) -> None:
         self._thread.join(timeout)
 
-    def close(self) -> None:
+    def stop(self) -> None:
         """Stop pushing and destroy the outlet (the stream disappears)."""
         self._stop.set()
         self._thread.join(5.0)
         self.outlet = None
+
+
+def stop_all(*parts) -> None:
+    """Stop ``parts`` in the order given, skipping None (one never started).
+
+    Give the reader (pipeline, inlet) first: inlets close before the
+    outlets they read.
+    """
+    for part in parts:
+        if part is not None:
+            part.stop()
 
 
 def open_inlet(name: str) -> pylsl.StreamInlet:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pylsl
 import pytest
-from _pipeline_helpers import PlainSource, wait_until
+from _pipeline_helpers import PlainSource, stop_all, wait_until
 
 from eegstream import EEGStreamError
 from eegstream.acquisition import (
@@ -64,8 +64,7 @@ def test_every_sample_arrives_once_in_order(unique_id):
         block = reader.read()
         assert inlet.info.get_channel_labels() == ["idx", "neg"]
     finally:
-        inlet.stop()
-        source.close()
+        stop_all(inlet, source)
     np.testing.assert_array_equal(block.data[0], np.arange(n))
     np.testing.assert_array_equal(block.data[1], -np.arange(n))
     assert block.gaps == [] and inlet.gaps == 0
@@ -84,7 +83,7 @@ def test_lost_source_is_reported_and_followed_by_source_id(unique_id):
     second = None
     try:
         assert wait_until(lambda: inlet.state == "ok" and inlet.ring.total > 20)
-        first.close()  # the source dies
+        first.stop()  # the source dies
         assert wait_until(lambda: inlet.state == "lost")
         before = inlet.ring.total
         second = PlainSource(
@@ -96,10 +95,7 @@ def test_lost_source_is_reported_and_followed_by_source_id(unique_id):
         )
         block = inlet.ring.reader(from_start=True).read()
     finally:
-        inlet.stop()
-        first.close()
-        if second is not None:
-            second.close()
+        stop_all(inlet, first, second)
     assert inlet.reconnects == 1 and inlet.gaps == 1
     (gap,) = block.gaps
     assert gap.reason in ("reconnect", "lost") and gap.index == before

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _cli import help_text
 from _synth import synthetic_release
 
 from eegstream.cli import main
@@ -161,10 +162,7 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
 
 @pytest.mark.parametrize("command", ["features", "sys-info"])
 def test_help(command, capsys):
-    with pytest.raises(SystemExit) as info:
-        main([command, "--help"])
-    assert info.value.code == 0
-    assert "usage: eegstream " + command in capsys.readouterr().out
+    assert "usage: eegstream " + command in help_text(command, capsys)
 
 
 def test_sys_info(capsys):

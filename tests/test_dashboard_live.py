@@ -60,12 +60,7 @@ def _window(checkpoint, name: str):
     pipeline = LivePipeline(
         checkpoint, stream=name, source_id=name, outlets=False
     ).start()
-    window = MainWindow(
-        pipeline,
-        checkpoint.classes,
-        seq_len=checkpoint.feature_config.seq_len,
-        history_s=60,
-    )
+    window = MainWindow.from_checkpoint(pipeline, checkpoint, history_s=60)
     window.timer.setInterval(10_000)  # tests drive refresh() themselves
     return pipeline, window
 

@@ -186,27 +186,6 @@ def test_train_on_a_headset_preset_with_the_full_montage_beside(
     assert main([*argv, "--out", str(tmp_path / "evs"), "--streaming"]) == 0
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--channels", "AF3,F7,Q9"], "not SEED-montage EEG channels: Q9"),
-        (["--channels", "AF3,VEO"], "not SEED-montage EEG channels: VEO"),
-        (["--channels", "O1"], "a model needs at least 2"),
-        (["--channels-from", "muse-2"], "not a preset (emotiv-epoc, openbci-16"),
-        (["--compare-full"], "give the subset with --channels"),
-    ],
-    ids=["unknown-name", "eog", "one-channel", "unknown-preset", "nothing-to-compare"],
-)
-def test_bad_channel_options_exit_2_with_one_line(
-    synthetic_seed_iv_small, tmp_path, capsys, args, message
-):
-    code, _, _ = _train(synthetic_seed_iv_small, tmp_path, "bad", *args)
-    assert code == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
-    assert not (tmp_path / "models").exists()
-
-
 def test_headset_replay_plays_its_channels_at_its_rate():
     from eegstream.replay import array_source, headset_source
 

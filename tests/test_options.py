@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _cli import help_text
 
-from eegstream.cli import build_parser
+from eegstream.cli import COMMANDS, build_parser
 from eegstream.features import ConditioningSettings, FeatureConfig
 from eegstream.training.config import (
     RECIPES,
@@ -120,6 +122,16 @@ def test_pipeline_options_offer_the_pipelines_units_and_devices() -> None:
         actions = {a.dest: a for a in _subparser(command)._actions}
         assert tuple(actions["unit"].choices) == UNIT_CHOICES
         assert tuple(actions["device"].choices) == DEVICES
+
+
+@pytest.mark.parametrize("command", [c.replace("_", "-") for c in COMMANDS])
+def test_every_command_documents_every_option(command, capsys) -> None:
+    text = help_text(command, capsys)
+    for action in _subparser(command)._actions:
+        if not action.option_strings or action.help == argparse.SUPPRESS:
+            continue  # a positional, or a hidden alias
+        assert action.help, f"{command} {action.option_strings[0]} has no help"
+        assert action.option_strings[0] in text
 
 
 def test_parsing_every_command_imports_no_heavy_library():

@@ -10,6 +10,7 @@ from _pipeline_helpers import n_steps, synthetic_eeg
 
 from eegstream import EEGStreamError
 from eegstream.model import StreamingClassifier, load_checkpoint
+from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import (
     LiveChain,
@@ -19,8 +20,6 @@ from eegstream.pipeline import (
     run_recording,
 )
 from eegstream.recording import from_raw, load_recording
-
-CLASSES = ("neutral", "sad", "fear", "happy")  # the tiny checkpoint's
 
 
 @pytest.fixture(scope="module", autouse=True)

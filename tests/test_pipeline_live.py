@@ -18,18 +18,19 @@ from _pipeline_helpers import (
     collect,
     n_steps,
     open_inlet,
+    stop_all,
     synthetic_eeg,
     wait_until,
 )
 
 from eegstream import EEGStreamError
 from eegstream.model import StreamingClassifier, load_checkpoint
+from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import LivePipeline, read_log
 from eegstream.replay import Player, array_source
 
 pytestmark = pytest.mark.lsl
-CLASSES = ("neutral", "sad", "fear", "happy")  # the tiny checkpoint's
 _OURS = ("lsl-inlet-", "lsl-markers", "eegstream-pipeline")
 
 
@@ -59,8 +60,7 @@ def test_live_probabilities_equal_the_offline_streaming_path(
         times, received = pipe.eeg_snapshot(30)
         probs_inlet.close_stream()
     finally:
-        pipe.stop()
-        player.stop()
+        stop_all(pipe, player)
     # Nothing of the pipeline is left running.
     assert not [t.name for t in threading.enumerate() if t.name.startswith(_OURS)]
     # Every sample arrived once, in order; no gap; the dropout counted.
@@ -131,10 +131,7 @@ def test_killed_source_is_lost_then_resumed_with_a_gap(
         after = collect(results, lambda r: len(r) >= 2)
         health = pipe.health()
     finally:
-        pipe.stop()
-        first.stop()
-        if second is not None:
-            second.stop()
+        stop_all(pipe, first, second)
     assert len(before) >= 2 and len(after) >= 2
     assert health.state == "ok" and health.gaps == 1
     records = read_log(log)
@@ -175,7 +172,7 @@ def test_a_source_back_with_other_channels_stops_with_an_error(
     try:
         pipe.start()
         assert wait_until(lambda: pipe.health().state == "ok")
-        first.close()
+        first.stop()
         assert wait_until(lambda: pipe.health().state == "lost")
         second = PlainSource(
             unique_id, eeg[:32], 200.0, SEED_CHANNELS[:32], source_id=sid, speed=1.0
@@ -183,10 +180,7 @@ def test_a_source_back_with_other_channels_stops_with_an_error(
         assert wait_until(lambda: pipe.health().error is not None)
         health = pipe.health()
     finally:
-        pipe.stop()
-        first.close()
-        if second is not None:
-            second.close()
+        stop_all(pipe, first, second)
     assert health.state == "stopped"
     assert "came back with 32 ch" in health.error and "62 ch" in health.error
     assert pipe.summary().error == health.error

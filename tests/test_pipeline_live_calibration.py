@@ -24,6 +24,7 @@ from _pipeline_helpers import (
 from eegstream import EEGStreamError
 from eegstream.cli import _options, main
 from eegstream.datasets.recordings import open_recordings
+from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import (
     Health,
@@ -36,7 +37,6 @@ from eegstream.pipeline.console import status_line, switch_line
 from eegstream.replay import Player, array_source
 
 pytestmark = pytest.mark.lsl
-CLASSES = ("neutral", "sad", "fear", "happy")  # the tiny checkpoint's
 TRIAL_S = 3
 
 

@@ -11,7 +11,14 @@ import threading
 
 import pylsl
 import pytest
-from _pipeline_helpers import PlainSource, collect, n_steps, synthetic_eeg, wait_until
+from _pipeline_helpers import (
+    PlainSource,
+    collect,
+    n_steps,
+    stop_all,
+    synthetic_eeg,
+    wait_until,
+)
 
 from eegstream import EEGStreamError
 from eegstream.labelmap import LabelMap
@@ -60,8 +67,7 @@ def test_a_foreign_marker_stream_labels_steps_through_a_label_map(
         stim.push_sample(["stim_end"], end)
         got += collect(results, lambda r: len(got) + len(r) >= n_steps(eeg.shape[1]))
     finally:
-        pipe.stop()
-        source.close()
+        stop_all(pipe, source)
     assert not [t.name for t in threading.enumerate() if t.name == "lsl-markers"]
     assert len(got) == n_steps(eeg.shape[1])
     labelled = [r for r in got if r.true_label is not None]

@@ -20,11 +20,10 @@ from _pipeline_helpers import (
 from eegstream import EEGStreamError
 from eegstream.features import FeatureConfig, RunningNormaliser
 from eegstream.model import Predictor, StreamingClassifier, load_checkpoint
+from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import LiveChain, LivePipeline, read_log
 from eegstream.replay import Player, array_source
-
-CLASSES = ("neutral", "sad", "fear", "happy")  # the tiny checkpoint's
 
 
 @pytest.fixture(scope="module")

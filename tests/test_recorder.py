@@ -27,6 +27,7 @@ from _pipeline_helpers import labrecorder_lsl_config, wait_until
 from eegstream import EEGStreamError
 from eegstream.acquisition import StreamSummary
 from eegstream.cli import main
+from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import LivePipeline
 from eegstream.protocol import parse_marker
@@ -36,7 +37,6 @@ from eegstream.replay import Player, array_source
 pytestmark = pytest.mark.lsl
 
 SFREQ = 200.0
-CLASSES = ("neutral", "sad", "fear", "happy")
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,12 @@
 
 Each command lives in ``eegstream/cli/<name>.py`` (``sys_info`` is the
 command ``sys-info``) and declares: ``HELP``, its line in ``eegstream --help``;
-``DESCRIPTION``, the text of its own ``--help``; ``add_arguments(parser)``,
-its options (help on every one); ``run(args) -> int``, the work, importing
-heavy or GUI code inside; optionally ``FORMATTER``, the help formatter
-(default: :class:`argparse.ArgumentDefaultsHelpFormatter`).
+``DESCRIPTION``, the text of its own ``--help``; its options (help on every
+one): ``OPTIONS``, a table of :class:`~eegstream._options.Option`, or
+``add_arguments(parser)`` where a table does not say it all; ``run(args) ->
+int``, the work, importing heavy or GUI code inside; optionally
+``FORMATTER``, the help formatter (default:
+:class:`argparse.ArgumentDefaultsHelpFormatter`).
 :func:`build_parser` makes each subparser from these.
 A :class:`~eegstream.EEGStreamError` becomes a one-line message on stderr and
 exit status 2 (the library's parameters spelled as the command's flags);
@@ -22,6 +24,7 @@ from collections.abc import Sequence
 from .. import __version__
 from .._errors import EEGStreamError
 from .._lslconfig import quiet_liblsl
+from .._options import add_options
 from ._options import cli_spelling
 
 # Subcommand modules, in the order ``eegstream --help`` lists them.
@@ -71,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
                 module, "FORMATTER", argparse.ArgumentDefaultsHelpFormatter
             ),
         )
-        module.add_arguments(sub)
+        if hasattr(module, "OPTIONS"):
+            add_options(sub, module.OPTIONS)
+        else:
+            module.add_arguments(sub)
         sub.set_defaults(func=module.run, parser=sub)
     return parser
 

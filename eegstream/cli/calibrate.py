@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import CACHE_DIR, add_options, command_line
+from .._options import CACHE_DIR, Option, command_line
 from ..calibration.options import CALIBRATE_OPTIONS
 
 HELP = (
@@ -26,9 +26,8 @@ DESCRIPTION = (
 )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``eegstream calibrate``."""
-    add_options(parser, [*CALIBRATE_OPTIONS, CACHE_DIR])
+#: The options of ``eegstream calibrate``.
+OPTIONS: tuple[Option, ...] = (*CALIBRATE_OPTIONS, CACHE_DIR)
 
 
 def run(args: argparse.Namespace) -> int:

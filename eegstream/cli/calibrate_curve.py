@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .._options import CACHE_DIR, ROOT, SUBJECTS, Option, add_options, dataset_option
+from .._options import CACHE_DIR, ROOT, SUBJECTS, Option, dataset_option
 from ..calibration.options import METHODS
 
 HELP = (
@@ -23,46 +23,42 @@ DESCRIPTION = (
 )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``eegstream calibrate-curve``."""
-    add_options(
-        parser,
-        [
-            dataset_option(),
-            ROOT,
-            SUBJECTS,
-            Option(
-                "--held-out",
-                "subjects held out in turn, e.g. 1-3 (default: every subject)",
-                metavar="LIST",
-                dest="held_out",
-            ),
-            Option(
-                "--minutes",
-                "calibration amounts k in minutes, comma-separated",
-                default="1,2,4",
-                metavar="LIST",
-            ),
-            Option(
-                "--arch",
-                "base model trained per held-out subject",
-                default="logreg",
-                choices=("logreg", "resattentionet"),
-            ),
-            Option(
-                "--method",
-                "adaptation method (default: logreg last-layer, resattentionet full)",
-                choices=METHODS,
-            ),
-            Option(
-                "--out",
-                "folder for calibration_curve.png, .json and .md",
-                type=Path,
-                default=Path("calibration-curve"),
-            ),
-            CACHE_DIR,
-        ],
-    )
+#: The options of ``eegstream calibrate-curve``.
+OPTIONS: tuple[Option, ...] = (
+    dataset_option(),
+    ROOT,
+    SUBJECTS,
+    Option(
+        "--held-out",
+        "subjects held out in turn, e.g. 1-3 (default: every subject)",
+        metavar="LIST",
+        dest="held_out",
+    ),
+    Option(
+        "--minutes",
+        "calibration amounts k in minutes, comma-separated",
+        default="1,2,4",
+        metavar="LIST",
+    ),
+    Option(
+        "--arch",
+        "base model trained per held-out subject",
+        default="logreg",
+        choices=("logreg", "resattentionet"),
+    ),
+    Option(
+        "--method",
+        "adaptation method (default: logreg last-layer, resattentionet full)",
+        choices=METHODS,
+    ),
+    Option(
+        "--out",
+        "folder for calibration_curve.png, .json and .md",
+        type=Path,
+        default=Path("calibration-curve"),
+    ),
+    CACHE_DIR,
+)
 
 
 def run(args: argparse.Namespace) -> int:

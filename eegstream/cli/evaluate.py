@@ -13,7 +13,6 @@ from .._options import (
     ROOT,
     SUBJECTS,
     Option,
-    add_options,
     dataset_option,
     device_option,
 )
@@ -36,49 +35,45 @@ DESCRIPTION = (
 )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``eegstream evaluate``."""
-    add_options(
-        parser,
-        [
-            MODEL,
-            dataset_option(required=False),
-            replace(ROOT, required=False),
-            *RECORDINGS_OPTIONS,
-            replace(
-                SUBJECTS,
-                help="subjects to evaluate, e.g. 13,14 or 1-3; None: all (use the "
-                "model's held-out subjects for an unbiased figure)",
-            ),
-            Option(
-                "--streaming",
-                "stream the EEG through the live chain: 'trial' resets at every "
-                "trial, 'session' plays each session as one recording; no value: "
-                "trial (the meaning of --streaming before modes existed)",
-                choices=STREAMING_MODES,
-                nargs="?",
-                const="trial",
-                metavar="{trial,session}",
-            ),
-            Option(
-                "--rest",
-                "--streaming session: seconds of rest between clips (the replay's: "
-                "the previous clip played backwards)",
-                type=float,
-                default=DEFAULT_REST_S,
-                metavar="SECONDS",
-                dest="rest_s",
-            ),
-            Option("--chunk", "--streaming: samples per chunk", type=int, default=10),
-            device_option("where the model runs (auto: CUDA when present)"),
-            Option(
-                "--out",
-                "folder for evaluation.json (and accuracy_vs_time.png when streaming)",
-                type=Path,
-            ),
-            CACHE_DIR,
-        ],
-    )
+#: The options of ``eegstream evaluate``.
+OPTIONS: tuple[Option, ...] = (
+    MODEL,
+    dataset_option(required=False),
+    replace(ROOT, required=False),
+    *RECORDINGS_OPTIONS,
+    replace(
+        SUBJECTS,
+        help="subjects to evaluate, e.g. 13,14 or 1-3; None: all (use the "
+        "model's held-out subjects for an unbiased figure)",
+    ),
+    Option(
+        "--streaming",
+        "stream the EEG through the live chain: 'trial' resets at every "
+        "trial, 'session' plays each session as one recording; no value: "
+        "trial (the meaning of --streaming before modes existed)",
+        choices=STREAMING_MODES,
+        nargs="?",
+        const="trial",
+        metavar="{trial,session}",
+    ),
+    Option(
+        "--rest",
+        "--streaming session: seconds of rest between clips (the replay's: "
+        "the previous clip played backwards)",
+        type=float,
+        default=DEFAULT_REST_S,
+        metavar="SECONDS",
+        dest="rest_s",
+    ),
+    Option("--chunk", "--streaming: samples per chunk", type=int, default=10),
+    device_option("where the model runs (auto: CUDA when present)"),
+    Option(
+        "--out",
+        "folder for evaluation.json (and accuracy_vs_time.png when streaming)",
+        type=Path,
+    ),
+    CACHE_DIR,
+)
 
 
 def run(args: argparse.Namespace) -> int:

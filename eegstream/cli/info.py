@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import MODEL, Option, add_options
+from .._options import MODEL, Option
 
 HELP = "a model's parameter count, feature settings, classes and metrics"
 DESCRIPTION = (
@@ -14,15 +14,11 @@ DESCRIPTION = (
 )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``eegstream info``."""
-    add_options(
-        parser,
-        [
-            MODEL,
-            Option("--json", "print the whole header as JSON", action="store_true"),
-        ],
-    )
+#: The options of ``eegstream info``.
+OPTIONS: tuple[Option, ...] = (
+    MODEL,
+    Option("--json", "print the whole header as JSON", action="store_true"),
+)
 
 
 def run(args: argparse.Namespace) -> int:

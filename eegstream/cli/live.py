@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._errors import EEGStreamError
-from .._options import MODEL
+from .._options import MODEL, Option, add_options
 from . import _options
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 
@@ -18,6 +18,45 @@ DESCRIPTION = (
     "Without --model or a stream option it offers pickers. Needs a display, or "
     "QT_QPA_PLATFORM=offscreen with --screenshot/--exit-after; without either, "
     "use `eegstream run` (headless)."
+)
+
+
+_VIEW = "view"
+#: How the window looks; each ``dest`` is a parameter of
+#: :func:`~eegstream.dashboard.app.run_dashboard`.
+_VIEW_OPTIONS = (
+    Option(
+        "--history",
+        "span of the probability and band-power history",
+        type=float,
+        default=180.0,
+        metavar="SECONDS",
+        dest="history_s",
+        group=_VIEW,
+    ),
+    Option(
+        "--refresh-ms",
+        "redraw interval in ms",
+        type=int,
+        default=33,
+        metavar="MS",
+        group=_VIEW,
+    ),
+    Option(
+        "--screenshot",
+        "save a PNG of the window when --exit-after expires",
+        type=Path,
+        metavar="OUT.png",
+        group=_VIEW,
+    ),
+    Option(
+        "--exit-after",
+        "close after this many seconds (exit 0); with no display "
+        "set QT_QPA_PLATFORM=offscreen",
+        type=float,
+        metavar="SECONDS",
+        group=_VIEW,
+    ),
 )
 
 
@@ -32,30 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_pipeline_options(
         parser, "any combination narrows the choice; none: choose in a dialog"
     )
-    view = parser.add_argument_group("view")
-    view.add_argument(
-        "--history",
-        type=float,
-        default=180.0,
-        metavar="SECONDS",
-        help="span of the probability and band-power history",
-    )
-    view.add_argument(
-        "--refresh-ms", type=int, default=33, metavar="MS", help="redraw interval in ms"
-    )
-    view.add_argument(
-        "--screenshot",
-        metavar="OUT.png",
-        type=Path,
-        help="save a PNG of the window when --exit-after expires",
-    )
-    view.add_argument(
-        "--exit-after",
-        type=float,
-        metavar="SECONDS",
-        help="close after this many seconds (exit 0); with no display "
-        "set QT_QPA_PLATFORM=offscreen",
-    )
+    add_options(parser, _VIEW_OPTIONS)
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -73,7 +89,7 @@ def _check_args(args: argparse.Namespace) -> None:
         check_number(
             args.exit_after, "exit_after", unit="s", min=0, min_inclusive=False
         )
-    check_number(args.history, "history", unit="s", min=10)
+    check_number(args.history_s, "history_s", unit="s", min=10)
     check_number(args.refresh_ms, "refresh_ms", unit="ms", min=5, max=1000)
 
 
@@ -127,12 +143,7 @@ def run(args: argparse.Namespace) -> int:
     except EEGStreamError as err:  # e.g. a model/stream mismatch
         return _fail(str(err), unattended)
     code = run_dashboard(
-        pipeline,
-        checkpoint,
-        history_s=args.history,
-        refresh_ms=args.refresh_ms,
-        screenshot=args.screenshot,
-        exit_after=args.exit_after,
+        pipeline, checkpoint, **_options.option_kwargs(args, _VIEW_OPTIONS)
     )
     if pipeline.recording is not None:
         print(f"eegstream live: {pipeline.recording.describe()}", flush=True)

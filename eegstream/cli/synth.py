@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import SYNTH_OPTIONS, add_options
+from .._options import SYNTH_OPTIONS as OPTIONS
 
 HELP = "write synthetic data in an official SEED-family layout (not real EEG)"
 DESCRIPTION = (
@@ -16,18 +16,13 @@ DESCRIPTION = (
 )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``eegstream synth``."""
-    add_options(parser, SYNTH_OPTIONS)
-
-
 def run(args: argparse.Namespace) -> int:
     """Generate the dataset; return the exit status."""
     from ..datasets import open_dataset
     from ..datasets.synth import generate
     from ._options import option_kwargs
 
-    values = option_kwargs(args, SYNTH_OPTIONS)
+    values = option_kwargs(args, OPTIONS)
     raw = not values.pop("no_raw")
     out = generate(**values, raw=raw, progress=True)
     print(open_dataset(args.dataset, out).describe())

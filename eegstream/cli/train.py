@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import add_options
+from .._options import Option
 from ..training.config import TRAIN_OPTIONS
 
 HELP = "train with the live or the paper's recipe; write a report and models/NAME"
@@ -21,9 +21,8 @@ DESCRIPTION = (
 )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``eegstream train``."""
-    add_options(parser, TRAIN_OPTIONS)
+#: The options of ``eegstream train`` (``eegstream sweep`` parses cells with them).
+OPTIONS: tuple[Option, ...] = TRAIN_OPTIONS
 
 
 def run(args: argparse.Namespace) -> int:

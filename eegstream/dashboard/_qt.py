@@ -69,6 +69,22 @@ def fixed_plot(
     return plot
 
 
+def combo_box(items: Sequence[str], current: int, tooltip: str) -> QtWidgets.QComboBox:
+    """Make a combo box of ``items`` showing ``items[current]`` (a panel's control)."""
+    box = QtWidgets.QComboBox()
+    box.addItems(list(items))
+    box.setCurrentIndex(current)
+    box.setToolTip(tooltip)
+    return box
+
+
+def fill_with(parent: QtWidgets.QWidget, child: QtWidgets.QWidget) -> None:
+    """Make ``child`` the whole content of ``parent``, without margins."""
+    layout = QtWidgets.QVBoxLayout(parent)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(child)
+
+
 class Panel(QtWidgets.QFrame):
     """A titled frame around one widget, with optional controls in its header.
 

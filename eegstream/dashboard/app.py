@@ -83,13 +83,8 @@ def run_dashboard(
     app = qt_application()
 
     try:
-        window = MainWindow(
-            pipeline,
-            checkpoint.classes,
-            seq_len=checkpoint.feature_config.seq_len,
-            band_names=checkpoint.feature_config.band_names,
-            history_s=history_s,
-            refresh_ms=refresh_ms,
+        window = MainWindow.from_checkpoint(
+            pipeline, checkpoint, history_s=history_s, refresh_ms=refresh_ms
         )
     except BaseException:
         pipeline.stop()

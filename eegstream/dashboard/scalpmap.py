@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets
 from ..features import BAND_NAMES
 from ..montage import SEED_CHANNELS, positions_2d
 from . import _theme
-from ._qt import configure_pyqtgraph, fixed_plot
+from ._qt import combo_box, configure_pyqtgraph, fill_with, fixed_plot
 from ._topomap import HEAD_RADIUS, MAP_RADIUS, Topomap
 
 
@@ -50,10 +50,7 @@ class ScalpMap(QtWidgets.QWidget):
         super().__init__()
         rows = [SEED_CHANNELS.index(ch) for ch in channels]
         self.topomap = Topomap(positions_2d()[rows], resolution=96)
-        self.selector = QtWidgets.QComboBox()
-        self.selector.addItems(list(band_names))
-        self.selector.setCurrentIndex(band)
-        self.selector.setToolTip("band shown on the scalp map")
+        self.selector = combo_box(band_names, band, "band shown on the scalp map")
         self.view = pg.PlotWidget()
         plot = fixed_plot(self.view.getPlotItem())
         plot.showGrid(x=False, y=False)
@@ -80,9 +77,7 @@ class ScalpMap(QtWidgets.QWidget):
         )
         plot.addItem(self.dots)
         self.band_power: np.ndarray | None = None
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
+        fill_with(self, self.view)
         self.selector.currentIndexChanged.connect(self._redraw)
 
     @property

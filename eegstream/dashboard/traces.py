@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from . import _theme
-from ._qt import configure_pyqtgraph, fixed_plot
+from ._qt import combo_box, configure_pyqtgraph, fill_with, fixed_plot
 from .model import finite_mean
 
 #: Offered trace spacings in µV (one channel's lane height).
@@ -52,10 +52,11 @@ class EEGTraces(QtWidgets.QWidget):
         super().__init__()
         self.channels = tuple(channels)
         self.seconds = float(seconds)
-        self.scale = QtWidgets.QComboBox()
-        self.scale.addItems([f"{s} µV" for s in SCALES_UV])
-        self.scale.setCurrentIndex(SCALES_UV.index(scale_uv))
-        self.scale.setToolTip("height of one channel's lane, in µV")
+        self.scale = combo_box(
+            [f"{s} µV" for s in SCALES_UV],
+            SCALES_UV.index(scale_uv),
+            "height of one channel's lane, in µV",
+        )
         self.view = pg.PlotWidget()
         self.plot = fixed_plot(self.view.getPlotItem(), x_label="time (s)")
         self.plot.setXRange(-self.seconds, 0, padding=0)
@@ -70,9 +71,7 @@ class EEGTraces(QtWidgets.QWidget):
         ]
         self._times = np.zeros(0)
         self._data = np.zeros((n, 0))
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
+        fill_with(self, self.view)
         self.scale.currentIndexChanged.connect(self._redraw)
 
     @property

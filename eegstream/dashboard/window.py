@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -22,6 +22,7 @@ from .status import StatusPanel
 from .traces import EEGTraces
 
 if TYPE_CHECKING:
+    from ..model import Checkpoint
     from ..pipeline import LivePipeline
 
 
@@ -89,6 +90,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_ui()
         self._build_backend(pipeline)
         self._connect_signals()
+
+    @classmethod
+    def from_checkpoint(
+        cls, pipeline: LivePipeline, checkpoint: Checkpoint, **options: Any
+    ) -> MainWindow:
+        """Make the window of ``checkpoint``'s model: its classes, sequence and bands.
+
+        ``options`` are the other parameters (``history_s``, ``refresh_ms``,
+        ``trace_channels``).
+        """
+        cfg = checkpoint.feature_config
+        return cls(
+            pipeline,
+            checkpoint.classes,
+            seq_len=cfg.seq_len,
+            band_names=cfg.band_names,
+            **options,
+        )
 
     # -- construction, in named steps ------------------------------------
     def _build_config(self, refresh_ms: int) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +119,47 @@ def missing_sessions(
         who = f"subject {subs[0]}" if len(subs) == 1 else f"subjects {ranges(subs)}"
         lines.append(f"{part}: {who} sessions {ranges(list(gone))}")
     return lines
+
+
+def numbered_files(
+    folder: Path,
+    suffix: str,
+    pattern: re.Pattern[str],
+    group: int,
+    n: int,
+    example: str,
+) -> Iterator[tuple[Path, re.Match[str]]]:
+    """Yield the ``suffix`` files of ``folder`` in name order, with their name's match.
+
+    Parameters
+    ----------
+    folder : Path
+        A release folder.
+    suffix : str
+        The files' extension (``".cnt"``, ``".mat"``, ...; any case); other
+        files are skipped.
+    pattern : re.Pattern
+        The release's file names.
+    group : int
+        The group of ``pattern`` that holds a number from 1 (subject or session).
+    n : int
+        The largest number the release has there.
+    example : str
+        The expected name with an example, for the error.
+
+    Raises
+    ------
+    EEGStreamError
+        At the first such file whose name does not match or whose number is
+        not in 1-``n``.
+    """
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() != suffix:
+            continue
+        match = pattern.fullmatch(path.name)
+        if not match or not 1 <= int(match.group(group)) <= n:
+            raise EEGStreamError(f"unexpected file {path}; expected {example}")
+        yield path, match
 
 
 @dataclass

@@ -12,8 +12,6 @@ passed, so features of raw and preprocessed trials differ slightly.
 from __future__ import annotations
 
 import csv
-import re
-from collections.abc import Iterator
 from datetime import datetime, time
 from functools import partial
 from pathlib import Path
@@ -50,38 +48,6 @@ def load_raw_trial(path: Path, start_s: float, end_s: float) -> np.ndarray:
     # Rows of channels the file lacks are all NaN and stay so.
     data -= data.mean(axis=1, keepdims=True)
     return data
-
-
-def cnt_files(
-    folder: Path, pattern: re.Pattern[str], session: int, n_sessions: int, example: str
-) -> Iterator[tuple[Path, re.Match[str]]]:
-    """Yield the ``.cnt`` files of ``folder`` in name order, with their name's match.
-
-    Parameters
-    ----------
-    folder : Path
-        The release's raw folder.
-    pattern : re.Pattern
-        The release's file names.
-    session : int
-        The group of ``pattern`` that holds the session number (from 1).
-    n_sessions : int
-        Sessions of the release.
-    example : str
-        The expected name with an example, for the error.
-
-    Raises
-    ------
-    EEGStreamError
-        At the first ``.cnt`` whose name does not match or names another session.
-    """
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".cnt":
-            continue
-        match = pattern.fullmatch(path.name)
-        if not match or not 1 <= int(match.group(session)) <= n_sessions:
-            raise EEGStreamError(f"unexpected file {path}; expected {example}")
-        yield path, match
 
 
 def raw_part(

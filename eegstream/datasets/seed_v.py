@@ -29,8 +29,15 @@ import numpy as np
 from .._errors import EEGStreamError
 from ..montage import N_CHANNELS
 from . import tables as T
-from ._layout import Part, as_float64, assemble, find_root, missing_sessions
-from ._raw import cnt_files, raw_part
+from ._layout import (
+    Part,
+    as_float64,
+    assemble,
+    find_root,
+    missing_sessions,
+    numbered_files,
+)
+from ._raw import raw_part
 from .base import Dataset
 
 NAME = "seed-v"
@@ -124,7 +131,7 @@ def _raw_parts(folder: Path, starts, ends, found, missing) -> list[Part]:
         "<subject>_<session>_<YYYYMMDD>.cnt (session 1-3, optionally _repaired) "
         "such as 1_1_20180804.cnt"
     )
-    for path, match in cnt_files(folder, _CNT, 2, 3, example):
+    for path, match in numbered_files(folder, ".cnt", _CNT, 2, 3, example):
         key = (int(match.group(1)), int(match.group(2)))
         if key in files and not match.group(4):
             continue  # a _repaired copy (sorted first) wins
@@ -215,14 +222,10 @@ def _feature_parts(folder: Path, starts, ends, order, found, missing) -> list[Pa
         missing.append("EEG_DE_features/ (the whole folder)")
         return []
     parts, present = [], set()
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".npz":
-            continue
-        match = _NPZ.fullmatch(path.name)
-        if not match or not 1 <= int(match.group(1)) <= T.N_SUBJECTS[NAME]:
-            raise EEGStreamError(
-                f"unexpected file {path}; expected <subject>_123.npz for subjects 1-16"
-            )
+    example = "<subject>_123.npz for subjects 1-16"
+    for path, match in numbered_files(
+        folder, ".npz", _NPZ, 1, T.N_SUBJECTS[NAME], example
+    ):
         s = int(match.group(1))
         with _open_npz(path) as npz:
             labels = _unpickle(path, npz, "label")

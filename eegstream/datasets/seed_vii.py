@@ -26,9 +26,16 @@ import numpy as np
 from .._errors import EEGStreamError
 from ..montage import N_CHANNELS
 from . import tables as T
-from ._layout import Part, as_float64, assemble, find_root, missing_sessions
+from ._layout import (
+    Part,
+    as_float64,
+    assemble,
+    find_root,
+    missing_sessions,
+    numbered_files,
+)
 from ._mat import check_shape, list_variables, load_variables, numbered
-from ._raw import cnt_files, csv_clips, raw_part, trigger_clips
+from ._raw import csv_clips, raw_part, trigger_clips
 from .base import Dataset
 
 NAME = "seed-vii"
@@ -65,18 +72,11 @@ def read(root: str | os.PathLike, *, eeg: str | None = None) -> Dataset:
 
 
 def _subject_files(folder: Path) -> dict[int, Path]:
-    out = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".mat":
-            continue
-        match = _SUBJECT_FILE.fullmatch(path.name)
-        if not match or not 1 <= int(match.group(1)) <= T.N_SUBJECTS[NAME]:
-            raise EEGStreamError(
-                f"unexpected file {path}; expected <subject>.mat for subjects 1-20 "
-                "(e.g. 1.mat)"
-            )
-        out[int(match.group(1))] = path
-    return out
+    example = "<subject>.mat for subjects 1-20 (e.g. 1.mat)"
+    files = numbered_files(
+        folder, ".mat", _SUBJECT_FILE, 1, T.N_SUBJECTS[NAME], example
+    )
+    return {int(match.group(1)): path for path, match in files}
 
 
 def _mat_parts(folder: Path, part: str, check, found, missing) -> list[Part]:
@@ -184,7 +184,7 @@ def _raw_parts(root: Path, found, missing) -> list[Part]:
     example = (
         "<subject>_<YYYYMMDD>_<session>.cnt (session 1-4) such as 14_20221015_1.cnt"
     )
-    for path, match in cnt_files(folder, _CNT, 3, 4, example):
+    for path, match in numbered_files(folder, ".cnt", _CNT, 3, 4, example):
         s, k = int(match.group(1)), int(match.group(3))
         stem = path.stem
         if stem in T.SEED_VII_TRIGGER_EXCEPTIONS:

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import torch
 
+from ..datasets.tables import CLASSES
 from ..features import FeatureConfig
 from ..montage import SEED_CHANNELS
 from .checkpoint import save_checkpoint
 from .meta import DatasetInfo, FeatureSource, NormaliserSpec, checkpoint_meta
 from .registry import build_model
 
-SEED_IV_CLASSES = ("neutral", "sad", "fear", "happy")
+#: The classes of the untrained checkpoints (SEED-IV's, in label-id order).
+SEED_IV_CLASSES = CLASSES["seed-iv"]
 UNTRAINED = DatasetInfo("untrained")
 
 
