@@ -27,6 +27,7 @@ from eegstream.features import (
     extract_features,
     kalman_filter,
 )
+from eegstream.features.conditioning import _BLOCK
 
 SFREQ = 200.0
 RAW = FeatureConfig(smoothing="none")  # default conditioning, no Kalman
@@ -71,6 +72,24 @@ def test_streaming_conditioner_is_bit_identical_to_batch(
     streamed = _chunks(streamer.push, x, sizes)
     np.testing.assert_array_equal(streamed, condition(x, cfg))  # NaN == NaN here
     assert np.isnan(streamed[~np.isfinite(x)]).all()
+
+
+def test_a_long_input_is_filtered_in_blocks_bit_identical_to_chunks():
+    # condition() of more than one block filters block by block (for speed);
+    # holes on both sides of each block boundary, and one inside a block.
+    cfg = FeatureConfig(conditioning=ConditioningSettings(lowpass_hz=70.0))
+    x = 3000 + 20 * np.random.default_rng(3).normal(size=(4, 3 * _BLOCK + 123))
+    x[0, _BLOCK - 1 : _BLOCK + 2] = np.nan
+    x[2, 2 * _BLOCK] = np.inf
+    x[3, 100] = np.nan
+    whole = condition(x, cfg)
+    np.testing.assert_array_equal(
+        whole, _chunks(StreamingConditioner(cfg, 4).push, x, [37])
+    )
+    assert (
+        np.isnan(whole[~np.isfinite(x)]).all()
+        and np.isfinite(whole[np.isfinite(x)]).all()
+    )
 
 
 @settings(max_examples=25, deadline=None)

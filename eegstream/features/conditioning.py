@@ -63,6 +63,13 @@ def conditioning_sos(cfg: FeatureConfig) -> np.ndarray:
     return _design(cfg.conditioning, cfg.sfreq).copy()  # sosfilt needs it writable
 
 
+#: Samples per filter call on long inputs. Blocks that stay in cache: on the
+#: 2-core test machine 15 minutes of 62 channels at 200 Hz took 0.30 s in one
+#: call (1.36 s when the output's pages were fresh) and 0.10 s in blocks of
+#: 4,000 samples; the chunked output is bit-identical (carried state).
+_BLOCK = 4000
+
+
 class StreamingConditioner:
     """Filter EEG chunk by chunk, bit-identical to :func:`condition` on the whole.
 
@@ -112,6 +119,14 @@ class StreamingConditioner:
             )
         if self._zi_unit is None or not x.shape[1]:
             return x
+        if x.shape[1] > _BLOCK:
+            y = np.empty_like(x)
+            for start in range(0, x.shape[1], _BLOCK):
+                y[:, start : start + _BLOCK] = self._push(x[:, start : start + _BLOCK])
+            return y
+        return self._push(x)
+
+    def _push(self, x: np.ndarray) -> np.ndarray:
         finite = np.isfinite(x)
         if self._ready.all() and finite.all():
             # The live case: one call for every channel.
