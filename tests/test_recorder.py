@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -297,10 +298,19 @@ def test_project_lsl_config_finds_local_streams_within_labrecorders_resolve(
                           f"{unique_id}-{k}-{i}", "", "")
             for k in range(2) for i in range(3)
         ]  # fmt: skip
-        for attempt in range(2):
-            recorder = Recorder(tmp_path / f"found-{attempt}.xdf", streams, attempts=1)
-            recorder.start()  # raises if LabRecorder missed one
-            report = recorder.stop()
+        recorders = [
+            Recorder(tmp_path / f"found-{attempt}.xdf", streams, attempts=1)
+            for attempt in range(2)
+        ]
+        started: list[Recorder] = []
+        try:
+            for recorder in recorders:  # two resolves, one after the other
+                recorder.start()  # raises if LabRecorder missed one
+                started.append(recorder)
+        finally:  # LabRecorderCLI takes ~6 s to close a file: both close at once
+            with ThreadPoolExecutor(2) as pool:
+                reports = list(pool.map(Recorder.stop, started))
+        for report in reports:
             assert [s.source_id for s in report.streams] == [
                 s.source_id for s in streams
             ]
