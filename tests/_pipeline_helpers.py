@@ -182,7 +182,7 @@ def labrecorder_lsl_config(monkeypatch) -> Path:
     path = Path(tempfile.gettempdir()) / f"eegstream-recorder-tests-{os.getpid()}.cfg"
     path.write_text(
         PACKAGE_LSL_CFG.read_text() + "\n[multicast]\nResolveScope = machine\n\n"
-        "[ports]\nIPv6 = disable\n"
+        "[ports]\nIPv6 = disable\nPortRange = 256\n"
     )
     monkeypatch.setenv("LSLAPICFG", str(path))
     return path

@@ -14,7 +14,10 @@ import pytest
 # Must happen before pylsl is first imported: resolve only on this machine,
 # IPv4 only, so parallel or repeated runs on a shared network never mix.
 _LSL_CFG_TEXT = (
-    "[ports]\nIPv6 = disable\n\n"
+    # Past liblsl's 32 ports an outlet takes a random one, which the unicast
+    # waves below never ask: with parallel test workers (and LabRecorder) a
+    # machine can hold more than 32 outlets at once.
+    "[ports]\nIPv6 = disable\nPortRange = 256\n\n"
     "[multicast]\nResolveScope = machine\n\n"
     # LabRecorderCLI's short resolve misses a process's second outlet with
     # machine-scope multicast alone; unicast to this host finds every one.

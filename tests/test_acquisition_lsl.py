@@ -41,6 +41,16 @@ def test_resolve_one_none_or_several(unique_id):
     del a, b
 
 
+def test_a_stream_past_the_first_32_outlets_is_found(unique_id):
+    # Parallel test workers can hold more outlets than liblsl's default port
+    # range; the test configuration widens it (conftest), so the 34th is found.
+    outlets = [
+        pylsl.StreamOutlet(_info(unique_id, f"{unique_id}-{i}")) for i in range(40)
+    ]
+    assert resolve_stream(source_id=f"{unique_id}-33", timeout=5)
+    del outlets
+
+
 def test_string_and_irregular_streams_are_refused(unique_id):
     markers = _info(
         unique_id + "-m", unique_id + "-m", 1, 0.0, pylsl.cf_string, "Markers"
