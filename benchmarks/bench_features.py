@@ -189,7 +189,7 @@ def main() -> int:
         cfg1 = FeatureConfig(hop_s=1.0)
         batch_s, batch_w, batch = _timed(lambda: extract_features(eeg, cfg1), repeats=3)
         stream_s, stream_w, streamed = _timed(lambda: _stream(eeg, cfg1), repeats=3)
-        online_s, online_w, _ = _timed(lambda: _online(eeg, cfg1))
+        online_s, online_w, _ = _timed(lambda: _online(eeg, cfg1), repeats=3)
         same = np.array_equal(streamed, batch.reshape(len(batch), -1))
         print(f"live settings, window 4 s, hop 1 s ({len(batch)} windows):")
         _report("batch extract_features", batch_s, batch_w, realtime=True)
@@ -201,7 +201,7 @@ def main() -> int:
         off = cfg1.replace(conditioning=None)
         cond_s, cond_w, _ = _timed(lambda: condition(eeg, cfg1), repeats=3)
         chunk_s, chunk_w, _ = _timed(lambda: _condition_chunks(eeg, cfg1))
-        before_s, before_w, _ = _timed(lambda: _online(eeg, off))
+        before_s, before_w, _ = _timed(lambda: _online(eeg, off), repeats=3)
         sections = len(conditioning_sos(cfg1))
         print(
             f"conditioning (high-pass 0.5 Hz order 2, 50 Hz notch: {sections} "
