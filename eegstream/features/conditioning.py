@@ -63,10 +63,11 @@ def conditioning_sos(cfg: FeatureConfig) -> np.ndarray:
     return _design(cfg.conditioning, cfg.sfreq).copy()  # sosfilt needs it writable
 
 
-#: Samples per filter call on long inputs. Blocks that stay in cache: on the
-#: 2-core test machine 15 minutes of 62 channels at 200 Hz took 0.30 s in one
-#: call (1.36 s when the output's pages were fresh) and 0.10 s in blocks of
-#: 4,000 samples; the chunked output is bit-identical (carried state).
+#: Samples per filter call on long inputs, so that scipy's working copy stays
+#: in cache: on the idle 2-core test machine an hour of 62 channels at 200 Hz
+#: took 0.39-0.43 s CPU in blocks of 4,000 samples, 0.45 s in one call when
+#: the allocator had the memory at hand and 1.2 s when it did not. The
+#: output is bit-identical either way (carried state).
 _BLOCK = 4000
 
 
