@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
+import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -76,6 +80,57 @@ class PlainSource:
         self._stop.set()
         self._thread.join(5.0)
         self.outlet = None
+
+
+class ChildSource:
+    """A :class:`PlainSource` in a child process, killed as a crashing headset app is.
+
+    liblsl can crash the process that destroys an outlet while an inlet still
+    reads it (sccn/liblsl#218, a race in the outlet's teardown); a killed
+    process destroys nothing, its sockets just close. Tests that lose their
+    source mid-stream use this one. Takes :class:`PlainSource`'s arguments
+    and starts at once (the outlet exists when the constructor returns).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        data: np.ndarray,
+        sfreq: float,
+        labels: Sequence[str] | None,
+        **kwargs,
+    ) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="eegstream-test-source-"))
+        np.save(self._dir / "data.npy", data)
+        spec = {
+            "name": name,
+            "data": str(self._dir / "data.npy"),
+            "sfreq": sfreq,
+            "labels": None if labels is None else list(labels),
+            **kwargs,
+        }
+        (self._dir / "spec.json").write_text(json.dumps(spec))
+        self.proc = subprocess.Popen(
+            [sys.executable, str(_SOURCE_PROCESS), str(self._dir / "spec.json")],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline().strip() != "ready":
+            self.stop()
+            raise RuntimeError(f"the source process of {name!r} did not start")
+
+    def stop(self) -> None:
+        """Kill the process (SIGKILL): the stream disappears mid-stream."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+_SOURCE_PROCESS = Path(__file__).with_name("_source_process.py")
 
 
 def stop_all(*parts) -> None:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pylsl
 import pytest
-from _pipeline_helpers import PlainSource, stop_all, wait_until
+from _pipeline_helpers import ChildSource, PlainSource, stop_all, wait_until
 
 from eegstream import EEGStreamError
 from eegstream.acquisition import (
@@ -86,14 +86,12 @@ def test_every_sample_arrives_once_in_order(unique_id):
 def test_lost_source_is_reported_and_followed_by_source_id(unique_id):
     sid = unique_id + "-sid"
     data = np.ones((2, 100000), dtype=np.float32)
-    first = PlainSource(
-        unique_id, data, 200.0, ["a", "b"], source_id=sid, speed=1.0
-    ).start()
+    first = ChildSource(unique_id, data, 200.0, ["a", "b"], source_id=sid, speed=1.0)
     inlet = InletThread(resolve_stream(source_id=sid, timeout=5)).start()
     second = None
     try:
         assert wait_until(lambda: inlet.state == "ok" and inlet.ring.total > 20)
-        first.stop()  # the source dies
+        first.stop()  # the source's process dies
         assert wait_until(lambda: inlet.state == "lost")
         before = inlet.ring.total
         second = PlainSource(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _pipeline_helpers import ChildSource
 
 pytest.importorskip("pytestqt")
 
@@ -180,7 +181,14 @@ def test_model_picker_lists_checkpoints(qtbot, tiny_checkpoint, checkpoint):
 
 
 def test_status_reacts_to_a_killed_stream(qapp, qtbot, checkpoint, unique_id):
-    player, pipeline, window = _replay_and_window(checkpoint, unique_id)
+    # The first source runs in a process of its own, killed mid-stream.
+    eeg = np.hstack(_synthetic_trials(30.0)).astype(np.float32)
+    player = ChildSource(unique_id, eeg, SFREQ, SEED_CHANNELS, speed=1.0)
+    try:
+        pipeline, window = _window(checkpoint, unique_id)
+    except BaseException:
+        player.stop()
+        raise
     try:
         window.show()
         _wait(
@@ -188,7 +196,7 @@ def test_status_reacts_to_a_killed_stream(qapp, qtbot, checkpoint, unique_id):
             window,
             lambda: window.status.state == "ok" and len(window.model.eeg_times),
         )
-        player.stop()
+        player.stop()  # the source's process dies
         _wait(qtbot, window, lambda: window.status.state == "lost")
         assert window.status.state_colour == STATE_COLOURS["lost"]
         assert window.banner.isVisible() and "lost" in window.banner.text()

@@ -14,6 +14,7 @@ import numpy as np
 import pylsl
 import pytest
 from _pipeline_helpers import (
+    ChildSource,
     PlainSource,
     collect,
     n_steps,
@@ -112,10 +113,15 @@ def test_killed_source_is_lost_then_resumed_with_a_gap(
 ):
     sid = unique_id + "-sid"
     speed = 4.0
-    source = array_source([synthetic_eeg(60)], 200.0, SEED_CHANNELS, synthetic=True)
-    first = Player(
-        source, name=unique_id, source_id=sid, speed=speed, wait_for_consumer=True
-    ).start()
+    eeg = synthetic_eeg(60)
+    first = ChildSource(
+        unique_id,
+        eeg.astype(np.float32),
+        200.0,
+        SEED_CHANNELS,
+        source_id=sid,
+        speed=speed,
+    )
     log = tmp_path / "session.jsonl"
     pipe = LivePipeline(tiny_checkpoint, source_id=sid, log_path=log, device="cpu")
     second = None
@@ -123,8 +129,9 @@ def test_killed_source_is_lost_then_resumed_with_a_gap(
         results = pipe.subscribe()
         pipe.start()
         before = collect(results, lambda r: len(r) >= 2)
-        first.stop()  # the source dies
+        first.stop()  # the source's process dies
         assert wait_until(lambda: pipe.health().state == "lost")
+        source = array_source([eeg], 200.0, SEED_CHANNELS, synthetic=True)
         second = Player(
             source, name=unique_id, source_id=sid, speed=speed, resolve_timeout=0
         ).start()
@@ -165,8 +172,7 @@ def test_a_source_back_with_other_channels_stops_with_an_error(
 ):
     sid = unique_id + "-sid"
     eeg = synthetic_eeg(30, seed=6).astype(np.float32)
-    first = PlainSource(unique_id, eeg, 200.0, SEED_CHANNELS, source_id=sid, speed=1.0)
-    first.start()
+    first = ChildSource(unique_id, eeg, 200.0, SEED_CHANNELS, source_id=sid, speed=1.0)
     pipe = LivePipeline(tiny_checkpoint, source_id=sid, device="cpu", outlets=False)
     second = None
     try:
