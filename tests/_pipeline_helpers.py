@@ -112,6 +112,7 @@ class ChildSource:
         (self._dir / "spec.json").write_text(json.dumps(spec))
         self.proc = subprocess.Popen(
             [sys.executable, str(_SOURCE_PROCESS), str(self._dir / "spec.json")],
+            stdin=subprocess.PIPE,  # closed if this process dies: the child ends
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -125,8 +126,9 @@ class ChildSource:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 
 

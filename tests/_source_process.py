@@ -1,14 +1,15 @@
 """A :class:`PlainSource` in a process of its own (see ``ChildSource``).
 
 Run as ``python _source_process.py SPEC.json``: prints ``ready`` once its
-outlet exists, then pushes its data and keeps the outlet open until killed.
+outlet exists, then pushes its data and keeps the outlet open until killed,
+or until its standard input closes (the test process is gone).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ def main(spec_path: str) -> None:
     data = np.load(spec.pop("data"))
     PlainSource(data=data, **spec).start()
     print("ready", flush=True)
-    threading.Event().wait()  # until the test kills this process
+    sys.stdin.read()  # until killed, or end of file: the test process died
+    os._exit(0)  # no outlet teardown (see ChildSource)
 
 
 if __name__ == "__main__":
