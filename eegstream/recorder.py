@@ -250,7 +250,9 @@ class Recorder:
         The streams to record (e.g. from :func:`session_streams`), selected by
         source_id (by name and host when a stream has none).
     start_timeout : float
-        Seconds LabRecorder may take to connect to every stream.
+        Seconds LabRecorder may take to connect to every stream. When it found
+        every stream but did not start collecting from one in that time, it
+        is started once more.
     attempts : int
         LabRecorder resolves for 1 s only: when it misses a stream that is
         visible, it is started again, up to this many times.
@@ -318,12 +320,29 @@ class Recorder:
             raise EEGStreamError("Recorder.start: already recording; call stop()")
         check_record_path(self.path)
         missing = ""
-        for _ in range(self.attempts):
+        restarts = 1
+        attempt = 0
+        while attempt < self.attempts:
             try:
                 self._start_once()
                 return self
             except _NoStream as err:
                 missing = str(err)
+                attempt += 1
+            except _Stalled as err:
+                # Now and then LabRecorder finds and opens every stream but
+                # never starts collecting from one: a new process does.
+                if not restarts:
+                    raise EEGStreamError(
+                        f"LabRecorder found every stream but did not start "
+                        f"collecting from {err} within {self.start_timeout:g} s, "
+                        "twice; are those outlets' programs responding?"
+                    ) from None
+                restarts -= 1
+                logger.warning(
+                    "LabRecorder did not start collecting from %s; starting it again",
+                    err,
+                )
         raise EEGStreamError(
             f"LabRecorder found no stream matching {missing} after "
             f"{self.attempts} attempt(s) of 1 s each; is its outlet still "
@@ -357,6 +376,15 @@ class Recorder:
             ):
                 said = next(ln for ln in lines if "matched no stream" in ln)
                 raise _NoStream(said.split(" matched no stream")[0]) from None
+            found = sum(line.startswith("Found ") for line in lines)
+            if isinstance(err, TimeoutError) and found == len(self.streams):
+                started = {ln.removesuffix(".") for ln in lines}
+                late = [
+                    repr(s.name)
+                    for s in self.streams
+                    if f"Started data collection for stream {s.name}" not in started
+                ]
+                raise _Stalled(", ".join(late) or "a stream") from None
             if isinstance(err, Exception):
                 said = lines[-1] if lines else "no output"
                 rc = None if lab._process is None else lab._process.poll()
@@ -422,6 +450,10 @@ class Recorder:
 
 class _NoStream(Exception):
     """LabRecorder's resolve missed a stream (its text is the message)."""
+
+
+class _Stalled(Exception):
+    """LabRecorder found every stream but did not collect from all in time."""
 
 
 def _drain(stream) -> None:

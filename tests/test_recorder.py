@@ -360,6 +360,41 @@ def test_labrecorder_failing_to_start_is_one_line(
     assert not (tmp_path / "false.xdf").exists()
 
 
+def test_labrecorder_stalling_on_a_stream_is_restarted_once_then_one_line(
+    tmp_path: Path, caplog
+) -> None:
+    # Real LabRecorderCLI now and then opens every stream but never starts
+    # collecting from one (not reproducible on demand): a stand-in that does so.
+    streams = [
+        StreamSummary(name, "EEG", 2, 100.0, "float32", name, "", "")
+        for name in ("amp-a", "amp-b")
+    ]
+    runs = tmp_path / "runs"
+    stalling = tmp_path / "LabRecorderCLI"
+    stalling.write_text(
+        "#!/bin/sh\n"
+        f"echo run >> {runs}\n"
+        "echo \"Found amp-a@host matching 'source_id=amp-a'\"\n"
+        "echo \"Found amp-b@host matching 'source_id=amp-b'\"\n"
+        "echo 'Starting the recording, press Enter to quit'\n"
+        "echo 'Started data collection for stream amp-a.'\n"
+        "read line\n"
+    )
+    stalling.chmod(0o755)
+    recorder = Recorder(
+        tmp_path / "s.xdf", streams, start_timeout=1, labrecorder_cli=stalling
+    )
+    with pytest.raises(EEGStreamError, match="did not start collecting") as err:
+        recorder.start()
+    assert "\n" not in str(err.value) and "'amp-b'" in str(err.value)
+    assert "'amp-a'" not in str(err.value) and "twice" in str(err.value)
+    assert runs.read_text().split() == ["run", "run"]  # restarted once
+    assert [r.getMessage() for r in caplog.records if "again" in r.getMessage()] == [
+        "LabRecorder did not start collecting from 'amp-b'; starting it again"
+    ]
+    assert not (tmp_path / "s.xdf").exists() and recorder.pid is None
+
+
 @pytest.fixture(scope="module")
 def live_recording(tiny_checkpoint: Path, tmp_path_factory) -> dict:
     """One live session with a log and ``--record``, recorded once for the tests below.
