@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import queue
@@ -92,23 +93,13 @@ class ChildSource:
     and starts at once (the outlet exists when the constructor returns).
     """
 
-    def __init__(
-        self,
-        name: str,
-        data: np.ndarray,
-        sfreq: float,
-        labels: Sequence[str] | None,
-        **kwargs,
-    ) -> None:
+    def __init__(self, *args, **kwargs) -> None:
+        spec = inspect.signature(PlainSource).bind(*args, **kwargs).arguments
         self._dir = Path(tempfile.mkdtemp(prefix="eegstream-test-source-"))
-        np.save(self._dir / "data.npy", data)
-        spec = {
-            "name": name,
-            "data": str(self._dir / "data.npy"),
-            "sfreq": sfreq,
-            "labels": None if labels is None else list(labels),
-            **kwargs,
-        }
+        np.save(self._dir / "data.npy", spec["data"])
+        spec["data"] = str(self._dir / "data.npy")
+        if spec.get("labels") is not None:
+            spec["labels"] = list(spec["labels"])
         (self._dir / "spec.json").write_text(json.dumps(spec))
         self.proc = subprocess.Popen(
             [sys.executable, str(_SOURCE_PROCESS), str(self._dir / "spec.json")],
@@ -119,7 +110,7 @@ class ChildSource:
         assert self.proc.stdout is not None
         if self.proc.stdout.readline().strip() != "ready":
             self.stop()
-            raise RuntimeError(f"the source process of {name!r} did not start")
+            raise RuntimeError(f"the source process of {spec['name']!r} did not start")
 
     def stop(self) -> None:
         """Kill the process (SIGKILL): the stream disappears mid-stream."""
