@@ -330,7 +330,7 @@ class Recorder:
                 missing = str(err)
                 attempt += 1
             except _Stalled as err:
-                # Now and then LabRecorder finds and opens every stream but
+                # Now and then LabRecorder finds every stream but
                 # never starts collecting from one: a new process does.
                 if not restarts:
                     raise EEGStreamError(
