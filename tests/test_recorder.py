@@ -363,7 +363,7 @@ def test_labrecorder_failing_to_start_is_one_line(
 def test_labrecorder_stalling_on_a_stream_is_restarted_once_then_one_line(
     tmp_path: Path, caplog
 ) -> None:
-    # Real LabRecorderCLI now and then opens every stream but never starts
+    # Real LabRecorderCLI now and then finds every stream but never starts
     # collecting from one (not reproducible on demand): a stand-in that does so.
     streams = [
         StreamSummary(name, "EEG", 2, 100.0, "float32", name, "", "")
