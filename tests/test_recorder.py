@@ -197,46 +197,52 @@ def test_replay_record_pyxdf_round_trip(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C", "SIGKILL"])
 def test_record_stopped_by_signal_leaves_a_complete_file(
-    unique_id: str, tmp_path: Path, how: str
+    unique_id: str, tmp_path: Path
 ) -> None:
-    """SIGTERM, Ctrl-C, even `eegstream record` killed: the file is closed properly."""
+    """SIGTERM, Ctrl-C, even `eegstream record` killed: the file is closed properly.
+
+    Three recordings of one replay, stopped the three ways at once
+    (LabRecorderCLI takes seconds to close a file: they close side by side).
+    """
     source = _counter_source([200 * 120], ["sad"])
-    out = tmp_path / "stopped.xdf"
-    player = Player(
-        source, name=unique_id, resolve_timeout=0.2, wait_for_consumer=True
-    ).start()
-    # Its own session: Ctrl-C in a terminal reaches the whole process group,
-    # LabRecorderCLI included.
-    record = _Command(
-        "record", "--stream", unique_id, "--out", str(out), start_new_session=True
-    )
+    player = Player(source, name=unique_id, resolve_timeout=0.2, hold=True).start()
+    hows = ("SIGTERM", "Ctrl-C", "SIGKILL")
+    records: dict[str, _Command] = {}
     try:
-        record.wait_line("eegstream record: recording")
+        for how in hows:
+            # Its own session: Ctrl-C in a terminal reaches the whole process
+            # group, LabRecorderCLI included.
+            records[how] = _Command(
+                "record", "--stream", unique_id, "--out", str(tmp_path / f"{how}.xdf"),
+                start_new_session=True,
+            )  # fmt: skip
+        for record in records.values():
+            record.wait_line("eegstream record: recording")
+        player.release()  # every recorder is collecting: all start at sample 0
         assert wait_until(lambda: player.progress().samples_sent >= 400, 30)
-        if how == "SIGTERM":
-            record.proc.send_signal(signal.SIGTERM)
-        elif how == "Ctrl-C":
-            os.killpg(record.proc.pid, signal.SIGINT)
-        else:  # LabRecorder closes the file when its input (from eegstream) ends
-            labrecorder = psutil.Process(record.proc.pid).children()
-            record.proc.kill()
-            psutil.wait_procs(labrecorder, timeout=30)
-        rc, output = record.finish()
+        records["SIGTERM"].proc.send_signal(signal.SIGTERM)
+        os.killpg(records["Ctrl-C"].proc.pid, signal.SIGINT)
+        # LabRecorder closes the file when its input (from eegstream) ends.
+        labrecorder = psutil.Process(records["SIGKILL"].proc.pid).children()
+        records["SIGKILL"].proc.kill()
+        psutil.wait_procs(labrecorder, timeout=30)
+        results = {how: record.finish() for how, record in records.items()}
     finally:
-        record.kill()
+        for record in records.values():
+            record.kill()
         player.stop()
-    assert rc == {"SIGTERM": 143, "Ctrl-C": 130, "SIGKILL": -9}[how], output
-    got = _load(out)
-    eeg = got[unique_id]
-    assert "footer" in eeg and "footer" in got[f"{unique_id}-markers"]
-    n = len(eeg["time_stamps"])
-    np.testing.assert_array_equal(eeg["time_series"][:, 0], np.arange(n))
-    if how == "SIGKILL":  # LabRecorder's last 0.5 s (between its pulls) may be lost
-        assert n > 0
-    else:  # eegstream waited for LabRecorder's last pull
-        assert n >= 400 and f"): {n} samples" in output
+    for how, (rc, output) in results.items():
+        assert rc == {"SIGTERM": 143, "Ctrl-C": 130, "SIGKILL": -9}[how], output
+        got = _load(tmp_path / f"{how}.xdf")
+        eeg = got[unique_id]
+        assert "footer" in eeg and "footer" in got[f"{unique_id}-markers"], how
+        n = len(eeg["time_stamps"])
+        np.testing.assert_array_equal(eeg["time_series"][:, 0], np.arange(n))
+        if how == "SIGKILL":  # LabRecorder's last 0.5 s (between its pulls) may be lost
+            assert n > 0
+        else:  # eegstream waited for LabRecorder's last pull
+            assert n >= 400 and f"): {n} samples" in output, how
 
 
 def test_killed_recorder_leaves_a_readable_file(unique_id: str, tmp_path: Path) -> None:

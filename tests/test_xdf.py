@@ -69,8 +69,7 @@ def _record(path: Path, streams: list[dict], until) -> None:
         recorder.stop()
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def _record_session(folder: Path) -> dict:
     """A replay (and a stimulus program's markers) recorded by LabRecorder."""
     name = f"eegstream-test-xdf-{uuid.uuid4().hex[:8]}"
     trials = _trials()
@@ -84,7 +83,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> dict:
     player = Player(
         source, name=name, speed=8, resolve_timeout=0.2, wait_for_consumer=True
     )
-    path = tmp_path_factory.mktemp("xdf") / "sub-07_ses-2_task-emotion.xdf"
+    path = folder / "sub-07_ses-2_task-emotion.xdf"
     sent: set[int] = set()
 
     def done() -> bool:
@@ -255,13 +254,8 @@ def test_late_joiner_learns_the_open_trial(unique_id: str) -> None:
         player.stop()
 
 
-@pytest.fixture(scope="module")
-def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """XDF files with no EEG stream, and with two.
-
-    Recorded at the same time: LabRecorderCLI takes about 5 s to exit.
-    """
-    folder = tmp_path_factory.mktemp("badxdf")
+def _record_bad_files(folder: Path) -> dict[str, Path]:
+    """XDF files with no EEG stream, and with two."""
     tag = uuid.uuid4().hex[:8]
     files, jobs, keep = {}, [], []
     for kind, types in (("none", ["Markers"]), ("two", ["EEG", "EEG"])):
@@ -291,6 +285,28 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             done.result()  # its failure, if any
     del keep
     return files
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every file of this module, recorded at the same time.
+
+    LabRecorderCLI takes about 5 s to exit: the recordings close side by side.
+    """
+    with ThreadPoolExecutor(2) as pool:
+        session = pool.submit(_record_session, tmp_path_factory.mktemp("xdf"))
+        bad = pool.submit(_record_bad_files, tmp_path_factory.mktemp("badxdf"))
+        return {"session": session.result(), "bad": bad.result()}
+
+
+@pytest.fixture(scope="module")
+def session(recordings: dict) -> dict:
+    return recordings["session"]
+
+
+@pytest.fixture(scope="module")
+def bad_files(recordings: dict) -> dict[str, Path]:
+    return recordings["bad"]
 
 
 def test_xdf_without_eeg_stream_is_one_line(bad_files: dict, capsys) -> None:
