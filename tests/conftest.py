@@ -113,3 +113,39 @@ def pytest_report_teststatus(report: pytest.TestReport):
     if report.outcome == "rerun":
         return "rerun", "R", ("RERUN", {"yellow": True})
     return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import pylsl
+
+    # liblsl reads its configuration once, at its first use in a process: make
+    # that use now, with the file above. Tests that record hand LSLAPICFG (the
+    # project's settings) to LabRecorder through the environment; read here
+    # first, that file made every resolve that finds nothing take 5 s longer
+    # than its timeout (liblsl 1.18.0b6: MinRTT 0.2 s with a machine scope).
+    pylsl.resolve_streams(wait_time=0.0)
+
+
+# The modules that take longest (tens of seconds each, most of it waiting on
+# LabRecorder, Ray or real-time replays; measured with --durations), slowest
+# first. `--dist loadfile --no-loadscope-reorder` hands modules out in this
+# order: a long module begun last would leave the other worker idle at the end.
+_SLOWEST_MODULES = (
+    "test_recorder.py",
+    "test_training_distributed.py",
+    "test_pipeline_live_calibration.py",
+    "test_dashboard_live.py",
+    "test_datasets_synth.py",
+    "test_replay_player.py",
+    "test_training_cli.py",
+    "test_cli_run.py",
+    "test_acquisition_lsl.py",
+    "test_pipeline_live.py",
+    "test_xdf.py",
+    "test_cli_demo.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: k for k, name in enumerate(_SLOWEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
