@@ -32,8 +32,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/eegstream demo --seconds $(DEMO_SECONDS) $(if $(HEADSET),--headset $(HEADSET),)
 
+# Compiled modules are cached (__pycache__, git-ignored) even where
+# PYTHONDONTWRITEBYTECODE is set: each test worker and each eegstream
+# subprocess of the tests then reads them instead of compiling again.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The floors in pyproject.toml, proven: direct dependencies at their lowest
 # allowed version, what they pull in at the newest (lowest-direct resolution).
