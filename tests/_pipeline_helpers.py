@@ -79,7 +79,8 @@ class PlainSource:
     def stop(self) -> None:
         """Stop pushing and destroy the outlet (the stream disappears)."""
         self._stop.set()
-        self._thread.join(5.0)
+        if self._thread.ident is not None:  # started
+            self._thread.join(5.0)
         self.outlet = None
 
 

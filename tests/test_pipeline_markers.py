@@ -45,7 +45,7 @@ def test_a_foreign_marker_stream_labels_steps_through_a_label_map(
     )
     stim = pylsl.StreamOutlet(stim_info)
     eeg = synthetic_eeg(16)
-    source = PlainSource(unique_id, eeg, 200.0, SEED_CHANNELS, speed=4.0).start()
+    source = PlainSource(unique_id, eeg, 200.0, SEED_CHANNELS, speed=4.0)
     log = tmp_path / "session.jsonl"
     pipe = LivePipeline(
         tiny_checkpoint,
@@ -62,6 +62,11 @@ def test_a_foreign_marker_stream_labels_steps_through_a_label_map(
         onset = pylsl.local_clock() - 60  # the trial began a minute ago
         stim.push_sample(["stim_happy"], onset)
         stim.push_sample(["fixation"])
+        # The EEG begins once the pipeline holds the trial's start: on a loaded
+        # machine the marker once arrived after the first step.
+        (listener,) = pipe.markers
+        assert wait_until(lambda: listener.trial(onset, onset) is not None)
+        source.start()
         got = collect(results, lambda r: len(r) >= 5)
         end = pylsl.local_clock()
         stim.push_sample(["stim_end"], end)
