@@ -24,6 +24,7 @@ from eegstream import EEGStreamError
 from eegstream.labelmap import LabelMap
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import LivePipeline, read_log
+from eegstream.pipeline.markers import MarkerListener
 
 pytestmark = pytest.mark.lsl
 PSYCHOPY = LabelMap.from_dict(
@@ -101,6 +102,36 @@ def test_a_foreign_marker_stream_labels_steps_through_a_label_map(
         "label": "happy",
     }
     assert "action" not in markers[1]  # logged, labels nothing
+
+
+def test_poll_takes_the_markers_that_arrived_before_the_thread_ran(unique_id):
+    """The pipeline polls before it labels a step: a starved thread loses no label."""
+    name = f"{unique_id}-stim"
+    stim = pylsl.StreamOutlet(
+        pylsl.StreamInfo(name, "Markers", 1, 0, pylsl.cf_string, name)
+    )
+    listener = MarkerListener(name=name, label_map=PSYCHOPY)
+    # Connected as start() connects, its thread never started: the thread of
+    # a process too busy to run it.
+    listener._connect(5.0)
+    try:
+        assert listener.connected and wait_until(stim.have_consumers)
+        t0 = pylsl.local_clock()
+        stim.push_sample(["stim_happy"], t0)
+        stim.push_sample(["stim_end"], t0 + 2.0)
+        taken = [0]
+
+        def both() -> bool:
+            taken[0] += listener.poll()
+            return taken[0] == 2
+
+        assert wait_until(both)
+        assert listener.label(t0 + 0.5, t0 + 1.5) == "happy"
+        assert listener.label(t0 + 2.5, t0 + 3.0) is None  # in order: ended
+        assert [m["text"] for _, m in listener.drain()] == ["stim_happy", "stim_end"]
+    finally:
+        listener.stop()
+    del stim  # after the inlet closed
 
 
 def test_a_label_map_naming_a_class_the_model_lacks_is_refused(tiny_checkpoint):

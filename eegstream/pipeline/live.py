@@ -859,6 +859,7 @@ class LivePipeline:
         """Return (label, onset) of the first listener with a trial holding it."""
         tolerance = 0.5 / self.cfg.sfreq
         for listener in self.markers:
+            listener.poll()  # what arrived since its thread last ran
             found = listener.trial(start, end, tolerance=tolerance)
             if found is not None:
                 return found

@@ -6,7 +6,10 @@ A listener that connects mid-trial learns the open trial from the replay's
 The stream looked for is the replay's (``<eeg source_id>-markers``, see
 :mod:`eegstream.protocol`) or any stream named by the user (a stimulus
 program's); it is followed on its own small thread, and lost or restarted
-marker streams are looked up again. Foreign markers (not the replay's JSON)
+marker streams are looked up again. The pipeline also takes what the inlet
+holds (:meth:`MarkerListener.poll`) right before it labels a step, so a
+marker that reached the process in time is never missed because that thread
+had not run yet. Foreign markers (not the replay's JSON)
 are logged as they arrive and, through a :class:`~eegstream.labelmap.LabelMap`,
 start and end labelled segments like the replay's ``trial_start``/``trial_end``.
 """
@@ -64,6 +67,9 @@ class MarkerListener:
         self._inlet: pylsl.StreamInlet | None = None
         self._uid = ""
         self._lock = threading.Lock()
+        # The inlet is pulled (and replaced) under this lock, by the thread or
+        # by poll(): markers are taken in the order they were sent.
+        self._pull_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._new: list[tuple[float, dict]] = []
@@ -88,9 +94,10 @@ class MarkerListener:
         if self._thread is not None:
             self._thread.join(2.0)
             self._thread = None
-        if self._inlet is not None:
-            self._inlet.close_stream()
-            self._inlet = None
+        with self._pull_lock:
+            if self._inlet is not None:
+                self._inlet.close_stream()
+                self._inlet = None
 
     def _connect(self, timeout: float) -> None:
         found = find_streams(
@@ -107,7 +114,8 @@ class MarkerListener:
         except Exception:  # gone again: try later
             inlet.close_stream()
             return
-        self._inlet, self._uid, self.connected = inlet, found[0].uid(), True
+        with self._pull_lock:
+            self._inlet, self._uid, self.connected = inlet, found[0].uid(), True
 
     def _run(self) -> None:
         last_lookup = time.monotonic()
@@ -119,14 +127,30 @@ class MarkerListener:
                 else:
                     self._stop.wait(0.1)
                 continue
+            if not self.poll():
+                self._stop.wait(_PULL_TIMEOUT_S)
+
+    def poll(self) -> int:
+        """Take the markers the inlet holds now, without waiting.
+
+        Returns
+        -------
+        int
+            How many were taken (0 also when not connected; a lost stream
+            is looked up again by the thread).
+        """
+        with self._pull_lock:
+            if self._inlet is None:
+                return 0
             try:
-                samples, stamps = self._inlet.pull_chunk(timeout=_PULL_TIMEOUT_S)
+                samples, stamps = self._inlet.pull_chunk(timeout=0.0)
             except LostError:
                 self._inlet.close_stream()
                 self._inlet, self.connected = None, False
-                continue
+                return 0
             for sample, ts in zip(samples, stamps, strict=True):
                 self._add(float(ts), sample[0])
+        return len(samples)
 
     def _add(self, ts: float, text: str) -> None:
         marker = parse_marker(text)
