@@ -111,6 +111,10 @@ class MarkerListener:
         )
         try:
             inlet.open_stream(timeout=2.0)
+            # With clock sync, the first pull that returns a marker waits for
+            # liblsl's first clock-offset estimate (about 0.64 s of probes);
+            # taken here, it never stalls a poll() on the pipeline's worker.
+            inlet.time_correction(timeout=2.0)
         except Exception:  # gone again: try later
             inlet.close_stream()
             return
