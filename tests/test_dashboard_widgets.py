@@ -140,3 +140,30 @@ def test_status_turns_red_when_lost(qtbot):
     assert status.labels["state"].text() == "LOST"
     assert status.state_colour != green and status.state_colour.lower() == "#f85149"
     assert "–" in status.labels["latency"].text()
+
+
+def test_new_traces_repaint_the_curves_but_not_the_cached_axes(qtbot, monkeypatch):
+    """An axis (its grid spans the plot) is copied from its cache, not redrawn."""
+    import pyqtgraph as pg
+
+    painted: list[str] = []
+    for cls in (pg.AxisItem, pg.PlotCurveItem):
+        original = cls.paint
+
+        def counting(self, *args, _original=original, _name=cls.__name__):
+            painted.append(_name)
+            return _original(self, *args)
+
+        monkeypatch.setattr(cls, "paint", counting)
+    traces = EEGTraces(("FP1", "O1"), seconds=2.0)
+    qtbot.addWidget(traces)
+    traces.resize(400, 300)
+    with qtbot.waitExposed(traces):
+        traces.show()
+    times = np.arange(400) / 200.0
+    for frame in range(2):
+        painted.clear()
+        traces.set_eeg(times + frame, np.sin(times + frame)[None].repeat(2, 0) * 50)
+        traces.view.viewport().repaint()
+        assert "PlotCurveItem" in painted  # the new traces were drawn
+    assert "AxisItem" not in painted  # the second frame drew no axis
