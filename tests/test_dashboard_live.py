@@ -132,6 +132,29 @@ def test_displayed_values_equal_pipeline_latest_probabilities(live, qtbot):
     np.testing.assert_array_equal(window.scalpmap.band_power, latest.band_power)
 
 
+def test_the_timer_holds_its_redraw_while_the_pipeline_steps(live, qtbot, monkeypatch):
+    """The pipeline is busy while samples become steps; the timer skips a redraw."""
+    from eegstream.pipeline import LivePipeline
+
+    pipeline, window, _ = live
+    chain = pipeline.chain
+    seen: list[bool] = []
+
+    def push(*args, _push=chain.push):
+        seen.append(pipeline.busy)
+        return _push(*args)
+
+    monkeypatch.setattr(chain, "push", push)
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=10_000)
+    assert all(seen)
+    qtbot.waitUntil(lambda: not pipeline.busy, timeout=5_000)  # between blocks
+    for busy, drawn in ((True, 0), (False, 1)):
+        monkeypatch.setattr(LivePipeline, "busy", property(lambda self, b=busy: b))
+        before = window.redraws
+        window._tick()
+        assert window.redraws == before + drawn
+
+
 def test_marker_band_appears_with_the_true_labels(live, qtbot, checkpoint):
     _, window, _ = live
     _wait(qtbot, window, lambda: window.history.segments["true"], timeout_s=30)

@@ -182,13 +182,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timer.setInterval(self.refresh_ms)
 
     def _connect_signals(self) -> None:
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._tick)
 
     # -- running ---------------------------------------------------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: D102
         super().showEvent(event)
         if not self.timer.isActive():
             self.timer.start()
+
+    def _tick(self) -> None:
+        # A redraw holds the GIL for 2-10 ms; during a step it would add that
+        # to the step's latency. The next tick (one refresh_ms later) draws.
+        if not self.pipeline.busy:
+            self.refresh()
 
     def refresh(self) -> Changes:
         """Read the pipeline once and redraw what changed; never blocks.

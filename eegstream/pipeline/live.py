@@ -207,6 +207,8 @@ class LivePipeline:
         self._declared_unit: str | None = None
         self._logged_warnings = 0  # the chain's warnings already logged
         self._worker: threading.Thread | None = None
+        # Set while the worker turns a block into steps (see busy).
+        self._taking = threading.Event()
         self._stop = threading.Event()
         self._error: str | None = None
         self._stopped = False
@@ -686,6 +688,15 @@ class LivePipeline:
         )
 
     @property
+    def busy(self) -> bool:
+        """Whether the worker is turning new samples into steps right now.
+
+        A view on the same process can hold its redraw off meanwhile: the
+        step's latency then does not include the view's time holding the GIL.
+        """
+        return self._taking.is_set()
+
+    @property
     def _nonfinite(self) -> int:
         return self.chain.samples_nonfinite if self.chain is not None else 0
 
@@ -764,7 +775,11 @@ class LivePipeline:
                 self._apply_switch(chain)
                 if not self._reader.wait(0.05):
                     continue
-                self._take(chain, self._reader.read())
+                self._taking.set()
+                try:
+                    self._take(chain, self._reader.read())
+                finally:
+                    self._taking.clear()
         except Exception as err:  # reported through health(), never a traceback
             self._error = (
                 str(err)
