@@ -1,4 +1,4 @@
-"""Keep Python's garbage collector from pausing a live process at a random step.
+"""Keep a live process's worker from waiting: on the collector, on the GIL.
 
 A full (generation-2) collection traverses every container object the process
 holds; with torch, MNE, Qt and a model loaded (about 255 000 objects) that
@@ -16,7 +16,11 @@ While any live pipeline runs:
 - :func:`after_step` runs a young collection right after a step is emitted,
   and a full one (small now: only what was allocated since the freeze) at most
   every :data:`FULL_EVERY_S` seconds, so collections happen in the idle time
-  between steps rather than at an allocation inside one.
+  between steps rather than at an allocation inside one;
+- the interpreter's switch interval is :data:`SWITCH_INTERVAL_S` instead of
+  5 ms: a step of the pipeline's worker that needs the GIL back (after each
+  torch or numpy call that released it) waits at most that long for a thread
+  running Python code (the dashboard's), not 5 ms each time.
 
 When the last live pipeline stops, the thresholds are restored and the
 frozen objects are collectable again.
@@ -25,17 +29,21 @@ frozen objects are collectable again.
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
 
 #: Seconds between full collections while live (each runs right after a step).
 FULL_EVERY_S = 60.0
+#: The interpreter's switch interval while live, in seconds (Python's default: 5 ms).
+SWITCH_INTERVAL_S = 0.001
 # Generation-2 threshold while live: never reached in a session.
 _NEVER = 2**30
 
 _lock = threading.Lock()
 _owners: set[int] = set()
 _saved_thresholds: tuple[int, ...] | None = None
+_saved_switch_interval = 0.0
 _last_full = 0.0
 
 
@@ -51,7 +59,7 @@ def live_started(owner: object) -> None:
     Idempotent per owner. Call once start-up is over (model loaded and run
     once, streams open).
     """
-    global _saved_thresholds, _last_full
+    global _saved_thresholds, _saved_switch_interval, _last_full
     with _lock:
         if id(owner) in _owners:
             return
@@ -61,11 +69,13 @@ def live_started(owner: object) -> None:
         freeze_after_startup()
         _saved_thresholds = gc.get_threshold()
         gc.set_threshold(_saved_thresholds[0], _saved_thresholds[1], _NEVER)
+        _saved_switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         _last_full = time.monotonic()
 
 
 def live_stopped(owner: object) -> None:
-    """Leave live mode for ``owner``; the last one restores the collector."""
+    """Leave live mode for ``owner``; the last one undoes what live_started set."""
     global _saved_thresholds
     with _lock:
         if id(owner) not in _owners:
@@ -75,6 +85,7 @@ def live_stopped(owner: object) -> None:
             return
         gc.set_threshold(*_saved_thresholds)
         _saved_thresholds = None
+        sys.setswitchinterval(_saved_switch_interval)
         gc.unfreeze()
 
 

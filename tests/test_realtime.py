@@ -1,8 +1,9 @@
-"""The live process's collector policy: frozen start-up heap, no automatic gen-2."""
+"""While live: a frozen start-up heap, no automatic gen-2, short GIL switches."""
 
 from __future__ import annotations
 
 import gc
+import sys
 
 import pytest
 
@@ -24,10 +25,12 @@ def collections():
 
 
 def test_live_freezes_and_collects_only_young_between_steps(collections):
-    before = gc.get_threshold()
+    before, interval = gc.get_threshold(), sys.getswitchinterval()
+    assert interval != _realtime.SWITCH_INTERVAL_S  # Python's own default
     owner, other = object(), object()
     _realtime.live_started(owner)
     try:
+        assert sys.getswitchinterval() == _realtime.SWITCH_INTERVAL_S
         _realtime.live_started(other)
         _realtime.live_started(owner)  # idempotent per owner
         assert gc.get_freeze_count() > 0
@@ -47,6 +50,7 @@ def test_live_freezes_and_collects_only_young_between_steps(collections):
         _realtime.live_stopped(owner)
         _realtime.live_stopped(owner)  # idempotent
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert sys.getswitchinterval() == interval
     collections.clear()
     _realtime.after_step()  # nothing live: no collection scheduled
     assert collections == []
