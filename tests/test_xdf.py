@@ -53,12 +53,18 @@ def _record(path: Path, streams: list[dict], until) -> None:
         assert pylsl.resolve_byprop("source_id", spec["source_id"], timeout=5)
     # LabRecorderCLI resolves each stream once, briefly: on a loaded machine
     # it can miss one (helper H's part of issue 12 makes discovery dependable).
+    # About one full suite in four, it also stalls before it starts recording
+    # (TimeoutError, its process left running): a new one starts (as
+    # eegstream's Recorder restarts it).
     for attempt in range(3):
         recorder = LabRecorder()
         try:
             recorder.start(path, streams, overwrite=True)
             break
-        except RuntimeError as err:
+        except (RuntimeError, TimeoutError) as err:
+            if isinstance(err, TimeoutError):
+                recorder._process.kill()
+                recorder._close_process()
             time.sleep(0.5)
             if attempt == 2:
                 raise AssertionError(f"{err}: {recorder._stdout_lines}") from None
