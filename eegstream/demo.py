@@ -30,7 +30,10 @@ DEMO_DATASET = "seed-iv"
 DEMO_SEED = 2026
 DEMO_SUBJECT = 15
 DEMO_SESSION = 1
-DEMO_TRIAL_SECONDS = 120  # SEED-IV's film clips last about two minutes
+#: One minute a clip, half of SEED-IV's two: the default 240 s run then plays four
+#: clips of different emotions (session 1 opens sad, fear, happy, neutral), and
+#: the reading, which follows a new clip within about 30 s, visibly changes.
+DEMO_TRIAL_SECONDS = 60
 DEMO_MODEL = "demo-seed-iv"
 
 #: Where the session is generated and session logs go by default.

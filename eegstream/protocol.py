@@ -44,12 +44,36 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from ._errors import EEGStreamError
 
 #: Seconds into a trial (from its ``trial_start``) from which a prediction counts
 #: as steady state: at the default 1 s hop the model's 60-step sequence then
 #: holds this clip alone. Earlier steps are its onset.
 STEADY_FROM_S = 60.0
+
+
+def settle_time(correct: np.ndarray, times: np.ndarray) -> float | None:
+    """Time of the first right step after which every step is right.
+
+    Parameters
+    ----------
+    correct : array of bool, shape (n_steps,)
+        Whether each step of one clip was right, oldest first.
+    times : array of float, shape (n_steps,)
+        Seconds of each step since the clip's onset.
+
+    Returns
+    -------
+    float | None
+        ``times`` of that step; None when the last step is wrong (or none).
+    """
+    if not len(correct) or not correct[-1]:
+        return None
+    wrong = np.flatnonzero(~np.asarray(correct, bool))
+    return float(times[wrong[-1] + 1] if wrong.size else times[0])
+
 
 #: Suffixes of the streams derived from an EEG stream (name and source_id).
 MARKERS_SUFFIX = "-markers"

@@ -9,13 +9,16 @@ import numpy as np
 import pytest
 
 from eegstream.pipeline import (
+    ClipReading,
     LatencySummary,
     MarkerAccuracy,
     ModelSwitch,
+    SessionStats,
     SessionSummary,
+    StepResult,
     plan_channels,
 )
-from eegstream.pipeline.console import format_summary
+from eegstream.pipeline.console import accuracy_lines, format_summary
 
 #: The ``session_end`` record's ``summary`` keys (docs/internals.md).
 SUMMARY_KEYS = [
@@ -97,6 +100,7 @@ def test_summary_json_layout():
         "steady_steps": 0,
         "steady_accuracy": None,
         "steady_from_s": 60.0,
+        "clips": [],
     }
     assert data["channels"]["n_present"] == 60
     assert len(data["channels"]["missing"]) == 2
@@ -164,3 +168,34 @@ def test_console_summary_names_the_wearer_the_switch_and_the_calibration():
     text = format_summary(_summary(), _pipe(failed), False)
     assert "  live calibration failed: 1 labelled segment" in text
     assert "switched" not in text and "wearer" not in text
+
+
+def _step(predicted: str, truth: str | None, since: float | None) -> StepResult:
+    classes = ("sad", "happy")
+    probs = np.array([0.9, 0.1]) if predicted == "sad" else np.array([0.1, 0.9])
+    return StepResult(
+        0.0, probs, classes, np.zeros((1, 5)), 0.001, True, truth, 0.0, since
+    )
+
+
+def test_each_clip_is_read_with_when_it_settled():
+    stats = SessionStats(("sad", "happy"))
+    # Clip 1, sad: wrong, right, wrong, right, right -> settled 3 s in.
+    for k, predicted in enumerate(["happy", "sad", "happy", "sad", "sad"]):
+        stats.count(_step(predicted, "sad", float(k)))
+    stats.count(_step("sad", None, None))  # a rest: no clip
+    # Clip 2, sad again: a new clip because its onset restarts the count.
+    for k, predicted in enumerate(["sad", "sad", "happy"]):
+        stats.count(_step(predicted, "sad", float(k)))
+    # Clip 3, happy, right throughout.
+    for k in range(2):
+        stats.count(_step("happy", "happy", float(k)))
+    clips = stats.accuracy(synthetic=True).clips
+    assert clips == (
+        ClipReading("sad", 5, 3, "sad", 3.0),
+        ClipReading("sad", 3, 2, "sad", None),
+        ClipReading("happy", 2, 2, "happy", 0.0),
+    )
+    text = "\n".join(accuracy_lines(stats.accuracy(synthetic=True)))
+    assert "clip  1  sad: read as sad, 60% of 5 steps, settled 3 s in" in text
+    assert "clip  2  sad: read as sad, 67% of 3 steps, not settled" in text

@@ -16,6 +16,7 @@ from .live import LivePipeline, checkpoint_wearer
 from .live_calibration import LiveCalibration, PersonalModel
 from .resample import StreamingResampler
 from .results import (
+    ClipReading,
     Health,
     LatencySummary,
     MarkerAccuracy,
@@ -28,6 +29,7 @@ from .stats import SessionStats
 
 __all__ = [
     "ChannelPlan",
+    "ClipReading",
     "Health",
     "LiveChain",
     "LatencySummary",

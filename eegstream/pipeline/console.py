@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 from .._errors import EEGStreamError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from .live import LivePipeline
     from .live_calibration import Calibrate
     from .results import (
+        ClipReading,
         Health,
         MarkerAccuracy,
         ModelSwitch,
@@ -268,6 +270,32 @@ def accuracy_lines(acc: MarkerAccuracy) -> list[str]:
     ]
     if parts:
         lines.append("    " + "; ".join(parts))
+    return lines + clip_lines(acc.clips)
+
+
+#: Clips listed one per line in a summary; a longer session lists its last ones.
+MAX_CLIP_LINES = 30
+
+
+def clip_lines(clips: Sequence[ClipReading]) -> list[str]:
+    """Lines of a summary's per-clip readings: true label, read as, settled when."""
+    if not clips:
+        return []
+    shown = clips[-MAX_CLIP_LINES:]
+    first = len(clips) - len(shown) + 1
+    lines = ["  per clip (true: read as, right, settled on the truth):"]
+    if first > 1:
+        lines.append(f"    ... {first - 1} earlier clip(s) in the session log")
+    for number, clip in enumerate(shown, start=first):
+        settled = (
+            "not settled"
+            if clip.settled_s is None
+            else f"settled {clip.settled_s:.0f} s in"
+        )
+        lines.append(
+            f"    clip {number:>2}  {clip.label}: read as {clip.read}, "
+            f"{100 * clip.correct / clip.steps:.0f}% of {clip.steps} steps, {settled}"
+        )
     return lines
 
 

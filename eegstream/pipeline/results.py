@@ -175,6 +175,31 @@ class LatencySummary(Record):
 
 
 @dataclass(frozen=True)
+class ClipReading(Record):
+    """How one labelled clip (trial) was read, step by step.
+
+    Attributes
+    ----------
+    label : str
+        The clip's true label.
+    steps, correct : int
+        Its labelled steps, and those predicted right.
+    read : str
+        The class predicted most often over the clip.
+    settled_s : float | None
+        Seconds into the clip of the first step from which every later step
+        of the clip was predicted right (the reading settled on the truth);
+        None when its last step was wrong.
+    """
+
+    label: str
+    steps: int
+    correct: int
+    read: str
+    settled_s: float | None
+
+
+@dataclass(frozen=True)
 class MarkerAccuracy(Record):
     """Predictions against a replay's trial markers.
 
@@ -199,6 +224,8 @@ class MarkerAccuracy(Record):
         Accuracy over each; None when there were none.
     steady_from_s : float
         Where the steady state starts, in seconds since the trial's start.
+    clips : tuple of ClipReading
+        Each labelled clip in the order played (empty without trial onsets).
     """
 
     steps: int
@@ -212,6 +239,7 @@ class MarkerAccuracy(Record):
     steady_steps: int = 0
     steady_accuracy: float | None = None
     steady_from_s: float = STEADY_FROM_S
+    clips: tuple[ClipReading, ...] = ()
 
 
 @dataclass(frozen=True)

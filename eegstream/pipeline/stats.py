@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..protocol import STEADY_FROM_S
-from .results import LatencySummary, MarkerAccuracy, StepResult
+from ..protocol import STEADY_FROM_S, settle_time
+from .results import ClipReading, LatencySummary, MarkerAccuracy, StepResult
 
 _LATENCY_WINDOW = 1000
 
@@ -50,6 +50,7 @@ class SessionStats:
         self._onset = [0, 0]
         self._steady = [0, 0]
         self._unknown_labels: set[str] = set()
+        self._clips: list[_ClipTally] = []
 
     def count(self, result: StepResult) -> None:
         """Add one emitted result (with its latency and true label, if any)."""
@@ -71,12 +72,16 @@ class SessionStats:
         if result.warm:
             self._labelled_warm += 1
             self._correct_warm += hit
-        if result.since_onset_s is not None:
-            part = (
-                self._steady if result.since_onset_s >= STEADY_FROM_S else self._onset
-            )
+        since = result.since_onset_s
+        if since is not None:
+            part = self._steady if since >= STEADY_FROM_S else self._onset
             part[0] += 1
             part[1] += hit
+            clip = self._clips[-1] if self._clips else None
+            if clip is None or clip.label != truth or since < clip.since_s:
+                clip = _ClipTally(truth, self.classes)
+                self._clips.append(clip)
+            clip.count(predicted, since)
 
     def recent_latency(self) -> tuple[float, float]:
         """Latency p50 and p99 (s) over the newest steps; NaN before any."""
@@ -107,6 +112,7 @@ class SessionStats:
             onset_accuracy=_fraction(self._onset[1], self._onset[0]),
             steady_steps=self._steady[0],
             steady_accuracy=_fraction(self._steady[1], self._steady[0]),
+            clips=tuple(clip.reading() for clip in self._clips),
         )
 
     @property
@@ -117,3 +123,28 @@ class SessionStats:
 
 def _fraction(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+class _ClipTally:
+    """The steps of one labelled clip so far, for :class:`ClipReading`."""
+
+    def __init__(self, label: str, classes: tuple[str, ...]) -> None:
+        self.label = label
+        self.since_s = -np.inf  # the newest step's seconds since the clip's onset
+        self.counts = dict.fromkeys(classes, 0)
+        self._hits = array("b")
+        self._times = array("d")
+
+    def count(self, predicted: str, since_s: float) -> None:
+        self.since_s = since_s
+        self.counts[predicted] += 1
+        self._hits.append(predicted == self.label)
+        self._times.append(since_s)
+
+    def reading(self) -> ClipReading:
+        hits = np.frombuffer(self._hits, dtype=np.int8).astype(bool)
+        times = np.frombuffer(self._times, dtype=np.float64)
+        read = max(self.counts, key=self.counts.__getitem__)
+        return ClipReading(
+            self.label, len(hits), int(hits.sum()), read, settle_time(hits, times)
+        )

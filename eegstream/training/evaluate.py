@@ -30,7 +30,7 @@ from ..datasets.tables import play_order
 from ..headsets import channel_rows
 from ..model import Checkpoint, Predictor
 from ..montage import SEED_CHANNELS
-from ..protocol import STEADY_FROM_S
+from ..protocol import STEADY_FROM_S, settle_time
 from .config import DEFAULT_REST_S
 from .data import build_sequences, load_trial_steps, select_channels
 from .metrics import classification_metrics
@@ -435,27 +435,6 @@ def evaluate_streaming(
         median_settle_s=float(np.median(settles)) if settles else None,
         trials=tuple(per_trial),
     )
-
-
-def settle_time(correct: np.ndarray, times: np.ndarray) -> float | None:
-    """Time of the first right step after which every step is right.
-
-    Parameters
-    ----------
-    correct : array of bool, shape (n_steps,)
-        Whether each step of one clip was right, oldest first.
-    times : array of float, shape (n_steps,)
-        Seconds of each step since the clip's onset.
-
-    Returns
-    -------
-    float | None
-        ``times`` of that step; None when the last step is wrong (or none).
-    """
-    if not len(correct) or not correct[-1]:
-        return None
-    wrong = np.flatnonzero(~np.asarray(correct, bool))
-    return float(times[wrong[-1] + 1] if wrong.size else times[0])
 
 
 def recording_sessions(dataset, trials: list) -> list[list]:
