@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 LOWEST_VENV ?= .venv-lowest
 LOWEST_TORCH_INDEX ?= --index-url https://download.pytorch.org/whl/cpu
 
-.PHONY: setup demo test test-lowest bench lint clean
+.PHONY: setup demo test test-lowest bench lint docs clean
 
 setup: $(STAMP)
 
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(PIP_EXTRA) $(TORCH_INDEX) "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev,distributed]"
+	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev,distributed,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -53,10 +53,15 @@ test-lowest:
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run_all.py
 
+# The documentation site from docs/ and the docstrings; any warning fails it.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(LOWEST_VENV) .pytest_cache .hypothesis build *.egg-info docs/_build docs/api/generated

@@ -1,8 +1,8 @@
 """Differential entropy (DE) of EEG in frequency bands, SEED convention.
 
 For each window: multiply by a (symmetric) Hann window, FFT, take the mean of
-|X|^2 over the band's bins, and return ``log2(100 * power)``. This is the
-formula of the lab's own extractors (BCMI ``DE_PSD.py``; MAET
+``|X|^2`` over the band's bins, and return ``log2(100 * power)`` [1]_ [2]_. This
+is the formula of the lab's own extractors (BCMI ``DE_PSD.py``; MAET
 ``extract_EEG_features.py``), not the Gaussian ``0.5 * log(2 pi e sigma^2)``;
 the two agree up to constants under a Gaussian assumption.
 

@@ -1,6 +1,7 @@
 """ResAttentioNet: 1-D ResNet18 over time, attention pooling, MLP classifier.
 
-The network of the seed paper. A trial is a sequence of ``seq_len`` steps of
+The network of the seed paper [ResAttentioNet]_, built on a 1-D ResNet18
+[ResNet]_. A trial is a sequence of ``seq_len`` steps of
 DE features (310 = 62 channels x 5 bands, channel-major); the features are
 read as input channels of a 1-D convolution over the time axis.
 
