@@ -14,8 +14,10 @@ the CLI's commands and the dataset readers) are not seen.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 #: importer -> {imported: "file:line" of the first import of it}
@@ -230,3 +232,13 @@ def layer_problems(graph: Graph, layers: list[list[str]]) -> list[str]:
                 way = "across its layer" if level[b] == level[a] else "up"
                 problems.append(f"{importer} imports {imported} {way} ({where})")
     return problems
+
+
+def imported_after(code: str, modules: Sequence[str]) -> list[str]:
+    """Which of ``modules`` a fresh Python has imported once it has run ``code``."""
+    report = f"print([m for m in {sorted(modules)!r} if m in sys.modules])"
+    check = f"{code}\nimport sys\n{report}"
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True
+    )
+    return ast.literal_eval(done.stdout.splitlines()[-1])

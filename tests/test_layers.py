@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from _imports import (
     cycles,
     describe_cycle,
     import_graph,
+    imported_after,
     layer_problems,
     read_layers,
     unit,
@@ -45,18 +44,10 @@ def test_the_layers_name_each_unit_of_the_package_once() -> None:
 def test_importing_the_pipeline_loads_no_lsl_recorder_or_qt() -> None:
     # The chain, its results and session logs are read offline (evaluation,
     # scripts); the threaded shell's pylsl and recorder load on first use.
-    code = (
-        "import sys\n"
-        "import eegstream.pipeline as p\n"
-        "shell = ('pylsl', 'eegstream.acquisition', 'eegstream.recorder', "
-        "'PySide6', 'pyqtgraph')\n"
-        "print(sorted(m for m in shell if m in sys.modules))\n"
-        "print(all(hasattr(p, name) for name in p.__all__), 'pylsl' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.splitlines() == ["[]", "True True"], done.stdout
+    shell = ("pylsl", "eegstream.acquisition", "eegstream.recorder", "PySide6")
+    assert imported_after("import eegstream.pipeline", shell) == []
+    every_name = "import eegstream.pipeline as p\n[getattr(p, n) for n in p.__all__]"
+    assert imported_after(every_name, ["pylsl"]) == ["pylsl"]
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
