@@ -2,7 +2,6 @@
 
 from ._errors import EEGStreamError
 from ._sys_info import sys_info
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["EEGStreamError", "__version__", "sys_info"]

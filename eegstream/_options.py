@@ -5,9 +5,10 @@ options object (``attr``, a dotted path such as ``"feature_config.window_s"``)
 and takes its default and choices from the library's dataclasses and
 constants, so nothing is written twice. :func:`add_options` puts a table into
 an argparse parser; :func:`command_line` writes the flags whose values differ
-from their defaults. Options shared by several commands are defined here once;
-a command's own table lives beside its options dataclass (e.g.
-:data:`eegstream.training.config.TRAIN_OPTIONS`).
+from their defaults. Options shared by several commands are defined once:
+the features' and devices' here, the datasets' beside them
+(:mod:`eegstream.datasets.options`); a command's own table lives beside its
+options dataclass (e.g. :data:`eegstream.training.config.TRAIN_OPTIONS`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ import argparse
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ._errors import EEGStreamError
-from .datasets.tables import DATASETS
 from .features.config import (
     COMPAT_MODES,
     SMOOTHING_MODES,
@@ -172,80 +171,7 @@ def _read(values: Any, attr: str) -> Any:
     return values
 
 
-def dataset_option(**overrides: Any) -> Option:
-    """``--dataset``, one of the SEED family.
-
-    Without ``choices`` (the default) a bad name reaches the library, whose
-    one-line error lists the known ones; ``choices=DATASETS`` has argparse
-    refuse it.
-    """
-    kwargs: dict[str, Any] = {
-        "help": "dataset layout: " + ", ".join(DATASETS),
-        "attr": "dataset",
-        "required": True,
-    }
-    return Option("--dataset", **{**kwargs, **overrides})
-
-
 MODEL = Option("--model", "model name in models/ or checkpoint path", required=True)
-ROOT = Option(
-    "--root",
-    "folder of the dataset release",
-    attr="root",
-    type=Path,
-    required=True,
-)
-SUBJECTS = Option(
-    "--subjects",
-    "use only these subjects, e.g. 1,2,5-9",
-    attr="subjects",
-    metavar="LIST",
-)
-CACHE_DIR = Option(
-    "--cache-dir",
-    "feature cache folder (default $EEGSTREAM_CACHE or ~/.cache/eegstream)",
-    type=Path,
-    aliases=("--cache",),
-)
-
-_RECORDINGS = "your recordings (instead of --dataset and --root)"
-#: ``--recordings`` and how their markers become labelled segments
-#: (:func:`eegstream.datasets.open_data`).
-RECORDINGS_OPTIONS: tuple[Option, ...] = (
-    Option(
-        "--recordings",
-        "recording files or folders (.xdf, .edf, .fif, ...); each file is a session",
-        attr="recordings",
-        type=Path,
-        nargs="+",
-        metavar="PATH",
-        group=_RECORDINGS,
-    ),
-    Option(
-        "--label-map",
-        "TOML rules turning marker strings into labelled segments (README: label maps)",
-        attr="label_map",
-        type=Path,
-        metavar="FILE",
-        group=_RECORDINGS,
-    ),
-    Option(
-        "--classes",
-        "class names in label-id order, e.g. happy,sad (default: those found, "
-        "sorted; evaluate: the model's)",
-        attr="classes",
-        metavar="LIST",
-        group=_RECORDINGS,
-    ),
-    Option(
-        "--subject-pattern",
-        "regular expression on file names giving the subject (group 'subject' or "
-        "the first; optional group 'session') when they have no BIDS sub-XX",
-        attr="subject_pattern",
-        metavar="REGEX",
-        group=_RECORDINGS,
-    ),
-)
 
 
 def _hz_or_none(text: str) -> float | None:
@@ -351,39 +277,6 @@ FEATURE_OPTIONS: tuple[Option, ...] = (
         choices=COMPAT_MODES,
     ),
     *CONDITIONING_OPTIONS,
-)
-
-#: The options of ``eegstream synth``: its parser and the command in the marker file.
-SYNTH_OPTIONS: tuple[Option, ...] = (
-    dataset_option(help="layout to imitate", choices=DATASETS),
-    Option("--out", "dataset folder to create", "out", type=Path, required=True),
-    Option(
-        "--subjects",
-        "write subjects 1..N; None: all of the release (15, 15, 16 or 20)",
-        "subjects",
-        type=int,
-    ),
-    Option(
-        "--sessions",
-        "write sessions 1..K per subject; None: all (3, or 4 for SEED-VII)",
-        "sessions",
-        type=int,
-    ),
-    Option(
-        "--trial-seconds",
-        "length of every trial in seconds, >= 4; None: the official lengths "
-        "(gigabytes for a full release)",
-        "trial_seconds",
-        type=int,
-    ),
-    Option("--seed", "random seed", "seed", default=0, type=int, always=True),
-    Option(
-        "--no-raw",
-        "SEED-V: write only EEG_DE_features, not the raw 1000 Hz .cnt files "
-        "(about 0.26 MB per recorded second each)",
-        "no_raw",
-        action="store_true",
-    ),
 )
 
 

@@ -7,6 +7,8 @@ import os
 import platform
 import sys
 
+from ._version import __version__
+
 
 def sys_info() -> list[tuple[str, str]]:
     """(name, version or state) pairs describing this installation.
@@ -14,8 +16,6 @@ def sys_info() -> list[tuple[str, str]]:
     A package that is missing or fails to import is reported as such instead
     of raising, since a broken installation is what a bug report may be about.
     """
-    from . import __version__
-
     rows = [
         ("platform", platform.platform()),
         ("python", sys.version.split()[0] + f" ({sys.executable})"),

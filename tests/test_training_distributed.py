@@ -138,7 +138,7 @@ def test_split_error_is_one_line_naming_the_split(
 ):
     from eegstream.training import RunOptions
     from eegstream.training.distributed import ray_session, run_splits
-    from eegstream.training.run import prepare_run
+    from eegstream.training.run import prepare_run, train_split
     from eegstream.training.splits import Split
 
     opts = RunOptions(
@@ -150,7 +150,7 @@ def test_split_error_is_one_line_naming_the_split(
     prepared.splits.append(Split("bad", (97,), (98,), (99,)))
     with ray_session(address=cluster.address):
         with pytest.raises(EEGStreamError) as err:
-            run_splits([prepared], progress=False)
+            run_splits([prepared], train_split, progress=False)
     assert str(err.value).startswith("split bad: no feature steps for subjects [97]")
     assert "\n" not in str(err.value)
     assert not ray.is_initialized()

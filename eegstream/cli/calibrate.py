@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import CACHE_DIR, Option, command_line
+from .._options import Option, command_line
 from ..calibration.options import CALIBRATE_OPTIONS
+from ..datasets.options import CACHE_DIR
 
 HELP = (
     "a personal model from a few minutes of the wearer's labelled EEG, "

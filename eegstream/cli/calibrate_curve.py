@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .._options import CACHE_DIR, ROOT, SUBJECTS, Option, dataset_option
+from .._options import Option
 from ..calibration.options import METHODS
+from ..datasets.options import CACHE_DIR, ROOT, SUBJECTS, dataset_option
 
 HELP = (
     "simulate calibration on a dataset: accuracy against calibration "

@@ -6,15 +6,13 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from .._options import (
+from .._options import MODEL, Option, device_option
+from ..datasets.options import (
     CACHE_DIR,
-    MODEL,
     RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
-    Option,
     dataset_option,
-    device_option,
 )
 from ..training.config import DEFAULT_REST_S, STREAMING_MODES
 

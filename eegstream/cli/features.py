@@ -6,15 +6,8 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from .._options import (
-    CACHE_DIR,
-    FEATURE_OPTIONS,
-    ROOT,
-    Option,
-    add_options,
-    dataset_option,
-    values_from_args,
-)
+from .._options import FEATURE_OPTIONS, Option, add_options, values_from_args
+from ..datasets.options import CACHE_DIR, ROOT, dataset_option
 from ..datasets.tables import DATASETS
 
 HELP = "compute DE features of an EEG file (or of a SEED dataset, cached)"

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from .._errors import EEGStreamError
-from .._options import Option, add_options, dataset_option
+from .._options import Option, add_options
+from ..datasets.options import dataset_option
 from ..datasets.tables import DATASETS
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import SYNTH_OPTIONS as OPTIONS
+from ..datasets.options import SYNTH_OPTIONS as OPTIONS
 
 HELP = "write synthetic data in an official SEED-family layout (not real EEG)"
 DESCRIPTION = (

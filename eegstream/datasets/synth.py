@@ -41,13 +41,14 @@ from scipy.signal import resample_poly
 
 from .._errors import EEGStreamError
 from .._io import atomic_path, atomic_write_text
-from .._options import SYNTH_OPTIONS, command_line
+from .._options import command_line
 from ..features import kalman_smooth
 from ..features.official import release_features
 from ..montage import SEED_CHANNELS
 from . import tables as T
 from ._cnt import write_cnt
 from ._eeg_sim import SubjectModel, make_subject, population_effect, simulate
+from .options import SYNTH_OPTIONS
 from .tables import SYNTHETIC_MARKER
 
 _SFREQ = 200

@@ -8,12 +8,19 @@ interpolation of missing channels) and runs the one feature and model path,
 :class:`~eegstream.recording.Recording` through it. :class:`LivePipeline`, what
 ``eegstream run`` and the dashboard drive, is the threaded shell around it:
 LSL inlet, outlets, session log, subscribers, health and :class:`SessionStats`.
+
+The shell and the live calibration, which need pylsl and the recorder, are
+loaded on first use: the chain, its results and session logs are read
+without LSL (as :mod:`eegstream.model` loads torch on first use).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
 from .chain import LiveChain, run_recording
 from .channels import ChannelPlan, plan_channels
-from .live import LivePipeline, checkpoint_wearer
-from .live_calibration import LiveCalibration, PersonalModel
 from .resample import StreamingResampler
 from .results import (
     ClipReading,
@@ -26,6 +33,18 @@ from .results import (
 )
 from .session_log import SessionLog, read_log
 from .stats import SessionStats
+
+if TYPE_CHECKING:
+    from .live import LivePipeline, checkpoint_wearer
+    from .live_calibration import LiveCalibration, PersonalModel
+
+# Public name -> submodule that defines it (loaded with pylsl on first use).
+_LAZY = {
+    "LivePipeline": "live",
+    "checkpoint_wearer": "live",
+    "LiveCalibration": "live_calibration",
+    "PersonalModel": "live_calibration",
+}
 
 __all__ = [
     "ChannelPlan",
@@ -48,3 +67,5 @@ __all__ = [
     "read_log",
     "run_recording",
 ]
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import EEGStreamError
-from .._options import (
+from .._options import FEATURE_OPTIONS, Option, command_line, device_option
+from ..datasets.options import (
     CACHE_DIR,
-    FEATURE_OPTIONS,
     RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
-    Option,
-    command_line,
     dataset_option,
-    device_option,
 )
 from ..features.config import ConditioningSettings, FeatureConfig
 from ..features.normalise import NORMALISER_MODES

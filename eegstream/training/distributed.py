@@ -3,7 +3,7 @@
 Ray is optional (``pip install 'eegstream[distributed]'``). :func:`ray_session`
 starts an embedded Ray bound to 127.0.0.1 (``workers`` task slots) or joins an
 existing cluster, and always leaves no Ray process of its own behind.
-:func:`run_splits` puts each run's :class:`~eegstream.training.run.SplitJob`
+:func:`run_splits` puts each run's :class:`~eegstream.training.job.SplitJob`
 (options, features, sequences) into the object store once and submits one
 task per split; every task seeds and threads itself as the serial path does,
 so the metrics equal those of ``workers=1`` to the last digit on CPU.
@@ -20,13 +20,16 @@ import dataclasses
 import os
 import re
 import socket
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from .._errors import EEGStreamError
+from ..model import Split
+from .job import PreparedRun, SplitJob
 
-if TYPE_CHECKING:
-    from .run import PreparedRun
+#: Fits one split of a job: ``fit(job, index, split) -> result``, the same in
+#: any process (:func:`eegstream.training.run.train_split`).
+FitSplit = Callable[[SplitJob, int, Split], dict[str, Any]]
 
 INSTALL_HINT = "pip install 'eegstream[distributed]'"
 # Retries of a split whose worker process died; the split's own errors are final.
@@ -150,33 +153,41 @@ def task_resources(ray, device: str, threads: int) -> dict[str, float]:
     return {"num_cpus": threads, "num_gpus": gpus}
 
 
-def _train_split_task(job, trials, sequences, index, split):
-    """Train one split in a Ray worker (module level, so workers can import it)."""
+def _train_split_task(fit, job, trials, sequences, index, split):
+    """Fit one split in a Ray worker (module level, so workers can import it)."""
     import ray
 
-    from .run import train_split
-
     job = dataclasses.replace(job, trials=trials, sequences=sequences)
-    result = train_split(job, index, split)
+    result = fit(job, index, split)
     result["_node"] = ray.get_runtime_context().get_node_id()
     return result
 
 
 def run_splits(
-    runs: Sequence[PreparedRun], progress: bool = True
+    runs: Sequence[PreparedRun], fit: FitSplit, progress: bool = True
 ) -> list[list[dict[str, Any]]]:
-    """Train every split of every run as Ray tasks, all scheduled together.
+    """Fit every split of every run as Ray tasks, all scheduled together.
 
     Call inside :func:`ray_session`. Each run's features and sequences go
     into the object store once (once in all for runs that share the very same
     lists, as a sweep's cells on one dataset do); the progress bar counts
     finished splits over all runs.
 
+    Parameters
+    ----------
+    runs : sequence of PreparedRun
+        From :func:`~eegstream.training.run.prepare_run`.
+    fit : callable
+        ``fit(job, index, split) -> dict``, called in the workers
+        (:func:`~eegstream.training.run.train_split`); a module-level
+        function, which Ray sends by name.
+    progress : bool
+        One progress bar over the finished splits of all runs.
+
     Returns
     -------
     list of list of dict
-        Per run, the results of :func:`~eegstream.training.run.train_split`
-        in split order.
+        Per run, the results of ``fit`` in split order.
 
     Raises
     ------
@@ -215,7 +226,7 @@ def run_splits(
             **task_resources(ray, opts.train.device, opts.threads),
         )(_train_split_task)
         for i, split in enumerate(prep.splits):
-            ref = task.remote(job_ref, *data, i, split)
+            ref = task.remote(fit, job_ref, *data, i, split)
             refs.append(ref)
             where[ref] = (r, i)
     out: list[list[Any]] = [[None] * len(p.splits) for p in runs]

@@ -64,6 +64,8 @@ from .data import (
     population_stats,
     select_channels,
 )
+from .distributed import ray_session, run_splits
+from .job import PreparedRun, SplitJob
 from .loop import seed_everything, train_network
 from .metrics import classification_metrics, summarise
 from .splits import SPLIT_DRAWS, make_splits, segment_blocks
@@ -319,41 +321,6 @@ TRAINERS: dict[str, Callable[..., _Fitted]] = {
 BASELINE = "logreg"
 
 
-@dataclass
-class SplitJob:
-    """What every split of one run shares: the options, features and classes.
-
-    One object per run; :func:`train_split` reads it and never changes it,
-    so the distributed runner puts it once into Ray's object store.
-    """
-
-    opts: RunOptions
-    trials: list[TrialSteps]
-    cfg: FeatureConfig
-    classes: tuple[str, ...]
-    # Per-subject z-scored sequences or crops (normaliser "subject"): they do
-    # not depend on the split, so they are built once per run; None for
-    # "running" (built in each split's task).
-    sequences: SequenceSet | CropSet | None = None
-    # protocol "within": the block of neighbouring trials each trial belongs to
-    # (splits hold blocks, not subjects); None otherwise.
-    blocks: dict[str, int] | None = None
-    # --compare-full: the same run on all 62 channels, fitted on every split
-    # beside the subset (in the same task, so results do not depend on workers).
-    full: SplitJob | None = None
-
-
-@dataclass
-class PreparedRun:
-    """A run ready to train: its splits and :class:`SplitJob`, before any training."""
-
-    dataset: Any
-    splits: list[Split]
-    job: SplitJob
-    synthetic: bool
-    started: datetime.datetime
-
-
 def prepare_run(opts: RunOptions) -> PreparedRun:
     """Check the options, open the dataset, make the splits, load the features."""
     from ..datasets import open_data
@@ -589,11 +556,9 @@ def train_runs(
     if workers < 1:
         raise EEGStreamError(f"workers must be >= 1, got {workers}")
     if workers > 1 or ray_address:
-        from .distributed import ray_session, run_splits
-
         threads = max(r.job.opts.threads for r in runs)
         with ray_session(workers, ray_address, threads):
-            return run_splits(runs, progress)
+            return run_splits(runs, train_split, progress)
     from tqdm import tqdm
 
     total = sum(len(r.splits) for r in runs)

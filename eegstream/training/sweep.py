@@ -46,7 +46,8 @@ import numpy as np
 from .._errors import EEGStreamError
 from .._io import atomic_write_text, read_toml
 from .config import RunOptions
-from .run import PreparedRun, finish_run, prepare_run, train_runs
+from .job import PreparedRun
+from .run import finish_run, prepare_run, train_runs
 
 # ``train`` options that the grid, [sweep] or the sweep command set, not a cell.
 SWEEP_SET = (
