@@ -77,8 +77,14 @@ class ASRSettings:
         Length of the windows the calibration data is judged and the
         thresholds are estimated in (0.1-2 s; meegkit's ``win_len``).
     memory_seconds : float
-        How far back the covariance of the stream is averaged (0.1-10 s;
-        meegkit's default is 2 s), with recency weights from 1 down to 0.05.
+        How far back the stream's covariance is taken from (0.1-10 s), as a
+        weighted geometric median of the blocks' covariances with recency
+        weights from 1 down to 0.05. The default, one block, takes each
+        block's own: with 0.5 s blocks meegkit's 2 s default gives the same
+        output (within 3e-9 µV on the PhysioNet recordings), since the
+        newest block's weight (1) exceeds the three older ones' (0.80) and so
+        is their weighted geometric median, but finding it by iteration cost
+        6-8 ms per second of EEG of the 1-1.2 ms (2 cores, loaded).
     max_bad_channels : float
         A calibration window with more than this fraction of channels of
         abnormal power is not clean (0.01-0.5; meegkit's default 0.3).
@@ -94,7 +100,7 @@ class ASRSettings:
     cutoff: float = 20.0
     block_seconds: float = 0.5
     window_seconds: float = 0.5
-    memory_seconds: float = 2.0
+    memory_seconds: float = 0.5
     max_bad_channels: float = 0.3
     min_clean_seconds: float = 30.0
     lead_in_seconds: float = 60.0
@@ -173,6 +179,9 @@ class StreamingASR:
         missing channels (NaN rows) first.
     settings : ASRSettings | None
         ``None`` takes the defaults.
+    blas_threads : int | None
+        BLAS threads for each block (1, the default: see Notes); ``None``
+        leaves the process's setting.
 
     Notes
     -----
@@ -180,9 +189,9 @@ class StreamingASR:
     does) and in microvolts. Importing meegkit takes seconds (it loads
     scikit-learn, statsmodels and pyRiemann): it happens here, never on a
     step. Each block runs with one BLAS thread: on the loaded 2-core test
-    machine, 0.5 s blocks of 64 channels at 160 Hz took 23 ms (max 236) with
-    OpenBLAS's two threads and 9 ms (max 21) with one
-    (``benchmarks/bench_asr.py`` gives the current figures).
+    machine (load average 4.7), a 1 s hop of 62 channels at 200 Hz took
+    3.3 ms on average (p99 13.5, max 17.3) with one and 10.3 ms (p99 249,
+    max 370) with OpenBLAS's two (``benchmarks/bench_asr.py``).
 
     Examples
     --------
@@ -192,7 +201,11 @@ class StreamingASR:
     """
 
     def __init__(
-        self, sfreq: float, n_channels: int, settings: ASRSettings | None = None
+        self,
+        sfreq: float,
+        n_channels: int,
+        settings: ASRSettings | None = None,
+        blas_threads: int | None = 1,
     ) -> None:
         from threadpoolctl import ThreadpoolController
 
@@ -206,6 +219,7 @@ class StreamingASR:
         self.settings = settings if settings is not None else ASRSettings()
         self.block = max(int(round(self.settings.block_seconds * self.sfreq)), 1)
         self._threads = ThreadpoolController()
+        self._blas_threads = blas_threads
         self._asr: Any = None
         #: What the last successful :meth:`fit` found, or ``None``.
         self.calibration: ASRFit | None = None
@@ -285,7 +299,7 @@ class StreamingASR:
             estimator="scm",
         )
         try:
-            with self._threads.limit(limits=1, user_api="blas"):
+            with self._threads.limit(limits=self._blas_threads, user_api="blas"):
                 _, mask = asr.fit(x)
         except (ValueError, np.linalg.LinAlgError) as err:
             raise EEGStreamError(
@@ -396,6 +410,6 @@ class StreamingASR:
     def _process(self, block: np.ndarray) -> np.ndarray:
         if not np.isfinite(block).all():
             return block.copy()
-        with self._threads.limit(limits=1, user_api="blas"):
+        with self._threads.limit(limits=self._blas_threads, user_api="blas"):
             out: np.ndarray = self._asr.transform(block)
         return out
