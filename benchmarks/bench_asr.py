@@ -1,4 +1,4 @@
-"""Artifact subspace reconstruction: cost per 1 s hop and what it removes (``make bench``).
+"""ASR: cost per 1 s hop and what it removes (``make bench``).
 
 On the real PhysioNet recordings in ``tests/data`` (subject 1), conditioned as
 the chain does (0.5 Hz high-pass, 50 Hz notch):
