@@ -9,11 +9,12 @@ the chain does (0.5 Hz high-pass, 50 Hz notch):
   160 Hz (the files' own) and 62 channels x 200 Hz (resampled, the last two
   channels dropped: the chain's rate and channel count), with one BLAS
   thread (the module's default) and with the process's BLAS threads;
-- what it does at cutoff 10 and 20: the factor by which it reduces muscle
-  bursts (1 s of 25-60 Hz noise on T7, T8, FT7, FT8 at 10, 30 and 50 s of
-  R03, at several RMS amplitudes; ASR's output with bursts minus its output
-  without, against the bursts), and the share of the 1 s stretches of R03
-  it changes by more than 1 % without bursts.
+- what it does at cutoff 10 and 20 (and 20 with 0.25 s and 1 s blocks): the
+  factor by which it reduces muscle bursts (1 s of 25-60 Hz noise on T7, T8,
+  FT7, FT8 at 10, 30 and 50 s of R03, at several RMS amplitudes; ASR's
+  output with bursts minus its output without, against the bursts), and the
+  share of the 1 s stretches of R03 it changes by more than 1 % without
+  bursts.
 
 Bar: max per hop < 25 ms at 62 channels x 200 Hz with one BLAS thread (the
 whole live step's goal, issue 22).
@@ -89,8 +90,10 @@ def quality() -> list[str]:
         unit[rows, int(onset * sfreq) : int(onset * sfreq) + n] = noise / noise.std()
         inside[int(onset * sfreq) : int(onset * sfreq) + n] = True
     lines = []
-    for cutoff in (10.0, 20.0):
-        asr = StreamingASR(sfreq, task.shape[0], ASRSettings(cutoff=cutoff))
+    cases = [(10.0, 0.5), (20.0, 0.5), (20.0, 0.25), (20.0, 1.0)]
+    for cutoff, block in cases:
+        settings = ASRSettings(cutoff=cutoff, block_seconds=block, memory_seconds=block)
+        asr = StreamingASR(sfreq, task.shape[0], settings)
         asr.fit(cal)
         base = asr.clean(task)
         factors = []
@@ -110,7 +113,8 @@ def quality() -> list[str]:
             ]
         )
         lines.append(
-            f"cutoff {cutoff:g}: 1 s bursts reduced by {', '.join(factors)}; "
+            f"cutoff {cutoff:g}, {block:g} s blocks: 1 s bursts reduced by "
+            f"{', '.join(factors)}; "
             f"{100 * changed:.0f} % of R03's {seconds} clean 1 s stretches "
             "changed by > 1 %"
         )
