@@ -165,6 +165,8 @@ def test_bad_input_is_one_line(calibration, fitted):
     nan_rows[3] = np.nan
     with pytest.raises(EEGStreamError, match="non-finite samples on 1 channel"):
         StreamingASR(sfreq, 64).fit(nan_rows)
+    with pytest.raises(EEGStreamError, match="must be zero-mean .high-passed.: row 0"):
+        StreamingASR(sfreq, 64).fit(eeg + 30_000.0)  # a DC-coupled amplifier's offset
     with pytest.raises(EEGStreamError, match=r"before fit\(\)"):
         StreamingASR(sfreq, 64).push(eeg[:, :10])
 

@@ -268,7 +268,8 @@ class StreamingASR:
         Raises
         ------
         EEGStreamError
-            When ``eeg`` holds non-finite samples, or fewer clean seconds than
+            When ``eeg`` holds non-finite samples, carries an offset (not
+            high-passed), or has fewer clean seconds than
             ``min_clean_seconds``; the message says how many it found.
         """
         x = self._check(eeg, "calibration EEG")
@@ -281,6 +282,7 @@ class StreamingASR:
                 f"channel(s) (rows {bad_rows[:5].tolist()}); interpolate or drop "
                 "them before fitting"
             )
+        self._check_zero_mean(x)
         if total < need:
             raise EEGStreamError(
                 f"ASR calibration found {total:.1f} s of EEG, needs at least "
@@ -318,6 +320,22 @@ class StreamingASR:
         self.calibration = ASRFit(total, float(found), mask)
         self.reset()
         return self.calibration
+
+    @staticmethod
+    def _check_zero_mean(x: np.ndarray) -> None:
+        """Refuse EEG whose offset dwarfs its spread: ASR's statistics need none."""
+        median = np.median(x, axis=1)
+        spread = 1.4826 * np.median(np.abs(x - median[:, None]), axis=1)
+        # High-passed EEG has |median| well under its spread; a DC-coupled
+        # amplifier's offset (tens of mV) is thousands of times it.
+        offset = np.abs(median) > 3 * np.maximum(spread, 1e-6)
+        if offset.any():
+            row = int(np.flatnonzero(offset)[0])
+            raise EEGStreamError(
+                f"ASR calibration EEG must be zero-mean (high-passed): row {row} "
+                f"has an offset of {median[row]:.4g} µV against a spread of "
+                f"{spread[row]:.3g} µV; condition it first (a 0.5 Hz high-pass)"
+            )
 
     def reset(self) -> None:
         """Forget the stream (after a gap); keep the calibration.
