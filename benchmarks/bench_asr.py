@@ -91,7 +91,14 @@ def quality() -> list[str]:
         noise = sosfilt(sos, rng.standard_normal((len(rows), n)), axis=1)
         unit[rows, int(onset * sfreq) : int(onset * sfreq) + n] = noise / noise.std()
         inside[int(onset * sfreq) : int(onset * sfreq) + n] = True
-    lines = []
+    stds = task[rows, int(3 * sfreq) :].std(axis=1)
+    lines = [
+        "burst sites' own SD on R03 (after 3 s): "
+        + ", ".join(
+            f"{n.strip('.')} {sd:.0f} µV"
+            for n, sd in zip(BURST_SITES, stds, strict=True)
+        )
+    ]
     cases = [(10.0, 0.5), (20.0, 0.5), (20.0, 0.25), (20.0, 1.0)]
     for cutoff, block in cases:
         settings = ASRSettings(cutoff=cutoff, block_seconds=block, memory_seconds=block)
