@@ -188,10 +188,11 @@ class StreamingASR:
     The EEG must be zero-mean (high-passed, as the chain's conditioning
     does) and in microvolts. Importing meegkit takes seconds (it loads
     scikit-learn, statsmodels and pyRiemann): it happens here, never on a
-    step. Each block runs with one BLAS thread: on the loaded 2-core test
-    machine (load average 4.7), a 1 s hop of 62 channels at 200 Hz took
-    3.3 ms on average (p99 13.5, max 17.3) with one and 10.3 ms (p99 249,
-    max 370) with OpenBLAS's two (``benchmarks/bench_asr.py``).
+    step. Each block runs with one BLAS thread: on the shared 2-core test
+    machine (three runs, load average 4.7-6.0), a 1 s hop of 62 channels at
+    200 Hz took 1.7-3.3 ms on average and at most 9.8-17.3 ms with one; with
+    OpenBLAS's two, 3.3-10.3 ms and at most 72-370 ms
+    (``benchmarks/bench_asr.py``, ``docs/asr.md``).
 
     Examples
     --------
