@@ -81,10 +81,10 @@ class ASRSettings:
         weighted geometric median of the blocks' covariances with recency
         weights from 1 down to 0.05. The default, one block, takes each
         block's own: with 0.5 s blocks meegkit's 2 s default gives the same
-        output (within 3e-9 µV on the PhysioNet recordings), since the
-        newest block's weight (1) exceeds the three older ones' (0.80) and so
-        is their weighted geometric median, but finding it by iteration cost
-        6-8 ms per second of EEG of the 1-1.2 ms (2 cores, loaded).
+        output (2.9e-9 µV apart on PhysioNet R03), since the newest block's
+        weight (1) exceeds the three older ones' (0.80) and so is their
+        weighted geometric median, but finding it by iteration took 6.2 ms
+        per second of EEG against 1.2 ms (``benchmarks/bench_asr.py``).
     max_bad_channels : float
         A calibration window with more than this fraction of channels of
         abnormal power is not clean (0.01-0.5; meegkit's default 0.3).
