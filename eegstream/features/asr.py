@@ -4,7 +4,8 @@ ASR [1]_ learns, from a calibration stretch of clean EEG, how much variance
 each spatial component normally carries; afterwards, a component of the
 incoming EEG whose variance exceeds ``cutoff`` standard deviations of that
 calibration distribution is treated as an artifact (a blink, a jaw clench, a
-head movement) and reconstructed from the other components. The algorithm
+head movement) and reconstructed from the other components (which cutoffs
+keep brain activity was measured in [2]_). The algorithm
 is meegkit's :class:`meegkit.asr.ASR` (BSD-3, 0.2.0 or later: the release
 with the 2026 fixes for chunks of unequal size, a real matrix square root
 and MATLAB rounding; ``pip install 'eegstream[asr]'``); why meegkit, and
@@ -67,8 +68,8 @@ class ASRSettings:
         A component whose variance lies more than this many standard
         deviations above the calibration data's is reconstructed (1-100 SD).
         20 is EEGLAB clean_rawdata's default (``BurstCriterion``), within the
-        10-100 that [2]_ found to keep brain activity and remove large
-        artifacts; 5 (meegkit's default) is aggressive.
+        10-100 that Chang et al. (2020) found to keep brain activity and
+        remove large artifacts; 5 (meegkit's default) is aggressive.
     block_seconds : float
         Length of the blocks the stream is processed in (0.1-2 s): the
         reconstruction is updated once per block and blended over it with a
