@@ -312,8 +312,16 @@ def _type_non_eeg(raw: mne.io.BaseRaw) -> None:
 
 
 def _resample(data: np.ndarray, orig: float, new: float) -> np.ndarray:
-    """Polyphase resampling with an anti-alias filter (no edge wrap-around)."""
+    """Polyphase resampling with the live path's anti-alias filter.
+
+    Every polyphase branch passes DC exactly
+    (:func:`~eegstream._polyphase.design_filter`) and the edges are padded
+    with the first and last samples, not zeros: a DC offset of tens of mV
+    then neither leaves a tone in the EEG nor a step at the ends.
+    """
     from scipy.signal import resample_poly
+
+    from ._polyphase import design_filter
 
     ratio = Fraction(new / orig).limit_denominator(1000)
     if abs(ratio.numerator / ratio.denominator * orig - new) > 1e-6 * new:
@@ -321,7 +329,10 @@ def _resample(data: np.ndarray, orig: float, new: float) -> np.ndarray:
             f"cannot resample {orig:g} Hz to {new:g} Hz with a rational factor "
             "of small integers; choose another target rate"
         )
-    return resample_poly(data, ratio.numerator, ratio.denominator, axis=1)
+    up, down = ratio.numerator, ratio.denominator
+    return resample_poly(
+        data, up, down, axis=1, window=design_filter(up, down) / up, padtype="edge"
+    )
 
 
 def _annotations_from_start(raw: mne.io.BaseRaw) -> mne.Annotations:
