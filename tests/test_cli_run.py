@@ -310,9 +310,18 @@ def test_run_file_refuses_bad_input_in_one_line_and_leaves_no_log(
 
 
 def test_ctrl_c_during_run_file_leaves_no_partial_log(realdata, tmp_path):
+    import mne
+
+    from eegstream.recording import load_recording
+
+    # Real EEG 8 x over (1000 s): the network takes seconds for it, not 0.7 s.
+    rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
+    info = mne.create_info(rec.ch_names, rec.sfreq, "eeg")
+    long = tmp_path / "long_raw.fif"
+    mne.io.RawArray(np.tile(rec.data, 8) * 1e-6, info, verbose="error").save(long)
     log = tmp_path / "run.jsonl"
     argv = [sys.executable, "-m", "eegstream", "run", "--model", "demo-seed-iv"]
-    argv += ["--device", "cpu", "--file", str(realdata / "S001R03.edf")]
+    argv += ["--device", "cpu", "--file", str(long)]
     proc = subprocess.Popen(
         [*argv, "--log", str(log), "--quiet"],
         stdout=subprocess.PIPE,
@@ -320,7 +329,6 @@ def test_ctrl_c_during_run_file_leaves_no_partial_log(realdata, tmp_path):
         text=True,
     )
     try:
-        # The network takes tens of ms a step: Ctrl-C comes mid-file.
         assert wait_until(
             lambda: log.exists() and any(r["type"] == "step" for r in read_log(log)),
             timeout=60,

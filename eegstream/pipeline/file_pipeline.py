@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from .._errors import EEGStreamError
 from ..acquisition import Block, StreamSummary
@@ -174,6 +175,10 @@ class FilePipeline(LivePipeline):
     def _open(self) -> LiveChain:
         """Build the chain for the recording, open the log, write its header."""
         rec = self.source
+        if self.classifier.device == "cpu":
+            # One intra-op thread, as live (LivePipeline._connect): on the shared
+            # 2-core machine 2 threads stalled steps for up to 1.7 s.
+            torch.set_num_threads(1)
         self.classifier.warm_up()
         self.chain = chain = LiveChain.from_recording(
             self.checkpoint,
