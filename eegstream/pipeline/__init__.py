@@ -7,11 +7,13 @@ interpolation of missing channels) and runs the one feature and model path,
 :class:`~eegstream.model.StreamingClassifier`; :func:`run_recording` streams a
 :class:`~eegstream.recording.Recording` through it. :class:`LivePipeline`, what
 ``eegstream run`` and the dashboard drive, is the threaded shell around it:
-LSL inlet, outlets, session log, subscribers, health and :class:`SessionStats`.
+LSL inlet, outlets, session log, subscribers, health and :class:`SessionStats`;
+:class:`FilePipeline` is that shell over a recording (``run --file``).
 """
 
 from .chain import LiveChain, run_recording
 from .channels import ChannelPlan, plan_channels
+from .file_pipeline import FilePipeline
 from .live import LivePipeline, checkpoint_wearer
 from .live_calibration import LiveCalibration, PersonalModel
 from .resample import StreamingResampler
@@ -28,6 +30,7 @@ from .stats import SessionStats
 
 __all__ = [
     "ChannelPlan",
+    "FilePipeline",
     "Health",
     "LiveChain",
     "LatencySummary",

@@ -148,8 +148,11 @@ class FilePipeline(LivePipeline):
             _, data = _recording_rows(rec)  # the rows the chain was built for
             pending = self._recording_markers(times)
             with tqdm(
-                total=round(rec.duration_s, 1),
+                total=n,
                 unit="s",
+                unit_scale=1 / rec.sfreq,  # counts samples, shows seconds
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
+                "[{elapsed}<{remaining}, {rate_fmt}]",
                 desc=self.stream_name,
                 disable=None if progress else True,
                 leave=False,
@@ -165,7 +168,7 @@ class FilePipeline(LivePipeline):
                         for ts, marker in listener.drain():
                             self._log("marker", time=ts, marker=marker)
                     self._take(chain, Block(i, data[:, i:stop], times[i:stop], arrival))
-                    bar.update((stop - i) / rec.sfreq)
+                    bar.update(stop - i)
         except BaseException:
             self._discard()
             raise
