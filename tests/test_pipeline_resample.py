@@ -132,8 +132,15 @@ def test_every_branch_passes_dc_exactly_and_a_constant_stays_constant(rate):
     gains = np.array([h[p::up].sum() for p in range(up)])
     # resample_poly's own design spreads these over 0.99966-1.00065 at 160 Hz.
     np.testing.assert_allclose(gains, 1.0, rtol=0, atol=8 * np.finfo(float).eps)
+    # Mirror branches have equal gains: the FIR stays symmetric (linear phase),
+    # so the documented delay (len(h) - 1) / 2 holds.
+    np.testing.assert_allclose(h, h[::-1], rtol=0, atol=1e-15)
     x = np.full((2, int(rate * 3)), OFFSET_UV)
     x[1] = -OFFSET_UV
+    x[:, 1::7] += 5.0  # something to resample besides the offset
+    y = _chunked(StreamingResampler(rate, 200.0, 2), x, seed=3)
+    np.testing.assert_array_equal(y, StreamingResampler(rate, 200.0, 2).push(x))
+    x[:, 1::7] -= 5.0
     y = _chunked(StreamingResampler(rate, 200.0, 2), x, seed=3)
     # Before the fix: a 14.5 µV tone at 40 Hz at 160 Hz; now rounding only.
     np.testing.assert_allclose(

@@ -18,7 +18,8 @@ a DC-coupled amplifier left a 14.5 µV tone at 40 Hz (and 5 µV at 80 Hz) in
 the resampled EEG, inside the gamma band, before any high-pass could remove
 the offset. :func:`design_filter` therefore scales each branch so its taps
 sum to 1: a constant comes out constant to float precision, at any rate and
-any offset. This changes the filter's gain
+any offset. Mirror branches have equal gains, so the FIR stays symmetric
+(linear phase, the same delay). This changes the filter's gain
 below 50 Hz by less than 3e-6 dB and its stopband peak by under 1.4 dB
 (-58 to -64 dB), and puts exact zeros at the DC images (``k`` x the input
 rate, -72 to -91 dB before). Removing the offset before resampling instead
