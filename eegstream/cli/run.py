@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -78,7 +79,6 @@ def _add_file_options(group: argparse._ArgumentGroup) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream run``."""
-    import logging
     import signal
 
     from .._checks import check_number
@@ -101,11 +101,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.seconds is not None:
         check_number(args.seconds, "seconds", min=0, min_inclusive=False)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("eegstream run: %(levelname)s: %(message)s"))
-    root = logging.getLogger("eegstream")
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+    handler = _warnings_to_stderr()
     try:
         session = _options.personal_session(args)
         pipe = pipeline_from_args(
@@ -135,13 +131,21 @@ def run(args: argparse.Namespace) -> int:
             return 2
         return 130 if interrupted else 0
     finally:
-        root.removeHandler(handler)
+        logging.getLogger("eegstream").removeHandler(handler)
+
+
+def _warnings_to_stderr() -> logging.Handler:
+    """Show the library's warnings on stderr; return the handler to remove after."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("eegstream run: %(levelname)s: %(message)s"))
+    root = logging.getLogger("eegstream")
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    return handler
 
 
 def _run_file(args: argparse.Namespace) -> int:
     """``eegstream run --file REC``: the live chain over a recording."""
-    import logging
-
     from .._errors import EEGStreamError
     from ..pipeline.console import format_summary
     from ..pipeline.file_pipeline import FilePipeline
@@ -158,11 +162,7 @@ def _run_file(args: argparse.Namespace) -> int:
             f"--unit {args.unit} applies to a live stream; --file {args.file} is "
             "read in microvolts from the file's own units: leave --unit out"
         )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("eegstream run: %(levelname)s: %(message)s"))
-    root = logging.getLogger("eegstream")
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+    handler = _warnings_to_stderr()
     try:
         recording = load_recording(
             args.file, sfreq=None, seed_order=False, stream_name=args.stream_name
@@ -191,4 +191,4 @@ def _run_file(args: argparse.Namespace) -> int:
         print(format_summary(summary, pipe, interrupted=False), flush=True)
         return 0
     finally:
-        root.removeHandler(handler)
+        logging.getLogger("eegstream").removeHandler(handler)
