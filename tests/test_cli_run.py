@@ -297,6 +297,7 @@ def test_run_file_refuses_bad_input_in_one_line_and_leaves_no_log(
         (["--file", edf, "--stream", "Cap"], "--stream applies to a live LSL stream"),
         (["--file", edf, "--seconds", "5"], "--seconds applies to a live LSL"),
         (["--file", edf, "--unit", "V"], "--unit V applies to a live stream"),
+        (["--file", edf, "--markers", "Stim"], "has no marker stream 'Stim'"),
         (["--stream-name", "EEG"], "--stream-name picks the EEG stream of an .xdf"),
     ]
     for options, message in cases:

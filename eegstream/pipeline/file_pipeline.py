@@ -74,6 +74,12 @@ class FilePipeline(LivePipeline):
     label_map : LabelMap | path-like | None
         As for :class:`~eegstream.pipeline.LivePipeline`.
 
+    Raises
+    ------
+    EEGStreamError
+        A marker stream the recording lacks; a label map naming classes the
+        model does not have.
+
     Examples
     --------
     ::
