@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     import mne
 
 #: Start of ``raw.info["description"]`` for a raw read from an XDF file; the
-#: rest is JSON: ``{"stream": name, "float32": bool, "synthetic": bool}``.
+#: rest is JSON: ``{"stream": name, "float32": bool, "synthetic": bool,
+#: "first_timestamp": the first sample's (dejittered) LSL timestamp in s,
+#: "timestamp_interval": mean seconds between samples on that clock}``.
 XDF_DESCRIPTION = "XDF EEG stream "
 #: Key of each annotation's ``extras`` holding the marker stream's name.
 EXTRAS_STREAM = "stream"
@@ -116,6 +118,12 @@ def read_raw_xdf(path: Path, *, stream_name: str | None = None) -> mne.io.RawArr
             "stream": name,
             "float32": series.dtype == np.float32,
             "synthetic": _field(desc, DESC_SYNTHETIC) == "true",
+            "first_timestamp": float(stamps[0]),
+            "timestamp_interval": (
+                float(stamps[-1] - stamps[0]) / (len(stamps) - 1)
+                if len(stamps) > 1
+                else 1.0 / sfreq
+            ),
         }
     )
     raw = mne.io.RawArray(
@@ -130,7 +138,9 @@ def stream_of(raw: mne.io.BaseRaw) -> dict[str, Any] | None:
     """Return what :func:`read_raw_xdf` noted of the EEG stream (None: not XDF).
 
     Keys: ``stream`` (name), ``float32`` (the samples were), ``synthetic``
-    (the stream's ``desc`` says so).
+    (the stream's ``desc`` says so), ``first_timestamp`` (the first sample's
+    LSL timestamp, seconds) and ``timestamp_interval`` (seconds per sample on
+    that clock: 1 / the effective rate).
     """
     text = raw.info.get("description") or ""
     if not text.startswith(XDF_DESCRIPTION):

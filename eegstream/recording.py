@@ -70,6 +70,11 @@ class Recording:
     synthetic : bool
         The XDF EEG stream's ``desc`` says it is synthetic (an eegstream
         replay of synthetic data); ``False`` for other files.
+    first_timestamp, timestamp_interval : float | None
+        XDF only: the LSL timestamp (seconds, the recording computer's clock)
+        of the first sample of ``data``, and the seconds between samples on
+        that clock (``1 / sfreq`` but for a replay played faster or slower
+        than real time); ``None`` for other files.
     """
 
     data: np.ndarray
@@ -81,6 +86,19 @@ class Recording:
     stream: str | None = None
     markers: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
     synthetic: bool = False
+    first_timestamp: float | None = None
+    timestamp_interval: float | None = None
+
+    def timestamps(self) -> np.ndarray:
+        """Each sample's time in seconds, shape (n_samples,).
+
+        The XDF stream's own LSL timestamps (dejittered); for other files,
+        seconds from the first sample.
+        """
+        n = self.data.shape[1]
+        if self.first_timestamp is None or self.timestamp_interval is None:
+            return np.arange(n) / self.sfreq
+        return self.first_timestamp + np.arange(n) * self.timestamp_interval
 
     @property
     def duration_s(self) -> float:
@@ -252,7 +270,25 @@ def from_raw(
         stream=xdf["stream"] if xdf is not None else None,
         markers=_markers(annotations) if xdf is not None else {},
         synthetic=xdf is not None and xdf["synthetic"],
+        **_xdf_clock(xdf, raw.first_samp, orig_sfreq / out_sfreq),
     )
+
+
+def _xdf_clock(
+    xdf: dict | None, first_samp: int, step: float
+) -> dict[str, float | None]:
+    """``first_timestamp`` and ``timestamp_interval`` of a (cropped, resampled) XDF.
+
+    ``first_samp``: the raw's first sample (a crop moves it); ``step``:
+    original samples per sample of the data (its rate change).
+    """
+    if xdf is None or "first_timestamp" not in xdf:
+        return {"first_timestamp": None, "timestamp_interval": None}
+    interval = xdf["timestamp_interval"]
+    return {
+        "first_timestamp": xdf["first_timestamp"] + first_samp * interval,
+        "timestamp_interval": interval * step,
+    }
 
 
 def _read_cnt(path: Path) -> mne.io.BaseRaw:
@@ -312,8 +348,16 @@ def _type_non_eeg(raw: mne.io.BaseRaw) -> None:
 
 
 def _resample(data: np.ndarray, orig: float, new: float) -> np.ndarray:
-    """Polyphase resampling with an anti-alias filter (no edge wrap-around)."""
+    """Polyphase resampling with the live path's anti-alias filter.
+
+    Every polyphase branch passes DC exactly
+    (:func:`~eegstream._polyphase.design_filter`) and the edges are padded
+    with the first and last samples, not zeros: a DC offset of tens of mV
+    then neither leaves a tone in the EEG nor a step at the ends.
+    """
     from scipy.signal import resample_poly
+
+    from ._polyphase import design_filter
 
     ratio = Fraction(new / orig).limit_denominator(1000)
     if abs(ratio.numerator / ratio.denominator * orig - new) > 1e-6 * new:
@@ -321,7 +365,10 @@ def _resample(data: np.ndarray, orig: float, new: float) -> np.ndarray:
             f"cannot resample {orig:g} Hz to {new:g} Hz with a rational factor "
             "of small integers; choose another target rate"
         )
-    return resample_poly(data, ratio.numerator, ratio.denominator, axis=1)
+    up, down = ratio.numerator, ratio.denominator
+    return resample_poly(
+        data, up, down, axis=1, window=design_filter(up, down) / up, padtype="edge"
+    )
 
 
 def _annotations_from_start(raw: mne.io.BaseRaw) -> mne.Annotations:

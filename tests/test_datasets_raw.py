@@ -27,7 +27,11 @@ def _timestamps(root, starts, ends):
 
 def _expected(signal, start_s, end_s):
     """Cut, resample 1000 -> 200 Hz and demean one channel as the reader must."""
-    cut = resample_poly(signal[round(start_s * FS) : round(end_s * FS)], 1, 5)
+    # Edges padded with the edge samples (recording._resample): a raw file's
+    # DC offset must not ramp in from zero at the trial's ends.
+    cut = resample_poly(
+        signal[round(start_s * FS) : round(end_s * FS)], 1, 5, padtype="edge"
+    )
     return cut - cut.mean()
 
 

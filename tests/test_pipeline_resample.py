@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
-from scipy.signal import upfirdn
+from scipy.signal import resample_poly, upfirdn
 
 from eegstream import EEGStreamError
 from eegstream.pipeline.resample import (
@@ -110,3 +112,108 @@ def test_outputs_carry_the_stamps_of_their_newest_input(rate):
     np.testing.assert_array_equal(np.concatenate(ts, 1), t)
     with pytest.raises(EEGStreamError, match="one value per sample"):
         r.push_stamped(x[:, :5], stamps[:, :4])
+
+
+# -- DC offsets (issue 22): a DC-coupled amplifier's tens of mV ------------------
+DC_RATES = [128.0, 160.0, 250.0, 256.0, 500.0, 1000.0]
+OFFSET_UV = 30_000.0  # 30 mV
+
+
+def _rounding_bound(rate: float) -> float:
+    """Float64 rounding a resampled 30 mV offset can carry, in µV: one eps per tap."""
+    up, down = rational_factors(rate, 200.0)
+    return len(design_filter(up, down)) * np.finfo(float).eps * OFFSET_UV
+
+
+@pytest.mark.parametrize("rate", DC_RATES, ids=lambda r: f"{r:g}Hz")
+def test_every_branch_passes_dc_exactly_and_a_constant_stays_constant(rate):
+    up, down = rational_factors(rate, 200.0)
+    h = design_filter(up, down)
+    gains = np.array([h[p::up].sum() for p in range(up)])
+    # resample_poly's own design spreads these over 0.99966-1.00065 at 160 Hz.
+    np.testing.assert_allclose(gains, 1.0, rtol=0, atol=8 * np.finfo(float).eps)
+    # Mirror branches have equal gains: the FIR stays symmetric (linear phase),
+    # so the documented delay (len(h) - 1) / 2 holds.
+    np.testing.assert_allclose(h, h[::-1], rtol=0, atol=1e-15)
+    x = np.full((2, int(rate * 3)), OFFSET_UV)
+    x[1] = -OFFSET_UV
+    x[:, 1::7] += 5.0  # something to resample besides the offset
+    y = _chunked(StreamingResampler(rate, 200.0, 2), x, seed=3)
+    np.testing.assert_array_equal(y, StreamingResampler(rate, 200.0, 2).push(x))
+    x[:, 1::7] -= 5.0
+    y = _chunked(StreamingResampler(rate, 200.0, 2), x, seed=3)
+    # Before the fix: a 14.5 µV tone at 40 Hz at 160 Hz; now rounding only.
+    np.testing.assert_allclose(
+        y, np.broadcast_to(x[:, :1], y.shape), rtol=0, atol=_rounding_bound(rate)
+    )
+
+
+def _real_eeg_at(realdata, rate: float, seconds: float) -> tuple[list[str], np.ndarray]:
+    """Real EEG (PhysioNet, 64 channels, 160 Hz) in µV, brought to ``rate`` (input)."""
+    from eegstream.recording import load_recording
+
+    rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
+    x = rec.data[:, : int(seconds * rec.sfreq)]
+    if rate != rec.sfreq:  # only makes the test's input; not the path under test
+        ratio = Fraction(rate / rec.sfreq).limit_denominator(100)
+        x = resample_poly(x, ratio.numerator, ratio.denominator, axis=1)
+    return rec.ch_names, x
+
+
+@pytest.mark.parametrize("rate", DC_RATES, ids=lambda r: f"{r:g}Hz")
+def test_a_30_mv_offset_leaves_gamma_de_of_real_eeg_unchanged(realdata, rate):
+    """The live chain's DE of real EEG + 30 mV equals that of the EEG alone.
+
+    The logistic-regression demo model has the same feature settings
+    (conditioning, bands, Kalman) as the network and runs in milliseconds.
+
+    Tolerance 1e-6 log2 units: with exact branches the offset leaves only
+    float64 rounding (about 1e-9 µV, ``_rounding_bound``) against gamma-band
+    amplitudes of tenths of µV and more, i.e. DE changes far below 1e-6; the
+    bug lifted gamma DE by 1.7 log2 units at 160 Hz.
+    """
+    from eegstream.pipeline import LiveChain
+
+    names, x = _real_eeg_at(realdata, rate, seconds=20.0)
+    times = np.arange(x.shape[1]) / rate
+    de = []
+    for offset in (0.0, OFFSET_UV):
+        chain = LiveChain.from_labels(
+            "demo-seed-iv-logreg", names, rate, unit="uV", device="cpu"
+        )
+        steps = []
+        for i in range(0, x.shape[1], 37):
+            steps += chain.push(x[:, i : i + 37] + offset, times[i : i + 37])
+        de.append(np.stack([s.band_power for s in steps]))
+    plain, shifted = de
+    assert len(plain) >= 16 and np.isfinite(plain[:, :, -1]).mean() > 0.9
+    np.testing.assert_allclose(shifted, plain, rtol=0, atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("rate", DC_RATES, ids=lambda r: f"{r:g}Hz")
+def test_files_resampled_offline_carry_a_30_mv_offset_unchanged(
+    realdata, tmp_path, rate
+):
+    """load_recording (features --file, replay --sfreq) resamples the same way.
+
+    The offset comes out as the offset plus the EEG, the ends included
+    (edge padding, not zeros), to rounding of the 30 mV value.
+    """
+    import mne
+
+    from eegstream.recording import load_recording
+
+    names, x = _real_eeg_at(realdata, rate, seconds=10.0)
+    names, x = names[:8], x[:8]
+    loaded = []
+    for offset in (0.0, OFFSET_UV):
+        info = mne.create_info(names, rate, "eeg")
+        path = tmp_path / f"offset{offset:g}_raw.fif"
+        raw = mne.io.RawArray((x + offset) * 1e-6, info, verbose="error")
+        raw.save(path, fmt="double")  # float32 steps of 2 nV at 30 mV
+        loaded.append(load_recording(path, sfreq=200.0, seed_order=False).data)
+    plain, shifted = loaded
+    assert plain.shape == (8, 2000)
+    np.testing.assert_allclose(
+        shifted - OFFSET_UV, plain, rtol=0, atol=4 * _rounding_bound(rate)
+    )

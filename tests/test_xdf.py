@@ -377,3 +377,35 @@ def test_bids_export_needs_a_subject_label(session: dict, tmp_path: Path) -> Non
     with pytest.raises(EEGStreamError, match="letters and digits.*'0-1'"):
         export_bids(plain, tmp_path / "bids", subject="0-1")
     assert not (tmp_path / "bids").exists()  # refused before writing anything
+
+
+def test_run_file_of_xdf_steps_on_its_timestamps_with_its_markers(
+    session: dict, tmp_path: Path
+) -> None:
+    """``run --file`` over the XDF: LSL timestamps, marker records, true labels."""
+    from eegstream.pipeline import read_log
+
+    log = tmp_path / "run.jsonl"
+    argv = ["run", "--model", "demo-seed-iv-logreg", "--device", "cpu", "--quiet"]
+    assert main([*argv, "--file", str(session["path"]), "--log", str(log)]) == 0
+    records = read_log(log)
+    rec = load_recording(session["path"], sfreq=None, seed_order=False)
+    stamps = rec.timestamps()
+    # Recorded from a replay at 8 x real time: 8 x the nominal rate on its clock.
+    assert rec.timestamp_interval == pytest.approx(1 / (8 * SFREQ), rel=1e-3)
+    steps = [r for r in records if r["type"] == "step"]
+    assert len(steps) == 9  # (2400 - 800) / 200 + 1 windows of 4 s every 1 s
+    ends = 799 + 200 * np.arange(9)  # each window's last sample
+    np.testing.assert_allclose([s["time"] for s in steps], stamps[ends], atol=1e-6)
+    # Windows inside trial 1 (samples 0-1299) or trial 2 (1300-2399), else none.
+    assert [s["true_label"] for s in steps] == [
+        "happy", "happy", "happy", None, None, None, None, "sad", "sad"
+    ]  # fmt: skip
+    marks = [r for r in records if r["type"] == "marker"]
+    face = [m for m in marks if m["marker"].get("text") == "stim/face 1"]
+    assert len(face) == 1 and face[0]["time"] == pytest.approx(stamps[150], abs=1e-6)
+    assert [m["marker"]["event"] for m in marks if "event" in m["marker"]].count(
+        "trial_start"
+    ) == 2
+    summary = records[-1]["summary"]
+    assert summary["accuracy"]["steps"] == 5 and summary["accuracy"]["synthetic"]

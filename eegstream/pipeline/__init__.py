@@ -7,9 +7,10 @@ interpolation of missing channels) and runs the one feature and model path,
 :class:`~eegstream.model.StreamingClassifier`; :func:`run_recording` streams a
 :class:`~eegstream.recording.Recording` through it. :class:`LivePipeline`, what
 ``eegstream run`` and the dashboard drive, is the threaded shell around it:
-LSL inlet, outlets, session log, subscribers, health and :class:`SessionStats`.
+LSL inlet, outlets, session log, subscribers, health and :class:`SessionStats`;
+:class:`FilePipeline` is that shell over a recording (``run --file``).
 
-The shell and the live calibration, which need pylsl and the recorder, are
+The shells and the live calibration, which need pylsl and the recorder, are
 loaded on first use: the chain, its results and session logs are read
 without LSL (as :mod:`eegstream.model` loads torch on first use).
 """
@@ -35,11 +36,13 @@ from .session_log import SessionLog, read_log
 from .stats import SessionStats
 
 if TYPE_CHECKING:
+    from .file_pipeline import FilePipeline
     from .live import LivePipeline, checkpoint_wearer
     from .live_calibration import LiveCalibration, PersonalModel
 
 # Public name -> submodule that defines it (loaded with pylsl on first use).
 _LAZY = {
+    "FilePipeline": "file_pipeline",
     "LivePipeline": "live",
     "checkpoint_wearer": "live",
     "LiveCalibration": "live_calibration",
@@ -49,6 +52,7 @@ _LAZY = {
 __all__ = [
     "ChannelPlan",
     "ClipReading",
+    "FilePipeline",
     "Health",
     "LiveChain",
     "LatencySummary",

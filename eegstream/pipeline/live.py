@@ -315,11 +315,10 @@ class LivePipeline:
         chain.warnings += self.wearer_notes
         self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
-        self._open_outputs(summary, inlet, chain)
+        self._reader = inlet.ring.reader(from_start=True)
+        self._open_outputs(summary, chain)
 
-    def _open_outputs(
-        self, summary: StreamSummary, inlet: InletThread, chain: LiveChain
-    ) -> None:
+    def _open_outputs(self, summary: StreamSummary, chain: LiveChain) -> None:
         if self.use_outlets:
             self.outlets = ResultOutlets(
                 summary.name,
@@ -330,7 +329,6 @@ class LivePipeline:
             )
         if self.log_path is not None:
             self.log = SessionLog(self.log_path)
-        self._reader = inlet.ring.reader(from_start=True)
         self._started_wall = time.time()
         self._started_mono = time.monotonic()
         self._logged_warnings = len(chain.warnings)

@@ -156,6 +156,18 @@ class MarkerListener:
                 self._add(float(ts), sample[0])
         return len(samples)
 
+    def add(self, ts: float, text: str) -> None:
+        """Take a marker read elsewhere (a recording's), as if the inlet gave it.
+
+        Parameters
+        ----------
+        ts : float
+            Its timestamp, on the EEG's clock (seconds).
+        text : str
+            The marker string (the replay's JSON, or a foreign one).
+        """
+        self._add(ts, text)
+
     def _add(self, ts: float, text: str) -> None:
         marker = parse_marker(text)
         if marker is None:

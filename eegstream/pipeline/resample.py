@@ -9,6 +9,26 @@ anti-aliasing FIR (Kaiser-windowed sinc, 2 x 10 x max(up, down) + 1 taps, as
 carried between chunks, so any chunking gives the same output. The price is
 a constant delay of ``(len(h) - 1) / 2`` samples at ``up`` x the input rate
 (50-63 ms for 160-1000 Hz to 200 Hz).
+
+DC offsets. Each output sample is made by one polyphase branch of the FIR
+(the taps ``h[p::up]``). In ``resample_poly``'s design the branches' DC gains
+differ by up to 1e-3 (0.99966 to 1.00065 for 160 -> 200 Hz), so a constant
+input comes out modulated at the branch pattern's period: a 30 mV offset of
+a DC-coupled amplifier left a 14.5 µV tone at 40 Hz (and 5 µV at 80 Hz) in
+the resampled EEG, inside the gamma band, before any high-pass could remove
+the offset. :func:`design_filter` therefore scales each branch so its taps
+sum to 1: a constant comes out constant to float precision, at any rate and
+any offset. Mirror branches have equal gains, so the FIR stays symmetric
+(linear phase, the same delay). This changes the filter's gain
+below 50 Hz by less than 3e-6 dB and its stopband peak by under 1.4 dB
+(-58 to -64 dB), and puts exact zeros at the DC images (``k`` x the input
+rate, -72 to -91 dB before). Removing the offset before resampling instead
+would need a running estimate of it (a high-pass with its own delay and
+start-up transient) and would still pass the changes of a drifting offset
+through the unequal branches; the
+filter-side fix has no state, no delay and leaves the causal, chunk-invariant
+output as it was. The offline path (:func:`eegstream.recording.load_recording`)
+resamples with the same filter (:func:`~eegstream._polyphase.design_filter`).
 """
 
 from __future__ import annotations
@@ -16,9 +36,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy.signal import firwin
 
 from .._errors import EEGStreamError
+from .._polyphase import design_filter
 
 # Largest up/down factor accepted (256 Hz -> 200 Hz is 25/32; 2048 Hz is 25/256).
 _MAX_FACTOR = 320
@@ -41,13 +61,6 @@ def rational_factors(sfreq_in: float, sfreq_out: float) -> tuple[int, int]:
             "160, 250, 256, 500, 512 or 1000 Hz"
         )
     return up, down
-
-
-def design_filter(up: int, down: int) -> np.ndarray:
-    """Design the anti-aliasing FIR of ``resample_poly`` (gain ``up``), (n_taps,)."""
-    max_rate = max(up, down)
-    half_len = 10 * max_rate
-    return firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0)) * up
 
 
 class StreamingResampler:
