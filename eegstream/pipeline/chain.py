@@ -51,7 +51,8 @@ dataset's trials, tests from arrays. What happens on faults:
   and Kalman filter start again (one NaN sample is passed for it, as for a
   non-finite sample, and its Kalman features restart), so neither what it
   showed while bad nor the switch reaches the model; its features read as
-  the population mean (0) until its next full window. More channels missing
+  the population mean (0) until its next full window. The channels the
+  stream lacks restart with it (their interpolation weights change). More channels missing
   or bad than the checkpoint allows: the step is marked unreliable (and the
   channels interpolated all the same). Status and history survive gaps.
 - **Artifacts**: muscle, movement and eye activity in any segment of a
@@ -603,8 +604,9 @@ class LiveChain:
         self.active_plan = self.plan.with_bad(bad)
         changed = np.flatnonzero(verdict.changed)
         rows = self.plan.present[changed[changed < self.plan.present.size]]
-        if not rows.size:
-            return
+        # The missing channels' weights changed too: a railed channel may
+        # have been part of their interpolation.
+        rows = np.union1d(rows, self.plan.missing_index).astype(int)
         self._restart_rows = np.union1d(self._restart_rows, rows).astype(int)
         n_bands = len(self.cfg.bands)
         features = (rows[:, None] * n_bands + np.arange(n_bands)).ravel()

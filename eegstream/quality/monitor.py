@@ -165,24 +165,22 @@ class QualityMonitor:
         if not known.all():
             seg = np.where(known[:, None], seg, 0.0)
         metrics = segment_metrics(seg, self.sfreq, None, self._before)
-        metrics = self._agreement(seg, metrics)
         self._before = seg[:, -self._tail :].copy()
-        verdict = self._judge(metrics, known)
+        verdict = self._judge(seg, metrics, known)
         self._fill = 0
         self.n_segments += 1
         return verdict
 
-    def _agreement(self, seg: np.ndarray, m: SegmentMetrics) -> SegmentMetrics:
+    def _agreement(
+        self, seg: np.ndarray, m: SegmentMetrics, usable: np.ndarray
+    ) -> SegmentMetrics:
         """Neighbour agreement, every channel predicted from the usable ones.
 
-        Channels marked bad, flat or railed would spoil their neighbours'
-        predictions, so they are left out of them; each usable channel is
-        predicted from the other usable ones (leave one out), every other
-        channel from all usable ones.
+        Channels marked bad, flat, railed or full of muscle activity would
+        spoil their neighbours' predictions, so they are left out of them;
+        each usable channel is predicted from the other usable ones (leave
+        one out), every other channel from all usable ones.
         """
-        s = self.settings
-        usable = ~self.marked & (m.std_uv >= s.flat_uv)
-        usable &= (np.abs(m.offset_uv) < s.railed_uv) & (m.peak_uv <= s.peak_uv)
         if usable.sum() < 4:
             return m
         weights = _prediction_weights(self.channels, tuple(usable.tolist()))
@@ -218,7 +216,9 @@ class QualityMonitor:
         threshold = median + self.settings.z_limit * np.maximum(spread, 1e-9)
         return over & ~(values <= threshold)
 
-    def _judge(self, m: SegmentMetrics, known: np.ndarray) -> SegmentVerdict:
+    def _judge(
+        self, seg: np.ndarray, m: SegmentMetrics, known: np.ndarray
+    ) -> SegmentVerdict:
         s = self.settings
         n = known.size
         flat = m.std_uv < s.flat_uv
@@ -229,6 +229,8 @@ class QualityMonitor:
         jumps = self._exceeds("step_uv", m.step_uv, s.step_uv) & ~flat
         line = self._exceeds("line_ratio", m.line_ratio, s.line_ratio) & ~flat
         muscle = self._exceeds("muscle_uv", m.muscle_uv, s.muscle_uv) & ~flat
+        usable = known & ~self.marked & ~flat & ~railed & ~peak & ~muscle
+        m = self._agreement(seg, m, usable)
         noisy = self._exceeds("residual_uv", m.residual_uv, s.residual_uv) & ~flat
         frontal_eye = self._frontal & self._exceeds("eye_uv", m.eye_uv, s.eye_uv)
         # A blink is a large, slow frontal deflection: no electrode fault.
@@ -254,7 +256,8 @@ class QualityMonitor:
         )
         flags[1] = moving if movement else (jumps & known & ~self.marked)
         flags[2] = frontal_eye & known & ~self.marked
-        self._remember(m)
+        # Blinks are part of a person's baseline; muscle and movement are not.
+        self._remember(m, (reasons == 0) & ~flags[0] & ~flags[1])
         changed = self._track(reasons, known)
         return SegmentVerdict(
             self.n_segments, m, reasons, flags, self.marked.copy(), changed
@@ -280,11 +283,12 @@ class QualityMonitor:
         self.marked = self.marked ^ changed
         return changed
 
-    def _remember(self, m: SegmentMetrics) -> None:
-        # Marked channels keep the history of their good times: a lasting
-        # fault never becomes the baseline it is judged against.
+    def _remember(self, m: SegmentMetrics, good: np.ndarray) -> None:
+        # Only a channel's good segments while not marked: neither a lasting
+        # fault nor an artifact becomes the baseline it is judged against.
+        keep = good & ~self.marked
         for name in _ROBUST:
-            row = np.where(self.marked, np.nan, getattr(m, name))
+            row = np.where(keep, getattr(m, name), np.nan)
             self._history[name][self._history_row] = row
         self._history_row = (self._history_row + 1) % self._history_len
         self._n_history = min(self._n_history + 1, self._history_len)
