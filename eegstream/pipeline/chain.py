@@ -52,9 +52,10 @@ dataset's trials, tests from arrays. What happens on faults:
   non-finite sample, and its Kalman features restart), so neither what it
   showed while bad nor the switch reaches the model; its features read as
   the population mean (0) until its next full window. The channels the
-  stream lacks restart with it (their interpolation weights change). More channels missing
-  or bad than the checkpoint allows: the step is marked unreliable (and the
-  channels interpolated all the same). Status and history survive gaps.
+  stream lacks restart with it (their interpolation weights change). More
+  channels missing or bad than the checkpoint allows: the step is marked
+  unreliable (and the channels interpolated all the same). Status and
+  history survive gaps.
 - **Artifacts**: muscle, movement and eye activity in any segment of a
   step's window is flagged on the step with the channels that showed it
   (:class:`~eegstream.quality.StepQuality`); the step is still computed.
@@ -64,6 +65,7 @@ dataset's trials, tests from arrays. What happens on faults:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -498,7 +500,7 @@ class LiveChain:
             self.samples_nonfinite += int(bad.any(axis=0).sum())
             x = np.where(bad, np.nan, x)
         if self.monitor is None:
-            return self._feed(x, stamps)
+            return [result for result, _ in self._feed(x, stamps)]
         # Pieces end at segment boundaries, so that a status change applies
         # from the same sample however the stream is chunked.
         results: list[StepResult] = []
@@ -510,14 +512,21 @@ class LiveChain:
             verdict = self.monitor.push(piece)
             if verdict is not None:
                 self._verdicts.append(verdict)
-            results += steps
+            results += [
+                dataclasses.replace(result, quality=self._step_quality(end))
+                for result, end in steps
+            ]
             if verdict is not None and verdict.changed.any():
                 self._apply_marks(verdict)
             start = stop
         return results
 
-    def _feed(self, x: np.ndarray, stamps: np.ndarray) -> list[StepResult]:
-        """Resample, expand and classify samples; one result per completed hop."""
+    def _feed(self, x: np.ndarray, stamps: np.ndarray) -> list[tuple[StepResult, int]]:
+        """Resample, expand and classify samples: a result per completed hop.
+
+        Each result comes with its window's end (output index since the last
+        reset); its ``quality`` is left for :meth:`_process` to attach.
+        """
         y, out_stamps = self.resampler.push_stamped(x, stamps)
         if not y.shape[1]:
             return []
@@ -538,15 +547,17 @@ class LiveChain:
         for step, probs in steps:
             last = self._stamps[:, step.end - 1 - base]
             results.append(
-                StepResult(
-                    timestamp=float(last[0]),
-                    probabilities=probs,
-                    classes=self.classes,
-                    band_power=step.de,
-                    latency_s=float(now - last[1]),
-                    warm=bool(step.warm),
-                    window_start=float(self._stamps[0, step.end - window - base]),
-                    quality=self._step_quality(step.end),
+                (
+                    StepResult(
+                        timestamp=float(last[0]),
+                        probabilities=probs,
+                        classes=self.classes,
+                        band_power=step.de,
+                        latency_s=float(now - last[1]),
+                        warm=bool(step.warm),
+                        window_start=float(self._stamps[0, step.end - window - base]),
+                    ),
+                    step.end,
                 )
             )
         self._stamps = self._stamps[:, -window:]
@@ -558,12 +569,12 @@ class LiveChain:
         Flags: every judged segment that overlaps the window (in stream
         samples) and was complete when the window's last input arrived. Bad
         channels: those the window's newest samples were interpolated for.
-        Flags of segments completed by the same piece are pushed before
-        this is called (:meth:`_process` attaches after the check).
+        :meth:`_process` calls it after judging the segment that the step's
+        piece completed.
         """
         if self.monitor is None:
             return None
-        newest_input = int(self.resampler.last_input(np.array([end - 1]))[0])
+        newest_input = int(self.resampler.last_input(end - 1))
         segment = self.monitor.segment
         last_done = (newest_input + 1) // segment - 1
         span = self.cfg.window / self.cfg.sfreq * self.sfreq

@@ -161,7 +161,7 @@ class QualityMonitor:
         if self._fill < self.segment:
             return None
         seg = self._buf
-        known = np.isfinite(seg).all(axis=1)
+        known = np.asarray(np.isfinite(seg).all(axis=1))
         if not known.all():
             seg = np.where(known[:, None], seg, 0.0)
         metrics = segment_metrics(seg, self.sfreq, None, self._before)
