@@ -139,3 +139,24 @@ def test_checks_off_or_with_other_settings(ckpt, real):
     # Marked after 4 flat segments of 4 instead of 2: two hops later.
     slow = QualitySettings(bad_after=4, bad_window=4)
     assert first_marked(checks=slow) - first_marked() == pytest.approx(2.0)
+
+
+def test_the_console_line_names_bad_channels_and_flags():
+    from eegstream.pipeline.console import status_line
+    from eegstream.pipeline.results import Health, StepResult
+    from eegstream.quality import ArtifactFlag, BadChannel, StepQuality
+
+    health = Health(
+        "ok", "Cap", "sid", 160.0, 160.0, 1600, 0, 0, 0.003, 0.005, "cpu", "tiny"
+    )
+    quality = StepQuality(
+        (BadChannel("O1", ("flat",)),), (ArtifactFlag("muscle", ("T7", "T8")),)
+    )
+    step = StepResult(
+        0.0, np.array([0.1, 0.2, 0.3, 0.4]), ("neutral", "sad", "fear", "happy"),
+        np.zeros((62, 5)), 0.003, True, quality=quality,
+    )  # fmt: skip
+    line = status_line(health, step, cold=0, seq_len=60, elapsed=10.0)
+    assert "signal: 1 bad: O1 flat; muscle T7 T8" in line
+    clean = dataclasses.replace(step, quality=StepQuality())
+    assert "signal" not in status_line(health, clean, 0, 60, 10.0)
