@@ -125,6 +125,16 @@ def test_more_bad_channels_than_the_model_allows_make_steps_unreliable(ckpt, rea
     assert ckpt.meta.max_missing_channels == 6
 
 
+def test_a_new_wearer_starts_with_no_channel_marked(ckpt, real):
+    short = dataclasses.replace(real, data=real.data[:, : 6 * 160])
+    faulty = unplugged(short, ["O1"], 0.0, 6.0)
+    chain = LiveChain.from_recording(ckpt, faulty, device="cpu")
+    assert "O1" in bad_names(run_recording(chain, faulty)[-1])
+    chain.reset_wearer()
+    assert not chain.monitor.marked.any() and chain.active_plan is chain.plan
+    assert not run_recording(chain, short)[-1].quality.bad
+
+
 def test_checks_off_or_with_other_settings(ckpt, real):
     short = dataclasses.replace(real, data=real.data[:, : 12 * 160])
     faulty = unplugged(short, ["O1"], 5.0, 12.0)

@@ -338,9 +338,16 @@ class LiveChain:
         self._stamps = np.empty((2, 0))
 
     def reset_wearer(self) -> None:
-        """Also forget the wearer's normaliser statistics (a new person)."""
+        """Also forget the wearer: normaliser statistics and signal-check history.
+
+        A new person has new electrodes: no channel stays marked, and their
+        own baseline is learnt again.
+        """
         self.reset()
         self.classifier.reset_wearer()
+        if self.monitor is not None:
+            self.monitor = self._make_monitor(self.monitor.settings)
+            self.active_plan = self.plan
 
     def switch_classifier(self, classifier: StreamingClassifier) -> None:
         """Go on with another model, between two :meth:`push` calls, without a gap.
