@@ -191,10 +191,10 @@ class QualityMonitor:
         """Beyond the absolute limit and unusual for this channel in this session.
 
         Unusual: more than ``z_limit`` robust SDs (1.4826 x MAD) above the
-        median of the channel's own history (segments while it was marked
-        bad left out, so a lasting fault never becomes its own baseline);
-        a channel with too little history of its own is held against all
-        channels' history. Before ``min_history_s`` nothing is unusual yet.
+        median of the channel's own history (its good segments only,
+        :meth:`_remember`); a channel with too little history of its own is
+        held against all channels' history. Before ``min_history_s`` nothing
+        is unusual yet.
         """
         over = values > limit
         if self._n_history < max(self._min_history, 1):
