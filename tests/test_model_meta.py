@@ -107,3 +107,26 @@ def test_feature_source_round_trip(text):
 def test_feature_source_refuses_other_forms(text):
     with pytest.raises(ValueError, match="'own' or 'official:KIND'"):
         FeatureSource.parse(text)
+
+
+def test_headers_without_quality_settings_load_with_the_defaults(tmp_path):
+    from eegstream.quality import QualitySettings
+
+    shipped = load_checkpoint(SHIPPED).meta  # written before the signal checks
+    assert "quality" not in json.loads(_stored_meta_json(SHIPPED))
+    assert shipped.quality is None and shipped.quality_settings == QualitySettings()
+    ckpt = load_checkpoint(untrained_checkpoint(tmp_path / "new.safetensors"))
+    # A header made now carries its settings, and they come back as written.
+    assert ckpt.meta.to_dict()["quality"] == QualitySettings().to_dict()
+    header = dict(ckpt.meta.to_dict(), quality={"flat_uv": 2.0, "bad_after": 3})
+    meta = CheckpointMeta.from_dict(header)
+    assert meta.quality_settings == QualitySettings(flat_uv=2.0, bad_after=3)
+    assert CheckpointMeta.from_dict(meta.to_dict()) == meta
+
+
+def test_quality_settings_out_of_range_in_a_header_are_named(tmp_path):
+    ckpt = load_checkpoint(untrained_checkpoint(tmp_path / "a.safetensors"))
+    bad = dict(ckpt.meta.to_dict(), quality={"z_limit": 0.5})
+    _write_raw(tmp_path / "bad.safetensors", bad, ckpt.state_dict)
+    with pytest.raises(EEGStreamError, match="z_limit must be a number from 1 to 50"):
+        load_checkpoint(tmp_path / "bad.safetensors")

@@ -98,6 +98,9 @@ def test_live_probabilities_equal_the_offline_streaming_path(
     assert np.asarray(steps[0]["band_power"]).shape == (62, 5)
     assert [r["time"] for r in steps] == pytest.approx([r.timestamp for r in got])
     assert steps[4]["band_power"][5] == [None] * 5  # NaN DE as null
+    # The signal checks' verdict on every step, logged as the step carried it.
+    assert [r["quality"] for r in steps] == [r.quality.to_dict() for r in got]
+    assert not any(r.quality.bad for r in got) and steps[-1]["quality"]["reliable"]
     assert any(
         r["type"] == "marker" and r["marker"]["event"] == "trial_start" for r in records
     )

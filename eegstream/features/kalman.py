@@ -48,6 +48,19 @@ class CausalKalman:
         self._started = np.zeros(self.n_features, dtype=bool)
         self._all_started = False
 
+    def restart(self, features: np.ndarray) -> None:
+        """Forget some features' state: each starts again at its next observation.
+
+        Parameters
+        ----------
+        features : array of int or bool
+            The features (indices, or a mask of shape (n_features,)).
+        """
+        self._mean[features] = np.nan
+        self._var[features] = np.nan
+        self._started[features] = False
+        self._all_started = False
+
     @property
     def mean(self) -> np.ndarray:
         """Current state means, shape (n_features,); NaN for features not started."""

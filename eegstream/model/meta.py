@@ -21,6 +21,7 @@ from .._records import Record
 from ..features import FeatureConfig
 from ..features.normalise import NORMALISER_MODES
 from ..montage import SEED_CHANNELS
+from ..quality.settings import QualitySettings
 
 REQUIRED_KEYS = (
     "arch",
@@ -37,7 +38,7 @@ REQUIRED_KEYS = (
     "eegstream_version",
 )
 #: Top-level keys with a typed field; every other key is kept in ``provenance``.
-_TYPED_KEYS = (*REQUIRED_KEYS, "features", "wearer", "calibration")
+_TYPED_KEYS = (*REQUIRED_KEYS, "features", "wearer", "calibration", "quality")
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,9 @@ class CheckpointMeta:
         cross-subject model. Headers without the key load as None.
     calibration : CalibrationInfo | None
         How the personal model was adapted; None for a cross-subject model.
+    quality : QualitySettings | None
+        The signal checks' settings (:attr:`quality_settings`); None in
+        headers written before they existed (the defaults apply).
     provenance : mapping
         Every other header key, as written (``train_config``, ``best_epoch``,
         ``run``, ``command``, ...).
@@ -387,7 +391,13 @@ class CheckpointMeta:
     features: FeatureSource = FeatureSource()
     wearer: str | None = None
     calibration: CalibrationInfo | None = None
+    quality: QualitySettings | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def quality_settings(self) -> QualitySettings:
+        """The signal checks' settings: the header's, else the defaults."""
+        return self.quality if self.quality is not None else QualitySettings()
 
     @property
     def personal(self) -> bool:
@@ -412,16 +422,19 @@ class CheckpointMeta:
         """Return the JSON-able header, as stored in the file.
 
         ``wearer`` and ``calibration`` are written only for a personal model,
-        so every other header is unchanged.
+        so every other header is unchanged; ``quality`` when the header
+        has it (every header :func:`checkpoint_meta` makes).
         """
-        personal: dict[str, Any] = {}
+        optional: dict[str, Any] = {}
         if self.wearer is not None:
-            personal["wearer"] = self.wearer
+            optional["wearer"] = self.wearer
         if self.calibration is not None:
-            personal["calibration"] = self.calibration.to_dict()
+            optional["calibration"] = self.calibration.to_dict()
+        if self.quality is not None:
+            optional["quality"] = self.quality.to_dict()
         return {
             **self.provenance,
-            **personal,
+            **optional,
             "arch": self.arch,
             "arch_params": dict(self.arch_params),
             "feature_config": self.feature_config.to_dict(),
@@ -474,6 +487,9 @@ class CheckpointMeta:
                 calibration=CalibrationInfo.from_dict(data["calibration"])
                 if data.get("calibration")
                 else None,
+                quality=QualitySettings.from_dict(data["quality"])
+                if data.get("quality") is not None
+                else None,
                 provenance={k: v for k, v in data.items() if k not in _TYPED_KEYS},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
@@ -497,6 +513,7 @@ def checkpoint_meta(
     features: FeatureSource | None = None,
     wearer: str | None = None,
     calibration: CalibrationInfo | None = None,
+    quality: QualitySettings | None = None,
     **provenance: Any,
 ) -> CheckpointMeta:
     """Assemble a checkpoint header, stamped with the time and eegstream version.
@@ -517,6 +534,8 @@ def checkpoint_meta(
         Whose personal model this is (None: a cross-subject model).
     calibration : CalibrationInfo | None
         How a personal model was adapted from its base.
+    quality : QualitySettings | None
+        The signal checks' settings (None: the defaults, written out).
     **provenance
         Extra JSON-able training provenance (train_config, run, command, ...).
     """
@@ -536,6 +555,7 @@ def checkpoint_meta(
         features=features or FeatureSource(),
         wearer=wearer,
         calibration=calibration,
+        quality=quality if quality is not None else QualitySettings(),
         provenance=provenance,
     )
 

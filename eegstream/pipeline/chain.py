@@ -4,10 +4,12 @@
 
     samples of the stream's own channels, in its unit, with timestamps
       ─► unit decision (first second) ─► select channels (ChannelPlan) ─► µV
-      ─► NaN/inf counted, passed on as NaN ─► causal resampling to the
-      checkpoint's rate (timestamps carried) ─► interpolate missing channels
+      ─► NaN/inf counted, passed on as NaN ─► signal checks per hop-long
+      segment, at the stream's rate (QualityMonitor: bad channels, artifacts)
+      ─► causal resampling to the checkpoint's rate (timestamps carried)
+      ─► interpolate missing and bad channels
       ─► StreamingClassifier (DE, Kalman, normaliser, sequence, model)
-      ─► one StepResult per hop
+      ─► one StepResult per hop, with its StepQuality
 
 :class:`LiveChain` has no thread and no LSL: :class:`~eegstream.pipeline.LivePipeline`
 feeds it from its inlet thread, :func:`run_recording` from a
@@ -37,11 +39,35 @@ dataset's trials, tests from arrays. What happens on faults:
   own rate, and says what it found in :attr:`LiveChain.warnings`.
 - **Missing channels**: interpolated when the checkpoint allows that many,
   else refused when the chain is built.
+- **Bad channels** (:mod:`eegstream.quality`): every hop-long segment of the
+  stream's own channels is measured after its offset and trend are removed
+  (flat, railed, jumps, line noise, muscle, disagreement with the
+  neighbours' spline prediction) and judged against absolute limits and the
+  session's robust history. A channel bad in ``bad_after`` of its last
+  ``bad_window`` segments is marked and from the next segment on
+  interpolated from the good channels, like a missing one
+  (:meth:`ChannelPlan.with_bad`); it is cleared after ``good_after`` good
+  segments. When a channel's mark changes, its conditioning filter, DE window
+  and Kalman filter start again (one NaN sample is passed for it, as for a
+  non-finite sample, and its Kalman features restart), so neither what it
+  showed while bad nor the switch reaches the model; its features read as
+  the population mean (0) until its next full window. The channels the
+  stream lacks restart with it (their interpolation weights change). More
+  channels missing or bad than the checkpoint allows: the step is marked
+  unreliable (and the channels interpolated all the same). Status and
+  history survive gaps.
+- **Artifacts**: muscle, movement and eye activity in any segment of a
+  step's window is flagged on the step with the channels that showed it
+  (:class:`~eegstream.quality.StepQuality`); the step is still computed.
+  Segment boundaries are counted in stream samples since the last reset, so
+  every verdict and flag is the same however the samples are chunked.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -51,6 +77,16 @@ from .._errors import EEGStreamError
 from ..features import LINE_FREQS, estimate_line_freq
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
+from ..quality import (
+    ARTIFACT_KINDS,
+    BAD_REASONS,
+    ArtifactFlag,
+    BadChannel,
+    QualityMonitor,
+    QualitySettings,
+    SegmentVerdict,
+    StepQuality,
+)
 from .channels import ChannelPlan, plan_channels
 from .resample import StreamingResampler
 from .results import StepResult
@@ -93,6 +129,12 @@ class LiveChain:
         Mains frequency to notch: ``None`` the checkpoint's, 50 or 60 Hz
         instead of it, ``"auto"`` estimated from the first second (the
         checkpoint's when no line stands out).
+    checks : bool | QualitySettings
+        The signal checks: ``True`` with the checkpoint's settings
+        (:attr:`CheckpointMeta.quality_settings
+        <eegstream.model.meta.CheckpointMeta.quality_settings>`), a
+        :class:`~eegstream.quality.QualitySettings` with those, ``False``
+        off (no bad channels, no flags, ``quality`` None on every result).
 
     Raises
     ------
@@ -123,6 +165,11 @@ class LiveChain:
         ``None`` during the first second.
     samples_nonfinite : int
         Samples pushed that held NaN or infinity in some used channel.
+    monitor : QualityMonitor | None
+        The signal checks (None when off); ``monitor.marked`` are the taken
+        channels marked bad now.
+    active_plan : ChannelPlan
+        ``plan`` with the channels marked bad (:meth:`ChannelPlan.with_bad`).
     warnings : list of str
         What the user should know (channel matching, normaliser, unit); the
         chain does not log them, its caller shows them.
@@ -141,6 +188,7 @@ class LiveChain:
         clock: Callable[[], float] | None = None,
         stream_name: str = "the stream",
         line_freq: float | str | None = None,
+        checks: bool | QualitySettings = True,
     ) -> None:
         check_unit_option(unit)
         _check_line_freq(line_freq)
@@ -170,6 +218,13 @@ class LiveChain:
         self.stream_name = stream_name
         self.sfreq = float(sfreq)
         self.resampler = StreamingResampler(self.sfreq, self.cfg.sfreq, plan.n_present)
+        self.monitor = self._make_monitor(checks)
+        self.active_plan = plan
+        # Model rows to restart (one NaN sample) at the next output, on a change.
+        self._restart_rows = np.empty(0, dtype=int)
+        self._verdicts: deque[SegmentVerdict] = deque(
+            maxlen=int(np.ceil(self.cfg.window / self.cfg.hop)) + 2
+        )
         self.unit_option, self.declared_unit = unit, declared_unit
         self.clock = clock
         self.unit: str | None = None
@@ -275,13 +330,24 @@ class LiveChain:
             self._gap_next = True  # replayed in order once the unit is known
         self.resampler.reset()
         self.classifier.reset()
+        if self.monitor is not None:
+            self.monitor.reset()
+        self._verdicts.clear()
+        self._restart_rows = np.empty(0, dtype=int)
         # Stamps (timestamp, arrival) of the segment's newest outputs, oldest first.
         self._stamps = np.empty((2, 0))
 
     def reset_wearer(self) -> None:
-        """Also forget the wearer's normaliser statistics (a new person)."""
+        """Also forget the wearer: normaliser statistics and signal-check history.
+
+        A new person has new electrodes: no channel stays marked, and their
+        own baseline is learnt again.
+        """
         self.reset()
         self.classifier.reset_wearer()
+        if self.monitor is not None:
+            self.monitor = self._make_monitor(self.monitor.settings)
+            self.active_plan = self.plan
 
     def switch_classifier(self, classifier: StreamingClassifier) -> None:
         """Go on with another model, between two :meth:`push` calls, without a gap.
@@ -420,6 +486,18 @@ class LiveChain:
         self._use_line_freq(found.freq, "estimated")
         self.warnings.append(message)
 
+    def _make_monitor(self, checks: bool | QualitySettings) -> QualityMonitor | None:
+        if checks is False:
+            return None
+        settings = (
+            checks
+            if isinstance(checks, QualitySettings)
+            else self.checkpoint.meta.quality_settings
+        )
+        # One segment per feature hop, in stream samples.
+        segment = max(8, round(self.cfg.hop / self.cfg.sfreq * self.sfreq))
+        return QualityMonitor(self.plan.taken_names, self.sfreq, segment, settings)
+
     def _process(self, data: np.ndarray, stamps: np.ndarray) -> list[StepResult]:
         x = self.plan.select(data)
         if self.scale != 1.0:
@@ -428,11 +506,46 @@ class LiveChain:
         if bad.any():
             self.samples_nonfinite += int(bad.any(axis=0).sum())
             x = np.where(bad, np.nan, x)
+        if self.monitor is None:
+            return [result for result, _ in self._feed(x, stamps)]
+        # Pieces end at segment boundaries, so that a status change applies
+        # from the same sample however the stream is chunked.
+        results: list[StepResult] = []
+        start, n = 0, x.shape[1]
+        while start < n:
+            stop = start + min(n - start, self.monitor.to_boundary)
+            piece = x[:, start:stop]
+            steps = self._feed(piece, stamps[:, start:stop])
+            verdict = self.monitor.push(piece)
+            if verdict is not None:
+                self._verdicts.append(verdict)
+            results += [
+                dataclasses.replace(result, quality=self._step_quality(end))
+                for result, end in steps
+            ]
+            if verdict is not None and verdict.changed.any():
+                self._apply_marks(verdict)
+            start = stop
+        return results
+
+    def _feed(self, x: np.ndarray, stamps: np.ndarray) -> list[tuple[StepResult, int]]:
+        """Resample, expand and classify samples: a result per completed hop.
+
+        Each result comes with its window's end (output index since the last
+        reset); its ``quality`` is left for :meth:`_process` to attach.
+        """
         y, out_stamps = self.resampler.push_stamped(x, stamps)
         if not y.shape[1]:
             return []
         self._stamps = np.concatenate([self._stamps, out_stamps], axis=1)
-        steps = self.classifier.push(self.plan.expand(y))
+        y = self.active_plan.expand(y)
+        if self._restart_rows.size:
+            y = y.copy()  # rare; never write into the caller's samples
+            y[self._restart_rows, 0] = np.nan
+            self._restart_rows = np.empty(0, dtype=int)
+        steps = self.classifier.push(y)
+        if not steps:
+            return []
         now = self.clock() if self.clock is not None else np.nan
         # Output index of self._stamps[:, 0] (outputs counted since the last reset).
         base = self.resampler.n_out - self._stamps.shape[1]
@@ -441,18 +554,81 @@ class LiveChain:
         for step, probs in steps:
             last = self._stamps[:, step.end - 1 - base]
             results.append(
-                StepResult(
-                    timestamp=float(last[0]),
-                    probabilities=probs,
-                    classes=self.classes,
-                    band_power=step.de,
-                    latency_s=float(now - last[1]),
-                    warm=bool(step.warm),
-                    window_start=float(self._stamps[0, step.end - window - base]),
+                (
+                    StepResult(
+                        timestamp=float(last[0]),
+                        probabilities=probs,
+                        classes=self.classes,
+                        band_power=step.de,
+                        latency_s=float(now - last[1]),
+                        warm=bool(step.warm),
+                        window_start=float(self._stamps[0, step.end - window - base]),
+                    ),
+                    step.end,
                 )
             )
         self._stamps = self._stamps[:, -window:]
         return results
+
+    def _step_quality(self, end: int) -> StepQuality | None:
+        """Return the checks' record of the step whose window ends at output ``end``.
+
+        Flags: every judged segment that overlaps the window (in stream
+        samples) and was complete when the window's last input arrived. Bad
+        channels: those the window's newest samples were interpolated for.
+        :meth:`_process` calls it after judging the segment that the step's
+        piece completed.
+        """
+        if self.monitor is None:
+            return None
+        newest_input = int(self.resampler.last_input(end - 1))
+        segment = self.monitor.segment
+        last_done = (newest_input + 1) // segment - 1
+        span = self.cfg.window / self.cfg.sfreq * self.sfreq
+        first = int(np.floor((newest_input + 1 - span) / segment))
+        names = self.plan.taken_names
+        flags = []
+        covering = [v for v in self._verdicts if first <= v.index <= last_done]
+        if covering:
+            seen = np.logical_or.reduce([v.flags for v in covering])
+            for kind, row in zip(ARTIFACT_KINDS, seen, strict=True):
+                if row.any():
+                    flags.append(
+                        ArtifactFlag(kind, tuple(names[i] for i in np.flatnonzero(row)))
+                    )
+        reasons = self.monitor.last_reasons
+        bad = tuple(
+            BadChannel(
+                names[i],
+                tuple(r for b, r in enumerate(BAD_REASONS) if reasons[i] >> b & 1),
+            )
+            for i in self.active_plan.bad
+        )
+        n_out = len(self.plan.missing) + self.active_plan.bad_model_index.size
+        allowed = self.checkpoint.meta.max_missing_channels
+        note = None
+        if n_out > allowed:
+            note = (
+                f"{n_out} of the model's channels missing or bad, the checkpoint "
+                f"allows interpolating {allowed}"
+            )
+        return StepQuality(bad, tuple(flags), note is None, note)
+
+    def _apply_marks(self, verdict: SegmentVerdict) -> None:
+        """Interpolate the channels marked bad; restart those whose mark changed."""
+        bad = tuple(int(i) for i in np.flatnonzero(verdict.marked))
+        if self.plan.n_present - len(bad) < 4:
+            return  # too few good channels to interpolate from: keep the plan
+        self.active_plan = self.plan.with_bad(bad)
+        changed = np.flatnonzero(verdict.changed)
+        rows = self.plan.present[changed[changed < self.plan.present.size]]
+        # The missing channels' weights changed too: a railed channel may
+        # have been part of their interpolation.
+        rows = np.union1d(rows, self.plan.missing_index).astype(int)
+        self._restart_rows = np.union1d(self._restart_rows, rows).astype(int)
+        n_bands = len(self.cfg.bands)
+        features = (rows[:, None] * n_bands + np.arange(n_bands)).ravel()
+        self.classifier.features.kalman.restart(features)
 
 
 def run_recording(

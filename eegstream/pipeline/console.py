@@ -99,7 +99,7 @@ def status_line(
     seq_len: int,
     elapsed: float,
 ) -> str:
-    """One status line: state, rate, steps, prediction, truth, latency, gaps."""
+    """One status line: state, rate, steps, prediction, truth, signal, latency, gaps."""
     parts = [
         f"{elapsed:6.0f} s",
         f"[{health.state}]",
@@ -115,6 +115,10 @@ def status_line(
         parts.append(f"calibrating {cold}/{seq_len}, {top}" if not latest.warm else top)
         if latest.true_label is not None:
             parts.append(f"true {latest.true_label}")
+        if latest.quality is not None and not (
+            latest.quality.clean and not latest.quality.bad
+        ):
+            parts.append(f"signal: {latest.quality.summary()}")
     if health.calibration is not None:
         parts.append(f"calibrating for the wearer: {health.calibration}")
     elif health.personal:

@@ -864,6 +864,7 @@ class LivePipeline:
             band_power=band,
             true_label=result.true_label,
             since_onset_s=result.since_onset_s,
+            quality=None if result.quality is None else result.quality.to_dict(),
         )
         _realtime.after_step()  # collect now, between steps, not inside the next
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._records import Record
 from ..protocol import STEADY_FROM_S
+from ..quality import StepQuality
 from .channels import ChannelPlan
 
 HEALTH_STATES = ("connecting", "ok", "lost", "stopped")
@@ -45,6 +46,10 @@ class StepResult:
     since_onset_s : float | None
         Seconds from the labelled trial's start (its ``trial_start`` marker)
         to the window's last sample, with ``true_label``; else ``None``.
+    quality : StepQuality | None
+        The signal checks' verdict: channels marked bad (interpolated),
+        artifact flags with their channels, and whether the step is reliable;
+        ``None`` when the checks are off.
 
     Notes
     -----
@@ -62,6 +67,7 @@ class StepResult:
     true_label: str | None = None
     window_start: float = float("nan")
     since_onset_s: float | None = None
+    quality: StepQuality | None = None
 
     @property
     def predicted(self) -> str:

@@ -23,7 +23,11 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     ``probabilities`` ({class: p}), ``predicted``, ``warm``, ``latency_s``,
     ``band_power`` (model channels x n_bands DE, SEED order, null for NaN),
     ``true_label`` (null without markers), ``since_onset_s`` (seconds since the
-    labelled trial's start, with ``true_label``; else null).
+    labelled trial's start, with ``true_label``; else null), ``quality``
+    (the signal checks, :class:`~eegstream.quality.StepQuality`: ``bad``, a
+    list of ``{name, reasons}`` for the channels marked bad and interpolated;
+    ``flags``, a list of ``{kind, channels}`` with kind muscle, movement or
+    eye; ``reliable``; ``note``, why not; null when the checks are off).
 ``unit``
     Once, after the first second of data: ``unit`` (uV, mV or V), ``source``
     (option, description, amplitude or default) and ``scale`` (to µV).

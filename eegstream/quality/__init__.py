@@ -1,0 +1,32 @@
+"""Signal quality: per-channel checks, bad channels and artifact flags.
+
+Pure measures of a segment (:mod:`.metrics`), their judgement against the
+session's own history with hysteresis (:class:`QualityMonitor`), the settings
+stored in the checkpoint (:class:`QualitySettings`) and the record each step
+carries (:class:`StepQuality`). :class:`~eegstream.pipeline.LiveChain` runs
+them on every hop, offline and live alike.
+"""
+
+from .metrics import SegmentMetrics, segment_metrics
+from .monitor import QualityMonitor, SegmentVerdict
+from .record import (
+    ARTIFACT_KINDS,
+    BAD_REASONS,
+    ArtifactFlag,
+    BadChannel,
+    StepQuality,
+)
+from .settings import QualitySettings
+
+__all__ = [
+    "ARTIFACT_KINDS",
+    "BAD_REASONS",
+    "ArtifactFlag",
+    "BadChannel",
+    "QualityMonitor",
+    "QualitySettings",
+    "SegmentMetrics",
+    "SegmentVerdict",
+    "StepQuality",
+    "segment_metrics",
+]
