@@ -5,7 +5,9 @@ computes them (Legendre series of 50 terms, stiffness 4, regularisation
 1e-5 on the diagonal, a constant term), written out so that weights for a new
 set of bad channels cost well under a millisecond (MNE's public call takes
 about 0.3 s) and the leave-one-out prediction of every channel comes from one
-inverse (Rippa, 1999). ``tests/test_splines.py`` checks both against MNE.
+inverse (Rippa, 1999). The weights are checked against MNE's own matrix
+(``tests/test_pipeline_channels.py``), the leave-one-out rows against them
+(``tests/test_quality.py``).
 
 References
 ----------

@@ -139,30 +139,13 @@ def test_run_fails_cleanly_without_a_stream_or_with_an_existing_log(
 def test_ctrl_c_flushes_the_log_and_exits_cleanly(tiny_checkpoint, unique_id, tmp_path):
     log = tmp_path / "run.jsonl"
     player = _replay(unique_id, 120, speed=2.0)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eegstream",
-            *_run_argv(tiny_checkpoint, unique_id, "--log", str(log), "--quiet"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    argv = [sys.executable, "-m", "eegstream"]
+    argv += _run_argv(tiny_checkpoint, unique_id, "--log", str(log), "--quiet")
     try:
-        assert wait_until(
-            lambda: log.exists() and any(r["type"] == "step" for r in read_log(log)),
-            timeout=60,
-        )
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        code, out, err = _interrupt_after_first_step(argv, log)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
         player.stop()
-    assert proc.returncode == 130, err  # the CLI's Ctrl-C status, after clean-up
+    assert code == 130, err  # the CLI's Ctrl-C status, after clean-up
     assert "summary (interrupted)" in out and "Traceback" not in err
     records = read_log(log)
     assert records[-1]["type"] == "session_end"
@@ -323,11 +306,17 @@ def test_ctrl_c_during_run_file_leaves_no_partial_log(realdata, tmp_path):
     log = tmp_path / "run.jsonl"
     argv = [sys.executable, "-m", "eegstream", "run", "--model", "demo-seed-iv"]
     argv += ["--device", "cpu", "--file", str(long)]
+    code, _, err = _interrupt_after_first_step(
+        [*argv, "--log", str(log), "--quiet"], log
+    )
+    assert code == 130 and "interrupted" in err, err
+    assert "Traceback" not in err and not log.exists()
+
+
+def _interrupt_after_first_step(argv: list[str], log) -> tuple[int, str, str]:
+    """Run ``argv``, send Ctrl-C once ``log`` holds a step; return code, out, err."""
     proc = subprocess.Popen(
-        [*argv, "--log", str(log), "--quiet"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert wait_until(
@@ -335,10 +324,9 @@ def test_ctrl_c_during_run_file_leaves_no_partial_log(realdata, tmp_path):
             timeout=60,
         )
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 130 and "interrupted" in err, err
-    assert "Traceback" not in err and not log.exists()
+    return proc.returncode, out, err

@@ -84,17 +84,17 @@ def test_units_from_option_description_or_amplitude():
 
 
 @pytest.mark.parametrize("drop", [["PO5", "PO6", "CB1", "CB2"], ["FP1", "CZ", "O2"]])
-def test_interpolation_matrix_is_mnes_spherical_spline(drop):
+def test_interpolation_weights_are_mnes_spherical_spline(drop):
     """The spline weights are MNE's spline matrix itself."""
     from mne.channels.interpolation import _make_interpolation_matrix
 
-    from eegstream.pipeline.channels import interpolation_matrix
+    from eegstream.splines import interpolation_weights
 
     missing = np.array([SEED_CHANNELS.index(c) for c in drop])
     present = np.setdiff1d(np.arange(62), missing)
     pos = positions_3d()
     expected = _make_interpolation_matrix(pos[present], pos[missing])
-    got = interpolation_matrix(present, missing)
+    got = interpolation_weights(present, missing)
     assert got.shape == (missing.size, present.size)
     # The system is ill-conditioned: numpy's and scipy's pinv differ by ~1e-11.
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)

@@ -171,25 +171,6 @@ class ChannelPlan:
         }
 
 
-def interpolation_matrix(present: np.ndarray, missing: np.ndarray) -> np.ndarray:
-    """Spherical-spline weights from the present to the missing SEED channels.
-
-    MNE's bad-channel interpolation (Perrin et al., 1989), computed by
-    :func:`eegstream.splines.interpolation_weights` (equal to MNE's to 1e-10,
-    in about 2 ms where MNE's public call takes 0.3 s).
-
-    Parameters
-    ----------
-    present, missing : array of int
-        SEED channel indices.
-
-    Returns
-    -------
-    array of float, shape (n_missing, n_present)
-    """
-    return interpolation_weights(present, missing)
-
-
 def plan_channels(
     labels: Sequence[str | None] | None,
     n_channels: int,
@@ -283,7 +264,7 @@ def _with_support(
     """
     support = np.setdiff1d(np.flatnonzero(index >= 0), rows[present])
     source = np.concatenate([index[rows[present]], index[support]])
-    weights = interpolation_matrix(
+    weights = interpolation_weights(
         np.concatenate([rows[present], support]), rows[missing]
     )
     return source, weights
