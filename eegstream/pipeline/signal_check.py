@@ -270,7 +270,7 @@ class SignalCheck:
         per_minute = max(1, round(60.0 / self.segment_s))
         rows = []
         for start in range(0, flags.shape[0], per_minute):
-            f: np.ndarray = flags[start : start + per_minute].any(axis=2)
+            f = np.asarray(flags[start : start + per_minute].any(axis=2))
             m = marked[start : start + per_minute].any(axis=0)
             rows.append(
                 MinuteRow(
