@@ -168,9 +168,12 @@ def test_check_refuses_bad_input_in_one_line(realdata, tmp_path, capsys):
     edf = str(realdata / "S001R01_eyes_open_60s.edf")
     png = tmp_path / "never.png"
     cases = [
-        (["--stream", "eegstream-test-no-such-stream", "--timeout", "0.5"], "no"),
-        (["--stream", "x", "--seconds", "0"], "seconds"),
-        (["--stream", "x", "--seconds", "-3"], "seconds"),
+        (
+            ["--stream", "eegstream-test-no-such-stream", "--timeout", "0.5"],
+            "no LSL stream with name",
+        ),
+        (["--stream", "x", "--seconds", "0"], "--seconds must be a finite number > 0"),
+        (["--stream", "x", "--seconds", "-3"], "--seconds must be a finite number > 0"),
         (["--file", str(garbage)], "cannot read broken.edf as EEG"),
         (["--file", str(tmp_path / "gone.edf")], "EEG file not found"),
         (["--file", edf, "--stream", "Cap"], "--stream applies to a live LSL stream"),
