@@ -29,16 +29,16 @@ SFREQ = 160.0
 
 @pytest.fixture(scope="module")
 def eeg(realdata):
-    """Labels and µV of real run 3 (first 30 s), without the DROPPED channels."""
+    """Labels and µV of real run 3 (first 60 s), without the DROPPED channels."""
     rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
     keep = [i for i, n in enumerate(rec.ch_names) if normalize_name(n) not in DROPPED]
     labels = [rec.ch_names[i] for i in keep]
     assert len(labels) == 62 and rec.sfreq == SFREQ
-    return labels, rec.data[keep, : int(30 * SFREQ)]
+    return labels, rec.data[keep, : int(60 * SFREQ)]
 
 
-def _o1(labels: list[str]) -> int:
-    return [normalize_name(n) for n in labels].index("O1")
+def _row(labels: list[str], name: str) -> int:
+    return [normalize_name(n) for n in labels].index(name)
 
 
 def _check_argv(stream: str, *options: str) -> list[str]:
@@ -58,8 +58,9 @@ def test_check_fails_on_a_flat_channel_the_model_needs(
     eeg, flat, unique_id, tmp_path, capsys
 ):
     labels, data = eeg
+    data = data[:, : int(20 * SFREQ)]
     if flat:
-        data = faults.flat(data, [_o1(labels)])
+        data = faults.flat(data, [_row(labels, "O1")])
     source = PlainSource(unique_id, data, SFREQ, labels, speed=20.0).start()
     png = tmp_path / "map.png"
     try:
@@ -87,27 +88,40 @@ def test_check_fails_on_a_flat_channel_the_model_needs(
     assert [p.name for p in tmp_path.iterdir()] == ["map.png"]
 
 
-def test_check_file_names_a_planted_flat_channel(eeg, tmp_path, capsys):
+def test_check_file_names_planted_faults(eeg, tmp_path, capsys):
+    """A flat O1, a railed T7 (marked bad) and a popping C3 (usable) in a FIF file."""
     labels, data = eeg
-    path = tmp_path / "flat_o1_raw.fif"
+    data = faults.flat(data, [_row(labels, "O1")])
+    data = faults.railed(data, [_row(labels, "T7")])
+    data = faults.popping(data, [_row(labels, "C3")], SFREQ)  # a step every 7 s
+    path = tmp_path / "faults_raw.fif"
     info = mne.create_info(labels, SFREQ, "eeg")
-    flat = faults.flat(data, [_o1(labels)])
-    mne.io.RawArray(flat * 1e-6, info, verbose="error").save(path)
+    mne.io.RawArray(data * 1e-6, info, verbose="error").save(path)
     argv = ["check", "--model", MODEL, "--file", str(path), "--device", "cpu"]
     code = main([*argv, "--quiet"])
     out = capsys.readouterr().out
     assert code == 1, out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line}
+    assert rows["O1"][1:3] == ["flat", "no"] and rows["T7"][1:3] == ["railed", "no"]
+    # Pops in 7 of 60 segments (from 14 s on, once the baseline is learnt):
+    # too rare to mark it bad, frequent enough to name.
+    assert rows["C3"][1:3] == ["jumps", "yes"] and 10 <= int(rows["C3"][3]) <= 15
     assert "fix: O1 flat: check the electrode's contact / gel" in out
-    # The per-minute table: one minute (30 s), O1 marked bad in it.
+    assert "fix: T7 railed: the amplifier input is saturated" in out
+    assert "FAIL: 8 of the model's channels missing or bad" in out
+    # The per-minute table: one minute, O1 and T7 marked bad in it.
     minute = out.split("minute ")[1].splitlines()
     assert minute[0].split()[:4] == ["segments", "muscle", "%", "movement"]
-    assert minute[1].split()[:2] == ["0", "30"] and minute[1].split()[-1] == "O1"
+    assert minute[1].split()[:2] == ["0", "60"] and minute[1].split()[-2:] == [
+        "T7",
+        "O1",
+    ]
 
 
 def test_quality_outlet_agrees_with_the_session_log(eeg, unique_id, tmp_path):
     """Each quality sample is the log's step quality, at the same timestamp."""
     labels, data = eeg
-    data = faults.flat(data, [_o1(labels)])  # marked bad: 7 out, unreliable
+    data = faults.flat(data[:, : int(30 * SFREQ)], [_row(labels, "O1")])  # 7 out
     log = tmp_path / "s.jsonl"
     source = PlainSource(unique_id, data, SFREQ, labels, speed=4.0).start()
     pipe = LivePipeline(MODEL, stream=unique_id, device="cpu", log_path=log)
