@@ -213,8 +213,9 @@ def format_channels(result: CheckResult) -> str:
         f"{'line':>7}{'muscle uV':>11}{'neighbour r':>13}"
     )
     lines = [
-        f"signal check over {result.seconds:.0f} s (line: log10 mains/EEG power "
-        "density; neighbour r: correlation with the spline prediction)",
+        f"signal check of {result.source} over {result.seconds:.0f} s (line: log10 "
+        "mains/EEG power density; neighbour r: correlation with the spline "
+        "prediction)",
         head,
     ]
     for c in result.channels:
