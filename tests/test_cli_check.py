@@ -205,3 +205,31 @@ def test_check_refuses_bad_input_in_one_line(realdata, tmp_path, capsys):
         assert err.startswith("eegstream check: error: ") and "Traceback" not in err
         assert not png.exists() and not captured.out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.edf"]
+
+
+def test_quality_row_states_flags_and_reliability():
+    """One sample of the quality outlet, from a step's record and the plan."""
+    from eegstream.montage import SEED_CHANNELS
+    from eegstream.pipeline import plan_channels
+    from eegstream.pipeline.outlets import quality_labels, quality_row
+    from eegstream.quality import ArtifactFlag, BadChannel, StepQuality
+
+    labels = [c for c in SEED_CHANNELS if c not in DROPPED]
+    plan, _ = plan_channels(
+        labels, len(labels), checkpoint_channels=SEED_CHANNELS, max_missing=6
+    )
+    names = quality_labels(plan.channels)
+    assert names[-4:] == ["muscle", "movement", "eye", "reliable"]
+    # Checks off: the missing channels only, no flags, reliable.
+    off = dict(zip(names, quality_row(None, plan), strict=True))
+    assert {n for n, v in off.items() if v} == {*DROPPED, "reliable"}
+    assert off["PO7"] == 2
+    step = StepQuality(
+        bad=(BadChannel("O1", ("flat",)),),
+        flags=(ArtifactFlag("muscle", ("T7", "T8")),),
+        reliable=False,
+        note="7 of the model's channels missing or bad",
+    )
+    row = dict(zip(names, quality_row(step, plan), strict=True))
+    assert row["O1"] == 1 and row["PO8"] == 2 and row["OZ"] == 0
+    assert (row["muscle"], row["movement"], row["eye"], row["reliable"]) == (1, 0, 0, 0)
