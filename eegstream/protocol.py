@@ -5,8 +5,9 @@ over LSL:
 
 - Derived streams take the EEG stream's name (and source_id) with a suffix:
   :func:`markers_name` (``<name>-markers``, the replay's truth),
-  :func:`probabilities_name` (``<name>-probabilities``) and
-  :func:`bandpower_name` (``<name>-bandpower``, the pipeline's results).
+  :func:`probabilities_name` (``<name>-probabilities``),
+  :func:`bandpower_name` (``<name>-bandpower``) and :func:`quality_name`
+  (``<name>-quality``), the pipeline's results.
 - Keys of the EEG stream's ``desc`` that eegstream writes and reads:
   :data:`DESC_SYNTHETIC` (``"true"``/``"false"``), :data:`DESC_MARKERS`,
   :data:`DESC_SOURCE`, :data:`DESC_CHUNK_SIZE`.
@@ -79,6 +80,7 @@ def settle_time(correct: np.ndarray, times: np.ndarray) -> float | None:
 MARKERS_SUFFIX = "-markers"
 PROBABILITIES_SUFFIX = "-probabilities"
 BANDPOWER_SUFFIX = "-bandpower"
+QUALITY_SUFFIX = "-quality"
 
 #: ``desc`` key: ``"true"`` when the EEG is synthetic (not recorded from a person).
 DESC_SYNTHETIC = "synthetic"
@@ -103,6 +105,11 @@ def probabilities_name(eeg: str) -> str:
 def bandpower_name(eeg: str) -> str:
     """Name (or source_id) of the band-power stream of ``eeg``."""
     return eeg + BANDPOWER_SUFFIX
+
+
+def quality_name(eeg: str) -> str:
+    """Name (or source_id) of the signal-quality stream of ``eeg``."""
+    return eeg + QUALITY_SUFFIX
 
 
 #: The values of a marker's ``"event"`` field.

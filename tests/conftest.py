@@ -139,6 +139,7 @@ _SLOWEST_MODULES = (
     "test_replay_player.py",
     "test_training_cli.py",
     "test_cli_run.py",
+    "test_cli_check.py",
     "test_acquisition_lsl.py",
     "test_pipeline_live.py",
     "test_xdf.py",

@@ -32,6 +32,7 @@ COMMANDS = (
     "demo",
     "live",
     "run",
+    "check",
     "streams",
     "replay",
     "record",

@@ -134,10 +134,12 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("eegstream").removeHandler(handler)
 
 
-def _warnings_to_stderr() -> logging.Handler:
+def _warnings_to_stderr(command: str = "run") -> logging.Handler:
     """Show the library's warnings on stderr; return the handler to remove after."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("eegstream run: %(levelname)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter(f"eegstream {command}: %(levelname)s: %(message)s")
+    )
     root = logging.getLogger("eegstream")
     root.addHandler(handler)
     root.setLevel(logging.WARNING)

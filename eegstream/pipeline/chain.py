@@ -173,6 +173,10 @@ class LiveChain:
     warnings : list of str
         What the user should know (channel matching, normaliser, unit); the
         chain does not log them, its caller shows them.
+    verdict_listeners : list of callable
+        Called with every :class:`~eegstream.quality.SegmentVerdict` as it is
+        judged, oldest first, on the thread that pushes (``eegstream check``
+        collects them); empty by default.
     """
 
     def __init__(
@@ -225,6 +229,7 @@ class LiveChain:
         self._verdicts: deque[SegmentVerdict] = deque(
             maxlen=int(np.ceil(self.cfg.window / self.cfg.hop)) + 2
         )
+        self.verdict_listeners: list[Callable[[SegmentVerdict], None]] = []
         self.unit_option, self.declared_unit = unit, declared_unit
         self.clock = clock
         self.unit: str | None = None
@@ -519,6 +524,8 @@ class LiveChain:
             verdict = self.monitor.push(piece)
             if verdict is not None:
                 self._verdicts.append(verdict)
+                for listener in self.verdict_listeners:
+                    listener(verdict)
             results += [
                 dataclasses.replace(result, quality=self._step_quality(end))
                 for result, end in steps

@@ -50,7 +50,7 @@ from .chain import LiveChain
 from .channels import ChannelPlan
 from .live_calibration import Calibrate, LiveCalibration
 from .markers import MarkerListener
-from .outlets import ResultOutlets
+from .outlets import ResultOutlets, quality_row
 from .resample import StreamingResampler
 from .results import (
     Health,
@@ -326,6 +326,7 @@ class LivePipeline:
                 self.classes,
                 self.cfg.band_names,
                 self.checkpoint.name,
+                channels=chain.plan.channels,
             )
         if self.log_path is not None:
             self.log = SessionLog(self.log_path)
@@ -846,6 +847,9 @@ class LivePipeline:
             with np.errstate(invalid="ignore"):
                 means = _nanmean_rows(band[chain.plan.present])
             self.outlets.push(result.probabilities, means, result.timestamp)
+            self.outlets.push_quality(
+                quality_row(result.quality, chain.plan), result.timestamp
+            )
         self.stats.count(result)
         with self._sub_lock:
             subscribers = list(self._subscribers)

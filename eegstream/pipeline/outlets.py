@@ -10,7 +10,14 @@ EEG). Names follow :mod:`eegstream.protocol` for derived streams:
 - ``<eeg name>-bandpower``, type ``BandPower``, source_id
   ``<eeg source_id>-bandpower``: one channel per band (delta..gamma),
   the mean DE over the stream's own (not interpolated) SEED channels, unit
-  ``DE (log2 of 100 x power in uV^2)``.
+  ``DE (log2 of 100 x power in uV^2)``;
+- ``<eeg name>-quality``, type ``Quality``, source_id
+  ``<eeg source_id>-quality`` (:func:`quality_row`): one channel per model
+  channel, labelled with its SEED name (0 ok, 1 bad and interpolated, 2
+  missing and interpolated), one per artifact kind (``muscle``,
+  ``movement``, ``eye``: 0 or 1), and ``reliable`` (1, or 0 when more channels
+  are missing or bad than the model allows); a stimulus program pauses a
+  trial on it.
 """
 
 from __future__ import annotations
@@ -20,13 +27,62 @@ from collections.abc import Sequence
 import numpy as np
 import pylsl
 
-from ..protocol import bandpower_name, probabilities_name
+from ..protocol import bandpower_name, probabilities_name, quality_name
+from ..quality import ARTIFACT_KINDS, StepQuality
+from .channels import ChannelPlan
 
 DE_UNIT = "DE (log2 of 100 x power in uV^2)"
+#: Values of a channel's state on the quality outlet.
+CHANNEL_OK, CHANNEL_BAD, CHANNEL_MISSING = 0, 1, 2
+#: Unit of the quality outlet's channel states, and of its 0/1 flags.
+STATE_UNIT = "state (0 ok, 1 bad interpolated, 2 missing interpolated)"
+FLAG_UNIT = "flag (0 no, 1 yes)"
+
+
+def quality_labels(channels: Sequence[str]) -> list[str]:
+    """Channel labels of the quality outlet: model channels, artifacts, reliable."""
+    return [*channels, *ARTIFACT_KINDS, "reliable"]
+
+
+def quality_row(quality: StepQuality | None, plan: ChannelPlan) -> np.ndarray:
+    """One sample of the quality outlet for a step.
+
+    Parameters
+    ----------
+    quality : StepQuality | None
+        The step's (``None`` with the checks off: the missing channels only,
+        no flags, reliable).
+    plan : ChannelPlan
+        The chain's plan (its model channels and the missing ones).
+
+    Returns
+    -------
+    array of float32, shape (n_model_channels + len(ARTIFACT_KINDS) + 1,)
+        In :func:`quality_labels` order.
+    """
+    channels = plan.channels
+    row = np.zeros(len(channels) + len(ARTIFACT_KINDS) + 1, dtype=np.float32)
+    row[plan.missing_index] = CHANNEL_MISSING
+    if quality is None:
+        row[-1] = 1.0
+        return row
+    index = {name: i for i, name in enumerate(channels)}
+    for bad in quality.bad:
+        if bad.name in index:  # a support channel is no model channel
+            row[index[bad.name]] = CHANNEL_BAD
+    for k, kind in enumerate(ARTIFACT_KINDS):
+        row[len(channels) + k] = quality.flagged(kind)
+    row[-1] = quality.reliable
+    return row
 
 
 def _info(
-    name: str, kind: str, source_id: str, labels: Sequence[str], unit: str, about: str
+    name: str,
+    kind: str,
+    source_id: str,
+    labels: Sequence[str],
+    unit: str | list[str],
+    about: str,
 ) -> pylsl.StreamInfo:
     info = pylsl.StreamInfo(
         name, kind, len(labels), pylsl.IRREGULAR_RATE, pylsl.cf_float32, source_id
@@ -39,7 +95,7 @@ def _info(
 
 
 class ResultOutlets:
-    """The probability and band-power outlets of one pipeline.
+    """The probability, band-power and (optional) quality outlets of one pipeline.
 
     Parameters
     ----------
@@ -51,6 +107,9 @@ class ResultOutlets:
         Band names (``delta``..``gamma``).
     model_name : str
         Written into the streams' descriptions.
+    channels : sequence of str | None
+        The model's channels: opens the quality outlet
+        (:meth:`push_quality`); ``None``: none.
     """
 
     def __init__(
@@ -60,6 +119,7 @@ class ResultOutlets:
         classes: Sequence[str],
         band_names: Sequence[str],
         model_name: str,
+        channels: Sequence[str] | None = None,
     ) -> None:
         base_id = source_id or stream_name
         self.probabilities = pylsl.StreamOutlet(
@@ -82,6 +142,20 @@ class ResultOutlets:
                 f"mean band DE over channels, model {model_name}",
             )
         )
+        self.quality: pylsl.StreamOutlet | None = None
+        if channels is not None:
+            labels = quality_labels(channels)
+            n_flags = len(labels) - len(channels)
+            self.quality = pylsl.StreamOutlet(
+                _info(
+                    quality_name(stream_name),
+                    "Quality",
+                    quality_name(base_id),
+                    labels,
+                    [STATE_UNIT] * len(channels) + [FLAG_UNIT] * n_flags,
+                    f"signal quality per step, model {model_name}",
+                )
+            )
         self._probs = np.zeros(len(classes), dtype=np.float32)
         self._bands = np.zeros(len(band_names), dtype=np.float32)
 
@@ -94,6 +168,11 @@ class ResultOutlets:
         self.probabilities.push_sample(self._probs, timestamp)
         self.band_power.push_sample(self._bands, timestamp)
 
+    def push_quality(self, row: np.ndarray, timestamp: float) -> None:
+        """Push one hop's :func:`quality_row`, stamped like the probabilities."""
+        if self.quality is not None:
+            self.quality.push_sample(row, timestamp)
+
     def close(self) -> None:
-        """Withdraw both streams."""
-        self.probabilities = self.band_power = None
+        """Withdraw the streams."""
+        self.probabilities = self.band_power = self.quality = None
