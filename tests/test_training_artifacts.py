@@ -1,0 +1,184 @@
+"""Artifacts offline: window flags, ``--drop-artifacts`` and clean/flagged accuracy.
+
+On SYNTHETIC SEED-IV data with faults of :mod:`eegstream.quality.faults`
+planted in its EEG files; the model of the parity test is UNTRAINED (only
+its steps' quality is compared).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io as sio
+from _synth import synthetic_release
+
+from eegstream.cli import main
+from eegstream.datasets import open_dataset
+from eegstream.datasets.cache import dataset_features, dataset_quality, quality_hash
+from eegstream.features import FeatureConfig
+from eegstream.model import load_checkpoint
+from eegstream.montage import SEED_CHANNELS
+from eegstream.pipeline import LiveChain
+from eegstream.quality import ARTIFACT_KINDS, QualitySettings, faults, window_quality
+
+SFREQ = 200.0
+TEMPORAL = [SEED_CHANNELS.index(c) for c in ("T7", "T8", "FT7", "FT8")]
+
+
+def planted(eeg: np.ndarray) -> np.ndarray:
+    """A 5 s jaw clench from 12 s and O1 unplugged from 20 to 26 s."""
+    x, _ = faults.muscle_bursts(
+        eeg, TEMPORAL, SFREQ, start_s=12, duration_s=5, every_s=1e9
+    )
+    x[SEED_CHANNELS.index("O1"), round(20 * SFREQ) : round(26 * SFREQ)] = 0.0
+    return x
+
+
+def rewrite(root: Path, change) -> None:
+    """Apply ``change(variable, eeg) -> eeg`` to every trial of every EEG file."""
+    for path in sorted((root / "eeg_raw_data").rglob("*.mat")):
+        mat = sio.loadmat(path)
+        eeg = {k: v for k, v in mat.items() if not k.startswith("__")}
+        sio.savemat(path, {k: change(path, k, v) for k, v in eeg.items()})
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    """Two subjects, 24 trials of 30 s; trials 1-6 carry planted faults."""
+    root = synthetic_release(
+        "seed-iv",
+        tmp_path_factory.mktemp("artifacts") / "SEED_IV",
+        subjects=2,
+        trial_seconds=30,
+    )
+    faulty = {f"cz_eeg{i}" for i in range(1, 7)}
+    rewrite(root, lambda _, k, v: planted(v) if k in faulty else v)
+    return root
+
+
+def test_offline_window_flags_equal_the_live_steps_quality(tiny_checkpoint, release):
+    ckpt = load_checkpoint(tiny_checkpoint)
+    cfg = ckpt.feature_config
+    trial = open_dataset("seed-iv", release).trials[0]
+    eeg = trial.eeg()
+    offline = window_quality(eeg, SEED_CHANNELS, cfg.sfreq, cfg.window, cfg.hop)
+    chain = LiveChain.from_labels(ckpt, SEED_CHANNELS, cfg.sfreq, unit="uV")
+    index = np.arange(eeg.shape[1], dtype=float)
+    steps = []
+    for i in range(0, eeg.shape[1], 10):
+        steps += chain.push(eeg[:, i : i + 10], index[i : i + 10])
+    assert len(steps) == len(offline.kinds)
+    live_kinds = [
+        sum(1 << k for k, kind in enumerate(ARTIFACT_KINDS) if s.quality.flagged(kind))
+        for s in steps
+    ]
+    np.testing.assert_array_equal(offline.kinds, live_kinds)
+    np.testing.assert_array_equal(offline.n_bad, [len(s.quality.bad) for s in steps])
+    allowed = ckpt.meta.max_missing_channels
+    clean = np.array([s.quality.clean for s in steps])
+    np.testing.assert_array_equal(offline.flagged(allowed), ~clean)
+    # With no channel allowed bad, O1's steps are unreliable: flagged too.
+    assert (offline.flagged(0) & ~offline.flagged(allowed)).sum() >= 5
+    # The planted faults are seen, and the clean start is not flagged.
+    assert offline.n_kind("muscle") >= 5 and offline.n_bad.max() == 1
+    assert not offline.flagged(0)[:8].any()
+
+
+def test_flags_are_cached_per_quality_settings(release, tmp_path):
+    dataset = open_dataset("seed-iv", release)
+    dataset.trials = dataset.trials[:2]
+    cfg = FeatureConfig()
+    # A cache written before the flags existed: the features alone.
+    features = dataset_features(dataset, cfg, tmp_path, progress=False)
+    folder = next((tmp_path / dataset.name).iterdir())
+    before = sorted(p.name for p in folder.iterdir())
+    quality = dataset_quality(dataset, cfg, QualitySettings(), tmp_path, False)
+    for trial in dataset.trials:
+        q = quality[trial.key]
+        assert len(q.kinds) == len(features[trial.key])
+        direct = window_quality(trial.eeg(), SEED_CHANNELS, 200.0, cfg.window, cfg.hop)
+        np.testing.assert_array_equal(q.kinds, direct.kinds)
+        np.testing.assert_array_equal(q.n_bad, direct.n_bad)
+    key = quality_hash(QualitySettings())
+    added = sorted(set(p.name for p in folder.iterdir()) - set(before))
+    assert len(added) == 3 and f"quality-{key}.json" in added
+    # The features are untouched and read back as before.
+    again = dataset_features(dataset, cfg, tmp_path, progress=False)
+    assert all(np.array_equal(again[k], features[k]) for k in features)
+    # Other settings never reuse these flags.
+    other = QualitySettings(muscle_uv=1000.0)
+    assert quality_hash(other) != key
+    loose = dataset_quality(dataset, cfg, other, tmp_path, False)
+    assert loose[dataset.trials[0].key].n_kind("muscle") == 0
+    assert quality[dataset.trials[0].key].n_kind("muscle") > 0
+
+
+def _train(root: Path, tmp_path: Path, *extra: str) -> tuple[int, Path, Path]:
+    out, models = tmp_path / "run", tmp_path / "models"
+    cache = tmp_path.parent / "cache"
+    argv = ["train", "--dataset", "seed-iv", "--root", str(root), "--arch", "logreg",
+            "--protocol", "within", "--out", str(out), "--models-dir", str(models),
+            "--cache-dir", str(cache), "--name", "art", *extra]  # fmt: skip
+    return main(argv), out, models
+
+
+def test_drop_artifacts_leaves_out_exactly_the_flagged_windows(
+    release, tmp_path, capsys
+):
+    code, out, models = _train(release, tmp_path, "--drop-artifacts")
+    assert code == 0
+    printed = capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    dataset = open_dataset("seed-iv", release)
+    cache = tmp_path.parent / "cache"
+    flags = dataset_quality(dataset, FeatureConfig(), QualitySettings(), cache, False)
+    classes = dataset.classes
+    expected: dict[str, dict[str, list[int]]] = {}
+    for t in dataset.trials:
+        flagged = flags[t.key].flagged(6)
+        cell = expected.setdefault(str(t.subject), {}).setdefault(
+            classes[t.label], [0, 0]
+        )
+        cell[0] += int(flagged.sum())
+        cell[1] += flagged.size
+    got = {
+        s: {c: [v["dropped"], v["windows"]] for c, v in per.items()}
+        for s, per in metrics["artifacts"]["by_subject"].items()
+    }
+    assert got == expected
+    dropped = sum(d for per in expected.values() for d, _ in per.values())
+    assert metrics["artifacts"]["dropped"] == dropped > 0
+    assert f"left out {dropped} of" in printed
+    assert "Windows left out as artifacts" in (out / "report.md").read_text()
+    # Held-out figures count the kept windows' sequences: every trial kept.
+    assert metrics["artifacts"]["trials_dropped"] == 0
+    ckpt = load_checkpoint(models / "art.safetensors")
+    assert ckpt.meta.quality_settings == QualitySettings()
+
+
+def test_every_window_of_a_class_flagged_is_refused(release, tmp_path, capsys):
+    dataset = open_dataset("seed-iv", release)
+    # Subject 2's trials of class 0 keep 4 channels: 58 bad, unreliable throughout.
+    lost = {
+        t._load_eeg.args[1] for t in dataset.trials if t.subject == 2 and t.label == 0
+    }
+    copy = tmp_path / "SEED_IV"
+    shutil.copytree(release, copy)
+    rewrite(
+        copy,
+        lambda path, k, v: (
+            faults.flat(v, range(4, 62))
+            if path.name.startswith("2_") and k in lost
+            else v
+        ),
+    )
+    code, out, models = _train(copy, tmp_path, "--drop-artifacts")
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"class {dataset.classes[0]!r} for subject 2" in err
+    assert not out.exists() and not models.exists()
