@@ -182,3 +182,36 @@ def test_every_window_of_a_class_flagged_is_refused(release, tmp_path, capsys):
     assert len(err.splitlines()) == 1
     assert f"class {dataset.classes[0]!r} for subject 2" in err
     assert not out.exists() and not models.exists()
+
+
+@pytest.mark.parametrize("mode", ["session", "trial"])
+def test_evaluate_streaming_scores_clean_and_flagged_steps_apart(
+    release, tmp_path, capsys, mode
+):
+    code, _, models = _train(release, tmp_path, "--crops", "0")
+    assert code == 0
+    out, cache = tmp_path / "evaluation", tmp_path.parent / "cache"
+    argv = ["evaluate", "--model", str(models / "art.safetensors"), "--dataset",
+            "seed-iv", "--root", str(release), "--subjects", "1", "--streaming",
+            mode, "--out", str(out), "--cache-dir", str(cache)]  # fmt: skip
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    result = json.loads((out / "evaluation.json").read_text())
+    q = result["quality"]
+    if mode == "session":
+        labelled = result["n_steps"] - result["n_rest_steps"]
+        overall = result["live_accuracy"]
+    else:
+        labelled = sum(t["n_steps"] for t in result["trials"])
+        overall = None
+    assert q["n_clean"] + q["n_flagged"] == labelled
+    # The planted clench and unplugged O1 (trials 1-6) give flagged steps.
+    assert q["n_flagged"] >= 6 * 5 and q["n_clean"] > q["n_flagged"]
+    if overall is not None:
+        hits = (
+            q["clean_accuracy"] * q["n_clean"] + q["flagged_accuracy"] * q["n_flagged"]
+        )
+        assert hits == pytest.approx(overall * labelled)
+    assert f"[{mode} mode] by signal quality" in text
+    flagged_line = next(line for line in text.splitlines() if "  flagged |" in line)
+    assert flagged_line.split("|")[-1].strip() == str(q["n_flagged"])
