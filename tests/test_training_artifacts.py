@@ -215,3 +215,27 @@ def test_evaluate_streaming_scores_clean_and_flagged_steps_apart(
     assert f"[{mode} mode] by signal quality" in text
     flagged_line = next(line for line in text.splitlines() if "  flagged |" in line)
     assert flagged_line.split("|")[-1].strip() == str(q["n_flagged"])
+
+
+def test_features_drop_artifacts_caches_flags_and_counts_them(
+    release, tmp_path, capsys
+):
+    cache = tmp_path.parent / "cache"
+    argv = ["features", "--dataset", "seed-iv", "--root", str(release),
+            "--cache-dir", str(cache), "--drop-artifacts"]  # fmt: skip
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    dataset = open_dataset("seed-iv", release)
+    flags = dataset_quality(dataset, FeatureConfig(), QualitySettings(), cache, False)
+    total = sum(q.flagged(6).size for q in flags.values())
+    dropped = sum(int(q.flagged(6).sum()) for q in flags.values())
+    assert f"--drop-artifacts: {dropped} of {total} windows flagged" in text
+    subject_1 = [t for t in dataset.trials if t.subject == 1 and t.label == 0]
+    cell = f"{sum(int(flags[t.key].flagged(6).sum()) for t in subject_1)}/"
+    row = next(line for line in text.splitlines() if line.split("|")[0].strip() == "1")
+    assert row.split("|")[1].strip().startswith(cell)
+    # With a file, the option is refused in one line.
+    argv = ["features", "--file", str(tmp_path / "x.edf"), "--out",
+            str(tmp_path / "x.npz"), "--drop-artifacts"]  # fmt: skip
+    assert main(argv) == 2
+    assert "--drop-artifacts go with --dataset" in capsys.readouterr().err
