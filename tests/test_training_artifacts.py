@@ -239,3 +239,25 @@ def test_features_drop_artifacts_caches_flags_and_counts_them(
             str(tmp_path / "x.npz"), "--drop-artifacts"]  # fmt: skip
     assert main(argv) == 2
     assert "--drop-artifacts go with --dataset" in capsys.readouterr().err
+
+
+def test_the_quality_settings_of_a_run_judge_its_windows_and_travel(release, tmp_path):
+    from eegstream.training.config import RunOptions
+    from eegstream.training.run import run_training
+
+    settings = QualitySettings(muscle_uv=1000.0)  # no muscle flag
+    cache = tmp_path.parent / "cache"
+    opts = RunOptions("seed-iv", release, protocol="within", arch="logreg",
+                      out=tmp_path / "run", models_dir=tmp_path / "models",
+                      cache_dir=cache, progress=False, drop_artifacts=True,
+                      quality=settings, name="loose")  # fmt: skip
+    result = run_training(opts)
+    dataset = open_dataset("seed-iv", release)
+    loose = dataset_quality(dataset, FeatureConfig(), settings, cache, False)
+    strict = dataset_quality(dataset, FeatureConfig(), QualitySettings(), cache, False)
+
+    def dropped(flags) -> int:
+        return sum(int(q.flagged(6).sum()) for q in flags.values())
+
+    assert result.metrics.artifacts["dropped"] == dropped(loose) < dropped(strict)
+    assert load_checkpoint(result.model_path).meta.quality_settings == settings
