@@ -261,3 +261,67 @@ def test_the_quality_settings_of_a_run_judge_its_windows_and_travel(release, tmp
 
     assert result.metrics.artifacts["dropped"] == dropped(loose) < dropped(strict)
     assert load_checkpoint(result.model_path).meta.quality_settings == settings
+
+
+def test_real_recording_with_missing_channels_parity(tiny_checkpoint, realdata):
+    """Real EEG (58 of the 62 SEED channels) at 200 Hz with a planted clench."""
+    import dataclasses
+    import warnings
+
+    from eegstream.pipeline import run_recording
+    from eegstream.recording import load_recording
+
+    ckpt = load_checkpoint(tiny_checkpoint)
+    with warnings.catch_warnings():  # the file's last annotation runs past its end
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rec = load_recording(realdata / "S001R03.edf", sfreq=200, seed_order=True)
+    present = [i for i, c in enumerate(rec.ch_names) if c not in rec.missing]
+    names = [rec.ch_names[i] for i in present]
+    eeg, _ = faults.muscle_bursts(
+        rec.data[present, : 30 * 200],
+        [names.index("T7"), names.index("T8")],
+        SFREQ,
+        start_s=10,
+        duration_s=8,
+    )
+    data = rec.data[:, : 30 * 200].copy()
+    data[present] = eeg
+    rec = dataclasses.replace(rec, data=data)
+    cfg = ckpt.feature_config
+    offline = window_quality(eeg, names, SFREQ, cfg.window, cfg.hop)
+    offline = dataclasses.replace(offline, n_missing=len(rec.missing))
+    steps = run_recording(LiveChain.from_recording(ckpt, rec, device="cpu"), rec)
+    clean = np.array([s.quality.clean for s in steps])
+    assert len(rec.missing) == 4 and offline.n_kind("muscle") >= 8
+    np.testing.assert_array_equal(
+        offline.flagged(ckpt.meta.max_missing_channels), ~clean
+    )
+    # Four channels missing: a fifth bad one is more than 4 allowed.
+    assert offline.flagged(3).all()
+
+
+def test_a_trial_lacking_channels_counts_them_missing(release, tmp_path):
+    copy = tmp_path / "SEED_IV"
+    shutil.copytree(release, copy)
+
+    def lacking(path, k, v):
+        if path.name.startswith("1_") and k == "cz_eeg7":
+            v = v.copy()
+            v[:7] = np.nan  # 7 channels absent: more than 6 interpolated
+        return v
+
+    rewrite(copy, lacking)
+    dataset = open_dataset("seed-iv", copy)
+    dataset.trials = [t for t in dataset.trials if t.trial in (7, 8) and t.subject == 1]
+    flags = dataset_quality(
+        dataset, FeatureConfig(), QualitySettings(), tmp_path, False
+    )
+    by_trial = {t.trial: flags[t.key] for t in dataset.trials}
+    lacks, whole = by_trial[7], by_trial[8]
+    assert (lacks.n_missing, whole.n_missing) == (7, 0)
+    assert lacks.flagged(6).all() and not whole.flagged(6).all()
+    # Read back from the cache, the count of missing channels stays.
+    again = dataset_quality(
+        dataset, FeatureConfig(), QualitySettings(), tmp_path, False
+    )
+    assert {q.n_missing for q in again.values()} == {0, 7}

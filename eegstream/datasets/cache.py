@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -201,11 +202,20 @@ def dataset_quality(
         quality = _read_quality(path)
         if quality is None:
             eeg = trial.eeg()
+            # A channel the recording lacks (a NaN row) is not streamed live.
+            present = np.flatnonzero(~np.isnan(eeg).all(axis=1))
+            names = [SEED_CHANNELS[i] for i in present]
             quality = window_quality(
-                eeg, SEED_CHANNELS, cfg.sfreq, cfg.window, cfg.hop, settings
+                eeg[present], names, cfg.sfreq, cfg.window, cfg.hop, settings
             )
+            quality = replace(quality, n_missing=len(SEED_CHANNELS) - len(names))
             with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                np.savez(fh, kinds=quality.kinds, n_bad=quality.n_bad)
+                np.savez(
+                    fh,
+                    kinds=quality.kinds,
+                    n_bad=quality.n_bad,
+                    n_missing=quality.n_missing,
+                )
         out[trial.key] = quality
     return out
 
@@ -217,8 +227,9 @@ def _read_quality(path: Path) -> WindowQuality | None:
     try:
         with np.load(path, allow_pickle=False) as saved:
             kinds, n_bad = saved["kinds"], saved["n_bad"]
+            n_missing = int(saved["n_missing"])
     except (OSError, ValueError, KeyError):
         return None
     if kinds.ndim != 1 or kinds.shape != n_bad.shape:
         return None
-    return WindowQuality(kinds.astype(np.uint8), n_bad.astype(np.int16))
+    return WindowQuality(kinds.astype(np.uint8), n_bad.astype(np.int16), n_missing)

@@ -83,18 +83,22 @@ class WindowQuality:
         Bit ``i`` set: an artifact of ``ARTIFACT_KINDS[i]`` in the window.
     n_bad : array of int16, shape (n_windows,)
         Channels marked bad (interpolated) when the window's step is computed.
+    n_missing : int
+        Channels the recording lacks (interpolated throughout).
     """
 
     kinds: np.ndarray
     n_bad: np.ndarray
+    n_missing: int = 0
 
-    def flagged(self, max_missing_channels: int, n_missing: int = 0) -> np.ndarray:
+    def flagged(self, max_missing_channels: int) -> np.ndarray:
         """Windows a live step would not call clean, shape (n_windows,), bool.
 
-        Flagged: an artifact, or more channels missing (``n_missing``) or bad
-        than the model may interpolate (the step is unreliable).
+        Flagged: an artifact, or more channels missing or bad than the model
+        may interpolate (the step is unreliable).
         """
-        return (self.kinds != 0) | (n_missing + self.n_bad > max_missing_channels)
+        out = self.n_missing + self.n_bad > max_missing_channels
+        return (self.kinds != 0) | out
 
     def n_kind(self, kind: str) -> int:
         """Windows with an artifact of ``kind``."""
