@@ -68,8 +68,10 @@ def test_streaming_layout():
         "median_settle_s",
         "trials",
         "mode",
+        "quality",
     ]
     assert data["mode"] == "trial"  # every streamed figure names its mode
+    assert data["quality"] is None  # not scored by signal quality
     assert data["time_s"] == [4.0, 5.0, 6.0]
     assert data["trials"][0] == {
         "key": "s1_k1_t1",
@@ -141,3 +143,14 @@ def test_run_metrics_layout():
     assert FeatureConfig.from_dict(data["feature_config"]) == FeatureConfig()
     saved = json.loads(json.dumps(dataclasses.replace(metrics, model="m").to_dict()))
     assert list(saved)[-1] == "model" and saved["model"] == "m"
+
+
+def test_quality_accuracy_splits_steps_by_clean():
+    from eegstream.training.evaluate import QualityAccuracy
+
+    q = QualityAccuracy.of(
+        np.array([True, False, True, True]), np.array([True, True, False, True])
+    )
+    assert q == QualityAccuracy(3, 2 / 3, 1, 1.0)
+    none_flagged = QualityAccuracy.of(np.array([True]), np.array([True]))
+    assert none_flagged.n_flagged == 0 and none_flagged.flagged_accuracy is None

@@ -166,7 +166,25 @@ def _trial_lines(result) -> str:
         f"{result.settled_fraction:.0%} of trials"
         + (f", median {settle:.0f} s into the trial" if settle is not None else "")
     )
+    lines += _quality_lines(result.quality, "trial", "steps")
     return "\n".join(lines)
+
+
+def _quality_lines(quality, mode: str, what: str) -> list[str]:
+    """Return the clean-vs-flagged table: steps the checks call clean, the others."""
+    if quality is None:
+        return []
+
+    def rate(value: float | None) -> str:
+        return "     n/a" if value is None else f"{value:8.1%}"
+
+    return [
+        f"[{mode} mode] by signal quality ({what}; flagged: an artifact in the "
+        "window or more bad channels than the model allows):",
+        "  steps   | accuracy | count",
+        f"  clean   | {rate(quality.clean_accuracy)} | {quality.n_clean:5d}",
+        f"  flagged | {rate(quality.flagged_accuracy)} | {quality.n_flagged:5d}",
+    ]
 
 
 def _session_lines(result) -> str:
@@ -193,6 +211,7 @@ def _session_lines(result) -> str:
         + f"; {result.settled_fraction:.0%} of clips settle on the right class"
         + (f", median {settle:.0f} s after onset" if settle is not None else "")
     )
+    lines += _quality_lines(result.quality, "session", "labelled clip steps")
     if result.offline_accuracy is not None and result.gap is not None:
         lines.append(
             f"[session mode] offline trial accuracy {result.offline_accuracy:.1%} "

@@ -7,8 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._options import FEATURE_OPTIONS, Option, add_options, values_from_args
-from ..datasets.options import CACHE_DIR, ROOT, dataset_option
+from ..datasets.options import CACHE_DIR, DROP_ARTIFACTS, ROOT, dataset_option
 from ..datasets.tables import DATASETS
+
+#: ``train``'s default ``--max-missing-channels``: more bad channels is unreliable.
+_MAX_MISSING = 6
 
 HELP = "compute DE features of an EEG file (or of a SEED dataset, cached)"
 DESCRIPTION = (
@@ -46,6 +49,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 "with an .xdf --file: the EEG stream; default: the one of type EEG",
                 metavar="NAME",
             ),
+            replace(
+                DROP_ARTIFACTS,
+                help="with --dataset: also judge every window with the live "
+                "signal checks, keep the flags beside the cached features and "
+                "count the windows flagged per class and subject (what train "
+                "--drop-artifacts leaves out with the default "
+                f"--max-missing-channels {_MAX_MISSING})",
+            ),
             *FEATURE_OPTIONS,
         ],
     )
@@ -66,9 +77,10 @@ def run(args: argparse.Namespace) -> int:
                 "--cache-dir"
             )
         return _run_dataset(args, cfg)
-    if args.root is not None or args.cache_dir is not None:
+    if args.root is not None or args.cache_dir is not None or args.drop_artifacts:
         raise EEGStreamError(
-            "--root and --cache-dir go with --dataset, not with --file"
+            "--root, --cache-dir and --drop-artifacts go with --dataset, not with "
+            "--file"
         )
     if args.out is None:
         raise EEGStreamError("--file needs --out, the .npz to write")
@@ -107,4 +119,34 @@ def _run_dataset(args: argparse.Namespace, cfg) -> int:
         f"{dataset.name}: features of {len(features)} trials ({windows} windows) in "
         f"{cache_folder(dataset, cfg, args.cache_dir)}"
     )
+    if args.drop_artifacts:
+        _count_flagged(dataset, cfg, args.cache_dir)
     return 0
+
+
+def _count_flagged(dataset, cfg, cache_dir) -> None:
+    """Judge every window, cache the flags, print what train would leave out."""
+    from ..datasets.cache import dataset_quality
+    from ..quality import QualitySettings
+    from ..training.data import drop_flagged, load_trial_steps
+
+    trials, _ = load_trial_steps(dataset, cfg, cache_dir=cache_dir, progress=False)
+    quality = dataset_quality(dataset, cfg, QualitySettings(), cache_dir)
+    flagged = {k: q.flagged(_MAX_MISSING) for k, q in quality.items()}
+    _, counts = drop_flagged(trials, flagged, dataset.classes)
+    print(
+        f"--drop-artifacts: {counts['dropped']} of {counts['windows']} windows "
+        f"flagged (artifacts, or more than {_MAX_MISSING} bad channels); per "
+        "subject, flagged/windows:"
+    )
+    classes = list(counts["by_class"])
+    print("  subject | " + " | ".join(f"{c:>9}" for c in classes))
+    rows = [*counts["by_subject"].items(), ("all", counts["by_class"])]
+    for subject, per_class in rows:
+        cells = [
+            f"{per_class[c]['dropped']}/{per_class[c]['windows']}"
+            if c in per_class
+            else ""
+            for c in classes
+        ]
+        print(f"  {subject:>7} | " + " | ".join(f"{c:>9}" for c in cells))

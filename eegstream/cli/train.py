@@ -57,6 +57,15 @@ def run(args: argparse.Namespace) -> int:
             f"all 62 channels (same splits): {f['mean']:.1%} ± {f['sd']:.1%}; "
             f"subset minus full {d['mean']:+.1%} ± {d['sd']:.1%}"
         )
+    if result.metrics.artifacts is not None:
+        a = result.metrics.artifacts
+        per_class = ", ".join(
+            f"{name} {c['dropped']}/{c['windows']}" for name, c in a["by_class"].items()
+        )
+        print(
+            f"--drop-artifacts: left out {a['dropped']} of {a['windows']} windows "
+            f"({per_class}; per subject in the report)"
+        )
     for k, v in result.metrics.overrides.items():
         print(
             f"override of recipe {opts.recipe}: {k} = {v['run']} "

@@ -10,12 +10,20 @@ Each file name carries a fingerprint of the trial's source (file path, size,
 modification time, and the variable or time span read), so the features of a
 real release and of a synthetic folder of the same dataset never mix, and a
 re-downloaded file is recomputed.
+
+``dataset_quality`` keeps, beside each trial's features, what the signal
+checks say about each of its windows (:func:`eegstream.quality.window_quality`,
+the live chain's checks), one ``.quality-<settings hash>.npz`` file per
+trial and quality settings: other settings never reuse them, and a cache
+written before them still loads (they are computed when first asked for).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +31,8 @@ import numpy as np
 from .._errors import EEGStreamError
 from .._io import atomic_path, atomic_write_text
 from ..features import FeatureConfig, extract_features
+from ..montage import SEED_CHANNELS
+from ..quality import QualitySettings, WindowQuality, window_quality
 from .base import Dataset, Trial
 
 
@@ -132,3 +142,94 @@ def _read(path: Path, n_bands: int) -> np.ndarray | None:
     ):
         return None
     return features
+
+
+def quality_hash(settings: QualitySettings) -> str:
+    """Short fingerprint of the quality settings: names their cache files."""
+    text = json.dumps(settings.to_dict(), sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def dataset_quality(
+    dataset: Dataset,
+    cfg: FeatureConfig,
+    settings: QualitySettings,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> dict[str, WindowQuality]:
+    """Judge every window of every trial with the signal checks, cached.
+
+    Each trial is judged as one recording of a new wearer, at the features'
+    rate and in SEED order (:func:`eegstream.quality.window_quality`, the
+    live chain's checks); its windows are those of
+    :func:`dataset_features` with the same ``cfg``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        From :func:`eegstream.datasets.open_dataset`.
+    cfg : FeatureConfig
+        Feature settings: rate, window and hop (and the cache folder).
+    settings : QualitySettings
+        The checks' settings; their :func:`quality_hash` names the files.
+    cache_dir : path-like | None
+        Cache root, as :func:`dataset_features`.
+    progress : bool
+        Show a progress bar (tqdm, stderr, off when not a terminal).
+
+    Returns
+    -------
+    dict of str to WindowQuality
+        ``trial.key`` -> its windows' artifact kinds and bad-channel counts.
+    """
+    from tqdm import tqdm
+
+    folder = cache_folder(dataset, cfg, cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = quality_hash(settings)
+    described = folder / f"quality-{key}.json"
+    if not described.exists():
+        atomic_write_text(described, json.dumps(settings.to_dict(), indent=1) + "\n")
+    out: dict[str, WindowQuality] = {}
+    bar = tqdm(
+        dataset.trials,
+        desc=f"{dataset.name} signal checks",
+        unit="trial",
+        disable=None if progress else True,
+    )
+    for trial in bar:
+        path = trial_cache_path(folder, trial).with_suffix(f".quality-{key}.npz")
+        quality = _read_quality(path)
+        if quality is None:
+            eeg = trial.eeg()
+            # A channel the recording lacks (a NaN row) is not streamed live.
+            present = np.flatnonzero(~np.isnan(eeg).all(axis=1))
+            names = [SEED_CHANNELS[i] for i in present]
+            quality = window_quality(
+                eeg[present], names, cfg.sfreq, cfg.window, cfg.hop, settings
+            )
+            quality = replace(quality, n_missing=len(SEED_CHANNELS) - len(names))
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                np.savez(
+                    fh,
+                    kinds=quality.kinds,
+                    n_bad=quality.n_bad,
+                    n_missing=quality.n_missing,
+                )
+        out[trial.key] = quality
+    return out
+
+
+def _read_quality(path: Path) -> WindowQuality | None:
+    """Return cached flags, or None when absent or unusable (to recompute)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            kinds, n_bad = saved["kinds"], saved["n_bad"]
+            n_missing = int(saved["n_missing"])
+    except (OSError, ValueError, KeyError):
+        return None
+    if kinds.ndim != 1 or kinds.shape != n_bad.shape:
+        return None
+    return WindowQuality(kinds.astype(np.uint8), n_bad.astype(np.int16), n_missing)

@@ -48,6 +48,16 @@ CACHE_DIR = Option(
     type=Path,
     aliases=("--cache",),
 )
+DROP_ARTIFACTS = Option(
+    "--drop-artifacts",
+    "leave out the windows the live signal checks flag (a muscle, movement or "
+    "eye artifact in the window, or more bad channels than "
+    "--max-missing-channels): each trial keeps its clean windows in order and "
+    "its sequence or crops are cut from those, in training, validation and "
+    "test alike; the report counts the windows left out per class and subject",
+    attr="drop_artifacts",
+    action="store_true",
+)
 
 _RECORDINGS = "your recordings (instead of --dataset and --root)"
 #: ``--recordings`` and how their markers become labelled segments

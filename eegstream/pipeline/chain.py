@@ -87,6 +87,12 @@ from ..quality import (
     SegmentVerdict,
     StepQuality,
 )
+from ..quality.steps import (
+    MIN_GOOD_CHANNELS,
+    covered_flags,
+    covered_segments,
+    segment_samples,
+)
 from .channels import ChannelPlan, plan_channels
 from .resample import StreamingResampler
 from .results import StepResult
@@ -499,8 +505,7 @@ class LiveChain:
             if isinstance(checks, QualitySettings)
             else self.checkpoint.meta.quality_settings
         )
-        # One segment per feature hop, in stream samples.
-        segment = max(8, round(self.cfg.hop / self.cfg.sfreq * self.sfreq))
+        segment = segment_samples(self.cfg.hop, self.cfg.sfreq, self.sfreq)
         return QualityMonitor(self.plan.taken_names, self.sfreq, segment, settings)
 
     def _process(self, data: np.ndarray, stamps: np.ndarray) -> list[StepResult]:
@@ -589,15 +594,12 @@ class LiveChain:
         if self.monitor is None:
             return None
         newest_input = int(self.resampler.last_input(end - 1))
-        segment = self.monitor.segment
-        last_done = (newest_input + 1) // segment - 1
         span = self.cfg.window / self.cfg.sfreq * self.sfreq
-        first = int(np.floor((newest_input + 1 - span) / segment))
+        first, last_done = covered_segments(newest_input, span, self.monitor.segment)
         names = self.plan.taken_names
         flags = []
-        covering = [v for v in self._verdicts if first <= v.index <= last_done]
-        if covering:
-            seen = np.logical_or.reduce([v.flags for v in covering])
+        seen = covered_flags(self._verdicts, first, last_done)
+        if seen is not None:
             for kind, row in zip(ARTIFACT_KINDS, seen, strict=True):
                 if row.any():
                     flags.append(
@@ -624,7 +626,7 @@ class LiveChain:
     def _apply_marks(self, verdict: SegmentVerdict) -> None:
         """Interpolate the channels marked bad; restart those whose mark changed."""
         bad = tuple(int(i) for i in np.flatnonzero(verdict.marked))
-        if self.plan.n_present - len(bad) < 4:
+        if self.plan.n_present - len(bad) < MIN_GOOD_CHANNELS:
             return  # too few good channels to interpolate from: keep the plan
         self.active_plan = self.plan.with_bad(bad)
         changed = np.flatnonzero(verdict.changed)

@@ -17,6 +17,7 @@ from .record import (
     StepQuality,
 )
 from .settings import QualitySettings
+from .steps import WindowQuality, window_quality
 
 __all__ = [
     "ARTIFACT_KINDS",
@@ -28,5 +29,7 @@ __all__ = [
     "SegmentMetrics",
     "SegmentVerdict",
     "StepQuality",
+    "WindowQuality",
     "segment_metrics",
+    "window_quality",
 ]

@@ -23,6 +23,7 @@ from .._errors import EEGStreamError
 from .._options import FEATURE_OPTIONS, Option, command_line, device_option
 from ..datasets.options import (
     CACHE_DIR,
+    DROP_ARTIFACTS,
     RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
@@ -30,6 +31,7 @@ from ..datasets.options import (
 )
 from ..features.config import ConditioningSettings, FeatureConfig
 from ..features.normalise import NORMALISER_MODES
+from ..quality.settings import QualitySettings
 from .data import FEATURE_SOURCES, ZSCORE_OVER
 from .splits import PROTOCOLS, SPLIT_DRAWS
 
@@ -106,6 +108,8 @@ class RunOptions:
     save_model: bool = True
     cache_dir: Path | None = None
     max_missing_channels: int = 6
+    drop_artifacts: bool = False
+    quality: QualitySettings = field(default_factory=QualitySettings)
     subjects: list[int] | None = None
     progress: bool = True
     channels: tuple[str, ...] | None = None
@@ -417,6 +421,7 @@ _TABLE: tuple[Option, ...] = (
         group=_CHANNELS,
     ),
     *(replace(o, group=o.group or _FEATURES) for o in FEATURE_OPTIONS),
+    replace(DROP_ARTIFACTS, group=_FEATURES),
     Option(
         "--seq-len",
         "steps per sequence",

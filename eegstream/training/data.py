@@ -150,6 +150,90 @@ def _official_config(
     return cfg.replace(window_s=window, hop_s=window)
 
 
+def drop_flagged(
+    trials: list[TrialSteps],
+    flagged: dict[str, np.ndarray],
+    classes: Sequence[str],
+) -> tuple[list[TrialSteps], dict]:
+    """Leave out the flagged steps of each trial (``--drop-artifacts``).
+
+    Each trial keeps its clean steps in their order; a trial with none left
+    is left out. Its sequence or crops are then cut from the kept steps, so
+    no flagged window is ever an input step (the Kalman smoothing of the
+    cached features still ran through them: it is causal, as live).
+
+    Parameters
+    ----------
+    trials : list of TrialSteps
+    flagged : dict of str to array of bool, shape (n_steps,)
+        Per trial key, the steps to leave out.
+    classes : sequence of str
+        Class names, indexed by label.
+
+    Returns
+    -------
+    trials : list of TrialSteps
+        The kept steps of each trial with any left.
+    counts : dict
+        ``windows``, ``dropped`` and ``trials_dropped`` in all; ``by_class``
+        (class -> ``{"dropped", "windows"}``) and ``by_subject`` (subject ->
+        class -> the same).
+
+    Raises
+    ------
+    EEGStreamError
+        When every window of a class of a subject would be left out.
+    """
+    by_subject: dict[int, dict[str, list[int]]] = {}
+    kept, trials_dropped = [], 0
+    for t in trials:
+        flags = np.asarray(flagged[t.key], dtype=bool)
+        if flags.shape != (len(t.steps),):
+            raise EEGStreamError(
+                f"trial {t.key}: {flags.size} window flags for {len(t.steps)} "
+                "feature windows; the feature cache and the flags disagree, "
+                "clear the cache folder and run again"
+            )
+        count = by_subject.setdefault(t.subject, {}).setdefault(
+            classes[t.label], [0, 0]
+        )
+        count[0] += int(flags.sum())
+        count[1] += flags.size
+        if flags.all():
+            trials_dropped += 1
+        else:
+            kept.append(replace(t, steps=t.steps[~flags]))
+    for subject, per_class in by_subject.items():
+        for name, (dropped, windows) in per_class.items():
+            if dropped == windows:
+                raise EEGStreamError(
+                    f"--drop-artifacts leaves no window of class {name!r} for "
+                    f"subject {subject}: all {windows} are flagged; train without "
+                    "--drop-artifacts or check that subject's recordings"
+                )
+    by_class: dict[str, list[int]] = {}
+    for per_class in by_subject.values():
+        for name, (dropped, windows) in per_class.items():
+            total = by_class.setdefault(name, [0, 0])
+            total[0] += dropped
+            total[1] += windows
+
+    def pairs(table: dict[str, list[int]]) -> dict[str, dict[str, int]]:
+        return {
+            name: {"dropped": d, "windows": w}
+            for name, (d, w) in sorted(table.items(), key=lambda i: classes.index(i[0]))
+        }
+
+    counts = {
+        "windows": sum(w for _, w in by_class.values()),
+        "dropped": sum(d for d, _ in by_class.values()),
+        "trials_dropped": trials_dropped,
+        "by_class": pairs(by_class),
+        "by_subject": {str(s): pairs(by_subject[s]) for s in sorted(by_subject)},
+    }
+    return kept, counts
+
+
 def classes_by_subject(trials: list[TrialSteps]) -> dict[int, set[int]]:
     """Subject -> the label ids among its trials."""
     out: dict[int, set[int]] = {}

@@ -105,6 +105,45 @@ class StreamedTrial:
 
 
 @dataclass(frozen=True)
+class QualityAccuracy(Record):
+    """Accuracy of the steps the signal checks call clean, and of the others.
+
+    Attributes
+    ----------
+    n_clean, n_flagged : int
+        Labelled steps whose :class:`~eegstream.quality.StepQuality` is clean
+        (reliable, no artifact flag), and the others.
+    clean_accuracy, flagged_accuracy : float | None
+        Fraction right of each; None when there are none.
+    """
+
+    n_clean: int
+    clean_accuracy: float | None
+    n_flagged: int
+    flagged_accuracy: float | None
+
+    @classmethod
+    def of(cls, correct: np.ndarray, clean: np.ndarray) -> QualityAccuracy:
+        """Split ``correct`` (bool per step) by ``clean`` (bool per step)."""
+        correct, clean = np.asarray(correct, bool), np.asarray(clean, bool)
+
+        def rate(hits: np.ndarray) -> float | None:
+            return float(hits.mean()) if hits.size else None
+
+        return cls(
+            int(clean.sum()),
+            rate(correct[clean]),
+            int((~clean).sum()),
+            rate(correct[~clean]),
+        )
+
+
+def _is_clean(result) -> bool:
+    """Whether the checks call a step clean (checks off: every step is)."""
+    return result.quality is None or result.quality.clean
+
+
+@dataclass(frozen=True)
 class StreamingEvaluation(Record):
     """Accuracy against time into the trial, streamed through the live path.
 
@@ -130,6 +169,10 @@ class StreamingEvaluation(Record):
     mode : "trial"
         The streaming mode that produced these numbers (each trial a new
         recording).
+    quality : QualityAccuracy | None
+        Accuracy over every step, clean and flagged apart (each trial judged
+        as a new recording: the checks' history restarts with the wearer,
+        their segments with the trial).
     """
 
     chunk_samples: int
@@ -144,6 +187,7 @@ class StreamingEvaluation(Record):
     median_settle_s: float | None
     trials: tuple[StreamedTrial, ...]
     mode: str = "trial"
+    quality: QualityAccuracy | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +267,8 @@ class SessionEvaluation(Record):
         Per clip, in recording order.
     mode : "session"
         The streaming mode that produced these numbers.
+    quality : QualityAccuracy | None
+        Accuracy over the labelled steps, clean and flagged apart.
     """
 
     chunk_samples: int
@@ -245,6 +291,7 @@ class SessionEvaluation(Record):
     gap: float | None
     trials: tuple[SessionTrial, ...]
     mode: str = "session"
+    quality: QualityAccuracy | None = None
 
 
 def check_compatible(ckpt: Checkpoint, dataset) -> None:
@@ -379,6 +426,8 @@ def evaluate_streaming(
     cfg = chain.cfg  # the features served live (official-feature models)
     correct_by_step: list[list[bool]] = []
     per_trial: list[StreamedTrial] = []
+    hits: list[bool] = []
+    clean: list[bool] = []
     last_subject = None
     for t in tqdm(
         trials,
@@ -399,6 +448,8 @@ def evaluate_streaming(
         if not steps:
             continue
         correct = np.array([int(np.argmax(r.probabilities)) == t.label for r in steps])
+        hits += correct.tolist()
+        clean += [_is_clean(r) for r in steps]
         times = np.array([(r.timestamp + 1) / cfg.sfreq for r in steps])
         for k, ok in enumerate(correct):
             if k == len(correct_by_step):
@@ -434,6 +485,7 @@ def evaluate_streaming(
         settled_fraction=len(settles) / len(per_trial),
         median_settle_s=float(np.median(settles)) if settles else None,
         trials=tuple(per_trial),
+        quality=QualityAccuracy.of(np.array(hits), np.array(clean)),
     )
 
 
@@ -555,6 +607,8 @@ def evaluate_session(
     n_steps = n_rest_steps = 0
     steady: list[bool] = []
     onset_hits: list[bool] = []
+    labelled_hits: list[bool] = []
+    labelled_clean: list[bool] = []
     bar = tqdm(
         total=sum(len(s) for s in sessions),
         desc="streaming sessions",
@@ -565,6 +619,7 @@ def evaluate_session(
         chain.reset_wearer()
         ends: list[float] = []
         predicted: list[int] = []
+        step_clean: list[bool] = []
         spans = []  # (trial, onset, stop) in samples of the session
         offset = 0
         previous = None
@@ -582,17 +637,21 @@ def evaluate_session(
                     for r in chain.push(piece[:, i : i + chunk], index[i : i + chunk]):
                         ends.append(r.timestamp)
                         predicted.append(int(np.argmax(r.probabilities)))
+                        step_clean.append(_is_clean(r))
                 offset += piece.shape[1]
             previous = eeg
             bar.update()
         end = np.asarray(ends)
         pred = np.asarray(predicted, dtype=int)
+        is_clean = np.asarray(step_clean, dtype=bool)
         n_steps += len(end)
         labelled = np.zeros(len(end), bool)
         for t, onset, stop in spans:
             inside = (end >= onset) & (end < stop)
             labelled |= inside
             correct = pred[inside] == t.label
+            labelled_hits += correct.tolist()
+            labelled_clean += is_clean[inside].tolist()
             since = (end[inside] + 1 - onset) / sfreq
             for sec, ok in zip(np.ceil(since - 1e-9).astype(int), correct, strict=True):
                 by_second.setdefault(int(sec), []).append(bool(ok))
@@ -643,6 +702,7 @@ def evaluate_session(
         offline_accuracy=off,
         gap=None if off is None else off - live,
         trials=tuple(per_trial),
+        quality=QualityAccuracy.of(np.array(labelled_hits), np.array(labelled_clean)),
     )
 
 

@@ -52,3 +52,5 @@ class PreparedRun:
     job: SplitJob
     synthetic: bool
     started: datetime.datetime
+    #: ``--drop-artifacts``: the windows left out (:func:`~.data.drop_flagged`).
+    artifacts: dict[str, Any] | None = None

@@ -214,6 +214,7 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         *recipe_section(metrics),
         *_baseline_section(metrics),
         *_full_montage_section(metrics),
+        *artifacts_section(metrics),
         "## Caveats",
         "",
         *[f"- {c}" for c in caveats(metrics)],
@@ -224,6 +225,35 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def artifacts_section(metrics: dict[str, Any]) -> list[str]:
+    """Markdown of the windows ``--drop-artifacts`` left out, per subject and class."""
+    counts = metrics.get("artifacts")
+    if counts is None:
+        return []
+    classes = list(counts["by_class"])
+
+    def cell(c: dict[str, int]) -> str:
+        return f"{c['dropped']}/{c['windows']}"
+
+    lines = [
+        "## Windows left out as artifacts",
+        "",
+        f"`--drop-artifacts` left out {counts['dropped']} of {counts['windows']} "
+        "windows (flagged by the live signal checks: an artifact in the window "
+        "or more bad channels than the model may interpolate), "
+        f"{counts['trials_dropped']} trial(s) entirely; left out / windows:",
+        "",
+        "| subject | " + " | ".join(classes) + " |",
+        "|---|" + "---|" * len(classes),
+    ]
+    for subject, per_class in counts["by_subject"].items():
+        row = [cell(per_class[c]) if c in per_class else "" for c in classes]
+        lines.append(f"| {subject} | " + " | ".join(row) + " |")
+    totals = [cell(counts["by_class"][c]) for c in classes]
+    lines += ["| all | " + " | ".join(totals) + " |", ""]
+    return lines
 
 
 def _baseline_section(metrics: dict[str, Any]) -> list[str]:

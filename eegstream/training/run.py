@@ -60,6 +60,7 @@ from .data import (
     build_sequences,
     classes_by_subject,
     crop_stride,
+    drop_flagged,
     load_trial_steps,
     population_stats,
     select_channels,
@@ -137,6 +138,10 @@ class RunMetrics:
     channels : tuple of str
         The model's channels, SEED names in SEED order (written with the
         name of their set, e.g. ``emotiv-epoc (14 channels)``).
+    artifacts : mapping | None
+        With ``--drop-artifacts``: the windows left out, in all, per class
+        and per subject and class (:func:`~eegstream.training.data.drop_flagged`);
+        None otherwise (left out of the JSON).
     """
 
     name: str
@@ -159,6 +164,7 @@ class RunMetrics:
     model: str | None = None
     execution: Mapping[str, Any] | None = None
     channels: tuple[str, ...] = SEED_CHANNELS
+    artifacts: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-able record, in ``metrics.json``'s layout."""
@@ -189,6 +195,8 @@ class RunMetrics:
             out["model"] = self.model
         if self.execution is not None:
             out["execution"] = dict(self.execution)
+        if self.artifacts is not None:
+            out["artifacts"] = dict(self.artifacts)
         return out
 
 
@@ -279,6 +287,12 @@ def _validate(opts: RunOptions) -> None:
     check_value(opts.split_draw, SPLIT_DRAWS, "split_draw")
     check_number(opts.workers, "workers", min=1, integer=True)
     check_number(opts.threads, "threads", min=1, integer=True)
+    if opts.drop_artifacts and opts.features != "own":
+        raise EEGStreamError(
+            "{drop_artifacts} needs the project's own features ({features} own): "
+            "the signal checks judge its windows, not the release's",
+            param=("drop_artifacts", "features"),
+        )
 
 
 def _fit_network(x_tr, y_tr, x_va, y_va, n_classes, opts, desc) -> _Fitted:
@@ -377,6 +391,15 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
         opts.progress,
     )
     assert classes_by_subject(trials) == by_subject, "sanity check: trials changed"
+    artifacts = None
+    if opts.drop_artifacts:
+        from ..datasets.cache import dataset_quality
+
+        quality = dataset_quality(
+            dataset, cfg, opts.quality, opts.cache_dir, opts.progress
+        )
+        flagged = {k: q.flagged(opts.max_missing_channels) for k, q in quality.items()}
+        trials, artifacts = drop_flagged(trials, flagged, classes)
     full = None
     if opts.channels is not None:
         if opts.compare_full:
@@ -384,7 +407,7 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
         # A subset model's features: its columns of the cached 62-channel DE.
         trials = select_channels(trials, opts.channels, len(cfg.bands))
     job = replace(_split_job(opts, trials, cfg, classes, splits, blocks), full=full)
-    return PreparedRun(dataset, splits, job, is_synthetic(dataset), started)
+    return PreparedRun(dataset, splits, job, is_synthetic(dataset), started, artifacts)
 
 
 def _split_job(opts, trials, cfg, classes, splits, blocks) -> SplitJob:
@@ -595,6 +618,7 @@ def finish_run(prepared: PreparedRun, results: list[dict[str, Any]]) -> RunResul
             "threads": opts.threads,
             "nodes": [r.get("_node") for r in results],
         },
+        artifacts=prepared.artifacts,
     )
     out_dir = (
         opts.out
@@ -809,6 +833,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             },
         ),
         max_missing_channels=opts.max_missing_channels,
+        quality=opts.quality,
         channels=opts.channels or SEED_CHANNELS,
         features=_feature_source(opts),
         train_config=opts.train.to_dict(),
