@@ -103,6 +103,22 @@ def test_a_channel_is_marked_after_bad_segments_and_cleared_after_good_ones(real
     assert not others.any()  # its neighbours are predicted without it
 
 
+def test_mains_hum_present_from_the_first_second_is_marked(real):
+    # Its own history would hold only hummy segments: the channel is then held
+    # against all channels' history, not against itself.
+    names, x = real
+    x = x[:, : 30 * 160]
+    t7 = names.index("T7")
+    hum = x.copy()
+    hum[t7] += 100 * np.sin(2 * np.pi * 60 * np.arange(x.shape[1]) / SFREQ)
+    verdicts = monitor_run(names, hum)
+    line_bit = 1 << 3  # BAD_REASONS: flat, railed, jumps, line_noise, noisy
+    assert verdicts[-1].marked[t7] and verdicts[-1].reasons[t7] & line_bit
+    others = np.array([np.delete(v.marked, t7) for v in verdicts])
+    assert not others.any()
+    assert not any(v.marked.any() for v in monitor_run(names, x))  # clean: none
+
+
 def test_muscle_over_several_sites_is_flagged_not_marked(real):
     names, x = real
     temporal = [names.index(c) for c in ("FT7", "FT8", "T7", "T8", "TP7", "TP8")]

@@ -34,6 +34,8 @@ FRONTAL = ("FP1", "FPZ", "FP2", "AF3", "AF4", "AF7", "AF8")
 #: Measures judged against the session's robust history (higher is worse).
 _ROBUST = ("step_uv", "line_ratio", "muscle_uv", "residual_uv", "eye_uv")
 _MAD_TO_SD = 1.4826
+#: Measures that depend on the other channels (the spline prediction).
+_FROM_NEIGHBOURS = ("residual_uv",)
 
 
 @functools.lru_cache(maxsize=32)
@@ -192,9 +194,13 @@ class QualityMonitor:
 
         Unusual: more than ``z_limit`` robust SDs (1.4826 x MAD) above the
         median of the channel's own history (its good segments only,
-        :meth:`_remember`); a channel with too little history of its own is
-        held against all channels' history. Before ``min_history_s`` nothing
-        is unusual yet.
+        :meth:`_remember`). A channel with too little history of its own, or
+        whose own median is itself beyond the limit (a fault present from the
+        first second, such as mains hum on one electrode, would otherwise
+        become its baseline), is held against all channels' history; not so
+        for measures made from the neighbours (a faulty electrode raises its
+        neighbours' residual until it is marked and left out). Before
+        ``min_history_s`` nothing is unusual yet.
         """
         over = values > limit
         if self._n_history < max(self._min_history, 1):
@@ -209,6 +215,8 @@ class QualityMonitor:
             pooled = np.nanmedian(past)
             pooled_spread = _MAD_TO_SD * np.nanmedian(np.abs(past - pooled))
         own = np.isfinite(past).sum(axis=0) >= max(self._min_history, 1)
+        if name not in _FROM_NEIGHBOURS:
+            own &= median <= limit
         median = np.where(own, median, pooled)
         spread = np.where(own, spread, pooled_spread)
         if not np.isfinite(pooled):
