@@ -64,6 +64,7 @@ def _compare(checkpoint, recording, clean_off) -> dict[str, tuple[float, float]]
             float(wrong[unclean].mean()) if unclean.any() else float("nan"),
         )
     out["unclean"] = (float(unclean.mean()), float(unclean.sum()))
+    out["eye"] = (float(np.mean([s.quality.flagged("eye") for s in on])), 0.0)
     return out
 
 
@@ -72,7 +73,11 @@ def _line(label: str, res: dict) -> str:
     cells = "  ".join(
         f"{p} {100 * res[p][0]:5.1f} % ({100 * res[p][1]:5.1f} %)" for p in POLICIES
     )
-    return f"   {label:22s} unclean {100 * share:5.1f} % ({n:.0f}):  {cells}"
+    eye = 100 * res["eye"][0]
+    return (
+        f"   {label:27s} not clean {100 * share:5.1f} % ({n:.0f}; eye flag "
+        f"{eye:4.1f} %):  {cells}"
+    )
 
 
 def main() -> int:

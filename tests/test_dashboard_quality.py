@@ -47,17 +47,20 @@ def test_gauge_greys_a_held_reading_and_says_why(qtbot):
     assert _theme.MUTED in gauge.detail_label.styleSheet()
 
 
+def brushes_of(scalp: ScalpMap, channel: str) -> str:
+    return scalp.dots.data["brush"][SEED_CHANNELS.index(channel)].color().name()
+
+
 def test_scalp_map_and_traces_name_bad_and_interpolated_channels(qtbot):
     scalp, traces = ScalpMap(), EEGTraces(("FP1", "T7", "O1"))
     qtbot.addWidget(scalp)
     qtbot.addWidget(traces)
     scalp.set_channel_states({"O1": "flat"}, missing=("CB1",))
     assert scalp.states == {"O1": "bad: flat", "CB1": "missing"}
+    assert brushes_of(scalp, "CB1") == _theme.MUTED
     assert [label.toPlainText() for label in scalp._labels] == ["O1 flat"]
-    brushes = scalp.dots.data["brush"]
-    o1 = SEED_CHANNELS.index("O1")
-    assert brushes[o1].color().name() == _theme.BAD_CHANNEL
-    assert brushes[SEED_CHANNELS.index("O2")].color().name() == "#000000"
+    assert brushes_of(scalp, "O1") == _theme.BAD_CHANNEL
+    assert brushes_of(scalp, "O2") == "#000000"
     traces.set_channel_states({"O1": "flat"}, missing=("T7",))
     ticks = [t[1] for t in traces.plot.getAxis("left")._tickLevels[0]]
     assert ticks == ["FP1", "T7 · interpolated", "O1 flat · interpolated"]

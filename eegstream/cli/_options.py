@@ -173,8 +173,8 @@ def add_artifacts_option(group: Any) -> None:
         "step); off: no signal checks. Default flag: on real EEG with planted "
         "faults (benchmarks/bench_policy.py) the shown top class differed from "
         "the clean recording's on 0-9.8 %% of steps with flag, 2.5-20.5 %% with "
-        "hold: a held reading goes stale, and 37-62 %% of the steps of clean "
-        "real recordings carry a flag (blinks)",
+        "hold: a held reading goes stale, and 26-62 %% of the steps of clean "
+        "real recordings carry a flag (eye flags on 7-59 %%)",
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..features import BAND_NAMES
 from ..montage import SEED_CHANNELS, positions_2d
@@ -81,6 +81,8 @@ class ScalpMap(QtWidgets.QWidget):
         #: Channel states drawn: name -> "bad: <reasons>" or "missing".
         self.states: dict[str, str] = {}
         self._labels: list[pg.TextItem] = []
+        self._label_font = QtGui.QFont()
+        self._label_font.setBold(True)
         self.band_power: np.ndarray | None = None
         fill_with(self, self.view)
         self.selector.currentIndexChanged.connect(self._redraw)
@@ -93,7 +95,7 @@ class ScalpMap(QtWidgets.QWidget):
     def set_channel_states(
         self, bad: Mapping[str, str], missing: Sequence[str] = ()
     ) -> None:
-        """Mark channels: bad ones red and named, missing ones hollow.
+        """Mark channels: bad ones red and named, missing ones grey.
 
         Both are interpolated from their good neighbours. Redraws the dots
         and names only; call it when the states change (rare), not per step.
@@ -113,7 +115,7 @@ class ScalpMap(QtWidgets.QWidget):
         fill = [
             _theme.BAD_CHANNEL
             if states.get(ch, "").startswith("bad")
-            else (_theme.PANEL if ch in states else "#000000")
+            else (_theme.MUTED if ch in states else "#000000")
             for ch in self.channels
         ]
         self.dots.setBrush([pg.mkBrush(c) for c in fill])
@@ -127,8 +129,9 @@ class ScalpMap(QtWidgets.QWidget):
                 continue
             i = self.channels.index(ch)
             label = pg.TextItem(
-                f"{ch} {why}", color=_theme.BAD_CHANNEL, anchor=(0.5, 1.2)
+                f"{ch} {why}", color=_theme.BAD_CHANNEL, anchor=(0.5, 1.1)
             )
+            label.setFont(self._label_font)
             label.setPos(float(pos[i, 0]), float(pos[i, 1]))
             self._plot.addItem(label)
             self._labels.append(label)
