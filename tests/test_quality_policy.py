@@ -65,7 +65,7 @@ def test_hold_keeps_the_last_clean_reading_while_contaminated_and_resumes():
         assert shown[i].timestamp == 1.0 and shown[i].since == 2.0
     assert shown[2].reason == "muscle T7 T8"
     assert shown[3].reason == "7 of 62 missing or bad"
-    assert shown[3].describe() == "held 1 s: 7 of 62 missing or bad"
+    assert shown[3].describe() == "held 2 s: 7 of 62 missing or bad"  # step 1's
     assert shown[4].describe() == "" and shown[4].since is None
     logged = shown[3].to_dict()
     assert logged["held"] and logged["since"] == 2.0 and logged["held_from"] == 1.0
@@ -229,3 +229,22 @@ def test_hold_holds_on_screen_and_outlet_while_the_burst_lasts(
 def _pull(inlet: pylsl.StreamInlet) -> dict[float, np.ndarray]:
     samples, stamps = inlet.pull_chunk(timeout=1.0, max_samples=1000)
     return {float(t): np.array(x) for x, t in zip(samples, stamps, strict=True)}
+
+
+def test_the_console_line_shows_the_held_reading_and_why():
+    from eegstream.pipeline.console import status_line
+    from eegstream.pipeline.results import Health
+
+    health = Health(
+        "ok", "Cap", "sid", 160.0, 160.0, 1600, 0, 0, 0.003, 0.005, "cpu", "tiny"
+    )
+    policy = ArtifactPolicy("hold")
+    clean = _step(1.0, CLEAN)
+    policy.apply(clean)
+    dirty = _step(4.0, MUSCLE)
+    dirty = dataclasses.replace(dirty, shown=policy.apply(dirty))
+    line = status_line(health, dirty, cold=0, seq_len=60, elapsed=10.0)
+    top = CLASSES[int(np.argmax(clean.probabilities))]
+    assert f" {top.upper()} (" in line  # the held reading, not the step's own
+    assert f"{clean.probabilities[0]:.2f}" in line
+    assert "signal: held 3 s: muscle T7 T8" in line

@@ -79,9 +79,12 @@ class ShownReading:
     at: float
 
     def describe(self) -> str:
-        """One short line for a view: ``held 4 s: muscle T7 T8``; ``""`` when clean."""
+        """One short line for a view: ``held 4 s: muscle T7 T8``; ``""`` when clean.
+
+        The seconds are the age of the reading held (from its step to this one).
+        """
         if self.held:
-            return f"held {self.at - (self.since or self.at):.0f} s: {self.reason}"
+            return f"held {self.at - self.timestamp:.0f} s: {self.reason}"
         if self.contaminated:
             return f"contaminated: {self.reason}"
         return ""
