@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .._errors import EEGStreamError
 from ..demo import DEMO_MODEL, DEMO_SESSION_DIR, VIEWS
-from ._options import add_record_option
+from ._options import add_artifacts_option, add_record_option, check_artifacts
 
 HELP = "see the whole system run on a synthetic session (no headset needed)"
 DESCRIPTION = __doc__
@@ -77,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="session log (JSON Lines); default: a new file in replay/demo-logs/",
     )
     add_record_option(parser)
+    add_artifacts_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_number(args.seconds, "seconds", min=0, min_inclusive=False)
     check_number(args.speed, "speed", min=0, min_inclusive=False)
+    check_artifacts(args)
     gui = want_gui(args.view)
     if gui:
         from ..dashboard import check_display
@@ -128,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
             stream=player.name,
             source_id=player.source_id,
             log_path=args.log or default_log_path(),
+            artifacts=args.artifacts,
         ).start()
         if args.record is not None:
             start_recording(pipeline, args.record, "demo")

@@ -77,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _check_args(args: argparse.Namespace) -> None:
     from .._checks import check_number
 
+    _options.check_artifacts(args)
     if args.screenshot is not None and args.exit_after is None:
         raise EEGStreamError(
             "--screenshot needs --exit-after SECONDS (when to take it)"

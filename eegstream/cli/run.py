@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         start_recording,
     )
 
+    _options.check_artifacts(args)
     if args.file is not None:
         return _run_file(args)
     if args.stream_name is not None:
@@ -182,6 +183,7 @@ def _run_file(args: argparse.Namespace) -> int:
             assume_seed_order=args.assume_seed_order,
             markers=args.markers,
             label_map=args.label_map,
+            artifacts=args.artifacts,
         )
         print(
             f"eegstream run: model {pipe.checkpoint.name} over {args.file} "

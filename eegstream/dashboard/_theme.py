@@ -18,6 +18,8 @@ STATE_COLOURS = {
 }
 ERROR = "#f85149"
 SYNTHETIC = "#d29922"  # the badge of simulated EEG
+CONTAMINATED = "#f0883e"  # a reading the signal checks flag (artifact, held)
+BAD_CHANNEL = "#f85149"  # a channel marked bad (and interpolated)
 
 # One colour per emotion name, the same in every session and for every dataset
 # (SEED's "positive" shares happy's gold), so a colour can be read across a room.

@@ -94,6 +94,8 @@ class EmotionGauge(QtWidgets.QWidget):
         self.detail_label = QtWidgets.QLabel("")
         self.detail_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.detail_label.setStyleSheet(f"color: {_theme.MUTED}; font-size: 12pt;")
+        self.detail_label.setWordWrap(True)
+        self._detail_colour = _theme.MUTED
         self.bars = _Bars(self.classes, self.colours)
         layout.addWidget(self.top_label)
         layout.addWidget(self.detail_label)
@@ -105,6 +107,8 @@ class EmotionGauge(QtWidgets.QWidget):
         probabilities: np.ndarray,
         warm: bool = True,
         calibrating: str | None = None,
+        signal: str = "",
+        held: bool = False,
     ) -> None:
         """Show one probability per class.
 
@@ -118,6 +122,13 @@ class EmotionGauge(QtWidgets.QWidget):
         calibrating : str | None
             A live calibration under way (``Health.calibration``, e.g.
             ``"recording 12/60 s"``): said under the class as "calibrating".
+        signal : str
+            Why the reading is not clean, under the ``--artifacts`` policy
+            (``ShownReading.describe()``: ``"held 4 s: muscle T7 T8"``,
+            ``"contaminated: 1 bad: O1 flat; UNRELIABLE"``); ``""`` when clean.
+            Said under the class in the contaminated colour.
+        held : bool
+            ``probabilities`` are an earlier, clean reading held: shown greyed.
         """
         values = np.asarray(probabilities, dtype=float)
         self.bars.values = values.copy()
@@ -127,7 +138,13 @@ class EmotionGauge(QtWidgets.QWidget):
             detail += " · warming up"
         if calibrating is not None:
             detail += f" · calibrating ({calibrating})"
-        self._set_top(self.classes[top], detail, dim=not warm)
+        if signal:
+            detail += f"\n{signal}"
+        self._set_top(self.classes[top], detail, dim=held or not warm)
+        colour = _theme.CONTAMINATED if signal else _theme.MUTED
+        if colour != self._detail_colour:  # a style sheet re-polishes: on change only
+            self._detail_colour = colour
+            self.detail_label.setStyleSheet(f"color: {colour}; font-size: 12pt;")
         self.bars.update()
 
     def values(self) -> np.ndarray:
@@ -137,6 +154,14 @@ class EmotionGauge(QtWidgets.QWidget):
     def top_text(self) -> str:
         """Return the large class name shown."""
         return self.top_label.text()
+
+    def detail_text(self) -> str:
+        """Return the text under the class (confidence, warm-up, signal)."""
+        return self.detail_label.text()
+
+    def dimmed(self) -> bool:
+        """Whether the class is shown greyed (held, warming up or waiting)."""
+        return _theme.MUTED in self.top_label.styleSheet()
 
     def _set_top(self, name: str | None, detail: str, dim: bool = False) -> None:
         text = "waiting…" if name is None else name.upper()

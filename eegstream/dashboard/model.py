@@ -48,9 +48,10 @@ class Changes:
     steps: int = 0
     eeg: bool = False
     health: bool = False
+    channels: bool = False  # channels marked bad or cleared (rare)
 
     def __bool__(self) -> bool:
-        return bool(self.steps or self.eeg or self.health)
+        return bool(self.steps or self.eeg or self.health or self.channels)
 
 
 def finite_mean(values: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
@@ -113,6 +114,12 @@ class DashboardModel:
         EEG traces in µV; NaN rows for channels the stream lacks.
     topo : array of float, shape (n_model_channels, n_bands) | None
         DE per model channel and band of the newest step (the scalp map).
+    bad : dict of str to str
+        Channels the signal checks mark bad in the newest step (SEED name ->
+        reasons, e.g. ``"flat"``); they are interpolated.
+    signal : str
+        The newest step's signal in one line for the status bar: ``2 bad: O1
+        flat, T7 noisy``, ``ok``, ``checks off``; ``""`` before the first step.
     """
 
     def __init__(
@@ -154,6 +161,8 @@ class DashboardModel:
         self.latest: StepResult | None = None
         self.health: Health | None = None
         self.topo: np.ndarray | None = None
+        self.bad: dict[str, str] = {}
+        self.signal = ""
         self.eeg_times = np.zeros(0)
         self.eeg = np.zeros((len(self.trace_channels), 0))
         self.steps_total = 0
@@ -197,6 +206,7 @@ class DashboardModel:
                 steps.append(self._queue.get_nowait())
             except queue.Empty:
                 break
+        bad = self.bad
         n = self.ingest(steps)
         health = self._pipeline.health()
         health_changed = health != self.health
@@ -209,7 +219,9 @@ class DashboardModel:
             ):
                 self.set_eeg(times, data, self._pipeline.plan)
                 eeg = True
-        return Changes(steps=n, eeg=eeg, health=health_changed)
+        return Changes(
+            steps=n, eeg=eeg, health=health_changed, channels=self.bad != bad
+        )
 
     def ingest(self, steps: Iterable[StepResult]) -> int:
         """Add pipeline steps (oldest first) to the history; return how many."""
@@ -236,7 +248,17 @@ class DashboardModel:
             self.latest = step
             self.steps_total += 1
             n += 1
+        if n:
+            self._read_quality(self.latest)
         return n
+
+    def _read_quality(self, step: StepResult | None) -> None:
+        """Keep the newest step's bad channels and its signal line."""
+        q = None if step is None else step.quality
+        bad = {} if q is None else {b.name: "/".join(b.reasons) for b in q.bad}
+        if bad != self.bad:
+            self.bad = bad
+        self.signal = "checks off" if q is None else q.summary()
 
     def set_health(self, health: Health) -> None:
         """Keep the newest health; remember each new pipeline error once."""

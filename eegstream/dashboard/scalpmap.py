@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..features import BAND_NAMES
 from ..montage import SEED_CHANNELS, positions_2d
@@ -76,6 +76,13 @@ class ScalpMap(QtWidgets.QWidget):
             pen=pg.mkPen(_theme.FOREGROUND, width=0.5),
         )
         plot.addItem(self.dots)
+        self._plot = plot
+        self.channels = tuple(channels)
+        #: Channel states drawn: name -> "bad: <reasons>" or "missing".
+        self.states: dict[str, str] = {}
+        self._labels: list[pg.TextItem] = []
+        self._label_font = QtGui.QFont()
+        self._label_font.setBold(True)
         self.band_power: np.ndarray | None = None
         fill_with(self, self.view)
         self.selector.currentIndexChanged.connect(self._redraw)
@@ -84,6 +91,50 @@ class ScalpMap(QtWidgets.QWidget):
     def band(self) -> int:
         """Index of the band shown."""
         return self.selector.currentIndex()
+
+    def set_channel_states(
+        self, bad: Mapping[str, str], missing: Sequence[str] = ()
+    ) -> None:
+        """Mark channels: bad ones red and named, missing ones grey.
+
+        Both are interpolated from their good neighbours. Redraws the dots
+        and names only; call it when the states change (rare), not per step.
+
+        Parameters
+        ----------
+        bad : mapping of str to str
+            SEED name -> why it is bad (``"flat"``, ``"noisy"``...).
+        missing : sequence of str
+            Channels the stream lacks.
+        """
+        states = {ch: "missing" for ch in missing if ch in self.channels}
+        states.update({ch: f"bad: {why}" for ch, why in bad.items()})
+        if states == self.states:
+            return
+        self.states = states
+        fill = [
+            _theme.BAD_CHANNEL
+            if states.get(ch, "").startswith("bad")
+            else (_theme.MUTED if ch in states else "#000000")
+            for ch in self.channels
+        ]
+        self.dots.setBrush([pg.mkBrush(c) for c in fill])
+        self.dots.setSize([9 if c == _theme.BAD_CHANNEL else 5 for c in fill])
+        for label in self._labels:
+            self._plot.removeItem(label)
+        self._labels = []
+        pos = self.topomap.positions
+        for ch, why in bad.items():
+            if ch not in self.channels:
+                continue
+            i = self.channels.index(ch)
+            label = pg.TextItem(
+                f"{ch} {why}", color=_theme.BAD_CHANNEL, anchor=(0.5, 1.1)
+            )
+            label.setFont(self._label_font)
+            label.setPos(float(pos[i, 0]), float(pos[i, 1]))
+            self._plot.addItem(label)
+            self._labels.append(label)
 
     def set_band_power(self, band_power: np.ndarray) -> None:
         """Show the chosen band of ``band_power`` (n_channels, n_bands), DE."""

@@ -32,7 +32,9 @@ def _wearer(health: Health) -> str:
 
 
 def describe(health: Health, calibration: str) -> dict[str, str]:
-    """Describe the status fields as text, one entry per label of :class:`StatusPanel`.
+    """Describe the health fields as text, one per label of :class:`StatusPanel`.
+
+    The ``signal`` label is set apart (:meth:`StatusPanel.set_signal`).
 
     Parameters
     ----------
@@ -73,6 +75,7 @@ class StatusPanel(QtWidgets.QStatusBar):
         "rate",
         "latency",
         "gaps",
+        "signal",
         "calibration",
         "device",
         "model",
@@ -101,6 +104,15 @@ class StatusPanel(QtWidgets.QStatusBar):
         )
         self.labels["synthetic"] = badge
         self.addPermanentWidget(badge)
+
+    def set_signal(self, text: str, bad: bool) -> None:
+        """Show the signal checks' line (``2 bad: O1 flat, T7 noisy``), red when bad."""
+        label = self.labels["signal"]
+        if label.text() == text:
+            return
+        label.setText(text)
+        colour = _theme.BAD_CHANNEL if bad else _theme.FOREGROUND
+        label.setStyleSheet(f"color: {colour}; padding: 0 8px;")
 
     def set_health(self, health: Health, calibration: str) -> None:
         """Show ``health`` and the calibration state."""

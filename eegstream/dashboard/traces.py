@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,6 +16,7 @@ from .model import finite_mean
 SCALES_UV: tuple[int, ...] = (10, 20, 50, 100, 200, 500, 1000)
 # A 5 s, 200 Hz trace is 1000 points; more than ~1 point per pixel only costs time.
 _MAX_POINTS = 1200
+_TRACE = "#7fd4ff"
 
 
 def _mean_downsample(
@@ -66,13 +67,41 @@ class EEGTraces(QtWidgets.QWidget):
             [[(-i, ch) for i, ch in enumerate(self.channels)]]
         )
         self.plot.showGrid(x=True, y=False, alpha=_theme.GRID_ALPHA)
-        self.curves = [
-            self.plot.plot(pen=pg.mkPen("#7fd4ff", width=1)) for _ in self.channels
-        ]
+        self.curves = [self.plot.plot(pen=pg.mkPen(_TRACE, width=1)) for _ in channels]
+        #: Channel states drawn: name -> "bad: <reasons>" or "missing".
+        self.states: dict[str, str] = {}
         self._times = np.zeros(0)
         self._data = np.zeros((n, 0))
         fill_with(self, self.view)
         self.scale.currentIndexChanged.connect(self._redraw)
+
+    def set_channel_states(
+        self, bad: Mapping[str, str], missing: Sequence[str] = ()
+    ) -> None:
+        """Draw bad channels red and name their state in the lane's label.
+
+        Bad channels are drawn as the stream has them and labelled
+        ``O1 flat · interpolated`` (the model gets their interpolation);
+        channels the stream lacks read ``F7 · interpolated``. Call it when
+        the states change (rare), not per frame.
+        """
+        states = {ch: "missing" for ch in missing if ch in self.channels}
+        states.update({ch: f"bad: {why}" for ch, why in bad.items()})
+        if states == self.states:
+            return
+        self.states = states
+        ticks = []
+        for i, (ch, curve) in enumerate(zip(self.channels, self.curves, strict=True)):
+            state = states.get(ch)
+            if state is None:
+                ticks.append((-i, ch))
+            elif state == "missing":
+                ticks.append((-i, f"{ch} · interpolated"))
+            else:
+                ticks.append((-i, f"{ch} {state[5:]} · interpolated"))
+            bad_now = state is not None and state != "missing"
+            curve.setPen(pg.mkPen(_theme.BAD_CHANNEL if bad_now else _TRACE, width=1))
+        self.plot.getAxis("left").setTicks([ticks])
 
     @property
     def scale_uv(self) -> int:

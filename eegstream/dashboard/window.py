@@ -116,6 +116,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.redraws = 0
         self._failed = False
         self._closed = False
+        self._missing: tuple[str, ...] | None = None  # the model channels not streamed
         self.setWindowTitle("eegstream live")
         self.resize(1500, 900)
         self.setPalette(dark_palette())
@@ -213,11 +214,15 @@ class MainWindow(QtWidgets.QMainWindow):
         latest = model.latest
         if changes.steps and latest is not None:
             health = model.health
+            shown = latest.shown
             self.gauge.set_probabilities(
-                latest.probabilities,
+                latest.probabilities if shown is None else shown.probabilities,
                 warm=bool(latest.warm),
                 calibrating=health.calibration if health is not None else None,
+                signal="" if shown is None else shown.describe(),
+                held=shown is not None and shown.held,
             )
+            self.status.set_signal(f"signal {model.signal}", bool(model.bad))
             times, probs = model.history()
             self.history.set_history(
                 times, probs, model.predicted_segments(), model.true_segments()
@@ -225,6 +230,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.bandpower.set_history(*model.band_history())
             if model.topo is not None:
                 self.scalpmap.set_band_power(model.topo)
+        if changes.channels or self._missing is None:
+            self._show_channel_states()
         if changes.eeg:
             self.traces.set_eeg(model.eeg_times, model.eeg)
         if model.health is not None:
@@ -241,6 +248,19 @@ class MainWindow(QtWidgets.QMainWindow):
             self.failed.emit(health.error)
         self.redraws += 1
         return changes
+
+    def _show_channel_states(self) -> None:
+        """Mark bad and missing channels on the scalp map and traces (on change)."""
+        plan = self.pipeline.plan
+        if plan is None:  # not connected yet
+            return
+        if self._missing is None:
+            present = set(plan.present.tolist())
+            self._missing = tuple(
+                ch for i, ch in enumerate(plan.channels) if i not in present
+            )
+        self.scalpmap.set_channel_states(self.model.bad, self._missing)
+        self.traces.set_channel_states(self.model.bad, self._missing)
 
     def _update_banner(self) -> None:
         health = self.model.health

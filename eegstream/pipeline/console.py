@@ -12,6 +12,8 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .._errors import EEGStreamError
 
 if TYPE_CHECKING:
@@ -107,15 +109,18 @@ def status_line(
         f"steps {health.steps}",
     ]
     if latest is not None:
+        shown = latest.shown
+        values = latest.probabilities if shown is None else shown.probabilities
         probs = " ".join(
-            f"{c} {p:.2f}"
-            for c, p in zip(latest.classes, latest.probabilities, strict=True)
+            f"{c} {p:.2f}" for c, p in zip(latest.classes, values, strict=True)
         )
-        top = f"{latest.predicted.upper()} ({probs})"
+        top = f"{latest.classes[int(np.argmax(values))].upper()} ({probs})"
         parts.append(f"calibrating {cold}/{seq_len}, {top}" if not latest.warm else top)
         if latest.true_label is not None:
             parts.append(f"true {latest.true_label}")
-        if latest.quality is not None and not (
+        if shown is not None and shown.contaminated:  # the reason with the policy
+            parts.append(f"signal: {shown.describe()}")
+        elif latest.quality is not None and not (
             latest.quality.clean and not latest.quality.bad
         ):
             parts.append(f"signal: {latest.quality.summary()}")

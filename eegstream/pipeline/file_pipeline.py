@@ -38,6 +38,7 @@ from .._errors import EEGStreamError
 from ..acquisition import Block, StreamSummary
 from ..labelmap import LabelMap
 from ..model import Checkpoint
+from ..quality import DEFAULT_POLICY
 from .chain import LiveChain, _recording_rows
 from .live import LivePipeline
 from .markers import MarkerListener
@@ -73,6 +74,8 @@ class FilePipeline(LivePipeline):
         The recording's marker streams to follow (by name); ``None``: all.
     label_map : LabelMap | path-like | None
         As for :class:`~eegstream.pipeline.LivePipeline`.
+    artifacts : "flag" | "hold" | "off"
+        As for :class:`~eegstream.pipeline.LivePipeline` (no outlets here).
 
     Raises
     ------
@@ -99,6 +102,7 @@ class FilePipeline(LivePipeline):
         assume_seed_order: bool = False,
         markers: Sequence[str] | None = None,
         label_map: LabelMap | str | os.PathLike | None = None,
+        artifacts: str = DEFAULT_POLICY,
     ) -> None:
         super().__init__(
             checkpoint,
@@ -110,6 +114,7 @@ class FilePipeline(LivePipeline):
             assume_seed_order=assume_seed_order,
             markers=markers,
             label_map=label_map,
+            artifacts=artifacts,
         )
         unknown = sorted(set(markers or ()) - set(recording.markers))
         if unknown:
@@ -196,6 +201,7 @@ class FilePipeline(LivePipeline):
             clock=time.perf_counter,
             line_freq=self.line_freq_option,
             assume_seed_order=self.assume_seed_order,
+            checks=self.artifacts != "off",
         )
         self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = rec.synthetic

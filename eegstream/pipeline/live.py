@@ -45,9 +45,11 @@ from ..features.normalise import NormaliserState
 from ..labelmap import LabelMap
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
+from ..quality import DEFAULT_POLICY, ArtifactPolicy, check_policy
 from ..recorder import Recorder, RecordingReport, with_derived
 from .chain import LiveChain
 from .channels import ChannelPlan
+from .held_outlet import HeldOutlet
 from .live_calibration import Calibrate, LiveCalibration
 from .markers import MarkerListener
 from .outlets import ResultOutlets, quality_row
@@ -112,6 +114,11 @@ class LivePipeline:
         :meth:`wearer_state` returned then): the running normaliser starts
         from them. State of another number of features is left out with a
         warning.
+    artifacts : "flag" | "hold" | "off"
+        The ``--artifacts`` policy (:class:`~eegstream.quality.ArtifactPolicy`):
+        what each step's ``shown`` holds, what the held outlet
+        (``<name>-probabilities-held``, :mod:`.held_outlet`) publishes and the
+        log's ``shown``; ``off`` runs the chain without signal checks.
 
     Notes
     -----
@@ -145,8 +152,10 @@ class LivePipeline:
         line_freq: float | str | None = None,
         wearer: str | None = None,
         wearer_state: NormaliserState | None = None,
+        artifacts: str = DEFAULT_POLICY,
     ) -> None:
         check_unit_option(unit)
+        self.artifacts = check_policy(artifacts)
         self.checkpoint = as_checkpoint(checkpoint)
         self.classifier = StreamingClassifier(self.checkpoint, device=device)
         self.wearer_name = wearer
@@ -189,6 +198,8 @@ class LivePipeline:
         self.inlet: InletThread | None = None
         self.markers: list[MarkerListener] = []
         self.outlets: ResultOutlets | None = None
+        self.held_outlet: HeldOutlet | None = None
+        self.policy = ArtifactPolicy(self.artifacts)
         self.log: SessionLog | None = None
         self.recorder: Recorder | None = None
         #: What the XDF recording holds, once stop() closed it (None without one).
@@ -311,12 +322,21 @@ class LivePipeline:
             stream_name=f"stream {summary.name!r}",
             line_freq=self.line_freq_option,
             suggest_from=summary.name,
+            checks=self.artifacts != "off",
         )
         chain.warnings += self.wearer_notes
         self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
         self._reader = inlet.ring.reader(from_start=True)
         self._open_outputs(summary, chain)
+        self._open_held_outlet(summary)
+
+    def _open_held_outlet(self, summary: StreamSummary) -> None:
+        # Apart from _open_outputs: only a policy that can hold needs it.
+        if self.use_outlets and self.artifacts != "off":
+            self.held_outlet = HeldOutlet(
+                summary.name, summary.source_id, self.classes, self.artifacts
+            )
 
     def _open_outputs(self, summary: StreamSummary, chain: LiveChain) -> None:
         if self.use_outlets:
@@ -622,6 +642,9 @@ class LivePipeline:
         if self.outlets is not None:
             self.outlets.close()
             self.outlets = None
+        if self.held_outlet is not None:
+            self.held_outlet.close()
+            self.held_outlet = None
         if self.log is not None:
             self._log("health", **self.health().to_dict())
             self._log("session_end", summary=self.summary().to_dict())
@@ -842,7 +865,11 @@ class LivePipeline:
                 result = dataclasses.replace(
                     result, true_label=label, since_onset_s=result.timestamp - onset
                 )
+        shown = self.policy.apply(result)
+        result = dataclasses.replace(result, shown=shown)
         band = result.band_power
+        if self.held_outlet is not None:
+            self.held_outlet.push(shown.probabilities, result.timestamp)
         if self.outlets is not None:
             with np.errstate(invalid="ignore"):
                 means = _nanmean_rows(band[chain.plan.present])
@@ -869,6 +896,7 @@ class LivePipeline:
             true_label=result.true_label,
             since_onset_s=result.since_onset_s,
             quality=None if result.quality is None else result.quality.to_dict(),
+            shown=shown.to_dict(),
         )
         _realtime.after_step()  # collect now, between steps, not inside the next
 
@@ -927,6 +955,7 @@ class LivePipeline:
             },
             "feature_config": self.cfg.to_dict(),
             "device": self.classifier.device,
+            "artifacts": self.artifacts,
             "warnings": list(chain.warnings),
         }
 

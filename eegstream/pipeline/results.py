@@ -9,6 +9,7 @@ import numpy as np
 from .._records import Record
 from ..protocol import STEADY_FROM_S
 from ..quality import StepQuality
+from ..quality.policy import ShownReading
 from .channels import ChannelPlan
 
 HEALTH_STATES = ("connecting", "ok", "lost", "stopped")
@@ -50,6 +51,10 @@ class StepResult:
         The signal checks' verdict: channels marked bad (interpolated),
         artifact flags with their channels, and whether the step is reliable;
         ``None`` when the checks are off.
+    shown : ShownReading | None
+        What the gauge shows under the session's ``--artifacts`` policy (the
+        step's reading, or the last clean one held, with the reason); set by
+        the live pipeline, None from a bare chain.
 
     Notes
     -----
@@ -68,6 +73,7 @@ class StepResult:
     window_start: float = float("nan")
     since_onset_s: float | None = None
     quality: StepQuality | None = None
+    shown: ShownReading | None = None
 
     @property
     def predicted(self) -> str:

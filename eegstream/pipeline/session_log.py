@@ -17,7 +17,7 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     ``line_freq`` (option: the ``--line-freq`` given or null; hz, source: the
     frequency notched and why, null until decided with ``auto``),
     ``resampling`` (from_hz, to_hz, up, down, delay_s), ``feature_config``,
-    ``device``, ``warnings``.
+    ``device``, ``artifacts`` (the ``--artifacts`` policy), ``warnings``.
 ``step``
     ``time`` (LSL timestamp of the window's last sample), ``step`` (0-based),
     ``probabilities`` ({class: p}), ``predicted``, ``warm``, ``latency_s``,
@@ -27,7 +27,12 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     (the signal checks, :class:`~eegstream.quality.StepQuality`: ``bad``, a
     list of ``{name, reasons}`` for the channels marked bad and interpolated;
     ``flags``, a list of ``{kind, channels}`` with kind muscle, movement or
-    eye; ``reliable``; ``note``, why not; null when the checks are off).
+    eye; ``reliable``; ``note``, why not; null when the checks are off),
+    ``shown`` (what the gauge showed under the policy,
+    :class:`~eegstream.quality.ShownReading`: ``policy``, ``held``; when the
+    step is not clean ``contaminated`` true and ``reason``; when held
+    ``since`` (time of the hold's first step), ``held_from`` (time of the
+    reading shown) and its ``probabilities``, a list in class order).
 ``unit``
     Once, after the first second of data: ``unit`` (uV, mV or V), ``source``
     (option, description, amplitude or default) and ``scale`` (to µV).

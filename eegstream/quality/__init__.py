@@ -3,12 +3,21 @@
 Pure measures of a segment (:mod:`.metrics`), their judgement against the
 session's own history with hysteresis (:class:`QualityMonitor`), the settings
 stored in the checkpoint (:class:`QualitySettings`) and the record each step
-carries (:class:`StepQuality`). :class:`~eegstream.pipeline.LiveChain` runs
-them on every hop, offline and live alike.
+carries (:class:`StepQuality`), and what the gauge shows of it under the
+``--artifacts`` policy (:class:`ArtifactPolicy`).
+:class:`~eegstream.pipeline.LiveChain` runs them on every hop, offline and
+live alike.
 """
 
 from .metrics import SegmentMetrics, segment_metrics
 from .monitor import QualityMonitor, SegmentVerdict
+from .policy import (
+    ARTIFACT_POLICIES,
+    DEFAULT_POLICY,
+    ArtifactPolicy,
+    ShownReading,
+    check_policy,
+)
 from .record import (
     ARTIFACT_KINDS,
     BAD_REASONS,
@@ -21,6 +30,11 @@ from .steps import WindowQuality, window_quality
 
 __all__ = [
     "ARTIFACT_KINDS",
+    "ARTIFACT_POLICIES",
+    "DEFAULT_POLICY",
+    "ArtifactPolicy",
+    "ShownReading",
+    "check_policy",
     "BAD_REASONS",
     "ArtifactFlag",
     "BadChannel",
