@@ -81,6 +81,7 @@ MARKERS_SUFFIX = "-markers"
 PROBABILITIES_SUFFIX = "-probabilities"
 BANDPOWER_SUFFIX = "-bandpower"
 QUALITY_SUFFIX = "-quality"
+HELD_SUFFIX = PROBABILITIES_SUFFIX + "-held"
 
 #: ``desc`` key: ``"true"`` when the EEG is synthetic (not recorded from a person).
 DESC_SYNTHETIC = "synthetic"
@@ -110,6 +111,11 @@ def bandpower_name(eeg: str) -> str:
 def quality_name(eeg: str) -> str:
     """Name (or source_id) of the signal-quality stream of ``eeg``."""
     return eeg + QUALITY_SUFFIX
+
+
+def held_name(eeg: str) -> str:
+    """Name (or source_id) of the held-probability stream of ``eeg``."""
+    return eeg + HELD_SUFFIX
 
 
 #: The values of a marker's ``"event"`` field.

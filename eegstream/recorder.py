@@ -35,7 +35,13 @@ import pylsl
 from ._errors import EEGStreamError
 from ._records import Record
 from .acquisition import StreamSummary, list_streams, resolve_stream
-from .protocol import BANDPOWER_SUFFIX, MARKERS_SUFFIX, PROBABILITIES_SUFFIX
+from .protocol import (
+    BANDPOWER_SUFFIX,
+    HELD_SUFFIX,
+    MARKERS_SUFFIX,
+    PROBABILITIES_SUFFIX,
+    QUALITY_SUFFIX,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +50,13 @@ logger = logging.getLogger(__name__)
 DRAIN_S = 0.6
 #: Derived streams recorded beside the EEG when visible (the live pipeline's
 #: outlets and the replay's markers), by suffix of the EEG stream's name.
-DERIVED_SUFFIXES = (MARKERS_SUFFIX, PROBABILITIES_SUFFIX, BANDPOWER_SUFFIX)
+DERIVED_SUFFIXES = (
+    MARKERS_SUFFIX,
+    PROBABILITIES_SUFFIX,
+    BANDPOWER_SUFFIX,
+    QUALITY_SUFFIX,
+    HELD_SUFFIX,
+)
 
 
 @dataclass(frozen=True)
@@ -182,7 +194,8 @@ def with_derived(
     """Add to an EEG stream the marker streams named and its visible derived ones.
 
     Derived streams are ``<name>-markers`` (a replay's),
-    ``<name>-probabilities`` and ``<name>-bandpower`` (a live pipeline's),
+    ``<name>-probabilities``, ``<name>-bandpower``, ``<name>-quality`` and
+    ``<name>-probabilities-held`` (a live pipeline's),
     each with the source_id ``<EEG source_id>-<suffix>``.
 
     Parameters

@@ -20,8 +20,8 @@ from eegstream.cli import _options as cli_options
 from eegstream.cli import main
 from eegstream.montage import SEED_CHANNELS, map_channels
 from eegstream.pipeline import FilePipeline, LivePipeline
-from eegstream.pipeline.held_outlet import held_name
 from eegstream.pipeline.results import StepResult
+from eegstream.protocol import held_name
 from eegstream.quality import (
     ARTIFACT_POLICIES,
     DEFAULT_POLICY,

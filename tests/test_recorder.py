@@ -139,7 +139,8 @@ def test_replay_record_pyxdf_round_trip(
         assert "\n" not in str(err.value) and pipe.health().error is None
         record = _Command("record", "--stream", unique_id, "--out", str(out))
         started = record.wait_line("eegstream record: recording")
-        assert "4 stream(s)" in started
+        # EEG, markers, and the pipeline's probabilities, band power, quality, held.
+        assert "6 stream(s)" in started
         player.release()  # the recorder is collecting: the first sample is kept
         assert player.wait(60)
         # The replay ends, its outlets close: the recorder stops on its own.
@@ -467,6 +468,8 @@ def test_session_log_and_summary_say_where_and_how_many(live_recording: dict) ->
         f"{name}-markers",
         f"{name}-probabilities",
         f"{name}-bandpower",
+        f"{name}-quality",
+        f"{name}-probabilities-held",  # --artifacts flag, the default
         live_recording["stim"],
     }
     # The recorder stopped first: the log's last record is still session_end.

@@ -16,12 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pylsl
 
-from ..protocol import probabilities_name
-
-
-def held_name(eeg: str) -> str:
-    """Name (and source_id) of the held outlet of the EEG stream ``eeg``."""
-    return f"{probabilities_name(eeg)}-held"
+from ..protocol import held_name
 
 
 class HeldOutlet:
