@@ -180,8 +180,8 @@ def test_resattentionet_methods_keep_what_they_should(
         result = calibrate(
             tiny_checkpoint, [rec], wearer / "map.toml", out=f"tiny-{method}",
             force=True, method=method, settings=AdaptSettings(epochs=2),
-            folds=2, models_folder=tmp_path, cache_dir=cache,
-            progress=False,
+            folds=2, alpha=0.5, permutations=1, models_folder=tmp_path,
+            cache_dir=cache, progress=False,
         )  # fmt: skip
         personal = load_checkpoint(result.checkpoint).state_dict
         changed = {
@@ -207,8 +207,8 @@ def test_a_network_with_the_mean_readout_adapts_beside_it(wearer, tmp_path, cach
         result = calibrate(
             base_path, [wearer / "sub-07_ses-1_task-calib_eeg.fif"],
             wearer / "map.toml", out=f"ro-{method}", force=True, method=method,
-            settings=AdaptSettings(epochs=2), folds=2, models_folder=tmp_path,
-            cache_dir=cache, progress=False,
+            settings=AdaptSettings(epochs=2), folds=2, alpha=0.5, permutations=1,
+            models_folder=tmp_path, cache_dir=cache, progress=False,
         )  # fmt: skip
         personal = load_checkpoint(result.checkpoint).state_dict
         readout = {

@@ -47,6 +47,8 @@ from .estimate import (
     wearer_crops,
     wearer_normaliser,
 )
+from .gain import TEST_NAME, check_alpha, default_permutations
+from .options import ALPHA, MAX_ALPHA
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ def calibrate(
     method: str | None = None,
     settings: AdaptSettings = AdaptSettings(),  # noqa: B008 - frozen
     folds: int = MAX_FOLDS,
+    alpha: float = ALPHA,
+    permutations: int | None = None,
     models_folder: str | os.PathLike | None = None,
     cache_dir: str | os.PathLike | None = None,
     command: str | None = None,
@@ -169,6 +173,12 @@ def calibrate(
     folds : int
         At most this many folds of the blocked cross-validation (fewer when
         a class has fewer segments), at least 2.
+    alpha : float
+        Level of the gain test (:mod:`eegstream.calibration.gain`), in
+        (0, 0.5]: the personal model is written when p <= alpha.
+    permutations : int | None
+        Relabellings of whole segments in the test's null distribution;
+        None: :func:`~eegstream.calibration.gain.default_permutations`.
     models_folder : path-like | None
         Where to write (default :func:`eegstream.model.models_dir`).
     cache_dir : path-like | None
@@ -187,7 +197,8 @@ def calibrate(
         class the base model does not know, fewer than two segments of a
         class, channels of the base model missing from the recordings, a
         base model whose features cannot be computed from a recording, or
-        ``out`` naming the base model: one line each.
+        ``out`` naming the base model, ``alpha`` outside (0, 0.5] or
+        too few ``permutations`` to reach it: one line each.
     """
     from .._checks import check_number
     from ..wearers import (
@@ -198,6 +209,7 @@ def calibrate(
     )
 
     check_number(folds, "folds", min=2, integer=True)
+    check_number(alpha, "alpha", min=0, min_inclusive=False, max=MAX_ALPHA)
     check_number(settings.epochs, "epochs", min=1, integer=True)
     ckpt = as_checkpoint(base)
     folder = Path(models_folder) if models_folder is not None else models_dir()
@@ -205,6 +217,9 @@ def calibrate(
     if wearer is not None:
         check_wearer_name(wearer)
     method = check_method(method, ckpt.arch)
+    if permutations is None:
+        permutations = default_permutations(method, alpha)
+    check_alpha(alpha, permutations)
     base_digest = hashlib.sha256(ckpt.path.read_bytes()).hexdigest()
     data = load_wearer_data(
         ckpt, recordings, label_map, cache_dir=cache_dir, progress=progress
@@ -221,6 +236,8 @@ def calibrate(
         method,
         settings,
         max_folds=folds,
+        alpha=alpha,
+        permutations=permutations,
         progress=progress,
     )
     state = dataclasses.replace(
@@ -414,7 +431,8 @@ def _check_amount(
         raise EEGStreamError(
             f"too little data for the blocked cross-validation: class {c!r} has {n} "
             f"segment(s) of >= {window_s:g} s{short}; it needs >= {MIN_SEGMENTS} per "
-            f"class (one to adapt on, one held out): record "
+            f"class (one to adapt on, one held out; the gain test relabels whole "
+            f"segments within folds): record "
             f"{MIN_SEGMENTS - n} more {c!r} segment(s)"
         )
 
@@ -495,9 +513,10 @@ def write_card(
         f"- **Honest estimate** (blocked cross-validation, {len(estimate.folds)} "
         "folds, whole segments held out; per window, every step the live path "
         f"classifies): base {estimate.base_accuracy:.1%}, personal "
-        f"{estimate.personal_accuracy:.1%}, difference "
-        f"{estimate.difference_mean:+.1%} ± {estimate.difference_sd:.1%} (SD over "
-        f"folds); chance {estimate.chance:.1%}. Verdict: {estimate.verdict()}.",
+        f"{estimate.personal_accuracy:.1%}; chance {estimate.chance:.1%}.",
+        f"- **Gain test** ({TEST_NAME}; the segment is the unit, its windows "
+        f"are not independent): {estimate.test.describe()}. "
+        f"Verdict: {estimate.verdict()}.",
         "",
         "```",
         *estimate.lines(),
