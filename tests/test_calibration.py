@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import replace
+from itertools import permutations
 from pathlib import Path
 
 import mne
@@ -20,8 +21,15 @@ import torch
 from _cli import help_text
 
 from eegstream import EEGStreamError
-from eegstream.calibration import blocked_folds, calibrate
+from eegstream.calibration import blocked_folds, calibrate, cross_validate
 from eegstream.calibration.adapt import AdaptSettings
+from eegstream.calibration.gain import (
+    design_min_p,
+    null_labellings,
+    permutation_p,
+    relabellings,
+    renamings,
+)
 from eegstream.cli import main
 from eegstream.datasets.synth_recording import STIM_LABEL_MAP, write_wearer_recording
 from eegstream.features import NormaliserState, RunningNormaliser
@@ -31,6 +39,7 @@ from eegstream.model import (
     load_checkpoint,
     save_checkpoint,
 )
+from eegstream.training.data import TrialSteps
 from eegstream.wearers import (
     load_wearer,
     save_normaliser_state,
@@ -361,3 +370,104 @@ def test_help_is_complete(command, capsys):
     flags = ("--model", "--recording", "--label-map", "--wearer", "--force")
     for flag in flags if command == "calibrate" else ("--dataset", "--minutes"):
         assert flag in text
+
+
+# -- the gain test -------------------------------------------------------------
+
+
+def _simulated_wearer(
+    seed: int, per_class: int, n_classes: int = 4, pattern: float = 0.0
+) -> list[TrialSteps]:
+    """Feature steps of one simulated wearer (SYNTHETIC), segments in time order.
+
+    Each 20 s segment (16 steps) has a level of its own on every feature, so
+    its windows agree with each other (the segment, not the window, is the
+    unit); ``pattern`` adds a class pattern the base model has never seen.
+    """
+    rng = np.random.default_rng([27, seed])
+    own = rng.normal(0, 1, (n_classes, 310))
+    labels = np.concatenate([rng.permutation(n_classes) for _ in range(per_class)])
+    return [
+        TrialSteps(
+            key=f"s{i}",
+            subject=1,
+            session=1,
+            trial=i + 1,
+            label=int(c),
+            steps=(
+                rng.normal(0, 1, 310) + pattern * own[c] + rng.normal(0, 0.3, (16, 310))
+            ).astype(np.float32),
+        )  # fmt: skip
+        for i, c in enumerate(labels)
+    ]
+
+
+def _test_of(base_model: Path, trials: list[TrialSteps], **kw):
+    ckpt = load_checkpoint(base_model)
+    return cross_validate(
+        ckpt.build(), ckpt.arch, ckpt.normaliser(), trials, ckpt.feature_config,
+        "last-layer", progress=False, **kw,
+    ).test  # fmt: skip
+
+
+def test_random_segment_labels_are_refused_at_the_stated_rate(base_model):
+    # 16 wearers whose labels mean nothing, at alpha 0.2: about 3.2 false gains
+    # are expected; 8 or more has probability 0.7 % at a true 20 %.
+    tests = [
+        _test_of(base_model, _simulated_wearer(seed, 3), alpha=0.2, permutations=19)
+        for seed in range(16)
+    ]
+    gains = sum(t.improves for t in tests)
+    p = np.array([t.p_value for t in tests])
+    assert gains <= 7, p.round(3)
+    assert (p > 0.5).any() and len(set(p.tolist())) > 4  # not a degenerate null
+    assert all(t.n_segments == 12 and not t.exact for t in tests)
+
+
+def test_a_strong_planted_pattern_is_a_gain(base_model):
+    test = _test_of(base_model, _simulated_wearer(1, 3, pattern=2.0))
+    assert test.improves and test.p_value <= 0.05 and test.gain > 0.2, test.describe()
+    assert test.ci[0] > 0 and test.permutations == 199
+    assert "p = " in test.verdict() and "12 independent segments" in test.verdict()
+
+
+def test_a_design_too_small_says_not_enough_segments(base_model):
+    # Two classes, two segments each.
+    trials = [t for t in _simulated_wearer(2, 2, pattern=2.0) if t.label < 2]
+    test = _test_of(base_model, trials)
+    # 2 folds of one segment per class: 2 x 2 relabellings, 2 of them
+    # renamings (ties of the observed labels): p >= 1/2.
+    assert test.exact and test.n_relabellings == 4 and not test.can_tell
+    assert test.min_p == 0.5 and not test.improves and test.p_value >= 0.5
+    # 6 per class: 5 folds, 6 * 2**4 = 96 relabellings, p can reach 2/96
+    # (5 per class: 32, 2/32 > 0.05).
+    assert test.more_per_class == 4
+    assert "not enough segments to tell" in test.verdict()
+    assert "record 4 more segment(s) of each class" in test.verdict()
+
+
+def test_relabellings_are_counted_and_enumerated_exactly():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n_classes = int(rng.integers(2, 4))
+        labels = np.repeat(np.arange(n_classes), rng.integers(2, 4, n_classes))
+        rng.shuffle(labels)
+        folds = blocked_folds(labels, 3)
+        rows, exact = null_labellings(labels, folds, 10_000, rng)
+        assert exact and len(rows) == relabellings(labels, folds)
+        assert len({tuple(r) for r in rows}) == len(rows)  # each once
+        assert (rows == labels).all(1).sum() == 1  # the observed among them
+        for f in folds:  # each fold keeps its class counts
+            assert (np.sort(rows[:, f], 1) == np.sort(labels[f])).all()
+        counts = np.bincount(labels).tolist()
+        # Renamings: observed labels with class names swapped, counted alike.
+        names = {tuple(np.argsort(p)[labels]) for p in permutations(range(n_classes))}
+        found = sum(tuple(r) in names for r in rows)
+        assert found == renamings(labels, folds)
+        if min(counts) == max(counts):
+            assert design_min_p(counts, 3) == found / len(rows)
+    rows, exact = null_labellings(np.repeat(np.arange(4), 5), blocked_folds(
+        np.repeat(np.arange(4), 5)), 99, rng)  # fmt: skip
+    assert not exact and rows.shape == (99, 20)
+    assert permutation_p(0.5, np.array([0.1, 0.6, 0.5]), exact=False) == 3 / 4
+    assert permutation_p(0.5, np.array([0.1, 0.6, 0.5, 0.2]), exact=True) == 2 / 4

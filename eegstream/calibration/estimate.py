@@ -30,7 +30,7 @@ from .._errors import EEGStreamError
 from ..features import FeatureConfig, NormaliserState, RunningNormaliser
 from ..training.data import CropSet, TrialSteps, trial_crops
 from .adapt import AdaptSettings, adapt, last_layer_inputs
-from .gain import GainTest, gain_test, null_labellings, relabellings
+from .gain import GainTest, gain_test, null_labellings, relabellings, renamings
 from .options import ALPHA, FOLDS
 
 #: Most folds of the blocked cross-validation (fewer when a class has fewer segments).
@@ -327,10 +327,35 @@ def _folds(
     return out
 
 
+def _renamings(folds: Sequence[_Fold], labels: np.ndarray) -> np.ndarray:
+    """Find the renaming of the base's classes that fits each labelling best.
+
+    Returns
+    -------
+    array of int, shape (n_labellings, n_classes)
+        ``renaming[l, c]``: the class the base's output ``c`` is read as.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    n = 1 + int(max(labels.max(), *(f.base_pred.max() for f in folds)))
+    counts = np.zeros((len(labels), n, n))  # (labelling, base output, label)
+    rows = np.arange(len(labels))[:, None]
+    for f in folds:
+        y_test = labels[:, f.held][:, f.test_crops.trial]
+        np.add.at(counts, (rows, f.base_pred[None], y_test), 1)
+    return np.stack([linear_sum_assignment(c, maximize=True)[1] for c in counts])
+
+
 def _segment_accuracy(
     folds: Sequence[_Fold], labels: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """Score each held-out segment, base and personal model, under each labelling.
+
+    The base model's outputs are read through the renaming of its classes
+    that fits the labelling best (:func:`_renamings`; the identity unless it
+    consistently confuses the wearer's classes), so that a relabelling which
+    merely renames classes gives the base what it gives the personal model:
+    the gain is what adapting adds beyond renaming the base's outputs.
 
     Parameters
     ----------
@@ -340,21 +365,25 @@ def _segment_accuracy(
     Returns
     -------
     base, personal : arrays of float, shape (n_labellings, n_segments)
+        Base (renamed at best) and personal accuracy.
     hits : list of (base hits, personal hits) per fold, arrays of bool of
-        shape (n_labellings, n_test_crops)
+        shape (n_labellings, n_test_crops); the base's outputs as they are
     """
     base = np.empty(labels.shape)
     personal = np.empty(labels.shape)
+    renaming = _renamings(folds, labels)
+    rows = np.arange(len(labels))[:, None]
     hits = []
     for f in folds:
         trial = f.test_crops.trial
         y_test = labels[:, f.held][:, trial]  # (L, n_test_crops)
         hit_b = f.base_pred[None] == y_test
+        hit_renamed = renaming[rows, f.base_pred[None]] == y_test
         hit_p = f.fit(labels[:, f.train]) == y_test
         # Per segment: the mean over its windows (one-hot sums per segment).
         which = np.eye(len(f.held))[trial]  # (n_test_crops, n_held)
         n = which.sum(0)
-        base[:, f.held] = (hit_b @ which) / n
+        base[:, f.held] = (hit_renamed @ which) / n
         personal[:, f.held] = (hit_p @ which) / n
         hits.append((hit_b, hit_p))
     return base, personal, hits
@@ -466,6 +495,7 @@ def cross_validate(
         exact=exact,
         alpha=alpha,
         n_relabellings=relabellings(labels, held),
+        n_renamings=renamings(labels, held),
         counts=np.unique(labels, return_counts=True)[1].tolist(),
         max_folds=max_folds,
     )

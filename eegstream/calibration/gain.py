@@ -68,31 +68,54 @@ def _multinomial(counts: Sequence[int]) -> int:
     return out
 
 
+def _fold_counts(labels: Sequence[int], folds: Sequence[np.ndarray]) -> np.ndarray:
+    """Segments of each class in each fold, shape (n_folds, n_classes)."""
+    ids = np.asarray(labels)
+    classes = np.unique(ids)
+    return np.array([[np.sum(ids[f] == c) for c in classes] for f in folds])
+
+
+def _count(per_fold: np.ndarray) -> tuple[int, int]:
+    """Distinct relabellings and class renamings among them of a fold design.
+
+    A renaming (the same permutation of class names in every fold) is a
+    relabelling that the statistic cannot tell from the observed labels.
+    """
+    relabel = math.prod(_multinomial(row.tolist()) for row in per_fold)
+    # Classes with the same counts in every fold can swap names.
+    _, same = np.unique(per_fold.T, axis=0, return_counts=True)
+    return relabel, math.prod(math.factorial(int(k)) for k in same)
+
+
 def relabellings(labels: Sequence[int], folds: Sequence[np.ndarray]) -> int:
     """Distinct relabellings of segments within folds (the observed one included)."""
-    ids = np.asarray(labels)
-    return math.prod(
-        _multinomial(np.unique(ids[f], return_counts=True)[1].tolist()) for f in folds
-    )
+    return _count(_fold_counts(labels, folds))[0]
 
 
-def design_relabellings(counts: Sequence[int], max_folds: int) -> int:
-    """:func:`relabellings` of a design with ``counts`` segments per class.
+def renamings(labels: Sequence[int], folds: Sequence[np.ndarray]) -> int:
+    """Relabellings that only rename classes (the identity included)."""
+    return _count(_fold_counts(labels, folds))[1]
+
+
+def design_min_p(counts: Sequence[int], max_folds: int) -> float:
+    """Smallest exact p of a design with ``counts`` segments per class.
 
     The segments of each class are dealt round the folds as
-    :func:`~eegstream.calibration.estimate.blocked_folds` deals them.
+    :func:`~eegstream.calibration.estimate.blocked_folds` deals them; the
+    p-value cannot go below renamings / relabellings.
     """
     n_folds = int(min(max_folds, min(counts)))
-    per_fold = [
-        [n // n_folds + (k < n % n_folds) for n in counts] for k in range(n_folds)
-    ]
-    return math.prod(_multinomial(c) for c in per_fold)
+    per_fold = np.array(
+        [[n // n_folds + (k < n % n_folds) for n in counts] for k in range(n_folds)]
+    )
+    relabel, rename = _count(per_fold)
+    return rename / relabel
 
 
 def more_segments_needed(counts: Sequence[int], max_folds: int, alpha: float) -> int:
     """Fewest extra segments of each class with which the design can reach ``alpha``."""
     more = 0
-    while 1 / design_relabellings([n + more for n in counts], max_folds) > alpha:
+    while design_min_p([n + more for n in counts], max_folds) > alpha:
         more += 1
     return more
 
@@ -156,7 +179,9 @@ class GainTest:
     Attributes
     ----------
     gain : float
-        Mean over held-out segments of personal minus base accuracy.
+        Mean over held-out segments of personal minus base accuracy (the
+        base's classes renamed at best: the identity unless it consistently
+        confuses the wearer's classes).
     ci : tuple of float
         Its :data:`CI_LEVEL` confidence interval (t over segments).
     p_value : float
@@ -171,6 +196,8 @@ class GainTest:
         Null relabellings used.
     exact : bool
         Whether every distinct relabelling was used.
+    n_renamings : int
+        Relabellings that only rename classes (ties of the observed one).
     more_per_class : int
         More segments of each class the design needs to reach ``alpha``
         (0 when it can).
@@ -184,14 +211,14 @@ class GainTest:
     n_relabellings: int
     permutations: int
     exact: bool
+    n_renamings: int = 1
     more_per_class: int = 0
 
     @property
     def min_p(self) -> float:
         """The smallest p-value this design and number of permutations can give."""
-        if self.exact:
-            return 1 / self.n_relabellings
-        return 1 / (self.permutations + 1)
+        floor = self.n_renamings / self.n_relabellings
+        return floor if self.exact else max(floor, 1 / (self.permutations + 1))
 
     @property
     def can_tell(self) -> bool:
@@ -249,6 +276,7 @@ class GainTest:
             "n_relabellings": self.n_relabellings,
             "permutations": self.permutations,
             "exact": self.exact,
+            "n_renamings": self.n_renamings,
             "can_tell": self.can_tell,
             "more_per_class": self.more_per_class,
         }
@@ -278,6 +306,7 @@ def gain_test(
     exact: bool,
     alpha: float,
     n_relabellings: int,
+    n_renamings: int,
     counts: Sequence[int],
     max_folds: int,
 ) -> GainTest:
@@ -292,7 +321,8 @@ def gain_test(
     exact : bool
         Whether ``null`` holds every distinct relabelling.
     alpha : float
-    n_relabellings : int
+    n_relabellings, n_renamings : int
+        :func:`relabellings`, :func:`renamings`.
     counts : sequence of int
         Segments per class.
     max_folds : int
@@ -307,5 +337,6 @@ def gain_test(
         n_relabellings=n_relabellings,
         permutations=len(null),
         exact=exact,
+        n_renamings=n_renamings,
         more_per_class=more_segments_needed(counts, max_folds, alpha),
     )
