@@ -362,6 +362,12 @@ def test_calibrate_curve_writes_plot_and_table(
     doc = json.loads((tmp_path / "curve" / "calibration_curve.json").read_text())
     assert doc["minutes"] == [0.0, 1.0, 3.0] and doc["subjects"] == [6]
     assert doc["base"][0][0] == doc["personal"][0][0]  # k = 0: the base model
+    assert doc["control"][0][0] == doc["base"][0][0] and doc["unit"] == "segment"
+    # Each point with its interval around it; the shuffled-label control drawn.
+    for name in ("base", "personal", "control"):
+        for (lo, hi), mean in zip(doc["intervals"][name], doc[name][0], strict=True):
+            assert lo <= mean <= hi and hi - lo > 0, (name, lo, mean, hi)
+    assert "control: shuffled labels" in out and "95% CI" in out
 
 
 @pytest.mark.parametrize("command", ["calibrate", "calibrate-curve"])

@@ -352,7 +352,10 @@ def _live_calibration(
                 f"{verdict}; it is not used (to keep it anyway: `eegstream "
                 f"calibrate {again} --force`)"
             )
-        return PersonalModel(Path(result.checkpoint), note=verdict)
+        # The verdict states the test and its p; the switch is logged with p.
+        return PersonalModel(
+            Path(result.checkpoint), note=verdict, p_value=result.estimate.test.p_value
+        )
 
     return calibrate, recording
 
