@@ -274,6 +274,12 @@ def test_bad_input_is_one_line_exit_2_and_base_untouched(
         ([rec], stim, {"out": "base"}, ["--out 'base' is the base model's"]),
         ([rec], stim, {"wearer": "a/b"}, ["--wearer name 'a/b'"]),
         ([rec], stim, {"method": "head"}, ["--method 'head' cannot adapt a logreg"]),
+        ([rec], stim, {"alpha": 0}, ["--alpha must be", "> 0 and <= 0.5, got 0"]),
+        ([rec], stim, {"alpha": 0.6}, ["--alpha must be", "<= 0.5, got 0.6"]),
+        ([rec], stim, {"permutations": 5}, [
+            "--permutations 5 cannot reach --alpha 0.05", "at least 19"]),
+        ([short], stim, {"permutations": 99}, [
+            "too little data", "relabels whole segments", "record 1 more"]),
     ]  # fmt: skip
     for recs, lmap, extra, expected in cases:
         args = {"model": base_model, "out": "p", **extra}
@@ -330,6 +336,60 @@ def test_statistics_of_other_feature_settings_are_refused(tiny_checkpoint, store
     RunningNormaliser(zeros, ones).load_state(state, key=meta.statistics_key)
     with pytest.raises(EEGStreamError, match="other feature settings or channels"):
         RunningNormaliser(zeros, ones).load_state(state, key=other.statistics_key)
+
+
+def test_a_design_too_small_is_not_written_and_says_so(
+    base_model, tmp_path, capsys, cache
+):
+    rec = write_wearer_recording(
+        tmp_path / "two" / "sub-07_ses-4_eeg.fif", subject=7, segments_per_class=2,
+        segment_s=12, rest_s=3, individual_rms=INDIVIDUAL_RMS,
+    )  # fmt: skip
+    lmap = tmp_path / "two.toml"  # two classes of two segments each
+    lmap.write_text(STIM_LABEL_MAP.replace("(\\\\w+)", "(happy|sad)"))
+    code = main(
+        [
+            "calibrate", "--model", str(base_model), "--recording", str(rec),
+            "--label-map", str(lmap), "--out", "small",
+            "--models-dir", str(tmp_path / "models"), "--cache-dir", str(cache),
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "not enough segments to tell: 4 segments allow at best p = 0.5" in out
+    assert "record 4 more segment(s) of each class" in out
+    assert not (tmp_path / "models" / "small.safetensors").exists()
+
+
+def test_cards_made_before_the_gain_test_still_load(
+    base_model, wearer, tmp_path, cache, capsys
+):
+    result = calibrate(
+        base_model, [wearer / "sub-07_ses-1_task-calib_eeg.fif"], wearer / "map.toml",
+        out="new", force=True, models_folder=tmp_path, cache_dir=cache,
+        progress=False,
+    )  # fmt: skip
+    ckpt = load_checkpoint(result.checkpoint)
+    new = ckpt.meta.calibration.estimate
+    assert new["test"]["p_value"] == result.estimate.test.p_value
+    assert new["unit"] == "segment" and new["test"]["n_segments"] == 12
+    # The header of a personal model written before: per-window estimate, no test.
+    old = {
+        "method": "last-layer", "unit": "window", "base_accuracy": 0.3,
+        "personal_accuracy": 0.44, "difference": {"mean": 0.117, "sd": 0.121},
+        "chance": 0.25, "improves": True,
+        "folds": [{"fold": 1, "held_out": ["a"], "n_windows": 16, "base": 0.3,
+                   "personal": 0.44}],
+    }  # fmt: skip
+    meta = replace(ckpt.meta, calibration=replace(ckpt.meta.calibration, estimate=old))
+    before = save_checkpoint(tmp_path / "old.safetensors", ckpt.state_dict, meta)
+    again = load_checkpoint(before)
+    assert again.meta.calibration.estimate == old
+    capsys.readouterr()
+    assert main(["info", "--model", str(before)]) == 0
+    assert "no gain test: calibrated before it was made" in capsys.readouterr().out
+    assert main(["info", "--model", str(result.checkpoint)]) == 0
+    assert f"p = {result.estimate.test.p_value:.3g}" in capsys.readouterr().out
 
 
 def test_old_checkpoints_load_without_wearer(tiny_checkpoint):
