@@ -95,6 +95,8 @@ class Option:
         kwargs: dict[str, Any] = {"help": self.help, "dest": self.name}
         if self.action is not None:
             kwargs["action"] = self.action
+            if self.action == "append":  # a repeatable option
+                kwargs.update(type=self.type, metavar=self.metavar)
         else:
             kwargs.update(default=self.default, type=self.type, metavar=self.metavar)
             if self.nargs is not None:
@@ -153,6 +155,10 @@ def command_line(words: Sequence[str], options: Sequence[Option], values: Any) -
         if isinstance(value, list | tuple) and opt.nargs is not None:
             args += [opt.flag, *map(str, value)]
             continue
+        if opt.action == "append":
+            for item in value:
+                args += [opt.flag, str(item)]
+            continue
         if value is None:
             if opt.default is None:
                 continue
@@ -209,6 +215,17 @@ CACHE_DIR = Option(
 )
 
 _RECORDINGS = "your recordings (instead of --dataset and --root)"
+#: ``--markers``: which marker streams of a recording label segments.
+MARKERS = Option(
+    "--markers",
+    "marker stream that labels segments, by name (repeatable); default: the "
+    "streams whose markers the label map's rules match (without a map: those "
+    "with eegstream replay markers), the others ignored",
+    attr="markers",
+    action="append",
+    metavar="NAME",
+    group=_RECORDINGS,
+)
 #: ``--recordings`` and how their markers become labelled segments
 #: (:func:`eegstream.datasets.open_data`).
 RECORDINGS_OPTIONS: tuple[Option, ...] = (
@@ -237,6 +254,7 @@ RECORDINGS_OPTIONS: tuple[Option, ...] = (
         metavar="LIST",
         group=_RECORDINGS,
     ),
+    MARKERS,
     Option(
         "--subject-pattern",
         "regular expression on file names giving the subject (group 'subject' or "

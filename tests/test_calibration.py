@@ -430,10 +430,16 @@ def test_calibrate_curve_writes_plot_and_table(
     assert "control: shuffled labels" in out and "95% CI" in out
 
 
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_train_and_evaluate_take_markers(command, capsys):
+    assert "--markers NAME" in help_text(command, capsys)
+
+
 @pytest.mark.parametrize("command", ["calibrate", "calibrate-curve"])
 def test_help_is_complete(command, capsys):
     text = help_text(command, capsys)
-    flags = ("--model", "--recording", "--label-map", "--wearer", "--force")
+    flags = ("--model", "--recording", "--label-map", "--wearer", "--force",
+             "--alpha", "--permutations", "--markers")  # fmt: skip
     for flag in flags if command == "calibrate" else ("--dataset", "--minutes"):
         assert flag in text
 
@@ -537,3 +543,42 @@ def test_relabellings_are_counted_and_enumerated_exactly():
     assert not exact and rows.shape == (99, 20)
     assert permutation_p(0.5, np.array([0.1, 0.6, 0.5]), exact=False) == 3 / 4
     assert permutation_p(0.5, np.array([0.1, 0.6, 0.5, 0.2]), exact=True) == 2 / 4
+
+
+def test_the_label_maps_stream_labels_and_the_replays_is_ignored(
+    base_model, tmp_path, capsys, cache
+):
+    # As `eegstream record` keeps them: the stimulus program's markers (random
+    # classes here) and the replay's own (the class the EEG holds), 10 µs apart.
+    rec = write_wearer_recording(
+        tmp_path / "both" / "sub-07_ses-5_eeg.fif", subject=7, segment_s=12,
+        rest_s=3, shuffle_labels=True, marker_streams=("psychopy", "rec-markers"),
+    )  # fmt: skip
+    lmap = tmp_path / "map.toml"
+    lmap.write_text(STIM_LABEL_MAP)
+    argv = [
+        "calibrate", "--model", str(base_model), "--recording", str(rec),
+        "--label-map", str(lmap), "--out", "both", "--force",
+        "--models-dir", str(tmp_path / "models"), "--cache-dir", str(cache),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert (
+        "12 labelled segments (stream 'psychopy': fear 3, happy 3, neutral 3, sad 3; "
+        "ignored: 'rec-markers')" in out
+    )
+    assert main([*argv, "--markers", "rec-markers", "--out", "replay"]) == 0
+    assert "(stream 'rec-markers': fear 3" in capsys.readouterr().out
+    written = load_checkpoint(tmp_path / "models" / "replay.safetensors")
+    assert "--markers rec-markers" in written.meta.provenance["command"]
+    for command in (
+        [*argv, "--markers", "psychopy", "--markers", "rec-markers", "--out", "x"],
+        ["evaluate", "--model", str(base_model), "--recordings", str(rec),
+         "--label-map", str(lmap), "--markers", "psychopy", "--markers",
+         "rec-markers"],
+    ):  # fmt: skip
+        assert main(command) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "label the same stretch" in err, err
+        assert "'psychopy' and 'rec-markers'" in err and "--markers" in err
+    assert not (tmp_path / "models" / "x.safetensors").exists()

@@ -275,7 +275,13 @@ def fit_last_layer(
         loss.backward()
         return loss
 
-    optimiser.step(closure)
+    from ..training.run import torch_threads
+
+    # Small products: a second thread costs more in waiting than it saves
+    # (measured: 26 s against 2.5 s for 199 relabellings of 5 minutes on a
+    # loaded 2-core machine).
+    with torch_threads(1):
+        optimiser.step(closure)
     with torch.no_grad():
         weight = torch.where(present[..., None], w0 + a @ basis.T, w0)
         bias = torch.where(present, b0 + db, b0)

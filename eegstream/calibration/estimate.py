@@ -250,7 +250,6 @@ def _last_layer_fit(
     base: nn.Module, arch: str, train: CropSet, test: CropSet, pull: float
 ) -> Any:
     """Return a refit of the final layer alone, its inputs computed once."""
-    from ..training.run import torch_threads
     from .adapt import _last_layer, fit_last_layer
 
     layer, _ = _last_layer(base, arch)
@@ -259,11 +258,7 @@ def _last_layer_fit(
 
     def fit(labels: np.ndarray) -> np.ndarray:
         y = torch.from_numpy(labels[:, train.trial])
-        # Small products: a second thread costs more in waiting than it
-        # saves (measured: 26 s against 2.5 s for 199 relabellings on a
-        # loaded 2-core machine).
-        with torch_threads(1):
-            weight, bias = fit_last_layer(layer, h, y, pull, offset)
+        weight, bias = fit_last_layer(layer, h, y, pull, offset)
         with torch.no_grad():
             logits = torch.einsum("nd,lcd->lnc", h_test, weight) + bias[:, None]
             return (logits + offset_test).argmax(-1).numpy()

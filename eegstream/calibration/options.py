@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from .._options import Option
+from .._options import MARKERS, Option
 
 #: Defaults of :class:`~eegstream.calibration.adapt.AdaptSettings` and
 #: :data:`~eegstream.calibration.estimate.MAX_FOLDS`, defined once here.
@@ -41,6 +42,7 @@ CALIBRATE_OPTIONS: tuple[Option, ...] = (
         type=Path,
         metavar="MAP",
     ),
+    replace(MARKERS, group=None),
     Option(
         "--out",
         "name of the personal model: models/NAME.safetensors and NAME.md",

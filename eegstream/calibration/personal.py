@@ -73,6 +73,8 @@ class WearerData:
         The BIDS subject label of the file names (``sub-XX``), if any.
     dropped : int
         Segments shorter than one feature window, left out.
+    labelled_by : tuple of str
+        Per file, which marker streams labelled what and which were ignored.
     """
 
     trials: list[TrialSteps]
@@ -82,6 +84,7 @@ class WearerData:
     synthetic: bool
     subject: str | None
     dropped: int = 0
+    labelled_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ class CalibrationResult:
         The classes calibrated.
     wearer_dir : Path | None
         The wearer's folder in the store (``wearer`` given), else None.
+    labelled_by : tuple of str
+        Per file, which marker streams labelled what and which were ignored.
     """
 
     checkpoint: Path | None
@@ -120,6 +125,7 @@ class CalibrationResult:
     minutes: float
     classes: tuple[str, ...]
     wearer_dir: Path | None = None
+    labelled_by: tuple[str, ...] = ()
 
 
 def calibrate(
@@ -136,6 +142,7 @@ def calibrate(
     folds: int = MAX_FOLDS,
     alpha: float = ALPHA,
     permutations: int | None = None,
+    markers: Sequence[str] | None = None,
     models_folder: str | os.PathLike | None = None,
     cache_dir: str | os.PathLike | None = None,
     command: str | None = None,
@@ -179,6 +186,9 @@ def calibrate(
     permutations : int | None
         Relabellings of whole segments in the test's null distribution;
         None: :func:`~eegstream.calibration.gain.default_permutations`.
+    markers : sequence of str | None
+        The marker streams that label segments, by name; None: those the
+        label map's rules match (:func:`eegstream.labelmap.labelled_segments`).
     models_folder : path-like | None
         Where to write (default :func:`eegstream.model.models_dir`).
     cache_dir : path-like | None
@@ -222,7 +232,12 @@ def calibrate(
     check_alpha(alpha, permutations)
     base_digest = hashlib.sha256(ckpt.path.read_bytes()).hexdigest()
     data = load_wearer_data(
-        ckpt, recordings, label_map, cache_dir=cache_dir, progress=progress
+        ckpt,
+        recordings,
+        label_map,
+        cache_dir=cache_dir,
+        progress=progress,
+        markers=markers,
     )
     cfg = ckpt.feature_config
     model = ckpt.build()
@@ -280,6 +295,7 @@ def calibrate(
         minutes=data.minutes,
         classes=data.classes,
         wearer_dir=store,
+        labelled_by=data.labelled_by,
     )
 
 
@@ -308,6 +324,7 @@ def load_wearer_data(
     *,
     cache_dir: str | os.PathLike | None = None,
     progress: bool = True,
+    markers: Sequence[str] | None = None,
 ) -> WearerData:
     """Open a wearer's recordings as the base model's feature steps, checked.
 
@@ -333,7 +350,7 @@ def load_wearer_data(
             f"base model {ckpt.name!r} works at {cfg.sfreq:g} Hz but recordings are "
             "read at 200 Hz for calibration; calibrate a model trained at 200 Hz"
         )
-    ds = open_recordings(recordings, label_map)
+    ds = open_recordings(recordings, label_map, markers=markers)
     unknown = [c for c in ds.classes if c not in ckpt.classes]
     if unknown:
         raise EEGStreamError(
@@ -371,6 +388,7 @@ def load_wearer_data(
         synthetic=ds.synthetic,
         subject=subject,
         dropped=len(steps) - len(kept),
+        labelled_by=tuple(ds.found),
     )
 
 

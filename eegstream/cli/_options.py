@@ -447,6 +447,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
             "train": TrainConfig(**values["train"], device=args.device),
             "subjects": subjects_arg(args.subjects),
             "recordings": tuple(args.recordings) if args.recordings else None,
+            "markers": tuple(args.markers) if args.markers else None,
             "classes": classes_arg(args.classes),
             "channels": choice.channels if choice is not None else None,
         },

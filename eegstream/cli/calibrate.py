@@ -50,11 +50,14 @@ def run(args: argparse.Namespace) -> int:
         folds=args.folds,
         alpha=args.alpha,
         permutations=args.permutations,
+        markers=args.markers,
         models_folder=args.models_dir,
         cache_dir=args.cache_dir,
         command=command_line(["eegstream", "calibrate"], CALIBRATE_OPTIONS, args),
     )
     est = result.estimate
+    for line in result.labelled_by:
+        print(f"labelled: {line}")
     print(
         f"wearer {result.wearer}: {result.minutes:.1f} min of labelled EEG, classes "
         f"{', '.join(result.classes)}; method {result.method}"
