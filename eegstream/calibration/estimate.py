@@ -30,7 +30,7 @@ from .._errors import EEGStreamError
 from ..features import FeatureConfig, NormaliserState, RunningNormaliser
 from ..training.data import CropSet, TrialSteps, trial_crops
 from .adapt import AdaptSettings, adapt, last_layer_inputs
-from .gain import GainTest, gain_test, null_labellings, relabellings, renamings
+from .gain import GainTest, gain_test, null_labellings, relabellings
 from .options import ALPHA, FOLDS
 
 #: Most folds of the blocked cross-validation (fewer when a class has fewer segments).
@@ -490,7 +490,6 @@ def cross_validate(
         exact=exact,
         alpha=alpha,
         n_relabellings=relabellings(labels, held),
-        n_renamings=renamings(labels, held),
         counts=np.unique(labels, return_counts=True)[1].tolist(),
         max_folds=max_folds,
     )

@@ -68,48 +68,31 @@ def _multinomial(counts: Sequence[int]) -> int:
     return out
 
 
-def _fold_counts(labels: Sequence[int], folds: Sequence[np.ndarray]) -> np.ndarray:
-    """Segments of each class in each fold, shape (n_folds, n_classes)."""
-    ids = np.asarray(labels)
-    classes = np.unique(ids)
-    return np.array([[np.sum(ids[f] == c) for c in classes] for f in folds])
-
-
-def _count(per_fold: np.ndarray) -> tuple[int, int]:
-    """Distinct relabellings and class renamings among them of a fold design.
-
-    A renaming (the same permutation of class names in every fold) is a
-    relabelling that the statistic cannot tell from the observed labels.
-    """
-    relabel = math.prod(_multinomial(row.tolist()) for row in per_fold)
-    # Classes with the same counts in every fold can swap names.
-    _, same = np.unique(per_fold.T, axis=0, return_counts=True)
-    return relabel, math.prod(math.factorial(int(k)) for k in same)
+def _multinomials(per_fold: np.ndarray) -> int:
+    """Distinct relabellings of a design, shape (n_folds, n_classes) counts."""
+    return math.prod(_multinomial(row.tolist()) for row in per_fold)
 
 
 def relabellings(labels: Sequence[int], folds: Sequence[np.ndarray]) -> int:
     """Distinct relabellings of segments within folds (the observed one included)."""
-    return _count(_fold_counts(labels, folds))[0]
-
-
-def renamings(labels: Sequence[int], folds: Sequence[np.ndarray]) -> int:
-    """Relabellings that only rename classes (the identity included)."""
-    return _count(_fold_counts(labels, folds))[1]
+    ids = np.asarray(labels)
+    classes = np.unique(ids)
+    return _multinomials(
+        np.array([[np.sum(ids[f] == c) for c in classes] for f in folds])
+    )
 
 
 def design_min_p(counts: Sequence[int], max_folds: int) -> float:
     """Smallest exact p of a design with ``counts`` segments per class.
 
     The segments of each class are dealt round the folds as
-    :func:`~eegstream.calibration.estimate.blocked_folds` deals them; the
-    p-value cannot go below renamings / relabellings.
+    :func:`~eegstream.calibration.estimate.blocked_folds` deals them.
     """
     n_folds = int(min(max_folds, min(counts)))
     per_fold = np.array(
         [[n // n_folds + (k < n % n_folds) for n in counts] for k in range(n_folds)]
     )
-    relabel, rename = _count(per_fold)
-    return rename / relabel
+    return 1 / _multinomials(per_fold)
 
 
 def more_segments_needed(counts: Sequence[int], max_folds: int, alpha: float) -> int:
@@ -196,8 +179,6 @@ class GainTest:
         Null relabellings used.
     exact : bool
         Whether every distinct relabelling was used.
-    n_renamings : int
-        Relabellings that only rename classes (ties of the observed one).
     more_per_class : int
         More segments of each class the design needs to reach ``alpha``
         (0 when it can).
@@ -211,14 +192,14 @@ class GainTest:
     n_relabellings: int
     permutations: int
     exact: bool
-    n_renamings: int = 1
     more_per_class: int = 0
 
     @property
     def min_p(self) -> float:
         """The smallest p-value this design and number of permutations can give."""
-        floor = self.n_renamings / self.n_relabellings
-        return floor if self.exact else max(floor, 1 / (self.permutations + 1))
+        if self.exact:
+            return 1 / self.n_relabellings
+        return 1 / (self.permutations + 1)
 
     @property
     def can_tell(self) -> bool:
@@ -276,7 +257,6 @@ class GainTest:
             "n_relabellings": self.n_relabellings,
             "permutations": self.permutations,
             "exact": self.exact,
-            "n_renamings": self.n_renamings,
             "can_tell": self.can_tell,
             "more_per_class": self.more_per_class,
         }
@@ -306,7 +286,6 @@ def gain_test(
     exact: bool,
     alpha: float,
     n_relabellings: int,
-    n_renamings: int,
     counts: Sequence[int],
     max_folds: int,
 ) -> GainTest:
@@ -321,8 +300,8 @@ def gain_test(
     exact : bool
         Whether ``null`` holds every distinct relabelling.
     alpha : float
-    n_relabellings, n_renamings : int
-        :func:`relabellings`, :func:`renamings`.
+    n_relabellings : int
+        :func:`relabellings`.
     counts : sequence of int
         Segments per class.
     max_folds : int
@@ -337,6 +316,5 @@ def gain_test(
         n_relabellings=n_relabellings,
         permutations=len(null),
         exact=exact,
-        n_renamings=n_renamings,
         more_per_class=more_segments_needed(counts, max_folds, alpha),
     )
