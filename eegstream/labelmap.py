@@ -295,7 +295,7 @@ def labelled_segments(
     """
     streams: dict[str, list[tuple[float, str]]] = {}
     for event in events:
-        name = str(event[2]) if len(event) > 2 else ""  # type: ignore[misc]
+        name = str(event[2]) if len(event) > 2 else ""
         streams.setdefault(name, []).append((float(event[0]), str(event[1])))
     chosen = labelling_streams(streams, label_map, markers, source)
     found = [

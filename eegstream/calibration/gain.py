@@ -73,7 +73,9 @@ def _multinomials(per_fold: np.ndarray) -> int:
     return math.prod(_multinomial(row.tolist()) for row in per_fold)
 
 
-def relabellings(labels: Sequence[int], folds: Sequence[np.ndarray]) -> int:
+def relabellings(
+    labels: Sequence[int] | np.ndarray, folds: Sequence[np.ndarray]
+) -> int:
     """Distinct relabellings of segments within folds (the observed one included)."""
     ids = np.asarray(labels)
     classes = np.unique(ids)
@@ -116,7 +118,7 @@ def _distinct_orders(items: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
 
 
 def null_labellings(
-    labels: Sequence[int],
+    labels: Sequence[int] | np.ndarray,
     folds: Sequence[np.ndarray],
     permutations: int,
     rng: np.random.Generator,
