@@ -24,6 +24,7 @@ from eegstream.calibration import blocked_folds, calibrate, cross_validate
 from eegstream.calibration.adapt import AdaptSettings
 from eegstream.calibration.gain import (
     design_min_p,
+    gain_test,
     null_labellings,
     permutation_p,
     relabellings,
@@ -574,3 +575,19 @@ def test_the_label_maps_stream_labels_and_the_replays_is_ignored(
         assert len(err.splitlines()) == 1 and "label the same stretch" in err, err
         assert "'psychopy' and 'rec-markers'" in err and "--markers" in err
     assert not (tmp_path / "models" / "x.safetensors").exists()
+
+
+def test_a_personal_model_no_better_than_a_good_base_is_not_a_gain():
+    # Relabelled, a good base loses its structure and the null gains fall
+    # below zero: the permutation test alone would call +1 point a gain.
+    rng = np.random.default_rng(5)
+    observed = rng.normal(0.01, 0.08, 12)
+    null = rng.normal(-0.15, 0.05, 199)
+    test = gain_test(
+        observed, null, exact=False, alpha=0.05, n_relabellings=10**6,
+        counts=[3, 3, 3, 3], max_folds=5,
+    )  # fmt: skip
+    assert test.p_permutation == 1 / 200 and test.p_paired > 0.05
+    assert test.p_value == test.p_paired and not test.improves
+    assert test.ci[0] < 0 < test.ci[1] and test.ci_level == pytest.approx(0.9)
+    assert f"p = {test.p_paired:.3g}" in test.verdict() and "does NOT" in test.verdict()

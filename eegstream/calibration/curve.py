@@ -30,7 +30,10 @@ from ..features import FeatureConfig, NormaliserState, RunningNormaliser
 from ..training.data import TrialSteps
 from .adapt import AdaptSettings, adapt, check_method
 from .estimate import predict, wearer_crops, wearer_normaliser
-from .gain import CI_LEVEL, t_interval
+from .gain import t_interval
+
+#: Confidence level of each point's interval.
+CI_LEVEL = 0.95
 
 #: Calibration minutes simulated by default.
 DEFAULT_MINUTES = (1.0, 2.0, 4.0)

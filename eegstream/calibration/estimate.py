@@ -12,7 +12,7 @@ weights adds to what the live normaliser already does.
 
 Whether the difference is a gain is decided with the segment as the unit,
 by a permutation test that repeats the fit on whole segments relabelled
-within folds (:mod:`.gain`).
+within folds and a paired test of the segments' gains (:mod:`.gain`).
 """
 
 from __future__ import annotations
