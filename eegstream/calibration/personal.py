@@ -532,9 +532,8 @@ def write_card(
         "folds, whole segments held out; per window, every step the live path "
         f"classifies): base {estimate.base_accuracy:.1%}, personal "
         f"{estimate.personal_accuracy:.1%}; chance {estimate.chance:.1%}.",
-        f"- **Gain test** ({TEST_NAME}; the segment is the unit, its windows "
-        f"are not independent): {estimate.test.describe()}. "
-        f"Verdict: {estimate.verdict()}.",
+        f"- **Gain test** ({TEST_NAME}; the segment is the unit: the windows "
+        f"of one segment are not independent): {estimate.verdict()}.",
         "",
         "```",
         *estimate.lines(),
@@ -546,7 +545,8 @@ def write_card(
         "session's electrode placement and state; a later visit may differ, so "
         "re-check with a fresh calibration block.",
         "- Folds hold out whole segments, but segments of one session still share "
-        "slow drifts; few segments make the spread over folds wide.",
+        "slow drifts; the gain test's level is measured on simulated wearers "
+        "(benchmarks/bench_calibration_level.py), not on real EEG.",
     ]
     if data.synthetic:
         lines.append(
