@@ -85,7 +85,7 @@ class CalibrationEstimate:
     method : str
         The adaptation method.
     test : GainTest
-        The permutation test of the gain, segment as the unit.
+        The gain test, segment as the unit (:mod:`eegstream.calibration.gain`).
     seconds : float
         Wall time of the cross-validation and its test.
     """
