@@ -1,8 +1,11 @@
 """Calibration's gain test: false-gain rate with random labels, power with a real one.
 
 ``make bench`` (or ``python benchmarks/run_all.py bench_calibration_level``;
-``EEGSTREAM_BENCH_WEARERS=N`` sets the wearers of the random-label arm, the
-power arm uses a fifth of them per cell).
+``EEGSTREAM_BENCH_WEARERS=N`` sets the wearers of the random-label arm, 0
+to skip it; ``EEGSTREAM_BENCH_POWER=N`` the wearers of each power cell,
+default a fifth of them; ``EEGSTREAM_BENCH_FEW=N`` the random-label wearers
+of the 19-relabelling arm, default all of them, with twice the power cell's
+wearers).
 
 All data is SYNTHETIC. The base model is the shipped
 ``demo-seed-iv-logreg`` (synthetic SEED-IV subjects 1-14, seed 2026);
@@ -93,14 +96,15 @@ def main() -> int:
     """Print the figures; non-zero when the false-gain rate misses 5 %."""
     torch.set_num_threads(2)
     n_null = int(os.environ.get("EEGSTREAM_BENCH_WEARERS", "120"))
-    n_power = max(5, n_null // 5)
+    n_power = int(os.environ.get("EEGSTREAM_BENCH_POWER", max(5, n_null // 5)))
+    n_few = int(os.environ.get("EEGSTREAM_BENCH_FEW", n_null))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for classes, text in MAPS.items():
             (root / f"map{classes}.toml").write_text(text)
         gains = old_rule = perm_alone = 0
         walls, ps = [], []
-        for i in range(n_null):
+        for i in range(n_null):  # the random-label arm
             result, wall = _calibrate(root, 15 + i, 4, 3, shuffle_labels=True)
             est = result.estimate
             gains += result.checkpoint is not None
@@ -111,20 +115,21 @@ def main() -> int:
             perm_alone += bool(est.test.p_permutation <= ALPHA and est.test.gain > 0)
             walls.append(wall)
             ps.append(est.test.p_value)
-        print(
-            f"random segment labels, {n_null} synthetic wearers (4 classes x 3 "
-            f"segments of {SEGMENT_S:g} s, {BASE}, alpha {ALPHA:g}):\n"
-            f"  false gains (personal model written): {_rate(gains, n_null)}\n"
-            f"  the old one-standard-error rule on the same runs: "
-            f"{_rate(old_rule, n_null)}\n"
-            f"  the permutation test alone: {_rate(perm_alone, n_null)}\n"
-            f"  p-values: share <= 0.01 {np.mean(np.array(ps) <= 0.01):.1%}, "
-            f"<= 0.10 {np.mean(np.array(ps) <= 0.10):.1%}, <= 0.50 "
-            f"{np.mean(np.array(ps) <= 0.5):.1%}\n"
-            f"  wall per calibration (features, test, files): median "
-            f"{np.median(walls):.1f} s, max {max(walls):.1f} s",
-            flush=True,
-        )
+        if n_null:
+            print(
+                f"random segment labels, {n_null} synthetic wearers (4 classes x 3 "
+                f"segments of {SEGMENT_S:g} s, {BASE}, alpha {ALPHA:g}):\n"
+                f"  false gains (personal model written): {_rate(gains, n_null)}\n"
+                f"  the old one-standard-error rule on the same runs: "
+                f"{_rate(old_rule, n_null)}\n"
+                f"  the permutation test alone: {_rate(perm_alone, n_null)}\n"
+                f"  p-values: share <= 0.01 {np.mean(np.array(ps) <= 0.01):.1%}, "
+                f"<= 0.10 {np.mean(np.array(ps) <= 0.10):.1%}, <= 0.50 "
+                f"{np.mean(np.array(ps) <= 0.5):.1%}\n"
+                f"  wall per calibration (features, test, files): median "
+                f"{np.median(walls):.1f} s, max {max(walls):.1f} s",
+                flush=True,
+            )
         print(
             f"true labels, wearers with a pattern of their own (individual_rms "
             f"{PATTERN_RMS:g}), {n_power} wearers per cell: share with a gain "
@@ -153,9 +158,9 @@ def main() -> int:
                     flush=True,
                 )
         few = {True: 0, False: 0}
-        for i in range(n_null):
+        for i in range(max(n_few, n_power * 2)):
             for shuffled, rms, subject in ((True, 0.0, 15), (False, PATTERN_RMS, 500)):
-                if not shuffled and i >= n_power * 2:
+                if i >= (n_few if shuffled else n_power * 2):
                     continue
                 result, _ = _calibrate(
                     root, subject + i, 4, 3, permutations=19,
@@ -164,10 +169,10 @@ def main() -> int:
                 few[shuffled] += result.checkpoint is not None
         print(
             f"19 relabellings instead of 199 (4 classes x 3 segments): false gains "
-            f"{_rate(few[True], n_null)}; power {_rate(few[False], n_power * 2)}"
+            f"{_rate(few[True], n_few)}; power {_rate(few[False], n_power * 2)}"
         )
     print("SYNTHETIC DATA: these figures describe the simulation, not real EEG.")
-    return int(gains / n_null > ALPHA)
+    return int(n_null > 0 and gains / n_null > ALPHA)
 
 
 if __name__ == "__main__":
