@@ -94,6 +94,8 @@ class Option:
         kwargs: dict[str, Any] = {"help": self.help, "dest": self.name}
         if self.action is not None:
             kwargs["action"] = self.action
+            if self.action == "append":  # a repeatable option
+                kwargs.update(type=self.type, metavar=self.metavar)
         else:
             kwargs.update(default=self.default, type=self.type, metavar=self.metavar)
             if self.nargs is not None:
@@ -151,6 +153,10 @@ def command_line(words: Sequence[str], options: Sequence[Option], values: Any) -
             continue
         if isinstance(value, list | tuple) and opt.nargs is not None:
             args += [opt.flag, *map(str, value)]
+            continue
+        if opt.action == "append":
+            for item in value:
+                args += [opt.flag, str(item)]
             continue
         if value is None:
             if opt.default is None:

@@ -24,6 +24,14 @@ One code path: the live pipeline (:class:`~eegstream.pipeline.markers.
 MarkerListener`) calls :meth:`LabelMap.match` on each marker as it arrives;
 training and evaluation on recordings call :func:`labelled_segments` on a
 file's annotations (onsets in seconds from its first EEG sample).
+
+A recording may hold several marker streams (an XDF file: the stimulus
+program's, the replay's own ``<name>-markers``, ...). Each stream labels
+segments on its own, so labels never depend on the order of markers of
+different streams that fall together; which streams label is chosen by name
+(``markers``), else by the label map (the streams its rules match), else
+every stream with eegstream replay markers. Two chosen streams labelling the
+same stretch differently are refused.
 """
 
 from __future__ import annotations
@@ -234,29 +242,33 @@ class LabelledSegment:
         The class name.
     marker : str
         The marker string that started it.
+    stream : str
+        The marker stream it came from (``""``: a file's one annotation set).
     """
 
     onset: float
     end: float
     label: str
     marker: str
+    stream: str = ""
 
 
 def labelled_segments(
-    events: Iterable[tuple[float, str]],
+    events: Iterable[tuple[float, str] | tuple[float, str, str]],
     end_s: float,
     label_map: LabelMap | None,
     *,
     classes: Sequence[str] | None = None,
     source: str = "the recording",
+    markers: Sequence[str] | None = None,
 ) -> list[LabelledSegment]:
     """Labelled segments of a recording from its markers.
 
     Parameters
     ----------
-    events : iterable of (float, str)
-        Marker onsets (seconds from the first sample) and strings, e.g.
-        ``zip(annotations.onset, annotations.description)``.
+    events : iterable of (float, str) or (float, str, str)
+        Marker onsets (seconds from the first sample), strings and, for a
+        file with several marker streams, each marker's stream name.
     end_s : float
         The recording's length in seconds (ends a segment still open).
     label_map : LabelMap | None
@@ -265,6 +277,9 @@ def labelled_segments(
         The allowed classes; a marker naming another one is an error.
     source : str
         The file, for messages.
+    markers : sequence of str | None
+        The marker streams that label segments; None: those the label map's
+        rules match (without a map: those with replay markers).
 
     Returns
     -------
@@ -274,9 +289,72 @@ def labelled_segments(
     Raises
     ------
     EEGStreamError
-        A marker maps to a class not in ``classes`` (one line naming the
-        file, the marker and its time, and the classes allowed).
+        A marker maps to a class not in ``classes``; ``markers`` names a
+        stream the file lacks; two labelling streams label one stretch
+        differently (one line each, naming the file and the streams).
     """
+    streams: dict[str, list[tuple[float, str]]] = {}
+    for event in events:
+        name = str(event[2]) if len(event) > 2 else ""
+        streams.setdefault(name, []).append((float(event[0]), str(event[1])))
+    chosen = labelling_streams(streams, label_map, markers, source)
+    found = [
+        seg
+        for name in chosen
+        for seg in _stream_segments(
+            streams[name], end_s, label_map, classes, source, name
+        )
+    ]
+    return _merge(found, source)
+
+
+def labelling_streams(
+    streams: dict[str, list[tuple[float, str]]],
+    label_map: LabelMap | None,
+    markers: Sequence[str] | None = None,
+    source: str = "the recording",
+) -> list[str]:
+    """Names of the marker streams that label segments, sorted.
+
+    Parameters
+    ----------
+    streams : dict of str to list of (float, str)
+        Each marker stream's events.
+    label_map : LabelMap | None
+    markers : sequence of str | None
+        Streams chosen by name; None: the streams whose markers the label
+        map's rules match, or without a map those with replay markers.
+    source : str
+        The file, for messages.
+    """
+    if markers:
+        missing = [m for m in markers if m not in streams]
+        if missing:
+            shown = ", ".join(repr(n) for n in sorted(streams) if n) or "none named"
+            raise EEGStreamError(
+                f"{source}: {{markers}} {missing[0]!r} names no marker stream of it "
+                f"(its marker streams: {shown})",
+                param="markers",
+            )
+        return sorted(set(markers))
+
+    def labels(text: str) -> bool:
+        if label_map is not None:
+            return label_map.match(text) is not None
+        return interpret(text, None) is not None
+
+    return sorted(n for n, ev in streams.items() if any(labels(t) for _, t in ev))
+
+
+def _stream_segments(
+    events: list[tuple[float, str]],
+    end_s: float,
+    label_map: LabelMap | None,
+    classes: Sequence[str] | None,
+    source: str,
+    stream: str,
+) -> list[LabelledSegment]:
+    """One marker stream's segments: a start opens one, the next marker ends it."""
     out: list[LabelledSegment] = []
     open_: tuple[float, str, str] | None = None
     for onset, text in sorted(events, key=lambda e: e[0]):
@@ -284,7 +362,9 @@ def labelled_segments(
         if found is None:
             continue
         if open_ is not None and onset > open_[0]:
-            out.append(LabelledSegment(open_[0], float(onset), open_[1], open_[2]))
+            out.append(
+                LabelledSegment(open_[0], float(onset), open_[1], open_[2], stream)
+            )
         open_ = None
         if found.action == "start":
             assert found.label is not None  # sanity check: start rules carry one
@@ -297,5 +377,35 @@ def labelled_segments(
                 )
             open_ = (float(onset), found.label, text)
     if open_ is not None and end_s > open_[0]:
-        out.append(LabelledSegment(open_[0], float(end_s), open_[1], open_[2]))
+        out.append(LabelledSegment(open_[0], float(end_s), open_[1], open_[2], stream))
+    return out
+
+
+def _merge(found: list[LabelledSegment], source: str) -> list[LabelledSegment]:
+    """Segments of every labelling stream in time order, one per stretch.
+
+    Streams that label a stretch alike (a stimulus program and the replay
+    marking the same clip) give it once, from the first stream by name; a
+    stretch labelled differently is refused.
+    """
+    out: list[LabelledSegment] = []
+    for seg in sorted(found, key=lambda g: (g.onset, g.stream)):
+        clash = next(
+            (
+                o
+                for o in out
+                if o.stream != seg.stream and o.onset < seg.end and seg.onset < o.end
+            ),
+            None,
+        )
+        if clash is None:
+            out.append(seg)
+        elif clash.label != seg.label:
+            raise EEGStreamError(
+                f"{source}: marker streams {clash.stream!r} and {seg.stream!r} label "
+                f"the same stretch differently ({clash.label!r} from "
+                f"{clash.onset:.3f} s, {seg.label!r} from {seg.onset:.3f} s); choose "
+                "the stream that labels segments with {markers}",
+                param="markers",
+            )
     return out

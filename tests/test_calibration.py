@@ -20,8 +20,15 @@ import torch
 from _cli import help_text
 
 from eegstream import EEGStreamError
-from eegstream.calibration import blocked_folds, calibrate
+from eegstream.calibration import blocked_folds, calibrate, cross_validate
 from eegstream.calibration.adapt import AdaptSettings
+from eegstream.calibration.gain import (
+    design_min_p,
+    gain_test,
+    null_labellings,
+    permutation_p,
+    relabellings,
+)
 from eegstream.cli import main
 from eegstream.datasets.synth_recording import STIM_LABEL_MAP, write_wearer_recording
 from eegstream.features import NormaliserState, RunningNormaliser
@@ -31,6 +38,7 @@ from eegstream.model import (
     load_checkpoint,
     save_checkpoint,
 )
+from eegstream.training.data import TrialSteps
 from eegstream.wearers import (
     load_wearer,
     save_normaliser_state,
@@ -180,8 +188,8 @@ def test_resattentionet_methods_keep_what_they_should(
         result = calibrate(
             tiny_checkpoint, [rec], wearer / "map.toml", out=f"tiny-{method}",
             force=True, method=method, settings=AdaptSettings(epochs=2),
-            folds=2, models_folder=tmp_path, cache_dir=cache,
-            progress=False,
+            folds=2, alpha=0.5, permutations=1, models_folder=tmp_path,
+            cache_dir=cache, progress=False,
         )  # fmt: skip
         personal = load_checkpoint(result.checkpoint).state_dict
         changed = {
@@ -207,8 +215,8 @@ def test_a_network_with_the_mean_readout_adapts_beside_it(wearer, tmp_path, cach
         result = calibrate(
             base_path, [wearer / "sub-07_ses-1_task-calib_eeg.fif"],
             wearer / "map.toml", out=f"ro-{method}", force=True, method=method,
-            settings=AdaptSettings(epochs=2), folds=2, models_folder=tmp_path,
-            cache_dir=cache, progress=False,
+            settings=AdaptSettings(epochs=2), folds=2, alpha=0.5, permutations=1,
+            models_folder=tmp_path, cache_dir=cache, progress=False,
         )  # fmt: skip
         personal = load_checkpoint(result.checkpoint).state_dict
         readout = {
@@ -265,6 +273,12 @@ def test_bad_input_is_one_line_exit_2_and_base_untouched(
         ([rec], stim, {"out": "base"}, ["--out 'base' is the base model's"]),
         ([rec], stim, {"wearer": "a/b"}, ["--wearer name 'a/b'"]),
         ([rec], stim, {"method": "head"}, ["--method 'head' cannot adapt a logreg"]),
+        ([rec], stim, {"alpha": 0}, ["--alpha must be", "> 0 and <= 0.5, got 0"]),
+        ([rec], stim, {"alpha": 0.6}, ["--alpha must be", "<= 0.5, got 0.6"]),
+        ([rec], stim, {"permutations": 5}, [
+            "--permutations 5 cannot reach --alpha 0.05", "at least 19"]),
+        ([short], stim, {"permutations": 99}, [
+            "too little data", "relabels whole segments", "record 1 more"]),
     ]  # fmt: skip
     for recs, lmap, extra, expected in cases:
         args = {"model": base_model, "out": "p", **extra}
@@ -323,6 +337,60 @@ def test_statistics_of_other_feature_settings_are_refused(tiny_checkpoint, store
         RunningNormaliser(zeros, ones).load_state(state, key=other.statistics_key)
 
 
+def test_a_design_too_small_is_not_written_and_says_so(
+    base_model, tmp_path, capsys, cache
+):
+    rec = write_wearer_recording(
+        tmp_path / "two" / "sub-07_ses-4_eeg.fif", subject=7, segments_per_class=2,
+        segment_s=12, rest_s=3, individual_rms=INDIVIDUAL_RMS,
+    )  # fmt: skip
+    lmap = tmp_path / "two.toml"  # two classes of two segments each
+    lmap.write_text(STIM_LABEL_MAP.replace("(\\\\w+)", "(happy|sad)"))
+    code = main(
+        [
+            "calibrate", "--model", str(base_model), "--recording", str(rec),
+            "--label-map", str(lmap), "--out", "small",
+            "--models-dir", str(tmp_path / "models"), "--cache-dir", str(cache),
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "not enough segments to tell: 4 segments allow at best p = 0.25" in out
+    assert "record 3 more segment(s) of each class" in out
+    assert not (tmp_path / "models" / "small.safetensors").exists()
+
+
+def test_cards_made_before_the_gain_test_still_load(
+    base_model, wearer, tmp_path, cache, capsys
+):
+    result = calibrate(
+        base_model, [wearer / "sub-07_ses-1_task-calib_eeg.fif"], wearer / "map.toml",
+        out="new", force=True, models_folder=tmp_path, cache_dir=cache,
+        progress=False,
+    )  # fmt: skip
+    ckpt = load_checkpoint(result.checkpoint)
+    new = ckpt.meta.calibration.estimate
+    assert new["test"]["p_value"] == result.estimate.test.p_value
+    assert new["unit"] == "segment" and new["test"]["n_segments"] == 12
+    # The header of a personal model written before: per-window estimate, no test.
+    old = {
+        "method": "last-layer", "unit": "window", "base_accuracy": 0.3,
+        "personal_accuracy": 0.44, "difference": {"mean": 0.117, "sd": 0.121},
+        "chance": 0.25, "improves": True,
+        "folds": [{"fold": 1, "held_out": ["a"], "n_windows": 16, "base": 0.3,
+                   "personal": 0.44}],
+    }  # fmt: skip
+    meta = replace(ckpt.meta, calibration=replace(ckpt.meta.calibration, estimate=old))
+    before = save_checkpoint(tmp_path / "old.safetensors", ckpt.state_dict, meta)
+    again = load_checkpoint(before)
+    assert again.meta.calibration.estimate == old
+    capsys.readouterr()
+    assert main(["info", "--model", str(before)]) == 0
+    assert "no gain test: calibrated before it was made" in capsys.readouterr().out
+    assert main(["info", "--model", str(result.checkpoint)]) == 0
+    assert f"p = {result.estimate.test.p_value:.3g}" in capsys.readouterr().out
+
+
 def test_old_checkpoints_load_without_wearer(tiny_checkpoint):
     meta = load_checkpoint(tiny_checkpoint).meta
     assert meta.wearer is None and meta.calibration is None and not meta.personal
@@ -353,11 +421,173 @@ def test_calibrate_curve_writes_plot_and_table(
     doc = json.loads((tmp_path / "curve" / "calibration_curve.json").read_text())
     assert doc["minutes"] == [0.0, 1.0, 3.0] and doc["subjects"] == [6]
     assert doc["base"][0][0] == doc["personal"][0][0]  # k = 0: the base model
+    assert doc["control"][0][0] == doc["base"][0][0] and doc["unit"] == "segment"
+    # Each point with its interval around it; the shuffled-label control drawn.
+    for name in ("base", "personal", "control"):
+        for (lo, hi), mean in zip(doc["intervals"][name], doc[name][0], strict=True):
+            assert lo <= mean <= hi and hi - lo > 0, (name, lo, mean, hi)
+    assert "control: shuffled labels" in out and "95% CI" in out
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_train_and_evaluate_take_markers(command, capsys):
+    assert "--markers NAME" in help_text(command, capsys)
 
 
 @pytest.mark.parametrize("command", ["calibrate", "calibrate-curve"])
 def test_help_is_complete(command, capsys):
     text = help_text(command, capsys)
-    flags = ("--model", "--recording", "--label-map", "--wearer", "--force")
+    flags = ("--model", "--recording", "--label-map", "--wearer", "--force",
+             "--alpha", "--permutations", "--markers")  # fmt: skip
     for flag in flags if command == "calibrate" else ("--dataset", "--minutes"):
         assert flag in text
+
+
+# -- the gain test -------------------------------------------------------------
+
+
+def _simulated_wearer(
+    seed: int, per_class: int, n_classes: int = 4, pattern: float = 0.0
+) -> list[TrialSteps]:
+    """Feature steps of one simulated wearer (SYNTHETIC), segments in time order.
+
+    Each 20 s segment (16 steps) has a level of its own on every feature, so
+    its windows agree with each other (the segment, not the window, is the
+    unit); ``pattern`` adds a class pattern the base model has never seen.
+    """
+    rng = np.random.default_rng([27, seed])
+    own = rng.normal(0, 1, (n_classes, 310))
+    labels = np.concatenate([rng.permutation(n_classes) for _ in range(per_class)])
+    return [
+        TrialSteps(
+            key=f"s{i}",
+            subject=1,
+            session=1,
+            trial=i + 1,
+            label=int(c),
+            steps=(
+                rng.normal(0, 1, 310) + pattern * own[c] + rng.normal(0, 0.3, (16, 310))
+            ).astype(np.float32),
+        )  # fmt: skip
+        for i, c in enumerate(labels)
+    ]
+
+
+def _test_of(base_model: Path, trials: list[TrialSteps], **kw):
+    ckpt = load_checkpoint(base_model)
+    return cross_validate(
+        ckpt.build(), ckpt.arch, ckpt.normaliser(), trials, ckpt.feature_config,
+        "last-layer", progress=False, **kw,
+    ).test  # fmt: skip
+
+
+def test_random_segment_labels_are_refused_at_the_stated_rate(base_model):
+    # 16 wearers whose labels mean nothing, at alpha 0.2: about 3.2 false gains
+    # are expected; 8 or more has probability 0.7 % at a true 20 %.
+    tests = [
+        _test_of(base_model, _simulated_wearer(seed, 3), alpha=0.2, permutations=19)
+        for seed in range(16)
+    ]
+    gains = sum(t.improves for t in tests)
+    p = np.array([t.p_value for t in tests])
+    assert gains <= 7, p.round(3)
+    assert (p > 0.5).any() and len(set(p.tolist())) > 4  # not a degenerate null
+    assert all(t.n_segments == 12 and not t.exact for t in tests)
+
+
+def test_a_strong_planted_pattern_is_a_gain(base_model):
+    test = _test_of(base_model, _simulated_wearer(1, 3, pattern=2.0))
+    assert test.improves and test.p_value <= 0.05 and test.gain > 0.2, test.describe()
+    assert test.ci[0] > 0 and test.permutations == 199
+    assert "p = " in test.verdict() and "12 independent segments" in test.verdict()
+
+
+def test_a_design_too_small_says_not_enough_segments(base_model):
+    # Two classes, two segments each.
+    trials = [t for t in _simulated_wearer(2, 2, pattern=2.0) if t.label < 2]
+    test = _test_of(base_model, trials)
+    # 2 folds of one segment per class: 2 x 2 relabellings, p >= 1/4.
+    assert test.exact and test.n_relabellings == 4 and not test.can_tell
+    assert test.min_p == 0.25 and not test.improves and test.p_value >= 0.25
+    # 5 per class: 5 folds, 2**5 = 32 relabellings, p can reach 1/32.
+    assert test.more_per_class == 3
+    assert "not enough segments to tell" in test.verdict()
+    assert "record 3 more segment(s) of each class" in test.verdict()
+
+
+def test_relabellings_are_counted_and_enumerated_exactly():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n_classes = int(rng.integers(2, 4))
+        labels = np.repeat(np.arange(n_classes), rng.integers(2, 4, n_classes))
+        rng.shuffle(labels)
+        folds = blocked_folds(labels, 3)
+        rows, exact = null_labellings(labels, folds, 10_000, rng)
+        assert exact and len(rows) == relabellings(labels, folds)
+        assert len({tuple(r) for r in rows}) == len(rows)  # each once
+        assert (rows == labels).all(1).sum() == 1  # the observed among them
+        for f in folds:  # each fold keeps its class counts
+            assert (np.sort(rows[:, f], 1) == np.sort(labels[f])).all()
+        counts = np.bincount(labels).tolist()
+        if min(counts) == max(counts):
+            assert design_min_p(counts, 3) == 1 / len(rows)
+    rows, exact = null_labellings(np.repeat(np.arange(4), 5), blocked_folds(
+        np.repeat(np.arange(4), 5)), 99, rng)  # fmt: skip
+    assert not exact and rows.shape == (99, 20)
+    assert permutation_p(0.5, np.array([0.1, 0.6, 0.5]), exact=False) == 3 / 4
+    assert permutation_p(0.5, np.array([0.1, 0.6, 0.5, 0.2]), exact=True) == 2 / 4
+
+
+def test_the_label_maps_stream_labels_and_the_replays_is_ignored(
+    base_model, tmp_path, capsys, cache
+):
+    # As `eegstream record` keeps them: the stimulus program's markers (random
+    # classes here) and the replay's own (the class the EEG holds), 10 µs apart.
+    rec = write_wearer_recording(
+        tmp_path / "both" / "sub-07_ses-5_eeg.fif", subject=7, segment_s=12,
+        rest_s=3, shuffle_labels=True, marker_streams=("psychopy", "rec-markers"),
+    )  # fmt: skip
+    lmap = tmp_path / "map.toml"
+    lmap.write_text(STIM_LABEL_MAP)
+    argv = [
+        "calibrate", "--model", str(base_model), "--recording", str(rec),
+        "--label-map", str(lmap), "--out", "both", "--force",
+        "--models-dir", str(tmp_path / "models"), "--cache-dir", str(cache),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert (
+        "12 labelled segments (stream 'psychopy': fear 3, happy 3, neutral 3, sad 3; "
+        "ignored: 'rec-markers')" in out
+    )
+    assert main([*argv, "--markers", "rec-markers", "--out", "replay"]) == 0
+    assert "(stream 'rec-markers': fear 3" in capsys.readouterr().out
+    written = load_checkpoint(tmp_path / "models" / "replay.safetensors")
+    assert "--markers rec-markers" in written.meta.provenance["command"]
+    for command in (
+        [*argv, "--markers", "psychopy", "--markers", "rec-markers", "--out", "x"],
+        ["evaluate", "--model", str(base_model), "--recordings", str(rec),
+         "--label-map", str(lmap), "--markers", "psychopy", "--markers",
+         "rec-markers"],
+    ):  # fmt: skip
+        assert main(command) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "label the same stretch" in err, err
+        assert "'psychopy' and 'rec-markers'" in err and "--markers" in err
+    assert not (tmp_path / "models" / "x.safetensors").exists()
+
+
+def test_a_personal_model_no_better_than_a_good_base_is_not_a_gain():
+    # Relabelled, a good base loses its structure and the null gains fall
+    # below zero: the permutation test alone would call +1 point a gain.
+    rng = np.random.default_rng(5)
+    observed = rng.normal(0.01, 0.08, 12)
+    null = rng.normal(-0.15, 0.05, 199)
+    test = gain_test(
+        observed, null, exact=False, alpha=0.05, n_relabellings=10**6,
+        counts=[3, 3, 3, 3], max_folds=5,
+    )  # fmt: skip
+    assert test.p_permutation == 1 / 200 and test.p_paired > 0.05
+    assert test.p_value == test.p_paired and not test.improves
+    assert test.ci[0] < 0 < test.ci[1] and test.ci_level == pytest.approx(0.9)
+    assert f"p = {test.p_paired:.3g}" in test.verdict() and "does NOT" in test.verdict()

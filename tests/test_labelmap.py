@@ -128,3 +128,59 @@ def test_malformed_maps_are_one_line_naming_the_file_and_rule(tmp_path, text, ex
 def test_missing_map_file(tmp_path):
     with pytest.raises(EEGStreamError, match="label map not found"):
         LabelMap.load(tmp_path / "none.toml")
+
+
+# -- whose markers label a segment ----------------------------------------------
+
+
+def _two_streams(stim_labels, replay_labels, gap=1e-5):
+    """Both streams mark each 10 s clip's first sample, ``gap`` s apart."""
+    events = []
+    for i, (s, r) in enumerate(zip(stim_labels, replay_labels, strict=True)):
+        t = 12.0 * i
+        events += [
+            (t, f"stim_{s}", "psychopy"),
+            (t + 10, "stim_end", "psychopy"),
+            (t + gap, format_marker(event="trial_start", label=r), "rec-markers"),
+            (t + 10 + gap, format_marker(event="trial_end"), "rec-markers"),
+        ]
+    return events
+
+
+def test_the_map_chooses_its_streams_and_order_never_decides(psychopy_map):
+    stim = ["happy", "sad", "happy", "sad"]
+    replay = ["sad", "happy", "sad", "happy"]  # what the EEG holds: disagrees
+    for gap in (1e-5, -1e-5, 0.0):  # whichever marker comes first
+        events = _two_streams(stim, replay, gap)
+        for order in (events, events[::-1]):
+            segs = labelled_segments(order, 50.0, psychopy_map)
+            assert [s.label for s in segs] == stim
+            assert {s.stream for s in segs} == {"psychopy"}
+            chosen = labelled_segments(
+                order, 50.0, psychopy_map, markers=["rec-markers"]
+            )
+            assert [s.label for s in chosen] == replay
+    # Without a map only the replay's stream labels.
+    assert [s.label for s in labelled_segments(events, 50.0, None)] == replay
+
+
+def test_streams_labelling_one_stretch_differently_are_refused(psychopy_map):
+    events = _two_streams(["happy", "sad"], ["happy", "happy"])
+    with pytest.raises(EEGStreamError) as err:
+        labelled_segments(
+            events, 30.0, psychopy_map, markers=["psychopy", "rec-markers"],
+            source="rec.xdf",
+        )  # fmt: skip
+    msg = str(err.value)
+    assert "\n" not in msg and "'psychopy' and 'rec-markers'" in msg
+    assert "'sad' from 12.000 s" in msg and "markers" in msg
+    # Streams that agree give each stretch once.
+    same = _two_streams(["happy", "sad"], ["happy", "sad"])
+    segs = labelled_segments(
+        same, 30.0, psychopy_map, markers=["rec-markers", "psychopy"]
+    )
+    assert [(s.label, s.stream) for s in segs] == [
+        ("happy", "psychopy"), ("sad", "psychopy")
+    ]  # fmt: skip
+    with pytest.raises(EEGStreamError, match="'eeg-markers' names no marker stream"):
+        labelled_segments(same, 30.0, psychopy_map, markers=["eeg-markers"])

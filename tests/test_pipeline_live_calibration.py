@@ -81,7 +81,10 @@ def _result(checkpoint: Path | None, improves: bool = True) -> SimpleNamespace:
     return SimpleNamespace(
         checkpoint=checkpoint,
         improves=improves,
-        estimate=SimpleNamespace(verdict=lambda: verdict),
+        estimate=SimpleNamespace(
+            verdict=lambda: verdict,
+            test=SimpleNamespace(p_value=0.01 if improves else 0.4),
+        ),
     )
 
 
@@ -175,6 +178,8 @@ def test_run_calibrates_in_the_background_and_switches_without_a_gap(
     assert "live calibration: stand-in: not a measured estimate" in out  # summary
     states = [r["state"] for r in records if r["type"] == "calibration"]
     assert states == ["recording", "recorded", "switched"]
+    (switch,) = [r for r in records if r.get("state") == "switched"]
+    assert switch["p_value"] == 0.01  # the gain test's p, logged with the switch
     assert model["reason"] == "live calibration" and model["wearer"] == "alice"
     # No step lost: every step logged, numbered in turn, one hop apart.
     steps = [r for r in records if r["type"] == "step"]

@@ -2,7 +2,8 @@
 
 :func:`calibrate` (``eegstream calibrate``) adapts a base model to one
 person and measures, by blocked cross-validation over whole segments, what
-that buys on held-out segments of the same person; :func:`calibration_curve`
+that buys on held-out segments of the same person, with a gain test whose
+unit is the segment (:class:`GainTest`); :func:`calibration_curve`
 (``eegstream calibrate-curve``) simulates it on a dataset for several
 amounts of calibration data. Names are loaded on first use (the command line
 parses without torch).
@@ -23,6 +24,7 @@ _NAMES = {
     "FoldScore": "estimate",
     "blocked_folds": "estimate",
     "cross_validate": "estimate",
+    "GainTest": "gain",
     "CalibrationResult": "personal",
     "WearerData": "personal",
     "calibrate": "personal",

@@ -6,6 +6,12 @@ calibrated on the subject's first ``k`` labelled minutes (in recording
 order) and tested on the same later data for every ``k``: everything after
 the largest ``k``. ``k = 0`` is the cross-subject model as it runs live (its
 running normaliser starting from the population statistics).
+
+Each point carries a 95% confidence interval with the test segment as the
+unit (windows of one segment are not independent), and a control is drawn
+beside the personal model: the same adaptation on the same ``k`` minutes
+with the segments' labels shuffled (class counts kept), which shows what
+calibrating on labels that mean nothing gives.
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ from ..features import FeatureConfig, NormaliserState, RunningNormaliser
 from ..training.data import TrialSteps
 from .adapt import AdaptSettings, adapt, check_method
 from .estimate import predict, wearer_crops, wearer_normaliser
+from .gain import t_interval
+
+#: Confidence level of each point's interval.
+CI_LEVEL = 0.95
 
 #: Calibration minutes simulated by default.
 DEFAULT_MINUTES = (1.0, 2.0, 4.0)
@@ -40,15 +50,22 @@ class CurveResult:
     subjects : tuple of int
         Held-out subjects.
     base, personal : arrays of float, shape (n_subjects, n_minutes)
-        Per-window accuracy on each subject's test data: the base model
-        (its normaliser warmed on the first ``k`` minutes), the personal
-        model (NaN where the first ``k`` minutes hold fewer than 2 classes;
-        at ``k = 0`` the base model).
+        Mean accuracy of the test segments of each subject (each segment its
+        windows' share): the base model (its normaliser warmed on the first ``k``
+        minutes), the personal model (NaN where the first ``k`` minutes hold
+        fewer than 2 classes; at ``k = 0`` the base model).
     test_minutes : array of float, shape (n_subjects,)
         Length of each subject's test data.
     chance : float
     synthetic : bool
     method : str
+    control : array of float, shape (n_subjects, n_minutes)
+        The personal model adapted on the same minutes with shuffled segment
+        labels (NaN as ``personal``).
+    intervals : dict of str to array of float, shape (n_minutes, 2)
+        95% confidence interval of ``"base"``, ``"personal"`` and
+        ``"control"`` accuracy at each ``k``, t over every held-out
+        subject's test segments (the unit).
     """
 
     minutes: tuple[float, ...]
@@ -59,23 +76,31 @@ class CurveResult:
     chance: float
     synthetic: bool
     method: str
+    control: np.ndarray
+    intervals: dict[str, np.ndarray]
 
     def lines(self) -> list[str]:
         """Return the table: mean ± SD over subjects at each ``k``."""
         tag = " [SYNTHETIC DATA]" if self.synthetic else ""
         out = [
             f"calibration minutes | base (normaliser warmed) | personal | "
-            f"personal - base   ({len(self.subjects)} held-out subjects{tag}; "
-            f"method {self.method}; per window; chance {self.chance:.1%})"
+            f"control: shuffled labels   ({len(self.subjects)} held-out "
+            f"subjects{tag}; method {self.method}; mean accuracy of the test "
+            f"segments "
+            f"[{CI_LEVEL:.0%} CI, unit: test segment]; chance {self.chance:.1%})"
         ]
         for j, k in enumerate(self.minutes):
-            b, p = self.base[:, j], self.personal[:, j]
-            ok = np.isfinite(p)
-            d = p[ok] - b[ok]
-            out.append(
-                f"{k:19g} | {_pm(b):>24} | {_pm(p[ok]):>8} | "
-                + (f"{d.mean():+.1%} ± {d.std():.1%}" if ok.any() else "n/a")
-            )
+            cells = [
+                _ci(np.nanmean(rows[:, j]), self.intervals[name][j])
+                if np.isfinite(rows[:, j]).any()
+                else "n/a"
+                for name, rows in (
+                    ("base", self.base),
+                    ("personal", self.personal),
+                    ("control", self.control),
+                )
+            ]
+            out.append(f"{k:19g} | {cells[0]:>24} | {cells[1]:>8} | {cells[2]}")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,16 +113,28 @@ class CurveResult:
                 [None if np.isnan(v) else v for v in row]
                 for row in self.personal.tolist()
             ],
+            "control": [
+                [None if np.isnan(v) else v for v in row]
+                for row in self.control.tolist()
+            ],
+            "intervals": {k: v.tolist() for k, v in self.intervals.items()},
+            "ci_level": CI_LEVEL,
             "test_minutes": self.test_minutes.tolist(),
             "chance": self.chance,
             "synthetic": self.synthetic,
             "method": self.method,
-            "unit": "window",
+            "unit": "segment",
         }
 
 
-def _pm(x: np.ndarray) -> str:
-    return f"{x.mean():.1%} ± {x.std():.1%}" if len(x) else "n/a"
+def _ci(mean: float, interval: np.ndarray) -> str:
+    return f"{mean:.1%} [{interval[0]:.1%}, {interval[1]:.1%}]"
+
+
+def _per_segment(model, crops) -> np.ndarray:
+    """Accuracy of ``model`` on each segment of ``crops``, shape (n_segments,)."""
+    hits = predict(model, crops) == crops.y
+    return np.bincount(crops.trial, hits) / np.bincount(crops.trial)
 
 
 def split_steps(
@@ -132,12 +169,15 @@ def subject_curve(
     minutes: Sequence[float],
     method: str,
     settings: AdaptSettings = AdaptSettings(),  # noqa: B008 - frozen
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """One subject's curve: (base, personal) accuracy at ``0`` and each ``k``.
+) -> tuple[dict[str, list[np.ndarray]], float]:
+    """One subject's curve: accuracy per test segment at ``0`` and each ``k``.
 
     Returns
     -------
-    base, personal : arrays of float, shape (1 + len(minutes),)
+    segments : dict of str to list of arrays of float
+        ``"base"``, ``"personal"``, ``"control"`` (shuffled calibration
+        labels): for ``0`` and each ``k``, the accuracy on each test segment
+        (empty where the first ``k`` minutes hold fewer than 2 classes).
     test_minutes : float
     """
     per_minute = 60.0 / cfg.hop_s
@@ -153,27 +193,35 @@ def subject_curve(
         )
     prior = normaliser.prior_steps
     fresh = RunningNormaliser(normaliser.pop_mean, normaliser.pop_std, prior)
-    test_crops = wearer_crops(test, cfg, fresh)
-    zero = float((predict(base, test_crops) == test_crops.y).mean())
-    base_acc, personal_acc = [zero], [zero]
+    zero = _per_segment(base, wearer_crops(test, cfg, fresh))
+    out: dict[str, list[np.ndarray]] = {
+        "base": [zero],
+        "personal": [zero],
+        "control": [zero],
+    }
+    rng = np.random.default_rng([settings.seed, trials[0].subject])
     for k in minutes:
         calib, _ = split_steps(trials, round(k * per_minute))
         state = NormaliserState.from_steps(np.concatenate([t.steps for t in calib]))
         warm = RunningNormaliser(normaliser.pop_mean, normaliser.pop_std, prior)
         warm.load_state(state)
-        crops = wearer_crops(test, cfg, warm)
-        base_acc.append(float((predict(base, crops) == crops.y).mean()))
-        if len({t.label for t in calib}) < 2:
-            personal_acc.append(np.nan)
-            continue
-        personal = adapt(
-            base, arch, wearer_crops(calib, cfg, wearer_normaliser(state, prior)),
-            method, settings,
-        )  # fmt: skip
+        out["base"].append(_per_segment(base, wearer_crops(test, cfg, warm)))
         crops = wearer_crops(test, cfg, wearer_normaliser(state, prior))
-        personal_acc.append(float((predict(personal, crops) == crops.y).mean()))
-    test_min = sum(len(t.steps) for t in test) / per_minute
-    return np.array(base_acc), np.array(personal_acc), test_min
+        if len({t.label for t in calib}) < 2:
+            out["personal"].append(np.empty(0))
+            out["control"].append(np.empty(0))
+            continue
+        shuffled = [
+            replace(t, label=int(c))
+            for t, c in zip(
+                calib, rng.permutation([t.label for t in calib]), strict=True
+            )
+        ]
+        for name, labelled in (("personal", calib), ("control", shuffled)):
+            own = wearer_crops(labelled, cfg, wearer_normaliser(state, prior))
+            personal = adapt(base, arch, own, method, settings)
+            out[name].append(_per_segment(personal, crops))
+    return out, sum(len(t.steps) for t in test) / per_minute
 
 
 def calibration_curve(
@@ -254,7 +302,7 @@ def calibration_curve(
             f"({sorted({t.subject for t in job.trials})})",
             param="held_out",
         )
-    rows_b, rows_p, test_min, who = [], [], [], []
+    curves, test_min, who = [], [], []
     for i, split in tqdm(
         splits, desc="held-out subjects", unit="subject",
         disable=None if progress else True,
@@ -265,26 +313,44 @@ def calibration_curve(
         )
         subject = split.test[0]
         trials = [t for t in job.trials if t.subject == subject]
-        b, p, tm = subject_curve(
+        segments, tm = subject_curve(
             fitted["_model"], arch, normaliser, trials, job.cfg, ks, method, settings
         )
-        rows_b.append(b)
-        rows_p.append(p)
+        curves.append(segments)
         test_min.append(tm)
         who.append(subject)
+    means = {
+        name: np.array(
+            [[s.mean() if len(s) else np.nan for s in c[name]] for c in curves]
+        )
+        for name in ("base", "personal", "control")
+    }
     result = CurveResult(
         minutes=(0.0, *ks),
         subjects=tuple(who),
-        base=np.array(rows_b),
-        personal=np.array(rows_p),
+        base=means["base"],
+        personal=means["personal"],
         test_minutes=np.array(test_min),
         chance=1.0 / len(job.classes),
         synthetic=prepared.synthetic,
         method=method,
+        control=means["control"],
+        intervals={
+            name: np.array(
+                [_interval([c[name][j] for c in curves]) for j in range(len(ks) + 1)]
+            )
+            for name in means
+        },  # fmt: skip
     )
     if out is not None:
         write_curve(Path(out), result, dataset)
     return result
+
+
+def _interval(per_segment: list[np.ndarray]) -> tuple[float, float]:
+    """95% CI of the mean accuracy, every subject's test segments pooled."""
+    values = np.concatenate(per_segment)
+    return t_interval(values) if len(values) > 1 else (np.nan, np.nan)
 
 
 def _check_minutes(minutes: Sequence[float]) -> tuple[float, ...]:
@@ -308,17 +374,19 @@ def write_curve(out: Path, result: CurveResult, dataset: str) -> Path:
     plt, fig = _figure(figsize=(6, 4))
     ax = fig.add_subplot(111)
     ks = np.array(result.minutes)
-    for name, rows, style in (
-        ("personal model", result.personal, "o-"),
-        ("base model, normaliser warmed", result.base, "s--"),
+    for name, key, rows, style in (
+        ("personal model", "personal", result.personal, "o-"),
+        ("base model, normaliser warmed", "base", result.base, "s--"),
+        ("control: personal, shuffled labels", "control", result.control, "x:"),
     ):
         mean = np.nanmean(rows, axis=0)
-        sd = np.nanstd(rows, axis=0)
-        ax.errorbar(ks, mean, yerr=sd, fmt=style, capsize=3, label=name)
+        lo, hi = result.intervals[key].T
+        err = np.abs(np.vstack([mean - lo, hi - mean]))
+        ax.errorbar(ks, mean, yerr=err, fmt=style, capsize=3, label=name)
     ax.axhline(result.chance, color="grey", lw=0.8, ls=":", label="chance")
     tag = " [SYNTHETIC DATA]" if result.synthetic else ""
     ax.set_xlabel("calibration minutes (k = 0: cross-subject model)")
-    ax.set_ylabel("accuracy per window on later data")
+    ax.set_ylabel(f"accuracy on later data ({CI_LEVEL:.0%} CI over segments)")
     ax.set_title(f"{dataset}{tag}: {len(result.subjects)} held-out subjects")
     ax.set_ylim(0, 1)
     ax.legend(loc="lower right", fontsize=8)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .._options import Option
+from ..datasets.options import MARKERS
 
 #: Defaults of :class:`~eegstream.calibration.adapt.AdaptSettings` and
 #: :data:`~eegstream.calibration.estimate.MAX_FOLDS`, defined once here.
 EPOCHS, SEED, FOLDS = 5, 0, 5
+#: Level of the gain test, its upper bound, and its null relabellings
+#: (:mod:`eegstream.calibration.gain`): a last-layer refit is cheap, a
+#: network's fine-tuning is not (19: the fewest that can reach 5 %).
+ALPHA, MAX_ALPHA, PERMUTATIONS, NETWORK_PERMUTATIONS = 0.05, 0.5, 199, 19
 #: Every adaptation method (:mod:`eegstream.calibration.adapt`).
 METHODS = ("last-layer", "head", "full")
 
@@ -37,6 +43,7 @@ CALIBRATE_OPTIONS: tuple[Option, ...] = (
         type=Path,
         metavar="MAP",
     ),
+    replace(MARKERS, group=None),
     Option(
         "--out",
         "name of the personal model: models/NAME.safetensors and NAME.md",
@@ -79,6 +86,23 @@ CALIBRATE_OPTIONS: tuple[Option, ...] = (
         attr="folds",
         type=int,
         default=FOLDS,
+    ),
+    Option(
+        "--alpha",
+        "level of the gain test: the personal model is written when the "
+        "permutation test over whole segments gives p <= alpha, in (0, 0.5]",
+        attr="alpha",
+        type=float,
+        default=ALPHA,
+    ),
+    Option(
+        "--permutations",
+        "relabellings of whole segments in the gain test's null distribution, "
+        "each a refit per fold (all of them when the design has fewer); default "
+        f"{PERMUTATIONS} for last-layer, for head and full the fewest that can "
+        f"reach --alpha ({NETWORK_PERMUTATIONS} at 0.05)",
+        attr="permutations",
+        type=int,
     ),
     Option("--seed", "seed of every random draw", attr="seed", type=int, default=SEED),
     Option(

@@ -47,6 +47,8 @@ from .estimate import (
     wearer_crops,
     wearer_normaliser,
 )
+from .gain import TEST_NAME, check_alpha, default_permutations
+from .options import ALPHA, MAX_ALPHA
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class WearerData:
         The BIDS subject label of the file names (``sub-XX``), if any.
     dropped : int
         Segments shorter than one feature window, left out.
+    labelled_by : tuple of str
+        Per file, which marker streams labelled what and which were ignored.
     """
 
     trials: list[TrialSteps]
@@ -80,6 +84,7 @@ class WearerData:
     synthetic: bool
     subject: str | None
     dropped: int = 0
+    labelled_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class CalibrationResult:
         The classes calibrated.
     wearer_dir : Path | None
         The wearer's folder in the store (``wearer`` given), else None.
+    labelled_by : tuple of str
+        Per file, which marker streams labelled what and which were ignored.
     """
 
     checkpoint: Path | None
@@ -118,6 +125,7 @@ class CalibrationResult:
     minutes: float
     classes: tuple[str, ...]
     wearer_dir: Path | None = None
+    labelled_by: tuple[str, ...] = ()
 
 
 def calibrate(
@@ -132,6 +140,9 @@ def calibrate(
     method: str | None = None,
     settings: AdaptSettings = AdaptSettings(),  # noqa: B008 - frozen
     folds: int = MAX_FOLDS,
+    alpha: float = ALPHA,
+    permutations: int | None = None,
+    markers: Sequence[str] | None = None,
     models_folder: str | os.PathLike | None = None,
     cache_dir: str | os.PathLike | None = None,
     command: str | None = None,
@@ -169,6 +180,15 @@ def calibrate(
     folds : int
         At most this many folds of the blocked cross-validation (fewer when
         a class has fewer segments), at least 2.
+    alpha : float
+        Level of the gain test (:mod:`eegstream.calibration.gain`), in
+        (0, 0.5]: the personal model is written when p <= alpha.
+    permutations : int | None
+        Relabellings of whole segments in the test's null distribution;
+        None: :func:`~eegstream.calibration.gain.default_permutations`.
+    markers : sequence of str | None
+        The marker streams that label segments, by name; None: those the
+        label map's rules match (:func:`eegstream.labelmap.labelled_segments`).
     models_folder : path-like | None
         Where to write (default :func:`eegstream.model.models_dir`).
     cache_dir : path-like | None
@@ -187,7 +207,8 @@ def calibrate(
         class the base model does not know, fewer than two segments of a
         class, channels of the base model missing from the recordings, a
         base model whose features cannot be computed from a recording, or
-        ``out`` naming the base model: one line each.
+        ``out`` naming the base model, ``alpha`` outside (0, 0.5] or
+        too few ``permutations`` to reach it: one line each.
     """
     from .._checks import check_number
     from ..wearers import (
@@ -198,6 +219,7 @@ def calibrate(
     )
 
     check_number(folds, "folds", min=2, integer=True)
+    check_number(alpha, "alpha", min=0, min_inclusive=False, max=MAX_ALPHA)
     check_number(settings.epochs, "epochs", min=1, integer=True)
     ckpt = as_checkpoint(base)
     folder = Path(models_folder) if models_folder is not None else models_dir()
@@ -205,9 +227,17 @@ def calibrate(
     if wearer is not None:
         check_wearer_name(wearer)
     method = check_method(method, ckpt.arch)
+    if permutations is None:
+        permutations = default_permutations(method, alpha)
+    check_alpha(alpha, permutations)
     base_digest = hashlib.sha256(ckpt.path.read_bytes()).hexdigest()
     data = load_wearer_data(
-        ckpt, recordings, label_map, cache_dir=cache_dir, progress=progress
+        ckpt,
+        recordings,
+        label_map,
+        cache_dir=cache_dir,
+        progress=progress,
+        markers=markers,
     )
     cfg = ckpt.feature_config
     model = ckpt.build()
@@ -221,6 +251,8 @@ def calibrate(
         method,
         settings,
         max_folds=folds,
+        alpha=alpha,
+        permutations=permutations,
         progress=progress,
     )
     state = dataclasses.replace(
@@ -263,6 +295,7 @@ def calibrate(
         minutes=data.minutes,
         classes=data.classes,
         wearer_dir=store,
+        labelled_by=data.labelled_by,
     )
 
 
@@ -291,6 +324,7 @@ def load_wearer_data(
     *,
     cache_dir: str | os.PathLike | None = None,
     progress: bool = True,
+    markers: Sequence[str] | None = None,
 ) -> WearerData:
     """Open a wearer's recordings as the base model's feature steps, checked.
 
@@ -316,7 +350,7 @@ def load_wearer_data(
             f"base model {ckpt.name!r} works at {cfg.sfreq:g} Hz but recordings are "
             "read at 200 Hz for calibration; calibrate a model trained at 200 Hz"
         )
-    ds = open_recordings(recordings, label_map)
+    ds = open_recordings(recordings, label_map, markers=markers)
     unknown = [c for c in ds.classes if c not in ckpt.classes]
     if unknown:
         raise EEGStreamError(
@@ -354,6 +388,7 @@ def load_wearer_data(
         synthetic=ds.synthetic,
         subject=subject,
         dropped=len(steps) - len(kept),
+        labelled_by=tuple(ds.found),
     )
 
 
@@ -414,7 +449,8 @@ def _check_amount(
         raise EEGStreamError(
             f"too little data for the blocked cross-validation: class {c!r} has {n} "
             f"segment(s) of >= {window_s:g} s{short}; it needs >= {MIN_SEGMENTS} per "
-            f"class (one to adapt on, one held out): record "
+            f"class (one to adapt on, one held out; the gain test relabels whole "
+            f"segments within folds): record "
             f"{MIN_SEGMENTS - n} more {c!r} segment(s)"
         )
 
@@ -495,9 +531,9 @@ def write_card(
         f"- **Honest estimate** (blocked cross-validation, {len(estimate.folds)} "
         "folds, whole segments held out; per window, every step the live path "
         f"classifies): base {estimate.base_accuracy:.1%}, personal "
-        f"{estimate.personal_accuracy:.1%}, difference "
-        f"{estimate.difference_mean:+.1%} ± {estimate.difference_sd:.1%} (SD over "
-        f"folds); chance {estimate.chance:.1%}. Verdict: {estimate.verdict()}.",
+        f"{estimate.personal_accuracy:.1%}; chance {estimate.chance:.1%}.",
+        f"- **Gain test** ({TEST_NAME}; the segment is the unit: the windows "
+        f"of one segment are not independent): {estimate.verdict()}.",
         "",
         "```",
         *estimate.lines(),
@@ -509,7 +545,8 @@ def write_card(
         "session's electrode placement and state; a later visit may differ, so "
         "re-check with a fresh calibration block.",
         "- Folds hold out whole segments, but segments of one session still share "
-        "slow drifts; few segments make the spread over folds wide.",
+        "slow drifts; the gain test's level is measured on simulated wearers "
+        "(benchmarks/bench_calibration_level.py), not on real EEG.",
     ]
     if data.synthetic:
         lines.append(

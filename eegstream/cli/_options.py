@@ -385,7 +385,10 @@ def _live_calibration(
                 f"{verdict}; it is not used (to keep it anyway: `eegstream "
                 f"calibrate {again} --force`)"
             )
-        return PersonalModel(Path(result.checkpoint), note=verdict)
+        # The verdict states the test and its p; the switch is logged with p.
+        return PersonalModel(
+            Path(result.checkpoint), note=verdict, p_value=result.estimate.test.p_value
+        )
 
     return calibrate, recording
 
@@ -477,6 +480,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
             "train": TrainConfig(**values["train"], device=args.device),
             "subjects": subjects_arg(args.subjects),
             "recordings": tuple(args.recordings) if args.recordings else None,
+            "markers": tuple(args.markers) if args.markers else None,
             "classes": classes_arg(args.classes),
             "channels": choice.channels if choice is not None else None,
         },

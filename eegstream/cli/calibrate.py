@@ -18,11 +18,15 @@ DESCRIPTION = (
     "--label-map give labelled segments) give their normaliser statistics and "
     "an adapted model. Blocked cross-validation over whole segments reports, "
     "on the same held-out segments, the base model's and the personal model's "
-    "accuracy per window and the difference with its spread over folds. The "
-    "personal model is written to models/NAME.safetensors with its card only "
-    "when it beats the base model (or with --force); exit status 1 when it "
-    "does not. --wearer NAME also saves the wearer's statistics and model in "
-    "the wearer store ($EEGSTREAM_WEARERS or ~/.eegstream/wearers) for "
+    "accuracy per window; the gain (personal minus base, per segment, with a "
+    "95% confidence interval) is tested by relabelling whole segments within "
+    "folds and repeating the fit (--permutations), the segment being the unit. "
+    "The personal model is written to models/NAME.safetensors with its card "
+    "only when p <= --alpha (or with --force); exit status 1 when it is not, "
+    "or when the segments are too few for any p to reach --alpha (the run "
+    "says how many more of each class would). --wearer NAME also saves the "
+    "wearer's statistics and model in the wearer store ($EEGSTREAM_WEARERS or "
+    "~/.eegstream/wearers) for "
     "`eegstream live --wearer NAME`. The base model is never modified."
 )
 
@@ -45,24 +49,30 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         settings=AdaptSettings(epochs=args.epochs, seed=args.seed),
         folds=args.folds,
+        alpha=args.alpha,
+        permutations=args.permutations,
+        markers=args.markers,
         models_folder=args.models_dir,
         cache_dir=args.cache_dir,
         command=command_line(["eegstream", "calibrate"], CALIBRATE_OPTIONS, args),
     )
     est = result.estimate
+    for line in result.labelled_by:
+        print(f"labelled: {line}")
     print(
         f"wearer {result.wearer}: {result.minutes:.1f} min of labelled EEG, classes "
         f"{', '.join(result.classes)}; method {result.method}"
     )
     print("\n".join(est.lines()))
     print(f"verdict: {est.verdict()}")
+    print(f"took {est.seconds:.1f} s (cross-validation and gain test)")
     if result.checkpoint is not None:
         note = "" if result.improves else " (--force: written although it does not)"
         print(f"model:  {result.checkpoint} (card {result.card}){note}")
     else:
         print(
-            "not written: the personal model does not beat the base model; keep "
-            "using the base model, or give --force to write it anyway"
+            "not written: no gain at the test's level; keep using the base "
+            "model, or give --force to write it anyway"
         )
     if result.wearer_dir is not None:
         saved = "statistics and model" if result.checkpoint else "statistics"

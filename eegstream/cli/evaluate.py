@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         # Label ids must be the model's: its classes unless named otherwise.
         classes=classes_arg(args.classes) or ckpt.classes,
         subject_pattern=args.subject_pattern,
+        markers=args.markers,
     )
     subjects = subjects_arg(args.subjects)
     tag = " [SYNTHETIC DATA]" if is_synthetic(dataset) else ""

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             f"base {est['base_accuracy']:.1%}, personal "
             f"{est['personal_accuracy']:.1%}, difference "
             f"{est['difference']['mean']:+.1%} ± {est['difference']['sd']:.1%}"
+            + _gain_test(est)
         )
     recipe = meta.provenance.get("recipe")
     if recipe:
@@ -87,6 +88,17 @@ def run(args: argparse.Namespace) -> int:
     lines += [f"created    {meta.created} (eegstream {meta.eegstream_version})"]
     print("\n".join(lines))
     return 0
+
+
+def _gain_test(estimate) -> str:
+    """Return the gain test's figures (cards made before it have none)."""
+    test = estimate.get("test")
+    if not test:
+        return " (SD over folds; no gain test: calibrated before it was made)"
+    return (
+        f"; gain {test['gain']:+.1%} per segment, p = {test['p_value']:.3g} "
+        f"(alpha {test['alpha']:g}, {test['n_segments']} segments)"
+    )
 
 
 def _side_by_side(arch: str, summary) -> list[str]:

@@ -79,6 +79,7 @@ def open_data(
     label_map: str | os.PathLike | None = None,
     classes: Sequence[str] | None = None,
     subject_pattern: str | None = None,
+    markers: Sequence[str] | None = None,
 ) -> Dataset:
     """Open a SEED-family release (``dataset``, ``root``) or your ``recordings``.
 
@@ -100,7 +101,11 @@ def open_data(
         from .recordings import open_recordings
 
         return open_recordings(
-            recordings, label_map, classes=classes, subject_pattern=subject_pattern
+            recordings,
+            label_map,
+            classes=classes,
+            subject_pattern=subject_pattern,
+            markers=markers,
         )
     if not dataset or root is None:
         raise EEGStreamError(

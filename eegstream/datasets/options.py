@@ -60,6 +60,17 @@ DROP_ARTIFACTS = Option(
 )
 
 _RECORDINGS = "your recordings (instead of --dataset and --root)"
+#: ``--markers``: which marker streams of a recording label segments.
+MARKERS = Option(
+    "--markers",
+    "marker stream that labels segments, by name (repeatable); default: the "
+    "streams whose markers the label map's rules match (without a map: those "
+    "with eegstream replay markers), the others ignored",
+    attr="markers",
+    action="append",
+    metavar="NAME",
+    group=_RECORDINGS,
+)
 #: ``--recordings`` and how their markers become labelled segments
 #: (:func:`eegstream.datasets.open_data`).
 RECORDINGS_OPTIONS: tuple[Option, ...] = (
@@ -88,6 +99,7 @@ RECORDINGS_OPTIONS: tuple[Option, ...] = (
         metavar="LIST",
         group=_RECORDINGS,
     ),
+    MARKERS,
     Option(
         "--subject-pattern",
         "regular expression on file names giving the subject (group 'subject' or "

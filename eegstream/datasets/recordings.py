@@ -44,6 +44,7 @@ def open_recordings(
     *,
     classes: Sequence[str] | None = None,
     subject_pattern: str | None = None,
+    markers: Sequence[str] | None = None,
 ) -> Dataset:
     """Scan recordings (markers only, no signal) into a dataset of labelled segments.
 
@@ -59,21 +60,29 @@ def open_recordings(
         None: the classes found, sorted.
     subject_pattern : str | None
         Regular expression on the file name for files without ``sub-XX``.
+    markers : sequence of str | None
+        The marker streams that label segments (an XDF file's streams by
+        name); None: those the label map's rules match, else those with
+        eegstream replay markers (:func:`eegstream.labelmap.labelled_segments`).
 
     Returns
     -------
     Dataset
         ``name == "recordings"``; ``trials`` are the segments, numbered in
-        time order per (subject, session); ``missing`` names files without
-        labelled segments; ``synthetic`` when a folder above the files holds
+        time order per (subject, session); ``found`` says per file which
+        marker streams labelled how many segments of each class and which
+        were ignored; ``missing`` names files without labelled segments;
+        ``synthetic`` when a folder above the files holds
         ``SYNTHETIC_DATA.txt``.
 
     Raises
     ------
     EEGStreamError
         No recordings found, a name the pattern does not match, a marker
-        naming a class not in ``classes``, or no labelled segment at all
-        (the label map matches no marker): one line naming the file or map.
+        naming a class not in ``classes``, no labelled segment at all
+        (the label map matches no marker), a stream ``markers`` names that a
+        file lacks, or two streams labelling one stretch differently: one
+        line naming the file, map or streams.
     """
     lmap = (
         label_map
@@ -89,13 +98,14 @@ def open_recordings(
     per_file: list[tuple[Path, list[LabelledSegment]]] = []
     for path in files:
         events, duration = _markers(path)
-        seen.update(text for _, text in events)
+        seen.update(text for _, text, _ in events)
         segs = labelled_segments(
-            events, duration, lmap, classes=classes, source=path.name
+            events, duration, lmap, classes=classes, source=path.name, markers=markers
         )
         per_file.append((path, segs))
         line = f"{path.name}: subject {ids[path][0]}, session {ids[path][1]}, "
-        (found if segs else missing).append(line + f"{len(segs)} labelled segments")
+        line += f"{len(segs)} labelled segments" + _labelled_by(events, segs)
+        (found if segs else missing).append(line)
     if not any(segs for _, segs in per_file):
         raise EEGStreamError(_nothing_labelled(lmap, files, seen))
     names = (
@@ -201,16 +211,40 @@ def _numbers(labels: list[str]) -> dict[str, int]:
     return {x: i for i, x in enumerate(distinct, 1)}
 
 
-def _markers(path: Path) -> tuple[list[tuple[float, str]], float]:
-    """Return a file's markers (onset s from its first sample, text) and length (s)."""
+def _labelled_by(events: list[tuple[float, str, str]], segs: list) -> str:
+    """Say which marker streams labelled what, and which were ignored."""
+    streams = sorted({name for _, _, name in events if name})
+    if not streams:
+        return ""
+    used = {s.stream for s in segs}
+    said = []
+    for name in sorted(used):
+        labels = [s.label for s in segs if s.stream == name]
+        counts = ", ".join(f"{c} {labels.count(c)}" for c in sorted(set(labels)))
+        said.append(f"stream {name!r}: {counts}")
+    ignored = [n for n in streams if n not in used]
+    if ignored:
+        said.append(f"ignored: {', '.join(map(repr, ignored))}")
+    return f" ({'; '.join(said)})"
+
+
+def _markers(path: Path) -> tuple[list[tuple[float, str, str]], float]:
+    """Return a file's markers and its length (s).
+
+    Markers are (onset s from its first sample, text, stream name); the
+    stream is ``""`` where the file does not name one.
+    """
     if path.suffix.lower() == ".xdf":  # read in full: the markers are separate streams
         rec = load_recording(path, sfreq=None, seed_order=False)
         ann, duration = rec.annotations, rec.duration_s
     else:
         raw = read_raw(path)
         ann, duration = _annotations_from_start(raw), raw.n_times / raw.info["sfreq"]
+    from .._xdf import EXTRAS_STREAM
+
+    streams = [str((x or {}).get(EXTRAS_STREAM, "")) for x in ann.extras]
     return list(
-        zip(ann.onset.tolist(), map(str, ann.description), strict=True)
+        zip(ann.onset.tolist(), map(str, ann.description), streams, strict=True)
     ), duration
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._io import atomic_write_text
 from ..montage import SEED_CHANNELS
+from ..protocol import format_marker
 from . import tables as T
 from ._eeg_sim import _smooth_field, make_subject, population_effect, simulate
 
@@ -50,6 +51,7 @@ def write_wearer_recording(
     individual_rms: float = 0.0,
     shuffle_labels: bool = False,
     session: int = 1,
+    marker_streams: tuple[str, str] | None = None,
 ) -> Path:
     """Write one synthetic calibration session as a FIF file.
 
@@ -74,6 +76,11 @@ def write_wearer_recording(
         shuffled-labels control.
     session : int
         Draws another session of the same subject.
+    marker_streams : (str, str) | None
+        Write two marker streams, as an XDF recording of ``eegstream
+        record`` read back holds them: the stimulus program's (first name)
+        and, 10 µs later at each segment's edges, a replay's own markers
+        naming the class the EEG holds (second name). None: one unnamed set.
 
     Returns
     -------
@@ -105,7 +112,21 @@ def write_wearer_recording(
         markers += [f"stim_{classes[shown]}", "stim_end", "fixation"]
     info = mne.create_info(list(SEED_CHANNELS), float(_SFREQ), "eeg")
     raw = mne.io.RawArray(np.concatenate(pieces, 1) * 1e-6, info, verbose="error")
-    raw.set_annotations(mne.Annotations(onsets, [0.0] * len(onsets), markers))
+    extras = None
+    if marker_streams is not None:
+        stim, replay = marker_streams
+        extras = [{"stream": stim} for _ in markers]
+        for i, label in enumerate(order):
+            t = i * (n_seg + n_rest) / _SFREQ + 1e-5
+            for at, event in ((t, "trial_start"), (t + segment_s, "trial_end")):
+                onsets.append(at)
+                markers.append(
+                    format_marker(event=event, trial=i + 1, label=classes[label])
+                )
+                extras.append({"stream": replay})
+    raw.set_annotations(
+        mne.Annotations(onsets, [0.0] * len(onsets), markers, extras=extras)
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Atomic, under a temporary name that keeps MNE's file-name ending.

@@ -11,8 +11,8 @@
 
 The stream is never interrupted: the pipeline classifies with the base model
 all along and the views say "calibrating" until the switch. A failure (too
-few labelled segments, a model that does not beat the base, a personal model
-that cannot take over) is one logged line, and the session goes on with the
+few labelled segments, no gain at the test's level, a personal model that
+cannot take over) is one logged line, and the session goes on with the
 base model.
 """
 
@@ -46,10 +46,13 @@ class PersonalModel:
     note : str
         What calibration measured, one line (e.g. base vs personal accuracy
         on held-out segments); logged and shown with the switch.
+    p_value : float | None
+        The gain test's p-value (:mod:`eegstream.calibration.gain`); logged.
     """
 
     checkpoint: Path
     note: str = ""
+    p_value: float | None = None
 
 
 #: Calibrates on one XDF recording; raises EEGStreamError (one line) when it cannot.
@@ -207,6 +210,7 @@ class LiveCalibration:
                 state="switched",
                 checkpoint=str(personal.checkpoint),
                 note=personal.note,
+                p_value=personal.p_value,
                 step=self.switched.step,
             )
         except Exception as err:  # one line, and the session goes on with the base

@@ -66,8 +66,9 @@ Every record has ``"type"`` and ``"wall"`` (Unix time, seconds). Types:
     A live calibration (:meth:`~eegstream.pipeline.LivePipeline.start_calibration`),
     by ``state``: ``recording`` (seconds, path, streams), ``recorded`` (path,
     streams with samples, problem), ``switched`` (checkpoint, note: what the
-    calibration measured, step), ``failed`` (message: one line; the session
-    goes on with its model), ``cancelled`` (message: the session ended first).
+    calibration measured, p_value: its gain test's, step), ``failed``
+    (message: one line; the session goes on with its model), ``cancelled``
+    (message: the session ended first).
 ``session_end``
     ``summary`` (:meth:`~eegstream.pipeline.LivePipeline.summary`).
 """

@@ -121,6 +121,7 @@ class RunOptions:
     # Your recordings instead of a release (datasets.open_data).
     recordings: tuple[Path, ...] | None = None
     label_map: Path | None = None
+    markers: tuple[str, ...] | None = None
     classes: tuple[str, ...] | None = None
     subject_pattern: str | None = None
 

@@ -348,6 +348,7 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
         label_map=opts.label_map,
         classes=opts.classes,
         subject_pattern=opts.subject_pattern,
+        markers=opts.markers,
     )
     if opts.subjects:
         unknown = sorted(set(opts.subjects) - set(dataset.subjects))
