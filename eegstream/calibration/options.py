@@ -38,7 +38,7 @@ CALIBRATE_OPTIONS: tuple[Option, ...] = (
     Option(
         "--label-map",
         "TOML rules turning the stimulus program's markers into labelled segments "
-        "(README: label maps); default: eegstream replay markers only",
+        "(docs/markers.md); default: eegstream replay markers only",
         attr="label_map",
         type=Path,
         metavar="MAP",

@@ -74,7 +74,7 @@ def _add_stream_options(stream: Any) -> None:
         "--label-map",
         type=Path,
         metavar="FILE",
-        help="TOML rules turning marker strings into true labels (README: label maps)",
+        help="TOML rules turning marker strings into true labels (docs/markers.md)",
     )
 
 

@@ -85,7 +85,7 @@ RECORDINGS_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--label-map",
-        "TOML rules turning marker strings into labelled segments (README: label maps)",
+        "TOML rules turning marker strings into labelled segments (docs/markers.md)",
         attr="label_map",
         type=Path,
         metavar="FILE",

@@ -12,7 +12,7 @@ the console and the dashboard alike, so they never disagree:
 Under every policy an unreliable step (more channels missing or bad than the
 model allows) holds the last reliable reading: its own probabilities come
 from too few real channels to be shown as a reading. The default is chosen
-from ``benchmarks/bench_policy.py`` (README, "Artifacts").
+from ``benchmarks/bench_policy.py`` (docs/headset.md, "Artifacts").
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .record import StepQuality
 
 #: The ``--artifacts`` policies.
 ARTIFACT_POLICIES = ("flag", "hold", "off")
-#: The policy a session runs under unless told otherwise (see the README).
+#: The policy a session runs under unless told otherwise (see docs/headset.md).
 DEFAULT_POLICY = "flag"
 
 
