@@ -158,7 +158,7 @@ def main() -> int:
                     flush=True,
                 )
         few = {True: 0, False: 0}
-        for i in range(max(n_few, n_power * 2)):
+        for i in range(max(n_few, n_power * 2) if n_few else 0):
             for shuffled, rms, subject in ((True, 0.0, 15), (False, PATTERN_RMS, 500)):
                 if i >= (n_few if shuffled else n_power * 2):
                     continue
@@ -167,10 +167,11 @@ def main() -> int:
                     shuffle_labels=shuffled, individual_rms=rms,
                 )  # fmt: skip
                 few[shuffled] += result.checkpoint is not None
-        print(
-            f"19 relabellings instead of 199 (4 classes x 3 segments): false gains "
-            f"{_rate(few[True], n_few)}; power {_rate(few[False], n_power * 2)}"
-        )
+        if n_few:
+            print(
+                f"19 relabellings instead of 199 (4 classes x 3 segments): false gains "
+                f"{_rate(few[True], n_few)}; power {_rate(few[False], n_power * 2)}"
+            )
     print("SYNTHETIC DATA: these figures describe the simulation, not real EEG.")
     return int(n_null > 0 and gains / n_null > ALPHA)
 

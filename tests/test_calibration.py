@@ -253,6 +253,12 @@ def test_bad_input_is_one_line_exit_2_and_base_untouched(
         tmp_path / "short" / "sub-07_ses-3_eeg.fif", subject=7, segments_per_class=1,
         segment_s=6, rest_s=4,
     )  # fmt: skip
+    merged = tmp_path / "merged.toml"  # happy alone, the three others as sad
+    merged.write_text(
+        '[[rule]]\nexact = "stim_happy"\nclass = "happy"\naction = "start"\n'
+        '[[rule]]\nmatch = "stim_(sad|fear|neutral)"\nclass = "sad"\n'
+        'action = "start"\n[[rule]]\nexact = "stim_end"\naction = "end"\n'
+    )
     few = _fewer_channels(rec, tmp_path / "few_eeg.fif", 20)
     official = tmp_path / "official.safetensors"
     ck = load_checkpoint(base_model)
@@ -277,6 +283,7 @@ def test_bad_input_is_one_line_exit_2_and_base_untouched(
         ([rec], stim, {"alpha": 0.6}, ["--alpha must be", "<= 0.5, got 0.6"]),
         ([rec], stim, {"permutations": 5}, [
             "--permutations 5 cannot reach --alpha 0.05", "at least 19"]),
+        ([short], merged, {}, ["class 'happy' has 1 segment(s)", "record 1 more"]),
         ([short], stim, {"permutations": 99}, [
             "too little data", "relabels whole segments", "record 1 more"]),
     ]  # fmt: skip
