@@ -93,3 +93,32 @@ def test_stimulus_markers_are_read_by_the_label_map(unique_id):
         ("start", "sad"),
         ("end", None),
     ]
+
+
+def test_plot_session_log_draws_a_run_of_a_file(realdata, tmp_path):
+    log, png = tmp_path / "run.jsonl", tmp_path / "session.png"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eegstream",
+            "run",
+            "--model",
+            "demo-seed-iv",
+            "--device",
+            "cpu",
+            "--file",
+            str(realdata / "S001R04.edf"),
+            "--log",
+            str(log),
+            "--quiet",
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = run_example("plot_session_log.py", str(log), str(png))
+    assert f"saved {png}" in out
+    assert "no step carries a true label" in out  # an EDF has no trial markers
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
