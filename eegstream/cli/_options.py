@@ -35,8 +35,8 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     _add_personal_options(parser.add_argument_group("wearer and live calibration"))
 
 
-def _add_stream_options(stream: Any) -> None:
-    """Which stream, and how to read it."""
+def add_stream_choice(stream: Any) -> None:
+    """Add ``--stream``, ``--type``, ``--source-id``, ``--timeout``: which stream."""
     stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
     stream.add_argument(
         "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
@@ -51,11 +51,10 @@ def _add_stream_options(stream: Any) -> None:
         metavar="SECONDS",
         help="seconds to wait for the stream to appear",
     )
-    stream.add_argument(
-        "--assume-seed-order",
-        action="store_true",
-        help="take an unlabelled 62-channel stream as the SEED channel order",
-    )
+
+
+def add_unit_option(stream: Any) -> None:
+    """Add ``--unit``, the stream's unit."""
     stream.add_argument(
         "--unit",
         default="auto",
@@ -63,6 +62,17 @@ def _add_stream_options(stream: Any) -> None:
         help="the stream's unit; auto: its channel description, else its "
         "amplitude (volts detected with a warning)",
     )
+
+
+def _add_stream_options(stream: Any) -> None:
+    """Which stream, and how to read it."""
+    add_stream_choice(stream)
+    stream.add_argument(
+        "--assume-seed-order",
+        action="store_true",
+        help="take an unlabelled 62-channel stream as the SEED channel order",
+    )
+    add_unit_option(stream)
     stream.add_argument(
         "--markers",
         action="append",

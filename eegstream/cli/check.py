@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from .._options import MODEL
 from ..quality import ARTIFACT_KINDS
-from ._options import UNITS
+from ._options import add_stream_choice, add_unit_option
 
 if TYPE_CHECKING:
     from ..pipeline.signal_check import CheckResult
@@ -38,33 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stream = parser.add_argument_group(
         "stream (with none given: the one stream of type EEG)"
     )
-    stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
-    stream.add_argument(
-        "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
-    )
-    stream.add_argument(
-        "--source-id", metavar="ID", help="LSL source_id (unique per device)"
-    )
+    add_stream_choice(stream)
     stream.add_argument(
         "--seconds",
         type=float,
         default=None,
         help="seconds of the stream's signal to check (default 30)",
     )
-    stream.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="seconds to wait for the stream to appear",
-    )
-    stream.add_argument(
-        "--unit",
-        default="auto",
-        choices=UNITS,
-        help="the stream's unit; auto: its channel description, else its "
-        "amplitude (volts detected with a warning)",
-    )
+    add_unit_option(stream)
     recording = parser.add_argument_group("recording (instead of a stream)")
     recording.add_argument(
         "--file",
