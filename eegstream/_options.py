@@ -74,7 +74,7 @@ class Option:
     type: Callable[[str], Any] | None = None
     choices: Sequence[Any] | None = None
     metavar: str | None = None
-    action: str | None = None
+    action: str | Callable[..., argparse.Action] | None = None
     required: bool = False
     nargs: str | None = None
     const: Any = None
@@ -283,6 +283,15 @@ FEATURE_OPTIONS: tuple[Option, ...] = (
         choices=COMPAT_MODES,
     ),
     *CONDITIONING_OPTIONS,
+    Option(
+        "--asr",
+        "artifact subspace reconstruction after the filters (needs the asr "
+        "extra): fitted on each recording's first minute, cleaning from 10 s "
+        "later, as live; stored with the feature settings (docs/asr.md)",
+        attr="feature_config.asr",
+        action="store_true",
+        group=_COND_GROUP,
+    ),
 )
 
 

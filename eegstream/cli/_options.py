@@ -109,6 +109,7 @@ def _add_pipeline_group(pipe: Any) -> None:
     )
     add_record_option(pipe)
     add_artifacts_option(pipe)
+    add_asr_option(pipe)
     pipe.add_argument(
         "--no-outlets",
         action="store_true",
@@ -188,6 +189,19 @@ def add_artifacts_option(group: Any) -> None:
     )
 
 
+def add_asr_option(group: Any) -> None:
+    """Add ``--asr``/``--no-asr`` (``run``, ``live``, ``demo``)."""
+    group.add_argument(
+        "--asr",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="artifact subspace reconstruction between the filters and the DE "
+        "(needs the asr extra): fitted on the session's first minute (its "
+        "clean seconds), cleaning from 10 s later; default: as the model was "
+        "trained (docs/asr.md)",
+    )
+
+
 def check_artifacts(args: argparse.Namespace) -> None:
     """Refuse an unknown ``--artifacts`` policy before anything starts (exit 2)."""
     from ..quality.policy import check_policy
@@ -222,6 +236,7 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace, **kwargs: Any)
             float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
         ),
         artifacts=args.artifacts,
+        asr=args.asr,
         **kwargs,
     )
 

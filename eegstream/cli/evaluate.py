@@ -64,6 +64,12 @@ OPTIONS: tuple[Option, ...] = (
         dest="rest_s",
     ),
     Option("--chunk", "--streaming: samples per chunk", type=int, default=10),
+    Option(
+        "--asr",
+        "artifact subspace reconstruction on or off (--no-asr) whatever the "
+        "model was trained with; default: as it was (docs/asr.md)",
+        action=argparse.BooleanOptionalAction,
+    ),
     device_option("where the model runs (auto: CUDA when present)"),
     Option(
         "--out",
@@ -117,13 +123,18 @@ def run(args: argparse.Namespace) -> int:
             chunk=args.chunk,
             device=args.device,
             cache_dir=args.cache_dir,
+            asr=args.asr,
         )
         print(f"{ckpt.name} on {dataset.name}{tag}, " + _session_lines(result))
     elif args.streaming == "trial":
-        result = evaluate_streaming(ckpt, dataset, subjects, args.chunk, args.device)
+        result = evaluate_streaming(
+            ckpt, dataset, subjects, args.chunk, args.device, asr=args.asr
+        )
         print(f"{ckpt.name} on {dataset.name}{tag}, " + _trial_lines(result))
     else:
-        result = evaluate_offline(ckpt, dataset, subjects, args.cache_dir, args.device)
+        result = evaluate_offline(
+            ckpt, dataset, subjects, args.cache_dir, args.device, asr=args.asr
+        )
         print(
             f"{ckpt.name} on {dataset.name}{tag}: trial accuracy "
             f"{result.accuracy:.1%}, "

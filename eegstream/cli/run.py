@@ -184,6 +184,7 @@ def _run_file(args: argparse.Namespace) -> int:
             markers=args.markers,
             label_map=args.label_map,
             artifacts=args.artifacts,
+            asr=args.asr,
         )
         print(
             f"eegstream run: model {pipe.checkpoint.name} over {args.file} "

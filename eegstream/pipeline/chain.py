@@ -74,7 +74,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._errors import EEGStreamError
-from ..features import LINE_FREQS, estimate_line_freq
+from ..features import LINE_FREQS, ASRSettings, estimate_line_freq
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
 from ..quality import (
@@ -141,6 +141,12 @@ class LiveChain:
         <eegstream.model.meta.CheckpointMeta.quality_settings>`), a
         :class:`~eegstream.quality.QualitySettings` with those, ``False``
         off (no bad channels, no flags, ``quality`` None on every result).
+    asr : None | bool | ASRSettings
+        Artifact subspace reconstruction between the conditioning and the DE
+        (:mod:`eegstream.features.asr_stage`): ``None`` as the checkpoint
+        was trained, ``True`` on (the checkpoint's settings, else the
+        defaults), ``False`` off, or these settings. Its lead-in, fit and
+        outcome are told in :attr:`warnings`.
 
     Raises
     ------
@@ -199,6 +205,7 @@ class LiveChain:
         stream_name: str = "the stream",
         line_freq: float | str | None = None,
         checks: bool | QualitySettings = True,
+        asr: bool | ASRSettings | None = None,
     ) -> None:
         check_unit_option(unit)
         _check_line_freq(line_freq)
@@ -224,6 +231,7 @@ class LiveChain:
             self._use_line_freq(
                 None if line_freq is None else float(line_freq), "option"
             )
+        asr_note = self._use_asr(asr)
         self.plan = plan
         self.stream_name = stream_name
         self.sfreq = float(sfreq)
@@ -243,6 +251,8 @@ class LiveChain:
         self.scale = 1.0
         self.samples_nonfinite = 0
         self.warnings: list[str] = [classifier.note] if classifier.note else []
+        if asr_note is not None:
+            self.warnings.append(asr_note)
         if self.checkpoint.meta.normaliser.mode == "subject":
             self.warnings.append(
                 "the checkpoint was trained with per-subject z-scoring, which needs "
@@ -472,6 +482,20 @@ class LiveChain:
         self.line_freq = None if cond is None else cond.line_freq
         self.line_freq_source = "checkpoint" if line_freq is None else source
 
+    def _use_asr(self, asr: bool | ASRSettings | None) -> str | None:
+        """Turn ASR on or off against the checkpoint's settings; say why if so."""
+        trained = self.checkpoint.feature_config.asr
+        wanted = self.cfg.with_asr(asr).asr
+        if wanted == trained:
+            return None
+        self.classifier.features.set_asr(wanted)
+        self.cfg = self.classifier.features.cfg
+        if trained is None:
+            return "ASR is on (--asr) but the model was trained without it"
+        if wanted is None:
+            return "ASR is off (--no-asr) but the model was trained with it"
+        return "ASR runs with other settings than the model was trained with"
+
     def _estimate_line_freq(self, first: np.ndarray) -> None:
         """Notch the line frequency the first second shows; say what was found."""
         found = estimate_line_freq(first, self.sfreq)
@@ -556,6 +580,10 @@ class LiveChain:
             y[self._restart_rows, 0] = np.nan
             self._restart_rows = np.empty(0, dtype=int)
         steps = self.classifier.push(y)
+        asr = self.classifier.features.asr
+        if asr is not None and asr.messages:
+            self.warnings += asr.messages
+            asr.messages.clear()
         if not steps:
             return []
         now = self.clock() if self.clock is not None else np.nan

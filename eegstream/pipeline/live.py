@@ -119,6 +119,9 @@ class LivePipeline:
         what each step's ``shown`` holds, what the held outlet
         (``<name>-probabilities-held``, :mod:`.held_outlet`) publishes and the
         log's ``shown``; ``off`` runs the chain without signal checks.
+    asr : bool | None
+        Artifact subspace reconstruction (``--asr``/``--no-asr``): ``None``
+        as the checkpoint was trained; see :class:`~eegstream.pipeline.LiveChain`.
 
     Notes
     -----
@@ -153,9 +156,11 @@ class LivePipeline:
         wearer: str | None = None,
         wearer_state: NormaliserState | None = None,
         artifacts: str = DEFAULT_POLICY,
+        asr: bool | None = None,
     ) -> None:
         check_unit_option(unit)
         self.artifacts = check_policy(artifacts)
+        self.asr_option = asr
         self.checkpoint = as_checkpoint(checkpoint)
         self.classifier = StreamingClassifier(self.checkpoint, device=device)
         self.wearer_name = wearer
@@ -323,6 +328,7 @@ class LivePipeline:
             line_freq=self.line_freq_option,
             suggest_from=summary.name,
             checks=self.artifacts != "off",
+            asr=self.asr_option,
         )
         chain.warnings += self.wearer_notes
         self.plan, self.resampler = chain.plan, chain.resampler
@@ -846,12 +852,16 @@ class LivePipeline:
             decided = chain.unit is not None
             results = chain.push(piece.data, piece.timestamps, piece.arrival)
             if not decided and chain.unit is not None:
-                self._on_unit(chain)
+                self._log(
+                    "unit", unit=chain.unit, source=chain.unit_source, scale=chain.scale
+                )
+            if len(chain.warnings) > self._logged_warnings:
+                self._log_warnings(chain)
             for result in results:
                 self._emit(chain, result)
 
-    def _on_unit(self, chain: LiveChain) -> None:
-        self._log("unit", unit=chain.unit, source=chain.unit_source, scale=chain.scale)
+    def _log_warnings(self, chain: LiveChain) -> None:
+        """Log and show what the chain has said since the last call (unit, ASR)."""
         for message in chain.warnings[self._logged_warnings :]:
             logger.warning(message)
             self._log("warning", message=message)
@@ -953,7 +963,7 @@ class LivePipeline:
                 "down": r.down,
                 "delay_s": r.delay_s,
             },
-            "feature_config": self.cfg.to_dict(),
+            "feature_config": chain.cfg.to_dict(),
             "device": self.classifier.device,
             "artifacts": self.artifacts,
             "warnings": list(chain.warnings),

@@ -335,21 +335,27 @@ def evaluate_offline(
     cache_dir=None,
     device: str = "auto",
     progress: bool = True,
+    asr: bool | None = None,
 ) -> OfflineEvaluation:
-    """Score one sequence per trial, normalised as the model was trained."""
+    """Score one sequence per trial, normalised as the model was trained.
+
+    ``asr`` (``--asr``/``--no-asr``): features with or without ASR whatever
+    the model was trained on; ``None`` as it was.
+    """
     check_compatible(ckpt, dataset)
     trials = select_subjects(dataset, subjects)
     source = ckpt.meta.features
     view = dataclasses.replace(dataset, trials=trials)
+    wanted = ckpt.feature_config.with_asr(asr)
     steps, cfg = load_trial_steps(
         view,
-        ckpt.feature_config,
+        wanted,
         source.kind,
         source.official_kind or "de_LDS",
         cache_dir,
         progress,
     )
-    if cfg != ckpt.feature_config:
+    if cfg != wanted:
         raise EEGStreamError(
             f"model {ckpt.name} was trained on features with window "
             f"{ckpt.feature_config.window_s} s, hop {ckpt.feature_config.hop_s} s; "
@@ -397,6 +403,7 @@ def evaluate_streaming(
     chunk: int = 10,
     device: str = "auto",
     progress: bool = True,
+    asr: bool | None = None,
 ) -> StreamingEvaluation:
     """Stream each subject's trials through the live path and score every step.
 
@@ -404,6 +411,9 @@ def evaluate_streaming(
     population); each trial starts a new contiguous recording (DE buffer,
     Kalman filter and sequence reset, as after a gap), and trials follow
     each other in recording order.
+
+    ``asr``: ``--asr``/``--no-asr`` (:class:`~eegstream.pipeline.LiveChain`);
+    ``None`` as the model was trained.
 
     Returns
     -------
@@ -421,7 +431,12 @@ def evaluate_streaming(
     # model's stream carries its channels only.
     rows = channel_rows(ckpt.channels)
     chain = LiveChain.from_labels(
-        ckpt, ckpt.channels, ckpt.feature_config.sfreq, unit="uV", device=device
+        ckpt,
+        ckpt.channels,
+        ckpt.feature_config.sfreq,
+        unit="uV",
+        device=device,
+        asr=asr,
     )
     cfg = chain.cfg  # the features served live (official-feature models)
     correct_by_step: list[list[bool]] = []
@@ -549,6 +564,7 @@ def evaluate_session(
     cache_dir=None,
     offline: bool = True,
     progress: bool = True,
+    asr: bool | None = None,
 ) -> SessionEvaluation:
     """Stream each session as one continuous recording and score every step.
 
@@ -583,6 +599,9 @@ def evaluate_session(
         ``offline_accuracy`` and ``gap``.
     progress : bool
         Progress bars on stderr.
+    asr : bool | None
+        ``--asr``/``--no-asr`` (:class:`~eegstream.pipeline.LiveChain`);
+        ``None``: as the model was trained.
 
     Returns
     -------
@@ -598,7 +617,12 @@ def evaluate_session(
     check_compatible(ckpt, dataset)
     sessions = recording_sessions(dataset, select_subjects(dataset, subjects))
     chain = LiveChain.from_labels(
-        ckpt, ckpt.channels, ckpt.feature_config.sfreq, unit="uV", device=device
+        ckpt,
+        ckpt.channels,
+        ckpt.feature_config.sfreq,
+        unit="uV",
+        device=device,
+        asr=asr,
     )
     sfreq = chain.cfg.sfreq
     n_rest = round(rest_s * sfreq)
@@ -678,7 +702,9 @@ def evaluate_session(
     settles = [p.settle_s for p in per_trial if p.settle_s is not None]
     live = float(np.mean(hits))
     off = (
-        evaluate_offline(ckpt, dataset, subjects, cache_dir, device, progress).accuracy
+        evaluate_offline(
+            ckpt, dataset, subjects, cache_dir, device, progress, asr=asr
+        ).accuracy
         if offline
         else None
     )
