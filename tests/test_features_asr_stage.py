@@ -172,3 +172,22 @@ def test_the_live_chain_cleans_after_the_lead_in_whatever_the_chunking(realdata)
     early = ends < 24
     np.testing.assert_array_equal(probs[0][early], probs[2][early])
     assert not np.array_equal(probs[0][~early], probs[2][~early])
+
+
+def test_a_checkpoint_trained_with_asr_runs_it_live_unless_told_not_to(tmp_path):
+    from eegstream.model import load_checkpoint
+    from eegstream.model._testing import untrained_checkpoint
+    from eegstream.montage import SEED_CHANNELS
+    from eegstream.pipeline import LiveChain
+
+    path = untrained_checkpoint(
+        tmp_path / "asr.safetensors", cfg=FeatureConfig(asr=True)
+    )
+    ckpt = load_checkpoint(path)
+    assert ckpt.feature_config.asr == ASRSettings()  # the header kept it
+    on = LiveChain.from_labels(ckpt, SEED_CHANNELS, 200.0, checks=False)
+    assert on.cfg.asr == ASRSettings() and on.classifier.features.asr is not None
+    assert not any("ASR" in w for w in on.warnings)
+    off = LiveChain.from_labels(ckpt, SEED_CHANNELS, 200.0, checks=False, asr=False)
+    assert off.cfg.asr is None and off.classifier.features.asr is None
+    assert "ASR is off (--no-asr) but the model was trained with it" in off.warnings
