@@ -84,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eegstream evaluate``."""
     from .._checks import check_number
     from ..datasets import open_data
-    from ..model import load_checkpoint, resolve_model
-    from ..training.evaluate import (
+    from ..evaluation import (
         OfflineEvaluation,
         SessionEvaluation,
         StreamingEvaluation,
@@ -95,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         save_evaluation,
         seen_subjects,
     )
+    from ..model import load_checkpoint, resolve_model
     from ..training.run import is_synthetic
     from ._options import classes_arg, subjects_arg
 

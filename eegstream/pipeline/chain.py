@@ -463,6 +463,35 @@ class LiveChain:
             results += self._process(held, held_stamps)
         return results
 
+    def push_array(
+        self, data: np.ndarray, timestamps: np.ndarray, *, chunk: int = 10
+    ) -> list[StepResult]:
+        """Push a whole array in blocks of ``chunk`` samples, as an amplifier would.
+
+        Offline users of the chain (:func:`run_recording`, ``evaluate
+        --streaming``) call this, so the chain sees what it sees live.
+
+        Parameters
+        ----------
+        data : array of float, shape (n_stream_channels, n)
+            As for :meth:`push`.
+        timestamps : array of float, shape (n,)
+            Each sample's timestamp (seconds, or a sample index).
+        chunk : int
+            Samples per block (the results do not depend on it).
+
+        Returns
+        -------
+        list of StepResult
+            Oldest first; ``latency_s`` NaN (no arrival times).
+        """
+        if chunk < 1:
+            raise EEGStreamError(f"chunk must be at least 1 sample, got {chunk}")
+        results: list[StepResult] = []
+        for i in range(0, data.shape[1], chunk):
+            results += self.push(data[:, i : i + chunk], timestamps[i : i + chunk])
+        return results
+
     def _decide_first_second(self) -> None:
         """Decide the unit and, with ``line_freq="auto"``, the line frequency."""
         first = np.concatenate([self.plan.select(d) for d, _, _ in self._pending], 1)
@@ -700,8 +729,6 @@ def run_recording(
         results = run_recording(chain, recording)
         probabilities = np.stack([r.probabilities for r in results])
     """
-    if chunk < 1:
-        raise EEGStreamError(f"chunk must be at least 1 sample, got {chunk}")
     if abs(recording.sfreq - chain.sfreq) > 1e-9 * chain.sfreq:
         raise EEGStreamError(
             f"the chain expects {chain.sfreq:g} Hz, the recording is at "
@@ -709,10 +736,7 @@ def run_recording(
         )
     _, data = _recording_rows(recording)
     times = start + np.arange(data.shape[1]) / recording.sfreq
-    results = []
-    for i in range(0, data.shape[1], chunk):
-        results += chain.push(data[:, i : i + chunk], times[i : i + chunk])
-    return results
+    return chain.push_array(data, times, chunk=chunk)
 
 
 def _recording_rows(recording: Recording) -> tuple[list[str], np.ndarray]:
