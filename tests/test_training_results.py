@@ -88,7 +88,7 @@ def test_run_metrics_layout():
     from eegstream.features import FeatureConfig
     from eegstream.model import ProtocolSpec
     from eegstream.training import TrainConfig
-    from eegstream.training.run import RunDataset, RunMetrics
+    from eegstream.training.results import RunDataset, RunMetrics
 
     metrics = RunMetrics(
         name="run",
