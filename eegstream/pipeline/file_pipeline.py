@@ -208,7 +208,6 @@ class FilePipeline(LivePipeline):
             checks=self.artifacts != "off",
             asr=self.asr_option,
         )
-        self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = rec.synthetic
         self._declared_unit = "uV"
         self._summary = summary = StreamSummary(
