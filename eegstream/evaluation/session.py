@@ -14,6 +14,7 @@ from ..protocol import STEADY_FROM_S, settle_time
 from ..training.config import DEFAULT_REST_S
 from .offline import check_compatible, evaluate_offline, select_subjects
 from .results import QualityAccuracy, SessionEvaluation, SessionTrial, step_is_clean
+from .streaming import dataset_chain
 
 
 def recording_sessions(dataset, trials: list) -> list[list]:
@@ -122,20 +123,12 @@ def evaluate_session(
     from tqdm import tqdm
 
     from .._checks import check_number
-    from ..pipeline import LiveChain  # here: the pipeline package loads pylsl
     from ..replay import rest_samples
 
     check_number(rest_s, "rest_s", unit="s", min=0)
     check_compatible(ckpt, dataset)
     sessions = recording_sessions(dataset, select_subjects(dataset, subjects))
-    chain = LiveChain.from_labels(
-        ckpt,
-        ckpt.channels,
-        ckpt.feature_config.sfreq,
-        unit="uV",
-        device=device,
-        asr=asr,
-    )
+    chain = dataset_chain(ckpt, device, asr)
     sfreq = chain.cfg.sfreq
     n_rest = round(rest_s * sfreq)
     by_second: dict[int, list[bool]] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._errors import EEGStreamError
@@ -9,7 +11,30 @@ from ..headsets import channel_rows
 from ..model import Checkpoint
 from ..protocol import settle_time
 from .offline import check_compatible, select_subjects
+
 from .results import QualityAccuracy, StreamedTrial, StreamingEvaluation, step_is_clean
+
+if TYPE_CHECKING:
+    from ..pipeline import LiveChain
+
+
+def dataset_chain(ckpt: Checkpoint, device: str, asr: bool | None) -> LiveChain:
+    """Return the live chain a dataset's EEG streams through in evaluation.
+
+    Dataset EEG is in µV, at the checkpoint's rate, and carries the model's
+    channels (the rows :func:`~eegstream.headsets.channel_rows` picks), so
+    the chain takes them as they are.
+    """
+    from ..pipeline import LiveChain  # here: the pipeline package loads pylsl
+
+    return LiveChain.from_labels(
+        ckpt,
+        ckpt.channels,
+        ckpt.feature_config.sfreq,
+        unit="uV",
+        device=device,
+        asr=asr,
+    )
 
 
 def evaluate_streaming(
@@ -39,21 +64,12 @@ def evaluate_streaming(
     """
     from tqdm import tqdm
 
-    from ..pipeline import LiveChain  # here: the pipeline package loads pylsl
-
     check_compatible(ckpt, dataset)
     trials = select_subjects(dataset, subjects)
     # Dataset EEG is in µV, SEED order, at the checkpoint's rate; a headset
     # model's stream carries its channels only.
     rows = channel_rows(ckpt.channels)
-    chain = LiveChain.from_labels(
-        ckpt,
-        ckpt.channels,
-        ckpt.feature_config.sfreq,
-        unit="uV",
-        device=device,
-        asr=asr,
-    )
+    chain = dataset_chain(ckpt, device, asr)
     cfg = chain.cfg  # the features served live (official-feature models)
     correct_by_step: list[list[bool]] = []
     per_trial: list[StreamedTrial] = []
