@@ -11,7 +11,6 @@ from ..headsets import channel_rows
 from ..model import Checkpoint
 from ..protocol import settle_time
 from .offline import check_compatible, select_subjects
-
 from .results import QualityAccuracy, StreamedTrial, StreamingEvaluation, step_is_clean
 
 if TYPE_CHECKING:
