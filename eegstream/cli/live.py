@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         session = _options.personal_session(args)
         for line in session.lines:
             print(f"eegstream live: {line}", flush=True)
-        model = session.model  # --model, or the wearer's personal model
+        model: object = session.model  # --model, or the wearer's personal model
         if model is None:
             if unattended:
                 raise EEGStreamError("--exit-after runs unattended: give --model M")
