@@ -85,7 +85,8 @@ def evaluate_session(
     see: the chain starts as for a new wearer at the session's first sample
     and is never reset after it. The clips follow each other in recording
     order (:func:`recording_sessions`) with ``rest_s`` seconds of the rest
-    the replay plays between them (:func:`eegstream.replay.rest_samples`:
+    the replay plays between them (:func:`eegstream.replay.schedule`, with
+    :func:`~eegstream.replay.rest_samples`:
     the previous clip backwards), so the Kalman state, the wearer's running
     statistics and the sequence carry across clips and rests. A step whose
     window ends inside a clip is labelled with it (its window may still hold
@@ -123,12 +124,14 @@ def evaluate_session(
     from tqdm import tqdm
 
     from .._checks import check_number
-    from ..replay import rest_samples
+    from ..replay import schedule
+    from ..replay.source import trial_segment
 
     check_number(rest_s, "rest_s", unit="s", min=0)
     check_compatible(ckpt, dataset)
     sessions = recording_sessions(dataset, select_subjects(dataset, subjects))
     chain = dataset_chain(ckpt, device, asr)
+    rows = channel_rows(ckpt.channels)  # a headset model's channels
     sfreq = chain.cfg.sfreq
     n_rest = round(rest_s * sfreq)
     by_second: dict[int, list[bool]] = {}
@@ -151,24 +154,26 @@ def evaluate_session(
         step_clean: list[bool] = []
         spans = []  # (trial, onset, stop) in samples of the session
         offset = 0
-        previous = None
-        for t in trials:
-            eeg = t.eeg()[channel_rows(ckpt.channels)]  # a headset model's channels
-            pieces = [eeg]
-            if previous is not None and n_rest:
-                pieces.insert(0, rest_samples(previous.T, n_rest).T)
-            for piece in pieces:
-                if piece is eeg:
-                    spans.append((t, offset, offset + eeg.shape[1]))
-                # Stamped by sample index in the session: a step's end is exact.
-                index = np.arange(offset, offset + piece.shape[1], dtype=np.float64)
-                for r in chain.push_array(piece, index, chunk=chunk):
-                    ends.append(r.timestamp)
-                    predicted.append(int(np.argmax(r.probabilities)))
-                    step_clean.append(step_is_clean(r))
-                offset += piece.shape[1]
-            previous = eeg
-            bar.update()
+        by_number = {t.trial: t for t in trials}
+        # The replay's own schedule: clips in play order, rests between them.
+        loaded = (
+            (1, trial_segment(t, sfreq), t.eeg()[rows].T, k == len(trials) - 1)
+            for k, t in enumerate(trials)
+        )
+        for piece in schedule(loaded, n_rest, sfreq):
+            data = piece.data.T
+            if not piece.rest:
+                trial = by_number[piece.segment.trial]
+                spans.append((trial, offset, offset + data.shape[1]))
+            # Stamped by sample index in the session: a step's end is exact.
+            index = np.arange(offset, offset + data.shape[1], dtype=np.float64)
+            for r in chain.push_array(data, index, chunk=chunk):
+                ends.append(r.timestamp)
+                predicted.append(int(np.argmax(r.probabilities)))
+                step_clean.append(step_is_clean(r))
+            offset += data.shape[1]
+            if not piece.rest:
+                bar.update()
         end = np.asarray(ends)
         pred = np.asarray(predicted, dtype=int)
         is_clean = np.asarray(step_clean, dtype=bool)
