@@ -11,8 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._options import Option, device_option, values_from_args
+from .._options import Option, values_from_args
 from ..calibration.options import ALPHA_OPTION
+from ..model.options import device_option
 
 if TYPE_CHECKING:
     from ..calibration.wearer_session import PersonalSession

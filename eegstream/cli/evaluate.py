@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from .._options import MODEL, Option, device_option
+from .._options import Option
 from ..datasets.options import (
     CACHE_DIR,
     RECORDINGS_OPTIONS,
@@ -14,6 +14,7 @@ from ..datasets.options import (
     SUBJECTS,
     dataset_option,
 )
+from ..model.options import MODEL, device_option
 from ..training.config import DEFAULT_REST_S, STREAMING_MODES
 
 HELP = "trial-level accuracy of a saved model; --streaming runs the live path"

@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._errors import EEGStreamError
-from .._options import MODEL, Option, add_options
+from .._options import Option, add_options
+from ..model.options import MODEL
 from . import _options
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .._options import MODEL
+from ..model.options import MODEL
 from . import _options
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 
