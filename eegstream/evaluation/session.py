@@ -85,7 +85,7 @@ def evaluate_session(
     see: the chain starts as for a new wearer at the session's first sample
     and is never reset after it. The clips follow each other in recording
     order (:func:`recording_sessions`) with ``rest_s`` seconds of the rest
-    the replay plays between them (:func:`eegstream.replay.schedule`, with
+    the replay plays between them (:func:`eegstream.replay.pieces`, with
     :func:`~eegstream.replay.rest_samples`:
     the previous clip backwards), so the Kalman state, the wearer's running
     statistics and the sequence carry across clips and rests. A step whose
@@ -124,7 +124,7 @@ def evaluate_session(
     from tqdm import tqdm
 
     from .._checks import check_number
-    from ..replay import schedule
+    from ..replay import pieces
     from ..replay.source import trial_segment
 
     check_number(rest_s, "rest_s", unit="s", min=0)
@@ -160,7 +160,7 @@ def evaluate_session(
             (1, trial_segment(t, sfreq), t.eeg()[rows].T, k == len(trials) - 1)
             for k, t in enumerate(trials)
         )
-        for piece in schedule(loaded, n_rest, sfreq):
+        for piece in pieces(loaded, n_rest, sfreq):
             data = piece.data.T
             if not piece.rest:
                 trial = by_number[piece.segment.trial]

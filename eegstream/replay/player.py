@@ -32,7 +32,7 @@ from ._lsl import (
     open_outlets,
     republished_info,
 )
-from .schedule import Mark, schedule
+from .schedule import _Mark, pieces
 from .source import ReplaySource, Segment
 
 #: Stream name used when none is given.
@@ -510,7 +510,7 @@ class Player:
             ):
                 self._cond.wait(0.01)
             self._t0 = pylsl.local_clock()
-        for piece in schedule(self._plan(first), self._n_rest, self.source.sfreq):
+        for piece in pieces(self._plan(first), self._n_rest, self.source.sfreq):
             self._boundaries.append(
                 (chunker.fed, piece.pass_index, piece.segment, piece.rest)
             )
@@ -557,7 +557,7 @@ class Player:
         self,
         start: int,
         samples: np.ndarray,
-        markers: list[Mark],
+        markers: list[_Mark],
         rate: float,
     ) -> bool:
         """Push one chunk (and its markers) when its last sample is due."""
@@ -634,11 +634,11 @@ class _Chunker:
         self._emitted = 0
         self._parts: list[np.ndarray] = []
         self._pending = 0
-        self._markers: deque[Mark] = deque()
+        self._markers: deque[_Mark] = deque()
 
     def feed(
-        self, block: np.ndarray, markers: list[Mark]
-    ) -> Iterator[tuple[int, np.ndarray, list[Mark]]]:
+        self, block: np.ndarray, markers: list[_Mark]
+    ) -> Iterator[tuple[int, np.ndarray, list[_Mark]]]:
         """Yield ``(start index, samples (n, C), markers)`` for each full chunk."""
         self._markers.extend(
             (self.fed + offset, text, stream) for offset, text, stream in markers
@@ -660,12 +660,12 @@ class _Chunker:
             self._parts = [block[pos:]]
             self._pending = len(block) - pos
 
-    def flush(self) -> Iterator[tuple[int, np.ndarray, list[Mark]]]:
+    def flush(self) -> Iterator[tuple[int, np.ndarray, list[_Mark]]]:
         """Yield the last, shorter chunk if samples are left."""
         if self._pending:
             yield self._emit(np.concatenate(self._parts))
 
-    def _emit(self, samples: np.ndarray) -> tuple[int, np.ndarray, list[Mark]]:
+    def _emit(self, samples: np.ndarray) -> tuple[int, np.ndarray, list[_Mark]]:
         start, end = self._emitted, self._emitted + len(samples)
         markers = []
         while self._markers and self._markers[0][0] < end:

@@ -3,7 +3,7 @@
 A replay plays its source's segments one after another, pass after pass,
 with ``n_rest`` samples of rest between two segments (:func:`rest_samples`:
 the previous segment played backwards), each segment framed by its markers
-(:func:`segment_markers`). :func:`schedule` turns loaded segments into that
+(:func:`segment_markers`). :func:`pieces` turns loaded segments into that
 sequence of :class:`Piece`; :class:`~eegstream.replay.Player` paces it and
 pushes it to LSL, and ``evaluate --streaming session``
 (:func:`eegstream.evaluation.evaluate_session`) streams it through the live
@@ -22,7 +22,7 @@ from .source import Segment
 
 #: A marker to send: (sample index in its piece, text, stream); stream None =
 #: the replay's own marker outlet, else the name of a republished marker stream.
-Mark = tuple[int, str, str | None]
+_Mark = tuple[int, str, str | None]
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Piece:
         rest).
     data : array, shape (n_samples, n_channels)
         The samples, samples first (LSL's layout).
-    markers : list of Mark
+    markers : list of (int, str, str | None)
         Markers sent with it, by sample index in the piece, in order.
     rest : bool
         Whether the piece is a rest.
@@ -47,11 +47,11 @@ class Piece:
     segment: Segment
     pass_index: int
     data: np.ndarray
-    markers: list[Mark]
+    markers: list[_Mark]
     rest: bool
 
 
-def schedule(
+def pieces(
     loaded: Iterable[tuple[int, Segment, np.ndarray, bool]],
     n_rest: int,
     sfreq: float,
@@ -89,14 +89,14 @@ def schedule(
 
 def segment_markers(
     seg: Segment, n: int, pass_index: int, last_in_pass: bool, sfreq: float
-) -> list[Mark]:
+) -> list[_Mark]:
     """Return the markers of one segment of ``n`` samples, in sample order.
 
     ``trial_start`` at its first sample and ``trial_end`` at its last (for a
     trial), its annotations and recorded markers at their onsets, and
     ``session_end`` after its last sample when it ends a pass.
     """
-    markers: list[Mark] = []
+    markers: list[_Mark] = []
     if seg.is_trial:
         markers.append((0, format_marker(event="trial_start", **seg.truth()), None))
     for onset, duration, description in seg.annotations:
