@@ -1,0 +1,63 @@
+"""A pipeline's result outlets in a process of their own (see ``_web.WebSession``).
+
+Run as ``python _web_session.py NAME CLASSES WEARER``: opens the real
+:class:`~eegstream.pipeline.outlets.ResultOutlets` of EEG stream ``NAME``
+(SYNTHETIC, model ``tiny``, 3 channels) and a replay's marker outlet, prints
+``ready``, then pushes one step per JSON line read from standard input:
+``{"p": [...], "label": "happy" | null, "bad": [channel index, ...]}``,
+stamped now, with a ``trial_start`` (or ``trial_end``) marker first where the
+label changes. Ends at end of input, without tearing the outlets down (a
+reader may still be connected: sccn/liblsl#218).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import pylsl
+
+from eegstream.pipeline.outlets import ResultOutlets, quality_labels
+from eegstream.protocol import format_marker
+from eegstream.replay._lsl import marker_info
+
+CHANNELS = ("FP1", "FPZ", "FP2")
+BANDS = ("delta", "theta", "alpha", "beta", "gamma")
+
+
+def main(name: str, classes: str, wearer: str) -> None:
+    names = classes.split(",")
+    outlets = ResultOutlets(
+        name, name, names, BANDS, "tiny", CHANNELS, wearer=wearer, synthetic=True
+    )
+    markers = pylsl.StreamOutlet(marker_info(name, name))
+    print("ready", flush=True)
+    label = None
+    for line in sys.stdin:
+        step = json.loads(line)
+        now = pylsl.local_clock()
+        if step.get("label") != label:
+            if label is not None:
+                markers.push_sample(
+                    [format_marker(event="trial_end", label=label)], now
+                )
+            label = step.get("label")
+            if label is not None:
+                event = format_marker(
+                    event="trial_start", label=label, label_id=names.index(label)
+                )
+                markers.push_sample([event], now)
+        bands = np.arange(len(BANDS), dtype=float) + len(step["p"])
+        outlets.push(np.asarray(step["p"]), bands, now)
+        row = np.zeros(len(quality_labels(CHANNELS)), dtype=np.float32)
+        row[step.get("bad", [])] = 1.0
+        row[-1] = 1.0
+        outlets.push_quality(row, now)
+        print(f"{now!r}", flush=True)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
