@@ -6,8 +6,9 @@ Run as ``python _web_session.py NAME CLASSES WEARER``: opens the real
 ``ready``, then pushes one step per JSON line read from standard input:
 ``{"p": [...], "label": "happy" | null, "bad": [channel index, ...]}``,
 stamped now, with a ``trial_start`` (or ``trial_end``) marker first where the
-label changes. Ends at end of input, without tearing the outlets down (a
-reader may still be connected: sccn/liblsl#218).
+label changes, else a ``trial_state`` (a replay repeats the open trial so).
+Ends at end of input, without tearing the outlets down (a reader may still be
+connected: sccn/liblsl#218).
 """
 
 from __future__ import annotations
@@ -34,21 +35,23 @@ def main(name: str, classes: str, wearer: str) -> None:
     )
     markers = pylsl.StreamOutlet(marker_info(name, name))
     print("ready", flush=True)
-    label = None
+    label, started = None, 0.0
     for line in sys.stdin:
         step = json.loads(line)
         now = pylsl.local_clock()
         if step.get("label") != label:
             if label is not None:
-                markers.push_sample(
-                    [format_marker(event="trial_end", label=label)], now
-                )
-            label = step.get("label")
+                end = format_marker(event="trial_end", label=label)
+                markers.push_sample([end], now)
+            label, started = step.get("label"), now
             if label is not None:
-                event = format_marker(
-                    event="trial_start", label=label, label_id=names.index(label)
-                )
-                markers.push_sample([event], now)
+                begin = format_marker(event="trial_start", label=label)
+                markers.push_sample([begin], now)
+        elif label is not None:  # as a replay repeats it, for late readers
+            state = format_marker(
+                event="trial_state", label=label, elapsed_s=now - started
+            )
+            markers.push_sample([state], now)
         bands = np.arange(len(BANDS), dtype=float) + len(step["p"])
         outlets.push(np.asarray(step["p"]), bands, now)
         row = np.zeros(len(quality_labels(CHANNELS)), dtype=np.float32)

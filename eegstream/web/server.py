@@ -291,31 +291,24 @@ class WebServer:
     @web.middleware
     async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
         token = self.settings.token
-        if token is None and not _loopback_host(request.host):
-            response: web.StreamResponse = web.Response(
-                status=403, text="this server answers to localhost only\n"
-            )
-        elif token is not None and not _carries(request, token):
-            response = web.Response(
-                status=401,
-                text="missing or wrong token: open the address printed by "
-                "`eegstream web` (it ends in ?token=...)\n",
-            )
-        else:
-            try:
-                response = await handler(request)
-            except web.HTTPException as err:
-                response = err
-            if (
-                token is not None
-                and request.query.get("token") == token
-                and not response.prepared
-            ):
+        try:
+            if token is None and not _loopback_host(request.host):
+                raise web.HTTPForbidden(text="this server answers to localhost only\n")
+            if token is not None and not _carries(request, token):
+                raise web.HTTPUnauthorized(
+                    text="missing or wrong token: open the address printed by "
+                    "`eegstream web` (it ends in ?token=...)\n"
+                )
+            response = await handler(request)
+        except web.HTTPException as err:
+            err.headers.update(_HEADERS)
+            raise
+        if not response.prepared:  # a WebSocket has sent its headers
+            response.headers.update(_HEADERS)
+            if token is not None and request.query.get("token") == token:
                 response.set_cookie(
                     _COOKIE, token, httponly=True, samesite="Strict", path="/"
                 )
-        if not response.prepared:  # a WebSocket has sent its headers
-            response.headers.update(_HEADERS)
         return response
 
     def _page(self, name: str) -> Any:
