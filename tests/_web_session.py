@@ -8,7 +8,7 @@ Run as ``python _web_session.py NAME CLASSES WEARER``: opens the real
 stamped now, with a ``trial_start`` (or ``trial_end``) marker first where the
 label changes, else a ``trial_state`` (a replay repeats the open trial so).
 Ends at end of input, without tearing the outlets down (a reader may still be
-connected: sccn/liblsl#218).
+connected: sccn/liblsl#218). Prints each step's LSL stamp and wall-clock time.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 import numpy as np
 import pylsl
@@ -38,7 +39,7 @@ def main(name: str, classes: str, wearer: str) -> None:
     label, started = None, 0.0
     for line in sys.stdin:
         step = json.loads(line)
-        now = pylsl.local_clock()
+        now, wall = pylsl.local_clock(), time.time()
         if step.get("label") != label:
             if label is not None:
                 end = format_marker(event="trial_end", label=label)
@@ -58,7 +59,7 @@ def main(name: str, classes: str, wearer: str) -> None:
         row[step.get("bad", [])] = 1.0
         row[-1] = 1.0
         outlets.push_quality(row, now)
-        print(f"{now!r}", flush=True)
+        print(f"{now!r} {wall!r}", flush=True)
     os._exit(0)
 
 

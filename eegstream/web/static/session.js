@@ -135,7 +135,7 @@ function drawBands(values) {
 }
 
 function drawQuality(q) {
-  if (!q) return;
+  if (!q || q.channels.length !== meta.channels.length) return;
   const box = $("channels");
   if (box.children.length !== meta.channels.length) {
     box.replaceChildren(...meta.channels.map((name) => eegEl("span", "chan", name)));
@@ -167,6 +167,7 @@ function onMessage(msg) {
     bandColours = msg.band_colours;
     setup(msg.meta);
   }
+  meta = msg.meta;  // outlets found later add bands and channels
   steps = steps.concat(msg.steps).slice(-HISTORY);
   truth = msg.truth;
   drawGauge(msg.shown);
