@@ -444,3 +444,53 @@ def test_the_server_stops_cleanly_with_clients_connected(unique_id) -> None:
             assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
 
     _run(go())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_run_web_serves_the_session_of_the_run(tiny_checkpoint, unique_id) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from eegstream.model._testing import SEED_IV_CLASSES
+    from eegstream.montage import SEED_CHANNELS
+    from eegstream.replay import Player, array_source
+
+    eeg = 10 * np.random.default_rng(0).standard_normal((62, 200 * 60))
+    source = array_source(
+        [eeg], 200.0, SEED_CHANNELS, labels=["sad"], classes=SEED_IV_CLASSES,
+        synthetic=True,
+    )  # fmt: skip
+    player = Player(source, name=unique_id, speed=2.0, wait_for_consumer=True)
+    player.start()
+    port = _free_port()
+    argv = [sys.executable, "-m", "eegstream", "run", "--model", str(tiny_checkpoint)]
+    argv += ["--stream", unique_id, "--device", "cpu", "--quiet", "--web", str(port)]
+    run = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout is not None
+        assert f"live web view at http://127.0.0.1:{port}/" in run.stdout.readline()
+
+        async def go() -> None:
+            url = f"http://127.0.0.1:{port}/ws?session={unique_id}"
+            async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
+                got = await _until(ws, lambda m: bool(m.get("steps")), timeout=60)
+                assert got["meta"]["model"] == tiny_checkpoint.stem
+                assert got["meta"]["synthetic"] is True
+                assert got["meta"]["classes"] == list(SEED_IV_CLASSES)
+                # The replay's markers give the truth.
+                await _until(ws, lambda m: "sad" in [t[1] for t in m["truth"]])
+
+        _run(go())
+    finally:
+        run.send_signal(signal.SIGINT)
+        run.communicate(timeout=60)
+        player.stop()
+    # The server went with the run.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

@@ -11,6 +11,7 @@ from .._errors import EEGStreamError
 from .._options import MODEL, Option, add_options
 from . import _options
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from .web import start_web
 
 HELP = "open the live dashboard over an LSL EEG stream"
 DESCRIPTION = (
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from ..dashboard import check_display
 
     check_display()  # before Qt exists: Qt would abort the process instead
+    start_web(args.web, "live")
     from ..acquisition import StreamSummary
     from ..dashboard.app import qt_application, run_dashboard
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import subprocess
+
     from ..web import WebSettings
 
 HELP = "serve a read-only live view of every running session to browsers"
@@ -44,6 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=50,
         help="most browser connections (WebSockets) at once",
     )
+    # For `--web PORT` of run/live/demo: end when the parent's pipe closes.
+    parser.add_argument(
+        "--stop-with-stdin", action="store_true", help=argparse.SUPPRESS
+    )
     parser.add_argument(
         "--idle-timeout",
         type=float,
@@ -74,6 +82,69 @@ def server_settings(
     return settings, token if generated else None
 
 
+def start_web(port: int | None, command: str) -> None:
+    """Start ``eegstream web --port PORT`` beside this command (``--web PORT``).
+
+    For ``run``, ``live`` and ``demo``: the server is a child process on
+    127.0.0.1, so it takes nothing from the pipeline's process (nor holds
+    inlets on its outlets there); it stops when this process exits (or its
+    standard input closes, if this one is killed). ``None``: nothing.
+
+    Raises
+    ------
+    EEGStreamError
+        The server's own one line (a port in use, ...), prefixed ``--web PORT``.
+    """
+    if port is None:
+        return
+    import subprocess
+    import sys
+    import threading
+
+    from .._errors import EEGStreamError
+
+    argv = [sys.executable, "-m", "eegstream", "web", "--port", str(port)]
+    child = subprocess.Popen(
+        [*argv, "--stop-with-stdin"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a Ctrl-C reaches this process, which stops it
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline().strip()
+    if " serving " not in line:
+        child.wait(10)
+        reason = line.removeprefix("eegstream web: error: ")
+        raise EEGStreamError(f"--web {port}: {reason or 'the server did not start'}")
+    threading.Thread(target=child.stdout.read, daemon=True).start()
+    atexit.register(_stop_child, child)
+    url = line.split(" serving ", 1)[1].split()[0]
+    print(f"eegstream {command}: live web view at {url}", flush=True)
+
+
+def _stop_child(child: subprocess.Popen) -> None:
+    import signal
+    import subprocess
+
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _interrupt_at_eof() -> None:
+    import os
+    import signal
+    import sys
+
+    sys.stdin.read()
+    os.kill(os.getpid(), signal.SIGINT)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream web``."""
     settings, generated = server_settings(
@@ -83,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
 
     server = WebServer(settings)
     server.start()
+    if args.stop_with_stdin:
+        threading.Thread(target=_interrupt_at_eof, daemon=True).start()
     if generated:
         print(f"eegstream web: generated token {generated} (give --token to choose)")
     print(f"eegstream web: serving {server.url} (Ctrl-C to stop)", flush=True)
