@@ -54,7 +54,9 @@ class WebSession:
         return stamp
 
     def end(self) -> None:
-        """Kill the process: its outlets vanish."""
+        """Kill the process: its outlets vanish (again: nothing)."""
+        if self.proc.returncode is not None:
+            return
         self.proc.kill()
         self.proc.wait(10)
         for pipe in (self.proc.stdin, self.proc.stdout):

@@ -204,6 +204,35 @@ def test_a_session_page_gets_steps_truth_bands_and_signal(server, session) -> No
     _run(go())
 
 
+def test_a_session_restarted_under_its_name_starts_afresh(server, unique_id) -> None:
+    first = WebSession(unique_id, wearer="P07")
+    second = None
+
+    async def go() -> None:
+        nonlocal second
+        url = _ws_url(server, f"?session={unique_id}")
+        async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
+            await _until(
+                ws, lambda m: bool(m.get("steps")), step=lambda: first.step("sad")
+            )
+            first.end()
+            await _until(ws, lambda m: m["state"] == "waiting")
+            second = WebSession(unique_id, wearer="P08")
+            again = await _until(ws, lambda m: m["state"] == "live")
+            assert again["meta"]["wearer"] == "P08" and "colours" in again
+            fresh = await _until(
+                ws, lambda m: bool(m.get("steps")), step=lambda: second.step("fear")
+            )
+            assert fresh["steps"][0]["seq"] == 1
+
+    try:
+        _run(go())
+    finally:
+        first.end()
+        if second is not None:
+            second.end()
+
+
 def test_an_absent_session_waits_and_the_server_keeps_serving(server) -> None:
     async def go() -> None:
         async with aiohttp.ClientSession() as http:

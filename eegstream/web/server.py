@@ -145,9 +145,12 @@ class _Client:
     def __init__(self, ws: web.WebSocketResponse, session: str | None) -> None:
         self.ws = ws
         self.session = session
+        # What it was sent: the session's (generation, version) and last step,
+        # or the session list's version.
+        self.sent: tuple[int, int] | None = None
         self.sent_seq = 0
-        self.sent_sessions = -1
         self.sent_state = ""
+        self.sent_sessions = -1
         self.wake = asyncio.Event()
         self.wake.set()  # the first message: everything so far
 
@@ -392,19 +395,24 @@ class WebServer:
                 return None
             client.sent_sessions = hub.sessions_version
             return json.dumps({"type": "sessions", "sessions": hub.sessions()})
-        seq = hub.seq(client.session)
-        state = "waiting" if seq < 0 else "live"
-        if state == client.sent_state and (seq <= client.sent_seq or seq < 0):
+        sent = client.sent
+        position = hub.position(client.session)
+        if position is not None and position == sent:
             return None
-        if seq < client.sent_seq:  # a new session of the same name
-            client.sent_seq = 0
-        view = hub.view(client.session, client.sent_seq)
-        if view["state"] == "live":
-            if client.sent_state != "live":
+        # A session it has not seen (or one of the same name after a restart):
+        # everything so far, with the colours.
+        new = sent is None or position is None or position[0] != sent[0]
+        view = hub.view(client.session, 0 if new else client.sent_seq)
+        if view["state"] != "live":
+            if sent is None and client.sent_state == "waiting":
+                return None
+            client.sent, client.sent_state = None, "waiting"
+        else:
+            if new:
                 view["colours"] = class_colours(view["meta"]["classes"])
                 view["band_colours"] = list(BAND_COLOURS)
-            client.sent_seq = view["seq"]
-        client.sent_state = view["state"]
+            client.sent = (view.pop("generation"), view.pop("version"))
+            client.sent_seq, client.sent_state = view["seq"], "live"
         return json.dumps(view, allow_nan=False)
 
 

@@ -68,6 +68,8 @@ class SessionState:
     channels: tuple[str, ...] = ()
     #: Increases with every step received (a browser asks for steps after one).
     seq: int = 0
+    #: Increases with anything received (steps, held, band power, quality, markers).
+    version: int = 0
     steps: deque[dict[str, Any]] = field(
         default_factory=lambda: deque(maxlen=HISTORY_STEPS)
     )
