@@ -94,7 +94,7 @@ def test_tokens() -> None:
 
 
 # -- bad input on the command line -------------------------------------------
-def test_bad_addresses_and_tokens_are_one_line_exit_2(capsys) -> None:
+def test_bad_addresses_and_tokens_are_one_line_exit_2(capsys, tiny_checkpoint) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -111,6 +111,15 @@ def test_bad_addresses_and_tokens_are_one_line_exit_2(capsys) -> None:
     assert err.count("\n") == 1
     assert main(["web", "--port", "70000"]) == 2
     assert "port" in capsys.readouterr().err
+    # run/live/demo --web PORT: the same line, before anything starts.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = ["run", "--model", str(tiny_checkpoint), "--web", str(port)]
+        assert main([*argv, "--stream", "nowhere", "--timeout", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"--web {port}: --port {port} is in use" in err and err.count("\n") == 1
 
 
 # -- a real server ------------------------------------------------------------
@@ -481,7 +490,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_run_web_serves_the_session_of_the_run(tiny_checkpoint, unique_id) -> None:
+def test_run_web_serves_the_session_of_the_run(
+    tiny_checkpoint, unique_id, tmp_path, monkeypatch
+) -> None:
     import signal
     import subprocess
     import sys
@@ -500,9 +511,12 @@ def test_run_web_serves_the_session_of_the_run(tiny_checkpoint, unique_id) -> No
     port = _free_port()
     argv = [sys.executable, "-m", "eegstream", "run", "--model", str(tiny_checkpoint)]
     argv += ["--stream", unique_id, "--device", "cpu", "--quiet", "--web", str(port)]
+    monkeypatch.setenv("EEGSTREAM_WEARERS", str(tmp_path / "wearers"))
+    argv += ["--wearer", "P09"]  # new to the store: named, nothing loaded
     run = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     try:
         assert run.stdout is not None
+        # Before the pipeline starts: a busy port stops the command first.
         assert f"live web view at http://127.0.0.1:{port}/" in run.stdout.readline()
 
         async def go() -> None:
@@ -510,6 +524,7 @@ def test_run_web_serves_the_session_of_the_run(tiny_checkpoint, unique_id) -> No
             async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
                 got = await _until(ws, lambda m: bool(m.get("steps")), timeout=60)
                 assert got["meta"]["model"] == tiny_checkpoint.stem
+                assert got["meta"]["wearer"] == "P09"
                 assert got["meta"]["synthetic"] is True
                 assert got["meta"]["classes"] == list(SEED_IV_CLASSES)
                 # The replay's markers give the truth.

@@ -115,7 +115,7 @@ def start_web(port: int | None, command: str) -> None:
     assert child.stdout is not None
     line = child.stdout.readline().strip()
     if " serving " not in line:
-        child.wait(10)
+        child.communicate(timeout=10)  # its end, and the pipes closed
         reason = line.removeprefix("eegstream web: error: ")
         raise EEGStreamError(f"--web {port}: {reason or 'the server did not start'}")
     threading.Thread(target=child.stdout.read, daemon=True).start()
@@ -125,10 +125,10 @@ def start_web(port: int | None, command: str) -> None:
 
 
 def _stop_child(child: subprocess.Popen) -> None:
-    import signal
     import subprocess
 
-    child.send_signal(signal.SIGINT)
+    assert child.stdin is not None
+    child.stdin.close()  # it stops at the end of its input (--stop-with-stdin)
     try:
         child.wait(10)
     except subprocess.TimeoutExpired:
