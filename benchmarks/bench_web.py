@@ -15,6 +15,11 @@ a process of its own on a free loopback port. Then:
    when it drew each step). ``--screenshot PATH`` saves the page at the end
    (docs/web-view.png comes from this).
 
+3. the pipeline's own step latency (``bench_cli_latency``'s measure: REAL
+   EEG, PhysioNet S001R02 replayed at real time) of ``eegstream run`` for
+   ``BENCH_WEB_PIPELINE_S`` seconds (default 120) without, then with
+   ``--web PORT`` and 20 viewers on it: the server is another process.
+
 A stamp is an LSL time; this process converts it to wall-clock time with
 ``time.time() - pylsl.local_clock()`` (one machine, one clock), as the page
 records ``performance.timeOrigin + performance.now()``. Bars: DOM latency p99
@@ -80,6 +85,43 @@ def _watch(url: str, seconds: float, offset: float, out: list[float]) -> None:
             await asyncio.gather(*(one(http) for _ in range(N_CLIENTS)))
 
     asyncio.run(all_clients())
+
+
+def _pipeline(seconds: float, offset: float) -> tuple[np.ndarray, np.ndarray]:
+    """``eegstream run``'s step latencies (ms) without and with ``--web``, viewed."""
+    import importlib.util
+    import socket
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_cli_latency", HERE / "bench_cli_latency.py"
+    )
+    assert spec is not None and spec.loader is not None
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    with cli.replayed("bench-web") as name, tempfile.TemporaryDirectory() as tmp:
+        plain = cli.measure("run", name, seconds, Path(tmp))["latency"]
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+
+        def viewers() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if any(s["id"] == name for s in _sessions(port)):
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.5)
+            _watch(
+                f"http://127.0.0.1:{port}/ws?session={name}", seconds - 30, offset, []
+            )
+
+        watching = threading.Thread(target=viewers)
+        watching.start()
+        web = cli.measure("run", name, seconds, Path(tmp), ("--web", str(port)))
+        watching.join()
+    return 1e3 * plain, 1e3 * web["latency"]
 
 
 def _sessions(port: int) -> list[dict]:
@@ -186,10 +228,17 @@ def main(argv: list[str] | None = None) -> int:
                 if proc is not None:
                     proc.terminate()
                     proc.wait(30)
+    plain, with_web = _pipeline(
+        float(os.environ.get("BENCH_WEB_PIPELINE_S", 120)), offset
+    )
     print(f"  server CPU, no viewer: {idle:.2f} % of one core")
     print(f"  server CPU, {N_CLIENTS} WebSocket viewers: {watched:.2f} % of one core")
     print(_line(f"step stamp to WebSocket message ({N_CLIENTS} clients)", latencies))
     print(_line("step stamp to the page's DOM (Chromium)", dom))
+    print(_line("eegstream run step latency", list(plain)))
+    print(
+        _line(f"eegstream run --web, {N_CLIENTS} viewers, step latency", list(with_web))
+    )
     missed = watched - idle >= BAR_CPU_ADDED_PCT
     if dom:
         missed |= float(np.percentile(dom, 99)) >= BAR_DOM_P99_MS

@@ -45,7 +45,8 @@ from .hub import SessionHub
 MIN_TOKEN_CHARS = 16
 _COOKIE = "eegstream_token"
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
-# Pages and files served, by URL name: (file in static/, content type).
+# The only files served: static/NAME at /static/NAME, with its content type
+# (and the three pages at their routes). Nothing else is ever read.
 _STATIC = {
     "app.css": "text/css",
     "common.js": "text/javascript",
@@ -59,7 +60,7 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
-        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        "img-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
         "base-uri 'none'; form-action 'none'"
     ),
     "Referrer-Policy": "no-referrer",
