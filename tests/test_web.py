@@ -91,6 +91,9 @@ def test_tokens() -> None:
         check_token("0.0.0.0", "short")
     with pytest.raises(EEGStreamError, match="needs a"):
         WebServer(WebSettings(host="0.0.0.0", token=None))
+    # Every interface: the address to open names this machine (not bound here).
+    url = WebServer(WebSettings(host="0.0.0.0", port=8765, token=TOKEN)).url
+    assert url == f"http://{socket.gethostname()}:8765/?token={TOKEN}"
 
 
 # -- bad input on the command line -------------------------------------------

@@ -202,6 +202,8 @@ class WebServer:
     def url(self) -> str:
         """The index page's address (with the token, when one is required)."""
         host = self.settings.host
+        if host in ("0.0.0.0", "::", ""):  # every interface: this machine's name
+            host = socket.gethostname()
         host = f"[{host}]" if ":" in host else host
         query = f"?token={self.settings.token}" if self.settings.token else ""
         return f"http://{host}:{self.port}/{query}"

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..pipeline.outlets import CHANNEL_BAD, CHANNEL_MISSING, CHANNEL_OK
 from ..protocol import parse_marker
 from ..quality import ARTIFACT_KINDS
 
@@ -24,7 +25,7 @@ HISTORY_STEPS = 600
 #: Label changes kept per session for aligning steps with the truth.
 _LABEL_CHANGES = 2000
 #: Names of a quality outlet's channel states, by value (docs/outputs.md).
-CHANNEL_STATES = ("ok", "bad", "missing")
+CHANNEL_STATES = {CHANNEL_OK: "ok", CHANNEL_BAD: "bad", CHANNEL_MISSING: "missing"}
 
 
 @dataclass
@@ -115,10 +116,11 @@ class SessionState:
             return
         row = np.asarray(samples, float)[-1]
         n = len(self.channels)
-        states = np.clip(np.rint(row[:n]), 0, len(CHANNEL_STATES) - 1).astype(int)
+        states = np.rint(row[:n]).astype(int)
         flags = row[n : n + len(ARTIFACT_KINDS)]
         self.quality = {
-            "channels": [CHANNEL_STATES[s] for s in states],
+            # A state this version does not know reads as bad: the safe side.
+            "channels": [CHANNEL_STATES.get(s, "bad") for s in states],
             "flags": {k: bool(v) for k, v in zip(ARTIFACT_KINDS, flags, strict=True)},
             "reliable": bool(row[-1]) if row.size > n else True,
         }
