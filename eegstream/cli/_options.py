@@ -112,6 +112,7 @@ def _add_pipeline_group(pipe: Any) -> None:
         help="write a JSON Lines session log to this new file",
     )
     add_record_option(pipe)
+    add_web_option(pipe)
     add_artifacts_option(pipe)
     add_asr_option(pipe)
     pipe.add_argument(
@@ -172,6 +173,18 @@ def add_record_option(group: Any) -> None:
         metavar="PATH.xdf",
         help="record the session with LabRecorder into this new XDF file: the EEG, "
         "its markers, the probability and band-power outlets",
+    )
+
+
+def add_web_option(group: Any) -> None:
+    """Add ``--web PORT`` (``run``, ``live``, ``demo``): the live web view."""
+    group.add_argument(
+        "--web",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="also serve the live web view (as `eegstream web`) on "
+        "127.0.0.1:PORT from this process; see docs/web.md",
     )
 
 

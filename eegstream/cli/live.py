@@ -12,6 +12,7 @@ from .._options import Option, add_options
 from ..model.options import MODEL
 from . import _options
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from .web import start_web
 
 HELP = "open the live dashboard over an LSL EEG stream"
 DESCRIPTION = (
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from ..dashboard import check_display
 
     check_display()  # before Qt exists: Qt would abort the process instead
+    start_web(args.web, "live")
     from ..acquisition import StreamSummary
     from ..dashboard.app import qt_application, run_dashboard
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..model.options import MODEL
 from . import _options
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from .web import start_web
 
 HELP = "classify a live LSL EEG stream (or a recording) without a GUI"
 DESCRIPTION = (
@@ -32,6 +33,7 @@ _LIVE_ONLY = {
     "--type": "stream_type",
     "--source-id": "source_id",
     "--record": "record",
+    "--web": "web",
     "--seconds": "seconds",
     "--wearer": "wearer",
     "--calibrate": "calibrate",
@@ -103,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds is not None:
         check_number(args.seconds, "seconds", min=0, min_inclusive=False)
     handler = _warnings_to_stderr()
+    start_web(args.web, "run")
     try:
         session = _options.personal_session(args)
         pipe = pipeline_from_args(

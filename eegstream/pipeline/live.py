@@ -374,6 +374,8 @@ class LivePipeline:
                 self.cfg.band_names,
                 self.checkpoint.name,
                 channels=chain.plan.channels,
+                wearer=self.wearer_name,
+                synthetic=self.synthetic,
             )
         if self.log_path is not None:
             self.log = SessionLog(self.log_path)
