@@ -191,3 +191,18 @@ def test_a_checkpoint_trained_with_asr_runs_it_live_unless_told_not_to(tmp_path)
     off = LiveChain.from_labels(ckpt, SEED_CHANNELS, 200.0, checks=False, asr=False)
     assert off.cfg.asr is None and off.classifier.features.asr is None
     assert "ASR is off (--no-asr) but the model was trained with it" in off.warnings
+
+
+def test_a_new_wearer_gets_a_new_lead_in_and_fit(realdata):
+    from eegstream.pipeline import LiveChain
+
+    rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
+    chain = LiveChain.from_recording("demo-seed-iv", rec, checks=False, asr=SETTINGS)
+    stage = chain.classifier.features.asr
+    first = chain.push_array(rec.data[:, : int(30 * SFREQ)], np.arange(30 * 160.0))
+    assert stage.state == "cleaning" and first
+    chain.reset_wearer()
+    assert stage.state == "lead-in"  # the last wearer's fit is not theirs
+    chain.push_array(rec.data[:, : int(30 * SFREQ)], np.arange(30 * 160.0))
+    assert stage.state == "cleaning"
+    assert sum("ASR fitted on" in w for w in chain.warnings) == 2

@@ -89,6 +89,13 @@ class ASRStage:
         self.state = "lead-in"
         self.messages: list[str] = []
 
+    def restart(self) -> None:
+        """Start over with a new lead-in and fit (a new wearer)."""
+        self._join_quietly()
+        self._seen = self._position = 0
+        self._lead, self._error = [], None
+        self.state = "lead-in"
+
     def reset(self) -> None:
         """Start a new segment (after a gap); keep the lead-in or the fit."""
         self._position = 0
@@ -190,11 +197,15 @@ class ASRStage:
         except EEGStreamError as err:
             self._error = str(err)
 
-    def _join(self) -> None:
-        """Wait for the fit; say what it found; start cleaning or turn off."""
+    def _join_quietly(self) -> None:
+        """Wait for a fit under way without using its outcome."""
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+    def _join(self) -> None:
+        """Wait for the fit; say what it found; start cleaning or turn off."""
+        self._join_quietly()
         lead_s = self._lead_in / self.sfreq
         if self._error is not None:
             self.state = "off"

@@ -144,6 +144,16 @@ class OnlineFeatures:
         )
         self.reset()
 
+    def reset_wearer(self) -> None:
+        """Start over for a new person: as :meth:`reset`, and ASR fits again.
+
+        The normaliser's statistics are the caller's to reset (they may be
+        the new wearer's own, loaded).
+        """
+        self.reset()
+        if self.asr is not None:
+            self.asr.restart()
+
     def reset(self) -> None:
         """Start over after a gap: buffer, filter, normaliser and sequence.
 
