@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from .._errors import EEGStreamError
 from .base import Dataset, Trial
+from .rated_tables import RATED_DATASETS
 from .tables import CLASSES, DATASETS
 
 
@@ -28,7 +29,8 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
 
     Parameters
     ----------
-    name : "seed" | "seed-iv" | "seed-v" | "seed-vii"
+    name : "seed" | "seed-iv" | "seed-v" | "seed-vii" | "deap" | "dreamer" | \
+"amigos" | "faced"
         Which release ``root`` holds.
     root : path-like
         The release folder (e.g. ``SEED_IV/``), or a folder directly above it.
@@ -37,7 +39,11 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
         feature folder, default the first present of ``_4s``, ``_1s``, plain)
         and ``eeg="preprocessed" | "raw"``; SEED-V ``column_order="channel" |
         "band"`` (how the 310 DE columns are laid out); SEED-VII
-        ``eeg="preprocessed" | "raw"``.
+        ``eeg="preprocessed" | "raw"``. The rated datasets (DEAP, DREAMER,
+        AMIGOS, FACED): ``target``, ``threshold`` (how ratings become
+        labels, :func:`eegstream.datasets.targets.make_target`) and
+        ``baseline="none" | "subtract"`` (DEAP, DREAMER); AMIGOS also
+        ``videos="short" | "all"``.
 
     Returns
     -------
@@ -58,9 +64,10 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
     """
     from importlib import import_module
 
-    if name not in DATASETS:
+    if name not in DATASETS + RATED_DATASETS:
         raise EEGStreamError(
-            f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}"
+            f"unknown dataset {name!r}; choose one of "
+            f"{', '.join(DATASETS + RATED_DATASETS)}"
         )
     module = import_module(f"{__name__}.{name.replace('-', '_')}")
     try:
@@ -116,4 +123,12 @@ def open_data(
     return open_dataset(dataset, root)
 
 
-__all__ = ["CLASSES", "DATASETS", "Dataset", "Trial", "open_data", "open_dataset"]
+__all__ = [
+    "CLASSES",
+    "DATASETS",
+    "RATED_DATASETS",
+    "Dataset",
+    "Trial",
+    "open_data",
+    "open_dataset",
+]
