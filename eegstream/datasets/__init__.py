@@ -11,7 +11,8 @@ project features per trial.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .._errors import EEGStreamError
 from .base import Dataset, Trial
@@ -69,6 +70,13 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
             f"unknown dataset {name!r}; choose one of "
             f"{', '.join(DATASETS + RATED_DATASETS)}"
         )
+    rated = sorted(k for k in ("target", "threshold", "baseline") if k in options)
+    if name in DATASETS and rated:
+        raise EEGStreamError(
+            f"{name} has its own classes; {{{rated[0]}}} is for the rated datasets "
+            f"({', '.join(RATED_DATASETS)})",
+            param=rated[0],
+        )
     module = import_module(f"{__name__}.{name.replace('-', '_')}")
     try:
         return module.read(root, **options)
@@ -87,10 +95,13 @@ def open_data(
     classes: Sequence[str] | None = None,
     subject_pattern: str | None = None,
     markers: Sequence[str] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Dataset:
     """Open a SEED-family release (``dataset``, ``root``) or your ``recordings``.
 
-    What ``eegstream train`` and ``evaluate`` open: :func:`open_dataset`, or
+    What ``eegstream train`` and ``evaluate`` open: :func:`open_dataset`
+    (with the reader ``options``: a rated dataset's ``target``,
+    ``threshold``, ``baseline``), or
     :func:`eegstream.datasets.recordings.open_recordings` with the other
     arguments.
 
@@ -120,7 +131,7 @@ def open_data(
             "(your own files)",
             param=("dataset", "root", "recordings"),
         )
-    return open_dataset(dataset, root)
+    return open_dataset(dataset, root, **(options or {}))
 
 
 __all__ = [

@@ -18,15 +18,12 @@ import numpy as np
 from .._errors import EEGStreamError
 from ..montage import N_CHANNELS, SEED_CHANNELS
 from .base import Dataset, Trial, make_key
-from .rated_tables import RELEASES
+from .rated_tables import BASELINES, RELEASES
 from .tables import SYNTHETIC_MARKER
 from .targets import Target, check_classes
 
 #: The rate every trial's EEG is returned at (the SEED rate, the features').
 SFREQ = 200.0
-#: ``baseline`` values: keep only the clip, or also subtract the mean 1 s
-#: baseline segment (the release's pre-trial or baseline recording).
-BASELINES: tuple[str, ...] = ("none", "subtract")
 
 
 def check_baseline(name: str, baseline: str | None) -> str:
@@ -47,8 +44,17 @@ def check_baseline(name: str, baseline: str | None) -> str:
     return baseline
 
 
-def find_release(name: str, root: str | os.PathLike, folder: str, glob: str) -> Path:
-    """Return the folder of ``glob`` files: ``root/folder``, a subfolder's, or root.
+def find_release(
+    name: str, root: str | os.PathLike, folder: str, glob: str
+) -> tuple[Path, Path]:
+    """Find the release: ``root/folder``, a direct subfolder's, or ``glob`` files.
+
+    Returns
+    -------
+    release : Path
+        The release's root (holding ``folder``, or the files themselves).
+    files : Path
+        The folder holding the ``glob`` files.
 
     Raises
     ------
@@ -63,19 +69,14 @@ def find_release(name: str, root: str | os.PathLike, folder: str, glob: str) -> 
     candidates = [root] + sorted(p for p in root.iterdir() if p.is_dir())
     for base in candidates:
         if (base / folder).is_dir():
-            return base / folder
+            return base, base / folder
     for base in candidates:
         if any(base.glob(glob)):
-            return base
+            return base, base
     raise EEGStreamError(
         f"{root} holds no {pretty} data: expected {folder}/ with {glob} files in it "
         "(or in a direct subfolder), or those files directly"
     )
-
-
-def is_synthetic(folder: Path) -> bool:
-    """Whether ``folder`` or the one above holds the synthetic marker."""
-    return any((p / SYNTHETIC_MARKER).exists() for p in (folder, folder.parent))
 
 
 def seed_rows(eeg: np.ndarray, name: str) -> np.ndarray:
@@ -206,7 +207,7 @@ def build_dataset(
         trials=trials,
         found=found,
         missing=missing,
-        synthetic=is_synthetic(folder),
+        synthetic=(folder / SYNTHETIC_MARKER).exists(),
         channels=channels,
         target={**target.to_dict(), "baseline": baseline, "described": described},
     )

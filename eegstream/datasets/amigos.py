@@ -38,6 +38,7 @@ from ._rated import (
 from .base import Dataset
 from .targets import check_ratings, make_target
 
+_FOLDER = "data_preprocessed"
 NAME = "amigos"
 _FILE = re.compile(r"Data_Preprocessed_P(\d\d)\.mat")
 _VARIABLES = ("joined_data", "labels_selfassessment", "VideoIDs")
@@ -73,7 +74,7 @@ def read(
     baseline = check_baseline(NAME, baseline)
     if videos not in VIDEOS:
         raise EEGStreamError(f"videos must be 'short' or 'all', got {videos!r}")
-    folder = find_release(NAME, root, "data_preprocessed", "Data_Preprocessed_P*")
+    release, folder = find_release(NAME, root, _FOLDER, "Data_Preprocessed_P*")
     files = _files(folder)
     trials: list[RatedTrial] = []
     gaps: list[str] = []
@@ -96,7 +97,7 @@ def read(
             gaps.append(f"participant {s}: videos {empty} (empty or unrated)")
     found = [f"{folder.name}/: {len(files)} participant files ({videos} videos)"]
     missing = missing_subjects(f"{folder.name}/", NAME, set(files)) + gaps
-    return build_dataset(spec, baseline, folder, trials, found, missing)
+    return build_dataset(spec, baseline, release, trials, found, missing)
 
 
 def _files(folder: Path) -> dict[int, Path]:

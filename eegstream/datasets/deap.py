@@ -38,6 +38,7 @@ from ._safepickle import load_arrays
 from .base import Dataset
 from .targets import check_ratings, make_target
 
+_FOLDER = "data_preprocessed_python"
 NAME = "deap"
 _FILE = re.compile(r"s(\d\d)\.dat")
 _EXPECTED = "a dict with 'data' (40, 40, 8064) and 'labels' (40, 4), as DEAP's sNN.dat"
@@ -62,7 +63,7 @@ def read(
     """
     spec = make_target(NAME, target, threshold)
     baseline = check_baseline(NAME, baseline)
-    folder = find_release(NAME, root, "data_preprocessed_python", "s[0-9][0-9].dat")
+    release, folder = find_release(NAME, root, _FOLDER, "s[0-9][0-9].dat")
     found: list[str] = []
     missing: list[str] = []
     trials: list[RatedTrial] = []
@@ -88,7 +89,7 @@ def read(
     if original.is_dir():
         n_bdf = len(list(original.glob("*.bdf")))
         found.append(f"data_original/: {n_bdf} .bdf files (not read: raw 512 Hz)")
-    return build_dataset(spec, baseline, folder, trials, found, missing)
+    return build_dataset(spec, baseline, release, trials, found, missing)
 
 
 @lru_cache(maxsize=1)

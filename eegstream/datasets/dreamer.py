@@ -64,7 +64,7 @@ def read(
     """
     spec = make_target(NAME, target, threshold)
     baseline = check_baseline(NAME, baseline)
-    folder = find_release(NAME, root, "DREAMER", FILE)
+    _, folder = find_release(NAME, root, "DREAMER", FILE)
     path = folder / FILE
     if not path.is_file():
         raise EEGStreamError(f"{folder} holds no {FILE}")

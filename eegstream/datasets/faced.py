@@ -35,6 +35,7 @@ from ._safepickle import load_arrays
 from .base import Dataset
 from .targets import make_target
 
+_FOLDER = "Processed_data"
 NAME = "faced"
 _FILE = re.compile(r"sub(\d{3})\.pkl")
 _EXPECTED = "one array of 28 clips x 32 channels x samples (7500 at 250 Hz)"
@@ -60,7 +61,7 @@ def read(
     """
     spec = make_target(NAME, target, threshold)
     baseline = check_baseline(NAME, baseline)
-    folder = find_release(NAME, root, "Processed_data", "sub[0-9][0-9][0-9].pkl")
+    release, folder = find_release(NAME, root, _FOLDER, "sub[0-9][0-9][0-9].pkl")
     trials: list[RatedTrial] = []
     present: set[int] = set()
     sfreq = R.RELEASES[NAME].sfreq
@@ -79,7 +80,7 @@ def read(
             trials.append(RatedTrial(s, 1, n, {}, data.shape[2] / sfreq, path, load))
     found = [f"{folder.name}/: {len(present)} subject files (subNNN.pkl)"]
     missing = missing_subjects(f"{folder.name}/ (as subject NNN + 1)", NAME, present)
-    return build_dataset(spec, baseline, folder, trials, found, missing)
+    return build_dataset(spec, baseline, release, trials, found, missing)
 
 
 @lru_cache(maxsize=1)

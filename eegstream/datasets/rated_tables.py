@@ -12,6 +12,18 @@ from dataclasses import dataclass
 
 #: Dataset names of this module, accepted by :func:`eegstream.datasets.open_dataset`.
 RATED_DATASETS: tuple[str, ...] = ("deap", "dreamer", "amigos", "faced")
+#: What labels can be made of (:mod:`eegstream.datasets.targets`).
+TARGETS: tuple[str, ...] = (
+    "valence",
+    "arousal",
+    "dominance",
+    "liking",
+    "quadrant",
+    "category",
+)
+#: ``baseline`` values: keep only the clip, or also subtract the mean 1 s
+#: segment of the release's baseline (DEAP's pre-trial, DREAMER's recording).
+BASELINES: tuple[str, ...] = ("none", "subtract")
 
 
 @dataclass(frozen=True)

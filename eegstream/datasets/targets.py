@@ -28,17 +28,9 @@ from .rated_tables import (
     FACED_CATEGORY_VALENCE,
     FACED_CLIP_CATEGORY,
     RELEASES,
+    TARGETS,
 )
 
-#: Every target name.
-TARGETS: tuple[str, ...] = (
-    "valence",
-    "arousal",
-    "dominance",
-    "liking",
-    "quadrant",
-    "category",
-)
 QUADRANTS: tuple[str, ...] = ("LVLA", "LVHA", "HVLA", "HVHA")
 FACED_VALENCE: tuple[str, ...] = ("negative", "neutral", "positive")
 
@@ -157,7 +149,7 @@ def make_target(
     threshold = release.threshold if threshold is None else float(threshold)
     if not lo < threshold <= hi:
         raise EEGStreamError(
-            f"threshold {threshold:g} is outside {release.pretty}'s {lo:g}-{hi:g} "
+            f"{{threshold}} {threshold:g} is outside {release.pretty}'s {lo:g}-{hi:g} "
             f"rating scale; give a value above {lo:g} and at most {hi:g} (default "
             f"{release.threshold:g})",
             param="threshold",
@@ -187,9 +179,9 @@ def check_classes(target: Target, labels: Sequence[int], where: str) -> None:
     empty = [c for c, n in zip(target.classes, counts, strict=True) if n == 0]
     if empty:
         setting = (
-            f"threshold {target.threshold:g}"
+            f"{{threshold}} {target.threshold:g}"
             if target.threshold is not None
-            else f"target {target.target}"
+            else f"{{target}} {target.target}"
         )
         raise EEGStreamError(
             f"{setting} leaves class {', '.join(empty)} empty in {where} "

@@ -24,6 +24,7 @@ from .._options import FEATURE_OPTIONS, Option, command_line, device_option
 from ..datasets.options import (
     CACHE_DIR,
     DROP_ARTIFACTS,
+    RATED_OPTIONS,
     RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
@@ -124,6 +125,10 @@ class RunOptions:
     markers: tuple[str, ...] | None = None
     classes: tuple[str, ...] | None = None
     subject_pattern: str | None = None
+    # A rated dataset's labels (datasets.targets): None is the reader's default.
+    target: str | None = None
+    threshold: float | None = None
+    baseline: str | None = None
 
     @property
     def run_name(self) -> str:
@@ -302,6 +307,7 @@ def _recipe(flag: str, attr: str, help: str, type: Any, **kw: Any) -> Option:  #
 _TABLE: tuple[Option, ...] = (
     dataset_option(required=False),
     replace(ROOT, required=False),
+    *RATED_OPTIONS,
     *RECORDINGS_OPTIONS,
     Option(
         "--recipe",

@@ -1,0 +1,154 @@
+"""Synthetic DEAP/DREAMER/AMIGOS/FACED releases, and features/train/info on them."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from eegstream.cli import main
+from eegstream.datasets import open_dataset
+from eegstream.datasets import rated_tables as R
+from eegstream.datasets.cache import dataset_features
+from eegstream.datasets.synth import generate
+from eegstream.features import FeatureConfig
+from eegstream.montage import SEED_CHANNELS
+
+
+@pytest.fixture(scope="module")
+def dreamer(tmp_path_factory):
+    """A small SYNTHETIC DREAMER.mat: 4 subjects x 18 clips of 12 s."""
+    out = tmp_path_factory.mktemp("dreamer")
+    return generate("dreamer", out, subjects=4, trial_seconds=12, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "n_trials"),
+    [
+        ("deap", {}, 40),
+        ("amigos", {"trial_seconds": 5}, 16),
+        ("faced", {"trial_seconds": 4}, 28),
+    ],
+)
+def test_synthetic_releases_read_back_in_their_layout(tmp_path, name, kwargs, n_trials):
+    generate(name, tmp_path, subjects=[2], progress=False, **kwargs)
+    ds = open_dataset(name, tmp_path)
+    assert ds.synthetic and ds.subjects == [2]
+    assert len(ds.trials) == n_trials
+    assert "SYNTHETIC" in ds.describe()
+    eeg = ds.trials[0].eeg()
+    present = [SEED_CHANNELS.index(c) for c in R.RELEASES[name].channels]
+    assert np.isfinite(eeg[present]).all()
+    assert np.isnan(np.delete(eeg, present, axis=0)).all()
+    assert 5 < np.std(eeg[present]) < 200  # microvolts
+
+
+def test_planted_effect_scales_with_valence(dreamer):
+    """Lateral temporal beta/gamma DE rises with the valence rating (+0.6 x v)."""
+    ds = open_dataset("dreamer", dreamer)
+    cfg = FeatureConfig()
+    feats = dataset_features(ds, cfg, dreamer / "cache", progress=False)
+    sites = [SEED_CHANNELS.index(c) for c in ("T7", "T8")]
+    rows = []
+    for s in ds.subjects:
+        trials = [t for t in ds.trials if t.subject == s]
+        de = np.array([feats[t.key][:, sites, 3:5].mean() for t in trials])
+        valence = np.array([t.ratings["valence"] for t in trials])
+        rows.append(np.corrcoef(de, valence)[0, 1])
+    assert np.mean(rows) > 0.3, rows
+
+
+def test_features_and_loso_training_on_synthetic_dreamer(dreamer, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    models = tmp_path / "models"
+    out = tmp_path / "run"
+    args = ["--dataset", "dreamer", "--root", str(dreamer), "--cache-dir", str(cache)]
+    assert main(["features", *args, "--target", "arousal"]) == 0
+    printed = capsys.readouterr().out
+    assert "target: arousal (>= 3 is high on the 1-5 scale)" in printed
+    assert "subject 1 classes: low-arousal" in printed
+    code = main(
+        [
+            "train",
+            *args,
+            "--target",
+            "arousal",
+            "--protocol",
+            "loso",
+            "--arch",
+            "logreg",
+            "--name",
+            "dreamer-test",
+            "--out",
+            str(out),
+            "--models-dir",
+            str(models),
+        ]
+    )
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dataset"]["target"]["target"] == "arousal"
+    assert metrics["dataset"]["target"]["threshold"] == 3.0
+    assert set(metrics["dataset"]["target"]["balance"]) == {"1", "2", "3", "4"}
+    assert metrics["classes"] == ["low-arousal", "high-arousal"]
+    assert metrics["channels"]["set"] == "emotiv-epoc (14 channels)"
+    assert len(metrics["splits"]) == 4  # one per held-out subject
+    assert "--target arousal" in metrics["command"]
+    card = (models / "dreamer-test.md").read_text()
+    assert "**Labels**: arousal (>= 3 is high on the 1-5 scale)" in card
+    assert "SYNTHETIC" in card
+    capsys.readouterr()
+    assert main(["info", "--model", str(models / "dreamer-test.safetensors")]) == 0
+    shown = capsys.readouterr().out
+    assert "labels     arousal (>= 3 is high on the 1-5 scale)" in shown
+    assert "channels   emotiv-epoc (14 channels)" in shown
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--threshold", "7"], "threshold 7 is outside DREAMER's 1-5 rating scale"),
+        (["--target", "liking"], "DREAMER has no liking rating"),
+        (["--target", "category"], "DREAMER has no category labels"),
+    ],
+)
+def test_bad_labels_are_one_line_exit_2_and_nothing_cached(
+    dreamer, tmp_path, capsys, argv, message
+):
+    cache = tmp_path / "cache"
+    root = ["--dataset", "dreamer", "--root", str(dreamer), "--cache-dir", str(cache)]
+    assert main(["features", *root, *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not cache.exists()
+
+
+def test_a_threshold_leaving_a_class_empty_is_refused(tmp_path, capsys):
+    data = np.zeros((3, R.DEAP_ROWS, 8064), np.float32)
+    labels = np.array([[7.0, 2, 5, 5], [3.0, 8, 5, 5], [5.0, 5, 1, 9]])
+    with open(tmp_path / "s01.dat", "wb") as fh:
+        pickle.dump({"data": data, "labels": labels}, fh, protocol=2)
+    cache = tmp_path / "cache"
+    argv = ["features", "--dataset", "deap", "--root", str(tmp_path)]
+    assert main([*argv, "--cache-dir", str(cache), "--threshold", "3.5"]) == 0
+    capsys.readouterr()
+    cache = tmp_path / "cache2"
+    assert main([*argv, "--cache-dir", str(cache), "--threshold", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--threshold 2 leaves class low-valence empty" in err[0]
+    assert not cache.exists()
+
+
+def test_rated_options_are_refused_for_seed_and_synth_settings(tmp_path, capsys):
+    root = ["--root", str(tmp_path), "--cache-dir", str(tmp_path / "c")]
+    assert main(["features", "--dataset", "seed", *root, "--target", "arousal"]) == 2
+    assert "seed has its own classes; --target is for the rated" in (
+        capsys.readouterr().err
+    )
+    argv = ["synth", "--dataset", "deap", "--out", str(tmp_path / "d")]
+    assert main([*argv, "--trial-seconds", "10"]) == 2
+    assert "leave out --trial-seconds" in capsys.readouterr().err
+    assert main([*argv, "--sessions", "2"]) == 2
+    assert "leave out --sessions" in capsys.readouterr().err
