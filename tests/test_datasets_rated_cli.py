@@ -152,3 +152,34 @@ def test_rated_options_are_refused_for_seed_and_synth_settings(tmp_path, capsys)
     assert "leave out --trial-seconds" in capsys.readouterr().err
     assert main([*argv, "--sessions", "2"]) == 2
     assert "leave out --sessions" in capsys.readouterr().err
+
+
+def test_replay_plays_a_rated_dataset_at_its_rate_with_ratings(dreamer):
+    from eegstream.protocol import format_marker, parse_marker
+    from eegstream.replay import dataset_source
+
+    source = dataset_source("dreamer", dreamer, 2, trials=[3, 1], target="arousal")
+    assert source.sfreq == 128.0 and len(source.ch_names) == 14
+    assert set(source.ch_names) == set(R.EPOC_CHANNELS) and source.synthetic
+    trial = next(
+        t for t in open_dataset("dreamer", dreamer).trials if t.key == ("s02_sess1_t03")
+    )
+    seg = source.segments[0]
+    eeg = seg.load()
+    assert eeg.shape == (14, 12 * 128) == (14, seg.n_samples)
+    # The 128 Hz stream is the 200 Hz trial resampled back: the same EEG.
+    rows = [SEED_CHANNELS.index(c) for c in source.ch_names]
+    np.testing.assert_allclose(eeg[:, ::16], trial.eeg()[rows][:, ::25], atol=2.0)
+    marker = parse_marker(format_marker(event="trial_start", **seg.truth()))
+    assert marker["ratings"] == trial.ratings
+    assert marker["label"] == ("high" if trial.ratings["arousal"] >= 3 else "low") + (
+        "-arousal"
+    )
+
+
+def test_replay_cli_streams_a_synthetic_dreamer_subject(dreamer, unique_id, capsys):
+    argv = ["replay", "--dataset", "dreamer", "--root", str(dreamer), "--subject", "1"]
+    argv += ["--trials", "2", "--speed", "100", "--name", unique_id]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "14 channels" in out and "128 Hz" in out and "SYNTHETIC" in out
