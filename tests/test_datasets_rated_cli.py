@@ -183,3 +183,31 @@ def test_replay_cli_streams_a_synthetic_dreamer_subject(dreamer, unique_id, caps
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "14 channels" in out and "128 Hz" in out and "SYNTHETIC" in out
+
+
+def test_cross_dataset_train_on_dreamer_test_on_amigos(dreamer, tmp_path, capsys):
+    amigos = generate("amigos", tmp_path / "amigos", subjects=2, trial_seconds=8)
+    out, models = tmp_path / "run", tmp_path / "models"
+    argv = ["train", "--dataset", "dreamer", "--root", str(dreamer), "--arch", "logreg"]
+    argv += ["--test-dataset", "amigos", "--test-root", str(amigos), "--protocol"]
+    argv += ["loso", "--out", str(out), "--models-dir", str(models)]
+    assert main([*argv, "--cache-dir", str(tmp_path / "cache")]) == 0
+    printed = capsys.readouterr().out
+    assert "cross-dataset: the saved model on amigos [SYNTHETIC DATA]" in printed
+    record = json.loads((out / "cross_dataset.json").read_text())
+    assert record["n_trials"] == 32 and record["subjects"] == [1, 2]
+    assert record["channels"] == [c for c in SEED_CHANNELS if c in R.EPOC_CHANNELS]
+    assert 0.0 <= record["accuracy"] <= 1.0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert record["within_dataset_test_accuracy"] == metrics["summary"]["test_accuracy"]
+    assert "--test-dataset amigos" in metrics["command"]
+
+
+def test_cross_dataset_refuses_other_classes(dreamer, tmp_path, capsys):
+    faced = generate("faced", tmp_path / "faced", subjects=1, trial_seconds=4)
+    argv = ["train", "--dataset", "dreamer", "--root", str(dreamer), "--arch", "logreg"]
+    assert main([*argv, "--test-dataset", "faced", "--test-root", str(faced)]) == 2
+    err = capsys.readouterr().err
+    assert "a model of one cannot be scored on the other; choose a --target" in err
+    assert main([*argv, "--test-dataset", "faced"]) == 2
+    assert "--test-dataset needs --test-root" in capsys.readouterr().err

@@ -127,8 +127,10 @@ def _lengths(name: str, trial_seconds: int | None, n: int) -> list[int]:
 
 
 def _pickle(path: Path, value: object) -> None:
+    # Protocol 4 (raw bytes) loads about 10x faster than the Python 2-era
+    # protocol 2 of the real files; readers take both.
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        pickle.dump(value, fh, protocol=2)
+        pickle.dump(value, fh, protocol=4)
 
 
 def _savemat(path: Path, variables: dict) -> None:

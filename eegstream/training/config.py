@@ -129,6 +129,9 @@ class RunOptions:
     target: str | None = None
     threshold: float | None = None
     baseline: str | None = None
+    # Cross-dataset: test the saved model on another dataset (training.cross).
+    test_dataset: str | None = None
+    test_root: Path | None = None
 
     @property
     def run_name(self) -> str:
@@ -308,6 +311,21 @@ _TABLE: tuple[Option, ...] = (
     dataset_option(required=False),
     replace(ROOT, required=False),
     *RATED_OPTIONS,
+    Option(
+        "--test-dataset",
+        "also test the saved model on every subject of this dataset (same "
+        "target, its own default threshold), trained on the channels both "
+        "share: the cross-dataset figure beside the run's own splits",
+        attr="test_dataset",
+        group="cross-dataset",
+    ),
+    Option(
+        "--test-root",
+        "folder of --test-dataset",
+        attr="test_root",
+        type=Path,
+        group="cross-dataset",
+    ),
     *RECORDINGS_OPTIONS,
     Option(
         "--recipe",
