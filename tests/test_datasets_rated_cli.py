@@ -240,3 +240,24 @@ def test_cross_dataset_refuses_other_classes(dreamer, tmp_path, capsys):
     assert "a model of one cannot be scored on the other; choose a --target" in err
     assert main([*argv, "--test-dataset", "faced"]) == 2
     assert "--test-dataset needs --test-root" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--channels", "FPZ,AF3"],
+            "dreamer recorded 14 channels .*it lacks --channels FPZ",
+        ),
+        (
+            ["--channels", "AF3,AF4", "--compare-full"],
+            "no 62 to compare with; leave out --compare-full",
+        ),
+    ],
+)
+def test_channels_a_rated_dataset_lacks_are_refused(dreamer, capsys, argv, message):
+    import re
+
+    base = ["train", "--dataset", "dreamer", "--root", str(dreamer), "--no-save"]
+    assert main([*base, *argv]) == 2
+    assert re.search(message, capsys.readouterr().err)

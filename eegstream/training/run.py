@@ -355,8 +355,20 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
         markers=opts.markers,
         options=rated_options(opts),
     )
-    if opts.channels is None and dataset.channels != SEED_CHANNELS:
-        opts.channels = dataset.channels  # a rated dataset's own channels
+    if dataset.channels != SEED_CHANNELS:  # a rated dataset: its own channels
+        lacking = [c for c in opts.channels or () if c not in dataset.channels]
+        if lacking or opts.compare_full:
+            raise EEGStreamError(
+                f"{dataset.name} recorded {len(dataset.channels)} channels "
+                f"({', '.join(dataset.channels)}): "
+                + (
+                    f"it lacks {{channels}} {', '.join(lacking)}"
+                    if lacking
+                    else "there are no 62 to compare with; leave out {compare_full}"
+                ),
+                param="channels" if lacking else "compare_full",
+            )
+        opts.channels = opts.channels or dataset.channels
     if opts.subjects:
         unknown = sorted(set(opts.subjects) - set(dataset.subjects))
         if unknown:
