@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -256,8 +257,6 @@ def test_cross_dataset_refuses_other_classes(dreamer, tmp_path, capsys):
     ],
 )
 def test_channels_a_rated_dataset_lacks_are_refused(dreamer, capsys, argv, message):
-    import re
-
     base = ["train", "--dataset", "dreamer", "--root", str(dreamer), "--no-save"]
     assert main([*base, *argv]) == 2
     assert re.search(message, capsys.readouterr().err)
