@@ -8,8 +8,7 @@
 - Labels come from the clip order, the same for every subject: clips 1-3
   anger, 4-6 disgust, 7-9 fear, 10-12 sadness, 13-16 neutral, 17-19
   amusement, 20-22 inspiration, 23-25 joy, 26-28 tenderness.
-- The raw ``Recording_info`` / BDF folders are reported when present but
-  not read.
+- The raw BDF recordings and their event files are not read.
 """
 
 from __future__ import annotations
