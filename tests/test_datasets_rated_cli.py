@@ -260,3 +260,21 @@ def test_channels_a_rated_dataset_lacks_are_refused(dreamer, capsys, argv, messa
     base = ["train", "--dataset", "dreamer", "--root", str(dreamer), "--no-save"]
     assert main([*base, *argv]) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+@pytest.mark.lsl
+@pytest.mark.slow
+def test_demo_plays_a_synthetic_dreamer_subject_to_its_shipped_model(tmp_path, capsys):
+    log = tmp_path / "demo.jsonl"
+    argv = ["demo", "--dataset", "dreamer", "--view", "console", "--seconds", "4"]
+    argv += ["--speed", "3", "--session-dir", str(tmp_path / "s"), "--log", str(log)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC EEG" in out and "14 channels" in out and "128 Hz" in out
+    assert "0 samples lost" in out and "accuracy against markers" in out
+    steps = [json.loads(x) for x in log.read_text().splitlines()]
+    labels = {s["true_label"] for s in steps if s["type"] == "step"}
+    assert labels and labels <= {"low-valence", "high-valence"}
+    assert open_dataset("dreamer", tmp_path / "s").subjects == [1]  # not trained on
+    assert main([*argv, "--headset", "emotiv-epoc"]) == 2
+    assert "leave out --headset" in capsys.readouterr().err
