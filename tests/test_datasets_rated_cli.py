@@ -278,3 +278,20 @@ def test_demo_plays_a_synthetic_dreamer_subject_to_its_shipped_model(tmp_path, c
     assert open_dataset("dreamer", tmp_path / "s").subjects == [1]  # not trained on
     assert main([*argv, "--headset", "emotiv-epoc"]) == 2
     assert "leave out --headset" in capsys.readouterr().err
+
+
+def test_a_sweep_takes_rated_datasets_with_their_target(tmp_path):
+    from eegstream.cli.sweep import cell_options
+    from eegstream.training.sweep import load_sweep
+
+    spec = tmp_path / "rated.toml"
+    spec.write_text(
+        "[sweep]\nprotocols = ['loso']\narchs = ['logreg']\n"
+        f"[datasets.deap]\nroot = '{tmp_path}'\ntarget = 'arousal'\nthreshold = 6\n"
+        f"[datasets.faced]\nroot = '{tmp_path}'\n"
+    )
+    sweep = load_sweep(spec)
+    assert [c.dataset for c in sweep.cells] == ["deap", "faced"]
+    deap = cell_options(sweep.cells[0], spec)
+    assert (deap.dataset, deap.target, deap.threshold) == ("deap", "arousal", 6.0)
+    assert cell_options(sweep.cells[1], spec).target is None
