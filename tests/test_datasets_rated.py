@@ -198,6 +198,8 @@ def _write_amigos(path, ratings, seconds=5, empty=()):
     for v in range(20):
         x = np.zeros((128 * seconds, 17))
         x[:, :14] = _rows(14, 128 * seconds).T
+        if v + 1 == 5:
+            x[100, 3] = np.nan  # as some participants' preprocessed EEG
         joined[0, v] = np.zeros((0, 0)) if v + 1 in empty else x
         row = np.zeros((1, 12))
         row[0, :5] = ratings[v]
@@ -221,13 +223,16 @@ def test_amigos_reader_arousal_first_and_missing_videos(tmp_path):
     ratings = [(2.0, 8.0, 5, 5, 5) if v % 2 else (8.0, 2.0, 5, 5, 5) for v in range(20)]
     _write_amigos(folder / "Data_Preprocessed_P03.mat", ratings, empty=(17, 18))
     ds = open_dataset("amigos", tmp_path)
-    assert [t.trial for t in ds.trials] == list(range(1, 17))  # short videos
+    assert [t.trial for t in ds.trials] == [1, 2, 3, 4, *range(6, 17)]  # short
     assert [t.label for t in ds.trials[:4]] == [0, 1, 0, 1]  # valence 2, 8, ...
     _check_rows(ds.trials[0].eeg(), R.EPOC_CHANNELS, 5.0)
     every = open_dataset("amigos", tmp_path, videos="all")
     assert [t.trial for t in every.trials][-2:] == [19, 20]
+    assert len(every.trials) == 17
     assert every.trials[-1].session == 2
-    assert "participant 3: videos [17, 18] (empty or unrated)" in every.describe()
+    assert "participant 3: videos [5, 17, 18] (empty, unrated or NaN" in (
+        every.describe()
+    )
     with pytest.raises(EEGStreamError, match="AMIGOS provides no baseline"):
         open_dataset("amigos", tmp_path, baseline="subtract")
 

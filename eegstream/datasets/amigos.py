@@ -12,7 +12,8 @@
   Arousal comes first, unlike DEAP.
 - ``VideoIDs``: 1 x 20 cell of the videos' ids.
 
-A video with an empty cell or without finite ratings is listed as missing.
+A video with an empty cell, non-finite EEG samples (some participants'
+preprocessed EEG holds NaN) or no finite ratings is listed as missing.
 """
 
 from __future__ import annotations
@@ -85,7 +86,12 @@ def read(
         empty = []
         for v in range(1, n_videos + 1):
             x, r = signals[v - 1], ratings[v - 1]
-            if x.size == 0 or r.size < 5 or not np.isfinite(r[:5]).all():
+            if (
+                x.size == 0
+                or r.size < 5
+                or not np.isfinite(r[:5]).all()
+                or not np.isfinite(x[:, : len(R.EPOC_CHANNELS)]).all()
+            ):
                 empty.append(v)
                 continue
             check_ratings(path, NAME, r[:5], f"video {v}")
@@ -94,7 +100,9 @@ def read(
             load = partial(_eeg, path, v)
             trials.append(RatedTrial(s, session, v, scales, len(x) / sfreq, path, load))
         if empty:
-            gaps.append(f"participant {s}: videos {empty} (empty or unrated)")
+            gaps.append(
+                f"participant {s}: videos {empty} (empty, unrated or NaN in the EEG)"
+            )
     found = [f"{folder.name}/: {len(files)} participant files ({videos} videos)"]
     missing = missing_subjects(f"{folder.name}/", NAME, set(files)) + gaps
     return build_dataset(spec, baseline, release, trials, found, missing)

@@ -157,7 +157,8 @@ SYNTH_OPTIONS: tuple[Option, ...] = (
     Option("--out", "dataset folder to create", "out", type=Path, required=True),
     Option(
         "--subjects",
-        "write subjects 1..N; None: all of the release (15, 15, 16 or 20)",
+        "write subjects 1..N; None: all of the release (15, 15, 16 or 20; DEAP "
+        "32, DREAMER 23, AMIGOS 40, FACED 123)",
         "subjects",
         type=int,
     ),
