@@ -105,6 +105,11 @@ def test_features_and_loso_training_on_synthetic_dreamer(dreamer, tmp_path, caps
     shown = capsys.readouterr().out
     assert "labels     arousal (>= 3 is high on the 1-5 scale)" in shown
     assert "channels   emotiv-epoc (14 channels)" in shown
+    # evaluate labels the trials with the model's own target (arousal).
+    model = str(models / "dreamer-test.safetensors")
+    argv = ["evaluate", "--model", model, *args, "--subjects", "2", "--rest", "0"]
+    assert main([*argv, "--streaming", "session"]) == 0
+    assert "[session mode] live accuracy" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,13 @@ from pathlib import Path
 
 from .._errors import EEGStreamError
 from ..demo import DEMO_DATASET, DEMO_DATASETS, DEMO_MODEL, DEMO_SESSION_DIR, VIEWS
-from ._options import add_artifacts_option, add_record_option, check_artifacts
+from ._options import (
+    add_artifacts_option,
+    add_record_option,
+    add_web_option,
+    check_artifacts,
+)
+from .web import start_web
 
 HELP = "see the whole system run on a synthetic session (no headset needed)"
 DESCRIPTION = __doc__
@@ -89,6 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="session log (JSON Lines); default: a new file in replay/demo-logs/",
     )
     add_record_option(parser)
+    add_web_option(parser)
     add_artifacts_option(parser)
 
 
@@ -125,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     name = demo_model(args.headset, args.model, args.dataset)
     checkpoint = load_checkpoint(resolve_model(name))
     check_model(checkpoint, args.dataset)
+    start_web(args.web, "demo")
     # With --record the replay waits for the recorder too, not only the pipeline.
     player = demo_player(
         prepare_session(args.session_dir or session_dir(args.dataset), args.dataset),

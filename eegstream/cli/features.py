@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from .._options import FEATURE_OPTIONS, Option, add_options, values_from_args
+from .._options import Option, add_options, values_from_args
 from ..datasets.options import (
     CACHE_DIR,
     DROP_ARTIFACTS,
@@ -17,6 +17,7 @@ from ..datasets.options import (
 )
 from ..datasets.rated_tables import RATED_DATASETS
 from ..datasets.tables import DATASETS
+from ..features.options import FEATURE_OPTIONS
 
 #: ``train``'s default ``--max-missing-channels``: more bad channels is unreliable.
 _MAX_MISSING = 6

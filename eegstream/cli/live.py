@@ -8,9 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._errors import EEGStreamError
-from .._options import MODEL, Option, add_options
+from .._options import Option, add_options
+from ..model.options import MODEL
 from . import _options
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from .web import start_web
 
 HELP = "open the live dashboard over an LSL EEG stream"
 DESCRIPTION = (
@@ -100,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from ..dashboard import check_display
 
     check_display()  # before Qt exists: Qt would abort the process instead
+    start_web(args.web, "live")
     from ..acquisition import StreamSummary
     from ..dashboard.app import qt_application, run_dashboard
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         session = _options.personal_session(args)
         for line in session.lines:
             print(f"eegstream live: {line}", flush=True)
-        model = session.model  # --model, or the wearer's personal model
+        model: object = session.model  # --model, or the wearer's personal model
         if model is None:
             if unattended:
                 raise EEGStreamError("--exit-after runs unattended: give --model M")

@@ -7,9 +7,10 @@ import logging
 import sys
 from pathlib import Path
 
-from .._options import MODEL
+from ..model.options import MODEL
 from . import _options
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from .web import start_web
 
 HELP = "classify a live LSL EEG stream (or a recording) without a GUI"
 DESCRIPTION = (
@@ -32,6 +33,7 @@ _LIVE_ONLY = {
     "--type": "stream_type",
     "--source-id": "source_id",
     "--record": "record",
+    "--web": "web",
     "--seconds": "seconds",
     "--wearer": "wearer",
     "--calibrate": "calibrate",
@@ -103,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds is not None:
         check_number(args.seconds, "seconds", min=0, min_inclusive=False)
     handler = _warnings_to_stderr()
+    start_web(args.web, "run")
     try:
         session = _options.personal_session(args)
         pipe = pipeline_from_args(
@@ -184,6 +187,7 @@ def _run_file(args: argparse.Namespace) -> int:
             markers=args.markers,
             label_map=args.label_map,
             artifacts=args.artifacts,
+            asr=args.asr,
         )
         print(
             f"eegstream run: model {pipe.checkpoint.name} over {args.file} "

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     opts = run_options(args)
     cross = None
     if opts.test_dataset is not None or opts.test_root is not None:
-        from ..training.cross import prepare_cross
+        from ..evaluation.cross import prepare_cross
 
         cross = prepare_cross(opts, str(opts.test_dataset), opts.test_root)
     result = run_training(opts)
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             f"(recipe: {v['recipe']})"
         )
     if cross is not None and result.model_path is not None:
-        from ..training.cross import write_cross
+        from ..evaluation.cross import write_cross
 
         scored = cross.evaluate(result.model_path, opts.cache_dir, opts.train.device)
         tag = " [SYNTHETIC DATA]" if cross.dataset.synthetic else ""

@@ -396,34 +396,50 @@ def dataset_source(
     if not chosen:
         raise EEGStreamError(f"{ds.name}: no trial selected")
     sfreq = 200.0
-    channels, rows = tuple(SEED_CHANNELS), list(range(len(SEED_CHANNELS)))
+    segments = tuple(trial_segment(t, sfreq) for t in chosen)
+    channels = tuple(SEED_CHANNELS)
     if ds.channels != channels:  # a rated dataset: its own channels and rate
         from ..datasets.rated_tables import RELEASES
 
         rows = [SEED_CHANNELS.index(c) for c in ds.channels]
         sfreq, channels = RELEASES[ds.name].sfreq, ds.channels
-    segments = tuple(
-        Segment(
-            n_samples=round(t.duration_s * sfreq),
-            load=t.eeg
-            if sfreq == 200.0
-            else partial(_pick_resampled, t.eeg, rows, 200.0, sfreq),
-            subject=t.subject,
-            session=t.session,
-            trial=t.trial,
-            label=t.label_name,
-            label_id=t.label,
-            title=f"trial {t.trial}",
-            ratings=t.ratings,
+        segments = tuple(
+            dataclasses.replace(
+                seg,
+                n_samples=round(t.duration_s * sfreq),
+                load=partial(_pick_resampled, t.eeg, rows, 200.0, sfreq),
+            )
+            for seg, t in zip(segments, chosen, strict=True)
         )
-        for t in chosen
-    )
     return ReplaySource(
         sfreq,
         channels,
         segments,
         description=f"{ds.name} subject {subject} session {session} ({ds.root})",
         synthetic=ds.synthetic,
+    )
+
+
+def trial_segment(trial: Any, sfreq: float) -> Segment:
+    """Return a dataset trial as the segment a replay plays (framed by its markers).
+
+    Parameters
+    ----------
+    trial : Trial
+        A trial of a :class:`~eegstream.datasets.Dataset`, its EEG at ``sfreq``.
+    sfreq : float
+        The dataset's rate in Hz.
+    """
+    return Segment(
+        n_samples=round(trial.duration_s * sfreq),
+        load=trial.eeg,
+        subject=trial.subject,
+        session=trial.session,
+        trial=trial.trial,
+        label=trial.label_name,
+        label_id=trial.label,
+        title=f"trial {trial.trial}",
+        ratings=trial.ratings,
     )
 
 

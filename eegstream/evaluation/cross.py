@@ -24,7 +24,7 @@ from typing import Any
 from .._errors import EEGStreamError
 from .._io import atomic_write_text
 from ..montage import SEED_CHANNELS
-from .config import RunOptions
+from ..training.config import RunOptions
 
 
 @dataclass
@@ -42,7 +42,7 @@ class CrossTest:
         eegstream.training.evaluate.OfflineEvaluation
         """
         from ..model import load_checkpoint
-        from .evaluate import evaluate_offline
+        from .offline import evaluate_offline
 
         ckpt = load_checkpoint(model_path)
         return evaluate_offline(ckpt, self.dataset, None, cache_dir, device)
