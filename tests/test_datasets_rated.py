@@ -268,3 +268,17 @@ def test_faced_reader_categories_and_channel_order(tmp_path):
         pickle.dump(clips[:, :30], fh)
     with pytest.raises(EEGStreamError, match=r"sub009.pkl holds \(28, 30, 1000\)"):
         open_dataset("faced", tmp_path)
+
+
+def test_baseline_subtraction_is_cached_apart(tmp_path):
+    from eegstream.datasets.cache import cache_folder, dataset_features
+    from eegstream.features import FeatureConfig
+
+    _write_deap(tmp_path / "d", 1, [[2, 2, 2, 2], [8, 8, 8, 8], [2, 8, 2, 8]])
+    cfg = FeatureConfig()
+    plain = open_dataset("deap", tmp_path / "d")
+    subtracted = open_dataset("deap", tmp_path / "d", baseline="subtract")
+    dataset_features(plain, cfg, tmp_path / "c", progress=False)
+    dataset_features(subtracted, cfg, tmp_path / "c", progress=False)
+    files = sorted(cache_folder(plain, cfg, tmp_path / "c").glob("*.npy"))
+    assert len(files) == 6  # 3 trials x 2 baselines: never read for one another
