@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/eegstream demo --seconds $(DEMO_SECONDS) $(if $(HEADSET),--headset $(HEADSET),)
+	$(BIN)/eegstream demo --seconds $(DEMO_SECONDS) $(if $(HEADSET),--headset $(HEADSET),) $(if $(DATASET),--dataset $(DATASET),)
 
 # Compiled modules are cached (__pycache__, git-ignored) even where
 # PYTHONDONTWRITEBYTECODE is set: each test worker and each eegstream

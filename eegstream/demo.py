@@ -36,6 +36,14 @@ DEMO_SESSION = 1
 DEMO_TRIAL_SECONDS = 60
 DEMO_MODEL = "demo-seed-iv"
 
+#: The rated datasets' demos (``--dataset``): their shipped models, trained on
+#: subjects 2-N of the synthetic world of seed DEMO_SEED; the demo plays subject
+#: RATED_DEMO_SUBJECT of that world, at the dataset's rate and channels.
+RATED_DEMOS: dict[str, str] = {"dreamer": "demo-dreamer", "deap": "demo-deap"}
+RATED_DEMO_SUBJECT = 1
+#: The datasets ``eegstream demo --dataset`` plays.
+DEMO_DATASETS: tuple[str, ...] = (DEMO_DATASET, *RATED_DEMOS)
+
 #: Where the session is generated and session logs go by default.
 DEMO_SESSION_DIR = Path("replay") / "demo-seed-iv"
 DEMO_LOG_DIR = Path("replay") / "demo-logs"
@@ -43,16 +51,38 @@ DEMO_LOG_DIR = Path("replay") / "demo-logs"
 VIEWS = ("auto", "gui", "console")
 
 
-def prepare_session(root: Path) -> Path:
+def session_dir(dataset: str = DEMO_DATASET) -> Path:
+    """Return the default folder of a dataset's demo session."""
+    return (
+        DEMO_SESSION_DIR
+        if dataset == DEMO_DATASET
+        else DEMO_SESSION_DIR.with_name(f"demo-{dataset}")
+    )
+
+
+def prepare_session(root: Path, dataset: str = DEMO_DATASET) -> Path:
     """Generate the demo session into ``root`` unless it is already there.
 
     Returns
     -------
     Path
-        ``root``, a synthetic SEED-IV release holding subject 15, session 1.
+        ``root``, a synthetic SEED-IV release holding subject 15, session 1
+        (``dataset="dreamer"`` or ``"deap"``: that release holding subject 1).
     """
     from .datasets import open_dataset
     from .datasets.synth import generate
+
+    check_value(dataset, DEMO_DATASETS, "dataset")
+    if dataset != DEMO_DATASET:
+        seconds = None if dataset == "deap" else DEMO_TRIAL_SECONDS
+        try:
+            found = open_dataset(dataset, root)
+            if found.synthetic and found.subjects == [RATED_DEMO_SUBJECT]:
+                return root
+        except EEGStreamError:
+            pass  # not there yet, or unusable: write it afresh
+        print(f"eegstream demo: generating a synthetic {dataset} subject into {root}")
+        return generate(dataset, root, 1, None, seconds, DEMO_SEED, progress=False)
 
     try:
         found = open_dataset(DEMO_DATASET, root)
@@ -77,18 +107,24 @@ def prepare_session(root: Path) -> Path:
     )
 
 
-def check_model(checkpoint: Checkpoint) -> None:
-    """Refuse a model whose classes are not the demo session's (SEED-IV's)."""
+def check_model(checkpoint: Checkpoint, dataset: str = DEMO_DATASET) -> None:
+    """Refuse a model whose classes are not the demo session's."""
     from .datasets.tables import CLASSES
+    from .datasets.targets import make_target
 
-    if tuple(checkpoint.classes) != tuple(CLASSES[DEMO_DATASET]):
+    classes = (
+        CLASSES[dataset] if dataset == DEMO_DATASET else make_target(dataset).classes
+    )
+    if tuple(checkpoint.classes) != tuple(classes):
         raise EEGStreamError(
             f"model {checkpoint.name!r} has classes {list(checkpoint.classes)}; "
-            f"the demo session is {DEMO_DATASET} with {list(CLASSES[DEMO_DATASET])}"
+            f"the demo session is {dataset} with {list(classes)}"
         )
 
 
-def demo_model(headset: str | None = None, model: str | None = None) -> str:
+def demo_model(
+    headset: str | None = None, model: str | None = None, dataset: str = DEMO_DATASET
+) -> str:
     """Name the demo's model: ``model`` if given, else the one shipped for ``headset``.
 
     Parameters
@@ -99,13 +135,26 @@ def demo_model(headset: str | None = None, model: str | None = None) -> str:
         ``DEMO_MODEL-<headset>``, trained on that headset's channels.
     model : str | None
         A checkpoint file or model name that overrides the choice.
+    dataset : str
+        The demo's dataset: a rated one (:data:`RATED_DEMOS`) has its own
+        model and plays its own channels, so it takes no ``headset``.
 
     Raises
     ------
     EEGStreamError
-        An unknown preset (the list of presets).
+        An unknown preset (the list of presets), or a headset with a rated
+        dataset.
     """
     from .headsets import get_preset
+
+    if dataset != DEMO_DATASET:
+        if headset is not None:
+            raise EEGStreamError(
+                f"the {dataset} demo plays {dataset}'s own channels and rate; leave "
+                "out {headset}",
+                param="headset",
+            )
+        return model or RATED_DEMOS[dataset]
 
     if headset is not None:
         get_preset(headset)  # an unknown preset: the list, before any work
@@ -121,6 +170,7 @@ def demo_player(
     speed: float = 1.0,
     headset: str | None = None,
     hold: bool = False,
+    dataset: str = DEMO_DATASET,
 ) -> Player:
     """Make a replay of the demo session in ``root`` under a fresh name (not started).
 
@@ -133,7 +183,10 @@ def demo_player(
     """
     from .replay import Player, dataset_source, headset_source
 
-    source = dataset_source(DEMO_DATASET, root, DEMO_SUBJECT, session=DEMO_SESSION)
+    if dataset == DEMO_DATASET:
+        source = dataset_source(dataset, root, DEMO_SUBJECT, session=DEMO_SESSION)
+    else:  # its own rate and channels, its trials in file order
+        source = dataset_source(dataset, root, RATED_DEMO_SUBJECT)
     if headset is not None:
         source = headset_source(source, headset)
     return Player(

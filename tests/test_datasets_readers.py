@@ -298,8 +298,8 @@ def test_missing_wrong_and_empty_roots(tmp_path):
     (tmp_path / "vii" / "EEG_raw").mkdir()
     with pytest.raises(EEGStreamError, match="looks like a SEED-VII release"):
         open_dataset("seed-v", tmp_path / "vii")
-    with pytest.raises(EEGStreamError, match="unknown dataset 'deap'"):
-        open_dataset("deap", tmp_path)
+    with pytest.raises(EEGStreamError, match="unknown dataset 'mahnob'"):
+        open_dataset("mahnob", tmp_path)
     with pytest.raises(EEGStreamError, match="seed-iv reader: .*unexpected keyword"):
         open_dataset("seed-iv", tmp_path / "iv", column_order="band")
 

@@ -14,7 +14,7 @@ import pytest
 from _cli import help_text
 
 from eegstream.cli import build_parser, main
-from eegstream.datasets import DATASETS, open_dataset
+from eegstream.datasets import DATASETS, RATED_DATASETS, open_dataset
 from eegstream.replay import file_source
 
 pytestmark = pytest.mark.lsl
@@ -33,7 +33,7 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture) -> None:
 def test_dataset_choices_are_the_readers() -> None:
     commands = next(a for a in build_parser()._actions if a.dest == "command")
     option = next(a for a in commands.choices["replay"]._actions if a.dest == "dataset")
-    assert tuple(option.choices) == DATASETS
+    assert tuple(option.choices) == DATASETS + RATED_DATASETS
 
 
 @pytest.mark.parametrize(

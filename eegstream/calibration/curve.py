@@ -17,7 +17,7 @@ calibrating on labels that mean nothing gives.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -237,13 +237,15 @@ def calibration_curve(
     cache_dir: str | os.PathLike | None = None,
     out: str | os.PathLike | None = None,
     progress: bool = True,
+    options: Mapping[str, Any] | None = None,
 ) -> CurveResult:
     """Simulate calibration on a dataset, leave one subject out.
 
     Parameters
     ----------
     dataset : str
-        A SEED-family layout (:data:`eegstream.datasets.DATASETS`).
+        A SEED-family layout (:data:`eegstream.datasets.DATASETS`) or a
+        rated one (:data:`eegstream.datasets.RATED_DATASETS`).
     root : path-like
         Its folder.
     minutes : sequence of float
@@ -265,6 +267,8 @@ def calibration_curve(
         Folder for ``calibration_curve.png``, ``.json`` and ``.md``.
     progress : bool
         Progress bars on stderr.
+    options : mapping | None
+        A rated dataset's ``target``, ``threshold``, ``baseline``.
     """
     from tqdm import tqdm
 
@@ -289,6 +293,7 @@ def calibration_curve(
         cache_dir=Path(cache_dir) if cache_dir else None,
         save_model=False,
         progress=progress,
+        **(options or {}),
     )
     prepared = prepare_run(opts)
     job = prepared.job

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from .._options import Option
 from ..calibration.options import METHODS
-from ..datasets.options import CACHE_DIR, ROOT, SUBJECTS, dataset_option
+from ..datasets.options import (
+    CACHE_DIR,
+    RATED_OPTIONS,
+    ROOT,
+    SUBJECTS,
+    dataset_option,
+    rated_options,
+)
 
 HELP = (
     "simulate calibration on a dataset: accuracy against calibration "
@@ -59,6 +66,7 @@ OPTIONS: tuple[Option, ...] = (
         default=Path("calibration-curve"),
     ),
     CACHE_DIR,
+    *RATED_OPTIONS,
 )
 
 
@@ -87,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         cache_dir=args.cache_dir,
         out=args.out,
+        options=rated_options(args),
     )
     print("\n".join(result.lines()))
     print(f"written: {args.out / 'calibration_curve.png'} (.json, .md)")

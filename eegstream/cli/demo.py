@@ -8,6 +8,9 @@ the dashboard when a display exists, else a console view. It stops after
 replayed labels, latency p50/p99, samples received and lost. With
 ``--headset emotiv-epoc`` the session plays only that headset's channels at
 its usual rate (14 at 128 Hz), run by the shipped model trained on them.
+With ``--dataset dreamer`` or ``deap`` it plays a synthetic subject of
+that dataset at its own rate and channels (14 EPOC or 32 channels at 128
+Hz), run by the model shipped for it (``demo-dreamer``, ``demo-deap``).
 
 Everything shown is computed from SIMULATED EEG: the accuracy says the
 system works end to end, not how well emotions can be read from real brains.
@@ -20,7 +23,7 @@ import sys
 from pathlib import Path
 
 from .._errors import EEGStreamError
-from ..demo import DEMO_MODEL, DEMO_SESSION_DIR, VIEWS
+from ..demo import DEMO_DATASET, DEMO_DATASETS, DEMO_MODEL, DEMO_SESSION_DIR, VIEWS
 from ._options import (
     add_artifacts_option,
     add_record_option,
@@ -67,8 +70,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--session-dir",
         type=Path,
-        default=DEMO_SESSION_DIR,
-        help="where the synthetic session is generated (default: %(default)s)",
+        default=None,
+        help=f"where the synthetic session is generated (default: "
+        f"{DEMO_SESSION_DIR}, with --dataset replay/demo-DATASET)",
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=DEMO_DATASETS,
+        default=DEMO_DATASET,
+        help="the synthetic session's dataset: dreamer (14 EPOC channels) and "
+        "deap (32 channels) play at 128 Hz, run by demo-dreamer / demo-deap "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--speed",
@@ -96,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         demo_model,
         demo_player,
         prepare_session,
+        session_dir,
         want_gui,
     )
     from ..model import load_checkpoint, resolve_model
@@ -116,15 +129,17 @@ def run(args: argparse.Namespace) -> int:
                 raise
             print(f"eegstream demo: {err}; showing the console view", file=sys.stderr)
             gui = False
-    checkpoint = load_checkpoint(resolve_model(demo_model(args.headset, args.model)))
-    check_model(checkpoint)
+    name = demo_model(args.headset, args.model, args.dataset)
+    checkpoint = load_checkpoint(resolve_model(name))
+    check_model(checkpoint, args.dataset)
     start_web(args.web, "demo")
     # With --record the replay waits for the recorder too, not only the pipeline.
     player = demo_player(
-        prepare_session(args.session_dir),
+        prepare_session(args.session_dir or session_dir(args.dataset), args.dataset),
         speed=args.speed,
         headset=args.headset,
         hold=args.record is not None,
+        dataset=args.dataset,
     )
     print(
         "eegstream demo: SYNTHETIC EEG (simulated, not a person) replayed over LSL\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 from .._options import Option
 from ..datasets.options import (
     CACHE_DIR,
+    RATED_OPTIONS,
     RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
@@ -39,6 +40,7 @@ OPTIONS: tuple[Option, ...] = (
     MODEL,
     dataset_option(required=False),
     replace(ROOT, required=False),
+    *(replace(o, help=f"{o.help}; default: the model's") for o in RATED_OPTIONS),
     *RECORDINGS_OPTIONS,
     replace(
         SUBJECTS,
@@ -81,6 +83,18 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 
+def _reader_options(args: argparse.Namespace, ckpt) -> dict:
+    """Return the rated reader's options: those given, else the model's labels."""
+    from ..datasets.options import rated_options
+
+    given = rated_options(args)
+    target = ckpt.meta.dataset.target
+    if target is None or args.dataset != ckpt.meta.dataset.name:
+        return given
+    trained = {k: target[k] for k in ("target", "threshold", "baseline") if k in target}
+    return {**{k: v for k, v in trained.items() if v is not None}, **given}
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream evaluate``."""
     from .._checks import check_number
@@ -111,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         classes=classes_arg(args.classes) or ckpt.classes,
         subject_pattern=args.subject_pattern,
         markers=args.markers,
+        options=_reader_options(args, ckpt),
     )
     subjects = subjects_arg(args.subjects)
     tag = " [SYNTHETIC DATA]" if is_synthetic(dataset) else ""

@@ -7,7 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._options import Option, add_options, values_from_args
-from ..datasets.options import CACHE_DIR, DROP_ARTIFACTS, ROOT, dataset_option
+from ..datasets.options import (
+    CACHE_DIR,
+    DROP_ARTIFACTS,
+    RATED_OPTIONS,
+    ROOT,
+    dataset_option,
+    rated_options,
+)
+from ..datasets.rated_tables import RATED_DATASETS
 from ..datasets.tables import DATASETS
 from ..features.options import FEATURE_OPTIONS
 
@@ -34,8 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--file", type=Path, help="EEG file to read")
     dataset_option(
         required=False,
-        choices=DATASETS,
-        help="SEED-family dataset to extract, every trial",
+        choices=DATASETS + RATED_DATASETS,
+        help="SEED-family (or rated) dataset to extract, every trial",
     ).add_to(source)
     add_options(
         parser,
@@ -59,6 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                 f"--max-missing-channels {_MAX_MISSING})",
             ),
             *FEATURE_OPTIONS,
+            *RATED_OPTIONS,
         ],
     )
 
@@ -113,7 +122,9 @@ def _run_dataset(args: argparse.Namespace, cfg) -> int:
     from ..datasets import open_dataset
     from ..datasets.cache import cache_folder, dataset_features
 
-    dataset = open_dataset(args.dataset, args.root)
+    dataset = open_dataset(args.dataset, args.root, **rated_options(args))
+    if dataset.target is not None:  # what the labels are, and their balance
+        print(dataset.describe())
     features = dataset_features(dataset, cfg, args.cache_dir, progress=True)
     windows = sum(len(f) for f in features.values())
     print(

@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         + (" [SYNTHETIC DATA]" if meta.dataset.synthetic else ""),
         f"protocol   {json.dumps(protocol, sort_keys=True)}",
     ]
+    if meta.dataset.target is not None:
+        lines.insert(-1, f"labels     {meta.dataset.target['described']}")
     test = meta.metrics.test
     if test is not None:
         lines.append(

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from .._errors import EEGStreamError
 from .._options import Option, add_options
-from ..datasets.options import dataset_option
+from ..datasets.options import RATED_OPTIONS, dataset_option, rated_options
+from ..datasets.rated_tables import RATED_DATASETS
 from ..datasets.tables import DATASETS
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ FORMATTER = _Formatter
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``eegstream replay``."""
     _add_source_options(parser)
-    add_options(parser, _PLAY_OPTIONS)
+    add_options(parser, [*RATED_OPTIONS, *_PLAY_OPTIONS])
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -53,8 +54,8 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     source = what.add_mutually_exclusive_group(required=True)
     dataset_option(
         required=False,
-        choices=DATASETS,
-        help="a SEED-family release (with --root and --subject)",
+        choices=DATASETS + RATED_DATASETS,
+        help="a SEED-family (or rated) release (with --root and --subject)",
     ).add_to(source)
     source.add_argument(
         "--file",
@@ -259,7 +260,12 @@ def _source(args: argparse.Namespace) -> ReplaySource:
         raise EEGStreamError("--stream-name applies to an .xdf --file")
     trials = parse_int_list(args.trials, "trials") if args.trials is not None else None
     return dataset_source(
-        args.dataset, args.root, args.subject, session=args.session, trials=trials
+        args.dataset,
+        args.root,
+        args.subject,
+        session=args.session,
+        trials=trials,
+        **rated_options(args),
     )
 
 

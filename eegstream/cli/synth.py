@@ -12,7 +12,10 @@ DESCRIPTION = (
     "planted emotion effect of documented size) in exactly the folder and file "
     "layout of SEED, SEED-IV, SEED-V or SEED-VII, with official-style feature "
     "files. For tests and demos: it is NOT real data, and nothing measured on "
-    "it says anything about real emotion recognition."
+    "it says anything about real emotion recognition. DEAP, DREAMER, AMIGOS "
+    "and FACED: their own files, channels and rate, one session per subject, "
+    "drawn ratings that the planted effect scales with (DEAP's 63 s trials are "
+    "fixed: no --trial-seconds)."
 )
 
 

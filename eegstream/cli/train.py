@@ -31,6 +31,11 @@ def run(args: argparse.Namespace) -> int:
     from ._options import run_options
 
     opts = run_options(args)
+    cross = None
+    if opts.test_dataset is not None or opts.test_root is not None:
+        from ..evaluation.cross import prepare_cross
+
+        cross = prepare_cross(opts, str(opts.test_dataset), opts.test_root)
     result = run_training(opts)
     s = result.metrics.summary
     synthetic = " [SYNTHETIC DATA]" if result.metrics.dataset.synthetic else ""
@@ -70,6 +75,20 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"override of recipe {opts.recipe}: {k} = {v['run']} "
             f"(recipe: {v['recipe']})"
+        )
+    if cross is not None and result.model_path is not None:
+        from ..evaluation.cross import write_cross
+
+        scored = cross.evaluate(result.model_path, opts.cache_dir, opts.train.device)
+        tag = " [SYNTHETIC DATA]" if cross.dataset.synthetic else ""
+        write_cross(result.out_dir, cross, scored, s)
+        print(
+            f"cross-dataset: the saved model on {cross.dataset.name}{tag} (all "
+            f"{len(cross.dataset.subjects)} subjects, {scored.n} trials, "
+            f"{len(cross.channels)} shared channels): accuracy {scored.accuracy:.1%}, "
+            f"macro-F1 {scored.macro_f1:.1%}; within {result.metrics.dataset.name} "
+            f"({opts.protocol}): {s['test_accuracy']['mean']:.1%} "
+            f"(chance {s['chance']:.1%}) -> {result.out_dir / 'cross_dataset.json'}"
         )
     print(f"report: {result.out_dir / 'report.md'}")
     if result.model_path:

@@ -11,10 +11,12 @@ project features per trial.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .._errors import EEGStreamError
 from .base import Dataset, Trial
+from .rated_tables import RATED_DATASETS
 from .tables import CLASSES, DATASETS
 
 
@@ -28,7 +30,8 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
 
     Parameters
     ----------
-    name : "seed" | "seed-iv" | "seed-v" | "seed-vii"
+    name : "seed" | "seed-iv" | "seed-v" | "seed-vii" | "deap" | "dreamer" | \
+"amigos" | "faced"
         Which release ``root`` holds.
     root : path-like
         The release folder (e.g. ``SEED_IV/``), or a folder directly above it.
@@ -37,7 +40,11 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
         feature folder, default the first present of ``_4s``, ``_1s``, plain)
         and ``eeg="preprocessed" | "raw"``; SEED-V ``column_order="channel" |
         "band"`` (how the 310 DE columns are laid out); SEED-VII
-        ``eeg="preprocessed" | "raw"``.
+        ``eeg="preprocessed" | "raw"``. The rated datasets (DEAP, DREAMER,
+        AMIGOS, FACED): ``target``, ``threshold`` (how ratings become
+        labels, :func:`eegstream.datasets.targets.make_target`) and
+        ``baseline="none" | "subtract"`` (DEAP, DREAMER); AMIGOS also
+        ``videos="short" | "all"``.
 
     Returns
     -------
@@ -58,9 +65,17 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
     """
     from importlib import import_module
 
-    if name not in DATASETS:
+    if name not in DATASETS + RATED_DATASETS:
         raise EEGStreamError(
-            f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}"
+            f"unknown dataset {name!r}; choose one of "
+            f"{', '.join(DATASETS + RATED_DATASETS)}"
+        )
+    rated = sorted(k for k in ("target", "threshold", "baseline") if k in options)
+    if name in DATASETS and rated:
+        raise EEGStreamError(
+            f"{name} has its own classes; {{{rated[0]}}} is for the rated datasets "
+            f"({', '.join(RATED_DATASETS)})",
+            param=rated[0],
         )
     module = import_module(f"{__name__}.{name.replace('-', '_')}")
     try:
@@ -80,10 +95,13 @@ def open_data(
     classes: Sequence[str] | None = None,
     subject_pattern: str | None = None,
     markers: Sequence[str] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Dataset:
     """Open a SEED-family release (``dataset``, ``root``) or your ``recordings``.
 
-    What ``eegstream train`` and ``evaluate`` open: :func:`open_dataset`, or
+    What ``eegstream train`` and ``evaluate`` open: :func:`open_dataset`
+    (with the reader ``options``: a rated dataset's ``target``,
+    ``threshold``, ``baseline``), or
     :func:`eegstream.datasets.recordings.open_recordings` with the other
     arguments.
 
@@ -113,7 +131,15 @@ def open_data(
             "(your own files)",
             param=("dataset", "root", "recordings"),
         )
-    return open_dataset(dataset, root)
+    return open_dataset(dataset, root, **(options or {}))
 
 
-__all__ = ["CLASSES", "DATASETS", "Dataset", "Trial", "open_data", "open_dataset"]
+__all__ = [
+    "CLASSES",
+    "DATASETS",
+    "RATED_DATASETS",
+    "Dataset",
+    "Trial",
+    "open_data",
+    "open_dataset",
+]

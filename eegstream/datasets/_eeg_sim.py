@@ -77,6 +77,12 @@ VALENCE_AROUSAL: dict[str, tuple[float, float]] = {
     "disgust": (-0.6, 0.3),
     "anger": (-0.8, 0.9),
     "surprise": (0.4, 0.9),
+    # FACED's other categories.
+    "sadness": (-0.8, -0.4),
+    "amusement": (0.8, 0.6),
+    "inspiration": (0.6, 0.3),
+    "joy": (1.0, 0.5),
+    "tenderness": (0.7, -0.3),
 }
 
 #: Sizes of the planted effect's variability, DE (log2) units; see the module doc.
@@ -122,17 +128,21 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarra
     return smooth / smooth.std(axis=(-2, -1), keepdims=True)
 
 
+def valence_arousal_effect(v: float, a: float) -> np.ndarray:
+    """Return the planted effect of valence and arousal in [-1, 1]: (62, 5), DE."""
+    effect = np.zeros((len(SEED_CHANNELS), 5))
+    effect[_TEMPORAL, 3:5] += 0.6 * v
+    effect[_POSTERIOR, 2] += -0.5 * a
+    effect[_POSTERIOR, 0] += 0.5 * max(-v, 0.0)
+    effect[_PREFRONTAL, 4] += 0.4 * max(-v, 0.0)
+    effect[_LEFT_FRONTAL, 2] += -0.3 * v
+    effect[_RIGHT_FRONTAL, 2] += 0.3 * v
+    return effect
+
+
 def population_effect(classes: tuple[str, ...], rng: np.random.Generator) -> np.ndarray:
     """Draw the planted effect of each class: (n_classes, 62, 5), DE (log2) units."""
-    effect = np.zeros((len(classes), len(SEED_CHANNELS), 5))
-    for k, name in enumerate(classes):
-        v, a = VALENCE_AROUSAL[name]
-        effect[k, _TEMPORAL, 3:5] += 0.6 * v
-        effect[k, _POSTERIOR, 2] += -0.5 * a
-        effect[k, _POSTERIOR, 0] += 0.5 * max(-v, 0.0)
-        effect[k, _PREFRONTAL, 4] += 0.4 * max(-v, 0.0)
-        effect[k, _LEFT_FRONTAL, 2] += -0.3 * v
-        effect[k, _RIGHT_FRONTAL, 2] += 0.3 * v
+    effect = np.stack([valence_arousal_effect(*VALENCE_AROUSAL[c]) for c in classes])
     return effect + CLASS_PATTERN_RMS * _smooth_field(rng, (len(classes),))
 
 

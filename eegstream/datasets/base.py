@@ -8,13 +8,14 @@ signal, checks names, keys and shapes, and builds one :class:`Trial` per
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .._errors import EEGStreamError
+from ..montage import SEED_CHANNELS
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +41,9 @@ class Trial:
         Unique id within the dataset, e.g. ``"s03_sess2_t07"``.
     eeg_source, feature_source : Path | None
         The file :meth:`eeg` and :meth:`official_features` read, or None.
+    ratings : mapping of str to float | None
+        The subject's self-assessment of the clip (rated datasets: DEAP,
+        DREAMER, AMIGOS), by scale name; None where the release has none.
     """
 
     dataset: str
@@ -56,6 +60,7 @@ class Trial:
     _load_features: Callable[[str | None], np.ndarray] | None = field(
         default=None, repr=False
     )
+    ratings: Mapping[str, float] | None = None
 
     def eeg(self) -> np.ndarray:
         """Read this trial's EEG.
@@ -131,6 +136,12 @@ class Dataset:
     synthetic : bool
         True for a folder written by :func:`eegstream.datasets.synth.generate`
         (it holds ``SYNTHETIC_DATA.txt``): NOT real EEG.
+    channels : tuple of str
+        The SEED channels the release records, in SEED order; the rows of
+        ``Trial.eeg()`` for the others are NaN.
+    target : dict | None
+        How ratings became labels (rated datasets): ``target``,
+        ``threshold``, ``classes``, ``baseline``; None for the SEED family.
     """
 
     name: str
@@ -140,6 +151,8 @@ class Dataset:
     found: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     synthetic: bool = False
+    channels: tuple[str, ...] = SEED_CHANNELS
+    target: dict | None = None
 
     @property
     def subjects(self) -> list[int]:
@@ -176,6 +189,12 @@ class Dataset:
             f"({n_eeg} with EEG, {n_feat} with official features)",
             f"  classes: {per_class}",
         ]
+        if self.target is not None:
+            lines.append(f"  target: {self.target['described']}")
+            lines.append(
+                f"  channels: {len(self.channels)} of the 62 SEED channels "
+                f"({', '.join(self.channels)})"
+            )
         lines += [f"  found: {line}" for line in self.found]
         lines += [f"  missing: {line}" for line in self.missing] or [
             "  missing: nothing"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .._options import Option
+from .rated_tables import BASELINES, RATED_DATASETS, TARGETS
 from .tables import DATASETS
 
 
@@ -22,7 +23,7 @@ def dataset_option(**overrides: Any) -> Option:
     refuse it.
     """
     kwargs: dict[str, Any] = {
-        "help": "dataset layout: " + ", ".join(DATASETS),
+        "help": "dataset layout: " + ", ".join(DATASETS + RATED_DATASETS),
         "attr": "dataset",
         "required": True,
     }
@@ -58,6 +59,45 @@ DROP_ARTIFACTS = Option(
     attr="drop_artifacts",
     action="store_true",
 )
+
+_RATED = "rated datasets (DEAP, DREAMER, AMIGOS, FACED)"
+#: ``--target``, ``--threshold``, ``--baseline``: how a rated dataset's
+#: ratings become labels (:func:`eegstream.datasets.targets.make_target`).
+RATED_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--target",
+        "the labels: valence, arousal, dominance or liking (low/high at "
+        "--threshold), quadrant (valence x arousal) or category (FACED's nine); "
+        "default valence, FACED category",
+        attr="target",
+        choices=TARGETS,
+        group=_RATED,
+    ),
+    Option(
+        "--threshold",
+        "rating at or above which a scale is high (default the middle: 5 on "
+        "DEAP's and AMIGOS's 1-9, 3 on DREAMER's 1-5)",
+        attr="threshold",
+        type=float,
+        group=_RATED,
+    ),
+    Option(
+        "--baseline",
+        "subtract: take the mean 1 s of the trial's baseline (DEAP's 3 s "
+        "pre-trial, DREAMER's baseline recording) from every second of the "
+        "clip; none (default): the clip as released",
+        attr="baseline",
+        choices=BASELINES,
+        group=_RATED,
+    ),
+)
+
+
+def rated_options(args: Any) -> dict[str, Any]:
+    """Return the reader options of ``RATED_OPTIONS`` given on ``args``."""
+    names = ("target", "threshold", "baseline")
+    return {n: v for n in names if (v := getattr(args, n, None)) is not None}
+
 
 _RECORDINGS = "your recordings (instead of --dataset and --root)"
 #: ``--markers``: which marker streams of a recording label segments.
@@ -113,11 +153,12 @@ RECORDINGS_OPTIONS: tuple[Option, ...] = (
 
 #: The options of ``eegstream synth``: its parser and the command in the marker file.
 SYNTH_OPTIONS: tuple[Option, ...] = (
-    dataset_option(help="layout to imitate", choices=DATASETS),
+    dataset_option(help="layout to imitate", choices=DATASETS + RATED_DATASETS),
     Option("--out", "dataset folder to create", "out", type=Path, required=True),
     Option(
         "--subjects",
-        "write subjects 1..N; None: all of the release (15, 15, 16 or 20)",
+        "write subjects 1..N; None: all of the release (15, 15, 16 or 20; DEAP "
+        "32, DREAMER 23, AMIGOS 40, FACED 123)",
         "subjects",
         type=int,
     ),

@@ -49,6 +49,9 @@ from . import tables as T
 from ._cnt import write_cnt
 from ._eeg_sim import SubjectModel, make_subject, population_effect, simulate
 from .options import SYNTH_OPTIONS
+from .rated_tables import RATED_DATASETS, RELEASES
+from .synth_rated import ABOUT as RATED_ABOUT
+from .synth_rated import writer as rated_writer
 from .tables import SYNTHETIC_MARKER
 
 _SFREQ = 200
@@ -104,8 +107,11 @@ def generate(
 
     Parameters
     ----------
-    dataset : "seed" | "seed-iv" | "seed-v" | "seed-vii"
-        Which release to imitate.
+    dataset : "seed" | "seed-iv" | "seed-v" | "seed-vii" | "deap" | "dreamer" | \
+"amigos" | "faced"
+        Which release to imitate (the rated ones:
+        :mod:`eegstream.datasets.synth_rated`; one session, no raw files,
+        DEAP's trial length fixed).
     out : path-like
         The dataset root to create (e.g. ``data/SEED_IV``); existing files of
         the same names are replaced.
@@ -138,12 +144,19 @@ def generate(
         For an unknown dataset, counts outside the release's, or an ``out``
         folder holding other files than a previous synthetic run's.
     """
-    if dataset not in _WRITERS:
+    rated = dataset in RATED_DATASETS
+    if dataset not in _WRITERS and not rated:
         raise EEGStreamError(
-            f"unknown dataset {dataset!r}; choose one of {', '.join(T.DATASETS)}"
+            f"unknown dataset {dataset!r}; choose one of "
+            f"{', '.join(T.DATASETS + RATED_DATASETS)}"
         )
-    subject_ids = _check_subjects(subjects, T.N_SUBJECTS[dataset], dataset)
-    n_ses = _check_count("sessions", sessions, T.N_SESSIONS[dataset], dataset)
+    if rated:
+        _check_rated(dataset, subjects, sessions, trial_seconds, raw)
+    full = RELEASES[dataset].n_subjects if rated else T.N_SUBJECTS[dataset]
+    subject_ids = _check_subjects(subjects, full, dataset)
+    n_ses = 1
+    if not rated:
+        n_ses = _check_count("sessions", sessions, T.N_SESSIONS[dataset], dataset)
     if trial_seconds is not None and (
         trial_seconds < 4 or abs(trial_seconds - round(trial_seconds)) > 1e-9
     ):
@@ -167,8 +180,22 @@ def generate(
         f"subjects={subjects}, sessions={n_ses}, trial_seconds={trial_seconds}, "
         f"seed={seed}).\n"
         + (f"{_COMMAND_PREFIX}{command}\n" if command else "")
-        + f"\n{_ABOUT}",
+        + f"\n{RATED_ABOUT if rated else _ABOUT}",
     )
+    if rated:
+        from tqdm import tqdm
+
+        seconds = None if trial_seconds is None else int(trial_seconds)
+        written = rated_writer(dataset, out, subject_ids, seed, seconds)
+        for _ in tqdm(
+            written,
+            total=len(subject_ids),
+            desc=f"synthetic {dataset}",
+            unit="subject",
+            disable=None if progress else True,
+        ):
+            pass
+        return out
     classes = T.CLASSES[dataset]
     population = population_effect(classes, np.random.default_rng([seed, 0]))
     seconds = None if trial_seconds is None else int(trial_seconds)
@@ -242,6 +269,34 @@ def synth_command(root: str | os.PathLike) -> str | None:
         if line.startswith(_COMMAND_PREFIX):
             return line[len(_COMMAND_PREFIX) :]
     return None
+
+
+def _check_rated(
+    dataset: str,
+    subjects: int | Sequence[int] | None,
+    sessions: int | None,
+    trial_seconds: float | None,
+    raw: bool,
+) -> None:
+    """Refuse the SEED-only settings for a rated dataset."""
+    if sessions is not None or not raw:
+        raise EEGStreamError(
+            f"{dataset} has one session per subject and no raw recordings to "
+            "write; leave out {sessions} and {no_raw}",
+            param=("sessions", "no_raw"),
+        )
+    if dataset == "dreamer" and subjects is not None and not isinstance(subjects, int):
+        raise EEGStreamError(
+            "DREAMER numbers subjects by their place in DREAMER.mat: give a count "
+            "{subjects} N (subjects 1..N), not a list",
+            param="subjects",
+        )
+    if dataset == "deap" and trial_seconds is not None:
+        raise EEGStreamError(
+            "DEAP's trials are fixed by its layout (3 s pre-trial + 60 s at 128 "
+            "Hz); leave out {trial_seconds}",
+            param="trial_seconds",
+        )
 
 
 def _check_subjects(

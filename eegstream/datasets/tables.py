@@ -430,9 +430,21 @@ def play_order(dataset: str, session: int) -> tuple[int, ...] | None:
     Every reader numbers trials in play order: SEED, SEED-IV and SEED-V trial
     ``n`` is the session's ``n``-th clip (cut in that order from the raw
     recording); SEED-VII clip ``i`` of session ``k`` is video
-    :func:`seed_vii_video` ``(k, i)`` (the release's own extractor). ``None``
-    for a dataset whose recording order is not known.
+    :func:`seed_vii_video` ``(k, i)`` (the release's own extractor). The
+    rated datasets (DEAP, DREAMER, AMIGOS, FACED): the order of their files,
+    which is not always the presentation order (DEAP's is video order; its
+    presentation order is in ``participant_ratings.csv``, not read).
+    ``None`` for a dataset whose recording order is not known.
     """
+    from .rated_tables import AMIGOS_SHORT, RATED_DATASETS, RELEASES
+
+    if dataset in RATED_DATASETS:
+        n = RELEASES[dataset].n_trials
+        if dataset == "amigos":  # session 1: the short videos; 2: the long
+            return tuple(
+                range(1, AMIGOS_SHORT + 1) if session == 1 else range(17, n + 1)
+            )
+        return tuple(range(1, n + 1))
     if dataset not in N_TRIALS:
         return None
     clips = range(1, N_TRIALS[dataset] + 1)

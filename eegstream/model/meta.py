@@ -147,11 +147,18 @@ class DatasetInfo(Record):
         Whether the data came from :mod:`eegstream.datasets.synth`.
     subjects : tuple of int
         The subjects present in the training folder (all splits).
+    target : mapping | None
+        A rated dataset's labels: ``target``, ``threshold``, ``baseline``,
+        ``classes``, ``described`` (:mod:`eegstream.datasets.targets`);
+        None for the SEED family and recordings.
     """
+
+    omit_none = ("target",)
 
     name: str
     synthetic: bool = False
     subjects: tuple[int, ...] = ()
+    target: Mapping[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | str) -> DatasetInfo:
@@ -162,6 +169,7 @@ class DatasetInfo(Record):
             str(data["name"]),
             bool(data.get("synthetic", False)),
             _ints(data.get("subjects", ())),
+            dict(data["target"]) if data.get("target") else None,
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -54,6 +54,9 @@ class Segment:
         republishing ``stream`` (one of :attr:`ReplaySource.marker_streams`).
     title : str
         A short name for the summary and progress line.
+    ratings : mapping of str to float | None
+        The subject's self-assessment of the trial (rated datasets), sent
+        with the trial markers as ``ratings``; None: not sent.
     """
 
     n_samples: int
@@ -66,6 +69,7 @@ class Segment:
     annotations: tuple[tuple[float, float, str], ...] = ()
     markers: tuple[tuple[float, str, str | None], ...] = ()
     title: str = ""
+    ratings: Mapping[str, float] | None = field(default=None, compare=False)
 
     @property
     def is_trial(self) -> bool:
@@ -73,14 +77,20 @@ class Segment:
         return self.trial is not None
 
     def truth(self) -> dict:
-        """Return the marker fields: subject, session, trial, label, label_id."""
-        return {
+        """Return the marker fields: subject, session, trial, label, label_id.
+
+        A rated trial adds ``ratings`` (scale name -> rating).
+        """
+        fields: dict = {
             "subject": self.subject,
             "session": self.session,
             "trial": self.trial,
             "label": self.label,
             "label_id": self.label_id,
         }
+        if self.ratings is not None:
+            fields["ratings"] = {k: float(v) for k, v in self.ratings.items()}
+        return fields
 
 
 @dataclass(frozen=True)
@@ -313,8 +323,13 @@ def dataset_source(
     *,
     session: int | None = None,
     trials: Sequence[int] | None = None,
+    **options: Any,
 ) -> ReplaySource:
     """Replay trials of one subject and session of a SEED-family release.
+
+    A rated dataset (DEAP, DREAMER, AMIGOS, FACED) plays at its own rate
+    with the channels it recorded (in SEED order), and its trial markers
+    carry the ratings.
 
     Parameters
     ----------
@@ -330,11 +345,15 @@ def dataset_source(
     trials : sequence of int | None
         Trial numbers to play, in this order; ``None`` plays the session's
         trials in order.
+    **options
+        Reader options (a rated dataset's ``target``, ``threshold``,
+        ``baseline``): see :func:`eegstream.datasets.open_dataset`.
 
     Returns
     -------
     ReplaySource
-        One segment per trial: 62 channels in SEED order at 200 Hz, µV.
+        One segment per trial, µV: 62 channels in SEED order at 200 Hz (a
+        rated dataset: its channels at its rate).
 
     Raises
     ------
@@ -345,7 +364,7 @@ def dataset_source(
     from ..datasets import open_dataset
     from ..montage import SEED_CHANNELS
 
-    ds = open_dataset(dataset, root)
+    ds = open_dataset(dataset, root, **options)
     subjects = ds.subjects
     if subject not in subjects:
         raise EEGStreamError(
@@ -378,9 +397,23 @@ def dataset_source(
         raise EEGStreamError(f"{ds.name}: no trial selected")
     sfreq = 200.0
     segments = tuple(trial_segment(t, sfreq) for t in chosen)
+    channels = tuple(SEED_CHANNELS)
+    if ds.channels != channels:  # a rated dataset: its own channels and rate
+        from ..datasets.rated_tables import RELEASES
+
+        rows = [SEED_CHANNELS.index(c) for c in ds.channels]
+        sfreq, channels = RELEASES[ds.name].sfreq, ds.channels
+        segments = tuple(
+            dataclasses.replace(
+                seg,
+                n_samples=round(t.duration_s * sfreq),
+                load=partial(_pick_resampled, t.eeg, rows, 200.0, sfreq),
+            )
+            for seg, t in zip(segments, chosen, strict=True)
+        )
     return ReplaySource(
         sfreq,
-        tuple(SEED_CHANNELS),
+        channels,
         segments,
         description=f"{ds.name} subject {subject} session {session} ({ds.root})",
         synthetic=ds.synthetic,
@@ -406,6 +439,7 @@ def trial_segment(trial: Any, sfreq: float) -> Segment:
         label=trial.label_name,
         label_id=trial.label,
         title=f"trial {trial.trial}",
+        ratings=trial.ratings,
     )
 
 

@@ -24,6 +24,7 @@ from .._options import Option, command_line
 from ..datasets.options import (
     CACHE_DIR,
     DROP_ARTIFACTS,
+    RATED_OPTIONS,
     RECORDINGS_OPTIONS,
     ROOT,
     SUBJECTS,
@@ -126,6 +127,13 @@ class RunOptions:
     markers: tuple[str, ...] | None = None
     classes: tuple[str, ...] | None = None
     subject_pattern: str | None = None
+    # A rated dataset's labels (datasets.targets): None is the reader's default.
+    target: str | None = None
+    threshold: float | None = None
+    baseline: str | None = None
+    # Cross-dataset: test the saved model on another dataset (training.cross).
+    test_dataset: str | None = None
+    test_root: Path | None = None
 
     @property
     def run_name(self) -> str:
@@ -304,6 +312,22 @@ def _recipe(flag: str, attr: str, help: str, type: Any, **kw: Any) -> Option:  #
 _TABLE: tuple[Option, ...] = (
     dataset_option(required=False),
     replace(ROOT, required=False),
+    *RATED_OPTIONS,
+    Option(
+        "--test-dataset",
+        "also test the saved model on every subject of this dataset (same "
+        "target, its own default threshold), trained on the channels both "
+        "share: the cross-dataset figure beside the run's own splits",
+        attr="test_dataset",
+        group="cross-dataset",
+    ),
+    Option(
+        "--test-root",
+        "folder of --test-dataset",
+        attr="test_root",
+        type=Path,
+        group="cross-dataset",
+    ),
     *RECORDINGS_OPTIONS,
     Option(
         "--recipe",

@@ -147,6 +147,7 @@ def render_markdown(metrics: dict[str, Any], classes: tuple[str, ...]) -> str:
         + f"; features `{proto['features']}`; normaliser `{proto['normaliser']}`"
         + (f"; control `{proto['control']}`" if proto["control"] else ""),
         f"- Subjects: {ds['subjects']} ({ds['n_trials']} trials)",
+        *_target_lines(ds),
         f"- Channels: {_channel_set(metrics)}",
         f"- Test accuracy {_pm(s['test_accuracy'])}, macro-F1 "
         f"{_pm(s['test_macro_f1'])} over splits; chance {s['chance']:.1%}",
@@ -506,6 +507,22 @@ def _card_comparisons(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def _target_lines(ds: dict[str, Any]) -> list[str]:
+    """Return the lines naming a rated dataset's target and its classes per subject."""
+    target = ds.get("target")
+    if not target:
+        return []
+    per_subject = "; ".join(
+        f"{s}: " + "/".join(str(n) for n in counts.values())
+        for s, counts in target.get("balance", {}).items()
+    )
+    line = f"- Labels: {target['described']}"
+    if per_subject:
+        line += f"; trials per class ({'/'.join(target['classes'])}) by subject: "
+        line += per_subject
+    return [line]
+
+
 def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) -> Path:
     """Write ``models/<name>.md``: data, protocol, accuracy, how to reproduce."""
     s = metrics["summary"]
@@ -529,6 +546,7 @@ def write_model_card(path: str | os.PathLike, metrics: dict[str, Any], run_dir) 
             f"parameters); classes in output order: {', '.join(metrics['classes'])}.",
             f"- **Data**: {data_line}; subjects {ds['subjects']}, "
             f"{ds['n_trials']} trials.",
+            *[line.replace("- Labels", "- **Labels**") for line in _target_lines(ds)],
             f"- **Channels**: {_channel_set(metrics)}; a live stream must carry "
             "them (named by 10-20 label).",
             f"- **Features**: `{proto['features']}`, window {fc['window_s']} s, "

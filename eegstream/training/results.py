@@ -50,6 +50,9 @@ class RunDataset(Record):
     synthetic: bool
     subjects: tuple[int, ...]
     n_trials: int
+    # A rated dataset's labels and their balance per subject; None otherwise.
+    target: dict[str, Any] | None = None
+    omit_none = ("target",)
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,7 @@ def _metrics_document(
             synthetic=synthetic,
             subjects=tuple(dataset.subjects),
             n_trials=len(dataset.trials),
+            target=_target_record(dataset),
         ),
         classes=tuple(classes),
         arch=opts.arch,
@@ -277,6 +281,17 @@ def _metrics_document(
         departures=tuple(paper_departures(opts)),
         channels=opts.channels or SEED_CHANNELS,
     )
+
+
+def _target_record(dataset) -> dict[str, Any] | None:
+    """Return a rated dataset's target, with its trials per class and subject."""
+    if dataset.target is None:
+        return None
+    balance: dict[str, dict[str, int]] = {}
+    for t in dataset.trials:
+        counts = balance.setdefault(str(t.subject), dict.fromkeys(dataset.classes, 0))
+        counts[t.label_name] += 1
+    return {**dataset.target, "balance": balance}
 
 
 def _crop_summary(results) -> dict[str, Any]:
@@ -365,7 +380,13 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
             tuple(result.std.tolist()),
             opts.prior_steps,
         ),
-        dataset=DatasetInfo(metrics.dataset.name, synthetic, metrics.dataset.subjects),
+        dataset=DatasetInfo(
+            metrics.dataset.name,
+            synthetic,
+            metrics.dataset.subjects,
+            {k: v for k, v in (metrics.dataset.target or {}).items() if k != "balance"}
+            or None,
+        ),
         protocol=replace(_protocol(opts), split=split),
         metrics=CheckpointMetrics(
             HeldOutScore(test["accuracy"], test["macro_f1"], test["n"]),

@@ -89,6 +89,7 @@ def _validate(opts: RunOptions) -> None:
 def prepare_run(opts: RunOptions) -> PreparedRun:
     """Check the options, open the dataset, make the splits, load the features."""
     from ..datasets import open_data
+    from ..datasets.options import rated_options
 
     _validate(opts)
     started = datetime.datetime.now(datetime.UTC)
@@ -100,7 +101,22 @@ def prepare_run(opts: RunOptions) -> PreparedRun:
         classes=opts.classes,
         subject_pattern=opts.subject_pattern,
         markers=opts.markers,
+        options=rated_options(opts),
     )
+    if dataset.channels != SEED_CHANNELS:  # a rated dataset: its own channels
+        lacking = [c for c in opts.channels or () if c not in dataset.channels]
+        if lacking or opts.compare_full:
+            raise EEGStreamError(
+                f"{dataset.name} recorded {len(dataset.channels)} channels "
+                f"({', '.join(dataset.channels)}): "
+                + (
+                    f"it lacks {{channels}} {', '.join(lacking)}"
+                    if lacking
+                    else "there are no 62 to compare with; leave out {compare_full}"
+                ),
+                param="channels" if lacking else "compare_full",
+            )
+        opts.channels = opts.channels or dataset.channels
     if opts.subjects:
         unknown = sorted(set(opts.subjects) - set(dataset.subjects))
         if unknown:

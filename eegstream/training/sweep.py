@@ -109,7 +109,7 @@ def load_sweep(path: str | Path) -> Sweep:
         For an unreadable file, an unknown section, setting or dataset, a
         missing data root, or a grid list that is empty.
     """
-    from ..datasets import DATASETS
+    from ..datasets import DATASETS, RATED_DATASETS
 
     path = Path(path)
     spec = read_toml(path, "sweep file")
@@ -132,10 +132,10 @@ def load_sweep(path: str | Path) -> Sweep:
             f"{path.name}: no dataset; add e.g. [datasets.seed-iv] with root = 'PATH'"
         )
     for name, settings in datasets.items():
-        if name not in DATASETS:
+        if name not in DATASETS + RATED_DATASETS:
             raise EEGStreamError(
                 f"{path.name}: unknown dataset [datasets.{name}]; datasets are "
-                f"{', '.join(DATASETS)}"
+                f"{', '.join(DATASETS + RATED_DATASETS)}"
             )
         root = settings.get("root") if isinstance(settings, dict) else None
         if not root:
