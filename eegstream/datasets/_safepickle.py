@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -71,6 +71,20 @@ def _check_plain(value: Any, where: str = "") -> None:
         raise pickle.UnpicklingError(f"it holds a {type(value).__name__}")
 
 
+def unpickle_arrays(fh: BinaryIO) -> Any:
+    """Unpickle an open file, admitting only NumPy arrays and plain containers.
+
+    Raises
+    ------
+    pickle.UnpicklingError
+        When the pickle names anything but NumPy's array rebuilders, or holds
+        anything but arrays of numbers and plain containers.
+    """
+    value = _ArraysOnly(fh, encoding="latin1").load()
+    _check_plain(value)
+    return value
+
+
 def load_arrays(path: Path, expected: str) -> Any:
     """Unpickle ``path``, admitting only NumPy arrays and plain containers.
 
@@ -97,8 +111,7 @@ def load_arrays(path: Path, expected: str) -> Any:
     """
     try:
         with open(path, "rb") as fh:
-            value = _ArraysOnly(fh, encoding="latin1").load()
-        _check_plain(value)
+            value = unpickle_arrays(fh)
     except OSError as err:
         raise EEGStreamError(f"cannot read {path}: {err.strerror or err}") from None
     except pickle.UnpicklingError as err:

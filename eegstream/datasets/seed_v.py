@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 import re
 from functools import lru_cache, partial
 from pathlib import Path
@@ -38,6 +37,7 @@ from ._layout import (
     numbered_files,
 )
 from ._raw import raw_part
+from ._safepickle import unpickle_arrays
 from .base import Dataset
 
 NAME = "seed-v"
@@ -145,28 +145,11 @@ def _raw_parts(folder: Path, starts, ends, found, missing) -> list[Part]:
     return parts
 
 
-class _ArraysOnly(pickle.Unpickler):
-    """Unpickle dicts, ints and numpy arrays, nothing that could run code."""
-
-    _ALLOWED = {
-        ("numpy", "ndarray"), ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-        ("builtins", "dict"), ("builtins", "int"), ("builtins", "float"),
-    }  # fmt: skip
-
-    def find_class(self, module: str, name: str):
-        if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError(f"forbidden object {module}.{name}")
-        return super().find_class(module, name)
-
-
 def _unpickle(path: Path, npz, entry: str) -> dict:
     try:
         raw = npz[entry]
         payload = raw.item() if raw.dtype.kind == "S" else raw.tobytes()
-        value = _ArraysOnly(io.BytesIO(payload)).load()
+        value = unpickle_arrays(io.BytesIO(payload))
     except Exception as err:  # noqa: BLE001 - any failure means a foreign or damaged file
         raise EEGStreamError(
             f"{path}: entry {entry!r} is not a pickled dict of arrays ({err}); "
