@@ -168,8 +168,9 @@ def test_the_pipeline_switches_without_dropping_the_stream(
     # Base model before the switch's step, the personal one from it on.
     k = switch.step
     assert 3 <= k < total
-    # The outlet went on: every step since it was opened, the new model's too.
-    assert total - k < len(pushed) <= total
+    # The outlet went on: every step of the new model went out on it (how many
+    # of the base model's it carried depends on when its inlet connected).
+    assert total - k <= len(pushed) <= total
     np.testing.assert_allclose(pushed, _probs(got[-len(pushed) :]), atol=1e-6)
     steps = StreamingClassifier(base, device="cpu").push(eeg)
     np.testing.assert_allclose(
