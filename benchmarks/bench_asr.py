@@ -38,7 +38,7 @@ BURST_SITES = ("T7..", "T8..", "Ft7.", "Ft8.")
 
 def _conditioned(name: str, sfreq: float | None) -> tuple[np.ndarray, float, list]:
     from eegstream.features import FeatureConfig, condition
-    from eegstream.recording import load_recording
+    from eegstream.files.reading import load_recording
 
     rec = load_recording(DATA / name, sfreq=sfreq, seed_order=False)
     eeg = condition(rec.data, FeatureConfig(sfreq=rec.sfreq))

@@ -52,7 +52,7 @@ _ON_STEP_S: list[float] = []
 
 
 def _load(name: str):
-    from eegstream.recording import load_recording
+    from eegstream.files.reading import load_recording
 
     return load_recording(DATA / name, sfreq=None, seed_order=False)
 

@@ -33,7 +33,7 @@ def _children_cpu() -> float:
 
 def main() -> int:
     """Replay, run without then with --record, print; non-zero when p99 misses."""
-    from eegstream.recorder import read_report
+    from eegstream.files.labrecorder import read_report
 
     seconds = float(os.environ.get("BENCH_RECORDING_S", "120"))
     failed = False

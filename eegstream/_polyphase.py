@@ -1,7 +1,7 @@
 """The anti-aliasing FIR of rational-factor resampling, one design for every path.
 
 The live resampler (:class:`eegstream.pipeline.StreamingResampler`) applies it
-causally, the offline readers (:func:`eegstream.recording.load_recording`)
+causally, the offline readers (:func:`eegstream.files.reading.load_recording`)
 through ``scipy.signal.resample_poly``. Kept apart from :mod:`eegstream.pipeline`
 so that reading a file does not import the live pipeline (torch, LSL).
 """

@@ -1,6 +1,6 @@
 """Share a recording the way the field does: BIDS (EEG in BrainVision, events).
 
-:func:`export_bids` reads any recording :func:`eegstream.recording.read_raw`
+:func:`export_bids` reads any recording :func:`eegstream.files.reading.read_raw`
 opens (an XDF of a session above all) and writes it with mne-bids into a BIDS
 folder: the EEG as BrainVision (``.vhdr``/``.vmrk``/``.eeg``, via pybv), its
 markers as ``events.tsv`` (``trial_type`` = the marker string, ``stream`` =
@@ -36,7 +36,7 @@ def export_bids(
     ----------
     recording : path-like
         An ``.xdf`` (its EEG stream and marker streams) or any EEG file
-        :func:`eegstream.recording.read_raw` opens.
+        :func:`eegstream.files.reading.read_raw` opens.
     root : path-like
         The BIDS dataset's folder (created if needed).
     subject, session : str | None
@@ -66,7 +66,7 @@ def export_bids(
     """
     import mne_bids
 
-    from .recording import read_raw
+    from .files.reading import read_raw
 
     recording = Path(recording)
     subject = subject if subject is not None else _entity(recording, "sub")

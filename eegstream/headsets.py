@@ -262,7 +262,7 @@ def resolve_channel_option(
 def _file_labels(path: str) -> list[str]:
     import mne
 
-    from .recording import read_raw
+    from .files.reading import read_raw
 
     raw = read_raw(path)
     eeg = mne.pick_types(raw.info, eeg=True, exclude=())

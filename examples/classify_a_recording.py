@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from eegstream.files.reading import load_recording
 from eegstream.pipeline import LiveChain, run_recording
-from eegstream.recording import load_recording
 
 here = Path(__file__).resolve().parent
 path = sys.argv[1] if len(sys.argv) > 1 else here.parent / "tests/data/S001R03.edf"

@@ -10,11 +10,11 @@ from _cli import help_text
 from _pipeline_helpers import PlainSource, stop_all, wait_until
 
 from eegstream.cli import main
+from eegstream.files.reading import load_recording
 from eegstream.montage import normalize_name
 from eegstream.pipeline import LivePipeline, read_log
 from eegstream.protocol import quality_name
 from eegstream.quality import ARTIFACT_KINDS, faults
-from eegstream.recording import load_recording
 
 pytestmark = pytest.mark.lsl
 

@@ -13,8 +13,8 @@ from _synth import synthetic_release
 
 from eegstream.cli import main
 from eegstream.features import FeatureConfig, compute_de, condition, extract_features
+from eegstream.files.reading import load_recording
 from eegstream.montage import SEED_CHANNELS
-from eegstream.recording import load_recording
 
 EDF = "S001R02_eyes_closed_60s.edf"
 MISSING = ["PO5", "PO6", "CB1", "CB2"]

@@ -188,8 +188,8 @@ def _steps(records: list[dict]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_run_file_logs_the_steps_of_the_live_chain(realdata, tmp_path, capsys):
+    from eegstream.files.reading import load_recording
     from eegstream.pipeline import LiveChain, run_recording
-    from eegstream.recording import load_recording
 
     path, log = realdata / "S001R03.edf", tmp_path / "file.jsonl"
     argv = ["run", "--model", FILE_MODEL, "--file", str(path), "--device", "cpu"]
@@ -296,7 +296,7 @@ def test_run_file_refuses_bad_input_in_one_line_and_leaves_no_log(
 def test_ctrl_c_during_run_file_leaves_no_partial_log(realdata, tmp_path):
     import mne
 
-    from eegstream.recording import load_recording
+    from eegstream.files.reading import load_recording
 
     # Real EEG 8 x over (1000 s): the network takes seconds for it, not 0.7 s.
     rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)

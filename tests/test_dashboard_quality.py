@@ -19,9 +19,9 @@ from eegstream.dashboard import _theme  # noqa: E402
 from eegstream.dashboard.gauge import EmotionGauge  # noqa: E402
 from eegstream.dashboard.scalpmap import ScalpMap  # noqa: E402
 from eegstream.dashboard.traces import EEGTraces  # noqa: E402
+from eegstream.files.reading import load_recording  # noqa: E402
 from eegstream.montage import SEED_CHANNELS, map_channels  # noqa: E402
 from eegstream.quality import faults  # noqa: E402
-from eegstream.recording import load_recording  # noqa: E402
 
 pytestmark = pytest.mark.gui
 CLASSES = ("neutral", "sad", "fear", "happy")

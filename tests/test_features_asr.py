@@ -12,7 +12,7 @@ from _chunks import chunks
 from eegstream._errors import EEGStreamError
 from eegstream.features import FeatureConfig, condition
 from eegstream.features.asr import ASRSettings, StreamingASR
-from eegstream.recording import load_recording
+from eegstream.files.reading import load_recording
 
 EYES_OPEN = "S001R01_eyes_open_60s.edf"  # 60 s at rest: the calibration
 TASK = "S001R03.edf"  # 125 s of a motor task, same subject and session

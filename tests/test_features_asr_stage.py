@@ -23,7 +23,7 @@ from eegstream.features import (
     extract_features,
 )
 from eegstream.features.asr_stage import ASRStage
-from eegstream.recording import load_recording
+from eegstream.files.reading import load_recording
 
 pytest.importorskip("meegkit")
 

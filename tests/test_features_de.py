@@ -244,8 +244,8 @@ def test_band_without_bins_is_an_error():
 
 
 def test_alpha_is_higher_with_eyes_closed_on_real_eeg(realdata):
+    from eegstream.files.reading import load_recording
     from eegstream.montage import SEED_CHANNELS
-    from eegstream.recording import load_recording
 
     cfg = FeatureConfig(hop_s=2.0)
     alpha = cfg.band_names.index("alpha")

@@ -45,7 +45,7 @@ def test_the_layers_name_each_unit_of_the_package_once() -> None:
 def test_importing_the_pipeline_loads_no_lsl_recorder_or_qt() -> None:
     # The chain, its results and session logs are read offline (evaluation,
     # scripts); the threaded shell's pylsl and recorder load on first use.
-    shell = ("pylsl", "eegstream.acquisition", "eegstream.recorder", "PySide6")
+    shell = ("pylsl", "eegstream.acquisition", "eegstream.files.labrecorder", "PySide6")
     assert imported_after("import eegstream.pipeline", shell) == []
     assert all(getattr(pipeline, name) for name in pipeline.__all__)
 

@@ -60,7 +60,7 @@ def test_reset_starts_over(ckpt):
 def test_real_eeg_with_missing_channels(ckpt, realdata):
     """Real EEG (PhysioNet, 64-ch cap resampled to 200 Hz; 4 SEED channels absent)."""
     from eegstream.features import n_windows
-    from eegstream.recording import load_recording
+    from eegstream.files.reading import load_recording
 
     rec = load_recording(realdata / "S001R02_eyes_closed_60s.edf", sfreq=200.0)
     assert rec.data.shape[0] == 62 and len(rec.missing) == 4

@@ -9,6 +9,7 @@ import pytest
 from _pipeline_helpers import n_steps, synthetic_eeg
 
 from eegstream import EEGStreamError
+from eegstream.files.reading import from_raw, load_recording
 from eegstream.model import StreamingClassifier, load_checkpoint
 from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
@@ -19,7 +20,6 @@ from eegstream.pipeline import (
     StreamingResampler,
     run_recording,
 )
-from eegstream.recording import from_raw, load_recording
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -150,7 +150,7 @@ def test_every_branch_passes_dc_exactly_and_a_constant_stays_constant(rate):
 
 def _real_eeg_at(realdata, rate: float, seconds: float) -> tuple[list[str], np.ndarray]:
     """Real EEG (PhysioNet, 64 channels, 160 Hz) in µV, brought to ``rate`` (input)."""
-    from eegstream.recording import load_recording
+    from eegstream.files.reading import load_recording
 
     rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
     x = rec.data[:, : int(seconds * rec.sfreq)]
@@ -201,7 +201,7 @@ def test_files_resampled_offline_carry_a_30_mv_offset_unchanged(
     """
     import mne
 
-    from eegstream.recording import load_recording
+    from eegstream.files.reading import load_recording
 
     names, x = _real_eeg_at(realdata, rate, seconds=10.0)
     names, x = names[:8], x[:8]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from eegstream import EEGStreamError
+from eegstream.files.reading import load_recording
 from eegstream.montage import SEED_CHANNELS, map_channels
 from eegstream.quality import QualityMonitor, QualitySettings, faults, segment_metrics
-from eegstream.recording import load_recording
 from eegstream.splines import interpolation_weights, leave_one_out_weights
 
 SFREQ = 160.0

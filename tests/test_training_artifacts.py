@@ -268,8 +268,8 @@ def test_real_recording_with_missing_channels_parity(tiny_checkpoint, realdata):
     import dataclasses
     import warnings
 
+    from eegstream.files.reading import load_recording
     from eegstream.pipeline import run_recording
-    from eegstream.recording import load_recording
 
     ckpt = load_checkpoint(tiny_checkpoint)
     with warnings.catch_warnings():  # the file's last annotation runs past its end

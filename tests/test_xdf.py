@@ -19,10 +19,10 @@ from _pipeline_helpers import labrecorder_lsl_config
 from eegstream import EEGStreamError
 from eegstream.cli import main
 from eegstream.features import FeatureConfig, StreamingDE, extract_features
+from eegstream.files.reading import load_recording, read_raw
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline.markers import MarkerListener
 from eegstream.protocol import TRIAL_STATE_EVERY_S, markers_name, parse_marker
-from eegstream.recording import load_recording, read_raw
 from eegstream.replay import Player, array_source, file_source
 
 pytestmark = pytest.mark.lsl

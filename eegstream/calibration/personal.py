@@ -394,7 +394,7 @@ def load_wearer_data(
 
 def _check_rates(files: list[Path], cfg, name: str) -> None:
     """Refuse a recording too slow to hold the model's top band."""
-    from ..recording import read_raw
+    from ..files.reading import read_raw
 
     top = max(hi for _, hi in cfg.bands)
     for f in files:

@@ -21,10 +21,10 @@ from typing import Any
 from .._checks import check_number
 from .._errors import EEGStreamError
 from ..features.normalise import NormaliserState
+from ..files.labrecorder import check_record_path
 from ..labelmap import LabelMap
 from ..model import Checkpoint
 from ..pipeline.live_calibration import Calibrate, PersonalModel
-from ..recorder import check_record_path
 from ..wearers import Wearer
 from .options import ALPHA, MAX_ALPHA
 from .personal import CalibrationResult

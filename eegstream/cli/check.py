@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     handler = _warnings_to_stderr("check")
     try:
         if args.file is not None:
-            from ..recording import load_recording
+            from ..files.reading import load_recording
 
             recording = load_recording(
                 args.file, sfreq=None, seed_order=False, stream_name=args.stream_name

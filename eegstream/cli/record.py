@@ -66,7 +66,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream record``."""
     from .._checks import check_number
-    from ..recorder import Recorder, check_record_path, session_streams, wait_recording
+    from ..files.labrecorder import (
+        Recorder,
+        check_record_path,
+        session_streams,
+        wait_recording,
+    )
 
     if args.seconds is not None:
         check_number(

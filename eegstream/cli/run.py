@@ -153,9 +153,9 @@ def _warnings_to_stderr(command: str = "run") -> logging.Handler:
 def _run_file(args: argparse.Namespace) -> int:
     """``eegstream run --file REC``: the live chain over a recording."""
     from .._errors import EEGStreamError
+    from ..files.reading import load_recording
     from ..pipeline.console import format_summary
     from ..pipeline.file_pipeline import FilePipeline
-    from ..recording import load_recording
 
     for flag, dest in _LIVE_ONLY.items():
         if getattr(args, dest, None) is not None:

@@ -94,7 +94,7 @@ def seed_rows(eeg: np.ndarray, name: str) -> np.ndarray:
     array of float64, shape (62, n_samples_200)
         SEED order at 200 Hz; NaN rows for the channels the release lacks.
     """
-    from ..recording import _resample
+    from ..files.reading import _resample
 
     release = RELEASES[name]
     data = np.asarray(eeg, dtype=np.float64)

@@ -1,6 +1,6 @@
 """Trials cut out of raw Neuroscan ``.cnt`` recordings (SEED, SEED-V, SEED-VII).
 
-Files are opened with :func:`eegstream.recording.read_raw` (explicit sample
+Files are opened with :func:`eegstream.files.reading.read_raw` (explicit sample
 width, amplitude sanity check); a trial is cropped, mapped by name onto the
 62 SEED channels (M1, M2, VEO, HEO, ECG dropped), resampled from 1000 Hz to
 200 Hz with an anti-alias filter and given a zero mean per channel (raw
@@ -32,7 +32,7 @@ def load_raw_trial(path: Path, start_s: float, end_s: float) -> np.ndarray:
     EEGStreamError
         If the file cannot be read as EEG or ends before ``end_s``.
     """
-    from ..recording import from_raw, read_raw
+    from ..files.reading import from_raw, read_raw
 
     raw = read_raw(path)
     sfreq = float(raw.info["sfreq"])
@@ -64,7 +64,7 @@ def trigger_clips(path: Path, n_clips: int) -> list[tuple[float, float]]:
     The first ``2 * n_clips`` annotations are start/end pairs (MAET); each
     clip is trimmed to a whole number of seconds as the official code does.
     """
-    from ..recording import read_raw
+    from ..files.reading import read_raw
 
     raw = read_raw(path)
     onsets = np.sort(raw.annotations.onset - raw.first_time)

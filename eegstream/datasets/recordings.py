@@ -7,7 +7,7 @@ The subject (and session) come from the file name: BIDS entities
 ``sub-XX_ses-YY`` when present, else a regular expression (``subject_pattern``,
 group ``subject`` or the first group; optional group ``session``), else every
 file is subject 1. A trial's :meth:`~eegstream.datasets.base.Trial.eeg` is
-its segment of :func:`eegstream.recording.load_recording` (microvolts, SEED
+its segment of :func:`eegstream.files.reading.load_recording` (microvolts, SEED
 order, 200 Hz).
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import EEGStreamError
+from ..files.reading import _annotations_from_start, load_recording, read_raw
 from ..labelmap import LabelledSegment, LabelMap, labelled_segments
-from ..recording import _annotations_from_start, load_recording, read_raw
 from .base import Dataset, Trial, make_key
 from .synth import SYNTHETIC_MARKER
 
@@ -240,7 +240,7 @@ def _markers(path: Path) -> tuple[list[tuple[float, str, str]], float]:
     else:
         raw = read_raw(path)
         ann, duration = _annotations_from_start(raw), raw.n_times / raw.info["sfreq"]
-    from .._xdf import EXTRAS_STREAM
+    from ..files.xdf import EXTRAS_STREAM
 
     streams = [str((x or {}).get(EXTRAS_STREAM, "")) for x in ann.extras]
     return list(

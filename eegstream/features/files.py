@@ -1,7 +1,7 @@
 """DE features of one EEG file, computed by the offline path in blocks, and saved.
 
 What ``eegstream features --file`` runs: the file is read with
-:func:`eegstream.recording.load_recording` (SEED channel order, 200 Hz, µV),
+:func:`eegstream.files.reading.load_recording` (SEED channel order, 200 Hz, µV),
 it is conditioned (:func:`condition`, the filters of ``cfg.conditioning``), its
 windows go through :func:`compute_de` and, with ``smoothing="kalman"``,
 one causal Kalman filter carried across blocks, so the rows equal one call
@@ -17,7 +17,7 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .._io import atomic_path
-from .._xdf import EXTRAS_STREAM
+from ..files.xdf import EXTRAS_STREAM
 from ..montage import SEED_CHANNELS
 from .asr_stage import asr_clean
 from .conditioning import condition
@@ -116,7 +116,7 @@ def file_features(
     """
     from tqdm import tqdm
 
-    from ..recording import load_recording
+    from ..files.reading import load_recording
 
     path = Path(path)
     rec = load_recording(

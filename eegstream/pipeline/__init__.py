@@ -5,7 +5,7 @@ it checks a stream against the checkpoint (channels by name, missing channels,
 rate, unit), adapts it (causal resampling to the model's rate, spherical-spline
 interpolation of missing channels) and runs the one feature and model path,
 :class:`~eegstream.model.StreamingClassifier`; :func:`run_recording` streams a
-:class:`~eegstream.recording.Recording` through it. :class:`LivePipeline`, what
+:class:`~eegstream.files.reading.Recording` through it. :class:`LivePipeline`, what
 ``eegstream run`` and the dashboard drive, is the threaded shell around it:
 LSL inlet, outlets, session log, subscribers, health and :class:`SessionStats`;
 :class:`FilePipeline` is that shell over a recording (``run --file``).

@@ -13,7 +13,7 @@
 
 :class:`LiveChain` has no thread and no LSL: :class:`~eegstream.pipeline.LivePipeline`
 feeds it from its inlet thread, :func:`run_recording` from a
-:class:`~eegstream.recording.Recording`, ``evaluate --streaming`` from a
+:class:`~eegstream.files.reading.Recording`, ``evaluate --streaming`` from a
 dataset's trials, tests from arrays. What happens on faults:
 
 - **Gap** (:meth:`LiveChain.reset`): the resampler and the feature chain start
@@ -99,7 +99,7 @@ from .results import StepResult
 from .units import UNIT_SCALES, check_unit_option, decide_unit
 
 if TYPE_CHECKING:
-    from ..recording import Recording
+    from ..files.reading import Recording
 
 
 class LiveChain:
@@ -326,7 +326,7 @@ class LiveChain:
     def from_recording(
         cls, checkpoint: Checkpoint | str | os.PathLike, recording: Recording, **kwargs
     ) -> LiveChain:
-        """Build the chain for a :class:`~eegstream.recording.Recording` (µV).
+        """Build the chain for a :class:`~eegstream.files.reading.Recording` (µV).
 
         Channels are matched by name, at the recording's own rate; rows of SEED
         channels the file lacked (NaN in a SEED-order recording) count as

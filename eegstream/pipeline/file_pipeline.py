@@ -1,7 +1,7 @@
 """The live pipeline over a recording, as fast as the CPU allows: ``run --file``.
 
 :class:`FilePipeline` is a :class:`~eegstream.pipeline.LivePipeline` whose
-samples come from a :class:`~eegstream.recording.Recording` instead of an LSL
+samples come from a :class:`~eegstream.files.reading.Recording` instead of an LSL
 inlet, synchronously and without outlets. Everything after the inlet is the
 live pipeline's own code: the :class:`~eegstream.pipeline.LiveChain`, the
 step, unit and warning records, the statistics and the summary, so its
@@ -11,7 +11,7 @@ have said, step by step, about an old session.
 
 - **Timestamps**: seconds into the recording (its first sample at 0), or, for
   an XDF recording, the EEG stream's own (dejittered) LSL timestamps
-  (:meth:`Recording.timestamps <eegstream.recording.Recording.timestamps>`).
+  (:meth:`Recording.timestamps <eegstream.files.reading.Recording.timestamps>`).
 - **Latency**: each block of samples "arrives" when it is pushed, so a step's
   ``latency_s`` is the CPU time the chain took to make it.
 - **Markers**: an XDF recording's marker streams are followed as the live
@@ -45,7 +45,7 @@ from .markers import MarkerListener
 from .results import Health, SessionSummary
 
 if TYPE_CHECKING:
-    from ..recording import Recording
+    from ..files.reading import Recording
 
 #: Seconds of recording per block pushed: at most one step (hop 1 s) per
 #: block, so a step's latency is its own CPU time.

@@ -42,11 +42,11 @@ from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
 from ..features import RunningNormaliser
 from ..features.config import FeatureConfig
 from ..features.normalise import NormaliserState
+from ..files.labrecorder import Recorder, RecordingReport, with_derived
 from ..labelmap import LabelMap
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
 from ..quality import DEFAULT_POLICY, ArtifactPolicy, check_policy
-from ..recorder import Recorder, RecordingReport, with_derived
 from .chain import LiveChain
 from .channels import ChannelPlan
 from .held_outlet import HeldOutlet

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import EEGStreamError
-from ..recorder import Recorder, RecordingReport
+from ..files.labrecorder import Recorder, RecordingReport
 from .results import ModelSwitch
 
 logger = logging.getLogger(__name__)

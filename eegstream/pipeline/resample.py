@@ -27,7 +27,7 @@ would need a running estimate of it (a high-pass with its own delay and
 start-up transient) and would still pass the changes of a drifting offset
 through the unequal branches; the
 filter-side fix has no state, no delay and leaves the causal, chunk-invariant
-output as it was. The offline path (:func:`eegstream.recording.load_recording`)
+output as it was. The offline path (:func:`eegstream.files.reading.load_recording`)
 resamples with the same filter (:func:`~eegstream._polyphase.design_filter`).
 """
 

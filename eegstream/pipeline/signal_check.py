@@ -32,7 +32,7 @@ from .file_pipeline import FilePipeline
 from .live import LivePipeline
 
 if TYPE_CHECKING:
-    from ..recording import Recording
+    from ..files.reading import Recording
 
 #: What each channel verdict calls for, said to the experimenter.
 FIXES = {

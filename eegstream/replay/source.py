@@ -243,7 +243,7 @@ def file_source(
     Parameters
     ----------
     path : path-like
-        Any file :func:`eegstream.recording.read_raw` reads (EDF, BDF, FIF,
+        Any file :func:`eegstream.files.reading.read_raw` reads (EDF, BDF, FIF,
         BrainVision, EEGLAB, Neuroscan ``.cnt``, ..., XDF).
     sfreq : float | None
         Resample to this rate in Hz (e.g. 200 for the SEED pipeline);
@@ -263,8 +263,8 @@ def file_source(
         ``trial_state`` and ``session_end`` (the player sends its own), and
         every other marker stream on an outlet of its own name.
     """
+    from ..files.reading import load_recording
     from ..protocol import markers_name
-    from ..recording import load_recording
 
     rec = load_recording(path, sfreq=sfreq, seed_order=False, stream_name=stream_name)
     n = rec.data.shape[1]
@@ -496,7 +496,7 @@ def headset_source(source: ReplaySource, preset: str) -> ReplaySource:
 
 
 def _pick_resampled(load, rows, sfreq_in: float, sfreq_out: float) -> np.ndarray:
-    from ..recording import _resample
+    from ..files.reading import _resample
 
     data = load()[rows]
     return data if sfreq_in == sfreq_out else _resample(data, sfreq_in, sfreq_out)

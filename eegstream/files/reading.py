@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._errors import EEGStreamError
-from .montage import N_CHANNELS, SEED_CHANNELS, map_channels, normalize_name
+from .._errors import EEGStreamError
+from ..montage import N_CHANNELS, SEED_CHANNELS, map_channels, normalize_name
 
 if TYPE_CHECKING:
     import mne
@@ -148,7 +148,7 @@ def read_raw(
     if not path.is_file():
         raise EEGStreamError(f"EEG file not found: {path}")
     if path.suffix.lower() == ".xdf":
-        from ._xdf import read_raw_xdf
+        from .xdf import read_raw_xdf
 
         raw = read_raw_xdf(path, stream_name=stream_name)
     elif stream_name is not None:
@@ -223,7 +223,7 @@ def from_raw(
     """
     import mne
 
-    from ._xdf import stream_of
+    from .xdf import stream_of
 
     path = Path(raw.filenames[0]) if raw.filenames and raw.filenames[0] else Path()
     xdf = stream_of(raw)
@@ -357,7 +357,7 @@ def _resample(data: np.ndarray, orig: float, new: float) -> np.ndarray:
     """
     from scipy.signal import resample_poly
 
-    from ._polyphase import design_filter
+    from .._polyphase import design_filter
 
     ratio = Fraction(new / orig).limit_denominator(1000)
     if abs(ratio.numerator / ratio.denominator * orig - new) > 1e-6 * new:
@@ -389,7 +389,7 @@ def _annotations_from_start(raw: mne.io.BaseRaw) -> mne.Annotations:
 
 def _markers(ann: mne.Annotations) -> dict[str, list[tuple[float, str]]]:
     """Group an XDF raw's annotations by marker stream (``extras["stream"]``)."""
-    from ._xdf import EXTRAS_STREAM
+    from .xdf import EXTRAS_STREAM
 
     markers: dict[str, list[tuple[float, str]]] = {}
     for onset, text, extras in zip(ann.onset, ann.description, ann.extras, strict=True):

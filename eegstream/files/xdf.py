@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._errors import EEGStreamError
-from .protocol import DESC_SYNTHETIC
+from .._errors import EEGStreamError
+from ..protocol import DESC_SYNTHETIC
 
 if TYPE_CHECKING:
     import mne

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pylsl
 
-from ._errors import EEGStreamError
-from ._records import Record
-from .acquisition import StreamSummary, list_streams, resolve_stream
-from .protocol import (
+from .._errors import EEGStreamError
+from .._records import Record
+from ..acquisition import StreamSummary, list_streams, resolve_stream
+from ..protocol import (
     BANDPOWER_SUFFIX,
     HELD_SUFFIX,
     MARKERS_SUFFIX,
