@@ -9,7 +9,7 @@ from their defaults. Each table lives beside the code it configures: the
 features' in :mod:`eegstream.features.options`, the model's and the device's
 in :mod:`eegstream.model.options`, the datasets' in
 :mod:`eegstream.datasets.options`, a command's own beside its options
-dataclass (e.g. :data:`eegstream.training.config.TRAIN_OPTIONS`).
+dataclass (e.g. :data:`eegstream.training.options.TRAIN_OPTIONS`).
 """
 
 from __future__ import annotations

@@ -12,13 +12,8 @@ from _imports import imported_after
 
 from eegstream.cli import COMMANDS, build_parser
 from eegstream.features import ConditioningSettings, FeatureConfig
-from eegstream.training.config import (
-    RECIPES,
-    TRAIN_OPTIONS,
-    RunOptions,
-    TrainConfig,
-    reproduce_command,
-)
+from eegstream.training.config import RECIPES, RunOptions, TrainConfig
+from eegstream.training.options import TRAIN_OPTIONS, reproduce_command
 
 
 def _subparser(name: str):

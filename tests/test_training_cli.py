@@ -319,7 +319,8 @@ def test_reproduce_command_carries_the_conditioning(cond):
 
     from eegstream.cli import build_parser
     from eegstream.cli._options import run_options
-    from eegstream.training.config import RunOptions, reproduce_command
+    from eegstream.training.config import RunOptions
+    from eegstream.training.options import reproduce_command
 
     opts = RunOptions(
         "seed-iv", Path("/data"), feature_config=FeatureConfig(conditioning=cond)

@@ -12,13 +12,7 @@ from eegstream import EEGStreamError
 from eegstream._options import add_options, values_from_args
 from eegstream.features import FeatureConfig, RollingSequence
 from eegstream.training import RECIPES, RunOptions, TrainConfig, paper_splits
-from eegstream.training.config import (
-    TRAIN_OPTIONS,
-    apply_recipe,
-    paper_departures,
-    recipe_overrides,
-    reproduce_command,
-)
+from eegstream.training.config import apply_recipe, paper_departures, recipe_overrides
 from eegstream.training.data import (
     CropSet,
     TrialSteps,
@@ -26,6 +20,7 @@ from eegstream.training.data import (
     build_sequences,
     crop_stride,
 )
+from eegstream.training.options import TRAIN_OPTIONS, reproduce_command
 
 
 def _trials(lengths, n_features=6, seed=0):

@@ -367,7 +367,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 
     from ..features import FeatureConfig
     from ..headsets import resolve_channel_option
-    from ..training.config import TRAIN_OPTIONS, RunOptions, TrainConfig, apply_recipe
+    from ..training.config import RunOptions, TrainConfig, apply_recipe
+    from ..training.options import TRAIN_OPTIONS
 
     # Settings not given take the recipe's value (sweep cells too).
     values = apply_recipe(values_from_args(args, TRAIN_OPTIONS), args.recipe)

@@ -25,7 +25,7 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``eegstream sweep``."""
     parser.add_argument("spec", type=Path, help="sweep file (TOML)")
-    from ..training.config import PARALLEL_OPTIONS
+    from ..training.options import PARALLEL_OPTIONS
 
     add_options(parser, PARALLEL_OPTIONS)
     parser.add_argument(
@@ -50,7 +50,7 @@ class _CellParser(argparse.ArgumentParser):
 def cell_options(cell, spec: Path):
     """Parse a cell's options as ``eegstream train`` would; return RunOptions."""
     from .._errors import EEGStreamError
-    from ..training.config import TRAIN_OPTIONS
+    from ..training.options import TRAIN_OPTIONS
     from ._options import run_options
 
     parser = _CellParser(f"{spec.name} cell {cell.key}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .._options import Option
-from ..training.config import TRAIN_OPTIONS
+from ..training.options import TRAIN_OPTIONS
 
 HELP = "train with the live or the paper's recipe; write a report and models/NAME"
 DESCRIPTION = (

@@ -28,16 +28,11 @@ from ..model import (
     save_checkpoint,
 )
 from ..montage import SEED_CHANNELS
-from .config import (
-    RunOptions,
-    TrainConfig,
-    paper_departures,
-    recipe_overrides,
-    reproduce_command,
-)
+from .config import RunOptions, TrainConfig, paper_departures, recipe_overrides
 from .fit import SplitResult
 from .job import PreparedRun
 from .metrics import classification_metrics, summarise
+from .options import reproduce_command
 
 
 @dataclass(frozen=True)
