@@ -13,13 +13,8 @@ from eegstream._options import add_options, values_from_args
 from eegstream.features import FeatureConfig, RollingSequence
 from eegstream.training import RECIPES, RunOptions, TrainConfig, paper_splits
 from eegstream.training.config import apply_recipe, paper_departures, recipe_overrides
-from eegstream.training.data import (
-    CropSet,
-    TrialSteps,
-    build_crops,
-    build_sequences,
-    crop_stride,
-)
+from eegstream.training.crops import CropSet, build_crops, crop_stride
+from eegstream.training.data import TrialSteps, build_sequences
 from eegstream.training.options import TRAIN_OPTIONS, reproduce_command
 
 

@@ -39,7 +39,7 @@ import torch
 from torch import nn
 
 from .._errors import EEGStreamError
-from ..training.data import CropSet
+from ..training.crops import CropSet
 from ..training.loop import balanced_class_weights, seed_everything
 from .options import EPOCHS, METHODS, SEED
 

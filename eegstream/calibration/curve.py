@@ -372,10 +372,10 @@ def write_curve(out: Path, result: CurveResult, dataset: str) -> Path:
     """Write ``calibration_curve.png`` (with ``.json`` and ``.md``) into ``out``."""
     import json
 
-    from ..training.report import _figure, _save
+    from ..training.plots import figure, save_png
 
     out.mkdir(parents=True, exist_ok=True)
-    plt, fig = _figure(figsize=(6, 4))
+    plt, fig = figure(figsize=(6, 4))
     ax = fig.add_subplot(111)
     ks = np.array(result.minutes)
     for name, key, rows, style in (
@@ -394,7 +394,7 @@ def write_curve(out: Path, result: CurveResult, dataset: str) -> Path:
     ax.set_title(f"{dataset}{tag}: {len(result.subjects)} held-out subjects")
     ax.set_ylim(0, 1)
     ax.legend(loc="lower right", fontsize=8)
-    _save(plt, fig, out / "calibration_curve.png")
+    save_png(plt, fig, out / "calibration_curve.png")
     atomic_write_text(
         out / "calibration_curve.json", json.dumps(result.to_dict(), indent=2) + "\n"
     )

@@ -28,7 +28,8 @@ from torch import nn
 
 from .._errors import EEGStreamError
 from ..features import FeatureConfig, NormaliserState, RunningNormaliser
-from ..training.data import CropSet, TrialSteps, trial_crops
+from ..training.crops import CropSet, trial_crops
+from ..training.data import TrialSteps
 from ..training.fit import predict_proba
 from .adapt import AdaptSettings, adapt, last_layer_inputs
 from .gain import GainTest, gain_test, null_labellings, relabellings

@@ -12,9 +12,9 @@ from .._lazy import lazy_names
 _NAMES = {
     "train_logreg": "baseline",
     "trial_means": "baseline",
-    "CropSet": "data",
+    "CropSet": "crops",
     "SequenceSet": "data",
-    "build_crops": "data",
+    "build_crops": "crops",
     "TrialSteps": "data",
     "build_sequences": "data",
     "load_trial_steps": "data",

@@ -13,7 +13,7 @@ import torch
 
 from ..model import LogRegClassifier
 from ..model.logreg import masked_mean
-from .data import CropSet
+from .crops import CropSet
 
 
 def trial_means(x: np.ndarray) -> np.ndarray:

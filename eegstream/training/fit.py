@@ -19,14 +19,8 @@ import torch
 from ..model import Split
 from .baseline import fit_baseline
 from .config import RunOptions
-from .data import (
-    CropSet,
-    SequenceSet,
-    TrialSteps,
-    build_crops,
-    build_sequences,
-    population_stats,
-)
+from .crops import CropSet, build_crops
+from .data import SequenceSet, TrialSteps, build_sequences, population_stats
 from .job import SplitJob
 from .loop import seed_everything, train_network
 from .metrics import classification_metrics

@@ -15,7 +15,8 @@ from typing import Any
 from ..features import FeatureConfig
 from ..model import Split
 from .config import RunOptions
-from .data import CropSet, SequenceSet, TrialSteps
+from .crops import CropSet
+from .data import SequenceSet, TrialSteps
 
 
 @dataclass

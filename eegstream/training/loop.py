@@ -27,7 +27,7 @@ from ..model import ResAttentioNet
 from ..model.predict import resolve_device
 from .baseline import fit_baseline
 from .config import TrainConfig
-from .data import CropSet
+from .crops import CropSet
 
 
 def seed_everything(seed: int) -> None:

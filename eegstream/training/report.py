@@ -1,4 +1,4 @@
-"""Run reports: metrics.json, report.md, PNG plots, and the model card.
+"""Run reports: metrics.json, report.md, the PNG plots (:mod:`.plots`) and the card.
 
 ``report.md`` lays out per-class precision, recall and F1 as the seed
 paper's section 4.2 table does, gives accuracy and macro-F1 per split with
@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_path, atomic_write_text
+from .._io import atomic_write_text
 from ..features.config import FeatureConfig
 from ..features.official import live_note
+from .plots import plot_confusion, plot_learning_curves, plot_radar, synthetic_tag
 
 PLOTS = ("learning_curves.png", "confusion.png", "radar.png")
 
@@ -355,129 +356,16 @@ def write_report(out_dir: str | os.PathLike, metrics: dict[str, Any], classes) -
     atomic_write_text(
         out / "metrics.json", json.dumps(metrics, indent=1, default=float)
     )
-    _plot_learning_curves(out / PLOTS[0], metrics)
-    _plot_confusion(
+    plot_learning_curves(out / PLOTS[0], metrics)
+    plot_confusion(
         out / PLOTS[1],
         np.array(metrics["summary"]["confusion"]),
         classes,
-        _synthetic_tag(metrics),
+        synthetic_tag(metrics),
     )
-    _plot_radar(out / PLOTS[2], metrics, classes)
+    plot_radar(out / PLOTS[2], metrics, classes)
     atomic_write_text(out / "report.md", render_markdown(metrics, tuple(classes)))
     return out
-
-
-def _figure(*args, **kwargs):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt, plt.figure(*args, **kwargs)
-
-
-def _save(plt, fig, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-    plt.close(fig)
-
-
-def _plot_learning_curves(path: Path, metrics: dict[str, Any]) -> None:
-    plt, fig = _figure(figsize=(10, 4))
-    axes = fig.subplots(1, 2)
-    histories = [
-        (r["split"]["name"], r["history"]) for r in metrics["splits"] if r["history"]
-    ]
-    for name, h in histories:
-        epochs = np.arange(1, len(h["train_loss"]) + 1)
-        for ax, key in zip(axes, ("loss", "acc"), strict=True):
-            (line,) = ax.plot(epochs, h[f"train_{key}"], lw=1, label=f"{name} train")
-            ax.plot(
-                epochs,
-                h[f"val_{key}"],
-                lw=1,
-                ls="--",
-                color=line.get_color(),
-                label=f"{name} val",
-            )
-    for ax, title in zip(axes, ("Loss (cross-entropy)", "Accuracy"), strict=True):
-        ax.set_xlabel("epoch")
-        ax.set_title(title)
-        if not histories:
-            ax.text(
-                0.5,
-                0.5,
-                f"{metrics['arch']}: fitted in one step, no epochs",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-            )
-    if histories and len(histories) <= 6:
-        axes[1].legend(fontsize=7)
-    fig.suptitle(f"{metrics['name']}: learning curves" + _synthetic_tag(metrics))
-    _save(plt, fig, path)
-
-
-def _plot_confusion(path: Path, counts: np.ndarray, classes, tag: str) -> None:
-    plt, fig = _figure(figsize=(11, 4.8))
-    rows = counts.sum(1, keepdims=True)
-    percent = 100 * counts / np.maximum(rows, 1)
-    for ax, mat, title, fmt in zip(
-        fig.subplots(1, 2),
-        (counts, percent),
-        ("counts", "% of true class"),
-        ("{:.0f}", "{:.1f}"),
-        strict=True,
-    ):
-        im = ax.imshow(mat, cmap="Blues")
-        ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
-        ax.set_yticks(range(len(classes)), classes)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(title)
-        for i in range(mat.shape[0]):
-            for j in range(mat.shape[1]):
-                ax.text(
-                    j,
-                    i,
-                    fmt.format(mat[i, j]),
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if mat[i, j] > mat.max() / 2 else "black",
-                )
-        fig.colorbar(im, ax=ax, fraction=0.046)
-    fig.suptitle("Confusion matrix, test trials of all splits" + tag)
-    fig.tight_layout()
-    _save(plt, fig, path)
-
-
-def _plot_radar(path: Path, metrics: dict[str, Any], classes) -> None:
-    plt, fig = _figure(figsize=(5.5, 5.5))
-    ax = fig.add_subplot(projection="polar")
-    angles = np.linspace(0, 2 * np.pi, len(classes), endpoint=False)
-    mean = np.array([metrics["summary"]["recall_mean"][c] for c in classes])
-    sd = np.array([metrics["summary"]["recall_sd"][c] for c in classes])
-    closed = np.r_[angles, angles[:1]]
-    ax.plot(closed, np.r_[mean, mean[:1]], lw=2, label="mean over splits")
-    ax.fill_between(
-        closed,
-        np.clip(np.r_[mean - sd, mean[0] - sd[0]], 0, 1),
-        np.clip(np.r_[mean + sd, mean[0] + sd[0]], 0, 1),
-        alpha=0.25,
-        label="± SD",
-    )
-    chance = metrics["summary"]["chance"]
-    ax.plot(closed, np.full(len(closed), chance), ls=":", color="grey", label="chance")
-    ax.set_xticks(angles, classes)
-    ax.set_ylim(0, 1)
-    ax.set_title("Per-class accuracy (recall)" + _synthetic_tag(metrics))
-    ax.legend(loc="lower right", fontsize=7, bbox_to_anchor=(1.2, -0.1))
-    _save(plt, fig, path)
-
-
-def _synthetic_tag(metrics: dict[str, Any]) -> str:
-    return " [SYNTHETIC DATA]" if metrics["dataset"]["synthetic"] else ""
 
 
 #: What a card compares the model with, when the run did: (difference key,

@@ -26,10 +26,10 @@ from .config import (
     SELECT_ON,
     RunOptions,
 )
+from .crops import crop_stride
 from .data import (
     ZSCORE_OVER,
     classes_by_subject,
-    crop_stride,
     drop_flagged,
     load_trial_steps,
     population_stats,

@@ -364,9 +364,9 @@ def render_table(sweep: Sweep, rows: list[dict[str, Any]]) -> str:
 
 def _plot(path: Path, sweep: Sweep, rows: list[dict[str, Any]]) -> None:
     """Bars of mean test accuracy ± SD per cell, baseline beside, chance dashed."""
-    from .report import _figure, _save
+    from .plots import figure, save_png
 
-    plt, fig = _figure(figsize=(max(6.0, 0.9 * len(rows) + 2), 4.5))
+    plt, fig = figure(figsize=(max(6.0, 0.9 * len(rows) + 2), 4.5))
     ax = fig.subplots()
     x = np.arange(len(rows))
     acc = [r["accuracy_mean"] for r in rows]
@@ -394,4 +394,4 @@ def _plot(path: Path, sweep: Sweep, rows: list[dict[str, Any]]) -> None:
     ax.legend(fontsize=8, loc="upper right")
     tag = " (SYNTHETIC DATA)" if any(r["synthetic"] for r in rows) else ""
     ax.set_title(f"{sweep.name}: results{tag}")
-    _save(plt, fig, path)
+    save_png(plt, fig, path)
