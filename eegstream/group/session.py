@@ -1,0 +1,581 @@
+"""A group session: every headset in the room in one process, one chain each.
+
+::
+
+    per stream: InletThread ─► RingBuffer ─► worker thread: LiveChain.push_ready
+        (channels, unit, checks, resampling, DE, Kalman, normaliser, sequence)
+                                  │ ready steps (queue)
+                                  ▼
+    batcher thread: a tick gathers the steps ready within ``tick_wait_s`` of
+      its first one (or until every running stream gave one) ─► BatchClassifier:
+      one stacked call per model ─► per wearer: its outlets, its log records;
+      the group outlet: the tick's probabilities aligned on LSL time
+
+Each stream has its own inlet, chain and worker, so a stream lost (its inlet
+looks for it again by source_id, its worker waits) or refused (channels,
+rate: the error is kept on its :class:`Member`) never stops the others, and a
+slow stream never holds a tick past the wait. Signal code is
+:class:`~eegstream.pipeline.LiveChain`'s, unchanged: a wearer's step equals
+what ``eegstream run`` on that stream alone gives, up to the batched model
+call's rounding (:mod:`eegstream.group.batch`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from pathlib import Path
+
+import numpy as np
+import pylsl
+import torch
+
+from .._errors import EEGStreamError
+from ..acquisition import InletThread, StreamSummary, resolve_stream
+from ..model import Checkpoint
+from ..model.predict import as_checkpoint
+from ..pipeline import LiveChain, ReadyStep, SessionLog, SessionStats, StepResult
+from ..pipeline.outlets import ResultOutlets
+from ..pipeline.units import unit_from_description
+from .batch import BatchClassifier
+from .outlet import GroupOutlet
+from .roster import Roster
+from .shard import shard_of
+
+logger = logging.getLogger(__name__)
+
+#: How often ``--all-streams`` looks for new streams, in seconds.
+DISCOVER_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class StreamQuery:
+    """Which stream to follow: every given field must match."""
+
+    name: str | None = None
+    source_id: str | None = None
+    stream_type: str | None = None
+
+    def describe(self) -> str:
+        """E.g. ``"--source-id cap-1"``."""
+        parts = [("--stream", self.name), ("--source-id", self.source_id)]
+        return " ".join(f"{flag} {value}" for flag, value in parts if value) or "EEG"
+
+
+@dataclass
+class Member:
+    """One headset of the session and its wearer.
+
+    Attributes
+    ----------
+    wearer : str
+        The wearer's name (roster), else the stream's name.
+    summary : StreamSummary
+        The stream.
+    chain : LiveChain | None
+        Its chain (None when it was refused).
+    key : str
+        Its model's :func:`~eegstream.group.batch.weights_key`.
+    error : str | None
+        Why the stream was refused or stopped; the others run on.
+    stats : SessionStats | None
+        Its steps and latencies.
+    last : StepResult | None
+        Its newest step.
+    """
+
+    wearer: str
+    summary: StreamSummary
+    chain: LiveChain | None = None
+    key: str = ""
+    error: str | None = None
+    stats: SessionStats | None = None
+    last: StepResult | None = None
+    inlet: InletThread | None = None
+    outlets: ResultOutlets | None = None
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def state(self) -> str:
+        """``"refused"``, ``"stopped"``, or the inlet's ``connecting|ok|lost``."""
+        if self.chain is None:
+            return "refused"
+        if self.error is not None or self.inlet is None:
+            return "stopped"
+        return self.inlet.state
+
+
+class GroupSession:
+    """Classify several LSL EEG streams in one process, batching the model calls.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint | str | path-like
+        The session's model (wearers without their own in ``roster``).
+    streams : sequence of StreamQuery
+        The streams to follow, each resolved at :meth:`start`.
+    all_streams : str | None
+        Also follow every stream of this LSL type, those appearing later too.
+    roster : Roster | None
+        Wearers' names and models by source_id or stream name.
+    shard : tuple of (int, int) | None
+        ``(K, N)``: follow only the streams of shard K
+        (:func:`~eegstream.group.shard.shard_of`).
+    device : "auto" | "cpu" | "cuda"
+        Where the models run.
+    tick_wait_s : float
+        How long a tick waits, from its first ready step, for the other
+        streams' steps (seconds).
+    outlets : bool
+        Publish each wearer's outlets (``<wearer>-probabilities`` etc.)
+        and the group outlet.
+    group_name : str
+        Name and source_id of the group outlet.
+    log_path : path-like | None
+        A JSON Lines session log: one ``step`` record per wearer step, with
+        ``wearer``.
+    resolve_timeout : float
+        Seconds to wait for each of ``streams`` at :meth:`start`.
+    unit, line_freq, assume_seed_order, checks
+        As for :class:`~eegstream.pipeline.LiveChain`, for every stream.
+    lost_after_s, buffer_s : float
+        As for :class:`~eegstream.pipeline.LivePipeline`.
+    """
+
+    def __init__(
+        self,
+        checkpoint: Checkpoint | str | os.PathLike,
+        *,
+        streams: Sequence[StreamQuery] = (),
+        all_streams: str | None = None,
+        roster: Roster | None = None,
+        shard: tuple[int, int] | None = None,
+        device: str = "auto",
+        tick_wait_s: float = 0.005,
+        outlets: bool = True,
+        group_name: str = "eegstream-group",
+        log_path: str | os.PathLike | None = None,
+        resolve_timeout: float = 5.0,
+        unit: str = "auto",
+        line_freq: float | str | None = None,
+        assume_seed_order: bool = False,
+        checks: bool = True,
+        lost_after_s: float = 0.5,
+        buffer_s: float = 30.0,
+    ) -> None:
+        if not streams and all_streams is None:
+            raise EEGStreamError(
+                "a group session needs streams or all_streams (--stream/--source-id "
+                "more than once, or --all-streams TYPE)"
+            )
+        duplicate = _first_duplicate(streams)
+        if duplicate is not None:
+            raise EEGStreamError(
+                f"stream {duplicate.describe()} is given twice; give each stream once"
+            )
+        if tick_wait_s < 0:
+            raise EEGStreamError(f"tick wait must be >= 0 s, got {tick_wait_s:g} s")
+        self.checkpoint = as_checkpoint(checkpoint)
+        self.classes = tuple(self.checkpoint.classes)
+        self.queries = tuple(streams)
+        self.all_streams = all_streams
+        self.roster = roster or Roster()
+        self.shard = shard
+        self.tick_wait_s = float(tick_wait_s)
+        self.use_outlets = bool(outlets)
+        self.group_name = group_name
+        self.log_path = Path(log_path) if log_path is not None else None
+        self.resolve_timeout = float(resolve_timeout)
+        self.chain_options: dict[str, Any] = {
+            "unit": unit,
+            "line_freq": line_freq,
+            "assume_seed_order": assume_seed_order,
+            "checks": checks,
+        }
+        self.lost_after_s, self.buffer_s = float(lost_after_s), float(buffer_s)
+        self.batch = BatchClassifier(device)
+        self.members: list[Member] = []
+        self.group_outlet: GroupOutlet | None = None
+        self.log: SessionLog | None = None
+        #: Ticks classified, and steps per tick (for the summary).
+        self.ticks = 0
+        self.tick_sizes: list[int] = []
+        self._models: dict[str, Checkpoint] = {}
+        self._lock = threading.Lock()  # members list, log
+        self._ready: queue.Queue[tuple[Member, ReadyStep]] = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self) -> GroupSession:
+        """Resolve the streams, build every chain, start the threads; return ``self``.
+
+        Raises
+        ------
+        EEGStreamError
+            A stream of ``streams`` did not appear, or two of them are one
+            stream; the log path cannot be written. Nothing is left running.
+            A stream whose chain is refused (channels, rate) is kept as a
+            refused :class:`Member`, with its reason, unless all are.
+        """
+        try:
+            if self.batch.device_option != "cuda":
+                # One intra-op thread: steady latency beside other processes (see
+                # LivePipeline); a batch of 16 still fits one core's budget.
+                torch.set_num_threads(1)
+            self.batch.add(self.checkpoint)
+            infos = [self._resolve(q) for q in self.queries]
+            uids = [i.uid() for i in infos]
+            for k, uid in enumerate(uids):
+                if uid in uids[:k]:
+                    raise EEGStreamError(
+                        f"{self.queries[k].describe()} and "
+                        f"{self.queries[uids.index(uid)].describe()} are the same "
+                        "stream; give each stream once"
+                    )
+            if self.log_path is not None:
+                self.log = SessionLog(self.log_path)
+            for info in infos:
+                self._add(info)
+            if self.all_streams is not None:
+                for info in self._discover(self.resolve_timeout):
+                    self._add(info)
+            if self.members and all(m.chain is None for m in self.members):
+                raise EEGStreamError(
+                    "no stream could be followed: "
+                    + "; ".join(f"{m.summary.name}: {m.error}" for m in self.members)
+                )
+            self._open_group_outlet()
+        except BaseException:
+            self.stop()
+            raise
+        self._spawn(self._batch_loop, "eegstream-group-batch")
+        if self.all_streams is not None:
+            self._spawn(self._discover_loop, "eegstream-group-discover")
+        return self
+
+    def stop(self) -> None:
+        """Stop every thread, close inlets, then outlets, then the log. Idempotent."""
+        self._stop.set()
+        for member in self.members:
+            if member.inlet is not None:
+                member.inlet.ring.notify()
+        for thread in self._threads:
+            thread.join(5.0)
+        self._threads = []
+        for member in self.members:  # inlets close before outlets
+            if member.inlet is not None:
+                member.inlet.stop()
+        for member in self.members:
+            if member.outlets is not None:
+                member.outlets.close()
+                member.outlets = None
+        if self.group_outlet is not None:
+            self.group_outlet.close()
+            self.group_outlet = None
+        if self.log is not None:
+            for member in self.members:
+                self._log("wearer_end", member, **self._member_summary(member))
+            self.log.close()
+            self.log = None
+
+    def __enter__(self) -> GroupSession:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- streams ----------------------------------------------------------------------
+    def _resolve(self, query: StreamQuery) -> pylsl.StreamInfo:
+        info = resolve_stream(
+            query.name, query.stream_type, query.source_id, timeout=self.resolve_timeout
+        )
+        if self.shard is not None and not self._in_shard(info):
+            k, n = self.shard
+            raise EEGStreamError(
+                f"{query.describe()} belongs to shard "
+                f"{shard_of(_shard_key(info), n)}/{n}, not to --shard {k}/{n}"
+            )
+        return info
+
+    def _in_shard(self, info: pylsl.StreamInfo) -> bool:
+        if self.shard is None:
+            return True
+        k, n = self.shard
+        return shard_of(_shard_key(info), n) == k
+
+    def _discover(self, timeout: float) -> list[pylsl.StreamInfo]:
+        """Streams of type ``all_streams`` in this shard not followed yet."""
+        found = pylsl.resolve_bypred(
+            f"type='{self.all_streams}'", minimum=0, timeout=timeout
+        )
+        with self._lock:
+            known = {_shard_key_of(m.summary) for m in self.members}
+        new, seen = [], set()
+        for info in found:
+            key = _shard_key(info)
+            if key not in known and key not in seen and self._in_shard(info):
+                seen.add(key)
+                new.append(info)
+        return sorted(new, key=lambda i: (i.name(), i.source_id()))
+
+    def _discover_loop(self) -> None:
+        while not self._stop.wait(DISCOVER_EVERY_S):
+            for info in self._discover(0.2):
+                if self._stop.is_set():
+                    return
+                self._add(info)
+
+    def _add(self, info: pylsl.StreamInfo) -> Member:
+        """Open a stream and build its chain; a refusal is kept on the member."""
+        summary = StreamSummary.from_info(info)
+        entry = self.roster.find(summary.name, summary.source_id)
+        member = Member(entry.name if entry else summary.name, summary)
+        with self._lock:
+            self.members.append(member)
+        try:
+            checkpoint = self._model(entry.model if entry else None)
+            member.key = self.batch.add(checkpoint)
+            member.inlet = inlet = InletThread(
+                info, buffer_s=self.buffer_s, lost_after_s=self.lost_after_s
+            ).start()
+            full = inlet.info
+            options = dict(self.chain_options)
+            member.chain = chain = LiveChain.from_labels(
+                checkpoint,
+                full.get_channel_labels(),
+                summary.nominal_srate,
+                n_channels=full.channel_count(),
+                declared_unit=unit_from_description(full.get_channel_units()),
+                device="cpu",  # its own model is not called: the batch classifies
+                clock=pylsl.local_clock,
+                stream_name=f"stream {summary.name!r} (wearer {member.wearer})",
+                suggest_from=summary.name,
+                **options,
+            )
+        except EEGStreamError as err:
+            member.error = str(err)
+            member.chain = None
+            if member.inlet is not None:
+                member.inlet.stop()
+            logger.warning("%s: refused: %s", summary.name, err)
+            self._log("refused", member, message=member.error)
+            return member
+        member.stats = SessionStats(chain.classes)
+        if self.use_outlets:
+            member.outlets = ResultOutlets(
+                member.wearer,
+                summary.source_id or summary.name,
+                chain.classes,
+                chain.cfg.band_names,
+                chain.checkpoint.name,
+                channels=chain.plan.channels,
+            )
+        for message in chain.warnings:
+            logger.warning("%s: %s", member.wearer, message)
+        self._log("wearer_start", member, **_header(member))
+        reader = inlet.ring.reader(from_start=True)
+        member.thread = self._spawn(
+            lambda: self._member_loop(member, reader), f"eegstream-{member.wearer}"
+        )
+        return member
+
+    def _model(self, path: Path | None) -> Checkpoint:
+        """Return the session's checkpoint, or a wearer's own (loaded once per file)."""
+        if path is None:
+            return self.checkpoint
+        key = str(path.resolve())
+        if key not in self._models:
+            checkpoint = as_checkpoint(path)
+            if tuple(checkpoint.classes) != self.classes:
+                raise EEGStreamError(
+                    f"model {checkpoint.name!r} has classes "
+                    f"{', '.join(checkpoint.classes)}, the session's "
+                    f"{', '.join(self.classes)}; a wearer's model needs the same "
+                    "classes in the same order"
+                )
+            self._models[key] = checkpoint
+        return self._models[key]
+
+    def _open_group_outlet(self) -> None:
+        if not self.use_outlets:
+            return
+        names = [m.wearer for m in self.members if m.chain is not None]
+        names += [e.name for e in self.roster.entries if e.name not in names]
+        if names:
+            self.group_outlet = GroupOutlet(self.group_name, names, self.classes)
+
+    def _spawn(self, target, name: str) -> threading.Thread:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return thread
+
+    # -- threads ----------------------------------------------------------------------
+    def _member_loop(self, member: Member, reader) -> None:
+        """One stream: blocks to ready steps, until stopped or its stream fails."""
+        chain, inlet = member.chain, member.inlet
+        assert chain is not None and inlet is not None  # sanity check: _add built them
+        try:
+            while not self._stop.is_set():
+                if inlet.error is not None:
+                    raise EEGStreamError(f"acquisition stopped: {inlet.error}")
+                if not reader.wait(0.05):
+                    continue
+                for gap, piece in reader.read().split():
+                    if gap is not None:
+                        chain.reset()
+                        self._log("gap", member, time=gap.time, reason=gap.reason)
+                    if piece.n_samples:
+                        for ready in chain.push_ready(
+                            piece.data, piece.timestamps, piece.arrival
+                        ):
+                            self._ready.put((member, ready))
+        except Exception as err:  # kept on the member; the others run on
+            member.error = str(err) if isinstance(err, EEGStreamError) else repr(err)
+            logger.error("%s stopped: %s", member.wearer, member.error)
+            self._log("error", member, message=member.error)
+
+    def _batch_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._ready.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            tick = [first]
+            deadline = time.monotonic() + self.tick_wait_s
+            while True:
+                running = sum(1 for m in self.members if m.state == "ok")
+                if len({id(m) for m, _ in tick}) >= running:
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    tick.append(self._ready.get(timeout=remaining))
+                except queue.Empty:
+                    break
+            try:
+                self._classify(tick)
+            except Exception as err:  # never a traceback from the thread
+                logger.error("group batch failed: %r", err)
+                self._log("error", None, message=repr(err))
+
+    def _classify(self, tick: list[tuple[Member, ReadyStep]]) -> None:
+        probs = self.batch.classify(
+            [m.key for m, _ in tick], [r.sequence for _, r in tick]
+        )
+        now = pylsl.local_clock()
+        self.ticks += 1
+        self.tick_sizes.append(len(tick))
+        aligned = []
+        for (member, ready), p in zip(tick, probs, strict=True):
+            result = ready.finish(p, now)
+            self._emit(member, result)
+            aligned.append((member.wearer, result.timestamp, result.probabilities))
+        if self.group_outlet is not None:
+            self.group_outlet.push(aligned)
+
+    def _emit(self, member: Member, result: StepResult) -> None:
+        chain, stats = member.chain, member.stats
+        assert chain is not None and stats is not None  # sanity check: running
+        member.last = result
+        stats.count(result)
+        if member.outlets is not None:
+            band = result.band_power[chain.plan.present]
+            with np.errstate(invalid="ignore", all="ignore"):
+                means = np.nanmean(np.where(np.isfinite(band), band, np.nan), axis=0)
+            member.outlets.push(result.probabilities, means, result.timestamp)
+        self._log(
+            "step",
+            member,
+            time=result.timestamp,
+            step=stats.steps - 1,
+            probabilities=dict(
+                zip(chain.classes, result.probabilities.tolist(), strict=True)
+            ),
+            predicted=result.predicted,
+            warm=result.warm,
+            latency_s=result.latency_s,
+            quality=None if result.quality is None else result.quality.to_dict(),
+        )
+
+    # -- views ------------------------------------------------------------------------
+    def status_lines(self) -> list[str]:
+        """One line per wearer: top class, confidence, state, latency, steps."""
+        lines = []
+        for m in list(self.members):
+            if m.chain is None or m.stats is None:
+                lines.append(f"{m.wearer}: refused: {m.error}")
+                continue
+            top = "-"
+            if m.last is not None:
+                top = f"{m.last.predicted} {m.last.probabilities.max():.2f}"
+            p50, p99 = m.stats.recent_latency()
+            lines.append(
+                f"{m.wearer}: {top} | {m.state} | latency p50 {p50 * 1e3:.1f} ms "
+                f"p99 {p99 * 1e3:.1f} ms | {m.stats.steps} steps"
+                + (f" | {m.error}" if m.error else "")
+            )
+        return lines
+
+    def _member_summary(self, member: Member) -> dict:
+        if member.stats is None:
+            return {"error": member.error}
+        inlet = member.inlet
+        return {
+            "steps": member.stats.steps,
+            "latency_s": member.stats.latency().to_dict(),
+            "samples_received": inlet.ring.total if inlet is not None else 0,
+            "samples_lost": inlet.samples_lost if inlet is not None else 0,
+            "gaps": inlet.gaps if inlet is not None else 0,
+            "error": member.error,
+        }
+
+    def _log(self, record_type: str, member: Member | None, **fields) -> None:
+        if self.log is None:
+            return
+        if member is not None:
+            fields = {"wearer": member.wearer, **fields}
+        with self._lock:
+            if self.log is not None:
+                self.log.write(record_type, **fields)
+
+
+def _shard_key(info: pylsl.StreamInfo) -> str:
+    return info.source_id() or info.name()
+
+
+def _shard_key_of(summary: StreamSummary) -> str:
+    return summary.source_id or summary.name
+
+
+def _first_duplicate(streams: Sequence[StreamQuery]) -> StreamQuery | None:
+    seen: set[StreamQuery] = set()
+    for query in streams:
+        if query in seen:
+            return query
+        seen.add(query)
+    return None
+
+
+def _header(member: Member) -> dict:
+    chain, s = member.chain, member.summary
+    assert chain is not None  # sanity check: built
+    return {
+        "model": chain.checkpoint.name,
+        "stream": {
+            "name": s.name,
+            "source_id": s.source_id,
+            "channel_count": s.channel_count,
+            "nominal_rate": s.nominal_srate,
+        },
+        "channels": chain.plan.to_dict(),
+        "warnings": list(chain.warnings),
+    }
