@@ -37,12 +37,23 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
 
 def add_stream_choice(stream: Any) -> None:
     """Add ``--stream``, ``--type``, ``--source-id``, ``--timeout``: which stream."""
-    stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
+    from ._group import RepeatableStore
+
+    stream.add_argument(
+        "--stream",
+        metavar="NAME",
+        action=RepeatableStore,
+        help="LSL stream name (run: more than once for a group session)",
+    )
     stream.add_argument(
         "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
     )
     stream.add_argument(
-        "--source-id", metavar="ID", help="LSL source_id (unique per device)"
+        "--source-id",
+        metavar="ID",
+        action=RepeatableStore,
+        help="LSL source_id (unique per device; run: more than once for a group "
+        "session)",
     )
     stream.add_argument(
         "--timeout",

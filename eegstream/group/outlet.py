@@ -2,10 +2,12 @@
 
 ``<name>`` (type ``GroupProbabilities``, source_id ``<name>``), irregular rate,
 float32: for each wearer (in the session's order) one channel per class,
-labelled ``<wearer>:<class>``, then one ``<wearer>:dt`` per wearer. A sample
-is a tick (:mod:`eegstream.group.session`): it is stamped with the median LSL
-time of the tick's steps, and ``dt`` is each wearer's step time minus that
-stamp in seconds; a wearer without a step in the tick has NaN throughout.
+labelled ``<wearer>:<class>``, then one ``<wearer>:dt`` per wearer. A tick
+(:mod:`eegstream.group.session`) is published as one sample per set of its
+steps that lie within ``span_s`` of LSL time (one step per wearer; a stream
+catching up after a gap gives steps of other times): stamped with their
+median LSL time, ``dt`` is each wearer's step time minus that stamp in
+seconds; a wearer without a step in the sample has NaN throughout.
 """
 
 from __future__ import annotations
@@ -35,9 +37,19 @@ class GroupOutlet:
         The wearers with a slot, in channel order.
     classes : sequence of str
         The model's classes (every wearer's model has them).
+    span_s : float
+        The most LSL time, in seconds, between the steps of one sample (the
+        model's hop, 1 s by default).
     """
 
-    def __init__(self, name: str, wearers: Sequence[str], classes: Sequence[str]):
+    def __init__(
+        self,
+        name: str,
+        wearers: Sequence[str],
+        classes: Sequence[str],
+        span_s: float = 1.0,
+    ) -> None:
+        self.span_s = float(span_s)
         self.wearers = tuple(wearers)
         self.n_classes = len(classes)
         labels = group_labels(self.wearers, classes)
@@ -53,7 +65,7 @@ class GroupOutlet:
         self.outlet: pylsl.StreamOutlet | None = pylsl.StreamOutlet(info)
         self._slot = {w: i for i, w in enumerate(self.wearers)}
 
-    def push(self, steps: Sequence[tuple[str, float, np.ndarray]]) -> float | None:
+    def push(self, steps: Sequence[tuple[str, float, np.ndarray]]) -> list[float]:
         """Publish one tick.
 
         Parameters
@@ -64,12 +76,24 @@ class GroupOutlet:
 
         Returns
         -------
-        float | None
-            The sample's LSL time; None when no step had a slot.
+        list of float
+            The LSL time of each sample published, oldest first.
         """
-        mine = [s for s in steps if s[0] in self._slot]
-        if not mine or self.outlet is None:
-            return None
+        mine = sorted((s for s in steps if s[0] in self._slot), key=lambda s: s[1])
+        aligned: list[list[tuple[str, float, np.ndarray]]] = []
+        for step in mine:
+            last = aligned[-1] if aligned else None
+            if (
+                last is None
+                or step[1] - last[0][1] > self.span_s
+                or any(w == step[0] for w, _, _ in last)
+            ):
+                aligned.append([step])
+            else:
+                last.append(step)
+        return [self._push_aligned(group) for group in aligned]
+
+    def _push_aligned(self, mine: list[tuple[str, float, np.ndarray]]) -> float:
         stamp = float(np.median([t for _, t, _ in mine]))
         row = np.full(len(self.wearers) * (self.n_classes + 1), np.nan, np.float32)
         offset = len(self.wearers) * self.n_classes
@@ -77,7 +101,8 @@ class GroupOutlet:
             i = self._slot[wearer]
             row[i * self.n_classes : (i + 1) * self.n_classes] = probs
             row[offset + i] = t - stamp
-        self.outlet.push_sample(row, stamp)
+        if self.outlet is not None:
+            self.outlet.push_sample(row, stamp)
         return stamp
 
     def close(self) -> None:

@@ -29,8 +29,8 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pylsl
@@ -132,6 +132,10 @@ class GroupSession:
     tick_wait_s : float
         How long a tick waits, from its first ready step, for the other
         streams' steps (seconds).
+    align_s : float | None
+        The most LSL time between the steps of one sample of the group
+        outlet (:class:`~eegstream.group.GroupOutlet`), in seconds; None: the
+        model's hop.
     outlets : bool
         Publish each wearer's outlets (``<wearer>-probabilities`` etc.)
         and the group outlet.
@@ -158,6 +162,7 @@ class GroupSession:
         shard: tuple[int, int] | None = None,
         device: str = "auto",
         tick_wait_s: float = 0.005,
+        align_s: float | None = None,
         outlets: bool = True,
         group_name: str = "eegstream-group",
         log_path: str | os.PathLike | None = None,
@@ -188,6 +193,7 @@ class GroupSession:
         self.roster = roster or Roster()
         self.shard = shard
         self.tick_wait_s = float(tick_wait_s)
+        self.align_s = align_s
         self.use_outlets = bool(outlets)
         self.group_name = group_name
         self.log_path = Path(log_path) if log_path is not None else None
@@ -337,8 +343,6 @@ class GroupSession:
         summary = StreamSummary.from_info(info)
         entry = self.roster.find(summary.name, summary.source_id)
         member = Member(entry.name if entry else summary.name, summary)
-        with self._lock:
-            self.members.append(member)
         try:
             checkpoint = self._model(entry.model if entry else None)
             member.key = self.batch.add(checkpoint)
@@ -366,6 +370,8 @@ class GroupSession:
                 member.inlet.stop()
             logger.warning("%s: refused: %s", summary.name, err)
             self._log("refused", member, message=member.error)
+            with self._lock:
+                self.members.append(member)
             return member
         member.stats = SessionStats(chain.classes)
         if self.use_outlets:
@@ -381,6 +387,8 @@ class GroupSession:
             logger.warning("%s: %s", member.wearer, message)
         self._log("wearer_start", member, **_header(member))
         reader = inlet.ring.reader(from_start=True)
+        with self._lock:
+            self.members.append(member)
         member.thread = self._spawn(
             lambda: self._member_loop(member, reader), f"eegstream-{member.wearer}"
         )
@@ -409,7 +417,13 @@ class GroupSession:
         names = [m.wearer for m in self.members if m.chain is not None]
         names += [e.name for e in self.roster.entries if e.name not in names]
         if names:
-            self.group_outlet = GroupOutlet(self.group_name, names, self.classes)
+            cfg = self.checkpoint.feature_config
+            self.group_outlet = GroupOutlet(
+                self.group_name,
+                names,
+                self.classes,
+                span_s=self.align_s if self.align_s is not None else cfg.hop_s,
+            )
 
     def _spawn(self, target, name: str) -> threading.Thread:
         thread = threading.Thread(target=target, name=name, daemon=True)

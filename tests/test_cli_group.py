@@ -1,0 +1,152 @@
+"""``eegstream run`` over several streams: options, bad input, shards, one run."""
+
+from __future__ import annotations
+
+import pytest
+from _cli import help_text
+from _pipeline_helpers import PlainSource, stop_all, synthetic_eeg, wait_until
+
+from eegstream.cli import main
+from eegstream.group import GroupSession, shard_of
+from eegstream.montage import SEED_CHANNELS
+from eegstream.pipeline import read_log
+
+pytestmark = pytest.mark.lsl
+
+
+def test_help_lists_the_group_options(capsys):
+    out = help_text("run", capsys)
+    for flag in (
+        "--all-streams",
+        "--wearers",
+        "--shard",
+        "--tick-wait",
+        "--group-outlet",
+    ):
+        assert flag in out
+
+
+def _wearers(tmp_path, text):
+    path = tmp_path / "w.toml"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--source-id", "a", "--source-id", "a"], "given twice"),
+        (["--stream", "a", "--stream", "a"], "given twice"),
+        (["--all-streams", "--shard", "3/2"], "--shard 3/2"),
+        (["--all-streams", "--shard", "x"], "--shard must be K/N"),
+        (["--all-streams", "--wearers", "TOML:[wearers.P1\n"], "cannot read"),
+        (
+            ["--all-streams", "--wearers", 'TOML:[wearers.P1]\nsource_id="a"\n'
+             '[wearers.P2]\nsource_id="a"\n'],
+            "a headset has one wearer",
+        ),
+        (
+            ["--all-streams", "--wearers", 'TOML:[wearers.P1]\nsource_id="a"\n'
+             'model="no-such-model"\n'],
+            "no model 'no-such-model'",
+        ),
+        (["--source-id", "a", "--source-id", "b", "--calibrate", "60"], "one-stream"),
+    ],
+    ids=["source-twice", "name-twice", "shard-range", "shard-form", "toml",
+         "two-wearers", "model", "calibrate"],
+)  # fmt: skip
+def test_bad_input_is_one_line_exit_2_and_nothing_starts(
+    tiny_checkpoint, tmp_path, capsys, extra, fragment
+):
+    extra = [
+        _wearers(tmp_path, word[5:]) if word.startswith("TOML:") else word
+        for word in extra
+    ]
+    log = tmp_path / "never.jsonl"
+    argv = ["run", "--model", str(tiny_checkpoint), "--device", "cpu"]
+    code = main([*argv, *extra, "--log", str(log), "--timeout", "30"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert fragment in err and len(err.splitlines()) == 1, err
+    assert not log.exists()
+
+
+def _sources(names, stream_type="EEG", seconds=12.0):
+    return [
+        PlainSource(
+            name,
+            synthetic_eeg(seconds, seed=k),
+            200.0,
+            SEED_CHANNELS,
+            source_id=name,
+            stream_type=stream_type,
+        ).start()
+        for k, name in enumerate(names)
+    ]
+
+
+def test_one_run_classifies_every_wearer_by_name(tiny_checkpoint, unique_id, tmp_path):
+    names = [f"{unique_id}-{k}" for k in range(2)]
+    wearers = _wearers(
+        tmp_path,
+        "".join(f'[wearers.W{k}]\nsource_id = "{n}"\n' for k, n in enumerate(names)),
+    )
+    sources = _sources(names)
+    log = tmp_path / "group.jsonl"
+    try:
+        argv = ["run", "--model", str(tiny_checkpoint), "--device", "cpu", "--quiet"]
+        for name in names:
+            argv += ["--source-id", name]
+        argv += ["--wearers", wearers, "--log", str(log), "--seconds", "5"]
+        argv += ["--group-outlet", f"{unique_id}-group"]
+        assert main(argv) == 0
+    finally:
+        stop_all(*sources)
+    records = read_log(log)
+    starts = {
+        r["wearer"]: r["stream"]["source_id"]
+        for r in records
+        if r["type"] == "wearer_start"
+    }
+    assert starts == {"W0": names[0], "W1": names[1]}
+    steps = [r for r in records if r["type"] == "step"]
+    assert {r["wearer"] for r in steps} == {"W0", "W1"}
+    for wearer in ("W0", "W1"):
+        mine = [r["step"] for r in steps if r["wearer"] == wearer]
+        assert mine == list(range(len(mine))) and len(mine) >= 3
+
+
+def test_two_shards_split_the_room_and_take_streams_appearing_later(
+    tiny_checkpoint, unique_id
+):
+    kind = f"EEG-{unique_id[-8:]}"  # only this test's streams have this type
+    names = [f"{unique_id}-{k}" for k in range(6)]
+    while len({shard_of(n, 2) for n in names[:5]}) < 2:  # both shards get some
+        names = [n + "x" for n in names]
+    sources = _sources(names[:5], kind, seconds=30)
+    shards = late = None
+    try:
+        shards = [
+            GroupSession(
+                tiny_checkpoint, all_streams=kind, shard=(k, 2), device="cpu",
+                outlets=False, resolve_timeout=2.0,
+            ).start()
+            for k in (1, 2)
+        ]  # fmt: skip
+        late = _sources(names[5:], kind, seconds=30)  # appears after the start
+        owner = shards[shard_of(names[5], 2) - 1]
+        assert wait_until(
+            lambda: names[5] in {m.summary.source_id for m in owner.members}, 15
+        )
+        taken = [{m.summary.source_id for m in s.members} for s in shards]
+        assert taken[0].isdisjoint(taken[1])
+        assert taken[0] | taken[1] == set(names)
+        for k, got in enumerate(taken, start=1):
+            assert all(shard_of(n, 2) == k for n in got)
+        ok = wait_until(
+            lambda: all(m.stats.steps > 0 for s in shards for m in s.members), 20
+        )
+        assert ok, [s.status_lines() for s in shards]
+    finally:
+        stop_all(*(shards or []))
+        stop_all(*sources, *(late or []))
