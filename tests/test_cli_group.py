@@ -150,3 +150,46 @@ def test_two_shards_split_the_room_and_take_streams_appearing_later(
     finally:
         stop_all(*(shards or []))
         stop_all(*sources, *(late or []))
+
+
+def test_group_replay_plays_subjects_as_separate_headsets(
+    tiny_checkpoint, unique_id, synthetic_seed_iv_small
+):
+    import subprocess
+    import sys
+
+    from eegstream.group import StreamQuery
+
+    argv = [
+        sys.executable,
+        "-m",
+        "eegstream",
+        "replay",
+        "--dataset",
+        "seed-iv",
+        "--root",
+        str(synthetic_seed_iv_small),
+    ]
+    argv += ["--subjects", "1-3", "--session", "1", "--trials", "2", "--speed", "10"]
+    argv += ["--wait", "--name", unique_id, "--source-id", unique_id]
+    replay = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    ids = [f"{unique_id}-S0{k}" for k in (1, 2, 3)]
+    session = GroupSession(
+        tiny_checkpoint,
+        streams=[StreamQuery(source_id=i) for i in ids],
+        device="cpu",
+        outlets=False,
+        resolve_timeout=30,
+    )
+    try:
+        session.start()
+        names = {m.summary.source_id: m.summary.name for m in session.members}
+        assert names == {i: i for i in ids}  # name NAME-S0k, source_id ID-S0k
+        assert wait_until(
+            lambda: all(m.stats.steps >= 3 for m in session.members), 30
+        ), session.status_lines()
+    finally:
+        session.stop()
+        out, _ = replay.communicate(timeout=30)
+    assert replay.returncode == 0
+    assert all(f"'{i}'" in out for i in ids)

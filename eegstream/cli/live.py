@@ -78,6 +78,13 @@ def _check_args(args: argparse.Namespace) -> None:
     from .._checks import check_number
 
     _options.check_artifacts(args)
+    for flag, dest in (("--stream", "stream_all"), ("--source-id", "source_id_all")):
+        if len(getattr(args, dest, None) or ()) > 1:
+            raise EEGStreamError(
+                f"{flag} given more than once: the dashboard shows one wearer; "
+                f"for several in one process use `eegstream run` with {flag} for "
+                "each (docs/group.md)"
+            )
     if args.screenshot is not None and args.exit_after is None:
         raise EEGStreamError(
             "--screenshot needs --exit-after SECONDS (when to take it)"

@@ -36,6 +36,7 @@ import numpy as np
 import pylsl
 import torch
 
+from .. import _realtime
 from .._errors import EEGStreamError
 from ..acquisition import InletThread, StreamSummary, resolve_stream
 from ..model import Checkpoint
@@ -88,6 +89,10 @@ class Member:
         Its steps and latencies.
     last : StepResult | None
         Its newest step.
+    due : float
+        When its next step's last sample should arrive (``pylsl.local_clock``
+        seconds; NaN before its first step): a tick waits for it only when
+        it is due within the wait.
     """
 
     wearer: str
@@ -97,6 +102,8 @@ class Member:
     error: str | None = None
     stats: SessionStats | None = None
     last: StepResult | None = None
+    due: float = float("nan")
+    arrived: float = float("nan")
     inlet: InletThread | None = None
     outlets: ResultOutlets | None = None
     thread: threading.Thread | None = field(default=None, repr=False)
@@ -261,6 +268,7 @@ class GroupSession:
         except BaseException:
             self.stop()
             raise
+        _realtime.live_started(self)  # start-up is over: freeze, no gen-2 pauses
         self._spawn(self._batch_loop, "eegstream-group-batch")
         if self.all_streams is not None:
             self._spawn(self._discover_loop, "eegstream-group-discover")
@@ -275,6 +283,7 @@ class GroupSession:
         for thread in self._threads:
             thread.join(5.0)
         self._threads = []
+        _realtime.live_stopped(self)
         for member in self.members:  # inlets close before outlets
             if member.inlet is not None:
                 member.inlet.stop()
@@ -465,11 +474,8 @@ class GroupSession:
             tick = [first]
             deadline = time.monotonic() + self.tick_wait_s
             while True:
-                running = sum(1 for m in self.members if m.state == "ok")
-                if len({id(m) for m, _ in tick}) >= running:
-                    break
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or not self._awaited(tick, remaining):
                     break
                 try:
                     tick.append(self._ready.get(timeout=remaining))
@@ -480,6 +486,20 @@ class GroupSession:
             except Exception as err:  # never a traceback from the thread
                 logger.error("group batch failed: %r", err)
                 self._log("error", None, message=repr(err))
+            _realtime.after_step()  # collect now, between ticks, not inside the next
+
+    def _awaited(self, tick: list[tuple[Member, ReadyStep]], remaining: float) -> bool:
+        """Whether a running stream without a step in the tick is due within the wait.
+
+        A stream whose next step is due later (streams out of phase) is not
+        waited for: its wearers' ticks would only grow later.
+        """
+        horizon = pylsl.local_clock() + remaining
+        taken = {id(m) for m, _ in tick}
+        return any(
+            m.state == "ok" and id(m) not in taken and not m.due > horizon
+            for m in list(self.members)
+        )
 
     def _classify(self, tick: list[tuple[Member, ReadyStep]]) -> None:
         probs = self.batch.classify(
@@ -490,6 +510,13 @@ class GroupSession:
         self.tick_sizes.append(len(tick))
         aligned = []
         for (member, ready), p in zip(tick, probs, strict=True):
+            assert member.chain is not None  # sanity check: it made the step
+            # Next due one step interval on: as measured (a replay faster than
+            # real time), else the hop.
+            interval = ready.arrival - member.arrived
+            if not 0 < interval < 2 * member.chain.cfg.hop_s:
+                interval = member.chain.cfg.hop_s
+            member.arrived, member.due = ready.arrival, ready.arrival + interval
             result = ready.finish(p, now)
             self._emit(member, result)
             aligned.append((member.wearer, result.timestamp, result.probabilities))
