@@ -193,3 +193,36 @@ def test_group_replay_plays_subjects_as_separate_headsets(
         out, _ = replay.communicate(timeout=30)
     assert replay.returncode == 0
     assert all(f"'{i}'" in out for i in ids)
+
+
+def test_record_writes_every_stream_of_the_room_into_one_xdf(
+    tiny_checkpoint, unique_id, tmp_path, monkeypatch
+):
+    from _pipeline_helpers import labrecorder_lsl_config
+
+    from eegstream.recorder import read_report
+
+    labrecorder_lsl_config(monkeypatch)  # LabRecorder finds this process's outlets
+    names = [f"{unique_id}-{k}" for k in range(2)]
+    sources = _sources(names, seconds=40)
+    xdf = tmp_path / "room.xdf"
+    try:
+        argv = ["run", "--model", str(tiny_checkpoint), "--device", "cpu", "--quiet"]
+        argv += ["--source-id", names[0], "--source-id", names[1], "--seconds", "8"]
+        argv += ["--group-outlet", f"{unique_id}-group", "--record", str(xdf)]
+        assert main(argv) == 0
+    finally:
+        stop_all(*sources)
+    got = {s.name: s.samples for s in read_report(xdf).streams}
+    for name in names:
+        assert got[name] > 0  # the EEG of each headset
+        assert got[f"{name}-probabilities"] > 0  # each wearer's outlets
+        assert f"{name}-bandpower" in got and f"{name}-quality" in got
+    assert got[f"{unique_id}-group"] > 0
+
+
+def test_live_refuses_several_streams(tiny_checkpoint, capsys):
+    argv = ["live", "--model", str(tiny_checkpoint), "--stream", "a", "--stream", "b"]
+    assert main([*argv, "--exit-after", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--stream given more than once" in err and "eegstream run" in err

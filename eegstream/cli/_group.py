@@ -22,7 +22,6 @@ _SINGLE_ONLY = {
     "--personal-model": "personal_model",
     "--markers": "markers",
     "--label-map": "label_map",
-    "--record": "record",
 }
 _STATUS_EVERY_S = 5.0
 
@@ -163,6 +162,10 @@ def run_group(args: argparse.Namespace) -> int:
 
     if args.seconds is not None:
         check_number(args.seconds, "seconds", min=0, min_inclusive=False)
+    if args.record is not None:
+        from ..recorder import check_record_path
+
+        check_record_path(args.record)  # before anything starts
     session = group_from_args(args).start()
     interrupted = False
     try:
@@ -181,6 +184,13 @@ def run_group(args: argparse.Namespace) -> int:
                 + (f": refused: {member.error}" if member.chain is None else ""),
                 flush=True,
             )
+        if args.record is not None:
+            recorder = session.start_recording(args.record)
+            print(
+                f"eegstream run: recording {len(recorder.streams)} streams to "
+                f"{recorder.path}",
+                flush=True,
+            )
         interrupted = _follow(session, args.seconds, args.quiet)
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -196,6 +206,8 @@ def run_group(args: argparse.Namespace) -> int:
     )
     for line in session.status_lines():
         print(f"eegstream run: {line}", flush=True)
+    if session.recording is not None:
+        print(f"eegstream run: {session.recording.describe()}", flush=True)
     return 130 if interrupted else 0
 
 

@@ -38,12 +38,13 @@ import torch
 
 from .. import _realtime
 from .._errors import EEGStreamError
-from ..acquisition import InletThread, StreamSummary, resolve_stream
+from ..acquisition import InletThread, StreamSummary, list_streams, resolve_stream
 from ..model import Checkpoint
 from ..model.predict import as_checkpoint
 from ..pipeline import LiveChain, ReadyStep, SessionLog, SessionStats, StepResult
 from ..pipeline.outlets import ResultOutlets
 from ..pipeline.units import unit_from_description
+from ..recorder import Recorder, RecordingReport
 from .batch import BatchClassifier
 from .outlet import GroupOutlet
 from .roster import Roster
@@ -216,6 +217,9 @@ class GroupSession:
         self.members: list[Member] = []
         self.group_outlet: GroupOutlet | None = None
         self.log: SessionLog | None = None
+        self.recorder: Recorder | None = None
+        #: What the XDF recording holds, once stop() closed it (None without one).
+        self.recording: RecordingReport | None = None
         #: Ticks classified, and steps per tick (for the summary).
         self.ticks = 0
         self.tick_sizes: list[int] = []
@@ -284,6 +288,10 @@ class GroupSession:
             thread.join(5.0)
         self._threads = []
         _realtime.live_stopped(self)
+        if self.recorder is not None:  # LabRecorder's inlets close first
+            self.recording = self.recorder.stop()
+            self.recorder = None
+            self._log("recording", None, state="stopped", **self.recording.to_dict())
         for member in self.members:  # inlets close before outlets
             if member.inlet is not None:
                 member.inlet.stop()
@@ -299,6 +307,48 @@ class GroupSession:
                 self._log("wearer_end", member, **self._member_summary(member))
             self.log.close()
             self.log = None
+
+    def start_recording(self, path: str | os.PathLike) -> Recorder:
+        """Record every stream of the session into one new XDF file (LabRecorder).
+
+        The file holds every followed headset's EEG and its replay marker
+        stream (``<source_id>-markers``, when visible), each wearer's outlets
+        and the group outlet. Streams that appear after this call
+        (``all_streams``) are not in it. :meth:`stop` closes the file first
+        and keeps its report in :attr:`recording`.
+
+        Raises
+        ------
+        EEGStreamError
+            Already recording; the path cannot be written; LabRecorder could
+            not start. The session runs on.
+        """
+        if self.recorder is not None:
+            raise EEGStreamError(
+                f"start_recording: already recording to {self.recorder.path}"
+            )
+        running = [m for m in list(self.members) if m.chain is not None]
+        streams = [m.summary for m in running]
+        markers = {f"{m.summary.source_id}-markers" for m in running}
+        streams += [s for s in list_streams(timeout=1.0) if s.source_id in markers]
+        outlets = [
+            o
+            for m in running
+            if m.outlets is not None
+            for o in (m.outlets.probabilities, m.outlets.band_power, m.outlets.quality)
+        ]
+        if self.group_outlet is not None:
+            outlets.append(self.group_outlet.outlet)
+        streams += [StreamSummary.from_info(o.get_info()) for o in outlets if o]
+        self.recorder = Recorder(path, streams).start()
+        self._log(
+            "recording",
+            None,
+            state="started",
+            path=str(self.recorder.path),
+            streams=[{"name": s.name, "source_id": s.source_id} for s in streams],
+        )
+        return self.recorder
 
     def __enter__(self) -> GroupSession:
         return self.start()
