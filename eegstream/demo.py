@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,25 +44,26 @@ DEMO_LOG_DIR = Path("replay") / "demo-logs"
 VIEWS = ("auto", "gui", "console")
 
 
-def prepare_session(root: Path) -> Path:
-    """Generate the demo session into ``root`` unless it is already there.
+def prepare_session(root: Path, subjects: Sequence[int] = (DEMO_SUBJECT,)) -> Path:
+    """Generate the demo session of ``subjects`` into ``root`` unless it is there.
 
     Returns
     -------
     Path
-        ``root``, a synthetic SEED-IV release holding subject 15, session 1.
+        ``root``, a synthetic SEED-IV release holding session 1 of
+        ``subjects`` (default: subject 15, whom the demo model never saw).
     """
     from .datasets import open_dataset
     from .datasets.synth import generate
 
     try:
         found = open_dataset(DEMO_DATASET, root)
-        if found.synthetic and any(
-            t.subject == DEMO_SUBJECT
-            and t.session == DEMO_SESSION
-            and round(t.duration_s) == DEMO_TRIAL_SECONDS
+        have = {
+            t.subject
             for t in found.trials
-        ):
+            if t.session == DEMO_SESSION and round(t.duration_s) == DEMO_TRIAL_SECONDS
+        }
+        if found.synthetic and set(subjects) <= have:
             return root
     except EEGStreamError:
         pass  # not there yet, or unusable: write it afresh
@@ -69,12 +71,31 @@ def prepare_session(root: Path) -> Path:
     return generate(
         DEMO_DATASET,
         root,
-        subjects=[DEMO_SUBJECT],
+        subjects=sorted(subjects),
         sessions=DEMO_SESSION,
         trial_seconds=DEMO_TRIAL_SECONDS,
         seed=DEMO_SEED,
         progress=False,
     )
+
+
+def group_subjects(n: int) -> list[int]:
+    """Return the subjects of a demo with ``n`` wearers: 15, then 14, 13, ...
+
+    Subject 15 is the one the demo model never saw; subjects 1-14 were in its
+    training set (``eegstream demo --wearers`` says so).
+
+    Raises
+    ------
+    EEGStreamError
+        ``n`` outside 1..15.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= DEMO_SUBJECT:
+        raise EEGStreamError(
+            f"--wearers must be 1 to {DEMO_SUBJECT} (the synthetic SEED-IV world "
+            f"has {DEMO_SUBJECT} subjects), got {n!r}"
+        )
+    return [DEMO_SUBJECT - k for k in range(n)]
 
 
 def check_model(checkpoint: Checkpoint) -> None:
@@ -121,6 +142,7 @@ def demo_player(
     speed: float = 1.0,
     headset: str | None = None,
     hold: bool = False,
+    subject: int = DEMO_SUBJECT,
 ) -> Player:
     """Make a replay of the demo session in ``root`` under a fresh name (not started).
 
@@ -129,11 +151,12 @@ def demo_player(
     only that headset's channels, at its usual rate
     (:func:`eegstream.replay.headset_source`). With ``hold`` it also waits
     for :meth:`~eegstream.replay.Player.release` (``--record``: the recorder
-    must be running before the first sample).
+    must be running before the first sample). ``subject``: whose session
+    (a group demo plays several).
     """
     from .replay import Player, dataset_source, headset_source
 
-    source = dataset_source(DEMO_DATASET, root, DEMO_SUBJECT, session=DEMO_SESSION)
+    source = dataset_source(DEMO_DATASET, root, subject, session=DEMO_SESSION)
     if headset is not None:
         source = headset_source(source, headset)
     return Player(

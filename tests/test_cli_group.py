@@ -226,3 +226,21 @@ def test_live_refuses_several_streams(tiny_checkpoint, capsys):
     assert main([*argv, "--exit-after", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert "--stream given more than once" in err and "eegstream run" in err
+
+
+def test_demo_with_wearers_classifies_each_in_one_session(tmp_path, capsys):
+    log = tmp_path / "demo.jsonl"
+    argv = ["demo", "--wearers", "2", "--seconds", "6", "--speed", "8"]
+    argv += ["--session-dir", str(tmp_path / "room"), "--log", str(log)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "subjects 14 were in the demo model's training" in out
+    steps = [r for r in read_log(log) if r["type"] == "step"]
+    assert {r["wearer"] for r in steps} == {"S15", "S14"}
+
+
+@pytest.mark.parametrize("n", ["0", "16"])
+def test_demo_refuses_a_room_the_world_cannot_fill(n, capsys):
+    assert main(["demo", "--wearers", n]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--wearers must be 1 to 15" in err and len(err.splitlines()) == 1

@@ -191,7 +191,7 @@ def run_group(args: argparse.Namespace) -> int:
                 f"{recorder.path}",
                 flush=True,
             )
-        interrupted = _follow(session, args.seconds, args.quiet)
+        interrupted = follow_group(session, args.seconds, args.quiet)
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
@@ -211,7 +211,7 @@ def run_group(args: argparse.Namespace) -> int:
     return 130 if interrupted else 0
 
 
-def _follow(session: Any, seconds: float | None, quiet: bool) -> bool:
+def follow_group(session: Any, seconds: float | None, quiet: bool) -> bool:
     """Wait for time up or Ctrl-C, printing one line per wearer every 5 s."""
     start = last = time.monotonic()
     try:
