@@ -221,11 +221,22 @@ def test_record_writes_every_stream_of_the_room_into_one_xdf(
     assert got[f"{unique_id}-group"] > 0
 
 
-def test_live_refuses_several_streams(tiny_checkpoint, capsys):
-    argv = ["live", "--model", str(tiny_checkpoint), "--stream", "a", "--stream", "b"]
-    assert main([*argv, "--exit-after", "1"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "--stream given more than once" in err and "eegstream run" in err
+def test_live_shows_a_tile_per_wearer(tiny_checkpoint, unique_id, tmp_path, capsys):
+    names = [f"{unique_id}-{k}" for k in range(2)]
+    sources = _sources(names, seconds=30)
+    shot = tmp_path / "room.png"
+    try:
+        argv = ["live", "--model", str(tiny_checkpoint), "--device", "cpu"]
+        argv += ["--source-id", names[0], "--source-id", names[1], "--no-outlets"]
+        argv += ["--exit-after", "7", "--screenshot", str(shot)]
+        assert main(argv) == 0
+    finally:
+        stop_all(*sources)
+    assert shot.stat().st_size > 1000
+    out = capsys.readouterr().out
+    for name in names:  # the closing lines: each wearer classified
+        line = next(ln for ln in out.splitlines() if f"live: {name}:" in ln)
+        assert " steps" in line and " 0 steps" not in line
 
 
 def test_demo_with_wearers_classifies_each_in_one_session(tmp_path, capsys):

@@ -10,6 +10,7 @@ from pathlib import Path
 from .._errors import EEGStreamError
 from .._options import MODEL, Option, add_options
 from . import _options
+from ._group import add_group_options, group_requested
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 
 HELP = "open the live dashboard over an LSL EEG stream"
@@ -72,19 +73,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser, "any combination narrows the choice; none: choose in a dialog"
     )
     add_options(parser, _VIEW_OPTIONS)
+    add_group_options(parser)
 
 
 def _check_args(args: argparse.Namespace) -> None:
     from .._checks import check_number
 
     _options.check_artifacts(args)
-    for flag, dest in (("--stream", "stream_all"), ("--source-id", "source_id_all")):
-        if len(getattr(args, dest, None) or ()) > 1:
-            raise EEGStreamError(
-                f"{flag} given more than once: the dashboard shows one wearer; "
-                f"for several in one process use `eegstream run` with {flag} for "
-                "each (docs/group.md)"
-            )
     if args.screenshot is not None and args.exit_after is None:
         raise EEGStreamError(
             "--screenshot needs --exit-after SECONDS (when to take it)"
@@ -104,6 +99,10 @@ def _check_args(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream live``; return the exit code."""
     _check_args(args)
+    if group_requested(args):
+        from ._group_live import run_group_live
+
+        return run_group_live(args)
     from ..dashboard import check_display
 
     check_display()  # before Qt exists: Qt would abort the process instead
