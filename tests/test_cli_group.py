@@ -86,10 +86,14 @@ def _sources(names, stream_type="EEG", seconds=12.0):
 
 
 def test_one_run_classifies_every_wearer_by_name(tiny_checkpoint, unique_id, tmp_path):
+    from _pipeline_helpers import personal_checkpoint
+
     names = [f"{unique_id}-{k}" for k in range(2)]
+    own = personal_checkpoint(tmp_path / "w1-own.safetensors", wearer="W1")
     wearers = _wearers(
         tmp_path,
-        "".join(f'[wearers.W{k}]\nsource_id = "{n}"\n' for k, n in enumerate(names)),
+        f'[wearers.W0]\nsource_id = "{names[0]}"\n'
+        f'[wearers.W1]\nsource_id = "{names[1]}"\nmodel = "{own}"\n',
     )
     sources = _sources(names)
     log = tmp_path / "group.jsonl"
@@ -103,12 +107,13 @@ def test_one_run_classifies_every_wearer_by_name(tiny_checkpoint, unique_id, tmp
     finally:
         stop_all(*sources)
     records = read_log(log)
-    starts = {
-        r["wearer"]: r["stream"]["source_id"]
-        for r in records
-        if r["type"] == "wearer_start"
+    starts = {r["wearer"]: r for r in records if r["type"] == "wearer_start"}
+    assert {w: r["stream"]["source_id"] for w, r in starts.items()} == {
+        "W0": names[0],
+        "W1": names[1],
     }
-    assert starts == {"W0": names[0], "W1": names[1]}
+    # W1 runs their own model (other weights: a call of its own), W0 the session's.
+    assert starts["W0"]["model"] == "tiny" and starts["W1"]["model"] == "w1-own"
     steps = [r for r in records if r["type"] == "step"]
     assert {r["wearer"] for r in steps} == {"W0", "W1"}
     for wearer in ("W0", "W1"):

@@ -99,6 +99,10 @@ class BatchClassifier:
             self._predictors[key] = predictor
         return key
 
+    def predictor(self, key: str) -> Predictor:
+        """Return the model of ``key`` (:meth:`add`), shared by its wearers."""
+        return self._predictors[key]
+
     @property
     def device(self) -> str:
         """``"cpu"`` or ``"cuda"`` (of the models loaded; the option before any)."""

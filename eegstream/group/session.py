@@ -422,6 +422,9 @@ class GroupSession:
                 suggest_from=summary.name,
                 **options,
             )
+            # One model per weights in the process: the chain's own call
+            # (LiveChain.push, never made here) would use the shared one too.
+            chain.classifier.predictor = self.batch.predictor(member.key)
         except EEGStreamError as err:
             member.error = str(err)
             member.chain = None
