@@ -199,7 +199,7 @@ def run_group(args: argparse.Namespace) -> int:
         finally:
             signal.signal(signal.SIGINT, previous)
     ticks = session.ticks
-    mean = sum(session.tick_sizes) / ticks if ticks else 0.0
+    mean = session.steps / ticks if ticks else 0.0
     print(
         f"eegstream run: {ticks} ticks, {mean:.2f} steps per model call on average",
         flush=True,

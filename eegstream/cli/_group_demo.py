@@ -83,7 +83,7 @@ def run_group_demo(args: argparse.Namespace) -> int:
             session.stop()
         for player in players:
             player.stop()
-    mean = sum(session.tick_sizes) / max(1, session.ticks)
+    mean = session.steps / max(1, session.ticks)
     print(
         f"eegstream demo: {session.ticks} model calls, {mean:.2f} wearers per call",
         flush=True,

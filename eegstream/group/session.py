@@ -220,9 +220,9 @@ class GroupSession:
         self.recorder: Recorder | None = None
         #: What the XDF recording holds, once stop() closed it (None without one).
         self.recording: RecordingReport | None = None
-        #: Ticks classified, and steps per tick (for the summary).
+        #: Ticks classified, and the steps they held (for the summary).
         self.ticks = 0
-        self.tick_sizes: list[int] = []
+        self.steps = 0
         self._models: dict[str, Checkpoint] = {}
         self._lock = threading.Lock()  # members list, log
         self._ready: queue.Queue[tuple[Member, ReadyStep]] = queue.Queue()
@@ -560,7 +560,7 @@ class GroupSession:
         )
         now = pylsl.local_clock()
         self.ticks += 1
-        self.tick_sizes.append(len(tick))
+        self.steps += len(tick)
         aligned = []
         for (member, ready), p in zip(tick, probs, strict=True):
             assert member.chain is not None  # sanity check: it made the step
