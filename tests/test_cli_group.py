@@ -260,3 +260,10 @@ def test_demo_refuses_a_room_the_world_cannot_fill(n, capsys):
     assert main(["demo", "--wearers", n]) == 2
     err = capsys.readouterr().err.strip()
     assert "--wearers must be 1 to 15" in err and len(err.splitlines()) == 1
+
+
+def test_a_one_stream_command_refuses_a_second_stream(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--stream", "a", "--stream", "b"])
+    assert done.value.code == 2
+    assert "--stream: given more than once" in capsys.readouterr().err

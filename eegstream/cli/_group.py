@@ -41,6 +41,17 @@ class RepeatableStore(argparse.Action):
             setattr(namespace, self.dest, values)
 
 
+class SingleStore(argparse.Action):
+    """Store one value; a second one is a parser error (one stream per command)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: D102
+        if getattr(namespace, self.dest, None) is not None:
+            raise argparse.ArgumentError(
+                self, "given more than once: this command follows one stream"
+            )
+        setattr(namespace, self.dest, values)
+
+
 def add_group_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--all-streams``, ``--wearers``, ``--shard``, ``--tick-wait``, ..."""
     group = parser.add_argument_group(

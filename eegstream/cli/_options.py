@@ -35,15 +35,18 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     _add_personal_options(parser.add_argument_group("wearer and live calibration"))
 
 
-def add_stream_choice(stream: Any) -> None:
-    """Add ``--stream``, ``--type``, ``--source-id``, ``--timeout``: which stream."""
-    from ._group import RepeatableStore
+def add_stream_choice(stream: Any, repeatable: bool = False) -> None:
+    """Add ``--stream``, ``--type``, ``--source-id``, ``--timeout``: which stream.
 
+    With ``repeatable`` (``run``, ``live``), ``--stream`` and ``--source-id``
+    may name several streams (a group session); else a second one is refused.
+    """
+    from ._group import RepeatableStore, SingleStore
+
+    store = RepeatableStore if repeatable else SingleStore
+    more = " (more than once: a group session)" if repeatable else ""
     stream.add_argument(
-        "--stream",
-        metavar="NAME",
-        action=RepeatableStore,
-        help="LSL stream name (run: more than once for a group session)",
+        "--stream", metavar="NAME", action=store, help=f"LSL stream name{more}"
     )
     stream.add_argument(
         "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
@@ -51,9 +54,8 @@ def add_stream_choice(stream: Any) -> None:
     stream.add_argument(
         "--source-id",
         metavar="ID",
-        action=RepeatableStore,
-        help="LSL source_id (unique per device; run: more than once for a group "
-        "session)",
+        action=store,
+        help=f"LSL source_id (unique per device){more}",
     )
     stream.add_argument(
         "--timeout",
@@ -77,7 +79,7 @@ def add_unit_option(stream: Any) -> None:
 
 def _add_stream_options(stream: Any) -> None:
     """Which stream, and how to read it."""
-    add_stream_choice(stream)
+    add_stream_choice(stream, repeatable=True)
     stream.add_argument(
         "--assume-seed-order",
         action="store_true",
