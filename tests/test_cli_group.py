@@ -158,7 +158,7 @@ def test_two_shards_split_the_room_and_take_streams_appearing_later(
 
 
 def test_group_replay_plays_subjects_as_separate_headsets(
-    tiny_checkpoint, unique_id, synthetic_seed_iv_small
+    tiny_checkpoint, unique_id, synthetic_seed_iv_small, tmp_path
 ):
     import subprocess
     import sys
@@ -185,6 +185,7 @@ def test_group_replay_plays_subjects_as_separate_headsets(
         device="cpu",
         outlets=False,
         resolve_timeout=30,
+        log_path=tmp_path / "room.jsonl",
     )
     try:
         session.start()
@@ -198,6 +199,10 @@ def test_group_replay_plays_subjects_as_separate_headsets(
         out, _ = replay.communicate(timeout=30)
     assert replay.returncode == 0
     assert all(f"'{i}'" in out for i in ids)
+    # Each headset's steps inside the clip carry its true label (its markers).
+    steps = [r for r in read_log(tmp_path / "room.jsonl") if r["type"] == "step"]
+    labelled = {r["wearer"] for r in steps if r["true_label"] is not None}
+    assert labelled == set(ids)
 
 
 def test_record_writes_every_stream_of_the_room_into_one_xdf(

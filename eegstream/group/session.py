@@ -22,6 +22,7 @@ call's rounding (:mod:`eegstream.group.batch`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -42,8 +43,10 @@ from ..acquisition import InletThread, StreamSummary, list_streams, resolve_stre
 from ..model import Checkpoint
 from ..model.predict import as_checkpoint
 from ..pipeline import LiveChain, ReadyStep, SessionLog, SessionStats, StepResult
+from ..pipeline.markers import MarkerListener
 from ..pipeline.outlets import ResultOutlets
 from ..pipeline.units import unit_from_description
+from ..protocol import markers_name
 from ..recorder import Recorder, RecordingReport
 from .batch import BatchClassifier
 from .outlet import GroupOutlet
@@ -106,6 +109,8 @@ class Member:
     due: float = float("nan")
     arrived: float = float("nan")
     inlet: InletThread | None = None
+    markers: MarkerListener | None = None
+    synthetic: bool = False
     outlets: ResultOutlets | None = None
     thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -224,6 +229,7 @@ class GroupSession:
         self.ticks = 0
         self.steps = 0
         self._models: dict[str, Checkpoint] = {}
+        self._marker_ids: set[str] = set()
         self._lock = threading.Lock()  # members list, log
         self._ready: queue.Queue[tuple[Member, ReadyStep]] = queue.Queue()
         self._stop = threading.Event()
@@ -258,6 +264,9 @@ class GroupSession:
                     )
             if self.log_path is not None:
                 self.log = SessionLog(self.log_path)
+            # One look for the replays' marker streams: a headset without one
+            # then costs no wait (MarkerListener waits for its stream at start).
+            self._marker_ids = {s.source_id for s in list_streams(timeout=1.0)}
             for info in infos:
                 self._add(info)
             if self.all_streams is not None:
@@ -293,6 +302,8 @@ class GroupSession:
             self.recorder = None
             self._log("recording", None, state="stopped", **self.recording.to_dict())
         for member in self.members:  # inlets close before outlets
+            if member.markers is not None:
+                member.markers.stop()
             if member.inlet is not None:
                 member.inlet.stop()
         for member in self.members:
@@ -405,10 +416,16 @@ class GroupSession:
         try:
             checkpoint = self._model(entry.model if entry else None)
             member.key = self.batch.add(checkpoint)
+            if summary.source_id:  # a replay's marker stream, first: no marker missed
+                seen = markers_name(summary.source_id) in self._marker_ids
+                member.markers = MarkerListener(
+                    summary.source_id, 2.0 if seen else 0.0
+                ).start()
             member.inlet = inlet = InletThread(
                 info, buffer_s=self.buffer_s, lost_after_s=self.lost_after_s
             ).start()
             full = inlet.info
+            member.synthetic = full.desc().child_value("synthetic") == "true"
             options = dict(self.chain_options)
             member.chain = chain = LiveChain.from_labels(
                 checkpoint,
@@ -430,6 +447,8 @@ class GroupSession:
             member.chain = None
             if member.inlet is not None:
                 member.inlet.stop()
+            if member.markers is not None:
+                member.markers.stop()
             logger.warning("%s: refused: %s", summary.name, err)
             self._log("refused", member, message=member.error)
             with self._lock:
@@ -579,6 +598,10 @@ class GroupSession:
     def _emit(self, member: Member, result: StepResult) -> None:
         chain, stats = member.chain, member.stats
         assert chain is not None and stats is not None  # sanity check: running
+        if member.markers is not None:
+            result = self._label(member.markers, chain, result)
+            for ts, marker in member.markers.drain():
+                self._log("marker", member, time=ts, marker=marker)
         member.last = result
         stats.count(result)
         if member.outlets is not None:
@@ -597,7 +620,25 @@ class GroupSession:
             predicted=result.predicted,
             warm=result.warm,
             latency_s=result.latency_s,
+            true_label=result.true_label,
+            since_onset_s=result.since_onset_s,
             quality=None if result.quality is None else result.quality.to_dict(),
+        )
+
+    @staticmethod
+    def _label(
+        markers: MarkerListener, chain: LiveChain, result: StepResult
+    ) -> StepResult:
+        """Attach the true label of a replay's trial holding the step's window."""
+        markers.poll()  # what arrived since its thread last ran
+        found = markers.trial(
+            result.window_start, result.timestamp, tolerance=0.5 / chain.cfg.sfreq
+        )
+        if found is None:
+            return result
+        label, onset = found
+        return dataclasses.replace(
+            result, true_label=label, since_onset_s=result.timestamp - onset
         )
 
     # -- views ------------------------------------------------------------------------
@@ -612,9 +653,17 @@ class GroupSession:
             if m.last is not None:
                 top = f"{m.last.predicted} {m.last.probabilities.max():.2f}"
             p50, p99 = m.stats.recent_latency()
+            accuracy = m.stats.accuracy(m.synthetic)
             lines.append(
                 f"{m.wearer}: {top} | {m.state} | latency p50 {p50 * 1e3:.1f} ms "
                 f"p99 {p99 * 1e3:.1f} ms | {m.stats.steps} steps"
+                + (
+                    f" | accuracy {100 * accuracy.accuracy:.0f} % of "
+                    f"{accuracy.steps} labelled"
+                    + (" (SYNTHETIC)" if m.synthetic else "")
+                    if accuracy is not None
+                    else ""
+                )
                 + (f" | {m.error}" if m.error else "")
             )
         return lines
@@ -623,8 +672,10 @@ class GroupSession:
         if member.stats is None:
             return {"error": member.error}
         inlet = member.inlet
+        accuracy = member.stats.accuracy(member.synthetic)
         return {
             "steps": member.stats.steps,
+            "accuracy": None if accuracy is None else accuracy.to_dict(),
             "latency_s": member.stats.latency().to_dict(),
             "samples_received": inlet.ring.total if inlet is not None else 0,
             "samples_lost": inlet.samples_lost if inlet is not None else 0,
