@@ -230,6 +230,7 @@ class GroupSession:
         self.steps = 0
         self._models: dict[str, Checkpoint] = {}
         self._marker_ids: set[str] = set()
+        self._resolver: pylsl.ContinuousResolver | None = None
         self._lock = threading.Lock()  # members list, log
         self._ready: queue.Queue[tuple[Member, ReadyStep]] = queue.Queue()
         self._stop = threading.Event()
@@ -270,7 +271,8 @@ class GroupSession:
             for info in infos:
                 self._add(info)
             if self.all_streams is not None:
-                for info in self._discover(self.resolve_timeout):
+                # Those there now; later ones are found as they appear.
+                for info in self._discover(min(self.resolve_timeout, 1.0)):
                     self._add(info)
             if self.members and all(m.chain is None for m in self.members):
                 raise EEGStreamError(
@@ -296,6 +298,7 @@ class GroupSession:
         for thread in self._threads:
             thread.join(5.0)
         self._threads = []
+        self._resolver = None  # stops listening
         _realtime.live_stopped(self)
         if self.recorder is not None:  # LabRecorder's inlets close first
             self.recording = self.recorder.stop()
@@ -387,10 +390,16 @@ class GroupSession:
         return shard_of(_shard_key(info), n) == k
 
     def _discover(self, timeout: float) -> list[pylsl.StreamInfo]:
-        """Streams of type ``all_streams`` in this shard not followed yet."""
-        found = pylsl.resolve_bypred(
-            f"type='{self.all_streams}'", minimum=0, timeout=timeout
-        )
+        """Streams of type ``all_streams`` in this shard not followed yet.
+
+        A resolver keeps listening in the background from the first call on
+        (a one-off resolve with no minimum returns before the answers
+        arrive); the first call waits ``timeout`` seconds for them.
+        """
+        if self._resolver is None:
+            self._resolver = pylsl.ContinuousResolver(pred=f"type='{self.all_streams}'")
+            self._stop.wait(timeout)
+        found = self._resolver.results()
         with self._lock:
             known = {_shard_key_of(m.summary) for m in self.members}
         new, seen = [], set()
@@ -403,7 +412,7 @@ class GroupSession:
 
     def _discover_loop(self) -> None:
         while not self._stop.wait(DISCOVER_EVERY_S):
-            for info in self._discover(0.2):
+            for info in self._discover(0.0):
                 if self._stop.is_set():
                     return
                 self._add(info)
