@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(PIP_EXTRA) $(TORCH_INDEX) "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev,distributed,asr,docs]"
+	$(BIN)/python -m pip install -q $(PIP_EXTRA) -e ".[dev,distributed,asr,docs,web]"
 	touch $(STAMP)
 
 demo: $(STAMP)

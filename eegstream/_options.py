@@ -1,14 +1,15 @@
-"""The one table of command-line options, for the parsers and reproduce lines.
+"""The option mechanism: tables of command-line options, for parsers and commands.
 
 An :class:`Option` ties a flag to where its value lives in the library's
 options object (``attr``, a dotted path such as ``"feature_config.window_s"``)
 and takes its default and choices from the library's dataclasses and
 constants, so nothing is written twice. :func:`add_options` puts a table into
 an argparse parser; :func:`command_line` writes the flags whose values differ
-from their defaults. Options shared by several commands are defined once:
-the features' and devices' here, the datasets' beside them
-(:mod:`eegstream.datasets.options`); a command's own table lives beside its
-options dataclass (e.g. :data:`eegstream.training.config.TRAIN_OPTIONS`).
+from their defaults. Each table lives beside the code it configures: the
+features' in :mod:`eegstream.features.options`, the model's and the device's
+in :mod:`eegstream.model.options`, the datasets' in
+:mod:`eegstream.datasets.options`, a command's own beside its options
+dataclass (e.g. :data:`eegstream.training.config.TRAIN_OPTIONS`).
 """
 
 from __future__ import annotations
@@ -20,18 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import EEGStreamError
-from .features.config import (
-    COMPAT_MODES,
-    SMOOTHING_MODES,
-    ConditioningSettings,
-    FeatureConfig,
-)
 
-#: Where a model runs (``"cuda:1"`` etc. are also understood by the library).
-DEVICES = ("auto", "cpu", "cuda")
-
-_FEATURES = FeatureConfig()
-_CONDITIONING = ConditioningSettings()
 # A value at an attr path under a None (e.g. a field of conditioning=None).
 _UNDER_NONE = object()
 
@@ -74,7 +64,7 @@ class Option:
     type: Callable[[str], Any] | None = None
     choices: Sequence[Any] | None = None
     metavar: str | None = None
-    action: str | None = None
+    action: str | Callable[..., argparse.Action] | None = None
     required: bool = False
     nargs: str | None = None
     const: Any = None
@@ -175,115 +165,6 @@ def _read(values: Any, attr: str) -> Any:
             return _UNDER_NONE
         values = getattr(values, part)
     return values
-
-
-MODEL = Option("--model", "model name in models/ or checkpoint path", required=True)
-
-
-def _hz_or_none(text: str) -> float | None:
-    """Read a frequency in Hz, or ``"none"`` for None."""
-    return None if text.lower() == "none" else float(text)
-
-
-def device_option(help: str, **overrides: Any) -> Option:  # noqa: A002
-    """``--device``: auto, cpu or cuda."""
-    return Option("--device", help, default="auto", choices=DEVICES, **overrides)
-
-
-_COND_GROUP = (
-    "signal conditioning (causal filters before the DE, stored with the feature "
-    "settings)"
-)
-
-
-def _conditioning(flag: str, field: str, help: str, **kw: Any) -> Option:  # noqa: A002
-    """Make the option of a ConditioningSettings field, its dest and default."""
-    return Option(
-        flag,
-        help,
-        attr=f"feature_config.conditioning.{field}",
-        dest=field,
-        default=getattr(_CONDITIONING, field),
-        group=_COND_GROUP,
-        **kw,
-    )
-
-
-#: The filters before the DE (:class:`~eegstream.features.ConditioningSettings`);
-#: each ``dest`` is the settings' field, so its errors name the flag.
-CONDITIONING_OPTIONS: tuple[Option, ...] = (
-    _conditioning(
-        "--highpass",
-        "highpass_hz",
-        "high-pass edge in Hz, or 'none'",
-        type=_hz_or_none,
-        metavar="HZ",
-    ),
-    _conditioning(
-        "--lowpass",
-        "lowpass_hz",
-        "low-pass edge in Hz, or 'none'",
-        type=_hz_or_none,
-        metavar="HZ",
-    ),
-    _conditioning(
-        "--filter-order",
-        "order",
-        "Butterworth order of the high- and low-pass, 1-8",
-        type=int,
-        metavar="N",
-    ),
-    _conditioning(
-        "--line-freq",
-        "line_freq",
-        "mains frequency in Hz, notched with its harmonics below Nyquist",
-        type=float,
-        metavar="{50,60}",
-    ),
-    Option(
-        "--no-conditioning",
-        "no filtering: the DE of the EEG as it is (e.g. to reproduce a "
-        "release's features from its preprocessed EEG)",
-        attr="feature_config.conditioning",
-        action="store_true",
-        group=_COND_GROUP,
-        none_flag=True,
-    ),
-)
-
-#: The feature settings a user may change (the rest follow the checkpoint).
-FEATURE_OPTIONS: tuple[Option, ...] = (
-    Option(
-        "--window",
-        "DE window in seconds",
-        attr="feature_config.window_s",
-        type=float,
-        default=_FEATURES.window_s,
-    ),
-    Option(
-        "--hop",
-        "step between windows in seconds",
-        attr="feature_config.hop_s",
-        type=float,
-        default=_FEATURES.hop_s,
-    ),
-    Option(
-        "--smoothing",
-        "causal Kalman smoothing of each feature over windows, or none",
-        attr="feature_config.smoothing",
-        default=_FEATURES.smoothing,
-        choices=SMOOTHING_MODES,
-    ),
-    Option(
-        "--compat",
-        "reproduce the official SEED-VII extractor (256-point FFT of each "
-        "window's first 1.28 s, gamma 31-49 Hz) instead of the standard DE",
-        attr="feature_config.compat",
-        default=_FEATURES.compat,
-        choices=COMPAT_MODES,
-    ),
-    *CONDITIONING_OPTIONS,
-)
 
 
 def values_from_args(args: argparse.Namespace, options: Sequence[Option]) -> dict:

@@ -91,6 +91,10 @@ DESC_MARKERS = "markers"
 DESC_SOURCE = "source"
 #: ``desc`` key: samples per pushed chunk.
 DESC_CHUNK_SIZE = "chunk_size"
+#: ``desc`` keys of the pipeline's result outlets: the model's name and the
+#: wearer's (``--wearer``; empty when none was named).
+DESC_MODEL = "model"
+DESC_WEARER = "wearer"
 
 
 def markers_name(eeg: str) -> str:

@@ -145,6 +145,7 @@ _SLOWEST_MODULES = (
     "test_pipeline_live.py",
     "test_xdf.py",
     "test_cli_demo.py",
+    "test_web.py",
 )
 
 

@@ -204,8 +204,8 @@ def test_streaming_session_refuses_sessions_with_holes(
 
     from eegstream import EEGStreamError
     from eegstream.datasets import open_dataset
+    from eegstream.evaluation import evaluate_session
     from eegstream.model import load_checkpoint
-    from eegstream.training.evaluate import evaluate_session
 
     _, model, _ = trained
     ds = open_dataset("seed-iv", synthetic_seed_iv_small)

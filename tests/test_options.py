@@ -108,13 +108,13 @@ def test_cache_dir_has_the_old_spelling_as_a_hidden_alias(command, capsys) -> No
 def test_every_registered_model_can_be_trained_and_is_offered() -> None:
     from eegstream.model import MODELS
     from eegstream.training.config import ARCHS
-    from eegstream.training.run import BASELINE, TRAINERS
+    from eegstream.training.fit import BASELINE, TRAINERS
 
     assert set(ARCHS) == set(TRAINERS) == set(MODELS) and BASELINE in MODELS
 
 
 def test_pipeline_options_offer_the_pipelines_units_and_devices() -> None:
-    from eegstream._options import DEVICES
+    from eegstream.model.options import DEVICES
     from eegstream.pipeline.units import UNIT_CHOICES
 
     for command in ("run", "live"):

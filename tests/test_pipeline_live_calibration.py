@@ -9,7 +9,6 @@ fit, switch, log, console), not the adaptation.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,7 +21,8 @@ from _pipeline_helpers import (
 )
 
 from eegstream import EEGStreamError
-from eegstream.cli import _options, main
+from eegstream.calibration import wearer_session
+from eegstream.cli import main
 from eegstream.datasets.recordings import open_recordings
 from eegstream.model._testing import SEED_IV_CLASSES as CLASSES
 from eegstream.montage import SEED_CHANNELS
@@ -63,11 +63,11 @@ def _replay(name: str, n_trials: int, *, hold: bool = False) -> Player:
     ).start()
 
 
-def _library(calibrate, wearers=None) -> _options.PersonalLibrary:
+def _library(calibrate, wearers=None) -> wearer_session.PersonalLibrary:
     """The calls --wearer/--calibrate make: a stand-in calibrate, the real store."""
     if wearers is None:
-        return _options.PersonalLibrary(calibrate, None, None, None)
-    return _options.PersonalLibrary(
+        return wearer_session.PersonalLibrary(calibrate, None, None, None)
+    return wearer_session.PersonalLibrary(
         calibrate,
         wearers.load_wearer,
         wearers.save_normaliser_state,
@@ -149,13 +149,13 @@ def test_run_calibrates_in_the_background_and_switches_without_a_gap(
 ):
     calls = []
 
-    def calibrate(base, recordings, label_map, *, out, wearer=None, progress=True):
+    def calibrate(base, recordings, label_map, *, out, wearer=None, progress=True, **_):
         calls.append((base, label_map, out, wearer, progress))
         assert open_recordings(recordings).trials  # labelled EEG
         path = personal_checkpoint(tmp_path / f"{out}.safetensors", wearer="alice")
         return _result(path)
 
-    monkeypatch.setattr(_options, "personal_library", lambda: _library(calibrate))
+    monkeypatch.setattr(wearer_session, "personal_library", lambda: _library(calibrate))
     player = _replay(unique_id, 60)  # longer than LabRecorder may take to start
     log, xdf = tmp_path / "run.jsonl", tmp_path / "calibration.xdf"
     try:
@@ -192,46 +192,52 @@ def test_run_calibrates_in_the_background_and_switches_without_a_gap(
 
 def test_the_live_calibrate_function_refuses_a_model_that_does_not_gain(tmp_path):
     made = personal_checkpoint(tmp_path / "p.safetensors", wearer="P07")
+    seen = {}
 
-    def calibrate(base, recordings, label_map, *, out, wearer=None, progress=True):
+    def calibrate(base, recordings, label_map, *, out, wearer=None, **kwargs):
+        seen.update(kwargs)
         return _result(None if wearer == "P08" else made, improves=wearer == "P07")
 
-    args = argparse.Namespace(
-        model="base", wearer=None, calibrate=60.0, personal_model=None,
-        calibration_record=tmp_path / "cal.xdf", label_map=tmp_path / "map.toml",
+    record, label_map = tmp_path / "cal.xdf", tmp_path / "map.toml"
+    session = wearer_session.personal_session(
+        "base", calibrate_s=60.0, calibration_record=record, label_map=label_map,
+        alpha=0.1, markers=["Stim"], library=_library(calibrate),
     )  # fmt: skip
-    session = _options.personal_session(args, _library(calibrate))
-    assert session.model == "base" and session.recording == args.calibration_record
+    assert session.model == "base" and session.recording == record
     with pytest.raises(EEGStreamError, match="stand-in") as err:
-        session.calibrate(tmp_path / "cal.xdf")
+        session.calibrate(record)
+    # --alpha and --markers reach the calibration and its command line.
+    assert seen["alpha"] == 0.1 and seen["markers"] == ["Stim"]
     assert "\n" not in str(err.value)
     assert (
-        f"`eegstream calibrate --model base --recording {tmp_path / 'cal.xdf'} --out "
+        f"`eegstream calibrate --model base --recording {record} --out "
         f"base-personal-" in str(err.value)
     )
-    assert f"--label-map {args.label_map} --force`" in str(err.value)
+    assert f"--label-map {label_map} --alpha 0.1 --markers Stim --force`" in str(
+        err.value
+    )
 
 
 def test_calibrate_options_are_checked_before_anything_starts(tmp_path):
-    args = argparse.Namespace(
-        model=None,
-        wearer=None,
-        calibrate=30.0,
-        calibration_record=None,
-        personal_model=None,
-        label_map=None,
-    )
-    library = _options.PersonalLibrary(None, None, None, None)
+    library = wearer_session.PersonalLibrary(None, None, None, None)
+    prepare = wearer_session.personal_session
     with pytest.raises(EEGStreamError, match="--calibrate needs --model"):
-        _options.personal_session(args, library)
-    args.model, args.calibrate = "base", -1.0
+        prepare(None, calibrate_s=30.0, library=library)
     with pytest.raises(EEGStreamError, match="calibrate"):
-        _options.personal_session(args, library)
+        prepare("base", calibrate_s=-1.0, library=library)
+    with pytest.raises(EEGStreamError, match="alpha"):
+        prepare("base", calibrate_s=30.0, alpha=0.7, library=library)
     taken = tmp_path / "taken.xdf"
     taken.write_bytes(b"")
-    args.calibrate, args.calibration_record = 30.0, taken
     with pytest.raises(EEGStreamError, match="already exists"):
-        _options.personal_session(args, library)
+        prepare("base", calibrate_s=30.0, calibration_record=taken, library=library)
+
+
+def test_live_and_run_take_alpha_for_their_calibration(capsys):
+    for command in ("run", "live"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "--alpha ALPHA" in capsys.readouterr().out
 
 
 def test_status_and_summary_lines_say_calibrating_and_whose_model():
@@ -262,7 +268,9 @@ def test_a_wearer_is_found_again_by_name_with_model_and_statistics(
     """--wearer: a later session starts calibrated and carries the statistics on."""
     wearers = pytest.importorskip("eegstream.wearers")  # the calibration branch's
     monkeypatch.setenv("EEGSTREAM_WEARERS", str(tmp_path / "wearers"))
-    monkeypatch.setattr(_options, "personal_library", lambda: _library(None, wearers))
+    monkeypatch.setattr(
+        wearer_session, "personal_library", lambda: _library(None, wearers)
+    )
     # What `eegstream calibrate ... --wearer alice` stores.
     personal = personal_checkpoint(tmp_path / "alice.safetensors", wearer="alice")
     wearers.save_wearer_model("alice", personal, base="tiny")

@@ -21,7 +21,8 @@ from eegstream.replay import (
     dataset_source,
     file_source,
 )
-from eegstream.replay.player import _Chunker, rest_samples
+from eegstream.replay.player import _Chunker
+from eegstream.replay.schedule import rest_samples
 
 pytestmark = pytest.mark.lsl
 

@@ -138,7 +138,8 @@ def test_split_error_is_one_line_naming_the_split(
 ):
     from eegstream.training import RunOptions
     from eegstream.training.distributed import ray_session, run_splits
-    from eegstream.training.run import prepare_run, train_split
+    from eegstream.training.fit import train_split
+    from eegstream.training.run import prepare_run
     from eegstream.training.splits import Split
 
     opts = RunOptions(

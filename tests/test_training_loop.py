@@ -11,8 +11,8 @@ from eegstream.training import (
     train_logreg,
     train_network,
 )
+from eegstream.training.fit import predict_proba
 from eegstream.training.loop import balanced_class_weights
-from eegstream.training.run import predict_proba
 
 
 def _planted(n_per_class, n_classes=3, seq_len=20, n_features=30, shift=1.0, seed=0):

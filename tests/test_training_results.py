@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from eegstream.training.evaluate import (
+from eegstream.evaluation import (
     OfflineEvaluation,
     StreamedTrial,
     StreamingEvaluation,
@@ -88,7 +88,7 @@ def test_run_metrics_layout():
     from eegstream.features import FeatureConfig
     from eegstream.model import ProtocolSpec
     from eegstream.training import TrainConfig
-    from eegstream.training.run import RunDataset, RunMetrics
+    from eegstream.training.results import RunDataset, RunMetrics
 
     metrics = RunMetrics(
         name="run",
@@ -146,7 +146,7 @@ def test_run_metrics_layout():
 
 
 def test_quality_accuracy_splits_steps_by_clean():
-    from eegstream.training.evaluate import QualityAccuracy
+    from eegstream.evaluation import QualityAccuracy
 
     q = QualityAccuracy.of(
         np.array([True, False, True, True]), np.array([True, True, False, True])

@@ -275,7 +275,7 @@ def fit_last_layer(
         loss.backward()
         return loss
 
-    from ..training.run import torch_threads
+    from ..training.fit import torch_threads
 
     # Small products: a second thread costs more in waiting than it saves
     # (measured: 26 s against 2.5 s for 199 relabellings of 5 minutes on a

@@ -269,7 +269,8 @@ def calibration_curve(
     from tqdm import tqdm
 
     from ..training.config import RunOptions, TrainConfig, apply_recipe
-    from ..training.run import prepare_run, train_split
+    from ..training.fit import train_split
+    from ..training.run import prepare_run
 
     ks = _check_minutes(minutes)
     method = check_method(method, arch)
@@ -308,13 +309,11 @@ def calibration_curve(
         disable=None if progress else True,
     ):  # fmt: skip
         fitted = train_split(job, i, split)
-        normaliser = RunningNormaliser(
-            fitted["_mean"], fitted["_std"], opts.prior_steps
-        )
+        normaliser = RunningNormaliser(fitted.mean, fitted.std, opts.prior_steps)
         subject = split.test[0]
         trials = [t for t in job.trials if t.subject == subject]
         segments, tm = subject_curve(
-            fitted["_model"], arch, normaliser, trials, job.cfg, ks, method, settings
+            fitted.model, arch, normaliser, trials, job.cfg, ks, method, settings
         )
         curves.append(segments)
         test_min.append(tm)

@@ -29,6 +29,7 @@ from torch import nn
 from .._errors import EEGStreamError
 from ..features import FeatureConfig, NormaliserState, RunningNormaliser
 from ..training.data import CropSet, TrialSteps, trial_crops
+from ..training.fit import predict_proba
 from .adapt import AdaptSettings, adapt, last_layer_inputs
 from .gain import GainTest, gain_test, null_labellings, relabellings
 from .options import ALPHA, FOLDS
@@ -226,12 +227,9 @@ def wearer_normaliser(state: NormaliserState, prior_steps: float) -> RunningNorm
 
 def predict(model: nn.Module, crops: CropSet, batch: int = 256) -> np.ndarray:
     """Predicted class id of every crop, shape (n_crops,)."""
-    out = []
-    with torch.inference_mode():
-        for start in range(0, len(crops), batch):
-            idx = np.arange(start, min(start + batch, len(crops)))
-            out.append(model(torch.from_numpy(crops.take(idx))).argmax(1).numpy())
-    return np.concatenate(out) if out else np.empty(0, np.int64)
+    if not len(crops):
+        return np.empty(0, np.int64)
+    return predict_proba(model, crops, batch).argmax(1)
 
 
 @dataclass(frozen=True)

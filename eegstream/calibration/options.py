@@ -18,6 +18,16 @@ ALPHA, MAX_ALPHA, PERMUTATIONS, NETWORK_PERMUTATIONS = 0.05, 0.5, 199, 19
 #: Every adaptation method (:mod:`eegstream.calibration.adapt`).
 METHODS = ("last-layer", "head", "full")
 
+#: ``--alpha``: ``calibrate``'s, and live ``--calibrate``'s on ``run``/``live``.
+ALPHA_OPTION = Option(
+    "--alpha",
+    "level of the gain test: the personal model is written when the "
+    "permutation test over whole segments gives p <= alpha, in (0, 0.5]",
+    attr="alpha",
+    type=float,
+    default=ALPHA,
+)
+
 CALIBRATE_OPTIONS: tuple[Option, ...] = (
     Option(
         "--model",
@@ -87,14 +97,7 @@ CALIBRATE_OPTIONS: tuple[Option, ...] = (
         type=int,
         default=FOLDS,
     ),
-    Option(
-        "--alpha",
-        "level of the gain test: the personal model is written when the "
-        "permutation test over whole segments gives p <= alpha, in (0, 0.5]",
-        attr="alpha",
-        type=float,
-        default=ALPHA,
-    ),
+    ALPHA_OPTION,
     Option(
         "--permutations",
         "relabellings of whole segments in the gain test's null distribution, "

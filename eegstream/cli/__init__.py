@@ -36,6 +36,7 @@ COMMANDS = (
     "streams",
     "replay",
     "record",
+    "web",
     "synth",
     "features",
     "train",

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._options import Option, device_option, values_from_args
+from .._options import Option, values_from_args
+from ..calibration.options import ALPHA_OPTION
+from ..model.options import device_option
 
 if TYPE_CHECKING:
+    from ..calibration.wearer_session import PersonalSession
+    from ..pipeline import LivePipeline
     from ..training.config import RunOptions
 
 # pipeline.units.UNIT_CHOICES, without importing the pipeline (torch) to parse.
@@ -121,7 +125,9 @@ def _add_pipeline_group(pipe: Any) -> None:
         help="write a JSON Lines session log to this new file",
     )
     add_record_option(pipe)
+    add_web_option(pipe)
     add_artifacts_option(pipe)
+    add_asr_option(pipe)
     pipe.add_argument(
         "--no-outlets",
         action="store_true",
@@ -163,6 +169,12 @@ def _add_personal_options(personal: Any) -> None:
         help="name of the personal model written to models/ (default: "
         "<model>-<wearer>-<time>)",
     )
+    replace(
+        ALPHA_OPTION,
+        help="--calibrate's gain test: the session switches to the personal model "
+        "when the permutation test over whole segments gives p <= alpha, in "
+        "(0, 0.5]",
+    ).add_to(personal)
 
 
 def add_record_option(group: Any) -> None:
@@ -174,6 +186,18 @@ def add_record_option(group: Any) -> None:
         metavar="PATH.xdf",
         help="record the session with LabRecorder into this new XDF file: the EEG, "
         "its markers, the probability and band-power outlets",
+    )
+
+
+def add_web_option(group: Any) -> None:
+    """Add ``--web PORT`` (``run``, ``live``, ``demo``): the live web view."""
+    group.add_argument(
+        "--web",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="also serve the live web view (as `eegstream web`) on "
+        "127.0.0.1:PORT from this process; see docs/web.md",
     )
 
 
@@ -198,6 +222,19 @@ def add_artifacts_option(group: Any) -> None:
         "the clean recording's on 0-9.8 %% of steps with flag, 2.5-20.5 %% with "
         "hold: a held reading goes stale, and 26-62 %% of the steps of clean "
         "real recordings carry a flag (eye flags on 7-59 %%)",
+    )
+
+
+def add_asr_option(group: Any) -> None:
+    """Add ``--asr``/``--no-asr`` (``run``, ``live``, ``demo``)."""
+    group.add_argument(
+        "--asr",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="artifact subspace reconstruction between the filters and the DE "
+        "(needs the asr extra): fitted on the session's first minute (its "
+        "clean seconds), cleaning from 10 s later; default: as the model was "
+        "trained (docs/asr.md)",
     )
 
 
@@ -235,6 +272,7 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace, **kwargs: Any)
             float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
         ),
         artifacts=args.artifacts,
+        asr=args.asr,
         **kwargs,
     )
 
@@ -250,173 +288,26 @@ def option_kwargs(
     return {opt.name: getattr(args, opt.name) for opt in options}
 
 
-@dataclass(frozen=True)
-class PersonalLibrary:
-    """The calls ``--wearer`` and ``--calibrate`` make into the calibration library.
+def personal_session(args: argparse.Namespace) -> PersonalSession:
+    """Prepare what ``--wearer``, ``--calibrate`` and their options ask for.
 
-    :func:`personal_library` gives the real ones; tests may give others.
-
-    Attributes
-    ----------
-    calibrate : callable
-        :func:`eegstream.calibration.calibrate`.
-    load_wearer, save_normaliser_state, wearer_dir : callable
-        :func:`eegstream.wearers.load_wearer`, ``save_normaliser_state``,
-        ``wearer_dir``.
+    See :func:`eegstream.calibration.wearer_session.personal_session`.
     """
+    from ..calibration.wearer_session import personal_session as prepare
 
-    calibrate: Callable[..., Any]
-    load_wearer: Callable[[str], Any]
-    save_normaliser_state: Callable[[str, Any], Any]
-    wearer_dir: Callable[[str], Path]
-
-
-def personal_library() -> PersonalLibrary:
-    """Import the calibration library and the wearer store (on first use)."""
-    from .. import calibration, wearers
-
-    return PersonalLibrary(
-        calibration.calibrate,
-        wearers.load_wearer,
-        wearers.save_normaliser_state,
-        wearers.wearer_dir,
+    return prepare(
+        args.model,
+        wearer=args.wearer,
+        calibrate_s=args.calibrate,
+        label_map=args.label_map,
+        personal_model=args.personal_model,
+        calibration_record=args.calibration_record,
+        alpha=args.alpha,
+        markers=args.markers,
     )
 
 
-@dataclass
-class PersonalSession:
-    """What ``--wearer`` and ``--calibrate`` make of a ``run`` or ``live`` session.
-
-    Attributes
-    ----------
-    model : Any
-        The checkpoint to start with: the wearer's personal model, else ``--model``.
-    wearer : str | None
-        ``--wearer``.
-    state : Any
-        The wearer's saved normaliser statistics (a ``NormaliserState``), or None.
-    calibrate : callable | None
-        ``calibrate(xdf) -> PersonalModel`` for
-        :meth:`~eegstream.pipeline.LivePipeline.start_calibration`; None
-        without ``--calibrate``.
-    recording : Path | None
-        The calibration XDF to write.
-    save_state : callable | None
-        Saves a ``NormaliserState`` for the wearer (atomically).
-    lines : list of str
-        What to tell the user at start.
-    """
-
-    model: Any
-    wearer: str | None = None
-    state: Any = None
-    calibrate: Callable[[Path], Any] | None = None
-    recording: Path | None = None
-    save_state: Callable[[Any], Any] | None = None
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def pipeline_options(self) -> dict[str, Any]:
-        """``wearer`` and ``wearer_state`` for the pipeline."""
-        return {"wearer": self.wearer, "wearer_state": self.state}
-
-
-def personal_session(
-    args: argparse.Namespace, library: PersonalLibrary | None = None
-) -> PersonalSession:
-    """Find the wearer and prepare the live calibration that the options ask for.
-
-    Without ``--wearer`` and ``--calibrate`` nothing is imported. A wearer
-    never seen (no folder in the store) starts from ``--model`` and is
-    created when the session saves its statistics.
-
-    Raises
-    ------
-    EEGStreamError
-        ``--calibrate`` not positive or without ``--model``; a calibration
-        record path that cannot be written; an unreadable wearer.
-    """
-    from .._checks import check_number
-    from .._errors import EEGStreamError
-
-    if args.calibrate is None and args.wearer is None:
-        return PersonalSession(args.model)
-    lib = library or personal_library()
-    session = PersonalSession(args.model, wearer=args.wearer)
-    if args.wearer is not None:
-        if lib.wearer_dir(args.wearer).is_dir():
-            found = lib.load_wearer(args.wearer)
-            session.state = found.normaliser
-            if found.checkpoint is not None:
-                session.model = found.checkpoint
-                session.lines.append(
-                    f"wearer {args.wearer}: starting with their personal model "
-                    f"{found.checkpoint}"
-                )
-            if found.normaliser is not None:
-                session.lines.append(
-                    f"wearer {args.wearer}: normaliser statistics of an earlier session"
-                )
-        else:
-            session.lines.append(
-                f"wearer {args.wearer}: new (saved in {lib.wearer_dir(args.wearer)} "
-                "at the end)"
-            )
-        wearer = args.wearer
-        session.save_state = lambda state: lib.save_normaliser_state(wearer, state)
-    if args.calibrate is not None:
-        check_number(args.calibrate, "calibrate", unit="s", min=0, min_inclusive=False)
-        if args.model is None:
-            raise EEGStreamError(
-                "--calibrate needs --model BASE: the model to calibrate from"
-            )
-        session.calibrate, session.recording = _live_calibration(args, lib)
-    return session
-
-
-def _live_calibration(
-    args: argparse.Namespace, lib: PersonalLibrary
-) -> tuple[Callable[[Path], Any], Path]:
-    """Make the calibrate function of ``--calibrate`` and the XDF path it reads."""
-    import time
-
-    from .._errors import EEGStreamError
-    from ..pipeline import PersonalModel
-    from ..recorder import check_record_path
-
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    base, wearer = args.model, args.wearer
-    whose = wearer or "personal"
-    out = args.personal_model or f"{Path(str(base)).stem}-{whose}-{stamp}"
-    recording = check_record_path(
-        args.calibration_record
-        or Path(f"calibration-{wearer or 'live'}-{stamp}.xdf").resolve()
-    )
-
-    def calibrate(path: Path) -> PersonalModel:
-        result = lib.calibrate(
-            base, [path], args.label_map, out=out, wearer=wearer, progress=False
-        )
-        verdict = result.estimate.verdict()
-        if result.checkpoint is None or not result.improves:
-            again = f"--model {base} --recording {path} --out {out}"
-            if args.label_map is not None:
-                again += f" --label-map {args.label_map}"
-            if wearer is not None:
-                again += f" --wearer {wearer}"
-            raise EEGStreamError(
-                f"{verdict}; it is not used (to keep it anyway: `eegstream "
-                f"calibrate {again} --force`)"
-            )
-        # The verdict states the test and its p; the switch is logged with p.
-        return PersonalModel(
-            Path(result.checkpoint), note=verdict, p_value=result.estimate.test.p_value
-        )
-
-    return calibrate, recording
-
-
-def finish_personal(pipe: Any, session: PersonalSession, command: str) -> None:
+def finish_personal(pipe: LivePipeline, session: PersonalSession, command: str) -> None:
     """After the session: let a fit under way end, save the wearer's statistics."""
     calibration = pipe.calibration
     if calibration is not None and calibration.state == "fitting":

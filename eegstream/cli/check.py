@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._options import MODEL
+from ..model.options import MODEL
 from ..quality import ARTIFACT_KINDS
 from ._options import add_stream_choice, add_unit_option
 

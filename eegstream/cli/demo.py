@@ -21,7 +21,13 @@ from pathlib import Path
 
 from .._errors import EEGStreamError
 from ..demo import DEMO_MODEL, DEMO_SESSION_DIR, VIEWS
-from ._options import add_artifacts_option, add_record_option, check_artifacts
+from ._options import (
+    add_artifacts_option,
+    add_record_option,
+    add_web_option,
+    check_artifacts,
+)
+from .web import start_web
 
 HELP = "see the whole system run on a synthetic session (no headset needed)"
 DESCRIPTION = __doc__
@@ -86,6 +92,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "one console line per wearer (docs/group.md)",
     )
     add_record_option(parser)
+    add_web_option(parser)
     add_artifacts_option(parser)
 
 
@@ -124,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
             gui = False
     checkpoint = load_checkpoint(resolve_model(demo_model(args.headset, args.model)))
     check_model(checkpoint)
+    start_web(args.web, "demo")
     # With --record the replay waits for the recorder too, not only the pipeline.
     player = demo_player(
         prepare_session(args.session_dir),

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from .._options import MODEL, Option, device_option
+from .._options import Option
 from ..datasets.options import (
     CACHE_DIR,
     RECORDINGS_OPTIONS,
@@ -14,6 +14,7 @@ from ..datasets.options import (
     SUBJECTS,
     dataset_option,
 )
+from ..model.options import MODEL, device_option
 from ..training.config import DEFAULT_REST_S, STREAMING_MODES
 
 HELP = "trial-level accuracy of a saved model; --streaming runs the live path"
@@ -64,6 +65,12 @@ OPTIONS: tuple[Option, ...] = (
         dest="rest_s",
     ),
     Option("--chunk", "--streaming: samples per chunk", type=int, default=10),
+    Option(
+        "--asr",
+        "artifact subspace reconstruction on or off (--no-asr) whatever the "
+        "model was trained with; default: as it was (docs/asr.md)",
+        action=argparse.BooleanOptionalAction,
+    ),
     device_option("where the model runs (auto: CUDA when present)"),
     Option(
         "--out",
@@ -78,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``eegstream evaluate``."""
     from .._checks import check_number
     from ..datasets import open_data
-    from ..model import load_checkpoint, resolve_model
-    from ..training.evaluate import (
+    from ..evaluation import (
         OfflineEvaluation,
         SessionEvaluation,
         StreamingEvaluation,
@@ -89,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         save_evaluation,
         seen_subjects,
     )
+    from ..model import load_checkpoint, resolve_model
     from ..training.run import is_synthetic
     from ._options import classes_arg, subjects_arg
 
@@ -117,13 +124,18 @@ def run(args: argparse.Namespace) -> int:
             chunk=args.chunk,
             device=args.device,
             cache_dir=args.cache_dir,
+            asr=args.asr,
         )
         print(f"{ckpt.name} on {dataset.name}{tag}, " + _session_lines(result))
     elif args.streaming == "trial":
-        result = evaluate_streaming(ckpt, dataset, subjects, args.chunk, args.device)
+        result = evaluate_streaming(
+            ckpt, dataset, subjects, args.chunk, args.device, asr=args.asr
+        )
         print(f"{ckpt.name} on {dataset.name}{tag}, " + _trial_lines(result))
     else:
-        result = evaluate_offline(ckpt, dataset, subjects, args.cache_dir, args.device)
+        result = evaluate_offline(
+            ckpt, dataset, subjects, args.cache_dir, args.device, asr=args.asr
+        )
         print(
             f"{ckpt.name} on {dataset.name}{tag}: trial accuracy "
             f"{result.accuracy:.1%}, "

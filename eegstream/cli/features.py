@@ -6,9 +6,10 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from .._options import FEATURE_OPTIONS, Option, add_options, values_from_args
+from .._options import Option, add_options, values_from_args
 from ..datasets.options import CACHE_DIR, DROP_ARTIFACTS, ROOT, dataset_option
 from ..datasets.tables import DATASETS
+from ..features.options import FEATURE_OPTIONS
 
 #: ``train``'s default ``--max-missing-channels``: more bad channels is unreliable.
 _MAX_MISSING = 6

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .._options import MODEL, Option
+from .._options import Option
+from ..model.options import MODEL
 
 HELP = "a model's parameter count, feature settings, classes and metrics"
 DESCRIPTION = (

@@ -8,10 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from .._errors import EEGStreamError
-from .._options import MODEL, Option, add_options
+from .._options import Option, add_options
+from ..model.options import MODEL
 from . import _options
 from ._group import add_group_options, group_requested
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from .web import start_web
 
 HELP = "open the live dashboard over an LSL EEG stream"
 DESCRIPTION = (
@@ -106,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from ..dashboard import check_display
 
     check_display()  # before Qt exists: Qt would abort the process instead
+    start_web(args.web, "live")
     from ..acquisition import StreamSummary
     from ..dashboard.app import qt_application, run_dashboard
     from ..dashboard.pickers import ModelPicker, StreamPicker, pick
@@ -120,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         session = _options.personal_session(args)
         for line in session.lines:
             print(f"eegstream live: {line}", flush=True)
-        model = session.model  # --model, or the wearer's personal model
+        model: object = session.model  # --model, or the wearer's personal model
         if model is None:
             if unattended:
                 raise EEGStreamError("--exit-after runs unattended: give --model M")

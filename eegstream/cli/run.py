@@ -7,10 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
-from .._options import MODEL
+from ..model.options import MODEL
 from . import _options
 from ._group import add_group_options, group_requested, run_group
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from .web import start_web
 
 HELP = "classify a live LSL EEG stream (or a recording) without a GUI"
 DESCRIPTION = (
@@ -33,6 +34,7 @@ _LIVE_ONLY = {
     "--type": "stream_type",
     "--source-id": "source_id",
     "--record": "record",
+    "--web": "web",
     "--seconds": "seconds",
     "--wearer": "wearer",
     "--calibrate": "calibrate",
@@ -110,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds is not None:
         check_number(args.seconds, "seconds", min=0, min_inclusive=False)
     handler = _warnings_to_stderr()
+    start_web(args.web, "run")
     try:
         session = _options.personal_session(args)
         pipe = pipeline_from_args(
@@ -191,6 +194,7 @@ def _run_file(args: argparse.Namespace) -> int:
             markers=args.markers,
             label_map=args.label_map,
             artifacts=args.artifacts,
+            asr=args.asr,
         )
         print(
             f"eegstream run: model {pipe.checkpoint.name} over {args.file} "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .asr_stage import ASRStage, asr_clean
 from .conditioning import (
     LineEstimate,
     StreamingConditioner,
@@ -19,6 +20,7 @@ from .config import (
     BAND_NAMES,
     LINE_FREQS,
     SEED_BANDS,
+    ASRSettings,
     ConditioningSettings,
     FeatureConfig,
     KalmanSettings,
@@ -41,7 +43,8 @@ def extract_features(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
     ----------
     eeg : array of float, shape (n_channels, n_samples)
         EEG in microvolts at ``cfg.sfreq`` Hz, raw: filtered here as
-        ``cfg.conditioning`` says (:func:`condition`), from its first sample.
+        ``cfg.conditioning`` says (:func:`condition`), from its first sample,
+        then cleaned by ASR when ``cfg.asr`` is set (:func:`asr_clean`).
     cfg : FeatureConfig
         Feature settings.
 
@@ -49,11 +52,13 @@ def extract_features(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
     -------
     array of float64, shape (n_windows, n_channels, n_bands)
     """
-    de = compute_de(condition(eeg, cfg), cfg)
+    de = compute_de(asr_clean(condition(eeg, cfg), cfg), cfg)
     return kalman_filter(de, cfg.kalman) if cfg.smoothing == "kalman" else de
 
 
 __all__ = [
+    "ASRSettings",
+    "ASRStage",
     "BAND_NAMES",
     "LINE_FREQS",
     "SEED_BANDS",
@@ -69,6 +74,7 @@ __all__ = [
     "RunningNormaliser",
     "StreamingConditioner",
     "StreamingDE",
+    "asr_clean",
     "compute_de",
     "condition",
     "conditioning_sos",

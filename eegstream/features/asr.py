@@ -35,108 +35,18 @@ References
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import contextlib
+import logging
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._errors import EEGStreamError
-from .config import _settings_from_dict
+from .config import ASRSettings
 from .de import as_eeg_array
 
 INSTALL_HINT = "pip install 'eegstream[asr]'"
-
-#: (low, high, unit) of each setting, both ends allowed.
-_RANGES: dict[str, tuple[float, float, str]] = {
-    "cutoff": (1.0, 100.0, "SD"),
-    "block_seconds": (0.1, 2.0, "s"),
-    "window_seconds": (0.1, 2.0, "s"),
-    "memory_seconds": (0.1, 10.0, "s"),
-    "max_bad_channels": (0.01, 0.5, "(fraction of channels)"),
-    "min_clean_seconds": (10.0, 600.0, "s"),
-    "lead_in_seconds": (10.0, 1800.0, "s"),
-}
-
-
-@dataclass(frozen=True)
-class ASRSettings:
-    """Settings of :class:`StreamingASR`; they travel in the checkpoint.
-
-    Parameters
-    ----------
-    cutoff : float
-        A component whose variance lies more than this many standard
-        deviations above the calibration data's is reconstructed (1-100 SD).
-        20 is EEGLAB clean_rawdata's default (``BurstCriterion``), within the
-        10-100 that Chang et al. (2020) found to keep brain activity and
-        remove large artifacts; 5 (meegkit's default) is aggressive.
-    block_seconds : float
-        Length of the blocks the stream is processed in (0.1-2 s): the
-        reconstruction is updated once per block and blended over it with a
-        raised cosine. Also the most a sample waits before it comes out.
-    window_seconds : float
-        Length of the windows the calibration data is judged and the
-        thresholds are estimated in (0.1-2 s; meegkit's ``win_len``).
-    memory_seconds : float
-        How far back the stream's covariance is taken from (0.1-10 s), as a
-        weighted geometric median of the blocks' covariances with recency
-        weights from 1 down to 0.05. The default, one block, takes each
-        block's own: with 0.5 s blocks meegkit's 2 s default gives the same
-        output (2.9e-9 µV apart on PhysioNet R03), since the newest block's
-        weight (1) exceeds the three older ones' (0.80) and so is their
-        weighted geometric median, but finding it by iteration took 6.2 ms
-        per second of EEG against 1.2 ms (``benchmarks/bench_asr.py``).
-    max_bad_channels : float
-        A calibration window with more than this fraction of channels of
-        abnormal power is not clean (0.01-0.5; meegkit's default 0.3).
-    min_clean_seconds : float
-        Clean calibration EEG needed to fit (10-600 s); meegkit asks for
-        30 s at least, one minute or more being typical.
-    lead_in_seconds : float
-        How much of a session's start the live chain gives to :meth:`fit`
-        to find the clean seconds in (10-1800 s, at least
-        ``min_clean_seconds``).
-    """
-
-    cutoff: float = 20.0
-    block_seconds: float = 0.5
-    window_seconds: float = 0.5
-    memory_seconds: float = 0.5
-    max_bad_channels: float = 0.3
-    min_clean_seconds: float = 30.0
-    lead_in_seconds: float = 60.0
-
-    def __post_init__(self) -> None:
-        for name, (low, high, unit) in _RANGES.items():
-            value: Any = getattr(self, name)
-            number = (
-                isinstance(value, int | float | np.integer | np.floating)
-                and not isinstance(value, bool)
-                and low <= float(value) <= high
-            )
-            if not number:
-                raise EEGStreamError(
-                    f"ASR {{{name}}} must be a number from {low:g} to {high:g} "
-                    f"{unit}, got {value!r}",
-                    param=name,
-                )
-            object.__setattr__(self, name, float(value))
-        if self.lead_in_seconds < self.min_clean_seconds:
-            raise EEGStreamError(
-                f"ASR {{lead_in_seconds}} {self.lead_in_seconds:g} s must be at "
-                f"least {{min_clean_seconds}} {self.min_clean_seconds:g} s",
-                param=("lead_in_seconds", "min_clean_seconds"),
-            )
-
-    def to_dict(self) -> dict[str, float]:
-        """Plain JSON-able dict of every setting."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ASRSettings:
-        """Rebuild from :meth:`to_dict` output; unknown keys are an error."""
-        settings: ASRSettings = _settings_from_dict(cls, data)
-        return settings
 
 
 class ASRFit(NamedTuple):
@@ -166,6 +76,26 @@ def _meegkit_asr() -> Any:
             f"artifact subspace reconstruction (--asr) needs meegkit: {INSTALL_HINT}"
         ) from None
     return asr
+
+
+@contextlib.contextmanager
+def _root_logger_left_alone() -> Iterator[None]:
+    """Keep meegkit's ``logging.debug`` calls from configuring the root logger.
+
+    A module-level ``logging.debug`` with no root handler calls
+    ``logging.basicConfig``, after which every eegstream warning was printed
+    twice (once more by the root's new stderr handler).
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        yield
+        return
+    guard = logging.NullHandler()
+    root.addHandler(guard)
+    try:
+        yield
+    finally:
+        root.removeHandler(guard)
 
 
 class StreamingASR:
@@ -303,7 +233,10 @@ class StreamingASR:
             estimator="scm",
         )
         try:
-            with self._threads.limit(limits=self._blas_threads, user_api="blas"):
+            with (
+                self._threads.limit(limits=self._blas_threads, user_api="blas"),
+                _root_logger_left_alone(),
+            ):
                 _, mask = asr.fit(x)
         except (ValueError, np.linalg.LinAlgError) as err:
             raise EEGStreamError(

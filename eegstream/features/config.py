@@ -190,6 +190,107 @@ class ConditioningSettings:
         return tuple(self.line_freq * k for k in range(1, count + 1))
 
 
+#: (low, high, unit) of each setting, both ends allowed.
+_ASR_RANGES: dict[str, tuple[float, float, str]] = {
+    "cutoff": (1.0, 100.0, "SD"),
+    "block_seconds": (0.1, 2.0, "s"),
+    "window_seconds": (0.1, 2.0, "s"),
+    "memory_seconds": (0.1, 10.0, "s"),
+    "max_bad_channels": (0.01, 0.5, "(fraction of channels)"),
+    "min_clean_seconds": (10.0, 600.0, "s"),
+    "lead_in_seconds": (10.0, 1800.0, "s"),
+    "fit_grace_seconds": (0.0, 60.0, "s"),
+}
+
+
+@dataclass(frozen=True)
+class ASRSettings:
+    """Settings of :class:`StreamingASR`; they travel in the checkpoint.
+
+    Parameters
+    ----------
+    cutoff : float
+        A component whose variance lies more than this many standard
+        deviations above the calibration data's is reconstructed (1-100 SD).
+        20 is EEGLAB clean_rawdata's default (``BurstCriterion``), within the
+        10-100 that Chang et al. (2020) found to keep brain activity and
+        remove large artifacts; 5 (meegkit's default) is aggressive.
+    block_seconds : float
+        Length of the blocks the stream is processed in (0.1-2 s): the
+        reconstruction is updated once per block and blended over it with a
+        raised cosine. Also the most a sample waits before it comes out.
+    window_seconds : float
+        Length of the windows the calibration data is judged and the
+        thresholds are estimated in (0.1-2 s; meegkit's ``win_len``).
+    memory_seconds : float
+        How far back the stream's covariance is taken from (0.1-10 s), as a
+        weighted geometric median of the blocks' covariances with recency
+        weights from 1 down to 0.05. The default, one block, takes each
+        block's own: with 0.5 s blocks meegkit's 2 s default gives the same
+        output (2.9e-9 µV apart on PhysioNet R03), since the newest block's
+        weight (1) exceeds the three older ones' (0.80) and so is their
+        weighted geometric median, but finding it by iteration took 6.2 ms
+        per second of EEG against 1.2 ms (``benchmarks/bench_asr.py``).
+    max_bad_channels : float
+        A calibration window with more than this fraction of channels of
+        abnormal power is not clean (0.01-0.5; meegkit's default 0.3).
+    min_clean_seconds : float
+        Clean calibration EEG needed to fit (10-600 s); meegkit asks for
+        30 s at least, one minute or more being typical.
+    lead_in_seconds : float
+        How much of a session's start the live chain gives to :meth:`fit`
+        to find the clean seconds in (10-1800 s, at least
+        ``min_clean_seconds``).
+    fit_grace_seconds : float
+        Seconds after the lead-in at which cleaning starts (0-60 s). The
+        fit runs in the background meanwhile (2.4-3.6 s for a minute of 62
+        channels on the loaded 2-core machine, ``docs/asr.md``), so no step
+        waits for it; a fixed sample, not the fit's end, starts the cleaning,
+        so that offline and live outputs are the same.
+    """
+
+    cutoff: float = 20.0
+    block_seconds: float = 0.5
+    window_seconds: float = 0.5
+    memory_seconds: float = 0.5
+    max_bad_channels: float = 0.3
+    min_clean_seconds: float = 30.0
+    lead_in_seconds: float = 60.0
+    fit_grace_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name, (low, high, unit) in _ASR_RANGES.items():
+            value: Any = getattr(self, name)
+            number = (
+                isinstance(value, int | float | np.integer | np.floating)
+                and not isinstance(value, bool)
+                and low <= float(value) <= high
+            )
+            if not number:
+                raise EEGStreamError(
+                    f"ASR {{{name}}} must be a number from {low:g} to {high:g} "
+                    f"{unit}, got {value!r}",
+                    param=name,
+                )
+            object.__setattr__(self, name, float(value))
+        if self.lead_in_seconds < self.min_clean_seconds:
+            raise EEGStreamError(
+                f"ASR {{lead_in_seconds}} {self.lead_in_seconds:g} s must be at "
+                f"least {{min_clean_seconds}} {self.min_clean_seconds:g} s",
+                param=("lead_in_seconds", "min_clean_seconds"),
+            )
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain JSON-able dict of every setting."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ASRSettings:
+        """Rebuild from :meth:`to_dict` output; unknown keys are an error."""
+        settings: ASRSettings = _settings_from_dict(cls, data)
+        return settings
+
+
 @dataclass(frozen=True)
 class FeatureConfig:
     """Everything that defines the differential-entropy feature stream.
@@ -227,6 +328,12 @@ class FeatureConfig:
     padding : "end" | "start"
         Where zero steps go while fewer than ``seq_len`` steps exist (the paper
         pads at the end).
+    asr : ASRSettings | None
+        Artifact subspace reconstruction after the conditioning, or ``None``
+        for none (the default, left out of :meth:`to_dict` so that settings
+        saved before it existed keep their hash). ``True`` means the default
+        :class:`ASRSettings`. It needs the conditioning's high-pass, and its
+        blocks must divide the hop.
     """
 
     sfreq: float = 200.0
@@ -242,6 +349,7 @@ class FeatureConfig:
     )
     seq_len: int = 60
     padding: str = "end"
+    asr: ASRSettings | None = None
 
     def __post_init__(self) -> None:
         # Plain floats and ints, so that equal settings give equal JSON and hash
@@ -317,6 +425,7 @@ class FeatureConfig:
                 )
         if self.conditioning is not None:
             self.conditioning.check_rate(self.sfreq)
+        self._check_asr()
         if self.n_fft is not None and self.n_fft < 2:
             raise EEGStreamError(f"n_fft must be >= 2 samples, got {self.n_fft}")
         if not self.bands:
@@ -341,6 +450,36 @@ class FeatureConfig:
         ):
             raise EEGStreamError(
                 f"seq_len must be a positive integer, got {self.seq_len!r}"
+            )
+
+    def _check_asr(self) -> None:
+        """Turn ``asr`` into settings or None; refuse what ASR cannot run on."""
+        asr: Any = self.asr
+        if isinstance(asr, bool):
+            asr = ASRSettings() if asr else None
+        elif isinstance(asr, dict):
+            asr = ASRSettings.from_dict(asr)
+        if not isinstance(asr, (ASRSettings, type(None))):
+            raise EEGStreamError(
+                f"asr must be ASRSettings, a dict, True or None, got {asr!r}"
+            )
+        object.__setattr__(self, "asr", asr)
+        if asr is None:
+            return
+        if self.conditioning is None or self.conditioning.highpass_hz is None:
+            raise EEGStreamError(
+                "--asr needs zero-mean EEG: keep the conditioning's high-pass "
+                "(drop --no-conditioning or --highpass none)",
+                param="asr",
+            )
+        block = asr.block_seconds * self.sfreq
+        hop = self.hop_s * self.sfreq
+        if abs(block - round(block)) > 1e-9 or round(hop) % round(block):
+            raise EEGStreamError(
+                f"ASR {{block_seconds}} {asr.block_seconds:g} s must be a whole "
+                f"number of samples at {self.sfreq:g} Hz that divides the "
+                f"{self.hop_s:g} s hop (e.g. 0.5 s for a 1 s hop)",
+                param="block_seconds",
             )
 
     @property
@@ -369,12 +508,27 @@ class FeatureConfig:
         """Return a copy with some settings changed (validated again)."""
         return replace(self, **changes)
 
+    def with_asr(self, asr: bool | ASRSettings | None) -> FeatureConfig:
+        """Return these settings with ASR as ``--asr``/``--no-asr`` ask.
+
+        Parameters
+        ----------
+        asr : bool | ASRSettings | None
+            ``None``: as they are; ``True``: on (these settings' ASR, else
+            the defaults); ``False``: off; or these ASR settings.
+        """
+        if asr is None or (asr is True and self.asr is not None):
+            return self
+        return self.replace(asr=(ASRSettings() if asr is True else asr) or None)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict of every setting."""
         out = asdict(self)
         out["bands"] = [list(b) for b in self.bands]
         if self.conditioning is None:
             del out["conditioning"]  # as written before conditioning existed
+        if self.asr is None:
+            del out["asr"]  # as written before ASR existed
         return out
 
     def to_json(self) -> str:

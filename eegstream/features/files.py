@@ -19,6 +19,7 @@ from .._errors import EEGStreamError
 from .._io import atomic_path
 from .._xdf import EXTRAS_STREAM
 from ..montage import SEED_CHANNELS
+from .asr_stage import asr_clean
 from .conditioning import condition
 from .config import FeatureConfig
 from .de import compute_de, n_windows, window_end_times
@@ -127,7 +128,8 @@ def file_features(
             f"{path.name} lasts {rec.duration_s:.2f} s, shorter than one "
             f"{cfg.window_s:g} s window"
         )
-    eeg = condition(rec.data, cfg)  # as extract_features and the live chain do
+    # As extract_features and the live chain do.
+    eeg = asr_clean(condition(rec.data, cfg), cfg)
     de = np.empty((count, len(SEED_CHANNELS), len(cfg.bands)), dtype=np.float32)
     kalman = CausalKalman(de.shape[1] * de.shape[2], cfg.kalman)
     with tqdm(

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._errors import EEGStreamError
-from .config import FeatureConfig
+from .asr_stage import ASRStage
+from .config import ASRSettings, FeatureConfig
 from .kalman import CausalKalman
 from .normalise import RunningNormaliser
 from .sequence import RollingSequence
@@ -76,7 +77,9 @@ class OnlineFeatures:
         self.cfg = self.trained_cfg = cfg
         self.n_channels = n_channels
         n_features = n_channels * len(cfg.bands)
-        self.extractor = StreamingDE(cfg, n_channels, condition=True)
+        self.extractor = StreamingDE(
+            cfg, n_channels, condition=True, background_fit=True
+        )
         self.kalman = CausalKalman(n_features, cfg.kalman)
         self.normaliser = normaliser
         self.sequence = RollingSequence(cfg.seq_len, n_features, cfg.padding)
@@ -111,9 +114,45 @@ class OnlineFeatures:
             )
         if line_freq is not None:
             cond = replace(cond, line_freq=line_freq)
-        self.cfg = self.trained_cfg.replace(conditioning=cond)
-        self.extractor = StreamingDE(self.cfg, self.n_channels, condition=True)
+        self._use(self.cfg.replace(conditioning=cond))
+
+    def set_asr(self, asr: ASRSettings | None) -> None:
+        """Run artifact subspace reconstruction or not, whatever the settings say.
+
+        For ``--asr``/``--no-asr`` on a model trained the other way (the
+        model then sees cleaned EEG it was not trained on, or the reverse:
+        the caller says so). ``cfg`` becomes the settings with ``asr``; the
+        chain starts over with a new lead-in.
+
+        Parameters
+        ----------
+        asr : ASRSettings | None
+            The ASR settings, or ``None`` for none.
+        """
+        self._use(self.cfg.replace(asr=asr))
+
+    @property
+    def asr(self) -> ASRStage | None:
+        """The ASR stage (its state and messages), or ``None`` without ASR."""
+        return self.extractor.asr
+
+    def _use(self, cfg: FeatureConfig) -> None:
+        """Compute features with ``cfg`` from the next sample on."""
+        self.cfg = cfg
+        self.extractor = StreamingDE(
+            cfg, self.n_channels, condition=True, background_fit=True
+        )
         self.reset()
+
+    def reset_wearer(self) -> None:
+        """Start over for a new person: as :meth:`reset`, and ASR fits again.
+
+        The normaliser's statistics are the caller's to reset (they may be
+        the new wearer's own, loaded).
+        """
+        self.reset()
+        if self.asr is not None:
+            self.asr.restart()
 
     def reset(self) -> None:
         """Start over after a gap: buffer, filter, normaliser and sequence.

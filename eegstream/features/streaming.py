@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import EEGStreamError
+from .asr_stage import ASRStage
 from .conditioning import StreamingConditioner
 from .config import FeatureConfig
 from .de import _de_in_blocks
@@ -31,17 +32,36 @@ class StreamingDE:
         They are filtered in place in the buffer, once per completed window
         rather than once per push: on one core of the loaded 2-core test
         machine, an hour of 62 channels took 2.5 s of filtering in 10-sample
-        calls and 0.3-0.5 s in 200-sample ones.
+        calls and 0.3-0.5 s in 200-sample ones. With ``cfg.asr`` set, the
+        filtered samples then go through
+        :class:`~eegstream.features.asr_stage.ASRStage` (to
+        ``compute_de(asr_clean(condition(eeg, cfg), cfg), cfg)``).
+    background_fit : bool
+        Fit ASR in a background thread (live); the rows are the same.
+
+    Attributes
+    ----------
+    asr : ASRStage | None
+        The ASR stage, when ``condition`` and ``cfg.asr`` are set.
     """
 
     def __init__(
-        self, cfg: FeatureConfig, n_channels: int, condition: bool = False
+        self,
+        cfg: FeatureConfig,
+        n_channels: int,
+        condition: bool = False,
+        background_fit: bool = False,
     ) -> None:
         self.cfg = cfg
         self.n_channels = int(n_channels)
         self.conditioner = (
             StreamingConditioner(cfg, n_channels)
             if condition and cfg.conditioning is not None
+            else None
+        )
+        self.asr = (
+            ASRStage(cfg, self.n_channels, background=background_fit)
+            if self.conditioner is not None and cfg.asr is not None
             else None
         )
         self._window, self._hop = cfg.window, cfg.hop
@@ -61,8 +81,11 @@ class StreamingDE:
         self._buf_start = 0  # absolute index of _buf[:, 0]
         self._next_window = 0
         self._filtered = 0  # absolute index of the first sample not yet filtered
+        self._cleaned = 0  # ... not yet out of the ASR stage (blocks wait there)
         if self.conditioner is not None:
             self.conditioner.reset()
+        if self.asr is not None:
+            self.asr.reset()
 
     @property
     def n_samples(self) -> int:
@@ -103,8 +126,16 @@ class StreamingDE:
             todo = self._buf[:, self._filtered - self._buf_start : self._fill]
             todo[:] = self.conditioner.push(todo)
             self._filtered = total
+            if self.asr is not None:
+                cleaned = self.asr.push(todo)
+                at = self._cleaned - self._buf_start
+                self._buf[:, at : at + cleaned.shape[1]] = cleaned
+                self._cleaned += cleaned.shape[1]
+                total = self._cleaned  # windows end on hops, blocks divide hops
         last = (total - window) // hop
         count = last + 1 - self._next_window
+        if count < 1:
+            return self._no_rows, self._no_ends
         first = self._next_window * hop - self._buf_start
         if count == 1:  # the live case; sliding_window_view alone costs 10-15 µs
             windows = self._buf[None, :, first : first + window]
@@ -130,6 +161,7 @@ class StreamingDE:
             self._filtered
             if self.conditioner is not None
             else self._buf_start + self._fill,
+            self._cleaned if self.asr is not None else self._buf_start + self._fill,
         )
         drop = keep_from - self._buf_start
         kept = self._fill - drop

@@ -150,7 +150,7 @@ class StreamingClassifier:
         self.features.reset()
 
     def reset_wearer(self) -> None:
-        """Also forget the wearer's statistics (a new person)."""
-        self.features.reset()
+        """Also forget the wearer's statistics and ASR fit (a new person)."""
+        self.features.reset_wearer()
         if self.features.normaliser is not None:
             self.features.normaliser.reset()

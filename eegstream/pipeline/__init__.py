@@ -37,14 +37,15 @@ from .stats import SessionStats
 
 if TYPE_CHECKING:
     from .file_pipeline import FilePipeline
-    from .live import LivePipeline, checkpoint_wearer
+    from .live import LivePipeline
     from .live_calibration import LiveCalibration, PersonalModel
+    from .model_switch import checkpoint_wearer
 
 # Public name -> submodule that defines it (loaded with pylsl on first use).
 _LAZY = {
     "FilePipeline": "file_pipeline",
     "LivePipeline": "live",
-    "checkpoint_wearer": "live",
+    "checkpoint_wearer": "model_switch",
     "LiveCalibration": "live_calibration",
     "PersonalModel": "live_calibration",
 }

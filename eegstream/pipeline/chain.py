@@ -74,7 +74,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._errors import EEGStreamError
-from ..features import LINE_FREQS, estimate_line_freq
+from ..features import LINE_FREQS, ASRSettings, estimate_line_freq
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
 from ..quality import (
@@ -141,6 +141,12 @@ class LiveChain:
         <eegstream.model.meta.CheckpointMeta.quality_settings>`), a
         :class:`~eegstream.quality.QualitySettings` with those, ``False``
         off (no bad channels, no flags, ``quality`` None on every result).
+    asr : None | bool | ASRSettings
+        Artifact subspace reconstruction between the conditioning and the DE
+        (:mod:`eegstream.features.asr_stage`): ``None`` as the checkpoint
+        was trained, ``True`` on (the checkpoint's settings, else the
+        defaults), ``False`` off, or these settings. Its lead-in, fit and
+        outcome are told in :attr:`warnings`.
 
     Raises
     ------
@@ -199,6 +205,7 @@ class LiveChain:
         stream_name: str = "the stream",
         line_freq: float | str | None = None,
         checks: bool | QualitySettings = True,
+        asr: bool | ASRSettings | None = None,
     ) -> None:
         check_unit_option(unit)
         _check_line_freq(line_freq)
@@ -224,6 +231,7 @@ class LiveChain:
             self._use_line_freq(
                 None if line_freq is None else float(line_freq), "option"
             )
+        asr_note = self._use_asr(asr)
         self.plan = plan
         self.stream_name = stream_name
         self.sfreq = float(sfreq)
@@ -243,6 +251,8 @@ class LiveChain:
         self.scale = 1.0
         self.samples_nonfinite = 0
         self.warnings: list[str] = [classifier.note] if classifier.note else []
+        if asr_note is not None:
+            self.warnings.append(asr_note)
         if self.checkpoint.meta.normaliser.mode == "subject":
             self.warnings.append(
                 "the checkpoint was trained with per-subject z-scoring, which needs "
@@ -456,6 +466,35 @@ class LiveChain:
             results += self._process(held, held_stamps)
         return results
 
+    def push_array(
+        self, data: np.ndarray, timestamps: np.ndarray, *, chunk: int = 10
+    ) -> list[StepResult]:
+        """Push a whole array in blocks of ``chunk`` samples, as an amplifier would.
+
+        Offline users of the chain (:func:`run_recording`, ``evaluate
+        --streaming``) call this, so the chain sees what it sees live.
+
+        Parameters
+        ----------
+        data : array of float, shape (n_stream_channels, n)
+            As for :meth:`push`.
+        timestamps : array of float, shape (n,)
+            Each sample's timestamp (seconds, or a sample index).
+        chunk : int
+            Samples per block (the results do not depend on it).
+
+        Returns
+        -------
+        list of StepResult
+            Oldest first; ``latency_s`` NaN (no arrival times).
+        """
+        if chunk < 1:
+            raise EEGStreamError(f"chunk must be at least 1 sample, got {chunk}")
+        results: list[StepResult] = []
+        for i in range(0, data.shape[1], chunk):
+            results += self.push(data[:, i : i + chunk], timestamps[i : i + chunk])
+        return results
+
     def push_ready(
         self,
         data: np.ndarray,
@@ -503,6 +542,20 @@ class LiveChain:
         cond = self.cfg.conditioning
         self.line_freq = None if cond is None else cond.line_freq
         self.line_freq_source = "checkpoint" if line_freq is None else source
+
+    def _use_asr(self, asr: bool | ASRSettings | None) -> str | None:
+        """Turn ASR on or off against the checkpoint's settings; say why if so."""
+        trained = self.checkpoint.feature_config.asr
+        wanted = self.cfg.with_asr(asr).asr
+        if wanted == trained:
+            return None
+        self.classifier.features.set_asr(wanted)
+        self.cfg = self.classifier.features.cfg
+        if trained is None:
+            return "ASR is on (--asr) but the model was trained without it"
+        if wanted is None:
+            return "ASR is off (--no-asr) but the model was trained with it"
+        return "ASR runs with other settings than the model was trained with"
 
     def _estimate_line_freq(self, first: np.ndarray) -> None:
         """Notch the line frequency the first second shows; say what was found."""
@@ -592,6 +645,10 @@ class LiveChain:
             steps = [(step, nan) for step in self.classifier.features.push(y)]
         else:
             steps = self.classifier.push(y)
+        asr = self.classifier.features.asr
+        if asr is not None and asr.messages:
+            self.warnings += asr.messages
+            asr.messages.clear()
         if not steps:
             return []
         now = self.clock() if self.clock is not None else np.nan
@@ -747,8 +804,6 @@ def run_recording(
         results = run_recording(chain, recording)
         probabilities = np.stack([r.probabilities for r in results])
     """
-    if chunk < 1:
-        raise EEGStreamError(f"chunk must be at least 1 sample, got {chunk}")
     if abs(recording.sfreq - chain.sfreq) > 1e-9 * chain.sfreq:
         raise EEGStreamError(
             f"the chain expects {chain.sfreq:g} Hz, the recording is at "
@@ -756,10 +811,7 @@ def run_recording(
         )
     _, data = _recording_rows(recording)
     times = start + np.arange(data.shape[1]) / recording.sfreq
-    results = []
-    for i in range(0, data.shape[1], chunk):
-        results += chain.push(data[:, i : i + chunk], times[i : i + chunk])
-    return results
+    return chain.push_array(data, times, chunk=chunk)
 
 
 def _recording_rows(recording: Recording) -> tuple[list[str], np.ndarray]:

@@ -76,6 +76,8 @@ class FilePipeline(LivePipeline):
         As for :class:`~eegstream.pipeline.LivePipeline`.
     artifacts : "flag" | "hold" | "off"
         As for :class:`~eegstream.pipeline.LivePipeline` (no outlets here).
+    asr : bool | None
+        As for :class:`~eegstream.pipeline.LivePipeline`.
 
     Raises
     ------
@@ -103,6 +105,7 @@ class FilePipeline(LivePipeline):
         markers: Sequence[str] | None = None,
         label_map: LabelMap | str | os.PathLike | None = None,
         artifacts: str = DEFAULT_POLICY,
+        asr: bool | None = None,
     ) -> None:
         super().__init__(
             checkpoint,
@@ -115,6 +118,7 @@ class FilePipeline(LivePipeline):
             markers=markers,
             label_map=label_map,
             artifacts=artifacts,
+            asr=asr,
         )
         unknown = sorted(set(markers or ()) - set(recording.markers))
         if unknown:
@@ -202,8 +206,8 @@ class FilePipeline(LivePipeline):
             line_freq=self.line_freq_option,
             assume_seed_order=self.assume_seed_order,
             checks=self.artifacts != "off",
+            asr=self.asr_option,
         )
-        self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = rec.synthetic
         self._declared_unit = "uV"
         self._summary = summary = StreamSummary(

@@ -35,7 +35,7 @@ import numpy as np
 import pylsl
 import torch
 
-from .. import __version__, _realtime
+from .. import _realtime
 from .._checks import check_number
 from .._errors import EEGStreamError
 from ..acquisition import Block, InletThread, StreamSummary, resolve_stream
@@ -52,6 +52,7 @@ from .channels import ChannelPlan
 from .held_outlet import HeldOutlet
 from .live_calibration import Calibrate, LiveCalibration
 from .markers import MarkerListener
+from .model_switch import ModelSwitcher, checkpoint_wearer
 from .outlets import ResultOutlets, quality_row
 from .resample import StreamingResampler
 from .results import (
@@ -60,6 +61,7 @@ from .results import (
     SessionSummary,
     StepResult,
 )
+from .session_header import session_header
 from .session_log import SessionLog
 from .stats import SessionStats
 from .units import check_unit_option, unit_from_description
@@ -119,6 +121,9 @@ class LivePipeline:
         what each step's ``shown`` holds, what the held outlet
         (``<name>-probabilities-held``, :mod:`.held_outlet`) publishes and the
         log's ``shown``; ``off`` runs the chain without signal checks.
+    asr : bool | None
+        Artifact subspace reconstruction (``--asr``/``--no-asr``): ``None``
+        as the checkpoint was trained; see :class:`~eegstream.pipeline.LiveChain`.
 
     Notes
     -----
@@ -153,11 +158,14 @@ class LivePipeline:
         wearer: str | None = None,
         wearer_state: NormaliserState | None = None,
         artifacts: str = DEFAULT_POLICY,
+        asr: bool | None = None,
     ) -> None:
         check_unit_option(unit)
         self.artifacts = check_policy(artifacts)
-        self.checkpoint = as_checkpoint(checkpoint)
-        self.classifier = StreamingClassifier(self.checkpoint, device=device)
+        self.asr_option = asr
+        #: The classifier running now; a model switch replaces it. It lives as
+        #: long as the pipeline, across start() calls.
+        self.classifier = StreamingClassifier(as_checkpoint(checkpoint), device=device)
         self.wearer_name = wearer
         #: Warnings about the wearer's saved state (shown with the chain's).
         self.wearer_notes: list[str] = []
@@ -172,7 +180,6 @@ class LivePipeline:
                 )
         #: Models switched to, in order (switch_model); kept across start() calls.
         self.switches: list[ModelSwitch] = []
-        self.cfg: FeatureConfig = self.classifier.cfg
         self.classes = tuple(self.checkpoint.classes)
         self.query = {
             "name": stream,
@@ -206,13 +213,10 @@ class LivePipeline:
         self.recording: RecordingReport | None = None
         #: The live calibration, once start_calibration() made it.
         self.calibration: LiveCalibration | None = None
-        self._switch_request: _SwitchRequest | None = None
-        self._switch_lock = threading.Lock()
+        self._switcher = ModelSwitcher()
         self._summary: StreamSummary | None = None
-        # The signal chain, made by start(); its plan and resampler, for views.
+        # The signal chain, made by start().
         self.chain: LiveChain | None = None
-        self.plan: ChannelPlan | None = None
-        self.resampler: StreamingResampler | None = None
         self.stats = SessionStats(self.classes)
         self.synthetic = False
         self._declared_unit: str | None = None
@@ -228,6 +232,29 @@ class LivePipeline:
         self._started_wall = 0.0
         self._started_mono = 0.0
         self._stopped_mono: float | None = None
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        """The model running now."""
+        return self.classifier.checkpoint
+
+    @property
+    def cfg(self) -> FeatureConfig:
+        """The feature settings served: the chain's once started, else the model's.
+
+        The chain's have the line frequency and ASR decided.
+        """
+        return self.chain.cfg if self.chain is not None else self.classifier.cfg
+
+    @property
+    def plan(self) -> ChannelPlan | None:
+        """How the stream's channels become the model's (None before start())."""
+        return self.chain.plan if self.chain is not None else None
+
+    @property
+    def resampler(self) -> StreamingResampler | None:
+        """The chain's resampler (None before start())."""
+        return self.chain.resampler if self.chain is not None else None
 
     @property
     def unit(self) -> str | None:
@@ -323,9 +350,9 @@ class LivePipeline:
             line_freq=self.line_freq_option,
             suggest_from=summary.name,
             checks=self.artifacts != "off",
+            asr=self.asr_option,
         )
         chain.warnings += self.wearer_notes
-        self.plan, self.resampler = chain.plan, chain.resampler
         self.synthetic = full.desc().child_value("synthetic") == "true"
         self._reader = inlet.ring.reader(from_start=True)
         self._open_outputs(summary, chain)
@@ -347,6 +374,8 @@ class LivePipeline:
                 self.cfg.band_names,
                 self.checkpoint.name,
                 channels=chain.plan.channels,
+                wearer=self.wearer_name,
+                synthetic=self.synthetic,
             )
         if self.log_path is not None:
             self.log = SessionLog(self.log_path)
@@ -544,66 +573,36 @@ class LivePipeline:
         classifier = StreamingClassifier(checkpoint, device=self.classifier.device)
         chain.check_classifier(classifier)
         classifier.warm_up()  # torch's first call, not on a live step
-        request = _SwitchRequest(classifier, reason)
-        with self._switch_lock:
-            if self._switch_request is not None:
-                raise EEGStreamError("switch_model: another switch is under way")
-            self._switch_request = request
-        deadline = time.monotonic() + timeout
-        while not request.done.wait(0.05):
-            ended = self._stop.is_set() or self._error is not None
-            if not ended and time.monotonic() < deadline:
-                continue
-            with self._switch_lock:
-                withdrawn = self._switch_request is request
-                if withdrawn:
-                    self._switch_request = None
-            if withdrawn:
-                raise EEGStreamError(
-                    f"switch_model: the pipeline {'stopped' if ended else 'was busy'} "
-                    f"before model {classifier.checkpoint.name!r} could take over"
-                )
-            request.done.wait()  # the worker took it and is switching now
-        if request.error is not None:
-            raise EEGStreamError(request.error)
-        assert request.switch is not None  # sanity check: done without error
-        return request.switch
+        return self._switcher.request(
+            classifier,
+            reason,
+            timeout,
+            ended=lambda: self._stop.is_set() or self._error is not None,
+        )
 
-    def _apply_switch(self, chain: LiveChain) -> None:
-        """On the worker, between blocks: make the requested switch."""
-        with self._switch_lock:
-            request, self._switch_request = self._switch_request, None
-        if request is None:
-            return
+    def _switched(self, reason: str) -> ModelSwitch:
+        """On the worker, once the chain runs the new model: record the switch."""
+        chain = self.chain
+        assert chain is not None  # sanity check: the worker runs the chain
         previous = self.checkpoint.name
-        try:
-            chain.switch_classifier(request.classifier)
-        except EEGStreamError as err:
-            request.error = str(err)
-            return
-        except BaseException as err:  # stops the worker; the caller learns why
-            request.error = f"{type(err).__name__}: {err}"
-            raise
-        else:
-            self.checkpoint, self.classifier = chain.checkpoint, chain.classifier
-            request.switch = switch = ModelSwitch(
-                step=self.stats.steps,
-                model=self.checkpoint.name,
-                path=str(self.checkpoint.path),
-                previous=previous,
-                wearer=checkpoint_wearer(self.checkpoint),
-                reason=request.reason,
-            )
-            self.switches.append(switch)
-            self._log("model", **switch.to_dict())
-            logger.info(
-                "switched to model %s%s at step %d",
-                switch.model,
-                f" (personal, wearer {switch.wearer})" if switch.wearer else "",
-                switch.step,
-            )
-        finally:
-            request.done.set()
+        self.classifier = chain.classifier
+        switch = ModelSwitch(
+            step=self.stats.steps,
+            model=self.checkpoint.name,
+            path=str(self.checkpoint.path),
+            previous=previous,
+            wearer=checkpoint_wearer(self.checkpoint),
+            reason=reason,
+        )
+        self.switches.append(switch)
+        self._log("model", **switch.to_dict())
+        logger.info(
+            "switched to model %s%s at step %d",
+            switch.model,
+            f" (personal, wearer {switch.wearer})" if switch.wearer else "",
+            switch.step,
+        )
+        return switch
 
     @property
     def normaliser(self) -> RunningNormaliser:
@@ -794,7 +793,7 @@ class LivePipeline:
         try:
             while not self._stop.is_set():
                 self._watch_health(inlet)
-                self._apply_switch(chain)
+                self._switcher.apply(chain, self._switched)
                 if not self._reader.wait(0.05):
                     continue
                 self._taking.set()
@@ -846,12 +845,16 @@ class LivePipeline:
             decided = chain.unit is not None
             results = chain.push(piece.data, piece.timestamps, piece.arrival)
             if not decided and chain.unit is not None:
-                self._on_unit(chain)
+                self._log(
+                    "unit", unit=chain.unit, source=chain.unit_source, scale=chain.scale
+                )
+            if len(chain.warnings) > self._logged_warnings:
+                self._log_warnings(chain)
             for result in results:
                 self._emit(chain, result)
 
-    def _on_unit(self, chain: LiveChain) -> None:
-        self._log("unit", unit=chain.unit, source=chain.unit_source, scale=chain.scale)
+    def _log_warnings(self, chain: LiveChain) -> None:
+        """Log and show what the chain has said since the last call (unit, ASR)."""
         for message in chain.warnings[self._logged_warnings :]:
             logger.warning(message)
             self._log("warning", message=message)
@@ -916,64 +919,17 @@ class LivePipeline:
             self.log.write(record_type, **fields)
 
     def _session_header(self, summary: StreamSummary, chain: LiveChain) -> dict:
-        r = chain.resampler
-        meta = self.checkpoint.meta.to_dict()
-        return {
-            "eegstream_version": __version__,
-            "model": {
-                "name": self.checkpoint.name,
-                "path": str(self.checkpoint.path),
-                "classes": list(self.classes),
-                "dataset": meta["dataset"],
-                "protocol": meta["protocol"],
-                "wearer": checkpoint_wearer(self.checkpoint),
-            },
-            "wearer": {"name": self.wearer, "notes": list(self.wearer_notes)},
-            "stream": {
-                "name": summary.name,
-                "type": summary.type,
-                "source_id": summary.source_id,
-                "hostname": summary.hostname,
-                "channel_count": summary.channel_count,
-                "nominal_rate": summary.nominal_srate,
-                "channel_format": summary.channel_format,
-                "synthetic": self.synthetic,
-            },
-            "channels": chain.plan.to_dict(),
-            "unit": {"option": self.unit_option, "declared": self._declared_unit},
-            "line_freq": {
-                "option": self.line_freq_option,
-                "hz": chain.line_freq,
-                "source": chain.line_freq_source,
-            },
-            "resampling": {
-                "from_hz": r.sfreq_in,
-                "to_hz": r.sfreq_out,
-                "up": r.up,
-                "down": r.down,
-                "delay_s": r.delay_s,
-            },
-            "feature_config": self.cfg.to_dict(),
-            "device": self.classifier.device,
-            "artifacts": self.artifacts,
-            "warnings": list(chain.warnings),
-        }
-
-
-def checkpoint_wearer(checkpoint: Checkpoint) -> str | None:
-    """Return the wearer a personal model was calibrated for; None for other models."""
-    return checkpoint.meta.wearer
-
-
-@dataclasses.dataclass
-class _SwitchRequest:
-    """A model switch asked for by switch_model, made by the worker."""
-
-    classifier: StreamingClassifier
-    reason: str
-    done: threading.Event = dataclasses.field(default_factory=threading.Event)
-    switch: ModelSwitch | None = None
-    error: str | None = None
+        return session_header(
+            chain,
+            summary,
+            wearer=self.wearer,
+            wearer_notes=self.wearer_notes,
+            synthetic=self.synthetic,
+            unit_option=self.unit_option,
+            declared_unit=self._declared_unit,
+            line_freq_option=self.line_freq_option,
+            artifacts=self.artifacts,
+        )
 
 
 def _label_map(

@@ -27,7 +27,14 @@ from collections.abc import Sequence
 import numpy as np
 import pylsl
 
-from ..protocol import bandpower_name, probabilities_name, quality_name
+from ..protocol import (
+    DESC_MODEL,
+    DESC_SYNTHETIC,
+    DESC_WEARER,
+    bandpower_name,
+    probabilities_name,
+    quality_name,
+)
 from ..quality import ARTIFACT_KINDS, StepQuality
 from .channels import ChannelPlan
 
@@ -83,6 +90,7 @@ def _info(
     labels: Sequence[str],
     unit: str | list[str],
     about: str,
+    identity: dict[str, str],
 ) -> pylsl.StreamInfo:
     info = pylsl.StreamInfo(
         name, kind, len(labels), pylsl.IRREGULAR_RATE, pylsl.cf_float32, source_id
@@ -91,6 +99,8 @@ def _info(
     info.set_channel_units(unit)
     info.desc().append_child_value("manufacturer", "eegstream")
     info.desc().append_child_value("about", about)
+    for key, value in identity.items():
+        info.desc().append_child_value(key, value)
     return info
 
 
@@ -110,6 +120,10 @@ class ResultOutlets:
     channels : sequence of str | None
         The model's channels: opens the quality outlet
         (:meth:`push_quality`); ``None``: none.
+    wearer : str | None
+        Whose session it is, written into the descriptions (a web view shows it).
+    synthetic : bool
+        Whether the EEG is synthetic (the EEG stream's ``synthetic`` key, copied).
     """
 
     def __init__(
@@ -120,8 +134,15 @@ class ResultOutlets:
         band_names: Sequence[str],
         model_name: str,
         channels: Sequence[str] | None = None,
+        wearer: str | None = None,
+        synthetic: bool = False,
     ) -> None:
         base_id = source_id or stream_name
+        identity = {
+            DESC_MODEL: model_name,
+            DESC_WEARER: wearer or "",
+            DESC_SYNTHETIC: "true" if synthetic else "false",
+        }
         self.probabilities = pylsl.StreamOutlet(
             _info(
                 probabilities_name(stream_name),
@@ -130,6 +151,7 @@ class ResultOutlets:
                 classes,
                 "probability",
                 f"class probabilities of model {model_name}",
+                identity,
             )
         )
         self.band_power = pylsl.StreamOutlet(
@@ -140,6 +162,7 @@ class ResultOutlets:
                 band_names,
                 DE_UNIT,
                 f"mean band DE over channels, model {model_name}",
+                identity,
             )
         )
         self.quality: pylsl.StreamOutlet | None = None
@@ -154,6 +177,7 @@ class ResultOutlets:
                     labels,
                     [STATE_UNIT] * len(channels) + [FLAG_UNIT] * n_flags,
                     f"signal quality per step, model {model_name}",
+                    identity,
                 )
             )
         self._probs = np.zeros(len(classes), dtype=np.float32)

@@ -3,11 +3,13 @@
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
 - :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play;
   :func:`headset_source`: only a headset's channels, at its rate.
-- :func:`rest_samples`: the EEG played during a rest between trials.
+- :func:`pieces`: what a replay plays in which order (no clock, no LSL);
+  :func:`rest_samples`: the EEG played during a rest between trials.
 - The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
-from .player import DEFAULT_NAME, Player, Progress, rest_samples
+from .player import DEFAULT_NAME, Player, Progress
+from .schedule import Piece, pieces, rest_samples
 from .source import (
     ReplaySource,
     Segment,
@@ -19,6 +21,7 @@ from .source import (
 
 __all__ = [
     "DEFAULT_NAME",
+    "Piece",
     "Player",
     "Progress",
     "ReplaySource",
@@ -27,5 +30,6 @@ __all__ = [
     "dataset_source",
     "file_source",
     "headset_source",
+    "pieces",
     "rest_samples",
 ]

@@ -32,11 +32,8 @@ from ._lsl import (
     open_outlets,
     republished_info,
 )
+from .schedule import _Mark, pieces
 from .source import ReplaySource, Segment
-
-# A marker to send: (sample index, text, stream); stream None = the replay's
-# own marker outlet, else the name of a republished marker stream.
-_Mark = tuple[int, str, str | None]
 
 #: Stream name used when none is given.
 DEFAULT_NAME = "eegstream-replay"
@@ -513,28 +510,13 @@ class Player:
             ):
                 self._cond.wait(0.01)
             self._t0 = pylsl.local_clock()
-        previous: tuple[Segment, np.ndarray] | None = None
-        for pass_index, seg, data, last_in_pass in self._plan(first):
-            if previous is not None and self._n_rest:
-                prev_seg, prev_data = previous
-                marker = format_marker(
-                    event="rest_start",
-                    subject=prev_seg.subject,
-                    session=prev_seg.session,
-                    trial=prev_seg.trial,
-                    duration_s=self._n_rest / self.source.sfreq,
-                )
-                self._boundaries.append((chunker.fed, pass_index, prev_seg, True))
-                rest = rest_samples(prev_data, self._n_rest)
-                for chunk in chunker.feed(rest, [(0, marker, None)]):
-                    if not self._send(*chunk, rate):
-                        return
-            self._boundaries.append((chunker.fed, pass_index, seg, False))
-            markers = self._segment_markers(seg, len(data), pass_index, last_in_pass)
-            for chunk in chunker.feed(data, markers):
+        for piece in pieces(self._plan(first), self._n_rest, self.source.sfreq):
+            self._boundaries.append(
+                (chunker.fed, piece.pass_index, piece.segment, piece.rest)
+            )
+            for chunk in chunker.feed(piece.data, piece.markers):
                 if not self._send(*chunk, rate):
                     return
-            previous = (seg, data)
         for chunk in chunker.flush():
             if not self._send(*chunk, rate):
                 return
@@ -570,35 +552,6 @@ class Player:
                 f"n_samples > 0); got {data.shape}"
             )
         return np.ascontiguousarray(data.T, dtype=np.float32)
-
-    def _segment_markers(
-        self, seg: Segment, n: int, pass_index: int, last_in_pass: bool
-    ) -> list[_Mark]:
-        """Markers of one segment as (sample offset in the segment, text, stream)."""
-        markers: list[_Mark] = []
-        if seg.is_trial:
-            markers.append((0, format_marker(event="trial_start", **seg.truth()), None))
-        for onset, duration, description in seg.annotations:
-            index = min(round(onset * self.source.sfreq), n - 1)
-            text = format_marker(
-                event="annotation", description=description, duration_s=duration
-            )
-            markers.append((index, text, None))
-        for onset, text, stream in seg.markers:
-            markers.append((min(round(onset * self.source.sfreq), n - 1), text, stream))
-        if seg.is_trial:
-            markers.append(
-                (n - 1, format_marker(event="trial_end", **seg.truth()), None)
-            )
-        if last_in_pass:
-            fields = {
-                "subject": seg.subject,
-                "session": seg.session,
-                "pass": pass_index,
-            }
-            markers.append((n - 1, format_marker(event="session_end", **fields), None))
-        markers.sort(key=lambda m: m[0])  # stable: trial_end stays before session_end
-        return markers
 
     def _send(
         self,
@@ -745,28 +698,6 @@ class _Prefetch:
             raise self._error
         assert self._value is not None  # _work set one or the other
         return self._value
-
-
-def rest_samples(data: np.ndarray, n: int) -> np.ndarray:
-    """Return the EEG a replay plays during a rest after ``data``.
-
-    Parameters
-    ----------
-    data : array, shape (n_samples, ...)
-        The preceding trial, samples first.
-    n : int
-        Samples of rest.
-
-    Returns
-    -------
-    array, shape (n, ...)
-        ``data`` read backwards from its last sample, reflecting at its ends:
-        continuous at the boundary, and real EEG of no trial.
-    """
-    length = len(data)
-    phase = np.arange(n) % (2 * length)
-    index = np.where(phase < length, length - 1 - phase, phase - length)
-    return data[index]
 
 
 def _clock(seconds: float) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -376,25 +377,35 @@ def dataset_source(
     if not chosen:
         raise EEGStreamError(f"{ds.name}: no trial selected")
     sfreq = 200.0
-    segments = tuple(
-        Segment(
-            n_samples=round(t.duration_s * sfreq),
-            load=t.eeg,
-            subject=t.subject,
-            session=t.session,
-            trial=t.trial,
-            label=t.label_name,
-            label_id=t.label,
-            title=f"trial {t.trial}",
-        )
-        for t in chosen
-    )
+    segments = tuple(trial_segment(t, sfreq) for t in chosen)
     return ReplaySource(
         sfreq,
         tuple(SEED_CHANNELS),
         segments,
         description=f"{ds.name} subject {subject} session {session} ({ds.root})",
         synthetic=ds.synthetic,
+    )
+
+
+def trial_segment(trial: Any, sfreq: float) -> Segment:
+    """Return a dataset trial as the segment a replay plays (framed by its markers).
+
+    Parameters
+    ----------
+    trial : Trial
+        A trial of a :class:`~eegstream.datasets.Dataset`, its EEG at ``sfreq``.
+    sfreq : float
+        The dataset's rate in Hz.
+    """
+    return Segment(
+        n_samples=round(trial.duration_s * sfreq),
+        load=trial.eeg,
+        subject=trial.subject,
+        session=trial.session,
+        trial=trial.trial,
+        label=trial.label_name,
+        label_id=trial.label,
+        title=f"trial {trial.trial}",
     )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import EEGStreamError
-from .._options import FEATURE_OPTIONS, Option, command_line, device_option
+from .._options import Option, command_line
 from ..datasets.options import (
     CACHE_DIR,
     DROP_ARTIFACTS,
@@ -31,6 +31,8 @@ from ..datasets.options import (
 )
 from ..features.config import ConditioningSettings, FeatureConfig
 from ..features.normalise import NORMALISER_MODES
+from ..features.options import FEATURE_OPTIONS
+from ..model.options import device_option
 from ..quality.settings import QualitySettings
 from .data import FEATURE_SOURCES, ZSCORE_OVER
 from .splits import PROTOCOLS, SPLIT_DRAWS

@@ -25,11 +25,12 @@ from typing import Any
 
 from .._errors import EEGStreamError
 from ..model import Split
+from .fit import SplitResult
 from .job import PreparedRun, SplitJob
 
 #: Fits one split of a job: ``fit(job, index, split) -> result``, the same in
-#: any process (:func:`eegstream.training.run.train_split`).
-FitSplit = Callable[[SplitJob, int, Split], dict[str, Any]]
+#: any process (:func:`eegstream.training.fit.train_split`).
+FitSplit = Callable[[SplitJob, int, Split], SplitResult]
 
 INSTALL_HINT = "pip install 'eegstream[distributed]'"
 # Retries of a split whose worker process died; the split's own errors are final.
@@ -159,13 +160,12 @@ def _train_split_task(fit, job, trials, sequences, index, split):
 
     job = dataclasses.replace(job, trials=trials, sequences=sequences)
     result = fit(job, index, split)
-    result["_node"] = ray.get_runtime_context().get_node_id()
-    return result
+    return dataclasses.replace(result, node=ray.get_runtime_context().get_node_id())
 
 
 def run_splits(
     runs: Sequence[PreparedRun], fit: FitSplit, progress: bool = True
-) -> list[list[dict[str, Any]]]:
+) -> list[list[SplitResult]]:
     """Fit every split of every run as Ray tasks, all scheduled together.
 
     Call inside :func:`ray_session`. Each run's features and sequences go
@@ -178,15 +178,15 @@ def run_splits(
     runs : sequence of PreparedRun
         From :func:`~eegstream.training.run.prepare_run`.
     fit : callable
-        ``fit(job, index, split) -> dict``, called in the workers
-        (:func:`~eegstream.training.run.train_split`); a module-level
+        ``fit(job, index, split) -> SplitResult``, called in the workers
+        (:func:`~eegstream.training.fit.train_split`); a module-level
         function, which Ray sends by name.
     progress : bool
         One progress bar over the finished splits of all runs.
 
     Returns
     -------
-    list of list of dict
+    list of list of SplitResult
         Per run, the results of ``fit`` in split order.
 
     Raises

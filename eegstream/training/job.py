@@ -2,7 +2,7 @@
 
 :class:`SplitJob` is what every split of one run shares (options, features,
 classes); :class:`PreparedRun` is a run ready to train. The serial loop
-(:func:`eegstream.training.run.train_runs`) and the Ray tasks
+(:func:`eegstream.training.schedule.train_runs`) and the Ray tasks
 (:mod:`eegstream.training.distributed`) both read them.
 """
 
@@ -22,7 +22,7 @@ from .data import CropSet, SequenceSet, TrialSteps
 class SplitJob:
     """What every split of one run shares: the options, features and classes.
 
-    One object per run; :func:`~eegstream.training.run.train_split` reads it
+    One object per run; :func:`~eegstream.training.fit.train_split` reads it
     and never changes it, so the distributed runner puts it once into Ray's
     object store.
     """

@@ -3,7 +3,7 @@
 A sweep file names datasets (with their roots) and lists protocols, recipes,
 architectures and seeds; every combination is one *cell*, one training run
 as ``eegstream train`` does it. All cells' splits are scheduled together
-(:func:`~eegstream.training.run.train_runs`, on Ray with ``workers > 1`` or
+(:func:`~eegstream.training.schedule.train_runs`, on Ray with ``workers > 1`` or
 a cluster address). The sweep folder holds ``runs/<cell>/`` (each cell's
 report), ``results.md`` and ``results.csv`` (one row per cell: mean ± SD
 test accuracy and macro-F1 over its splits, the logistic-regression
@@ -47,7 +47,9 @@ from .._errors import EEGStreamError
 from .._io import atomic_write_text, read_toml
 from .config import RunOptions
 from .job import PreparedRun
-from .run import finish_run, prepare_run, train_runs
+from .results import finish_run
+from .run import prepare_run
+from .schedule import train_runs
 
 # ``train`` options that the grid, [sweep] or the sweep command set, not a cell.
 SWEEP_SET = (
@@ -227,7 +229,7 @@ def run_sweep(
         as ``eegstream train`` does); called for every cell before any
         training, so a bad option fails the sweep at once.
     workers, ray_address : int, str | None
-        As for :func:`~eegstream.training.run.train_runs`.
+        As for :func:`~eegstream.training.schedule.train_runs`.
     resume : bool
         Skip cells whose report is complete (``report.md`` is written last).
 
