@@ -162,6 +162,7 @@ def group_from_args(args: argparse.Namespace) -> Any:
         ),
         assume_seed_order=args.assume_seed_order,
         checks=args.artifacts != "off",
+        asr=getattr(args, "asr", None),
     )
 
 
@@ -177,7 +178,11 @@ def run_group(args: argparse.Namespace) -> int:
         from ..recorder import check_record_path
 
         check_record_path(args.record)  # before anything starts
-    session = group_from_args(args).start()
+    session = group_from_args(args)  # every option checked: nothing started yet
+    from .web import start_web
+
+    start_web(getattr(args, "web", None), "run")  # each wearer is a session there
+    session.start()
     interrupted = False
     try:
         print(

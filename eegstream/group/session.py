@@ -159,7 +159,7 @@ class GroupSession:
         ``wearer``.
     resolve_timeout : float
         Seconds to wait for each of ``streams`` at :meth:`start`.
-    unit, line_freq, assume_seed_order, checks
+    unit, line_freq, assume_seed_order, checks, asr
         As for :class:`~eegstream.pipeline.LiveChain`, for every stream.
     lost_after_s, buffer_s : float
         As for :class:`~eegstream.pipeline.LivePipeline`.
@@ -184,6 +184,7 @@ class GroupSession:
         line_freq: float | str | None = None,
         assume_seed_order: bool = False,
         checks: bool = True,
+        asr: bool | None = None,
         lost_after_s: float = 0.5,
         buffer_s: float = 30.0,
     ) -> None:
@@ -216,6 +217,7 @@ class GroupSession:
             "line_freq": line_freq,
             "assume_seed_order": assume_seed_order,
             "checks": checks,
+            "asr": asr,
         }
         self.lost_after_s, self.buffer_s = float(lost_after_s), float(buffer_s)
         self.batch = BatchClassifier(device)
