@@ -55,7 +55,11 @@ def run_group_live(args: argparse.Namespace) -> int:
 
         check_record_path(args.record)  # before anything starts
     app = qt_application()
-    session = group_from_args(args).start()
+    session = group_from_args(args)  # every option checked: nothing started yet
+    from .web import start_web
+
+    start_web(getattr(args, "web", None), "live")
+    session.start()
     if args.record is not None:
         try:
             session.start_recording(args.record)
