@@ -267,6 +267,13 @@ class GroupSession:
                     )
             if self.log_path is not None:
                 self.log = SessionLog(self.log_path)
+            # Libraries and models loaded: freeze them now, before any stream
+            # runs (the full collection of the freeze stalls every thread), and
+            # no generation-2 pauses from here on.
+            _realtime.live_started(self)
+            # Before the streams: the first ones' steps are classified while the
+            # others are still being opened.
+            self._spawn(self._batch_loop, "eegstream-group-batch")
             # One look for the replays' marker streams: a headset without one
             # then costs no wait (MarkerListener waits for its stream at start).
             self._marker_ids = {s.source_id for s in list_streams(timeout=1.0)}
@@ -285,8 +292,6 @@ class GroupSession:
         except BaseException:
             self.stop()
             raise
-        _realtime.live_started(self)  # start-up is over: freeze, no gen-2 pauses
-        self._spawn(self._batch_loop, "eegstream-group-batch")
         if self.all_streams is not None:
             self._spawn(self._discover_loop, "eegstream-group-discover")
         return self
