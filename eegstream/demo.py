@@ -14,6 +14,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,14 +61,19 @@ def session_dir(dataset: str = DEMO_DATASET) -> Path:
     )
 
 
-def prepare_session(root: Path, dataset: str = DEMO_DATASET) -> Path:
+def prepare_session(
+    root: Path,
+    dataset: str = DEMO_DATASET,
+    subjects: Sequence[int] = (DEMO_SUBJECT,),
+) -> Path:
     """Generate the demo session into ``root`` unless it is already there.
 
     Returns
     -------
     Path
-        ``root``, a synthetic SEED-IV release holding subject 15, session 1
-        (``dataset="dreamer"`` or ``"deap"``: that release holding subject 1).
+        ``root``, a synthetic SEED-IV release holding session 1 of
+        ``subjects`` (default: subject 15, whom the demo model never saw);
+        ``dataset="dreamer"`` or ``"deap"``: that release holding subject 1.
     """
     from .datasets import open_dataset
     from .datasets.synth import generate
@@ -86,12 +92,12 @@ def prepare_session(root: Path, dataset: str = DEMO_DATASET) -> Path:
 
     try:
         found = open_dataset(DEMO_DATASET, root)
-        if found.synthetic and any(
-            t.subject == DEMO_SUBJECT
-            and t.session == DEMO_SESSION
-            and round(t.duration_s) == DEMO_TRIAL_SECONDS
+        have = {
+            t.subject
             for t in found.trials
-        ):
+            if t.session == DEMO_SESSION and round(t.duration_s) == DEMO_TRIAL_SECONDS
+        }
+        if found.synthetic and set(subjects) <= have:
             return root
     except EEGStreamError:
         pass  # not there yet, or unusable: write it afresh
@@ -99,12 +105,31 @@ def prepare_session(root: Path, dataset: str = DEMO_DATASET) -> Path:
     return generate(
         DEMO_DATASET,
         root,
-        subjects=[DEMO_SUBJECT],
+        subjects=sorted(subjects),
         sessions=DEMO_SESSION,
         trial_seconds=DEMO_TRIAL_SECONDS,
         seed=DEMO_SEED,
         progress=False,
     )
+
+
+def group_subjects(n: int) -> list[int]:
+    """Return the subjects of a demo with ``n`` wearers: 15, then 14, 13, ...
+
+    Subject 15 is the one the demo model never saw; subjects 1-14 were in its
+    training set (``eegstream demo --wearers`` says so).
+
+    Raises
+    ------
+    EEGStreamError
+        ``n`` outside 1..15.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= DEMO_SUBJECT:
+        raise EEGStreamError(
+            f"--wearers must be 1 to {DEMO_SUBJECT} (the synthetic SEED-IV world "
+            f"has {DEMO_SUBJECT} subjects), got {n!r}"
+        )
+    return [DEMO_SUBJECT - k for k in range(n)]
 
 
 def check_model(checkpoint: Checkpoint, dataset: str = DEMO_DATASET) -> None:
@@ -171,6 +196,7 @@ def demo_player(
     headset: str | None = None,
     hold: bool = False,
     dataset: str = DEMO_DATASET,
+    subject: int = DEMO_SUBJECT,
 ) -> Player:
     """Make a replay of the demo session in ``root`` under a fresh name (not started).
 
@@ -179,12 +205,13 @@ def demo_player(
     only that headset's channels, at its usual rate
     (:func:`eegstream.replay.headset_source`). With ``hold`` it also waits
     for :meth:`~eegstream.replay.Player.release` (``--record``: the recorder
-    must be running before the first sample).
+    must be running before the first sample). ``subject``: whose session
+    (a group demo plays several).
     """
     from .replay import Player, dataset_source, headset_source
 
     if dataset == DEMO_DATASET:
-        source = dataset_source(dataset, root, DEMO_SUBJECT, session=DEMO_SESSION)
+        source = dataset_source(dataset, root, subject, session=DEMO_SESSION)
     else:  # its own rate and channels, its trials in file order
         source = dataset_source(dataset, root, RATED_DEMO_SUBJECT)
     if headset is not None:

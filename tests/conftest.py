@@ -136,6 +136,7 @@ _SLOWEST_MODULES = (
     "test_pipeline_live_calibration.py",
     "test_dashboard_live.py",
     "test_datasets_synth.py",
+    "test_cli_group.py",
     "test_replay_player.py",
     "test_training_cli.py",
     "test_cli_run.py",

@@ -39,14 +39,27 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     _add_personal_options(parser.add_argument_group("wearer and live calibration"))
 
 
-def add_stream_choice(stream: Any) -> None:
-    """Add ``--stream``, ``--type``, ``--source-id``, ``--timeout``: which stream."""
-    stream.add_argument("--stream", metavar="NAME", help="LSL stream name")
+def add_stream_choice(stream: Any, repeatable: bool = False) -> None:
+    """Add ``--stream``, ``--type``, ``--source-id``, ``--timeout``: which stream.
+
+    With ``repeatable`` (``run``, ``live``), ``--stream`` and ``--source-id``
+    may name several streams (a group session); else a second one is refused.
+    """
+    from ._group import RepeatableStore, SingleStore
+
+    store = RepeatableStore if repeatable else SingleStore
+    more = " (more than once: a group session)" if repeatable else ""
+    stream.add_argument(
+        "--stream", metavar="NAME", action=store, help=f"LSL stream name{more}"
+    )
     stream.add_argument(
         "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
     )
     stream.add_argument(
-        "--source-id", metavar="ID", help="LSL source_id (unique per device)"
+        "--source-id",
+        metavar="ID",
+        action=store,
+        help=f"LSL source_id (unique per device){more}",
     )
     stream.add_argument(
         "--timeout",
@@ -70,7 +83,7 @@ def add_unit_option(stream: Any) -> None:
 
 def _add_stream_options(stream: Any) -> None:
     """Which stream, and how to read it."""
-    add_stream_choice(stream)
+    add_stream_choice(stream, repeatable=True)
     stream.add_argument(
         "--assume-seed-order",
         action="store_true",

@@ -94,6 +94,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="session log (JSON Lines); default: a new file in replay/demo-logs/",
     )
+    parser.add_argument(
+        "--wearers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a room: N synthetic wearers (subject 15, then 14, 13, ...) replayed "
+        "at once and classified by one group session with batched model calls, "
+        "one console line per wearer (docs/group.md)",
+    )
     add_record_option(parser)
     add_web_option(parser)
     add_artifacts_option(parser)
@@ -118,6 +127,10 @@ def run(args: argparse.Namespace) -> int:
     check_number(args.seconds, "seconds", min=0, min_inclusive=False)
     check_number(args.speed, "speed", min=0, min_inclusive=False)
     check_artifacts(args)
+    if args.wearers is not None:
+        from ._group_demo import run_group_demo
+
+        return run_group_demo(args)
     gui = want_gui(args.view)
     if gui:
         from ..dashboard import check_display

@@ -11,6 +11,7 @@ from .._errors import EEGStreamError
 from .._options import Option, add_options
 from ..model.options import MODEL
 from . import _options
+from ._group import add_group_options, group_requested
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 from .web import start_web
 
@@ -74,6 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser, "any combination narrows the choice; none: choose in a dialog"
     )
     add_options(parser, _VIEW_OPTIONS)
+    add_group_options(parser)
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -99,6 +101,10 @@ def _check_args(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream live``; return the exit code."""
     _check_args(args)
+    if group_requested(args):
+        from ._group_live import run_group_live
+
+        return run_group_live(args)
     from ..dashboard import check_display
 
     check_display()  # before Qt exists: Qt would abort the process instead

@@ -14,6 +14,7 @@ from .._options import Option, add_options
 from ..datasets.options import RATED_OPTIONS, dataset_option, rated_options
 from ..datasets.rated_tables import RATED_DATASETS
 from ..datasets.tables import DATASETS
+from ._group_replay import add_subjects_option, run_group_replay
 
 if TYPE_CHECKING:
     from ..replay import Progress, ReplaySource
@@ -74,6 +75,7 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
     what.add_argument(
         "--subject", type=int, metavar="S", help="subject number (from 1)"
     )
+    add_subjects_option(what)
     what.add_argument(
         "--session",
         type=int,
@@ -197,6 +199,9 @@ def run(args: argparse.Namespace) -> int:
 
     from ..replay import Player
     from ._options import option_kwargs
+
+    if args.subjects is not None:
+        return run_group_replay(args, option_kwargs(args, _PLAY_OPTIONS))
 
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..model.options import MODEL
 from . import _options
+from ._group import add_group_options, group_requested, run_group
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 from .web import start_web
 
@@ -39,6 +40,9 @@ _LIVE_ONLY = {
     "--calibrate": "calibrate",
     "--calibration-record": "calibration_record",
     "--personal-model": "personal_model",
+    "--all-streams": "all_streams",
+    "--wearers": "wearers",
+    "--shard": "shard",
 }
 
 
@@ -56,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--quiet", action="store_true", help="no live status line (or progress bar)"
     )
     _add_file_options(parser.add_argument_group("recording (instead of a stream)"))
+    add_group_options(parser)
 
 
 def _add_file_options(group: argparse._ArgumentGroup) -> None:
@@ -95,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     _options.check_artifacts(args)
     if args.file is not None:
         return _run_file(args)
+    if group_requested(args):
+        return run_group(args)
     if args.stream_name is not None:
         from .._errors import EEGStreamError
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_names
-from .chain import LiveChain, run_recording
+from .chain import LiveChain, ReadyStep, run_recording
 from .channels import ChannelPlan, plan_channels
 from .resample import StreamingResampler
 from .results import (
@@ -56,6 +56,7 @@ __all__ = [
     "FilePipeline",
     "Health",
     "LiveChain",
+    "ReadyStep",
     "LatencySummary",
     "LiveCalibration",
     "LivePipeline",

@@ -263,6 +263,9 @@ class LiveChain:
         # (data, stamps, gap before it).
         self._pending: list[tuple[np.ndarray, np.ndarray, bool]] = []
         self._gap_next = False
+        # push_ready: steps are returned unclassified, with their sequences.
+        self._defer = False
+        self._ready: list[tuple[np.ndarray, float]] = []
         self.reset()
 
     @classmethod
@@ -492,6 +495,35 @@ class LiveChain:
             results += self.push(data[:, i : i + chunk], timestamps[i : i + chunk])
         return results
 
+    def push_ready(
+        self,
+        data: np.ndarray,
+        timestamps: np.ndarray,
+        arrival: np.ndarray | None = None,
+    ) -> list[ReadyStep]:
+        """Like :meth:`push`, but leave the model call to the caller.
+
+        Every stage up to the model's input runs as in :meth:`push`; the
+        caller classifies the sequences (many chains' in one stacked call,
+        :mod:`eegstream.group`) and completes each result with
+        :meth:`ReadyStep.finish`. Takes :meth:`push`'s parameters.
+
+        Returns
+        -------
+        list of ReadyStep
+            Oldest first; each result's probabilities are NaN until finished.
+        """
+        self._defer = True
+        try:
+            results = self.push(data, timestamps, arrival)
+        finally:
+            self._defer = False
+            ready, self._ready = self._ready, []
+        return [
+            ReadyStep(result, sequence, arrived)
+            for result, (sequence, arrived) in zip(results, ready, strict=True)
+        ]
+
     def _decide_first_second(self) -> None:
         """Decide the unit and, with ``line_freq="auto"``, the line frequency."""
         first = np.concatenate([self.plan.select(d) for d, _, _ in self._pending], 1)
@@ -608,7 +640,11 @@ class LiveChain:
             y = y.copy()  # rare; never write into the caller's samples
             y[self._restart_rows, 0] = np.nan
             self._restart_rows = np.empty(0, dtype=int)
-        steps = self.classifier.push(y)
+        if self._defer:
+            nan = np.full(len(self.classes), np.nan)
+            steps = [(step, nan) for step in self.classifier.features.push(y)]
+        else:
+            steps = self.classifier.push(y)
         asr = self.classifier.features.asr
         if asr is not None and asr.messages:
             self.warnings += asr.messages
@@ -622,6 +658,8 @@ class LiveChain:
         results = []
         for step, probs in steps:
             last = self._stamps[:, step.end - 1 - base]
+            if self._defer:
+                self._ready.append((step.sequence, float(last[1])))
             results.append(
                 (
                     StepResult(
@@ -695,6 +733,43 @@ class LiveChain:
         n_bands = len(self.cfg.bands)
         features = (rows[:, None] * n_bands + np.arange(n_bands)).ravel()
         self.classifier.features.kalman.restart(features)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadyStep:
+    """A step with its model input ready, unclassified (:meth:`LiveChain.push_ready`).
+
+    Attributes
+    ----------
+    result : StepResult
+        Everything but the model's output: ``probabilities`` NaN.
+    sequence : array of float32, shape (seq_len, n_features)
+        The model's input (normalised feature sequence).
+    arrival : float
+        When the window's last sample arrived, on the chain's ``clock``
+        (NaN without one).
+    """
+
+    result: StepResult
+    sequence: np.ndarray
+    arrival: float
+
+    def finish(self, probabilities: np.ndarray, now: float = np.nan) -> StepResult:
+        """Return the result with its class probabilities and latency.
+
+        Parameters
+        ----------
+        probabilities : array of float64, shape (n_classes,)
+            The model's output for :attr:`sequence`.
+        now : float
+            When they were computed, on the chain's clock: ``latency_s`` is
+            ``now - arrival`` (NaN when either is unknown).
+        """
+        return dataclasses.replace(
+            self.result,
+            probabilities=probabilities,
+            latency_s=float(now - self.arrival),
+        )
 
 
 def run_recording(
