@@ -2,4 +2,6 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+# Guarded: a spawned child process (ASR's fit) imports the main module again.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -272,6 +272,21 @@ class StreamingASR:
                 f"{spread[row]:.3g} µV; condition it first (a 0.5 Hz high-pass)"
             )
 
+    def fitted_state(self) -> tuple[Any, ASRFit]:
+        """Return what :meth:`fit` learnt, to hand to another instance.
+
+        A fit done in another process (:mod:`eegstream.features.asr_stage`)
+        comes back this way: meegkit's fitted ``ASR`` pickles.
+        """
+        if self._asr is None or self.calibration is None:
+            raise EEGStreamError("StreamingASR.fitted_state() before fit()")
+        return self._asr, self.calibration
+
+    def load_fitted_state(self, state: tuple[Any, ASRFit]) -> None:
+        """Take another instance's :meth:`fitted_state` (same settings); reset."""
+        self._asr, self.calibration = state
+        self.reset()
+
     def reset(self) -> None:
         """Forget the stream (after a gap); keep the calibration.
 

@@ -9,8 +9,11 @@ and live (:class:`~eegstream.features.StreamingDE`), through this one class:
    unchanged and are kept.
 2. **Fit.** ASR is fitted on their clean part
    (:meth:`StreamingASR.fit <eegstream.features.asr.StreamingASR.fit>`), in a
-   background thread live (a minute of 62 channels takes seconds, far more
-   than a step may), in the caller's thread offline.
+   background thread at the lowest CPU priority live (a minute of 62
+   channels takes seconds, far more than a step may), in the caller's
+   thread offline. A child process was tried: starting one (importing
+   meegkit and its dependencies) took longer than the grace below on the
+   2-core machine, and its imports competed with the steps all the same.
 3. **Cleaning** starts ``fit_grace_seconds`` later, at the first block
    boundary since the last reset: a fixed sample, so that the output does not
    depend on how fast the fit ran, and offline equals live bit for bit. Live,
@@ -24,13 +27,16 @@ segment's first sample, as the DE windows do.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+from typing import Any
 
 import numpy as np
 
 from .._errors import EEGStreamError
-from .asr import StreamingASR
-from .config import FeatureConfig
+from .asr import ASRFit, StreamingASR
+from .config import ASRSettings, FeatureConfig
 
 #: What the stage is doing: keeping the lead-in, waiting to clean, cleaning,
 #: or off for the session (the fit failed).
@@ -83,9 +89,10 @@ class ASRStage:
         )
         self._seen = 0  # samples pushed since construction, across resets
         self._position = 0  # samples since the last reset
-        self._lead: list[np.ndarray] = []
+        # The lead-in, written in place: no copy of a minute on a live step.
+        self._lead = np.empty((n_channels, self._lead_in))
         self._thread: threading.Thread | None = None
-        self._error: str | None = None
+        self._fitted: tuple[Any, ASRFit] | str | None = None
         self.state = "lead-in"
         self.messages: list[str] = []
 
@@ -93,7 +100,7 @@ class ASRStage:
         """Start over with a new lead-in and fit (a new wearer)."""
         self._join_quietly()
         self._seen = self._position = 0
-        self._lead, self._error = [], None
+        self._fitted = None
         self.state = "lead-in"
 
     def reset(self) -> None:
@@ -129,7 +136,7 @@ class ASRStage:
                 break
             if self.state == "lead-in":
                 stop = i + min(n - i, self._lead_in - self._seen)
-                self._lead.append(x[:, i:stop].copy())  # the caller reuses its buffer
+                self._lead[:, self._seen : self._seen + stop - i] = x[:, i:stop]
             elif self.state == "fitting":
                 stop = i + min(n - i, self._cleaning_starts() - self._position)
             else:
@@ -177,28 +184,29 @@ class ASRStage:
         return -(-earliest // self.asr.block) * self.asr.block
 
     def _begin_fit(self) -> None:
-        lead = np.concatenate(self._lead, axis=1)
-        self._lead = []
-        lead = lead[:, np.isfinite(lead).all(axis=0)]  # gaps and restarts are NaN
         self.state = "fitting"
+        args = (self._lead, self.sfreq, self.settings)
         if self.background:
             self._thread = threading.Thread(
-                target=self._fit, args=(lead,), name="eegstream-asr-fit", daemon=True
+                target=self._fit_meekly,
+                args=args,
+                name="eegstream-asr-fit",
+                daemon=True,
             )
             self._thread.start()
         else:
-            self._fit(lead)
-            if self._error is not None and self.strict:
-                raise EEGStreamError(self._error)
+            self._fitted = _fit(*args)
+            if isinstance(self._fitted, str) and self.strict:
+                raise EEGStreamError(self._fitted)
 
-    def _fit(self, lead: np.ndarray) -> None:
-        try:
-            self.asr.fit(lead)
-        except EEGStreamError as err:
-            self._error = str(err)
+    def _fit_meekly(self, *args: Any) -> None:
+        """Fit in the background at the lowest CPU priority (Linux: per thread)."""
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        self._fitted = _fit(*args)
 
     def _join_quietly(self) -> None:
-        """Wait for a fit under way without using its outcome."""
+        """Wait for a fit under way in the background; keep its outcome."""
         if self._thread is not None:
             self._thread.join()
             self._thread = None
@@ -206,19 +214,35 @@ class ASRStage:
     def _join(self) -> None:
         """Wait for the fit; say what it found; start cleaning or turn off."""
         self._join_quietly()
-        lead_s = self._lead_in / self.sfreq
-        if self._error is not None:
+        fitted, lead_s = self._fitted, self._lead_in / self.sfreq
+        if fitted is None or isinstance(fitted, str):
             self.state = "off"
-            self.messages.append(f"ASR is off for this session: {self._error}")
+            self.messages.append(f"ASR is off for this session: {fitted}")
             return
-        fit = self.asr.calibration
-        assert fit is not None
+        self.asr.load_fitted_state(fitted)  # its blocks count from here
         self.state = "cleaning"
         self.messages.append(
-            f"ASR fitted on {fit.clean_seconds:.1f} s of clean EEG in the first "
+            f"ASR fitted on {fitted[1].clean_seconds:.1f} s of clean EEG in the first "
             f"{lead_s:g} s (cutoff {self.settings.cutoff:g} SD); cleaning from "
             f"{self._seen / self.sfreq:.1f} s on"
         )
+
+
+def _fit(
+    lead: np.ndarray, sfreq: float, settings: ASRSettings
+) -> tuple[Any, ASRFit] | str:
+    """Fit ASR on a lead-in's finite samples: its fitted state, or the error line.
+
+    The same function runs in the background live and in the caller's
+    thread offline, so both give the same fit.
+    """
+    finite = lead[:, np.isfinite(lead).all(axis=0)]  # gaps and restarts are NaN
+    asr = StreamingASR(sfreq, lead.shape[0], settings)
+    try:
+        asr.fit(finite)
+    except EEGStreamError as err:
+        return str(err)
+    return asr.fitted_state()
 
 
 def asr_clean(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
