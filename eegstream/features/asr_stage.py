@@ -203,7 +203,10 @@ class ASRStage:
         """Fit in the background at the lowest CPU priority (Linux: per thread)."""
         with contextlib.suppress(AttributeError, OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        self._fitted = _fit(*args)
+        try:
+            self._fitted = _fit(*args)
+        except Exception as err:  # noqa: BLE001 - said in one line; the session goes on
+            self._fitted = f"the fit failed ({type(err).__name__}: {err})"
 
     def _join_quietly(self) -> None:
         """Wait for a fit under way in the background; keep its outcome."""
