@@ -9,12 +9,11 @@ and live (:class:`~eegstream.features.StreamingDE`), through this one class:
    unchanged and are kept.
 2. **Fit.** ASR is fitted on their clean part
    (:meth:`StreamingASR.fit <eegstream.features.asr.StreamingASR.fit>`), in a
-   child process at the lowest CPU priority live, in the caller's thread
-   offline. A minute of 62 channels takes seconds, far more than a step may,
-   and in a thread of the live process the fit's long C calls held the GIL
-   (steps of the fit's seconds took up to 30-39 ms in ``bench_cli_latency``).
-   The child is started half-way through the lead-in, so that its imports
-   (meegkit and its dependencies, seconds) are done when the fit is due.
+   background thread at the lowest CPU priority live (a minute of 62
+   channels takes seconds, far more than a step may), in the caller's
+   thread offline. A child process was tried: starting one (importing
+   meegkit and its dependencies) took longer than the grace below on the
+   2-core machine, and its imports competed with the steps all the same.
 3. **Cleaning** starts ``fit_grace_seconds`` later, at the first block
    boundary since the last reset: a fixed sample, so that the output does not
    depend on how fast the fit ran, and offline equals live bit for bit. Live,
@@ -29,9 +28,8 @@ segment's first sample, as the DE windows do.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
+import threading
 from typing import Any
 
 import numpy as np
@@ -55,7 +53,7 @@ class ASRStage:
     n_channels : int
         Channels per sample.
     background : bool
-        Fit in a child process (live); the output is the same either way.
+        Fit in a background thread (live); the output is the same either way.
     strict : bool
         Raise :class:`~eegstream.EEGStreamError` when the fit fails, or when
         :meth:`finish` finds the EEG shorter than the lead-in (offline
@@ -93,8 +91,7 @@ class ASRStage:
         self._position = 0  # samples since the last reset
         # The lead-in, written in place: no copy of a minute on a live step.
         self._lead = np.empty((n_channels, self._lead_in))
-        self._pool: ProcessPoolExecutor | None = None
-        self._future: Future | None = None
+        self._thread: threading.Thread | None = None
         self._fitted: tuple[Any, ASRFit] | str | None = None
         self.state = "lead-in"
         self.messages: list[str] = []
@@ -140,9 +137,6 @@ class ASRStage:
             if self.state == "lead-in":
                 stop = i + min(n - i, self._lead_in - self._seen)
                 self._lead[:, self._seen : self._seen + stop - i] = x[:, i:stop]
-                if self.background and self._pool is None:
-                    if 2 * (self._seen + stop - i) >= self._lead_in:
-                        self._start_child()
             elif self.state == "fitting":
                 stop = i + min(n - i, self._cleaning_starts() - self._position)
             else:
@@ -193,34 +187,32 @@ class ASRStage:
         self.state = "fitting"
         args = (self._lead, self.sfreq, self.settings)
         if self.background:
-            if self._pool is None:
-                self._start_child()
-            assert self._pool is not None  # sanity check: just started
-            self._future = self._pool.submit(_fit, *args)
+            self._thread = threading.Thread(
+                target=self._fit_meekly,
+                args=args,
+                name="eegstream-asr-fit",
+                daemon=True,
+            )
+            self._thread.start()
         else:
             self._fitted = _fit(*args)
             if isinstance(self._fitted, str) and self.strict:
                 raise EEGStreamError(self._fitted)
 
-    def _start_child(self) -> None:
-        """Start the fit's process now, so that its imports are done when due."""
-        context = multiprocessing.get_context("spawn")  # never fork live threads
-        self._pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_warm_child
-        )
-        self._pool.submit(int)  # the worker starts (and imports) on a first task
+    def _fit_meekly(self, *args: Any) -> None:
+        """Fit in the background at the lowest CPU priority (Linux: per thread)."""
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        try:
+            self._fitted = _fit(*args)
+        except Exception as err:  # noqa: BLE001 - said in one line; the session goes on
+            self._fitted = f"the fit failed ({type(err).__name__}: {err})"
 
     def _join_quietly(self) -> None:
-        """Wait for a fit under way in the child process; keep its outcome."""
-        if self._future is not None:
-            try:
-                self._fitted = self._future.result()
-            except Exception as err:  # noqa: BLE001 - said in one line; goes on
-                self._fitted = f"the fit failed ({type(err).__name__}: {err})"
-            self._future = None
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        """Wait for a fit under way in the background; keep its outcome."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     def _join(self) -> None:
         """Wait for the fit; say what it found; start cleaning or turn off."""
@@ -244,7 +236,7 @@ def _fit(
 ) -> tuple[Any, ASRFit] | str:
     """Fit ASR on a lead-in's finite samples: its fitted state, or the error line.
 
-    The same function runs in the child process live and in the caller's
+    The same function runs in the background live and in the caller's
     thread offline, so both give the same fit.
     """
     finite = lead[:, np.isfinite(lead).all(axis=0)]  # gaps and restarts are NaN
@@ -254,15 +246,6 @@ def _fit(
     except EEGStreamError as err:
         return str(err)
     return asr.fitted_state()
-
-
-def _warm_child() -> None:
-    """Set up the fit's process: lowest CPU priority, meegkit imported."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.nice(19)
-    from .asr import _meegkit_asr
-
-    _meegkit_asr()
 
 
 def asr_clean(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
