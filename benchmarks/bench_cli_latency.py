@@ -12,7 +12,8 @@ the collections it ran from the first step on. Both commands run again with
 background, cleaning from 70 s on); their steps from the cleaning on are
 also given apart. Bar: max < 25 ms for every run on an idle 2-core machine
 (a loaded machine adds its own pauses). ``BENCH_CLI_LATENCY_ASR=0`` skips
-the ``--asr`` runs, ``=only`` runs only them.
+the ``--asr`` runs, ``=only`` runs only them; ``BENCH_CLI_LATENCY_COMMANDS``
+(default ``run,live``) picks the commands.
 """
 
 from __future__ import annotations
@@ -103,11 +104,12 @@ def main() -> int:
     """Replay, run each command, print; non-zero when a max misses the bar."""
     seconds = float(os.environ.get("BENCH_CLI_LATENCY_S", "600"))
     asr = os.environ.get("BENCH_CLI_LATENCY_ASR", "1")
+    commands = os.environ.get("BENCH_CLI_LATENCY_COMMANDS", "run,live").split(",")
     runs: list[tuple[str, tuple[str, ...]]] = []
     if asr != "only":
-        runs += [("run", ()), ("live", ())]
+        runs += [(command, ()) for command in commands]
     if asr != "0":
-        runs += [("run", ("--asr",)), ("live", ("--asr",))]
+        runs += [(command, ("--asr",)) for command in commands]
     failed = False
     with replayed("bench-cli") as name, tempfile.TemporaryDirectory() as tmp:
         for command, extra in runs:
