@@ -216,7 +216,8 @@ def test_record_writes_every_stream_of_the_room_into_one_xdf(
 
     labrecorder_lsl_config(monkeypatch)  # LabRecorder finds this process's outlets
     names = [f"{unique_id}-{k}" for k in range(2)]
-    sources = _sources(names, seconds=40)
+    # Long enough for LabRecorder to be started a second time (see Recorder).
+    sources = _sources(names, seconds=90)
     xdf = tmp_path / "room.xdf"
     try:
         argv = ["run", "--model", str(tiny_checkpoint), "--device", "cpu", "--quiet"]

@@ -394,10 +394,16 @@ def test_labrecorder_stalling_on_a_stream_is_restarted_once_then_one_line(
     )
     stalling.chmod(0o755)
     recorder = Recorder(
-        tmp_path / "s.xdf", streams, start_timeout=1, labrecorder_cli=stalling
+        tmp_path / "s.xdf",
+        streams,
+        start_timeout=30,
+        stall_timeout=1,
+        labrecorder_cli=stalling,
     )
+    began = time.monotonic()
     with pytest.raises(EEGStreamError, match="did not start collecting") as err:
         recorder.start()
+    assert time.monotonic() - began < 20  # the stall timeout, not start_timeout
     assert "\n" not in str(err.value) and "'amp-b'" in str(err.value)
     assert "'amp-a'" not in str(err.value) and "twice" in str(err.value)
     assert runs.read_text().split() == ["run", "run"]  # restarted once

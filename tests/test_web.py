@@ -197,9 +197,12 @@ def test_a_session_page_gets_steps_truth_bands_and_signal(server, session) -> No
             def push() -> None:
                 stamps.append(session.step("happy", label="happy", bad=[1]))
 
-            got = await _until(
-                ws, lambda m: m["steps"] and m["quality"] is not None, step=push
-            )
+            # Steps, band power and quality come on three outlets, read by
+            # three inlets: wait for a message that has all three.
+            def complete(m) -> bool:
+                return bool(m["steps"]) and None not in (m["quality"], m["bands"])
+
+            got = await _until(ws, complete, step=push)
             step = got["steps"][-1]
             assert CLASSES[int(np.argmax(step["p"]))] == "happy"
             assert min(abs(step["t"] - t) for t in stamps) < 0.01

@@ -264,9 +264,11 @@ class Recorder:
         The streams to record (e.g. from :func:`session_streams`), selected by
         source_id (by name and host when a stream has none).
     start_timeout : float
-        Seconds LabRecorder may take to connect to every stream. When it found
-        every stream but did not start collecting from one in that time, it
-        is started once more.
+        Seconds LabRecorder may take to find every stream and start recording.
+    stall_timeout : float
+        Seconds it may take, once recording, to start collecting from every
+        stream it found (well under 1 s when all is well). When it has not,
+        it is started once more.
     attempts : int
         LabRecorder resolves for 1 s only: when it misses a stream that is
         visible, it is started again, up to this many times.
@@ -286,6 +288,7 @@ class Recorder:
         streams: Sequence[StreamSummary],
         *,
         start_timeout: float = 30.0,
+        stall_timeout: float = 10.0,
         attempts: int = 3,
         labrecorder_cli: str | os.PathLike | None = None,
     ) -> None:
@@ -295,6 +298,7 @@ class Recorder:
         self.streams = tuple(streams)
         self._selectors = [_selector(s) for s in self.streams]
         self.start_timeout = float(start_timeout)
+        self.stall_timeout = float(stall_timeout)
         self.attempts = max(1, int(attempts))
         self.labrecorder_cli = labrecorder_cli
         self.report: RecordingReport | None = None
@@ -349,7 +353,7 @@ class Recorder:
                 if not restarts:
                     raise EEGStreamError(
                         f"LabRecorder found every stream but did not start "
-                        f"collecting from {err} within {self.start_timeout:g} s, "
+                        f"collecting from {err} within {self.stall_timeout:g} s, "
                         "twice; are those outlets' programs responding?"
                     ) from None
                 restarts -= 1
@@ -368,7 +372,7 @@ class Recorder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lab = _LabRecorderCLI(cli, self.path, self._selectors)
         try:
-            started = lab.wait_started(self.start_timeout)
+            started = lab.wait_started(self.start_timeout, self.stall_timeout)
         except BaseException:
             lab.kill()
             self.path.unlink(missing_ok=True)
@@ -527,9 +531,14 @@ class _LabRecorderCLI:
             for line in self.process.stderr:
                 logger.debug("LabRecorder: %s", line.rstrip())
 
-    def wait_started(self, timeout: float) -> bool:
-        """Wait until it collects from every stream it found; False if it did not."""
+    def wait_started(self, timeout: float, stall_timeout: float) -> bool:
+        """Wait until it collects from every stream it found; False if it did not.
+
+        It has ``timeout`` seconds to start recording, then ``stall_timeout``
+        more to collect from every stream.
+        """
         deadline = time.monotonic() + timeout
+        recording = False
 
         def failed() -> bool:  # it exited, or a predicate matched nothing
             return self._output_ended or any(
@@ -537,8 +546,12 @@ class _LabRecorderCLI:
             )
 
         def collecting() -> bool:
+            nonlocal deadline, recording
             if "Starting the recording, press Enter to quit" not in self.lines:
                 return False
+            if not recording:
+                recording = True
+                deadline = time.monotonic() + stall_timeout
             found = sum(ln.startswith("Found ") for ln in self.lines)
             started = sum(ln.startswith("Started data collection") for ln in self.lines)
             return started == found
