@@ -6,6 +6,8 @@ that the tests stay fast.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -206,3 +208,50 @@ def test_a_new_wearer_gets_a_new_lead_in_and_fit(realdata):
     chain.push_array(rec.data[:, : int(30 * SFREQ)], np.arange(30 * 160.0))
     assert stage.state == "cleaning"
     assert sum("ASR fitted on" in w for w in chain.warnings) == 2
+
+
+def test_the_live_fit_runs_in_the_child_process(raw, cfg, monkeypatch):
+    from eegstream.features import asr_fit, asr_stage
+
+    def not_here(*args):
+        raise AssertionError("the live fit ran in the live process")
+
+    for module in (asr_stage, asr_fit):  # wherever this process could fit
+        monkeypatch.setattr(module, "fit_lead_in", not_here)
+    stage = ASRStage(cfg, raw.shape[0], background=True)
+    child = asr_fit.warm_up().process
+    assert child.pid != os.getpid() and child.poll() is None
+    stage.push(condition(raw, cfg))
+    stage.finish()
+    assert stage.state == "cleaning", stage.messages
+
+
+def test_a_fit_child_that_dies_is_replaced_or_turns_asr_off(raw, cfg):
+    from eegstream.features import asr_fit
+
+    conditioned = condition(raw, cfg)
+    lead_in = int(SETTINGS.lead_in_seconds * SFREQ)
+    # Dead before the lead-in ends: the fit starts a new child.
+    stage = ASRStage(cfg, raw.shape[0], background=True)
+    dead = asr_fit.warm_up().process
+    dead.kill()
+    dead.wait()
+    stage.push(conditioned)
+    stage.finish()
+    assert stage.state == "cleaning", stage.messages
+    assert asr_fit.warm_up().process.pid != dead.pid
+    # Dead during the fit: ASR is off for the session, which goes on.
+    stage = ASRStage(cfg, raw.shape[0], background=True)
+    out = [stage.push(conditioned[:, :lead_in])]  # the fit starts
+    service = asr_fit.warm_up()
+    deadline = time.monotonic() + 30
+    while not service._lock.locked() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    service.process.kill()
+    out.append(stage.push(conditioned[:, lead_in:]))
+    stage.finish()
+    assert stage.state == "off"
+    assert stage.messages == [
+        "ASR is off for this session: the fit process ended (exit status -9)"
+    ]
+    np.testing.assert_array_equal(np.concatenate(out, axis=1), conditioned)

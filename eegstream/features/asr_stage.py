@@ -8,12 +8,12 @@ and live (:class:`~eegstream.features.StreamingDE`), through this one class:
 1. **Lead-in.** The first ``lead_in_seconds`` of conditioned EEG pass through
    unchanged and are kept.
 2. **Fit.** ASR is fitted on their clean part
-   (:meth:`StreamingASR.fit <eegstream.features.asr.StreamingASR.fit>`), in a
-   background thread at the lowest CPU priority live (a minute of 62
-   channels takes seconds, far more than a step may), in the caller's
-   thread offline. A child process was tried: starting one (importing
-   meegkit and its dependencies) took longer than the grace below on the
-   2-core machine, and its imports competed with the steps all the same.
+   (:meth:`StreamingASR.fit <eegstream.features.asr.StreamingASR.fit>`):
+   live, in a child process started with the stage
+   (:mod:`~eegstream.features.asr_fit`; a minute of 62 channels
+   takes seconds, far more than a step may, and in a thread it held the
+   interpreter lock the steps need), waited on by a background thread;
+   offline, in the caller's thread.
 3. **Cleaning** starts ``fit_grace_seconds`` later, at the first block
    boundary since the last reset: a fixed sample, so that the output does not
    depend on how fast the fit ran, and offline equals live bit for bit. Live,
@@ -27,8 +27,6 @@ segment's first sample, as the DE windows do.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from typing import Any
 
@@ -36,7 +34,8 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from .asr import ASRFit, StreamingASR
-from .config import ASRSettings, FeatureConfig
+from .asr_fit import fit_in_child, fit_lead_in, warm_up
+from .config import FeatureConfig
 
 #: What the stage is doing: keeping the lead-in, waiting to clean, cleaning,
 #: or off for the session (the fit failed).
@@ -53,7 +52,8 @@ class ASRStage:
     n_channels : int
         Channels per sample.
     background : bool
-        Fit in a background thread (live); the output is the same either way.
+        Fit in a child process, waited on by a background thread (live),
+        without holding up :meth:`push`; the output is the same either way.
     strict : bool
         Raise :class:`~eegstream.EEGStreamError` when the fit fails, or when
         :meth:`finish` finds the EEG shorter than the lead-in (offline
@@ -95,6 +95,8 @@ class ASRStage:
         self._fitted: tuple[Any, ASRFit] | str | None = None
         self.state = "lead-in"
         self.messages: list[str] = []
+        if self.background:
+            warm_up()  # its imports take seconds: done by the lead-in's end
 
     def restart(self) -> None:
         """Start over with a new lead-in and fit (a new wearer)."""
@@ -188,25 +190,20 @@ class ASRStage:
         args = (self._lead, self.sfreq, self.settings)
         if self.background:
             self._thread = threading.Thread(
-                target=self._fit_meekly,
+                target=self._fit_elsewhere,
                 args=args,
                 name="eegstream-asr-fit",
                 daemon=True,
             )
             self._thread.start()
         else:
-            self._fitted = _fit(*args)
+            self._fitted = fit_lead_in(*args)
             if isinstance(self._fitted, str) and self.strict:
                 raise EEGStreamError(self._fitted)
 
-    def _fit_meekly(self, *args: Any) -> None:
-        """Fit in the background at the lowest CPU priority (Linux: per thread)."""
-        with contextlib.suppress(AttributeError, OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        try:
-            self._fitted = _fit(*args)
-        except Exception as err:  # noqa: BLE001 - said in one line; the session goes on
-            self._fitted = f"the fit failed ({type(err).__name__}: {err})"
+    def _fit_elsewhere(self, *args: Any) -> None:
+        """Have the child process fit; keep its outcome (the session goes on)."""
+        self._fitted = fit_in_child(*args)
 
     def _join_quietly(self) -> None:
         """Wait for a fit under way in the background; keep its outcome."""
@@ -229,23 +226,6 @@ class ASRStage:
             f"{lead_s:g} s (cutoff {self.settings.cutoff:g} SD); cleaning from "
             f"{self._seen / self.sfreq:.1f} s on"
         )
-
-
-def _fit(
-    lead: np.ndarray, sfreq: float, settings: ASRSettings
-) -> tuple[Any, ASRFit] | str:
-    """Fit ASR on a lead-in's finite samples: its fitted state, or the error line.
-
-    The same function runs in the background live and in the caller's
-    thread offline, so both give the same fit.
-    """
-    finite = lead[:, np.isfinite(lead).all(axis=0)]  # gaps and restarts are NaN
-    asr = StreamingASR(sfreq, lead.shape[0], settings)
-    try:
-        asr.fit(finite)
-    except EEGStreamError as err:
-        return str(err)
-    return asr.fitted_state()
 
 
 def asr_clean(eeg: np.ndarray, cfg: FeatureConfig) -> np.ndarray:

@@ -243,8 +243,8 @@ class ASRSettings:
         ``min_clean_seconds``).
     fit_grace_seconds : float
         Seconds after the lead-in at which cleaning starts (0-60 s). The
-        fit runs in the background meanwhile (2.4-3.6 s for a minute of 62
-        channels on the loaded 2-core machine, ``docs/asr.md``), so no step
+        fit runs in a child process meanwhile (seconds for a minute of 62
+        channels on the 2-core machine, ``docs/asr.md``), so no step
         waits for it; a fixed sample, not the fit's end, starts the cleaning,
         so that offline and live outputs are the same.
     """

@@ -37,7 +37,7 @@ class StreamingDE:
         :class:`~eegstream.features.asr_stage.ASRStage` (to
         ``compute_de(asr_clean(condition(eeg, cfg), cfg), cfg)``).
     background_fit : bool
-        Fit ASR in a background thread (live); the rows are the same.
+        Fit ASR in a child process (live); the rows are the same.
 
     Attributes
     ----------
