@@ -389,6 +389,9 @@ def test_labrecorder_stalling_on_a_stream_is_restarted_once_then_one_line(
         "echo \"Found amp-a@host matching 'source_id=amp-a'\"\n"
         "echo \"Found amp-b@host matching 'source_id=amp-b'\"\n"
         "echo 'Starting the recording, press Enter to quit'\n"
+        "echo 'Opened the stream amp-a.'\n"
+        "echo 'Opened the stream amp-b.'\n"
+        "echo 'Received header for stream amp-a.'\n"
         "echo 'Started data collection for stream amp-a.'\n"
         "read line\n"
     )
@@ -408,7 +411,8 @@ def test_labrecorder_stalling_on_a_stream_is_restarted_once_then_one_line(
     assert "'amp-a'" not in str(err.value) and "twice" in str(err.value)
     assert runs.read_text().split() == ["run", "run"]  # restarted once
     assert [r.getMessage() for r in caplog.records if "again" in r.getMessage()] == [
-        "LabRecorder did not start collecting from 'amp-b'; starting it again"
+        "LabRecorder did not start collecting from 'amp-b' (opened, no header); "
+        "starting it again"
     ]
     assert not (tmp_path / "s.xdf").exists() and recorder.pid is None
 

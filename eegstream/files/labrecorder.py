@@ -388,11 +388,11 @@ class Recorder:
             raise _NoStream(said.split(" matched no stream")[0])
         found = sum(line.startswith("Found ") for line in lines)
         if running and found == len(self.streams):
-            started_lines = {ln.removesuffix(".") for ln in lines}
+            said = {ln.removesuffix(".") for ln in lines}
             late = [
-                repr(s.name)
+                f"{s.name!r} ({_stalled_at(s.name, said)})"
                 for s in self.streams
-                if f"Started data collection for stream {s.name}" not in started_lines
+                if f"Started data collection for stream {s.name}" not in said
             ]
             raise _Stalled(", ".join(late) or "a stream")
         raise EEGStreamError(
@@ -449,6 +449,20 @@ class _NoStream(Exception):
 
 class _Stalled(Exception):
     """LabRecorder found every stream but did not collect from all in time."""
+
+
+def _stalled_at(name: str, said: set[str]) -> str:
+    """Where LabRecorder's start of one stream stopped, from the lines it printed.
+
+    Per stream it opens an inlet (at most 5 s), asks for the full stream
+    header (no time limit), then waits up to 10 s for every header before
+    it collects (LabRecorder's ``recording.cpp``).
+    """
+    if f"Received header for stream {name}" in said:
+        return "header received, not collecting"
+    if f"Opened the stream {name}" in said:
+        return "opened, no header"
+    return "not opened"
 
 
 def _labrecorder_cli(path: str | os.PathLike | None) -> Path:
