@@ -13,6 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from ._errors import EEGStreamError
+
 
 def jsonable(value: Any) -> Any:
     """Return ``value`` in JSON's types, recursively.
@@ -54,3 +56,22 @@ class Record:
             if (value := getattr(self, f.name)) is not None
             or f.name not in self.omit_none
         }
+
+
+def check_keys(cls: type, data: Mapping[str, Any], what: str) -> None:
+    """Refuse a key of ``data`` that is no field of the dataclass ``cls``.
+
+    Read from a file, an unknown key is named (with the known ones) in one
+    line, not left to a ``TypeError`` from ``cls(**data)``.
+
+    Raises
+    ------
+    EEGStreamError
+        ``"unknown {what} [...]; known: [...]"``.
+    """
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise EEGStreamError(
+            f"unknown {what} {sorted(unknown)}; known: {sorted(known)}"
+        )

@@ -157,6 +157,25 @@ def collect(q: queue.Queue, until, timeout: float = 30.0) -> list:
     return results
 
 
+def first_steps(model, stream: str, player, n: int) -> tuple:
+    """Run a pipeline (no outlets) on ``stream`` until ``n`` steps; then stop it.
+
+    ``player`` (the stream's source) is stopped after the pipeline. Returns
+    the stopped pipeline and its steps (fewer than ``n`` if they did not come).
+    """
+    from eegstream.pipeline import LivePipeline
+
+    pipe = LivePipeline(model, stream=stream, device="cpu", outlets=False)
+    try:
+        results = pipe.subscribe()
+        pipe.start()
+        got = collect(results, lambda r: len(r) >= n)
+    finally:
+        pipe.stop()
+        player.stop()
+    return pipe, got
+
+
 def synthetic_eeg(seconds: float, seed: int = 0, sfreq: float = 200.0) -> np.ndarray:
     """Make SYNTHETIC EEG (noise + 10 Hz rhythm, ~10 µV, 62 ch), exact in float32."""
     rng = np.random.default_rng(seed)

@@ -83,6 +83,43 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return untrained_checkpoint(tmp_path_factory.mktemp("models") / "tiny.safetensors")
 
 
+@pytest.fixture(scope="module")
+def ckpt(tiny_checkpoint: Path):
+    """:func:`tiny_checkpoint`, loaded (once per module)."""
+    from eegstream.model import load_checkpoint
+
+    return load_checkpoint(tiny_checkpoint)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Run torch on one intra-op thread, as the live pipeline and group session do.
+
+    A batch of one gains nothing from two, and on a loaded 2-core machine a
+    second thread stalls (pushing 5 s through a chain: 1.9 s with two
+    threads, 0.04 s with one). A module asks for it with
+    ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def labrecorder_config(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Let LabRecorderCLI (a subprocess) find this process's outlets.
+
+    See :func:`_pipeline_helpers.labrecorder_lsl_config`. A module asks for it
+    with ``pytest.mark.usefixtures("labrecorder_config")``.
+    """
+    from _pipeline_helpers import labrecorder_lsl_config
+
+    return labrecorder_lsl_config(monkeypatch)
+
+
 @pytest.fixture(scope="session")
 def synthetic_seed_iv_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SYNTHETIC SEED-IV release: 6 subjects, session 1, 24 trials of 20 s each."""

@@ -208,13 +208,10 @@ def test_group_replay_plays_subjects_as_separate_headsets(
 
 
 def test_record_writes_every_stream_of_the_room_into_one_xdf(
-    tiny_checkpoint, unique_id, tmp_path, monkeypatch
+    tiny_checkpoint, unique_id, tmp_path, labrecorder_config
 ):
-    from _pipeline_helpers import labrecorder_lsl_config
-
     from eegstream.files.labrecorder import read_report
 
-    labrecorder_lsl_config(monkeypatch)  # LabRecorder finds this process's outlets
     names = [f"{unique_id}-{k}" for k in range(2)]
     # Long enough for LabRecorder to be started a second time (see Recorder).
     sources = _sources(names, seconds=90)

@@ -7,11 +7,11 @@ flat channel; the model is UNTRAINED (its probabilities mean nothing).
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 import pytest
 from _pipeline_helpers import PlainSource, stop_all
+from _realdata import run3
 
 pytest.importorskip("pytestqt")
 
@@ -19,7 +19,6 @@ from eegstream.dashboard import _theme  # noqa: E402
 from eegstream.dashboard.gauge import EmotionGauge  # noqa: E402
 from eegstream.dashboard.scalpmap import ScalpMap  # noqa: E402
 from eegstream.dashboard.traces import EEGTraces  # noqa: E402
-from eegstream.files.reading import load_recording  # noqa: E402
 from eegstream.montage import SEED_CHANNELS, map_channels  # noqa: E402
 from eegstream.quality import faults  # noqa: E402
 
@@ -79,9 +78,7 @@ def test_scalp_map_and_traces_name_bad_and_interpolated_channels(qtbot):
 @pytest.fixture(scope="module")
 def flat_o1(realdata):
     """The first 20 s of run 3 with O1 at 0 µV (unplugged) from the start."""
-    with warnings.catch_warnings():  # the file's last annotation runs past its end
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
+    rec = run3(realdata)
     index, _ = map_channels(rec.ch_names)
     data = faults.flat(rec.data[:, : 20 * 160], [int(index[SEED_CHANNELS.index("O1")])])
     return dataclasses.replace(rec, data=data)

@@ -186,9 +186,8 @@ def test_replay_plays_a_rated_dataset_at_its_rate_with_ratings(dreamer):
 @pytest.mark.lsl
 def test_a_dreamer_model_runs_live_on_the_replayed_epoc_stream(dreamer, tmp_path):
     """Trained on SYNTHETIC DREAMER, fed its 14-channel 128 Hz replay: no gaps."""
-    from _pipeline_helpers import collect
+    from _pipeline_helpers import first_steps
 
-    from eegstream.pipeline import LivePipeline
     from eegstream.replay import Player, dataset_source
 
     models = tmp_path / "models"
@@ -199,14 +198,7 @@ def test_a_dreamer_model_runs_live_on_the_replayed_epoc_stream(dreamer, tmp_path
     source = dataset_source("dreamer", dreamer, 4, trials=[1])
     player = Player(source, name=name, speed=4.0, wait_for_consumer=True).start()
     model = models / "live-dreamer.safetensors"
-    pipe = LivePipeline(model, stream=name, device="cpu", outlets=False)
-    try:
-        results = pipe.subscribe()
-        pipe.start()
-        got = collect(results, lambda r: len(r) >= 3)
-    finally:
-        pipe.stop()
-        player.stop()
+    pipe, got = first_steps(model, name, player, 3)
     assert pipe.plan.missing == [] and pipe.plan.ignored == []
     assert pipe.plan.channels == tuple(c for c in SEED_CHANNELS if c in R.EPOC_CHANNELS)
     assert len(got) >= 3 and all(r.probabilities.shape == (2,) for r in got)

@@ -9,25 +9,10 @@ from _pipeline_helpers import synthetic_eeg
 from eegstream import EEGStreamError
 from eegstream.group import BatchClassifier, load_roster, parse_shard, shard_of
 from eegstream.group.batch import weights_key
-from eegstream.model import load_checkpoint
 from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import LiveChain
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One intra-op thread, as the group session runs (and the live pipeline)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def ckpt(tiny_checkpoint):
-    return load_checkpoint(tiny_checkpoint)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # Three headsets: SEED's 62 channels at 200 Hz; 58 of them in reverse order at
@@ -50,22 +35,22 @@ def headset_data(labels, sfreq, seed, seconds=9.0):
     return eeg[rows], np.arange(eeg.shape[1]) / sfreq
 
 
-def alone(ckpt, labels, sfreq, seed, chunk=10):
-    chain = make_chain(ckpt, labels, sfreq)
+def pushed(method, ckpt, labels, sfreq, seed, chunk=10):
+    """What a fresh chain's ``method`` ("push" or "push_ready") returns in chunks."""
+    push = getattr(make_chain(ckpt, labels, sfreq), method)
     data, times = headset_data(labels, sfreq, seed)
-    results = []
+    out = []
     for i in range(0, data.shape[1], chunk):
-        results += chain.push(data[:, i : i + chunk], times[i : i + chunk])
-    return results
+        out += push(data[:, i : i + chunk], times[i : i + chunk])
+    return out
+
+
+def alone(ckpt, labels, sfreq, seed, chunk=10):
+    return pushed("push", ckpt, labels, sfreq, seed, chunk)
 
 
 def ready_steps(ckpt, labels, sfreq, seed, chunk=10):
-    chain = make_chain(ckpt, labels, sfreq)
-    data, times = headset_data(labels, sfreq, seed)
-    steps = []
-    for i in range(0, data.shape[1], chunk):
-        steps += chain.push_ready(data[:, i : i + chunk], times[i : i + chunk])
-    return steps
+    return pushed("push_ready", ckpt, labels, sfreq, seed, chunk)
 
 
 def test_push_ready_gives_the_same_steps_unclassified(ckpt):

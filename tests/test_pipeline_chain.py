@@ -21,26 +21,7 @@ from eegstream.pipeline import (
     run_recording,
 )
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Run torch on one intra-op thread, as the live pipeline does.
-
-    A batch of one gains nothing from two, and on a loaded 2-core machine a
-    second thread stalls (pushing 5 s here: 1.9 s with two threads, 0.04 s
-    with one).
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def ckpt(tiny_checkpoint):
-    return load_checkpoint(tiny_checkpoint)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def reference(ckpt, eeg: np.ndarray) -> list:

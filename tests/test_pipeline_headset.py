@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _pipeline_helpers import collect
+from _pipeline_helpers import first_steps
 
 from eegstream import EEGStreamError
 from eegstream.headsets import PRESETS, channel_rows
@@ -52,14 +52,7 @@ def test_a_14_channel_128_hz_stream_runs_live_with_a_14_channel_model(
 ):
     eeg = _epoc_eeg(10)
     player = _player(unique_id, eeg).start()
-    pipe = LivePipeline(epoc_checkpoint, stream=unique_id, device="cpu", outlets=False)
-    try:
-        results = pipe.subscribe()
-        pipe.start()
-        got = collect(results, lambda r: len(r) >= 4)
-    finally:
-        pipe.stop()
-        player.stop()
+    pipe, got = first_steps(epoc_checkpoint, unique_id, player, 4)
     assert pipe.plan.missing == [] and pipe.plan.ignored == []
     assert pipe.plan.channels == MODEL_CHANNELS
     assert len(got) >= 4 and all(r.band_power.shape == (14, 5) for r in got)

@@ -14,11 +14,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _pipeline_helpers import (
-    collect,
-    labrecorder_lsl_config,
-    personal_checkpoint,
-)
+from _pipeline_helpers import collect, personal_checkpoint
 
 from eegstream import EEGStreamError
 from eegstream.calibration import wearer_session
@@ -36,13 +32,8 @@ from eegstream.pipeline import (
 from eegstream.pipeline.console import status_line, switch_line
 from eegstream.replay import Player, array_source
 
-pytestmark = pytest.mark.lsl
+pytestmark = [pytest.mark.lsl, pytest.mark.usefixtures("labrecorder_config")]
 TRIAL_S = 3
-
-
-@pytest.fixture(autouse=True)
-def _labrecorder_finds_the_streams(monkeypatch: pytest.MonkeyPatch) -> None:
-    labrecorder_lsl_config(monkeypatch)
 
 
 def _replay(name: str, n_trials: int, *, hold: bool = False) -> Player:

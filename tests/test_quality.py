@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
+from _realdata import run3
 
 from eegstream import EEGStreamError
-from eegstream.files.reading import load_recording
 from eegstream.montage import SEED_CHANNELS, map_channels
 from eegstream.quality import QualityMonitor, QualitySettings, faults, segment_metrics
 from eegstream.splines import interpolation_weights, leave_one_out_weights
@@ -19,9 +17,7 @@ SFREQ = 160.0
 @pytest.fixture(scope="module")
 def real(realdata):
     """Run 3 (motor task, 125 s): SEED channels only, their names, 160 Hz, µV."""
-    with warnings.catch_warnings():  # the file's last annotation runs past its end
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
+    rec = run3(realdata)
     index, _ = map_channels(rec.ch_names)
     seed = np.flatnonzero(index >= 0)
     names = tuple(SEED_CHANNELS[i] for i in seed)

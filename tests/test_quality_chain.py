@@ -7,13 +7,11 @@ which channels are marked, replaced and flagged, and when.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 import pytest
+from _realdata import run3
 
-from eegstream.files.reading import load_recording
-from eegstream.model import load_checkpoint
 from eegstream.montage import SEED_CHANNELS, map_channels
 from eegstream.pipeline import LiveChain, run_recording
 from eegstream.quality import QualitySettings, faults
@@ -22,16 +20,9 @@ SECONDS = 30
 
 
 @pytest.fixture(scope="module")
-def ckpt(tiny_checkpoint):
-    return load_checkpoint(tiny_checkpoint)
-
-
-@pytest.fixture(scope="module")
 def real(realdata):
     """The first 30 s of run 3: 64 channels at 160 Hz, 58 of them SEED channels."""
-    with warnings.catch_warnings():  # the file's last annotation runs past its end
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
+    rec = run3(realdata)
     return dataclasses.replace(rec, data=rec.data[:, : SECONDS * 160])
 
 

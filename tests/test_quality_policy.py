@@ -9,16 +9,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-import warnings
 
 import numpy as np
 import pylsl
 import pytest
 from _pipeline_helpers import PlainSource, stop_all
+from _realdata import run3
 
 from eegstream.cli import _options as cli_options
 from eegstream.cli import main
-from eegstream.files.reading import load_recording
 from eegstream.montage import SEED_CHANNELS, map_channels
 from eegstream.pipeline import FilePipeline, LivePipeline
 from eegstream.pipeline.results import StepResult
@@ -124,9 +123,7 @@ def real(realdata):
 
     Bursts from 12 to 22 s; the recording: 64 channels at 160 Hz.
     """
-    with warnings.catch_warnings():  # the file's last annotation runs past its end
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rec = load_recording(realdata / "S001R03.edf", sfreq=None, seed_order=False)
+    rec = run3(realdata)
     index, _ = map_channels(rec.ch_names)
     rows = [int(index[SEED_CHANNELS.index(n)]) for n in TEMPORAL]
     data, bursts = faults.muscle_bursts(

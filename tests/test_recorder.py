@@ -40,14 +40,10 @@ from eegstream.pipeline import LivePipeline
 from eegstream.protocol import parse_marker
 from eegstream.replay import Player, array_source
 
-pytestmark = pytest.mark.lsl
+# Subprocesses (LabRecorderCLI) use the project's LSL configuration.
+pytestmark = [pytest.mark.lsl, pytest.mark.usefixtures("labrecorder_config")]
 
 SFREQ = 200.0
-
-
-@pytest.fixture(autouse=True)
-def _subprocesses_use_the_project_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    labrecorder_lsl_config(monkeypatch)
 
 
 def _counter_source(lengths: list[int], labels: list[str]):

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._shared import line_freq, stop_uninterrupted
+
 #: Options of one wearer's session that a group session refuses: flag -> dest.
 _SINGLE_ONLY = {
     "--wearer": "wearer",
@@ -157,9 +159,7 @@ def group_from_args(args: argparse.Namespace) -> Any:
         log_path=args.log_path,
         resolve_timeout=args.timeout,
         unit=args.unit,
-        line_freq=(
-            float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
-        ),
+        line_freq=line_freq(args),
         assume_seed_order=args.assume_seed_order,
         checks=args.artifacts != "off",
         asr=getattr(args, "asr", None),
@@ -168,8 +168,6 @@ def group_from_args(args: argparse.Namespace) -> Any:
 
 def run_group(args: argparse.Namespace) -> int:
     """Run a group session until ``--seconds`` or Ctrl-C; one line per wearer."""
-    import signal
-
     from .._checks import check_number
 
     if args.seconds is not None:
@@ -209,11 +207,7 @@ def run_group(args: argparse.Namespace) -> int:
             )
         interrupted = follow_group(session, args.seconds, args.quiet)
     finally:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            session.stop()
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        stop_uninterrupted(session.stop)
     ticks = session.ticks
     mean = session.steps / ticks if ticks else 0.0
     print(

@@ -8,7 +8,6 @@ view (:class:`~eegstream.dashboard.room.RoomWindow`).
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from typing import Any
 
@@ -44,9 +43,7 @@ def run_group_live(args: argparse.Namespace) -> int:
     if args.model is None:
         raise EEGStreamError("several streams need --model M (no picker for a room)")
     check_display()
-    from PySide6 import QtCore
-
-    from ..dashboard.app import qt_application
+    from ..dashboard.app import qt_application, run_window
     from ..dashboard.room import RoomWindow
     from ._group import group_from_args
 
@@ -84,20 +81,12 @@ def run_group_live(args: argparse.Namespace) -> int:
             print(f"eegstream live: screenshot saved to {path}", file=sys.stderr)
         window.close()
 
-    window.closed.connect(app.quit)
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    wake = QtCore.QTimer()  # lets Python run the SIGINT handler
-    wake.start(200)
-    wake.timeout.connect(lambda: None)
-    if args.exit_after is not None:
-        QtCore.QTimer.singleShot(int(args.exit_after * 1000), finish)
     try:
-        window.show()
-        app.exec()
+        # Closing the window stops the session once.
+        run_window(
+            app, window, on_sigint=on_sigint, finish=finish, exit_after=args.exit_after
+        )
     finally:
-        wake.stop()
-        signal.signal(signal.SIGINT, previous)
-        window.close()  # stops the session once
         session.stop()
     for line in session.status_lines():
         print(f"eegstream live: {line}", flush=True)

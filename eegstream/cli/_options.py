@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .._options import Option, values_from_args
 from ..calibration.options import ALPHA_OPTION
 from ..model.options import device_option
+from ._shared import line_freq
 
 if TYPE_CHECKING:
     from ..calibration.wearer_session import PersonalSession
@@ -268,9 +269,7 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace, **kwargs: Any)
         resolve_timeout=args.timeout,
         markers=args.markers,
         label_map=args.label_map,
-        line_freq=(
-            float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
-        ),
+        line_freq=line_freq(args),
         artifacts=args.artifacts,
         asr=args.asr,
         **kwargs,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..model.options import MODEL
 from ..quality import ARTIFACT_KINDS
 from ._options import add_stream_choice, add_unit_option
+from ._shared import line_freq
 
 if TYPE_CHECKING:
     from ..pipeline.signal_check import CheckResult
@@ -97,11 +98,9 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline.signal_check import check_recording, check_stream
     from .run import _warnings_to_stderr
 
-    line_freq = float(args.line_freq) if args.line_freq in ("50", "60") else None
-    line_freq = args.line_freq if args.line_freq == "auto" else line_freq
     common = {
         "device": args.device,
-        "line_freq": line_freq,
+        "line_freq": line_freq(args),
         "assume_seed_order": args.assume_seed_order,
     }
     if args.file is not None:

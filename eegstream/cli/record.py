@@ -7,6 +7,8 @@ import signal
 import threading
 from pathlib import Path
 
+from ._shared import stop_uninterrupted
+
 _ENDINGS = {
     "seconds": "--seconds elapsed",
     "stopped": "stopped (SIGTERM)",
@@ -100,11 +102,7 @@ def run(args: argparse.Namespace) -> int:
             reason = "interrupted"
         finally:
             # A second Ctrl-C must not cut the closing of the file short.
-            sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
-                report = recorder.stop()
-            finally:
-                signal.signal(signal.SIGINT, sigint)
+            report = stop_uninterrupted(recorder.stop)
     finally:
         signal.signal(signal.SIGTERM, previous)
     print(f"eegstream record: {_ENDINGS[reason]}\n{report.describe()}", flush=True)

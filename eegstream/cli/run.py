@@ -11,6 +11,7 @@ from ..model.options import MODEL
 from . import _options
 from ._group import add_group_options, group_requested, run_group
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from ._shared import line_freq, stop_uninterrupted
 from .web import start_web
 
 HELP = "classify a live LSL EEG stream (or a recording) without a GUI"
@@ -86,8 +87,6 @@ def _add_file_options(group: argparse._ArgumentGroup) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream run``."""
-    import signal
-
     from .._checks import check_number
     from ..pipeline.console import (
         follow,
@@ -131,11 +130,7 @@ def run(args: argparse.Namespace) -> int:
             interrupted = follow(pipe, args.seconds, quiet=args.quiet)
         finally:
             # A second Ctrl-C must not cut the log's summary short.
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
-                pipe.stop()
-            finally:
-                signal.signal(signal.SIGINT, previous)
+            stop_uninterrupted(pipe.stop)
         finish_personal(pipe, session, "run")
         print(format_summary(pipe.summary(), pipe, interrupted), flush=True)
         if pipe.health().error:
@@ -185,11 +180,7 @@ def _run_file(args: argparse.Namespace) -> int:
             recording,
             log_path=args.log_path,
             device=args.device,
-            line_freq=(
-                float(args.line_freq)
-                if args.line_freq in ("50", "60")
-                else args.line_freq
-            ),
+            line_freq=line_freq(args),
             assume_seed_order=args.assume_seed_order,
             markers=args.markers,
             label_map=args.label_map,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
+from .._errors import EEGStreamError
+from .._io import atomic_path
 from . import _theme
 
 _configured = False
@@ -52,6 +55,21 @@ def dark_palette() -> QtGui.QPalette:
     ):
         palette.setColor(role, QtGui.QColor(hex_code))
     return palette
+
+
+def save_png(window: QtWidgets.QWidget, path: str | Path) -> Path:
+    """Write a PNG of ``window`` to ``path`` atomically; return the path."""
+    path = Path(path)
+    # Let the layouts settle on the texts just set before grabbing.
+    QtWidgets.QApplication.processEvents()
+    pixmap = window.grab()
+    with atomic_path(path) as tmp:
+        if not pixmap.save(str(tmp), "PNG"):
+            raise EEGStreamError(
+                f"could not write the screenshot to {path}; "
+                "check that the folder is writable"
+            )
+    return path
 
 
 def fixed_plot(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,49 @@ def qt_application() -> Any:
     return QtWidgets.QApplication.instance() or QtWidgets.QApplication(
         [sys.argv[0], "-name", "eegstream"]
     )
+
+
+def run_window(
+    app: Any,
+    window: Any,
+    *,
+    on_sigint: Callable[..., None],
+    finish: Callable[[], None],
+    exit_after: float | None,
+) -> None:
+    """Show ``window`` and run Qt's event loop until the window closes.
+
+    Parameters
+    ----------
+    app : QApplication
+        The process's application (:func:`qt_application`).
+    window : QMainWindow
+        A window with a ``closed`` signal, emitted when it closes.
+    on_sigint : callable
+        The SIGINT (Ctrl-C) handler while the loop runs; the one before is put
+        back when it ends.
+    finish : callable
+        Called once ``exit_after`` seconds have passed.
+    exit_after : float | None
+        Seconds before ``finish`` is called; ``None``: never.
+    """
+    from PySide6 import QtCore
+
+    window.closed.connect(app.quit)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    # Qt's loop runs in C++; a short timer lets Python run the SIGINT handler.
+    wake = QtCore.QTimer()
+    wake.start(200)
+    wake.timeout.connect(lambda: None)
+    if exit_after is not None:
+        QtCore.QTimer.singleShot(int(exit_after * 1000), finish)
+    try:
+        window.show()
+        app.exec()
+    finally:
+        wake.stop()
+        signal.signal(signal.SIGINT, previous)
+        window.close()
 
 
 @dataclass
@@ -76,8 +120,6 @@ def run_dashboard(
     int
         The exit code: 0, 2 when the pipeline failed, 130 on Ctrl-C.
     """
-    from PySide6 import QtCore
-
     from .window import MainWindow
 
     app = qt_application()
@@ -109,21 +151,8 @@ def run_dashboard(
         window.close()
 
     window.failed.connect(on_failed)
-    window.closed.connect(app.quit)
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    # Qt's loop runs in C++; a short timer lets Python run the SIGINT handler.
-    wake = QtCore.QTimer()
-    wake.start(200)
-    wake.timeout.connect(lambda: None)
-    if exit_after is not None:
-        QtCore.QTimer.singleShot(int(exit_after * 1000), finish)
-    try:
-        window.show()
-        app.exec()
-    finally:
-        wake.stop()
-        signal.signal(signal.SIGINT, previous)
-        window.close()  # idempotent; stops the pipeline if the loop ended otherwise
+    # window.close() is idempotent: it stops the pipeline if the loop ended otherwise.
+    run_window(app, window, on_sigint=on_sigint, finish=finish, exit_after=exit_after)
     if outcome.reason is not None and exit_after is not None:
         raise EEGStreamError(outcome.reason)
     if outcome.code == 130:

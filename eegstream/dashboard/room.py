@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .._errors import EEGStreamError
-from .._io import atomic_path
 from . import _theme
+from ._qt import save_png
 from .gauge import EmotionGauge
 
 
@@ -244,17 +243,8 @@ class RoomWindow(QtWidgets.QMainWindow):
     # -- lifecycle ------------------------------------------------------------------
     def save_screenshot(self, path: str | Path) -> Path:
         """Write a PNG of the window to ``path`` atomically; return the path."""
-        path = Path(path)
         self.refresh()
-        QtWidgets.QApplication.processEvents()
-        pixmap = self.grab()
-        with atomic_path(path) as tmp:
-            if not pixmap.save(str(tmp), "PNG"):
-                raise EEGStreamError(
-                    f"could not write the screenshot to {path}; "
-                    "check that the folder is writable"
-                )
-        return path
+        return save_png(self, path)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: D102
         self._timer.stop()

@@ -8,11 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .._errors import EEGStreamError
-from .._io import atomic_path
 from ..features.config import BAND_NAMES
 from . import _theme
-from ._qt import Panel, configure_pyqtgraph, dark_palette
+from ._qt import Panel, configure_pyqtgraph, dark_palette, save_png
 from .bandpower import BandPowerPlot
 from .gauge import EmotionGauge
 from .history import ProbabilityHistory
@@ -280,18 +278,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_screenshot(self, path: str | Path) -> Path:
         """Write a PNG of the window to ``path`` atomically; return the path."""
-        path = Path(path)
         self.refresh()
-        # Let the layouts settle on the texts just set before grabbing.
-        QtWidgets.QApplication.processEvents()
-        pixmap = self.grab()
-        with atomic_path(path) as tmp:
-            if not pixmap.save(str(tmp), "PNG"):
-                raise EEGStreamError(
-                    f"could not write the screenshot to {path}; "
-                    "check that the folder is writable"
-                )
-        return path
+        return save_png(self, path)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: D102
         self.timer.stop()

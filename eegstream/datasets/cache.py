@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -97,21 +98,13 @@ def dataset_features(
         If a trial has no EEG, is shorter than one window, or its file is
         damaged (the message names the trial).
     """
-    from tqdm import tqdm
-
     folder = cache_folder(dataset, cfg, cache_dir)
     folder.mkdir(parents=True, exist_ok=True)
     settings = folder / "settings.json"
     if not settings.exists():
         atomic_write_text(settings, cfg.to_json() + "\n")
     out: dict[str, np.ndarray] = {}
-    bar = tqdm(
-        dataset.trials,
-        desc=f"{dataset.name} features",
-        unit="trial",
-        disable=None if progress else True,
-    )
-    for trial in bar:
+    for trial in _trials(dataset, "features", progress):
         path = trial_cache_path(folder, trial)
         features = _read(path, len(cfg.bands))
         if features is None:
@@ -125,6 +118,18 @@ def dataset_features(
                 np.save(tmp, features)
         out[trial.key] = features
     return out
+
+
+def _trials(dataset: Dataset, what: str, progress: bool) -> Iterable[Trial]:
+    """``dataset``'s trials, under a progress bar that says ``what`` is done."""
+    from tqdm import tqdm
+
+    return tqdm(
+        dataset.trials,
+        desc=f"{dataset.name} {what}",
+        unit="trial",
+        disable=None if progress else True,
+    )
 
 
 def _read(path: Path, n_bands: int) -> np.ndarray | None:
@@ -182,8 +187,6 @@ def dataset_quality(
     dict of str to WindowQuality
         ``trial.key`` -> its windows' artifact kinds and bad-channel counts.
     """
-    from tqdm import tqdm
-
     folder = cache_folder(dataset, cfg, cache_dir)
     folder.mkdir(parents=True, exist_ok=True)
     key = quality_hash(settings)
@@ -191,13 +194,7 @@ def dataset_quality(
     if not described.exists():
         atomic_write_text(described, json.dumps(settings.to_dict(), indent=1) + "\n")
     out: dict[str, WindowQuality] = {}
-    bar = tqdm(
-        dataset.trials,
-        desc=f"{dataset.name} signal checks",
-        unit="trial",
-        disable=None if progress else True,
-    )
-    for trial in bar:
+    for trial in _trials(dataset, "signal checks", progress):
         path = trial_cache_path(folder, trial).with_suffix(f".quality-{key}.npz")
         quality = _read_quality(path)
         if quality is None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from .._errors import EEGStreamError
+from .._records import check_keys
 
 BAND_NAMES: tuple[str, ...] = ("delta", "theta", "alpha", "beta", "gamma")
 #: Band edges in Hz of SEED-IV, SEED-V and SEED-VII (the paper's bands).
@@ -541,12 +542,7 @@ class FeatureConfig:
 
         A dict without ``conditioning`` (saved before it existed) means none.
         """
-        known = set(cls.__dataclass_fields__)
-        unknown = set(data) - known
-        if unknown:
-            raise EEGStreamError(
-                f"unknown feature settings {sorted(unknown)}; known: {sorted(known)}"
-            )
+        check_keys(cls, data, "feature settings")
         data = {"conditioning": None, **data}
         if "bands" in data:
             data["bands"] = tuple(tuple(b) for b in data["bands"])
@@ -564,10 +560,5 @@ class FeatureConfig:
 
 def _settings_from_dict(cls: type, data: dict[str, Any]) -> Any:
     """Build a settings dataclass from a dict, naming unknown keys (no TypeError)."""
-    known = {f.name for f in fields(cls)}
-    unknown = set(data) - known
-    if unknown:
-        raise EEGStreamError(
-            f"unknown {cls.__name__} keys {sorted(unknown)}; known: {sorted(known)}"
-        )
+    check_keys(cls, data, f"{cls.__name__} keys")
     return cls(**data)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from .._errors import EEGStreamError
+from .._records import check_keys
 from .faults import CYTON_FULL_SCALE_UV
 
 #: (low, high, kind) of each setting: the valid range, inclusive.
@@ -161,10 +162,5 @@ class QualitySettings:
         EEGStreamError
             An unknown key, or a value out of its range.
         """
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise EEGStreamError(
-                f"unknown quality settings {sorted(unknown)}; known: {sorted(known)}"
-            )
+        check_keys(cls, data, "quality settings")
         return cls(**data)
