@@ -84,8 +84,9 @@ class Option:
         kwargs: dict[str, Any] = {"help": self.help, "dest": self.name}
         if self.action is not None:
             kwargs["action"] = self.action
-            if self.action == "append":  # a repeatable option
-                kwargs.update(type=self.type, metavar=self.metavar)
+            if self.action not in ("store_true", "store_false"):  # takes a value
+                given = {"type": self.type, "metavar": self.metavar}
+                kwargs.update({k: v for k, v in given.items() if v is not None})
         else:
             kwargs.update(default=self.default, type=self.type, metavar=self.metavar)
             if self.nargs is not None:

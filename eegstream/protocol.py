@@ -13,6 +13,7 @@ over LSL:
   :data:`DESC_SOURCE`, :data:`DESC_CHUNK_SIZE`.
 - Marker strings: one JSON object per marker (:func:`format_marker`,
   :func:`parse_marker`).
+- :data:`RESOLVE_TIMEOUT_S`: how long a program waits for a stream to appear.
 
 A replay's marker outlet (``<name>-markers``, type ``Markers``, strings,
 irregular rate) carries the truth of what its EEG outlet plays. Each marker is
@@ -48,6 +49,11 @@ from typing import Any
 import numpy as np
 
 from ._errors import EEGStreamError
+
+#: Seconds a stream may take to appear: the default of
+#: :func:`~eegstream.acquisition.resolve_stream`, of the live pipeline and the
+#: group session, and of every command's ``--timeout``.
+RESOLVE_TIMEOUT_S = 10.0
 
 #: Seconds into a trial (from its ``trial_start``) from which a prediction counts
 #: as steady state: at the default 1 s hop the model's 60-step sequence then

@@ -14,6 +14,7 @@ import numpy as np
 import pylsl
 
 from .._errors import EEGStreamError
+from ..protocol import RESOLVE_TIMEOUT_S
 
 #: numpy dtype of each numeric LSL channel format.
 LSL_DTYPES = {
@@ -170,7 +171,7 @@ def resolve_stream(
     name: str | None = None,
     stream_type: str | None = None,
     source_id: str | None = None,
-    timeout: float = 5.0,
+    timeout: float = RESOLVE_TIMEOUT_S,
 ) -> pylsl.StreamInfo:
     """Find the one stream that matches, or explain, listing what is visible.
 

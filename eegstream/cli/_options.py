@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .._options import Option, values_from_args
 from ..calibration.options import ALPHA_OPTION
 from ..model.options import device_option
+from ..protocol import RESOLVE_TIMEOUT_S
 from ._shared import line_freq
 
 if TYPE_CHECKING:
@@ -23,6 +24,152 @@ if TYPE_CHECKING:
 
 # pipeline.units.UNIT_CHOICES, without importing the pipeline (torch) to parse.
 UNITS = ("auto", "uV", "V")
+
+#: ``--timeout``: how long the stream may take to appear.
+TIMEOUT_OPTION = Option(
+    "--timeout",
+    "seconds to wait for the stream to appear",
+    type=float,
+    default=RESOLVE_TIMEOUT_S,
+    metavar="SECONDS",
+)
+#: ``--unit``: the stream's unit (``run``, ``live``, ``check``).
+UNIT_OPTION = Option(
+    "--unit",
+    "the stream's unit; auto: its channel description, else its amplitude "
+    "(volts detected with a warning)",
+    default="auto",
+    choices=UNITS,
+)
+#: How a followed stream is read (``run``, ``live``), after which stream.
+STREAM_READING_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--assume-seed-order",
+        "take an unlabelled 62-channel stream as the SEED channel order",
+        action="store_true",
+    ),
+    UNIT_OPTION,
+    Option(
+        "--markers",
+        "follow this marker stream (a stimulus program's; repeatable); default: "
+        "the replay's <name>-markers when present",
+        action="append",
+        metavar="NAME",
+    ),
+    Option(
+        "--label-map",
+        "TOML rules turning marker strings into true labels (docs/markers.md)",
+        type=Path,
+        metavar="FILE",
+    ),
+)
+#: ``--record PATH.xdf`` (``run``, ``live``, ``demo``).
+RECORD_OPTION = Option(
+    "--record",
+    "record the session with LabRecorder into this new XDF file: the EEG, its "
+    "markers, the probability and band-power outlets",
+    type=Path,
+    metavar="PATH.xdf",
+)
+#: ``--web PORT`` (``run``, ``live``, ``demo``): the live web view.
+WEB_OPTION = Option(
+    "--web",
+    "also serve the live web view (as `eegstream web`) on 127.0.0.1:PORT from "
+    "this process; see docs/web.md",
+    type=int,
+    metavar="PORT",
+)
+#: ``--artifacts``: the policies and the default, as ``quality.policy`` has them
+#: (tested equal), without importing the library to parse.
+ARTIFACT_POLICIES = ("flag", "hold", "off")
+DEFAULT_ARTIFACTS = "flag"
+ARTIFACTS_OPTION = Option(
+    "--artifacts",
+    "what the gauge shows while the signal checks find an artifact or too many "
+    "bad channels: flag: every reading, marked contaminated; hold: the last "
+    "clean reading, with the reason and since when (also on the "
+    "<stream>-probabilities-held outlet; <stream>-probabilities keeps every "
+    "step); off: no signal checks. Default flag: on real EEG with planted "
+    "faults (benchmarks/bench_policy.py) the shown top class differed from the "
+    "clean recording's on 0-9.8 %% of steps with flag, 2.5-20.5 %% with hold: a "
+    "held reading goes stale, and 26-62 %% of the steps of clean real "
+    "recordings carry a flag (eye flags on 7-59 %%)",
+    default=DEFAULT_ARTIFACTS,
+    metavar="{" + ",".join(ARTIFACT_POLICIES) + "}",
+)
+#: ``--asr``/``--no-asr`` (``run``, ``live``).
+ASR_OPTION = Option(
+    "--asr",
+    "artifact subspace reconstruction between the filters and the DE (needs the "
+    "asr extra): fitted on the session's first minute (its clean seconds), "
+    "cleaning from 10 s later; default: as the model was trained (docs/asr.md)",
+    action=argparse.BooleanOptionalAction,
+)
+#: The pipeline's options (``run``, ``live``).
+PIPELINE_OPTIONS: tuple[Option, ...] = (
+    device_option("where the model runs (auto: CUDA when present)"),
+    Option(
+        "--line-freq",
+        "mains frequency in Hz to notch, for a headset in another country "
+        "(default: the model's); auto: estimated from the first second of the "
+        "stream, what was found is logged",
+        choices=("50", "60", "auto"),
+    ),
+    Option(
+        "--log",
+        "write a JSON Lines session log to this new file",
+        type=Path,
+        metavar="PATH",
+        dest="log_path",
+    ),
+    RECORD_OPTION,
+    WEB_OPTION,
+    ARTIFACTS_OPTION,
+    ASR_OPTION,
+    Option(
+        "--no-outlets",
+        "do not publish the probability and band-power LSL streams",
+        action="store_true",
+    ),
+)
+#: ``--wearer`` and live calibration (``run``, ``live``).
+PERSONAL_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--wearer",
+        "whose session: start with the wearer's personal model (if any) and "
+        "normaliser statistics from the wearer store ($EEGSTREAM_WEARERS, default "
+        "~/.eegstream/wearers), save the statistics there at the end",
+        metavar="NAME",
+    ),
+    Option(
+        "--calibrate",
+        "record the first SECONDS of labelled EEG (markers of --markers, read with "
+        "--label-map) into an XDF, calibrate a personal model from --model on them "
+        "in the background and switch to it without dropping the stream; with "
+        "--wearer the model is stored for the wearer",
+        type=float,
+        metavar="SECONDS",
+    ),
+    Option(
+        "--calibration-record",
+        "the new XDF of the calibration seconds (default: "
+        "calibration-<wearer>-<time>.xdf in the current folder)",
+        type=Path,
+        metavar="PATH.xdf",
+    ),
+    Option(
+        "--personal-model",
+        "name of the personal model written to models/ (default: "
+        "<model>-<wearer>-<time>)",
+        metavar="NAME",
+    ),
+    replace(
+        ALPHA_OPTION,
+        help="--calibrate's gain test: the session switches to the personal model "
+        "when the permutation test over whole segments gives p <= alpha, in "
+        "(0, 0.5]",
+    ),
+)
 
 
 def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> None:
@@ -35,9 +182,15 @@ def add_pipeline_options(parser: argparse.ArgumentParser, stream_hint: str) -> N
     stream_hint : str
         What happens when no stream option is given, for the group's title.
     """
-    _add_stream_options(parser.add_argument_group(f"stream ({stream_hint})"))
-    _add_pipeline_group(parser.add_argument_group("pipeline"))
-    _add_personal_options(parser.add_argument_group("wearer and live calibration"))
+    stream = parser.add_argument_group(f"stream ({stream_hint})")
+    add_stream_choice(stream, repeatable=True)
+    for table, group in (
+        (STREAM_READING_OPTIONS, stream),
+        (PIPELINE_OPTIONS, parser.add_argument_group("pipeline")),
+        (PERSONAL_OPTIONS, parser.add_argument_group("wearer and live calibration")),
+    ):
+        for option in table:
+            option.add_to(group)
 
 
 def add_stream_choice(stream: Any, repeatable: bool = False) -> None:
@@ -50,193 +203,20 @@ def add_stream_choice(stream: Any, repeatable: bool = False) -> None:
 
     store = RepeatableStore if repeatable else SingleStore
     more = " (more than once: a group session)" if repeatable else ""
-    stream.add_argument(
-        "--stream", metavar="NAME", action=store, help=f"LSL stream name{more}"
-    )
-    stream.add_argument(
-        "--type", dest="stream_type", metavar="TYPE", help="LSL stream type, e.g. EEG"
-    )
-    stream.add_argument(
-        "--source-id",
-        metavar="ID",
-        action=store,
-        help=f"LSL source_id (unique per device){more}",
-    )
-    stream.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="seconds to wait for the stream to appear",
-    )
-
-
-def add_unit_option(stream: Any) -> None:
-    """Add ``--unit``, the stream's unit."""
-    stream.add_argument(
-        "--unit",
-        default="auto",
-        choices=UNITS,
-        help="the stream's unit; auto: its channel description, else its "
-        "amplitude (volts detected with a warning)",
-    )
-
-
-def _add_stream_options(stream: Any) -> None:
-    """Which stream, and how to read it."""
-    add_stream_choice(stream, repeatable=True)
-    stream.add_argument(
-        "--assume-seed-order",
-        action="store_true",
-        help="take an unlabelled 62-channel stream as the SEED channel order",
-    )
-    add_unit_option(stream)
-    stream.add_argument(
-        "--markers",
-        action="append",
-        metavar="NAME",
-        help="follow this marker stream (a stimulus program's; repeatable); "
-        "default: the replay's <name>-markers when present",
-    )
-    stream.add_argument(
-        "--label-map",
-        type=Path,
-        metavar="FILE",
-        help="TOML rules turning marker strings into true labels (docs/markers.md)",
-    )
-
-
-def _add_pipeline_group(pipe: Any) -> None:
-    """Device, line frequency, log, recording and outlets."""
-    device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
-    pipe.add_argument(
-        "--line-freq",
-        default=None,
-        choices=("50", "60", "auto"),
-        help="mains frequency in Hz to notch, for a headset in another country "
-        "(default: the model's); auto: estimated from the first second of the "
-        "stream, what was found is logged",
-    )
-    pipe.add_argument(
-        "--log",
-        dest="log_path",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="write a JSON Lines session log to this new file",
-    )
-    add_record_option(pipe)
-    add_web_option(pipe)
-    add_artifacts_option(pipe)
-    add_asr_option(pipe)
-    pipe.add_argument(
-        "--no-outlets",
-        action="store_true",
-        help="do not publish the probability and band-power LSL streams",
-    )
-
-
-def _add_personal_options(personal: Any) -> None:
-    """``--wearer`` and live calibration."""
-    personal.add_argument(
-        "--wearer",
-        metavar="NAME",
-        help="whose session: start with the wearer's personal model (if any) and "
-        "normaliser statistics from the wearer store ($EEGSTREAM_WEARERS, default "
-        "~/.eegstream/wearers), save the statistics there at the end",
-    )
-    personal.add_argument(
-        "--calibrate",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="record the first SECONDS of labelled EEG (markers of --markers, read "
-        "with --label-map) into an XDF, calibrate a personal model from --model on "
-        "them in the background and switch to it without dropping the stream; with "
-        "--wearer the model is stored for the wearer",
-    )
-    personal.add_argument(
-        "--calibration-record",
-        type=Path,
-        default=None,
-        metavar="PATH.xdf",
-        help="the new XDF of the calibration seconds (default: "
-        "calibration-<wearer>-<time>.xdf in the current folder)",
-    )
-    personal.add_argument(
-        "--personal-model",
-        metavar="NAME",
-        default=None,
-        help="name of the personal model written to models/ (default: "
-        "<model>-<wearer>-<time>)",
-    )
-    replace(
-        ALPHA_OPTION,
-        help="--calibrate's gain test: the session switches to the personal model "
-        "when the permutation test over whole segments gives p <= alpha, in "
-        "(0, 0.5]",
-    ).add_to(personal)
-
-
-def add_record_option(group: Any) -> None:
-    """Add ``--record PATH.xdf`` (``run``, ``live``, ``demo``)."""
-    group.add_argument(
-        "--record",
-        type=Path,
-        default=None,
-        metavar="PATH.xdf",
-        help="record the session with LabRecorder into this new XDF file: the EEG, "
-        "its markers, the probability and band-power outlets",
-    )
-
-
-def add_web_option(group: Any) -> None:
-    """Add ``--web PORT`` (``run``, ``live``, ``demo``): the live web view."""
-    group.add_argument(
-        "--web",
-        type=int,
-        default=None,
-        metavar="PORT",
-        help="also serve the live web view (as `eegstream web`) on "
-        "127.0.0.1:PORT from this process; see docs/web.md",
-    )
-
-
-#: ``--artifacts``: the policies and the default, as ``quality.policy`` has them
-#: (tested equal), without importing the library to parse.
-ARTIFACT_POLICIES = ("flag", "hold", "off")
-DEFAULT_ARTIFACTS = "flag"
-
-
-def add_artifacts_option(group: Any) -> None:
-    """Add ``--artifacts flag|hold|off`` (``run``, ``live``, ``demo``)."""
-    group.add_argument(
-        "--artifacts",
-        default=DEFAULT_ARTIFACTS,
-        metavar="{" + ",".join(ARTIFACT_POLICIES) + "}",
-        help="what the gauge shows while the signal checks find an artifact or "
-        "too many bad channels: flag: every reading, marked contaminated; hold: "
-        "the last clean reading, with the reason and since when (also on the "
-        "<stream>-probabilities-held outlet; <stream>-probabilities keeps every "
-        "step); off: no signal checks. Default flag: on real EEG with planted "
-        "faults (benchmarks/bench_policy.py) the shown top class differed from "
-        "the clean recording's on 0-9.8 %% of steps with flag, 2.5-20.5 %% with "
-        "hold: a held reading goes stale, and 26-62 %% of the steps of clean "
-        "real recordings carry a flag (eye flags on 7-59 %%)",
-    )
-
-
-def add_asr_option(group: Any) -> None:
-    """Add ``--asr``/``--no-asr`` (``run``, ``live``, ``demo``)."""
-    group.add_argument(
-        "--asr",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="artifact subspace reconstruction between the filters and the DE "
-        "(needs the asr extra): fitted on the session's first minute (its "
-        "clean seconds), cleaning from 10 s later; default: as the model was "
-        "trained (docs/asr.md)",
-    )
+    for option in (
+        Option("--stream", f"LSL stream name{more}", action=store, metavar="NAME"),
+        Option(
+            "--type", "LSL stream type, e.g. EEG", metavar="TYPE", dest="stream_type"
+        ),
+        Option(
+            "--source-id",
+            f"LSL source_id (unique per device){more}",
+            action=store,
+            metavar="ID",
+        ),
+        TIMEOUT_OPTION,
+    ):
+        option.add_to(stream)
 
 
 def check_artifacts(args: argparse.Namespace) -> None:

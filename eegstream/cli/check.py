@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..model.options import MODEL
 from ..quality import ARTIFACT_KINDS
-from ._options import add_stream_choice, add_unit_option
+from ._options import UNIT_OPTION, add_stream_choice
 from ._shared import line_freq
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="seconds of the stream's signal to check (default 30)",
     )
-    add_unit_option(stream)
+    UNIT_OPTION.add_to(stream)
     recording = parser.add_argument_group("recording (instead of a stream)")
     recording.add_argument(
         "--file",

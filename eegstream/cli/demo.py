@@ -24,12 +24,7 @@ from pathlib import Path
 
 from .._errors import EEGStreamError
 from ..demo import DEMO_DATASET, DEMO_DATASETS, DEMO_MODEL, DEMO_SESSION_DIR, VIEWS
-from ._options import (
-    add_artifacts_option,
-    add_record_option,
-    add_web_option,
-    check_artifacts,
-)
+from ._options import ARTIFACTS_OPTION, RECORD_OPTION, WEB_OPTION, check_artifacts
 from .web import start_web
 
 HELP = "see the whole system run on a synthetic session (no headset needed)"
@@ -103,9 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "at once and classified by one group session with batched model calls, "
         "one console line per wearer (docs/group.md)",
     )
-    add_record_option(parser)
-    add_web_option(parser)
-    add_artifacts_option(parser)
+    for option in (RECORD_OPTION, WEB_OPTION, ARTIFACTS_OPTION):
+        option.add_to(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import signal
 import threading
 from pathlib import Path
 
+from ..protocol import RESOLVE_TIMEOUT_S
 from ._shared import stop_uninterrupted
 
 _ENDINGS = {
@@ -59,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         type=float,
-        default=10.0,
+        default=RESOLVE_TIMEOUT_S,
         metavar="SECONDS",
         help="seconds to wait for the EEG stream to appear",
     )

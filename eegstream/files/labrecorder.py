@@ -388,11 +388,11 @@ class Recorder:
             raise _NoStream(said.split(" matched no stream")[0])
         found = sum(line.startswith("Found ") for line in lines)
         if running and found == len(self.streams):
-            said = {ln.removesuffix(".") for ln in lines}
+            printed = {ln.removesuffix(".") for ln in lines}
             late = [
-                f"{s.name!r} ({_stalled_at(s.name, said)})"
+                f"{s.name!r} ({_stalled_at(s.name, printed)})"
                 for s in self.streams
-                if f"Started data collection for stream {s.name}" not in said
+                if f"Started data collection for stream {s.name}" not in printed
             ]
             raise _Stalled(", ".join(late) or "a stream")
         raise EEGStreamError(
