@@ -368,6 +368,41 @@ def test_labrecorder_failing_to_start_is_one_line(
     assert not (tmp_path / "false.xdf").exists()
 
 
+def test_labrecorder_threads_printing_at_once_is_no_stall(tmp_path: Path) -> None:
+    # LabRecorderCLI's threads print "Started data collection" together and
+    # their words interleave: the lines below are a real run's (the stream
+    # names shortened), once taken for a stall and restarted.
+    streams = [
+        StreamSummary(name, "EEG", 2, 100.0, "float32", name, "", "")
+        for name in ("a-0", "a-0-probabilities", "a-0-quality", "a-1")
+    ]
+    runs = tmp_path / "runs"
+    interleaved = tmp_path / "LabRecorderCLI"
+    lines = [
+        *(f"Found {s.name}@vm matching 'source_id={s.name}'" for s in streams),
+        "Starting the recording, press Enter to quit",
+        *(f"Received header for stream {s.name}." for s in streams),
+        "Started data collection for stream a-0-quality.Started data collection "
+        "for stream ",
+        "a-0-probabilitiesStarted data collection for stream a-0.",
+        "Started data collection for stream a-1.",
+        ".",
+    ]
+    interleaved.write_text(
+        "#!/bin/sh\n"
+        f"echo run >> {runs}\n"
+        + "".join(f"printf '%s\\n' \"{line}\"\n" for line in lines)
+        + "read line\n"
+    )
+    interleaved.chmod(0o755)
+    recorder = Recorder(
+        tmp_path / "s.xdf", streams, stall_timeout=5, labrecorder_cli=interleaved
+    )
+    recorder.start()
+    assert recorder.running and runs.read_text().split() == ["run"]
+    recorder.stop()
+
+
 def test_labrecorder_stalling_on_a_stream_is_restarted_once_then_one_line(
     tmp_path: Path, caplog
 ) -> None:

@@ -388,11 +388,11 @@ class Recorder:
             raise _NoStream(said.split(" matched no stream")[0])
         found = sum(line.startswith("Found ") for line in lines)
         if running and found == len(self.streams):
-            printed = {ln.removesuffix(".") for ln in lines}
+            printed = "".join(lines)  # see _STARTED: a line may hold parts of two
             late = [
                 f"{s.name!r} ({_stalled_at(s.name, printed)})"
                 for s in self.streams
-                if f"Started data collection for stream {s.name}" not in printed
+                if f"{_STARTED} {s.name}." not in printed
             ]
             raise _Stalled(", ".join(late) or "a stream")
         raise EEGStreamError(
@@ -443,6 +443,15 @@ class Recorder:
             self.stop()
 
 
+#: What LabRecorder prints, then the stream's name and ".", when it collects
+#: from a stream. Its threads print these at the same moment (all are
+#: released together once every header is in) and their words interleave:
+#: "Started data collection for stream A.Started data collection for stream"
+#: can be one line, "B" and "." later ones. Each piece comes whole, so the
+#: streams collecting are counted by this text, wherever it falls.
+_STARTED = "Started data collection for stream"
+
+
 class _NoStream(Exception):
     """LabRecorder's resolve missed a stream (its text is the message)."""
 
@@ -451,16 +460,16 @@ class _Stalled(Exception):
     """LabRecorder found every stream but did not collect from all in time."""
 
 
-def _stalled_at(name: str, said: set[str]) -> str:
-    """Where LabRecorder's start of one stream stopped, from the lines it printed.
+def _stalled_at(name: str, printed: str) -> str:
+    """Where LabRecorder's start of one stream stopped, from what it printed.
 
     Per stream it opens an inlet (at most 5 s), asks for the full stream
     header (no time limit), then waits up to 10 s for every header before
     it collects (LabRecorder's ``recording.cpp``).
     """
-    if f"Received header for stream {name}" in said:
+    if f"Received header for stream {name}." in printed:
         return "header received, not collecting"
-    if f"Opened the stream {name}" in said:
+    if f"Opened the stream {name}." in printed:
         return "opened, no header"
     return "not opened"
 
@@ -567,7 +576,7 @@ class _LabRecorderCLI:
                 recording = True
                 deadline = time.monotonic() + stall_timeout
             found = sum(ln.startswith("Found ") for ln in self.lines)
-            started = sum(ln.startswith("Started data collection") for ln in self.lines)
+            started = sum(ln.count(_STARTED) for ln in self.lines)
             return started == found
 
         with self._changed:
