@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _bdf import eeg_signal, status_signal, write_bdf
+from _bdf import eeg_signal, status_signal, write_annotations_bdf, write_bdf
 
 from eegstream import EEGStreamError
 from eegstream.cli import main
@@ -219,3 +219,115 @@ def test_deap_raw_unpaired_video_events_are_refused(tmp_path):
     write_bdf(path, [*signals, status_signal(status)], fs)
     with pytest.raises(EEGStreamError, match=r"s01.bdf: the video starting at 6.000 s"):
         open_dataset("deap", root)
+
+
+# ------------------------------------------------------------------ FACED
+def _faced(sub: Path, clips, rate: int, *, seconds=2, labels=None, events=None):
+    """``data.bdf`` (30 EEG + A1, A2 at ``rate``) and ``evt.bdf`` for ``clips``.
+
+    Events: 100 at 0.5 s; per clip, its number, 101 half a second later, 102
+    ``seconds`` after that; 1 s between clips.
+    """
+    labels = labels or [_label(c) for c in R.FACED_CHANNELS] + ["A1", "A2"]
+    if events is None:
+        events, t = [(0.5, "100")], 1.0
+        for clip in clips:
+            events += [(t, str(clip)), (t + 0.5, "101"), (t + 0.5 + seconds, "102")]
+            t += seconds + 1.5
+    n = int(np.ceil(max(e[0] for e in events) + 1)) * rate
+    t = np.arange(n) / rate
+    amplitude = np.zeros(n)
+    starts = [e[0] for e in events if e[1] == "101"]
+    for clip, start in zip(clips, starts, strict=False):
+        a = round(start * rate)
+        amplitude[a : a + seconds * rate] = 10.0 * clip
+    signals = []
+    for label in labels:
+        name = label.upper()
+        f = _frequency(R.FACED_CHANNELS, name) if name in R.FACED_CHANNELS else 1
+        signals.append(eeg_signal(label, amplitude * np.sin(2 * np.pi * f * t)))
+    write_bdf(sub / "data.bdf", signals, rate)
+    write_annotations_bdf(sub / "evt.bdf", events)
+
+
+@pytest.fixture()
+def faced_raw(tmp_path):
+    """Three FACED subject folders, one incomplete, one stopped early.
+
+    sub000: all 28 clips (shuffled) at 250 Hz; sub001: no evt.bdf; sub002:
+    1000 Hz, stopped after five clips.
+    """
+    root = tmp_path / "FACED"
+    order = list(np.random.default_rng(0).permutation(np.arange(1, 29)))
+    _faced(root / "Data" / "sub000", [int(c) for c in order], 250)
+    _faced(root / "Data" / "sub001", [1], 250)
+    (root / "Data" / "sub001" / "evt.bdf").unlink()
+    _faced(root / "Data" / "sub002", [5, 17, 2, 28, 13], 1000)
+    return root
+
+
+def test_faced_raw_channels_samples_clips_and_categories(faced_raw):
+    ds = open_dataset("faced", faced_raw)
+    assert ds.subjects == [1, 3]
+    assert [t.trial for t in ds.trials] == list(range(1, 29)) + [2, 5, 13, 17, 28]
+    assert [t.label for t in ds.trials] == [
+        R.FACED_CLIP_CATEGORY[t.trial - 1] for t in ds.trials
+    ]
+    assert (
+        ds.trials[0].label_name == "anger" and ds.trials[-1].label_name == "tenderness"
+    )
+    for t in ds.trials:
+        assert t.duration_s == 2.0
+        _check_trial(t.eeg(), R.FACED_CHANNELS, t.trial, 2, reref=False)
+    text = ds.describe()
+    assert "Data/: 2 raw recordings (subNNN/data.bdf)" in text
+    assert "missing: Data/sub001/: evt.bdf" in text
+    assert "missing: Data/sub002/evt.bdf: clips 1, 3-4, 6-12, 14-16, 18-27" in text
+    assert "missing: Data/ (as subject NNN + 1): subjects 2, 4-123 of 1-123" in text
+
+
+def test_faced_prefers_processed_files_and_reads_raw_when_asked(faced_raw):
+    import pickle
+
+    processed = faced_raw / "Processed_data"
+    processed.mkdir()
+    with open(processed / "sub000.pkl", "wb") as fh:
+        pickle.dump(np.zeros((28, 32, 7500), np.float32), fh)
+    ds = open_dataset("faced", faced_raw)
+    assert len(ds.trials) == 28 and ds.trials[0].eeg_source.suffix == ".pkl"
+    assert "Data/: 3 raw recordings (not read" in ds.describe()
+    assert len(open_dataset("faced", faced_raw, eeg="raw").trials) == 33
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (
+            lambda sub: _faced(
+                sub, [1], 250, events=[(1.0, "1"), (3.0, "102"), (4.0, "101")]
+            ),
+            "sub000/evt.bdf: a clip end (102) at 3.000 s without its 101 before it",
+        ),
+        (
+            lambda sub: _faced(
+                sub, [1], 250, events=[(1.0, "1"), (1.5, "101"), (4.0, "2")]
+            ),
+            "sub000/evt.bdf: clip 1 starts at 1.500 s and meets clip 2's number at "
+            "4.000 s before its end",
+        ),
+        (
+            lambda sub: _faced(sub, [1], 250, labels=["Fp1", "Fp2"]),
+            "sub000/data.bdf lacks the EEG channel(s) FZ, F3",
+        ),
+    ],
+)
+def test_bad_faced_raw_is_one_line_exit_2_nothing_cached(
+    faced_raw, tmp_path, capsys, write, message
+):
+    write(faced_raw / "Data" / "sub000")
+    cache = tmp_path / "cache"
+    argv = ["features", "--dataset", "faced", "--root", str(faced_raw)]
+    assert main([*argv, "--cache-dir", str(cache)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not cache.exists()
