@@ -331,3 +331,42 @@ def test_bad_faced_raw_is_one_line_exit_2_nothing_cached(
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
     assert not cache.exists()
+
+
+def test_features_train_and_info_on_deap_raw(tmp_path, capsys):
+    """The command line reads the raw release as it reads the preprocessed one."""
+    import json
+
+    root = tmp_path / "DEAP"
+    rows = []
+    for s in (1, 2, 3):
+        order = [[1, 2, 3, 4], [4, 3, 2, 1], [2, 4, 1, 3]][s - 1]
+        _deap_bdf(root / "data_original" / f"s{s:02d}.bdf", TWENTE_CHANNELS, order, 8)
+        # Videos 1 and 2 rated low on valence, 3 and 4 high.
+        rows += [(s, n, v, 2 * v, 5) for n, v in enumerate(order, 1)]
+    _deap_ratings(root / "metadata_csv" / "participant_ratings.csv", rows)
+    cache, models = tmp_path / "cache", tmp_path / "models"
+    args = ["--dataset", "deap", "--root", str(root), "--cache-dir", str(cache)]
+    assert main(["features", *args, "--eeg", "raw"]) == 0
+    printed = capsys.readouterr().out
+    assert "EEG: the raw recordings" in printed
+    assert "subject 1 classes: low-valence 2, high-valence 2" in printed
+    assert len(list(cache.rglob("*.npy"))) == 12
+    train = ["train", *args, "--protocol", "loso", "--arch", "logreg"]
+    train += ["--name", "deap-raw", "--out", str(tmp_path / "run")]
+    assert main([*train, "--models-dir", str(models)]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["dataset"]["target"]["eeg"] == "raw"
+    assert len(metrics["splits"]) == 3
+    capsys.readouterr()
+    assert main(["info", "--model", str(models / "deap-raw.safetensors")]) == 0
+    assert "EEG: the raw recordings" in capsys.readouterr().out
+
+
+def test_eeg_choice_is_refused_for_a_dataset_with_one_kind(tmp_path, capsys):
+    argv = ["features", "--dataset", "dreamer", "--root", str(tmp_path), "--eeg", "raw"]
+    assert main([*argv, "--cache-dir", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "dreamer has one kind of EEG; --eeg is for seed, seed-vii, deap, faced" in err
+    )

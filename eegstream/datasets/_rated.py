@@ -180,8 +180,12 @@ def build_dataset(
     found_trials: list[RatedTrial],
     found: list[str],
     missing: list[str],
+    eeg: str | None = None,
 ) -> Dataset:
     """Label the trials, check every class is present, report balance per subject.
+
+    ``eeg``: which EEG a reader with a choice read ("preprocessed" or "raw"),
+    kept in ``Dataset.target`` (and said in its description when raw).
 
     Raises
     ------
@@ -230,6 +234,8 @@ def build_dataset(
         if baseline == "subtract"
         else ""
     )
+    if eeg == "raw":
+        described += "; EEG: the raw recordings"
     channels = tuple(c for c in SEED_CHANNELS if c in release.channels)
     return Dataset(
         name=target.dataset,
@@ -240,7 +246,12 @@ def build_dataset(
         missing=missing,
         synthetic=(folder / SYNTHETIC_MARKER).exists(),
         channels=channels,
-        target={**target.to_dict(), "baseline": baseline, "described": described},
+        target={
+            **target.to_dict(),
+            "baseline": baseline,
+            **({"eeg": eeg} if eeg else {}),
+            "described": described,
+        },
     )
 
 

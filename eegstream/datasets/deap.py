@@ -81,7 +81,8 @@ def read(
     original = part_folder(release, deap_raw.FOLDER, deap_raw.GLOB)
     found: list[str] = []
     missing: list[str] = []
-    if eeg == "raw" or (eeg is None and folder is None):
+    eeg = "raw" if eeg == "raw" or (eeg is None and folder is None) else "preprocessed"
+    if eeg == "raw":
         if original is None:
             missing.append(f"{deap_raw.FOLDER}/: not found (the raw recordings)")
         trials = (
@@ -100,7 +101,7 @@ def read(
                 "recordings (not read: the preprocessed files are; eeg='raw' reads "
                 "these)"
             )
-    return build_dataset(spec, baseline, release, trials, found, missing)
+    return build_dataset(spec, baseline, release, trials, found, missing, eeg)
 
 
 def _preprocessed(

@@ -80,7 +80,8 @@ def read(
     original = part_folder(release, faced_raw.FOLDER, faced_raw.GLOB)
     found: list[str] = []
     missing: list[str] = []
-    if eeg == "raw" or (eeg is None and folder is None):
+    eeg = "raw" if eeg == "raw" or (eeg is None and folder is None) else "preprocessed"
+    if eeg == "raw":
         if original is None:
             missing.append(f"{faced_raw.FOLDER}/: not found (the raw recordings)")
         trials = faced_raw.raw_trials(original, found, missing) if original else []
@@ -95,7 +96,7 @@ def read(
                 f"{faced_raw.FOLDER}/: {n} raw recordings (not read: the processed "
                 "files are; eeg='raw' reads these)"
             )
-    return build_dataset(spec, baseline, release, trials, found, missing)
+    return build_dataset(spec, baseline, release, trials, found, missing, eeg)
 
 
 def _processed(folder: Path, found: list[str], missing: list[str]) -> list[RatedTrial]:

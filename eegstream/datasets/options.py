@@ -62,7 +62,8 @@ DROP_ARTIFACTS = Option(
 
 _RATED = "rated datasets (DEAP, DREAMER, AMIGOS, FACED)"
 #: ``--target``, ``--threshold``, ``--baseline``: how a rated dataset's
-#: ratings become labels (:func:`eegstream.datasets.targets.make_target`).
+#: ratings become labels (:func:`eegstream.datasets.targets.make_target`);
+#: ``--eeg``: DEAP's and FACED's preprocessed files or raw recordings.
 RATED_OPTIONS: tuple[Option, ...] = (
     Option(
         "--target",
@@ -90,12 +91,20 @@ RATED_OPTIONS: tuple[Option, ...] = (
         choices=BASELINES,
         group=_RATED,
     ),
+    Option(
+        "--eeg",
+        "DEAP and FACED: read the preprocessed files or the raw BDF recordings "
+        "(default: the preprocessed where the release has them, else the raw)",
+        attr="eeg",
+        choices=("preprocessed", "raw"),
+        group=_RATED,
+    ),
 )
 
 
 def rated_options(args: Any) -> dict[str, Any]:
     """Return the reader options of ``RATED_OPTIONS`` given on ``args``."""
-    names = ("target", "threshold", "baseline")
+    names = ("target", "threshold", "baseline", "eeg")
     return {n: v for n in names if (v := getattr(args, n, None)) is not None}
 
 
