@@ -2,9 +2,9 @@
 
 - ``sNN.bdf`` (subjects 01-32): BioSemi BDF at 512 Hz, 48 channels: 32 EEG
   (subjects 1-22, recorded in Twente, in :data:`TWENTE_CHANNELS` order;
-  23-32, Geneva, in :data:`~.rated_tables.DEAP_CHANNELS` order), 15
-  peripheral (EXG1-8, GSR, respiration, plethysmograph, temperature, ...)
-  and the trigger channel ``Status``. EEG channels are found by their
+  23-32, Geneva, in :data:`~.rated_tables.DEAP_CHANNELS` order), 12
+  peripheral (EOG, EMG, GSR, respiration, plethysmograph, temperature),
+  3 unused and the trigger channel ``Status``. EEG channels are found by their
   labels, so either order reads the same.
 - ``Status`` codes (its lower 16 bits; BioSemi keeps system flags in bits
   16-23): 1 experiment start, baseline recording and each rating screen,
@@ -50,7 +50,7 @@ TWENTE_CHANNELS = (
     "P3", "PZ", "PO3", "O1", "OZ", "O2", "PO4", "P4", "P8", "CP6", "CP2",
     "C4", "T8", "FC6", "FC2", "F4", "F8", "AF4", "FP2", "FZ", "CZ",
 )  # fmt: skip
-#: Channels of a raw file: 32 EEG, 15 peripheral, Status.
+#: Channels of a raw file: 32 EEG, 12 peripheral, 3 unused, Status.
 N_CHANNELS = 48
 STATUS = "Status"
 #: Status codes of a video's start and of the fixation after it.
@@ -184,7 +184,7 @@ def _read_videos(path: Path, mtime_ns: int) -> list[tuple[float, float]]:
     if len(raw.ch_names) != N_CHANNELS:
         raise EEGStreamError(
             f"{path} has {len(raw.ch_names)} channels; expected DEAP's {N_CHANNELS} "
-            "(32 EEG, 15 peripheral, Status)"
+            "(32 EEG, 12 peripheral, 3 unused, Status)"
         )
     labels = {normalize_name(n) for n in raw.ch_names}
     absent = [c for c in R.DEAP_CHANNELS if c not in labels]
