@@ -153,6 +153,8 @@ def test_deap_prefers_the_preprocessed_files_and_reads_raw_when_asked(deap_raw):
     assert "data_original/: 2 raw recordings (not read" in ds.describe()
     raw = open_dataset("deap", deap_raw, eeg="raw")
     assert len(raw.trials) == 6 and raw.trials[0].eeg_source.suffix == ".bdf"
+    # --root naming data_original/ itself reads only the raw recordings.
+    assert len(open_dataset("deap", deap_raw / "data_original").trials) == 6
 
 
 def test_deap_raw_without_ratings_says_what_is_missing(deap_raw):

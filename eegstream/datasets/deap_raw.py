@@ -75,7 +75,8 @@ def raw_trials(
         The folder holding the ``sNN.bdf`` files.
     release : Path
         The release root, where ``metadata_csv/participant_ratings.csv`` is
-        looked for (also beside the .bdf files).
+        looked for (also beside the .bdf files, and in ``metadata_csv/``
+        beside the release when it is ``data_original/`` itself).
     baseline : "none" | "subtract"
         Whether each trial's EEG has its 3 s pre-trial's mean second subtracted.
     found, missing : list of str
@@ -107,7 +108,7 @@ def raw_trials(
         )
         return []
     rows = _ratings(table)
-    found.append(f"{table.relative_to(release)}: ratings of {len(rows)} subjects")
+    found.append(f"{_shown(table, release)}: ratings of {len(rows)} subjects")
     trials: list[RatedTrial] = []
     for s, path in files:
         if s not in rows:
@@ -126,8 +127,20 @@ def raw_trials(
     return trials
 
 
+def _shown(path: Path, release: Path) -> str:
+    """``path`` relative to the release, or to its parent when it lies beside it."""
+    base = release if release in path.parents else release.parent
+    return str(path.relative_to(base))
+
+
 def _ratings_file(release: Path, folder: Path) -> Path | None:
-    for where in (release / "metadata_csv", release, folder):
+    # Also above the release: --root may name data_original/ itself.
+    for where in (
+        release / "metadata_csv",
+        release,
+        folder,
+        release.parent / "metadata_csv",
+    ):
         if (where / _RATINGS).is_file():
             return where / _RATINGS
     return None
