@@ -63,7 +63,8 @@ DROP_ARTIFACTS = Option(
 _RATED = "rated datasets (DEAP, DREAMER, AMIGOS, FACED)"
 #: ``--target``, ``--threshold``, ``--baseline``: how a rated dataset's
 #: ratings become labels (:func:`eegstream.datasets.targets.make_target`);
-#: ``--eeg``: DEAP's and FACED's preprocessed files or raw recordings.
+#: ``--eeg``: the preprocessed files or the raw recordings (DEAP, FACED, SEED,
+#: SEED-VII).
 RATED_OPTIONS: tuple[Option, ...] = (
     Option(
         "--target",
@@ -93,8 +94,9 @@ RATED_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--eeg",
-        "DEAP and FACED: read the preprocessed files or the raw BDF recordings "
-        "(default: the preprocessed where the release has them, else the raw)",
+        "DEAP, FACED, SEED, SEED-VII: read the preprocessed files or the raw "
+        "recordings (default: the preprocessed where the release has them, else "
+        "the raw)",
         attr="eeg",
         choices=("preprocessed", "raw"),
         group=_RATED,
