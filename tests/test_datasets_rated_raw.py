@@ -39,7 +39,8 @@ def _label(seed_name: str) -> str:
 
 
 def _frequency(channels, name: str) -> int:
-    return 2 + channels.index(name)
+    """2 Hz + the channel's index; 1 Hz for a label not in ``channels``."""
+    return 2 + channels.index(name) if name in channels else 1
 
 
 def _check_trial(eeg, channels, video: int, seconds: int, *, reref: bool) -> None:
@@ -188,6 +189,10 @@ def test_deap_raw_subtracts_the_pre_trial_baseline(deap_raw):
             "s01.bdf has 47 channels; expected DEAP's 48",
         ),
         (
+            lambda p: _deap_bdf(p, ("X1", *TWENTE_CHANNELS[1:]), [3, 1, 2]),
+            "s01.bdf lacks the EEG channel(s) FP1; expected DEAP's 32",
+        ),
+        (
             lambda p: _deap_bdf(p, TWENTE_CHANNELS, [3, 1]),
             "s01.bdf: 2 videos (Status code 4 to 5), expected 3 as "
             "participant_ratings.csv lists for subject 1",
@@ -245,8 +250,7 @@ def _faced(sub: Path, clips, rate: int, *, seconds=2, labels=None, events=None):
         amplitude[a : a + seconds * rate] = 10.0 * clip
     signals = []
     for label in labels:
-        name = label.upper()
-        f = _frequency(R.FACED_CHANNELS, name) if name in R.FACED_CHANNELS else 1
+        f = _frequency(R.FACED_CHANNELS, label.upper())
         signals.append(eeg_signal(label, amplitude * np.sin(2 * np.pi * f * t)))
     write_bdf(sub / "data.bdf", signals, rate)
     write_annotations_bdf(sub / "evt.bdf", events)
@@ -320,6 +324,10 @@ def test_faced_prefers_processed_files_and_reads_raw_when_asked(faced_raw):
         (
             lambda sub: _faced(sub, [1], 250, labels=["Fp1", "Fp2"]),
             "sub000/data.bdf lacks the EEG channel(s) FZ, F3",
+        ),
+        (
+            lambda sub: _faced(sub, [3, 3], 250),
+            "sub000/evt.bdf: clip 3 plays twice (again at 5.000 s)",
         ),
     ],
 )
