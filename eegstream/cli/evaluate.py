@@ -91,7 +91,8 @@ def _reader_options(args: argparse.Namespace, ckpt) -> dict:
     target = ckpt.meta.dataset.target
     if target is None or args.dataset != ckpt.meta.dataset.name:
         return given
-    trained = {k: target[k] for k in ("target", "threshold", "baseline") if k in target}
+    keys = ("target", "threshold", "baseline", "eeg")
+    trained = {k: target[k] for k in keys if k in target}
     return {**{k: v for k, v in trained.items() if v is not None}, **given}
 
 

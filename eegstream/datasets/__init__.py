@@ -19,6 +19,9 @@ from .base import Dataset, Trial
 from .rated_tables import RATED_DATASETS
 from .tables import CLASSES, DATASETS
 
+#: The readers with preprocessed and raw EEG (``eeg="preprocessed" | "raw"``).
+_EEG_CHOICE = ("seed", "seed-vii", "deap", "faced")
+
 
 def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
     """Scan a SEED-family release folder.
@@ -44,7 +47,9 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
         AMIGOS, FACED): ``target``, ``threshold`` (how ratings become
         labels, :func:`eegstream.datasets.targets.make_target`) and
         ``baseline="none" | "subtract"`` (DEAP, DREAMER); AMIGOS also
-        ``videos="short" | "all"``.
+        ``videos="short" | "all"``; DEAP and FACED ``eeg="preprocessed" |
+        "raw"`` (default: the preprocessed files where present, else the raw
+        BDF recordings).
 
     Returns
     -------
@@ -69,6 +74,11 @@ def open_dataset(name: str, root: str | os.PathLike, **options) -> Dataset:
         raise EEGStreamError(
             f"unknown dataset {name!r}; choose one of "
             f"{', '.join(DATASETS + RATED_DATASETS)}"
+        )
+    if options.get("eeg") is not None and name not in _EEG_CHOICE:
+        raise EEGStreamError(
+            f"{name} has one kind of EEG; {{eeg}} is for {', '.join(_EEG_CHOICE)}",
+            param="eeg",
         )
     rated = sorted(k for k in ("target", "threshold", "baseline") if k in options)
     if name in DATASETS and rated:

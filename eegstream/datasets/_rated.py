@@ -44,23 +44,50 @@ def check_baseline(name: str, baseline: str | None) -> str:
     return baseline
 
 
+def check_eeg(name: str, eeg: str | None) -> str | None:
+    """Return ``eeg`` ("preprocessed", "raw" or None: whichever is present)."""
+    if eeg not in (None, "preprocessed", "raw"):
+        raise EEGStreamError(
+            f"eeg must be 'preprocessed' or 'raw' for {RELEASES[name].pretty}, "
+            f"got {eeg!r}",
+            param="eeg",
+        )
+    return eeg
+
+
+def part_folder(release: Path, folder: str, glob: str) -> Path | None:
+    """``release/folder`` if present, else ``release`` if it holds ``glob`` files."""
+    if (release / folder).is_dir():
+        return release / folder
+    return release if any(release.glob(glob)) else None
+
+
 def find_release(
-    name: str, root: str | os.PathLike, folder: str, glob: str
+    name: str,
+    root: str | os.PathLike,
+    folder: str | tuple[str, ...],
+    glob: str | tuple[str, ...],
 ) -> tuple[Path, Path]:
     """Find the release: ``root/folder``, a direct subfolder's, or ``glob`` files.
+
+    ``folder`` and ``glob`` may list several parts (a preprocessed and a raw
+    folder, each with its own files); the first found of any counts.
 
     Returns
     -------
     release : Path
         The release's root (holding ``folder``, or the files themselves).
     files : Path
-        The folder holding the ``glob`` files.
+        The folder found (one of ``folder``), or the release itself when it
+        holds the ``glob`` files directly.
 
     Raises
     ------
     EEGStreamError
         If ``root`` is missing, not a folder, or holds no such files.
     """
+    folders = (folder,) if isinstance(folder, str) else folder
+    globs = (glob,) if isinstance(glob, str) else glob
     pretty = RELEASES[name].pretty
     root = Path(root).expanduser()
     if not root.is_dir():
@@ -68,14 +95,18 @@ def find_release(
         raise EEGStreamError(f"{pretty} root folder {root} {what}")
     candidates = [root] + sorted(p for p in root.iterdir() if p.is_dir())
     for base in candidates:
-        if (base / folder).is_dir():
-            return base, base / folder
+        for part in folders:
+            if (base / part).is_dir():
+                return base, base / part
     for base in candidates:
-        if any(base.glob(glob)):
+        if any(any(base.glob(g)) for g in globs):
             return base, base
+    wanted = " or ".join(
+        f"{f}/ with {g} files in it" for f, g in zip(folders, globs, strict=True)
+    )
     raise EEGStreamError(
-        f"{root} holds no {pretty} data: expected {folder}/ with {glob} files in it "
-        "(or in a direct subfolder), or those files directly"
+        f"{root} holds no {pretty} data: expected {wanted} (or in a direct "
+        "subfolder), or those files directly"
     )
 
 
@@ -149,8 +180,12 @@ def build_dataset(
     found_trials: list[RatedTrial],
     found: list[str],
     missing: list[str],
+    eeg: str | None = None,
 ) -> Dataset:
     """Label the trials, check every class is present, report balance per subject.
+
+    ``eeg``: which EEG a reader with a choice read ("preprocessed" or "raw"),
+    kept in ``Dataset.target`` (and said in its description when raw).
 
     Raises
     ------
@@ -199,6 +234,8 @@ def build_dataset(
         if baseline == "subtract"
         else ""
     )
+    if eeg == "raw":
+        described += "; EEG: the raw recordings"
     channels = tuple(c for c in SEED_CHANNELS if c in release.channels)
     return Dataset(
         name=target.dataset,
@@ -209,7 +246,12 @@ def build_dataset(
         missing=missing,
         synthetic=(folder / SYNTHETIC_MARKER).exists(),
         channels=channels,
-        target={**target.to_dict(), "baseline": baseline, "described": described},
+        target={
+            **target.to_dict(),
+            "baseline": baseline,
+            **({"eeg": eeg} if eeg else {}),
+            "described": described,
+        },
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime, time
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +32,9 @@ def load_raw_trial(path: Path, start_s: float, end_s: float) -> np.ndarray:
     EEGStreamError
         If the file cannot be read as EEG or ends before ``end_s``.
     """
-    from ..files.reading import from_raw, read_raw
+    from ..files.reading import from_raw
 
-    raw = read_raw(path)
+    raw = _opened(path, path.stat().st_mtime_ns)
     sfreq = float(raw.info["sfreq"])
     first, stop = round(start_s * sfreq), round(end_s * sfreq)
     if stop > raw.n_times or first < 0 or stop <= first:
@@ -48,6 +48,14 @@ def load_raw_trial(path: Path, start_s: float, end_s: float) -> np.ndarray:
     # Rows of channels the file lacks are all NaN and stay so.
     data -= data.mean(axis=1, keepdims=True)
     return data
+
+
+@lru_cache(maxsize=1)
+def _opened(path: Path, mtime_ns: int):
+    """Open a file (not loaded); trials are read file by file, so one is kept."""
+    from ..files.reading import read_raw
+
+    return read_raw(path)
 
 
 def raw_part(

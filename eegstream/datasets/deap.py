@@ -1,4 +1,4 @@
-"""DEAP reader: ``data_preprocessed_python/sNN.dat``.
+"""DEAP reader: ``data_preprocessed_python/sNN.dat`` and ``data_original/sNN.bdf``.
 
 - ``sNN.dat`` (subjects 01-32): a Python pickle of a dict with ``data``
   (40 trials x 40 channels x 8064 samples at 128 Hz; rows 1-32 EEG in DEAP's
@@ -6,9 +6,10 @@
   ``labels`` (40 x 4: valence, arousal, dominance, liking on 1-9). Each
   trial is a 3 s pre-trial baseline and the 60 s clip. Read with an
   unpickler that admits only NumPy arrays (:mod:`._safepickle`).
-- ``data_original/sNN.bdf`` (the raw 512 Hz BioSemi recordings) is
-  reported when present but not read: its trials must be cut from status
-  channel codes the preprocessed files have already applied.
+- ``data_original/sNN.bdf``: the raw 512 Hz BioSemi recordings, cut into
+  trials by their Status codes, labelled from ``participant_ratings.csv``
+  (:mod:`.deap_raw`). Read when the preprocessed folder is absent, or with
+  ``eeg="raw"``; otherwise listed as present and not read.
 
 A trial's EEG is its 60 s clip (the pre-trial baseline left out, or with
 ``baseline="subtract"`` its mean 1 s segment subtracted from the clip).
@@ -24,13 +25,16 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import EEGStreamError
+from . import deap_raw
 from . import rated_tables as R
 from ._rated import (
     RatedTrial,
     build_dataset,
     check_baseline,
+    check_eeg,
     find_release,
     missing_subjects,
+    part_folder,
     seed_rows,
     subtract_baseline,
 )
@@ -41,6 +45,7 @@ from .targets import check_ratings, make_target
 _FOLDER = "data_preprocessed_python"
 NAME = "deap"
 _FILE = re.compile(r"s(\d\d)\.dat")
+_GLOB = "s[0-9][0-9].dat"
 _EXPECTED = "a dict with 'data' (40, 40, 8064) and 'labels' (40, 4), as DEAP's sNN.dat"
 
 
@@ -50,22 +55,59 @@ def read(
     target: str | None = None,
     threshold: float | None = None,
     baseline: str | None = None,
+    eeg: str | None = None,
 ) -> Dataset:
     """Scan a DEAP release (see :func:`eegstream.datasets.open_dataset`).
 
     Parameters
     ----------
     root : path-like
-        The folder holding ``data_preprocessed_python/`` (or those files).
+        The folder holding ``data_preprocessed_python/`` and/or
+        ``data_original/`` (or the files of one of them).
     target, threshold : see :func:`eegstream.datasets.targets.make_target`
     baseline : "none" | "subtract" | None
         Subtract the 3 s pre-trial's mean 1 s segment from the clip.
+    eeg : "preprocessed" | "raw" | None
+        Which EEG to read; None: the preprocessed files where present, else
+        the raw recordings.
     """
     spec = make_target(NAME, target, threshold)
     baseline = check_baseline(NAME, baseline)
-    release, folder = find_release(NAME, root, _FOLDER, "s[0-9][0-9].dat")
+    eeg = check_eeg(NAME, eeg)
+    release, _ = find_release(
+        NAME, root, (_FOLDER, deap_raw.FOLDER), (_GLOB, deap_raw.GLOB)
+    )
+    folder = part_folder(release, _FOLDER, _GLOB)
+    original = part_folder(release, deap_raw.FOLDER, deap_raw.GLOB)
     found: list[str] = []
     missing: list[str] = []
+    eeg = "raw" if eeg == "raw" or (eeg is None and folder is None) else "preprocessed"
+    if eeg == "raw":
+        if original is None:
+            missing.append(f"{deap_raw.FOLDER}/: not found (the raw recordings)")
+        trials = (
+            deap_raw.raw_trials(original, release, baseline, found, missing)
+            if original is not None
+            else []
+        )
+    elif folder is None:
+        missing.append(f"{_FOLDER}/: not found (the preprocessed files)")
+        trials = []
+    else:
+        trials = _preprocessed(folder, baseline, found, missing)
+        if original is not None and original != folder:
+            found.append(
+                f"{deap_raw.FOLDER}/: {len(list(original.glob(deap_raw.GLOB)))} raw "
+                "recordings (not read: the preprocessed files are; eeg='raw' reads "
+                "these)"
+            )
+    return build_dataset(spec, baseline, release, trials, found, missing, eeg)
+
+
+def _preprocessed(
+    folder: Path, baseline: str, found: list[str], missing: list[str]
+) -> list[RatedTrial]:
+    """Scan the ``sNN.dat`` files: their ratings and shapes, not their EEG."""
     trials: list[RatedTrial] = []
     present: set[int] = set()
     for path in sorted(folder.glob("*.dat")):
@@ -85,11 +127,7 @@ def read(
             trials.append(RatedTrial(s, 1, n, ratings, R.DEAP_TRIAL_S, path, load))
     found.append(f"{folder.name}/: {len(present)} subject files (sNN.dat)")
     missing += missing_subjects(f"{folder.name}/", NAME, present)
-    original = folder.parent / "data_original"
-    if original.is_dir():
-        n_bdf = len(list(original.glob("*.bdf")))
-        found.append(f"data_original/: {n_bdf} .bdf files (not read: raw 512 Hz)")
-    return build_dataset(spec, baseline, release, trials, found, missing)
+    return trials
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""FACED reader: ``Processed_data/subNNN.pkl``.
+"""FACED reader: ``Processed_data/subNNN.pkl`` and ``Data/subNNN/data.bdf``.
 
 - ``subNNN.pkl`` (NNN = 000-122; subject number = NNN + 1): a Python pickle
   of one array, 28 clips x 32 channels x 7500 samples (the clip's last
@@ -8,7 +8,10 @@
 - Labels come from the clip order, the same for every subject: clips 1-3
   anger, 4-6 disgust, 7-9 fear, 10-12 sadness, 13-16 neutral, 17-19
   amusement, 20-22 inspiration, 23-25 joy, 26-28 tenderness.
-- The raw BDF recordings and their event files are not read.
+- ``Data/subNNN/data.bdf`` with ``evt.bdf``: the raw recordings, cut
+  into the clips their events mark (:mod:`.faced_raw`). Read when
+  ``Processed_data`` is absent, or with ``eeg="raw"``; otherwise listed as
+  present and not read.
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import EEGStreamError
+from . import faced_raw
 from . import rated_tables as R
 from ._rated import (
     RatedTrial,
     build_dataset,
     check_baseline,
+    check_eeg,
     find_release,
     missing_subjects,
+    part_folder,
     seed_rows,
 )
 from ._safepickle import load_arrays
@@ -37,6 +43,7 @@ from .targets import make_target
 _FOLDER = "Processed_data"
 NAME = "faced"
 _FILE = re.compile(r"sub(\d{3})\.pkl")
+_GLOB = "sub[0-9][0-9][0-9].pkl"
 _EXPECTED = "one array of 28 clips x 32 channels x samples (7500 at 250 Hz)"
 
 
@@ -46,21 +53,54 @@ def read(
     target: str | None = None,
     threshold: float | None = None,
     baseline: str | None = None,
+    eeg: str | None = None,
 ) -> Dataset:
-    """Scan FACED's processed release (see :func:`eegstream.datasets.open_dataset`).
+    """Scan a FACED release (see :func:`eegstream.datasets.open_dataset`).
 
     Parameters
     ----------
     root : path-like
-        The folder holding ``Processed_data/`` (or the .pkl files).
+        The folder holding ``Processed_data/`` and/or ``Data/`` (or the .pkl
+        files).
     target : "category" | "valence" | None
         Nine categories (default) or negative / neutral / positive.
     threshold, baseline
         Not applicable (FACED's labels come from its clip order).
+    eeg : "preprocessed" | "raw" | None
+        Which EEG to read; None: ``Processed_data`` where present, else the
+        raw recordings.
     """
     spec = make_target(NAME, target, threshold)
     baseline = check_baseline(NAME, baseline)
-    release, folder = find_release(NAME, root, _FOLDER, "sub[0-9][0-9][0-9].pkl")
+    eeg = check_eeg(NAME, eeg)
+    release, _ = find_release(
+        NAME, root, (_FOLDER, faced_raw.FOLDER), (_GLOB, faced_raw.GLOB)
+    )
+    folder = part_folder(release, _FOLDER, _GLOB)
+    original = part_folder(release, faced_raw.FOLDER, faced_raw.GLOB)
+    found: list[str] = []
+    missing: list[str] = []
+    eeg = "raw" if eeg == "raw" or (eeg is None and folder is None) else "preprocessed"
+    if eeg == "raw":
+        if original is None:
+            missing.append(f"{faced_raw.FOLDER}/: not found (the raw recordings)")
+        trials = faced_raw.raw_trials(original, found, missing) if original else []
+    elif folder is None:
+        missing.append(f"{_FOLDER}/: not found (the processed files)")
+        trials = []
+    else:
+        trials = _processed(folder, found, missing)
+        if original is not None and original != folder:
+            n = len(list(original.glob(faced_raw.GLOB)))
+            found.append(
+                f"{faced_raw.FOLDER}/: {n} raw recordings (not read: the processed "
+                "files are; eeg='raw' reads these)"
+            )
+    return build_dataset(spec, baseline, release, trials, found, missing, eeg)
+
+
+def _processed(folder: Path, found: list[str], missing: list[str]) -> list[RatedTrial]:
+    """Scan the ``subNNN.pkl`` files: their shapes, not their EEG."""
     trials: list[RatedTrial] = []
     present: set[int] = set()
     sfreq = R.RELEASES[NAME].sfreq
@@ -77,9 +117,9 @@ def read(
         for n in range(1, len(data) + 1):
             load = partial(_eeg, path, n)
             trials.append(RatedTrial(s, 1, n, {}, data.shape[2] / sfreq, path, load))
-    found = [f"{folder.name}/: {len(present)} subject files (subNNN.pkl)"]
-    missing = missing_subjects(f"{folder.name}/ (as subject NNN + 1)", NAME, present)
-    return build_dataset(spec, baseline, release, trials, found, missing)
+    found.append(f"{folder.name}/: {len(present)} subject files (subNNN.pkl)")
+    missing += missing_subjects(f"{folder.name}/ (as subject NNN + 1)", NAME, present)
+    return trials
 
 
 @lru_cache(maxsize=1)

@@ -80,7 +80,10 @@ def prepare_cross(
             "{test_dataset} tests the saved model: leave out {no_save} and {control}",
             param=("test_dataset", "no_save", "control"),
         )
-    reader = {k: v for k, v in rated_options(opts).items() if k != "threshold"}
+    # The test dataset's own threshold and EEG (the default of its reader).
+    reader = {
+        k: v for k, v in rated_options(opts).items() if k not in ("threshold", "eeg")
+    }
     test = open_dataset(test_dataset, test_root, **reader)
     train = open_dataset(opts.dataset, opts.root, **rated_options(opts))
     if tuple(train.classes) != tuple(test.classes):

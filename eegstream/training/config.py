@@ -114,6 +114,7 @@ class RunOptions:
     target: str | None = None
     threshold: float | None = None
     baseline: str | None = None
+    eeg: str | None = None  # DEAP, FACED: "preprocessed" | "raw"
     # Cross-dataset: test the saved model on another dataset (training.cross).
     test_dataset: str | None = None
     test_root: Path | None = None
