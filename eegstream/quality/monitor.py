@@ -11,7 +11,6 @@ each channel's status with hysteresis. All of it is vectorised over channels.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +35,21 @@ _ROBUST = ("step_uv", "line_ratio", "muscle_uv", "residual_uv", "eye_uv")
 _MAD_TO_SD = 1.4826
 #: Measures that depend on the other channels (the spline prediction).
 _FROM_NEIGHBOURS = ("residual_uv",)
+
+
+def _nanmedian_columns(a: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(a, axis=0)``, equal bit for bit, without its slow path.
+
+    For fewer than 600 rows numpy takes the median through masked arrays, a
+    millisecond per call: most of the signal checks' time per step. Here one
+    sort (NaN last) and the middle finite values of each column; NaN for a
+    column with none.
+    """
+    ordered = np.sort(a, axis=0)
+    n = (~np.isnan(a)).sum(axis=0)
+    lo = np.take_along_axis(ordered, ((n - 1) // 2).clip(0)[None], axis=0)[0]
+    hi = np.take_along_axis(ordered, (n // 2)[None], axis=0)[0]
+    return (lo + hi) / 2
 
 
 @functools.lru_cache(maxsize=32)
@@ -208,12 +222,12 @@ class QualityMonitor:
         if not over.any():
             return over
         past = self._history[name][: self._n_history]
-        with warnings.catch_warnings():  # all-NaN columns: channels never usable
-            warnings.simplefilter("ignore", RuntimeWarning)
-            median = np.nanmedian(past, axis=0)
-            spread = _MAD_TO_SD * np.nanmedian(np.abs(past - median), axis=0)
-            pooled = np.nanmedian(past)
-            pooled_spread = _MAD_TO_SD * np.nanmedian(np.abs(past - pooled))
+        median = _nanmedian_columns(past)
+        spread = _MAD_TO_SD * _nanmedian_columns(np.abs(past - median))
+        pooled = _nanmedian_columns(past.reshape(-1, 1))[0]
+        pooled_spread = _MAD_TO_SD * _nanmedian_columns(
+            np.abs(past - pooled).reshape(-1, 1)
+        )[0]
         own = np.isfinite(past).sum(axis=0) >= max(self._min_history, 1)
         if name not in _FROM_NEIGHBOURS:
             own &= median <= limit
