@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._options import Option, values_from_args
 from ..calibration.options import ALPHA_OPTION
+from ..features.options import LINE_FREQ_HELP, line_freq_value
 from ..model.options import device_option
 
 if TYPE_CHECKING:
@@ -105,14 +106,26 @@ def _add_stream_options(stream: Any) -> None:
     )
 
 
-def _add_pipeline_group(pipe: Any) -> None:
-    """Device, line frequency, log, recording and outlets."""
-    device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
-    pipe.add_argument(
+def add_line_freq_option(parser: Any, what: str) -> None:
+    """Add ``--line-freq`` of a command that runs a model: 50, 60 or auto.
+
+    ``what`` says what the command does with it, after the meaning every
+    command shares (:data:`~eegstream.features.options.LINE_FREQ_HELP`).
+    """
+    parser.add_argument(
         "--line-freq",
         default=None,
         choices=("50", "60", "auto"),
-        help="mains frequency in Hz to notch, for a headset in another country "
+        help=f"{LINE_FREQ_HELP}, {what}",
+    )
+
+
+def _add_pipeline_group(pipe: Any) -> None:
+    """Device, line frequency, log, recording and outlets."""
+    device_option("where the model runs (auto: CUDA when present)").add_to(pipe)
+    add_line_freq_option(
+        pipe,
+        "notched instead of the model's, for a headset in another country "
         "(default: the model's); auto: estimated from the first second of the "
         "stream, what was found is logged",
     )
@@ -268,9 +281,7 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace, **kwargs: Any)
         resolve_timeout=args.timeout,
         markers=args.markers,
         label_map=args.label_map,
-        line_freq=(
-            float(args.line_freq) if args.line_freq in ("50", "60") else args.line_freq
-        ),
+        line_freq=line_freq_value(args.line_freq),
         artifacts=args.artifacts,
         asr=args.asr,
         **kwargs,

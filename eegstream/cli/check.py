@@ -8,9 +8,10 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..features.options import line_freq_value
 from ..model.options import MODEL
 from ..quality import ARTIFACT_KINDS
-from ._options import add_stream_choice, add_unit_option
+from ._options import add_line_freq_option, add_stream_choice, add_unit_option
 
 if TYPE_CHECKING:
     from ..pipeline.signal_check import CheckResult
@@ -79,12 +80,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "cpu", "cuda"),
         help="where the model runs (auto: CUDA when present)",
     )
-    out.add_argument(
-        "--line-freq",
-        default=None,
-        choices=("50", "60", "auto"),
-        help="mains frequency in Hz (default: the model's); auto: estimated from "
-        "the first second",
+    add_line_freq_option(
+        out,
+        "notched instead of the model's (default: the model's); auto: estimated "
+        "from the first second",
     )
     out.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -97,11 +96,9 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline.signal_check import check_recording, check_stream
     from .run import _warnings_to_stderr
 
-    line_freq = float(args.line_freq) if args.line_freq in ("50", "60") else None
-    line_freq = args.line_freq if args.line_freq == "auto" else line_freq
     common = {
         "device": args.device,
-        "line_freq": line_freq,
+        "line_freq": line_freq_value(args.line_freq),
         "assume_seed_order": args.assume_seed_order,
     }
     if args.file is not None:

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from ..features.options import line_freq_value
 from ..model.options import MODEL
 from . import _options
 from ._group import add_group_options, group_requested, run_group
@@ -185,11 +186,7 @@ def _run_file(args: argparse.Namespace) -> int:
             recording,
             log_path=args.log_path,
             device=args.device,
-            line_freq=(
-                float(args.line_freq)
-                if args.line_freq in ("50", "60")
-                else args.line_freq
-            ),
+            line_freq=line_freq_value(args.line_freq),
             assume_seed_order=args.assume_seed_order,
             markers=args.markers,
             label_map=args.label_map,
