@@ -18,7 +18,6 @@ and :mod:`~eegstream.pipeline.live` adds the threads.
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import threading
@@ -47,8 +46,6 @@ from .results import ModelSwitch
 from .session_log import SessionLog
 from .stats import SessionStats
 from .units import check_unit_option
-
-logger = logging.getLogger(__name__)
 
 
 class PipelineBase:
