@@ -61,21 +61,3 @@ def run_recording(
     _, data = recording_rows(recording)
     times = start + np.arange(data.shape[1]) / recording.sfreq
     return chain.push_array(data, times, chunk=chunk)
-
-
-def _stamp_rows(
-    n: int, timestamps: np.ndarray, arrival: np.ndarray | None
-) -> np.ndarray:
-    """Stack timestamps and arrival times (NaN when not given) into (2, n)."""
-    stamps = np.full((2, n), np.nan)
-    for row, values, name in ((0, timestamps, "timestamps"), (1, arrival, "arrival")):
-        if values is None:
-            continue
-        values = np.asarray(values, dtype=np.float64)
-        if values.shape != (n,):
-            raise EEGStreamError(
-                f"{name} must have one value per sample, shape ({n},), got "
-                f"{values.shape}"
-            )
-        stamps[row] = values
-    return stamps
