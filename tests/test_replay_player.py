@@ -21,7 +21,7 @@ from eegstream.replay import (
     dataset_source,
     file_source,
 )
-from eegstream.replay.player import _Chunker
+from eegstream.replay._chunks import Chunker
 from eegstream.replay.schedule import rest_samples
 
 pytestmark = pytest.mark.lsl
@@ -429,7 +429,7 @@ def test_dataset_replay_carries_the_true_labels(
 
 
 def test_chunker_spans_blocks_and_places_markers() -> None:
-    chunker = _Chunker(7)
+    chunker = Chunker(7)
     blocks = [
         np.arange(a, b)[:, None] for a, b in [(0, 3), (3, 20), (20, 21), (21, 50)]
     ]

@@ -11,7 +11,7 @@ from eegstream import EEGStreamError
 from eegstream.datasets import open_dataset
 from eegstream.montage import SEED_CHANNELS
 from eegstream.replay import array_source, dataset_source, file_source
-from eegstream.replay.source import _ranges
+from eegstream.replay.sessions import _ranges
 
 
 def test_ranges_compress_runs() -> None:

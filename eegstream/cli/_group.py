@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._shared import line_freq, stop_uninterrupted
+from ..features.options import line_freq_value
+from ._shared import stop_uninterrupted
 
 #: Options of one wearer's session that a group session refuses: flag -> dest.
 _SINGLE_ONLY = {
@@ -159,7 +160,7 @@ def group_from_args(args: argparse.Namespace) -> Any:
         log_path=args.log_path,
         resolve_timeout=args.timeout,
         unit=args.unit,
-        line_freq=line_freq(args),
+        line_freq=line_freq_value(args.line_freq),
         assume_seed_order=args.assume_seed_order,
         checks=args.artifacts != "off",
         asr=getattr(args, "asr", None),

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._options import Option, values_from_args
 from ..calibration.options import ALPHA_OPTION
+from ..features.options import LINE_FREQ_HELP, line_freq_value
 from ..model.options import device_option
 from ..protocol import RESOLVE_TIMEOUT_S
-from ._shared import line_freq
 
 if TYPE_CHECKING:
     from ..calibration.wearer_session import PersonalSession
@@ -105,15 +105,26 @@ ASR_OPTION = Option(
     "cleaning from 10 s later; default: as the model was trained (docs/asr.md)",
     action=argparse.BooleanOptionalAction,
 )
+
+
+def line_freq_option(what: str) -> Option:
+    """``--line-freq`` of a command that runs a model: 50, 60 or auto.
+
+    ``what`` says what the command does with it, after the meaning every
+    command shares (:data:`~eegstream.features.options.LINE_FREQ_HELP`).
+    """
+    return Option(
+        "--line-freq", f"{LINE_FREQ_HELP}, {what}", choices=("50", "60", "auto")
+    )
+
+
 #: The pipeline's options (``run``, ``live``).
 PIPELINE_OPTIONS: tuple[Option, ...] = (
     device_option("where the model runs (auto: CUDA when present)"),
-    Option(
-        "--line-freq",
-        "mains frequency in Hz to notch, for a headset in another country "
+    line_freq_option(
+        "notched instead of the model's, for a headset in another country "
         "(default: the model's); auto: estimated from the first second of the "
-        "stream, what was found is logged",
-        choices=("50", "60", "auto"),
+        "stream, what was found is logged"
     ),
     Option(
         "--log",
@@ -249,7 +260,7 @@ def pipeline_from_args(checkpoint: Any, args: argparse.Namespace, **kwargs: Any)
         resolve_timeout=args.timeout,
         markers=args.markers,
         label_map=args.label_map,
-        line_freq=line_freq(args),
+        line_freq=line_freq_value(args.line_freq),
         artifacts=args.artifacts,
         asr=args.asr,
         **kwargs,

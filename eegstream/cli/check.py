@@ -8,10 +8,10 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..features.options import line_freq_value
 from ..model.options import MODEL
 from ..quality import ARTIFACT_KINDS
-from ._options import UNIT_OPTION, add_stream_choice
-from ._shared import line_freq
+from ._options import UNIT_OPTION, add_stream_choice, line_freq_option
 
 if TYPE_CHECKING:
     from ..pipeline.signal_check import CheckResult
@@ -80,13 +80,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "cpu", "cuda"),
         help="where the model runs (auto: CUDA when present)",
     )
-    out.add_argument(
-        "--line-freq",
-        default=None,
-        choices=("50", "60", "auto"),
-        help="mains frequency in Hz (default: the model's); auto: estimated from "
-        "the first second",
-    )
+    line_freq_option(
+        "notched instead of the model's (default: the model's); auto: estimated "
+        "from the first second"
+    ).add_to(out)
     out.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -100,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     common = {
         "device": args.device,
-        "line_freq": line_freq(args),
+        "line_freq": line_freq_value(args.line_freq),
         "assume_seed_order": args.assume_seed_order,
     }
     if args.file is not None:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .._options import Option, add_options
+from ..features.options import LINE_FREQ_HELP
 
 _OPTIONS = [
     Option(
@@ -35,10 +36,11 @@ _OPTIONS = [
     ),
     Option(
         "--line-freq",
-        "power-line frequency in Hz (50 Europe/Asia, 60 Americas)",
+        f"{LINE_FREQ_HELP}, written to the BIDS sidecars",
         type=float,
         default=50.0,
-        metavar="HZ",
+        choices=(50.0, 60.0),
+        metavar="{50,60}",
     ),
     Option(
         "--overwrite",

@@ -7,11 +7,12 @@ import logging
 import sys
 from pathlib import Path
 
+from ..features.options import line_freq_value
 from ..model.options import MODEL
 from . import _options
 from ._group import add_group_options, group_requested, run_group
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
-from ._shared import line_freq, stop_uninterrupted
+from ._shared import stop_uninterrupted
 from .web import start_web
 
 HELP = "classify a live LSL EEG stream (or a recording) without a GUI"
@@ -180,7 +181,7 @@ def _run_file(args: argparse.Namespace) -> int:
             recording,
             log_path=args.log_path,
             device=args.device,
-            line_freq=line_freq(args),
+            line_freq=line_freq_value(args.line_freq),
             assume_seed_order=args.assume_seed_order,
             markers=args.markers,
             label_map=args.label_map,

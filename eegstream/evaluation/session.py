@@ -125,7 +125,7 @@ def evaluate_session(
 
     from .._checks import check_number
     from ..replay import pieces
-    from ..replay.source import trial_segment
+    from ..replay.sessions import trial_segment
 
     check_number(rest_s, "rest_s", unit="s", min=0)
     check_compatible(ckpt, dataset)

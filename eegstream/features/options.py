@@ -10,6 +10,22 @@ from .config import COMPAT_MODES, SMOOTHING_MODES, ConditioningSettings, Feature
 _FEATURES = FeatureConfig()
 _CONDITIONING = ConditioningSettings()
 
+#: What ``--line-freq`` is in every command (run, live, check, train,
+#: features, export); each help goes on with what the command does with it.
+LINE_FREQ_HELP = (
+    "mains frequency in Hz where the EEG was recorded: 50 (Europe, Asia) or 60 "
+    "(Americas)"
+)
+
+
+def line_freq_value(text: str | None) -> float | str | None:
+    """Read ``--line-freq`` of a command that runs a model (run, live, check).
+
+    Returns 50.0 or 60.0, ``"auto"``, or None (not given: the model's), as
+    :class:`~eegstream.pipeline.LiveChain` takes ``line_freq``.
+    """
+    return float(text) if text in ("50", "60") else text
+
 
 def _hz_or_none(text: str) -> float | None:
     """Read a frequency in Hz, or ``"none"`` for None."""
@@ -62,7 +78,7 @@ CONDITIONING_OPTIONS: tuple[Option, ...] = (
     _conditioning(
         "--line-freq",
         "line_freq",
-        "mains frequency in Hz, notched with its harmonics below Nyquist",
+        f"{LINE_FREQ_HELP}, notched with its harmonics below Nyquist",
         type=float,
         metavar="{50,60}",
     ),

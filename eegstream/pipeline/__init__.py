@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_names
-from .chain import LiveChain, ReadyStep, run_recording
+from .chain import LiveChain
 from .channels import ChannelPlan, plan_channels
+from .recordings import run_recording
 from .resample import StreamingResampler
 from .results import (
     ClipReading,
@@ -29,6 +30,7 @@ from .results import (
     LatencySummary,
     MarkerAccuracy,
     ModelSwitch,
+    ReadyStep,
     SessionSummary,
     StepResult,
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from ..montage import (
     normalize_name,
 )
 from ..splines import interpolation_weights
+
+if TYPE_CHECKING:
+    from ..files.reading import Recording
 
 
 @dataclass(frozen=True)
@@ -346,3 +350,17 @@ def _refusal(model, missing, max_missing, index, stream_name, suggest_from) -> s
             f"with `eegstream train --channels-from {shlex.quote(suggest_from)} ...`"
         )
     return text
+
+
+def recording_rows(recording: Recording) -> tuple[list[str], np.ndarray]:
+    """Return the recording as a stream would send it: labels and own-channel rows.
+
+    A SEED-order recording holds NaN rows for the channels the file lacked;
+    they are left out, so the chain counts them missing (interpolated).
+    """
+    keep = [
+        i for i, name in enumerate(recording.ch_names) if name not in recording.missing
+    ]
+    if len(keep) == len(recording.ch_names):
+        return list(recording.ch_names), recording.data
+    return [recording.ch_names[i] for i in keep], recording.data[keep]

@@ -39,7 +39,8 @@ from ..acquisition import Block, StreamSummary
 from ..labelmap import LabelMap
 from ..model import Checkpoint
 from ..quality import DEFAULT_POLICY
-from .chain import LiveChain, _recording_rows
+from .chain import LiveChain
+from .channels import recording_rows
 from .live import LivePipeline
 from .markers import MarkerListener
 from .results import Health, SessionSummary
@@ -160,7 +161,7 @@ class FilePipeline(LivePipeline):
             n = rec.data.shape[1]
             block = max(1, round(BLOCK_S * rec.sfreq))
             times = rec.timestamps()
-            _, data = _recording_rows(rec)  # the rows the chain was built for
+            _, data = recording_rows(rec)  # the rows the chain was built for
             pending = self._recording_markers(times)
             with tqdm(
                 total=n,

@@ -1,8 +1,12 @@
-"""What the live pipeline hands out: one result per hop, and its health."""
+"""What the live pipeline hands out: one result per hop, and its health.
+
+:class:`ReadyStep` is a step with its model input, unclassified
+(:meth:`LiveChain.push_ready <eegstream.pipeline.LiveChain.push_ready>`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -79,6 +83,43 @@ class StepResult:
     def predicted(self) -> str:
         """The most probable class."""
         return self.classes[int(np.argmax(self.probabilities))]
+
+
+@dataclass(frozen=True)
+class ReadyStep:
+    """A step with its model input ready, unclassified (:meth:`LiveChain.push_ready`).
+
+    Attributes
+    ----------
+    result : StepResult
+        Everything but the model's output: ``probabilities`` NaN.
+    sequence : array of float32, shape (seq_len, n_features)
+        The model's input (normalised feature sequence).
+    arrival : float
+        When the window's last sample arrived, on the chain's ``clock``
+        (NaN without one).
+    """
+
+    result: StepResult
+    sequence: np.ndarray
+    arrival: float
+
+    def finish(self, probabilities: np.ndarray, now: float = np.nan) -> StepResult:
+        """Return the result with its class probabilities and latency.
+
+        Parameters
+        ----------
+        probabilities : array of float64, shape (n_classes,)
+            The model's output for :attr:`sequence`.
+        now : float
+            When they were computed, on the chain's clock: ``latency_s`` is
+            ``now - arrival`` (NaN when either is unknown).
+        """
+        return replace(
+            self.result,
+            probabilities=probabilities,
+            latency_s=float(now - self.arrival),
+        )
 
 
 @dataclass(frozen=True)

@@ -111,3 +111,42 @@ def decide_unit(
             "scalp EEG (1-100 µV); check the stream's unit (--unit) and the amplifier"
         )
     return unit, source, warnings
+
+
+class FirstSecond:
+    """The blocks of a stream's first second, held until its unit is decided.
+
+    Parameters
+    ----------
+    sfreq : float
+        The stream's rate in Hz.
+    """
+
+    def __init__(self, sfreq: float) -> None:
+        self.sfreq = sfreq
+        # (data, stamps, gap before it), oldest first.
+        self._blocks: list[tuple[np.ndarray, np.ndarray, bool]] = []
+        self._gap_next = False
+
+    def gap(self) -> None:
+        """Note a gap before the next block, if blocks are held (replayed in order)."""
+        if self._blocks:
+            self._gap_next = True
+
+    def hold(
+        self, data: np.ndarray, stamps: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray, bool]]:
+        """Hold a block; return every block held once a second of samples is in.
+
+        Returns
+        -------
+        list of (array, array, bool)
+            ``(data, stamps, gap before it)``, oldest first; empty until the
+            first second is complete.
+        """
+        self._blocks.append((data, stamps, self._gap_next))
+        self._gap_next = False
+        if sum(d.shape[1] for d, _, _ in self._blocks) < self.sfreq:
+            return []
+        blocks, self._blocks = self._blocks, []
+        return blocks

@@ -225,9 +225,9 @@ class QualityMonitor:
         median = _nanmedian_columns(past)
         spread = _MAD_TO_SD * _nanmedian_columns(np.abs(past - median))
         pooled = _nanmedian_columns(past.reshape(-1, 1))[0]
-        pooled_spread = _MAD_TO_SD * _nanmedian_columns(
-            np.abs(past - pooled).reshape(-1, 1)
-        )[0]
+        pooled_spread = (
+            _MAD_TO_SD * _nanmedian_columns(np.abs(past - pooled).reshape(-1, 1))[0]
+        )
         own = np.isfinite(past).sum(axis=0) >= max(self._min_history, 1)
         if name not in _FROM_NEIGHBOURS:
             own &= median <= limit

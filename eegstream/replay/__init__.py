@@ -8,13 +8,14 @@
 - The marker strings and stream names: :mod:`eegstream.protocol`.
 """
 
-from .player import DEFAULT_NAME, Player, Progress
+from .player import DEFAULT_NAME, Player
+from .progress import Progress
 from .schedule import Piece, pieces, rest_samples
+from .sessions import dataset_source
 from .source import (
     ReplaySource,
     Segment,
     array_source,
-    dataset_source,
     file_source,
     headset_source,
 )

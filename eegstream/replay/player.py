@@ -13,25 +13,20 @@ from __future__ import annotations
 
 import itertools
 import math
-import textwrap
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import numpy as np
 import pylsl
 
 from .._errors import EEGStreamError
-from ..protocol import TRIAL_STATE_EVERY_S, format_marker, markers_name, parse_marker
-from ._lsl import (
-    check_name_free,
-    eeg_info,
-    marker_info,
-    open_outlets,
-    republished_info,
-)
+from ..protocol import TRIAL_STATE_EVERY_S
+from ._chunks import Chunker, Prefetch
+from ._lsl import check_name_free
+from .outlets import ReplayOutlets
+from .progress import Progress, describe
 from .schedule import _Mark, pieces
 from .source import ReplaySource, Segment
 
@@ -42,71 +37,6 @@ DEFAULT_NAME = "eegstream-replay"
 _LINGER_S = 0.5
 # With wait_for_consumer: how long the first sample also waits for a marker inlet.
 _MARKER_CONSUMER_S = 1.0
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a :class:`Player` stands, from :meth:`Player.progress`.
-
-    Attributes
-    ----------
-    samples_sent : int
-        Samples pushed so far, rests included.
-    total_samples : int | None
-        Samples of the whole replay (all passes); ``None`` when looping forever.
-    sfreq : float
-        The source's rate in Hz.
-    speed : float
-        Pace relative to real time.
-    pass_index : int
-        Current pass over the source, from 1.
-    n_passes : int | None
-        Passes planned; ``None`` for forever.
-    segment : Segment | None
-        The segment being played (during a rest: the one before it).
-    in_rest : bool
-        Whether a rest between trials is being played.
-    paused, running : bool
-        Player state.
-    """
-
-    samples_sent: int
-    total_samples: int | None
-    sfreq: float
-    speed: float
-    pass_index: int
-    n_passes: int | None
-    segment: Segment | None
-    in_rest: bool
-    paused: bool
-    running: bool
-
-    @property
-    def seconds_sent(self) -> float:
-        """Seconds of data pushed (at speed 1, seconds of wall time)."""
-        return self.samples_sent / self.sfreq
-
-    def line(self) -> str:
-        """Summarise in one line, for a progress display."""
-        if self.segment is None:
-            where = "starting"
-        elif self.in_rest:
-            where = f"rest after {self.segment.title}"
-        else:
-            where = self.segment.title
-            if self.segment.label is not None:
-                where += f" ({self.segment.label})"
-        total = (
-            _clock(self.total_samples / self.sfreq)
-            if self.total_samples is not None
-            else "∞"
-        )
-        passes = f"pass {self.pass_index}/{self.n_passes or '∞'}"
-        state = " PAUSED" if self.paused else ("" if self.running else " stopped")
-        return (
-            f"{where} · {_clock(self.seconds_sent)} of {total} · {passes} · "
-            f"{self.samples_sent} samples · x{self.speed:g}{state}"
-        )
 
 
 class Player:
@@ -248,12 +178,7 @@ class Player:
     # -- lifecycle -------------------------------------------------------------
     def _reset_variables(self) -> None:
         """Define "off": no outlets, no thread state, nothing sent."""
-        self._eeg_outlet: pylsl.StreamOutlet | None = None
-        self._marker_outlet: pylsl.StreamOutlet | None = None
-        self._republished: dict[str, pylsl.StreamOutlet] = {}
-        # The open trial: (its first sample's index, its trial_start fields).
-        self._open_trial: tuple[int, dict] | None = None
-        self._next_state = 0
+        self._outlets: ReplayOutlets | None = None
         self._stopping = False
         self._paused = False
         self._held = self.hold
@@ -284,24 +209,10 @@ class Player:
             self.name, self.source_id, self.resolve_timeout, self.source.marker_streams
         )
         first = self._prepare(self.source.segments[0])
-        self._eeg_outlet, self._marker_outlet = open_outlets(
-            eeg_info(
-                self.name,
-                self.source_id,
-                self.source.ch_names,
-                self.source.sfreq,
-                chunk_size=self.chunk_size,
-                description=self.source.description,
-                synthetic=self.source.synthetic,
-            ),
-            marker_info(self.name, self.source_id),
-            self.chunk_size,
+        self._outlets = ReplayOutlets(
+            self.source, self.name, self.source_id, self.chunk_size, self._state_every
         )
         try:
-            self._republished = {
-                stream: pylsl.StreamOutlet(republished_info(stream, self.source_id))
-                for stream in self.source.marker_streams
-            }
             self._thread = threading.Thread(
                 target=self._run, args=(first,), name=f"replay {self.name}", daemon=True
             )
@@ -416,56 +327,17 @@ class Player:
 
     def describe(self) -> str:
         """Say what is streamed: names, rate, channels, segments, durations."""
-        src = self.source
-        lines = [
-            f"EEG stream   {self.name!r}  source_id {self.source_id!r}",
-            f"             {src.n_channels} channels, float32 µV, "
-            f"{src.sfreq:g} Hz nominal, "
-            f"chunks of {self.chunk_size} samples, speed x{self.speed:g}",
-            f"markers      {markers_name(self.name)!r}  source_id "
-            f"{markers_name(self.source_id)!r} (JSON strings)",
-            *(
-                f"republished  {stream!r}  source_id {self.source_id + '-' + stream!r} "
-                "(recorded markers, as they were)"
-                for stream in src.marker_streams
-            ),
-            f"source       {src.description}"
-            + (
-                "  [SYNTHETIC EEG, not recorded from a person]" if src.synthetic else ""
-            ),
-        ]
-        lines += textwrap.wrap(
-            ", ".join(src.ch_names),
-            width=88,
-            initial_indent="channels     ",
-            subsequent_indent=" " * 13,
+        return describe(
+            self.source,
+            name=self.name,
+            source_id=self.source_id,
+            chunk_size=self.chunk_size,
+            speed=self.speed,
+            rest_s=self.rest_s,
+            n_rest=self._n_rest,
+            n_passes=self.n_passes,
+            total_samples=self.total_samples,
         )
-        for seg in src.segments:
-            label = "" if seg.label is None else f"  {seg.label}"
-            if seg.label_id is not None:
-                label += f" (id {seg.label_id})"
-            extra = f"  {len(seg.annotations)} annotations" if seg.annotations else ""
-            lines.append(
-                f"  {seg.title:<14} {_clock(seg.n_samples / src.sfreq):>8}"
-                f"{label}{extra}"
-            )
-        if self._n_rest and len(src.segments) * (self.n_passes or 2) > 1:
-            lines.append(
-                f"rest         {self.rest_s:g} s between trials (the previous trial's "
-                "EEG played backwards; no label)"
-            )
-        total = self.total_samples
-        passes = (
-            "looping forever" if self.n_passes is None else f"{self.n_passes} pass(es)"
-        )
-        duration = "" if total is None else f", {_clock(total / src.sfreq)} of data"
-        wall = (
-            ""
-            if total is None
-            else f", {_clock(total / src.sfreq / self.speed)} at x{self.speed:g}"
-        )
-        lines.append(f"total        {passes}{duration}{wall}")
-        return "\n".join(lines)
 
     # -- streaming thread ------------------------------------------------------
     def _run(self, first: np.ndarray) -> None:
@@ -478,20 +350,19 @@ class Player:
 
     def _close_outlets(self) -> None:
         # Dropping the last reference destroys an outlet and withdraws its stream.
-        self._eeg_outlet = None
-        self._marker_outlet = None
-        self._republished = {}
+        self._outlets = None
 
-    def _outlets(self) -> tuple[pylsl.StreamOutlet, pylsl.StreamOutlet]:
-        """Return the EEG and marker outlets (open from :meth:`start` to the end)."""
-        if self._eeg_outlet is None or self._marker_outlet is None:
+    def _open_outlets(self) -> ReplayOutlets:
+        """Return the outlets (open from :meth:`start` to the end)."""
+        if self._outlets is None:
             raise RuntimeError("the replay's outlets are closed")
-        return self._eeg_outlet, self._marker_outlet
+        return self._outlets
 
     def _stream(self, first: np.ndarray) -> None:
         rate = self.source.sfreq * self.speed
-        chunker = _Chunker(self.chunk_size)
-        eeg_outlet, marker_outlet = self._outlets()
+        chunker = Chunker(self.chunk_size)
+        outlets = self._open_outlets()
+        eeg_outlet, marker_outlet = outlets.eeg, outlets.markers
         with self._cond:
             while self._held or (
                 self.wait_for_consumer and not eeg_outlet.have_consumers()
@@ -535,7 +406,7 @@ class Player:
         pass_index, k = next(order)
         data = first
         for next_pass, next_k in order:
-            fetch = None if next_k == k else _Prefetch(self._prepare, segments[next_k])
+            fetch = None if next_k == k else Prefetch(self._prepare, segments[next_k])
             yield pass_index, segments[k], data, k == len(segments) - 1
             if fetch is not None:
                 data = fetch.result()
@@ -567,39 +438,12 @@ class Player:
         with self._cond:
             if not self._wait_until_due(start + n - 1, rate):
                 return False
-            t0 = self._t0
-            eeg_outlet, marker_outlet = self._outlets()
-            for index, text, stream in markers:
-                outlet = marker_outlet if stream is None else self._republished[stream]
-                outlet.push_sample([text], t0 + index / rate)
-                if stream is None:
-                    self._follow_trial(index, text)
-            stamps = t0 + (start + np.arange(n)) / rate
-            eeg_outlet.push_chunk(samples, stamps.tolist())
-            last = start + n - 1
-            if self._open_trial is not None and last >= self._next_state:
-                first, fields = self._open_trial
-                state = format_marker(
-                    **{**fields, "event": "trial_state"},
-                    elapsed_s=round((last - first) / rate, 6),
-                )
-                marker_outlet.push_sample([state], t0 + last / rate)
-                self._next_state = last + self._state_every
+            self._open_outlets().push(start, samples, markers, self._t0, rate)
             self._samples_sent = start + n
         while self._boundaries and self._boundaries[0][0] < start + n:
             _, pass_index, seg, in_rest = self._boundaries.popleft()
             self._current = (pass_index, seg, in_rest)
         return True
-
-    def _follow_trial(self, index: int, text: str) -> None:
-        """Open or close the trial that ``trial_state`` repeats."""
-        marker = parse_marker(text)
-        event = marker["event"] if marker is not None else None
-        if marker is not None and event == "trial_start":
-            self._open_trial = (index, marker)
-            self._next_state = index + self._state_every
-        elif event in ("trial_end", "rest_start", "session_end"):
-            self._open_trial = None
 
     def _wait_until_due(self, index: int, rate: float) -> bool:
         """Sleep until sample ``index`` is due; ``False`` if stopped meanwhile.
@@ -619,90 +463,3 @@ class Player:
             if remaining <= 0:
                 return True
             self._cond.wait(remaining)
-
-
-class _Chunker:
-    """Cut consecutive blocks into chunks of one size, across block boundaries.
-
-    Markers are fed as offsets within their block and come out with the
-    absolute sample index they mark, in the chunk that holds that sample.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.fed = 0  # samples fed so far = absolute index of the next block's start
-        self._emitted = 0
-        self._parts: list[np.ndarray] = []
-        self._pending = 0
-        self._markers: deque[_Mark] = deque()
-
-    def feed(
-        self, block: np.ndarray, markers: list[_Mark]
-    ) -> Iterator[tuple[int, np.ndarray, list[_Mark]]]:
-        """Yield ``(start index, samples (n, C), markers)`` for each full chunk."""
-        self._markers.extend(
-            (self.fed + offset, text, stream) for offset, text, stream in markers
-        )
-        self.fed += len(block)
-        pos = 0
-        if self._pending:
-            head = block[: self.size - self._pending]
-            self._parts.append(head)
-            self._pending += len(head)
-            pos = len(head)
-            if self._pending < self.size:
-                return
-            yield self._emit(np.concatenate(self._parts))
-        while len(block) - pos >= self.size:
-            yield self._emit(block[pos : pos + self.size])
-            pos += self.size
-        if pos < len(block):
-            self._parts = [block[pos:]]
-            self._pending = len(block) - pos
-
-    def flush(self) -> Iterator[tuple[int, np.ndarray, list[_Mark]]]:
-        """Yield the last, shorter chunk if samples are left."""
-        if self._pending:
-            yield self._emit(np.concatenate(self._parts))
-
-    def _emit(self, samples: np.ndarray) -> tuple[int, np.ndarray, list[_Mark]]:
-        start, end = self._emitted, self._emitted + len(samples)
-        markers = []
-        while self._markers and self._markers[0][0] < end:
-            markers.append(self._markers.popleft())
-        self._emitted = end
-        self._parts, self._pending = [], 0
-        return start, samples, markers
-
-
-class _Prefetch:
-    """Run ``func(*args)`` in a daemon thread; :meth:`result` joins and returns it."""
-
-    def __init__(self, func: Callable[..., np.ndarray], *args: object) -> None:
-        self._value: np.ndarray | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._work, args=(func, args), daemon=True
-        )
-        self._thread.start()
-
-    def _work(self, func: Callable[..., np.ndarray], args: tuple) -> None:
-        try:
-            self._value = func(*args)
-        except BaseException as err:  # noqa: BLE001 - re-raised by result()
-            self._error = err
-
-    def result(self) -> np.ndarray:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None  # _work set one or the other
-        return self._value
-
-
-def _clock(seconds: float) -> str:
-    """Seconds as ``m:ss`` or ``h:mm:ss``."""
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
