@@ -14,6 +14,7 @@ over LSL:
 - Marker strings: one JSON object per marker (:func:`format_marker`,
   :func:`parse_marker`).
 - :data:`RESOLVE_TIMEOUT_S`: how long a program waits for a stream to appear.
+- :data:`UNIT_CHOICES`: the units eegstream takes an EEG stream in.
 
 A replay's marker outlet (``<name>-markers``, type ``Markers``, strings,
 irregular rate) carries the truth of what its EEG outlet plays. Each marker is
@@ -54,6 +55,9 @@ from ._errors import EEGStreamError
 #: :func:`~eegstream.acquisition.resolve_stream`, of the live pipeline and the
 #: group session, and of every command's ``--timeout``.
 RESOLVE_TIMEOUT_S = 10.0
+#: The unit options of an EEG stream: ``auto`` (its ``<unit>`` channel
+#: description, else its amplitude), microvolts or volts.
+UNIT_CHOICES = ("auto", "uV", "V")
 
 #: Seconds into a trial (from its ``trial_start``) from which a prediction counts
 #: as steady state: at the default 1 s hop the model's 60-step sequence then

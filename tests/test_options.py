@@ -110,7 +110,7 @@ def test_every_registered_model_can_be_trained_and_is_offered() -> None:
 
 def test_pipeline_options_offer_the_pipelines_units_and_devices() -> None:
     from eegstream.model.options import DEVICES
-    from eegstream.pipeline.units import UNIT_CHOICES
+    from eegstream.protocol import UNIT_CHOICES
 
     for command in ("run", "live"):
         actions = {a.dest: a for a in _subparser(command)._actions}

@@ -15,15 +15,12 @@ from .._options import Option, values_from_args
 from ..calibration.options import ALPHA_OPTION
 from ..features.options import LINE_FREQ_HELP, line_freq_value
 from ..model.options import device_option
-from ..protocol import RESOLVE_TIMEOUT_S
+from ..protocol import RESOLVE_TIMEOUT_S, UNIT_CHOICES
 
 if TYPE_CHECKING:
     from ..calibration.wearer_session import PersonalSession
     from ..pipeline import LivePipeline
     from ..training.config import RunOptions
-
-# pipeline.units.UNIT_CHOICES, without importing the pipeline (torch) to parse.
-UNITS = ("auto", "uV", "V")
 
 #: ``--timeout``: how long the stream may take to appear.
 TIMEOUT_OPTION = Option(
@@ -39,7 +36,7 @@ UNIT_OPTION = Option(
     "the stream's unit; auto: its channel description, else its amplitude "
     "(volts detected with a warning)",
     default="auto",
-    choices=UNITS,
+    choices=UNIT_CHOICES,
 )
 #: How a followed stream is read (``run``, ``live``), after which stream.
 STREAM_READING_OPTIONS: tuple[Option, ...] = (

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._errors import EEGStreamError
+from ..protocol import UNIT_CHOICES
 
 #: Factor to microvolts of each unit the pipeline accepts.
 UNIT_SCALES = {"uV": 1.0, "mV": 1e3, "V": 1e6}
-UNIT_CHOICES = ("auto", "uV", "V")
 _ALIASES = {
     "uv": "uV",
     "µv": "uV",
@@ -36,7 +36,7 @@ _IMPLAUSIBLE_UV = 1e4
 
 
 def check_unit_option(option: str) -> None:
-    """Refuse a unit option that is not one of :data:`UNIT_CHOICES`."""
+    """Refuse a unit option not in :data:`~eegstream.protocol.UNIT_CHOICES`."""
     if option not in UNIT_CHOICES:
         raise EEGStreamError(f"unit must be one of {UNIT_CHOICES}, got {option!r}")
 
