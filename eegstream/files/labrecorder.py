@@ -41,6 +41,7 @@ from ..protocol import (
     MARKERS_SUFFIX,
     PROBABILITIES_SUFFIX,
     QUALITY_SUFFIX,
+    RESOLVE_TIMEOUT_S,
 )
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ def session_streams(
     *,
     source_id: str | None = None,
     markers: Sequence[str] = (),
-    timeout: float = 5.0,
+    timeout: float = RESOLVE_TIMEOUT_S,
 ) -> list[StreamSummary]:
     """Find the streams of one session, to record together.
 

@@ -33,6 +33,7 @@ from ..files.labrecorder import Recorder, RecordingReport
 from ..labelmap import LabelMap
 from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
+from ..protocol import RESOLVE_TIMEOUT_S
 from ..quality import DEFAULT_POLICY, ArtifactPolicy, check_policy
 from .chain import LiveChain
 from .channels import ChannelPlan
@@ -66,7 +67,7 @@ class PipelineBase:
         log_path: str | os.PathLike | None = None,
         device: str = "auto",
         outlets: bool = True,
-        resolve_timeout: float = 5.0,
+        resolve_timeout: float = RESOLVE_TIMEOUT_S,
         buffer_s: float = 30.0,
         lost_after_s: float = 0.5,
         markers: Sequence[str] | None = None,
