@@ -7,7 +7,7 @@ LSL stream's channel description, and :func:`choose_channels` maps any list
 of labels onto SEED names with :func:`eegstream.montage.normalize_name`.
 A model's channels are always in SEED order, so its features are the
 corresponding columns of the full 62-channel features
-(:func:`feature_columns`).
+(:meth:`ChannelSet.feature_columns <eegstream.montage.ChannelSet.feature_columns>`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from ._errors import EEGStreamError
 from .montage import SEED_CHANNELS, normalize_name
@@ -304,28 +302,3 @@ def describe_channels(channels: Sequence[str]) -> str:
         if len(mapped) == len(key) and mapped == set(key):
             return f"{name} ({len(key)} channels)"
     return f"{len(key)} channels: {', '.join(key)}"
-
-
-def feature_columns(channels: Sequence[str], n_bands: int) -> np.ndarray:
-    """Columns of channel-major 62-channel features that hold ``channels``.
-
-    Parameters
-    ----------
-    channels : sequence of str
-        SEED channel names.
-    n_bands : int
-        Bands per channel.
-
-    Returns
-    -------
-    array of int, shape (len(channels) * n_bands,)
-        Indices into the ``62 * n_bands`` features of
-        :func:`eegstream.features.flatten_features`, in the same layout.
-    """
-    rows = channel_rows(channels)
-    return (rows[:, None] * n_bands + np.arange(n_bands)).ravel()
-
-
-def channel_rows(channels: Sequence[str]) -> np.ndarray:
-    """SEED index of each channel: its row in 62-channel SEED-order EEG or DE."""
-    return np.array([SEED_CHANNELS.index(normalize_name(c)) for c in channels])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,6 +47,7 @@ _POLAR = np.array([
 # fmt: on
 
 N_CHANNELS = len(SEED_CHANNELS)
+_ROW = {name: i for i, name in enumerate(SEED_CHANNELS)}
 
 # Old 10-20 names for sites renamed in the 10-10 system.
 _OLD_NAMES = {"T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"}
@@ -81,6 +83,71 @@ def normalize_name(name: str) -> str:
     label = _REF_SUFFIX.sub("", label)
     label = re.sub(r"[^0-9A-Z]", "", label)
     return _OLD_NAMES.get(label, label)
+
+
+@dataclass(frozen=True)
+class ChannelSet:
+    """A list of SEED-montage channels: a model's, a headset's, a subset's.
+
+    The one type for "which channels" (``None``, in options and files, means
+    all 62: :meth:`of` turns it into this).
+
+    Attributes
+    ----------
+    names : tuple of str
+        SEED spellings (:func:`normalize_name`), in the order given.
+    """
+
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, channels: Sequence[str] | None = None) -> ChannelSet:
+        """Take the channels named (10-20/10-10 labels, in order); None: all 62.
+
+        Raises
+        ------
+        EEGStreamError
+            A label that is not a SEED-montage channel.
+        """
+        if channels is None:
+            return cls(SEED_CHANNELS)
+        names = tuple(normalize_name(c) for c in channels)
+        outside = [c for c, n in zip(channels, names, strict=True) if n not in _ROW]
+        if outside:
+            raise EEGStreamError(
+                f"not SEED-montage EEG channels: {', '.join(map(str, outside))}; "
+                "use 10-20/10-10 names such as FP1, AF3, FZ, C3, PO7, O1"
+            )
+        return cls(names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """SEED index of each channel (its row in 62-channel SEED-order EEG), int."""
+        return np.array([_ROW[n] for n in self.names], dtype=int)
+
+    @property
+    def in_seed_order(self) -> bool:
+        """Whether the channels are in SEED order (as a model's must be)."""
+        return bool(np.all(np.diff(self.rows) > 0))
+
+    def feature_columns(self, n_bands: int) -> np.ndarray:
+        """Columns of channel-major 62-channel features holding these channels.
+
+        Parameters
+        ----------
+        n_bands : int
+            Bands per channel.
+
+        Returns
+        -------
+        array of int, shape (len(self) * n_bands,)
+            Indices into the ``62 * n_bands`` features of
+            :func:`eegstream.features.flatten_features`, in the same layout.
+        """
+        return (self.rows[:, None] * n_bands + np.arange(n_bands)).ravel()
 
 
 def map_channels(names: Sequence[str]) -> tuple[np.ndarray, list[str]]:

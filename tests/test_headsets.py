@@ -15,16 +15,14 @@ from eegstream.cli import main
 from eegstream.features import FeatureConfig, OnlineFeatures, extract_features
 from eegstream.headsets import (
     PRESETS,
-    channel_rows,
     channels_from_source,
     choose_channels,
     describe_channels,
-    feature_columns,
     get_preset,
     parse_channel_list,
 )
 from eegstream.model import load_checkpoint
-from eegstream.montage import SEED_CHANNELS
+from eegstream.montage import SEED_CHANNELS, ChannelSet
 
 EPOC = PRESETS["emotiv-epoc"].channels
 
@@ -98,7 +96,8 @@ def test_subset_features_are_the_columns_of_the_full_features():
     cfg = FeatureConfig()
     eeg = _synthetic_eeg()
     subset = tuple(sorted(EPOC, key=SEED_CHANNELS.index))
-    rows, cols = channel_rows(subset), feature_columns(subset, 5)
+    chosen = ChannelSet.of(subset)
+    rows, cols = chosen.rows, chosen.feature_columns(5)
     # Offline (training) path: DE + causal Kalman per feature.
     full = extract_features(eeg, cfg)
     np.testing.assert_array_equal(extract_features(eeg[rows], cfg), full[:, rows])
@@ -197,9 +196,21 @@ def test_headset_replay_plays_its_channels_at_its_rate():
     data = segment.load()
     assert data.shape == (14, 1280) == (14, segment.n_samples)
     # Each headset channel carries its own SEED row (away from the filter's edges).
-    expected = channel_rows(EPOC).astype(float)
+    expected = ChannelSet.of(EPOC).rows.astype(float)
     np.testing.assert_allclose(data[:, 200:-200].mean(1), expected, atol=1e-6)
     with pytest.raises(EEGStreamError, match="lacks emotiv-epoc channels AF3"):
         headset_source(
             array_source([level[:3]], 200.0, SEED_CHANNELS[:3]), "emotiv-epoc"
         )
+
+
+def test_a_channel_set_is_all_62_for_none_keeps_order_and_refuses_strangers():
+    assert ChannelSet.of(None).names == SEED_CHANNELS and len(ChannelSet.of()) == 62
+    np.testing.assert_array_equal(ChannelSet.of(None).rows, np.arange(62))
+    some = ChannelSet.of(["T3", "af3", "F7"])  # labels normalised, T3 is T7
+    assert some.names == ("T7", "AF3", "F7") and not some.in_seed_order
+    assert some.rows.tolist() == [23, 3, 5]
+    assert ChannelSet.of(["F7", "AF3"]).feature_columns(2).tolist() == [10, 11, 6, 7]
+    assert ChannelSet.of(sorted(EPOC, key=SEED_CHANNELS.index)).in_seed_order
+    with pytest.raises(EEGStreamError, match="not SEED-montage EEG channels: EKG"):
+        ChannelSet.of(["FZ", "EKG"])

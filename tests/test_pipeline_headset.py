@@ -11,10 +11,10 @@ import pytest
 from _pipeline_helpers import first_steps
 
 from eegstream import EEGStreamError
-from eegstream.headsets import PRESETS, channel_rows
+from eegstream.headsets import PRESETS
 from eegstream.model import StreamingClassifier, load_checkpoint
 from eegstream.model._testing import untrained_checkpoint
-from eegstream.montage import SEED_CHANNELS
+from eegstream.montage import SEED_CHANNELS, ChannelSet
 from eegstream.pipeline import LivePipeline
 from eegstream.pipeline.channels import plan_channels
 from eegstream.pipeline.resample import StreamingResampler
@@ -88,7 +88,7 @@ def test_a_full_cap_feeds_a_subset_model_its_own_channels():
     data = np.arange(63.0)[:, None] * np.ones((1, 3))
     rows = plan.expand(plan.select(data))
     # Each model channel comes from its own stream row (the stream is reversed).
-    np.testing.assert_array_equal(rows[:, 0], 61 - channel_rows(MODEL_CHANNELS))
+    np.testing.assert_array_equal(rows[:, 0], 61 - ChannelSet.of(MODEL_CHANNELS).rows)
 
 
 def test_a_missing_model_channel_is_interpolated_from_the_streams_others():
@@ -104,7 +104,7 @@ def test_a_missing_model_channel_is_interpolated_from_the_streams_others():
     field = 20 * positions_3d()[:, 1:2]  # a smooth front-back gradient, µV
     data = field[[SEED_CHANNELS.index(c) for c in labels]]
     rows = plan.expand(plan.select(data))
-    np.testing.assert_allclose(rows[:, 0], field[channel_rows(MODEL_CHANNELS), 0],
+    np.testing.assert_allclose(rows[:, 0], field[ChannelSet.of(MODEL_CHANNELS).rows, 0],
                                atol=0.1 * np.ptp(field))  # fmt: skip
     with pytest.raises(EEGStreamError, match=r"lacks 1 of the model's channels \(AF3"):
         plan_channels(labels, 61, checkpoint_channels=MODEL_CHANNELS, max_missing=0)

@@ -8,8 +8,8 @@ import numpy as np
 
 from .._errors import EEGStreamError
 from ..datasets.tables import play_order
-from ..headsets import channel_rows
 from ..model import Checkpoint
+from ..montage import ChannelSet
 from ..protocol import STEADY_FROM_S, settle_time
 from ..training.config import DEFAULT_REST_S
 from .offline import check_compatible, evaluate_offline, select_subjects
@@ -131,7 +131,7 @@ def evaluate_session(
     check_compatible(ckpt, dataset)
     sessions = recording_sessions(dataset, select_subjects(dataset, subjects))
     chain = dataset_chain(ckpt, device, asr)
-    rows = channel_rows(ckpt.channels)  # a headset model's channels
+    rows = ChannelSet.of(ckpt.channels).rows  # a headset model's channels
     sfreq = chain.cfg.sfreq
     n_rest = round(rest_s * sfreq)
     by_second: dict[int, list[bool]] = {}

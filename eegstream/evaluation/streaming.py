@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._errors import EEGStreamError
-from ..headsets import channel_rows
 from ..model import Checkpoint
+from ..montage import ChannelSet
 from ..protocol import settle_time
 from .offline import check_compatible, select_subjects
 from .results import QualityAccuracy, StreamedTrial, StreamingEvaluation, step_is_clean
@@ -21,7 +21,7 @@ def dataset_chain(ckpt: Checkpoint, device: str, asr: bool | None) -> LiveChain:
     """Return the live chain a dataset's EEG streams through in evaluation.
 
     Dataset EEG is in µV, at the checkpoint's rate, and carries the model's
-    channels (the rows :func:`~eegstream.headsets.channel_rows` picks), so
+    channels (the rows of :class:`~eegstream.montage.ChannelSet`), so
     the chain takes them as they are.
     """
     from ..pipeline import LiveChain  # here: the pipeline package loads pylsl
@@ -67,7 +67,7 @@ def evaluate_streaming(
     trials = select_subjects(dataset, subjects)
     # Dataset EEG is in µV, SEED order, at the checkpoint's rate; a headset
     # model's stream carries its channels only.
-    rows = channel_rows(ckpt.channels)
+    rows = ChannelSet.of(ckpt.channels).rows
     chain = dataset_chain(ckpt, device, asr)
     cfg = chain.cfg  # the features served live (official-feature models)
     correct_by_step: list[list[bool]] = []

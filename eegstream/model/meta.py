@@ -20,7 +20,7 @@ from .._errors import EEGStreamError
 from .._records import Record
 from ..features import FeatureConfig
 from ..features.normalise import NORMALISER_MODES
-from ..montage import SEED_CHANNELS
+from ..montage import ChannelSet
 from ..quality.settings import QualitySettings
 
 REQUIRED_KEYS = (
@@ -551,7 +551,7 @@ def checkpoint_meta(
         arch=arch,
         arch_params=dict(arch_params),
         feature_config=feature_config,
-        channels=tuple(SEED_CHANNELS if channels is None else channels),
+        channels=ChannelSet.of(channels).names,
         classes=tuple(classes),
         normaliser=normaliser,
         max_missing_channels=int(max_missing_channels),

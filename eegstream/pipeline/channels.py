@@ -24,6 +24,7 @@ from .._errors import EEGStreamError
 from ..montage import (
     N_CHANNELS,
     SEED_CHANNELS,
+    ChannelSet,
     map_channels,
     normalize_name,
 )
@@ -219,7 +220,7 @@ def plan_channels(
         without ``assume_seed_order``, a wrong channel count for positional
         use, or more missing channels than allowed.
     """
-    model, rows = _model_rows(checkpoint_channels)
+    model, rows = _model_channels(checkpoint_channels)
     named = labels is not None and any(labels) and len(labels) == n_channels
     index, mode, warnings = _match(
         labels if named else None, n_channels, rows, assume_seed_order, stream_name
@@ -274,17 +275,20 @@ def _with_support(
     return source, weights
 
 
-def _model_rows(channels: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
-    """Return the model's channels (SEED names) and SEED indices, SEED order checked."""
-    model = tuple(normalize_name(c) for c in channels)
-    outside = [c for c in model if c not in SEED_CHANNELS]
-    if outside or list(model) != sorted(model, key=SEED_CHANNELS.index):
+def _model_channels(channels: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Return the model's channels (SEED names) and SEED rows, SEED order checked."""
+    try:
+        model = ChannelSet.of(channels)
+    except EEGStreamError:
+        model = None
+    if model is None or not model.in_seed_order:
+        shown = ", ".join(normalize_name(c) for c in channels[:6])
         raise EEGStreamError(
             "the checkpoint's channels are not SEED channels in SEED order "
-            f"(got {len(model)}: {', '.join(model[:6])}...); "
+            f"(got {len(channels)}: {shown}...); "
             "the live path serves SEED-montage models only"
         )
-    return model, np.array([SEED_CHANNELS.index(c) for c in model])
+    return model.names, model.rows
 
 
 def _match(

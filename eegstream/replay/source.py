@@ -337,12 +337,12 @@ def headset_source(source: ReplaySource, preset: str) -> ReplaySource:
     EEGStreamError
         An unknown preset, or a source lacking some of its channels.
     """
-    from ..headsets import channel_rows, get_preset
-    from ..montage import map_channels
+    from ..headsets import get_preset
+    from ..montage import ChannelSet, map_channels
 
     headset = get_preset(preset)
     index, _ = map_channels(source.ch_names)
-    rows = index[channel_rows(headset.channels)].tolist()
+    rows = index[ChannelSet.of(headset.channels).rows].tolist()
     lacking = [c for c, r in zip(headset.channels, rows, strict=True) if r < 0]
     if lacking:
         raise EEGStreamError(

@@ -124,7 +124,9 @@ def select_channels(
     """Keep the feature columns of ``channels`` (a subset model's input).
 
     The 62-channel steps (cached DE, never recomputed) keep their
-    channel-major layout: the result is ``steps[:, feature_columns(channels)]``.
+    channel-major layout: the result is ``steps[:, cols]`` with the columns
+    of :meth:`ChannelSet.feature_columns
+    <eegstream.montage.ChannelSet.feature_columns>`.
 
     Parameters
     ----------
@@ -135,9 +137,9 @@ def select_channels(
     n_bands : int
         Bands per channel.
     """
-    from ..headsets import feature_columns
+    from ..montage import ChannelSet
 
-    cols = feature_columns(channels, n_bands)
+    cols = ChannelSet.of(channels).feature_columns(n_bands)
     return [replace(t, steps=np.ascontiguousarray(t.steps[:, cols])) for t in trials]
 
 

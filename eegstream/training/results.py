@@ -27,7 +27,7 @@ from ..model import (
     models_dir,
     save_checkpoint,
 )
-from ..montage import SEED_CHANNELS
+from ..montage import SEED_CHANNELS, ChannelSet
 from .config import RunOptions, TrainConfig, paper_departures, recipe_overrides
 from .fit import SplitResult
 from .job import PreparedRun
@@ -274,7 +274,7 @@ def _metrics_document(
         recipe=opts.recipe,
         overrides=recipe_overrides(opts),
         departures=tuple(paper_departures(opts)),
-        channels=opts.channels or SEED_CHANNELS,
+        channels=ChannelSet.of(opts.channels).names,
     )
 
 
@@ -401,7 +401,7 @@ def _save_best(path, opts, cfg, classes, result, metrics, synthetic) -> Path:
         ),
         max_missing_channels=opts.max_missing_channels,
         quality=opts.quality,
-        channels=opts.channels or SEED_CHANNELS,
+        channels=ChannelSet.of(opts.channels).names,
         features=_feature_source(opts),
         train_config=opts.train.to_dict(),
         best_epoch=(result.history or {}).get("best_epoch"),
