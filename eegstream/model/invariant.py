@@ -14,10 +14,8 @@ keep torch's own kernels for training (fast, with the same parameters and
 state-dict keys). :func:`attention_pool` is
 :class:`torch.nn.MultiheadAttention` with one query computed the same way.
 
-Measured on the 2-core development machine (torch 2.13, MKL 2024.2,
-AVX-512, one thread), ``demo-seed-iv``'s call: 0.82 ms for one sequence
-(0.89 ms with torch's kernels) and 3.9 ms for 16 (3.1 ms); bit for bit the
-same for batches of 1 to 64 (``tests/test_model_invariant.py``).
+What it costs and what torch's kernels differ by: ``docs/group.md``
+("Batched inference"); the tests: ``tests/test_model_invariant.py``.
 """
 
 from __future__ import annotations
@@ -76,12 +74,19 @@ def conv1d(
         ``L_out = (L + 2 * padding - kernel) // stride + 1``.
     """
     n, (out_ch, in_ch, k) = x.shape[0], weight.shape
-    x = F.pad(x, (padding, padding)) if padding else x
-    cols = x.unfold(2, k, stride)  # (B, in, L_out, k), a view
-    cols = cols.transpose(1, 2).reshape(n, cols.shape[2], in_ch * k)  # (B, L_out, in*k)
-    # (L_out, in*k) @ (in*k, out) per sample: measured 5x faster here than
-    # (out, in*k) @ (in*k, L_out) for the narrow late stages.
-    return linear(cols, weight.reshape(out_ch, in_ch * k), bias).transpose(1, 2)
+    if in_ch > out_ch:
+        # A wide input (the stem: 310 channels): im2col in time-major order,
+        # copying runs of k * in_ch numbers (measured: 0.2 ms for 16
+        # sequences against 3 ms in runs of k); the weight is reordered.
+        x = F.pad(x.transpose(1, 2), (0, 0, padding, padding))  # (B, L + 2p, in)
+        cols = x.unfold(1, k, stride).transpose(2, 3)  # (B, L_out, k, in)
+        w = weight.transpose(1, 2)  # (out, k, in)
+    else:  # the weight, the larger operand, as stored (no copy)
+        x = F.pad(x, (padding, padding))  # (B, in, L + 2p)
+        cols = x.unfold(2, k, stride).transpose(1, 2)  # (B, L_out, in, k)
+        w = weight
+    cols = cols.reshape(n, cols.shape[1], k * in_ch)
+    return linear(cols, w.reshape(out_ch, k * in_ch), bias).transpose(1, 2)
 
 
 class Linear(nn.Linear):
