@@ -51,8 +51,10 @@ def test_linear_over_rows_and_steps():
     layer = Linear(128, 40).eval()
     for x in (torch.randn(17, 128), torch.randn(17, 2, 128)):
         with torch.inference_mode():
-            torch.testing.assert_close(layer(x), F.linear(x, layer.weight, layer.bias))
-        assert_batch_invariant(layer, x)
+            ref = F.linear(x, layer.weight, layer.bias)
+            torch.testing.assert_close(layer(x), ref)
+            assert torch.equal(layer.train()(x), ref)  # training: torch's kernel
+        assert_batch_invariant(layer.eval(), x)
 
 
 def test_attention_pool_is_multihead_attention():
@@ -65,7 +67,8 @@ def test_attention_pool_is_multihead_attention():
         got = attention_pool(pool.query[0], x, pool.attention)
         torch.testing.assert_close(got, ref[:, 0], rtol=1e-5, atol=1e-6)
         assert torch.equal(pool(x), got)
-    assert_batch_invariant(pool, x)
+        assert torch.equal(pool.train()(x), ref[:, 0])  # training: torch's own
+    assert_batch_invariant(pool.eval(), x)
 
 
 def torch_kernels(model):
