@@ -81,11 +81,25 @@ def test_three_headsets_batched_equal_each_alone(ckpt):
     for k in range(n):  # one tick: the k-th step of every headset, one call
         probs = batch.classify([key] * 3, [r[k].sequence for r in readies])
         for ref, p in zip(refs, probs, strict=True):
-            # MKL's sgemm rounds a batch of 3 otherwise than a batch of 1
-            # (eegstream.group.batch): equal to float32 rounding, same class.
-            np.testing.assert_allclose(p, ref[k].probabilities, rtol=0, atol=1e-6)
-            assert np.argmax(p) == np.argmax(ref[k].probabilities)
+            np.testing.assert_array_equal(p, ref[k].probabilities)
     assert batch.calls == n and batch.n_models == 1
+
+
+@pytest.mark.parametrize("model", ["tiny", "demo-seed-iv"])
+def test_any_batch_is_bit_identical_to_each_chain_alone(model, ckpt):
+    """Every step of three headsets, in batches of 1 to 17, against LiveChain."""
+    from eegstream.model import load_checkpoint, resolve_model
+
+    if model != "tiny":
+        ckpt = load_checkpoint(resolve_model(model))
+    refs = [r.probabilities for h in HEADSETS for r in alone(ckpt, *h)]
+    seqs = [r.sequence for h in HEADSETS for r in ready_steps(ckpt, *h)]
+    assert len(seqs) == len(refs) >= 17
+    batch = BatchClassifier("cpu")
+    key = batch.add(ckpt)
+    for size in (1, 2, 3, 16, 17):
+        probs = batch.classify([key] * size, seqs[:size])
+        np.testing.assert_array_equal(np.stack(probs), np.stack(refs[:size]))
 
 
 def test_same_weights_share_a_model_other_weights_do_not(ckpt, tmp_path):

@@ -6,26 +6,12 @@ change) share one :class:`~eegstream.model.Predictor`; their ready sequences
 are classified in one call per tick. Different weights run in calls of their
 own.
 
-On the CPU a batched call equals the wearers' calls alone to float32
-rounding, not bit for bit. Measured on this machine (torch 2.13, MKL
-2024.2, AVX-512, one thread), layer by layer on identical inputs, only two
-layers differ between a batch and single calls:
-
-- the stem convolution (310 input channels x 7 taps): oneDNN's convolution
-  differs from batch 2 on; with oneDNN off, NNPACK takes over from batch 16
-  and differs; with both off, the reference convolution (one im2col and GEMM
-  per sample) is batch-invariant;
-- the attention pooling's input projections (``nn.Linear``, MKL sgemm): a
-  row's result depends on how many rows the matrix has (a batch of 2
-  already differs from 1, and 16 from 2), as sgemm picks its kernel and
-  blocking by matrix size.
-
-So a row's sums are accumulated in another order; the largest difference
-measured is 3e-8 in a probability (about one float32 ulp), and the top class
-never changed in the tests. Everything before the model (features,
-sequences, quality, timestamps) is bit-identical, and a batch of one is
-bit-identical to :class:`~eegstream.pipeline.LiveChain`
-(``tests/test_group_batch.py``).
+A batched call is bit-identical to each wearer's call alone, on the CPU
+for any batch size: in eval mode the models compute every product one
+sample at a time (:mod:`eegstream.model.invariant`), where torch's own
+convolutions and matrix products round a sample otherwise in a batch of
+another size. Everything before the model (features, sequences, quality,
+timestamps) is bit-identical too (``tests/test_group_batch.py``).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .invariant import Linear
+
 
 def masked_mean(x: torch.Tensor) -> torch.Tensor:
     """Mean over the real steps of zero-padded sequences.
@@ -47,7 +49,7 @@ class LogRegClassifier(nn.Module):
         self.n_classes = n_classes
         self.center = nn.Parameter(torch.zeros(n_features), requires_grad=False)
         self.scale = nn.Parameter(torch.ones(n_features), requires_grad=False)
-        self.linear = nn.Linear(n_features, n_classes)
+        self.linear = Linear(n_features, n_classes)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Map sequences (B, seq_len, n_features) to standardised means (B, F)."""

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .._errors import EEGStreamError
+from .invariant import Conv1d, Linear, attention_pool
 from .logreg import LogRegClassifier
 
 #: What the network adds to its deep branch's logits: nothing (the paper), or
@@ -38,15 +39,15 @@ class BasicBlock1d(nn.Module):
 
     def __init__(self, in_ch: int, out_ch: int, stride: int = 1) -> None:
         super().__init__()
-        self.conv1 = nn.Conv1d(in_ch, out_ch, 3, stride, 1, bias=False)
+        self.conv1 = Conv1d(in_ch, out_ch, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm1d(out_ch)
-        self.conv2 = nn.Conv1d(out_ch, out_ch, 3, 1, 1, bias=False)
+        self.conv2 = Conv1d(out_ch, out_ch, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm1d(out_ch)
         self.relu = nn.ReLU(inplace=True)
         self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or in_ch != out_ch:
             self.shortcut = nn.Sequential(
-                nn.Conv1d(in_ch, out_ch, 1, stride, bias=False), nn.BatchNorm1d(out_ch)
+                Conv1d(in_ch, out_ch, 1, stride, bias=False), nn.BatchNorm1d(out_ch)
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
@@ -59,7 +60,9 @@ class TemporalAttentionPool(nn.Module):
     """Multi-head attention of one learned query over the time steps.
 
     Keys and values are linear projections of the sequence; the heads are
-    concatenated and projected to one ``dim``-d vector.
+    concatenated and projected to one ``dim``-d vector. In eval mode a
+    sequence's result does not depend on its batch
+    (:func:`~eegstream.model.invariant.attention_pool`).
 
     Parameters
     ----------
@@ -76,6 +79,8 @@ class TemporalAttentionPool(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Pool ``x`` of shape (B, T, dim) to (B, dim)."""
+        if not self.training:
+            return attention_pool(self.query[0], x, self.attention)
         query = self.query.expand(x.shape[0], -1, -1)
         pooled, _ = self.attention(query, x, x, need_weights=False)
         return pooled[:, 0]
@@ -146,7 +151,7 @@ class ResAttentioNet(nn.Module):
         self.n_features = n_features
         self.n_classes = n_classes
         self.stem = nn.Sequential(
-            nn.Conv1d(n_features, base_width, 7, 2, 3, bias=False),
+            Conv1d(n_features, base_width, 7, 2, 3, bias=False),
             nn.BatchNorm1d(base_width),
             nn.ReLU(inplace=True),
             nn.MaxPool1d(3, 2, 1),
@@ -163,10 +168,10 @@ class ResAttentioNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.pool = TemporalAttentionPool(width, n_heads)
         self.classifier = nn.Sequential(
-            nn.Linear(width, width),
+            Linear(width, width),
             nn.ReLU(inplace=True),
             nn.Dropout(dropout),
-            last := nn.Linear(width, n_classes),
+            last := Linear(width, n_classes),
         )
         self.mean_readout: LogRegClassifier | None = None
         if readout == "mean":
