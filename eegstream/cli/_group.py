@@ -20,8 +20,6 @@ _SINGLE_ONLY = {
     "--calibrate": "calibrate",
     "--calibration-record": "calibration_record",
     "--personal-model": "personal_model",
-    "--markers": "markers",
-    "--label-map": "label_map",
 }
 _STATUS_EVERY_S = 5.0
 
@@ -163,6 +161,8 @@ def group_from_args(args: argparse.Namespace) -> Any:
         assume_seed_order=args.assume_seed_order,
         checks=args.artifacts != "off",
         asr=getattr(args, "asr", None),
+        markers=args.markers,
+        label_map=args.label_map,
     )
 
 
@@ -220,11 +220,34 @@ def run_group(args: argparse.Namespace) -> int:
         f"eegstream run: {ticks} ticks, {mean:.2f} steps per model call on average",
         flush=True,
     )
-    for line in session.status_lines():
-        print(f"eegstream run: {line}", flush=True)
+    print(summary_text(session, "run"), flush=True)
     if session.recording is not None:
         print(f"eegstream run: {session.recording.describe()}", flush=True)
     return 130 if interrupted else 0
+
+
+def summary_text(session: Any, command: str) -> str:
+    """Format the exit summary of a group session: per wearer, as ``run`` alone.
+
+    One status line per wearer, then its accuracy against markers (all,
+    onset, steady state) and its per-clip readings when markers labelled its
+    steps (:func:`~eegstream.pipeline.console.accuracy_lines`).
+    """
+    from ..pipeline.console import accuracy_lines
+
+    lines = []
+    for member, line in zip(session.members, session.status_lines(), strict=True):
+        lines.append(f"eegstream {command}: {line}")
+        accuracy = (
+            member.stats.accuracy(member.synthetic)
+            if member.stats is not None
+            else None
+        )
+        if accuracy is not None:
+            lines += ["  " + ln for ln in accuracy_lines(accuracy)]
+    if session.log is None and session.log_path is not None:
+        lines.append(f"eegstream {command}: session log {session.log_path}")
+    return "\n".join(lines)
 
 
 def follow_group(session: Any, seconds: float | None, quiet: bool) -> bool:

@@ -48,7 +48,7 @@ def run_group_live(args: argparse.Namespace) -> int:
 
     from ..dashboard.app import qt_application
     from ..dashboard.room import RoomWindow
-    from ._group import group_from_args
+    from ._group import group_from_args, summary_text
 
     if args.record is not None:
         from ..files.labrecorder import check_record_path
@@ -99,8 +99,7 @@ def run_group_live(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         window.close()  # stops the session once
         session.stop()
-    for line in session.status_lines():
-        print(f"eegstream live: {line}", flush=True)
+    print(summary_text(session, "live"), flush=True)
     if session.recording is not None:
         print(f"eegstream live: {session.recording.describe()}", flush=True)
     return code

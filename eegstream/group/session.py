@@ -41,14 +41,17 @@ from .. import _realtime
 from .._errors import EEGStreamError
 from ..acquisition import InletThread, StreamSummary, list_streams, resolve_stream
 from ..files.labrecorder import Recorder, RecordingReport
+from ..labelmap import LabelMap
 from ..model import Checkpoint
 from ..model.predict import as_checkpoint
 from ..pipeline import LiveChain, ReadyStep, SessionLog, SessionStats, StepResult
-from ..pipeline.markers import MarkerListener
+from ..pipeline.live import _label_map
+from ..pipeline.markers import MarkerListener, find_trial
 from ..pipeline.outlets import ResultOutlets
 from ..pipeline.units import unit_from_description
 from ..protocol import markers_name
 from .batch import BatchClassifier
+from .markers import RoomMarkers
 from .outlet import GroupOutlet
 from .roster import Roster
 from .shard import shard_of
@@ -109,7 +112,7 @@ class Member:
     due: float = float("nan")
     arrived: float = float("nan")
     inlet: InletThread | None = None
-    markers: MarkerListener | None = None
+    markers: tuple[MarkerListener, ...] = ()
     synthetic: bool = False
     outlets: ResultOutlets | None = None
     thread: threading.Thread | None = field(default=None, repr=False)
@@ -163,6 +166,13 @@ class GroupSession:
         As for :class:`~eegstream.pipeline.LiveChain`, for every stream.
     lost_after_s, buffer_s : float
         As for :class:`~eegstream.pipeline.LivePipeline`.
+    markers : sequence of str | None
+        Marker streams that hold every wearer's truth (a stimulus program's);
+        None: each stream's replay's, the room's one marker stream when its
+        description names one (:mod:`eegstream.group.markers`).
+    label_map : LabelMap | path-like | None
+        Rules (TOML, :mod:`eegstream.labelmap`) turning foreign markers into
+        true labels, as for :class:`~eegstream.pipeline.LivePipeline`.
     """
 
     def __init__(
@@ -187,6 +197,8 @@ class GroupSession:
         asr: bool | None = None,
         lost_after_s: float = 0.5,
         buffer_s: float = 30.0,
+        markers: Sequence[str] | None = None,
+        label_map: LabelMap | str | os.PathLike | None = None,
     ) -> None:
         if not streams and all_streams is None:
             raise EEGStreamError(
@@ -220,6 +232,7 @@ class GroupSession:
             "asr": asr,
         }
         self.lost_after_s, self.buffer_s = float(lost_after_s), float(buffer_s)
+        self.markers = RoomMarkers(markers, _label_map(label_map, self.classes))
         self.batch = BatchClassifier(device)
         self.members: list[Member] = []
         self.group_outlet: GroupOutlet | None = None
@@ -231,7 +244,6 @@ class GroupSession:
         self.ticks = 0
         self.steps = 0
         self._models: dict[str, Checkpoint] = {}
-        self._marker_ids: set[str] = set()
         self._resolver: pylsl.ContinuousResolver | None = None
         self._lock = threading.Lock()  # members list, log
         self._ready: queue.Queue[tuple[Member, ReadyStep]] = queue.Queue()
@@ -276,7 +288,7 @@ class GroupSession:
             self._spawn(self._batch_loop, "eegstream-group-batch")
             # One look for the replays' marker streams: a headset without one
             # then costs no wait (MarkerListener waits for its stream at start).
-            self._marker_ids = {s.source_id for s in list_streams(timeout=1.0)}
+            self.markers.look(timeout=1.0)
             for info in infos:
                 self._add(info)
             if self.all_streams is not None:
@@ -311,9 +323,8 @@ class GroupSession:
             self.recording = self.recorder.stop()
             self.recorder = None
             self._log("recording", None, state="stopped", **self.recording.to_dict())
+        self.markers.stop()
         for member in self.members:  # inlets close before outlets
-            if member.markers is not None:
-                member.markers.stop()
             if member.inlet is not None:
                 member.inlet.stop()
         for member in self.members:
@@ -350,8 +361,12 @@ class GroupSession:
             )
         running = [m for m in list(self.members) if m.chain is not None]
         streams = [m.summary for m in running]
-        markers = {f"{m.summary.source_id}-markers" for m in running}
-        streams += [s for s in list_streams(timeout=1.0) if s.source_id in markers]
+        followed = {name for m in running for name in _marker_names(m)}
+        streams += [
+            s
+            for s in list_streams(timeout=1.0)
+            if s.source_id in followed or s.name in followed
+        ]
         outlets = [
             o
             for m in running
@@ -432,15 +447,13 @@ class GroupSession:
         try:
             checkpoint = self._model(entry.model if entry else None)
             member.key = self.batch.add(checkpoint)
-            if summary.source_id:  # a replay's marker stream, first: no marker missed
-                seen = markers_name(summary.source_id) in self._marker_ids
-                member.markers = MarkerListener(
-                    summary.source_id, 2.0 if seen else 0.0
-                ).start()
+            # Marker streams first where known: no marker missed.
+            member.markers = self.markers.before_inlet(summary)
             member.inlet = inlet = InletThread(
                 info, buffer_s=self.buffer_s, lost_after_s=self.lost_after_s
             ).start()
             full = inlet.info
+            member.markers = self.markers.after_inlet(summary, full, member.markers)
             member.synthetic = full.desc().child_value("synthetic") == "true"
             options = dict(self.chain_options)
             member.chain = chain = LiveChain.from_labels(
@@ -463,8 +476,7 @@ class GroupSession:
             member.chain = None
             if member.inlet is not None:
                 member.inlet.stop()
-            if member.markers is not None:
-                member.markers.stop()
+            self.markers.discard(member.markers)
             logger.warning("%s: refused: %s", summary.name, err)
             self._log("refused", member, message=member.error)
             with self._lock:
@@ -479,6 +491,9 @@ class GroupSession:
                 chain.cfg.band_names,
                 chain.checkpoint.name,
                 channels=chain.plan.channels,
+                wearer=member.wearer,
+                synthetic=member.synthetic,
+                markers=_truth_name(member),
             )
         for message in chain.warnings:
             logger.warning("%s: %s", member.wearer, message)
@@ -610,14 +625,20 @@ class GroupSession:
             aligned.append((member.wearer, result.timestamp, result.probabilities))
         if self.group_outlet is not None:
             self.group_outlet.push(aligned)
+        for name, listener in self.markers.shared().items():
+            for ts, marker in listener.drain():
+                self._log("marker", None, stream=name, time=ts, marker=marker)
 
     def _emit(self, member: Member, result: StepResult) -> None:
         chain, stats = member.chain, member.stats
         assert chain is not None and stats is not None  # sanity check: running
-        if member.markers is not None:
+        if member.markers:
             result = self._label(member.markers, chain, result)
-            for ts, marker in member.markers.drain():
-                self._log("marker", member, time=ts, marker=marker)
+            shared = self.markers.shared().values()
+            for listener in member.markers:
+                if listener not in shared:  # its own: logged with its wearer
+                    for ts, marker in listener.drain():
+                        self._log("marker", member, time=ts, marker=marker)
         member.last = result
         stats.count(result)
         if member.outlets is not None:
@@ -643,12 +664,11 @@ class GroupSession:
 
     @staticmethod
     def _label(
-        markers: MarkerListener, chain: LiveChain, result: StepResult
+        markers: Sequence[MarkerListener], chain: LiveChain, result: StepResult
     ) -> StepResult:
-        """Attach the true label of a replay's trial holding the step's window."""
-        markers.poll()  # what arrived since its thread last ran
-        found = markers.trial(
-            result.window_start, result.timestamp, tolerance=0.5 / chain.cfg.sfreq
+        """Attach the true label of the trial holding the step's window."""
+        found = find_trial(
+            markers, result.window_start, result.timestamp, 0.5 / chain.cfg.sfreq
         )
         if found is None:
             return result
@@ -715,6 +735,18 @@ def _shard_key(info: pylsl.StreamInfo) -> str:
 
 def _shard_key_of(summary: StreamSummary) -> str:
     return summary.source_id or summary.name
+
+
+def _marker_names(member: Member) -> list[str]:
+    """Names (or source_ids) of the marker streams a wearer follows."""
+    return [m.name or m.source_id or "" for m in member.markers]
+
+
+def _truth_name(member: Member) -> str | None:
+    """Return the name of the marker stream with the wearer's truth."""
+    for listener in member.markers:
+        return listener.name or markers_name(member.summary.name)
+    return None
 
 
 def _first_duplicate(streams: Sequence[StreamQuery]) -> StreamQuery | None:

@@ -1,6 +1,7 @@
 """Replay SEED sessions and EEG files to LSL like a headset, with the truth as markers.
 
 - :class:`Player`: the EEG and marker outlets, paced on ``pylsl.local_clock``.
+- :class:`RoomReplay`: several headsets at once with one marker stream.
 - :func:`dataset_source`, :func:`file_source`, :func:`array_source`: what to play;
   :func:`headset_source`: only a headset's channels, at its rate.
 - :func:`pieces`: what a replay plays in which order (no clock, no LSL);
@@ -9,6 +10,7 @@
 """
 
 from .player import DEFAULT_NAME, Player, Progress
+from .room import RoomReplay
 from .schedule import Piece, pieces, rest_samples
 from .source import (
     ReplaySource,
@@ -25,6 +27,7 @@ __all__ = [
     "Player",
     "Progress",
     "ReplaySource",
+    "RoomReplay",
     "Segment",
     "array_source",
     "dataset_source",

@@ -167,6 +167,14 @@ class Player:
         Also hold the first sample until :meth:`release`: for several readers
         that must all be connected first (a live pipeline and a recorder; the
         first of them to connect would release ``wait_for_consumer``).
+    room : tuple of (str, str) | None
+        ``(name, source_id)`` of the room this headset plays in: its markers
+        are the room's one marker stream (``<name>-markers``, source_id
+        ``<source_id>-markers``), which the EEG stream's description names;
+        None: its own (:class:`~eegstream.replay.room.RoomReplay`).
+    markers : bool
+        Open the marker outlet; False for all but one headset of a room
+        (that one sends the room's markers).
 
     Examples
     --------
@@ -189,6 +197,8 @@ class Player:
         resolve_timeout: float = 1.0,
         wait_for_consumer: bool = False,
         hold: bool = False,
+        room: tuple[str, str] | None = None,
+        markers: bool = True,
     ) -> None:
         if not isinstance(source, ReplaySource):
             raise EEGStreamError(
@@ -239,6 +249,9 @@ class Player:
         self.resolve_timeout = float(resolve_timeout)
         self.wait_for_consumer = bool(wait_for_consumer)
         self.hold = bool(hold)
+        #: ``(name, source_id)`` its marker stream derives from (a room's, or its own).
+        self.marker_stem = room or (self.name, self.source_id)
+        self.markers = bool(markers)
         self._n_rest = round(self.rest_s * source.sfreq)
         self._state_every = max(1, round(TRIAL_STATE_EVERY_S * source.sfreq))
         self._cond = threading.Condition()
@@ -293,8 +306,9 @@ class Player:
                 chunk_size=self.chunk_size,
                 description=self.source.description,
                 synthetic=self.source.synthetic,
+                markers=markers_name(self.marker_stem[0]),
             ),
-            marker_info(self.name, self.source_id),
+            marker_info(*self.marker_stem) if self.markers else None,
             self.chunk_size,
         )
         try:
@@ -422,8 +436,9 @@ class Player:
             f"             {src.n_channels} channels, float32 µV, "
             f"{src.sfreq:g} Hz nominal, "
             f"chunks of {self.chunk_size} samples, speed x{self.speed:g}",
-            f"markers      {markers_name(self.name)!r}  source_id "
-            f"{markers_name(self.source_id)!r} (JSON strings)",
+            f"markers      {markers_name(self.marker_stem[0])!r}  source_id "
+            f"{markers_name(self.marker_stem[1])!r} (JSON strings"
+            + (")" if self.markers else ", sent by another headset of the room)"),
             *(
                 f"republished  {stream!r}  source_id {self.source_id + '-' + stream!r} "
                 "(recorded markers, as they were)"
@@ -482,11 +497,11 @@ class Player:
         self._marker_outlet = None
         self._republished = {}
 
-    def _outlets(self) -> tuple[pylsl.StreamOutlet, pylsl.StreamOutlet]:
+    def _outlets(self) -> tuple[pylsl.StreamOutlet, pylsl.StreamOutlet | _NoOutlet]:
         """Return the EEG and marker outlets (open from :meth:`start` to the end)."""
-        if self._eeg_outlet is None or self._marker_outlet is None:
+        if self._eeg_outlet is None or (self.markers and self._marker_outlet is None):
             raise RuntimeError("the replay's outlets are closed")
-        return self._eeg_outlet, self._marker_outlet
+        return self._eeg_outlet, self._marker_outlet or _NoOutlet()
 
     def _stream(self, first: np.ndarray) -> None:
         rate = self.source.sfreq * self.speed
@@ -619,6 +634,16 @@ class Player:
             if remaining <= 0:
                 return True
             self._cond.wait(remaining)
+
+
+class _NoOutlet:
+    """The marker outlet of a room's headset that does not send the markers."""
+
+    def push_sample(self, sample: list[str], timestamp: float) -> None:
+        pass
+
+    def have_consumers(self) -> bool:
+        return True  # nobody to wait for
 
 
 class _Chunker:
