@@ -31,6 +31,7 @@ def tile_states(session: Any) -> list[Any]:
                 steps=stats.steps if stats is not None else 0,
                 warm=bool(last is not None and last.warm),
                 note=m.error or "",
+                truth=None if last is None else last.true_label,
             )
         )
     return tiles
