@@ -261,6 +261,11 @@ def test_demo_with_wearers_classifies_each_in_one_session(tmp_path, capsys):
     assert "SYNTHETIC" in out and "subjects 14 were in the demo model's training" in out
     steps = [r for r in read_log(log) if r["type"] == "step"]
     assert {r["wearer"] for r in steps} == {"S15", "S14"}
+    # The room's one marker stream labels both wearers' steps; each has its
+    # accuracy in the summary.
+    labelled = {r["wearer"] for r in steps if r["true_label"] is not None}
+    assert labelled == {"S15", "S14"}
+    assert out.count("accuracy against markers") == 2, out
 
 
 @pytest.mark.parametrize("n", ["0", "16"])
