@@ -50,10 +50,14 @@ def _wearers(tmp_path, text):
              'model="no-such-model"\n'],
             "no model 'no-such-model'",
         ),
-        (["--source-id", "a", "--source-id", "b", "--calibrate", "60"], "one-stream"),
+        (["--source-id", "a", "--source-id", "b", "--wearer", "P1"], "one-stream"),
+        (["--source-id", "a", "--source-id", "b", "--calibrate", "-1"],
+         "calibrate must be a finite number > 0 s"),
+        (["--source-id", "a", "--source-id", "b", "--calibrate", "60"],
+         "--calibrate in a group session calibrates the wearers of --wearers"),
     ],
     ids=["source-twice", "name-twice", "shard-range", "shard-form", "toml",
-         "two-wearers", "model", "calibrate"],
+         "two-wearers", "model", "wearer", "calibrate", "calibrate-wearers"],
 )  # fmt: skip
 def test_bad_input_is_one_line_exit_2_and_nothing_starts(
     tiny_checkpoint, tmp_path, capsys, extra, fragment

@@ -17,7 +17,6 @@ from typing import Any
 #: Options of one wearer's session that a group session refuses: flag -> dest.
 _SINGLE_ONLY = {
     "--wearer": "wearer",
-    "--calibrate": "calibrate",
     "--calibration-record": "calibration_record",
     "--personal-model": "personal_model",
 }
@@ -118,6 +117,7 @@ def group_from_args(args: argparse.Namespace) -> Any:
     """
     from .._checks import check_number
     from .._errors import EEGStreamError
+    from ..calibration.options import MAX_ALPHA
     from ..group import GroupSession, StreamQuery, load_roster, parse_shard
 
     for flag, dest in _SINGLE_ONLY.items():
@@ -127,6 +127,19 @@ def group_from_args(args: argparse.Namespace) -> Any:
                 "leave it out (give wearers with --wearers FILE.toml)"
             )
     check_number(args.tick_wait, "tick-wait", unit="ms", min=0)
+    if args.calibrate is not None:
+        check_number(args.calibrate, "calibrate", unit="s", min=0, min_inclusive=False)
+        check_number(args.alpha, "alpha", min=0, min_inclusive=False, max=MAX_ALPHA)
+        if args.model is None:
+            raise EEGStreamError(
+                "--calibrate needs --model BASE: the model to calibrate from"
+            )
+        if args.wearers is None:
+            raise EEGStreamError(
+                "--calibrate in a group session calibrates the wearers of "
+                "--wearers FILE.toml (their recordings and personal models are "
+                "named after them); give --wearers"
+            )
     check_number(args.timeout, "timeout", unit="seconds", min=0, min_inclusive=False)
     shard = parse_shard(args.shard) if args.shard is not None else None
     roster = load_roster(args.wearers) if args.wearers is not None else None
@@ -207,6 +220,7 @@ def run_group(args: argparse.Namespace) -> int:
                 f"{recorder.path}",
                 flush=True,
             )
+        start_group_calibration(session, args, "run")
         interrupted = follow_group(session, args.seconds, args.quiet)
     finally:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -233,11 +247,14 @@ def summary_text(session: Any, command: str) -> str:
     onset, steady state) and its per-clip readings when markers labelled its
     steps (:func:`~eegstream.pipeline.console.accuracy_lines`).
     """
-    from ..pipeline.console import accuracy_lines
+    from ..pipeline.console import accuracy_lines, calibration_lines, switch_line
 
     lines = []
     for member, line in zip(session.members, session.status_lines(), strict=True):
         lines.append(f"eegstream {command}: {line}")
+        if member.calibration is not None:
+            lines += ["  " + ln for ln in calibration_lines(member.calibration)]
+        lines += ["    " + switch_line(switch) for switch in member.switches]
         accuracy = (
             member.stats.accuracy(member.synthetic)
             if member.stats is not None
@@ -248,6 +265,46 @@ def summary_text(session: Any, command: str) -> str:
     if session.log is None and session.log_path is not None:
         lines.append(f"eegstream {command}: session log {session.log_path}")
     return "\n".join(lines)
+
+
+def start_group_calibration(
+    session: Any, args: argparse.Namespace, command: str
+) -> None:
+    """Start ``--calibrate SECONDS`` for the wearers of ``--wearers``; say so.
+
+    Each running wearer the wearers file names gets what ``--calibrate``
+    gives one wearer with ``--wearer NAME``
+    (:func:`~eegstream.calibration.wearer_session.personal_session`): its own
+    calibration XDF (``calibration-<wearer>-<time>.xdf``), a personal model
+    fitted from ``--model`` and named after it, and the switch once fitted.
+    """
+    if args.calibrate is None:
+        return
+    from ..calibration.wearer_session import personal_session
+
+    plans = {}
+    for member in session.members:
+        named = session.roster.find(member.summary.name, member.summary.source_id)
+        if member.chain is None or named is None:
+            continue
+        personal = personal_session(
+            args.model,
+            wearer=member.wearer,
+            calibrate_s=args.calibrate,
+            label_map=args.label_map,
+            alpha=args.alpha,
+            markers=args.markers,
+        )
+        # sanity check: --calibrate makes both
+        assert personal.calibrate is not None and personal.recording is not None
+        plans[member.wearer] = (personal.calibrate, personal.recording)
+    for wearer, calibration in session.start_calibration(args.calibrate, plans).items():
+        print(
+            f"eegstream {command}: {wearer}: calibrating on the next "
+            f"{args.calibrate:g} s of labelled EEG (recording to "
+            f"{calibration.recorder.path}); the personal model takes over when fitted",
+            flush=True,
+        )
 
 
 def follow_group(session: Any, seconds: float | None, quiet: bool) -> bool:

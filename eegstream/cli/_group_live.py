@@ -49,7 +49,7 @@ def run_group_live(args: argparse.Namespace) -> int:
 
     from ..dashboard.app import qt_application
     from ..dashboard.room import RoomWindow
-    from ._group import group_from_args, summary_text
+    from ._group import group_from_args, start_group_calibration, summary_text
 
     if args.record is not None:
         from ..files.labrecorder import check_record_path
@@ -61,12 +61,13 @@ def run_group_live(args: argparse.Namespace) -> int:
 
     start_web(getattr(args, "web", None), "live")
     session.start()
-    if args.record is not None:
-        try:
+    try:
+        if args.record is not None:
             session.start_recording(args.record)
-        except BaseException:
-            session.stop()
-            raise
+        start_group_calibration(session, args, "live")
+    except BaseException:
+        session.stop()
+        raise
     window = RoomWindow(
         lambda: tile_states(session),
         refresh_ms=max(args.refresh_ms, 100),
