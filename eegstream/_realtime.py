@@ -20,10 +20,16 @@ While any live pipeline runs:
 - the interpreter's switch interval is :data:`SWITCH_INTERVAL_S` instead of
   5 ms: a step of the pipeline's worker that needs the GIL back (after each
   torch or numpy call that released it) waits at most that long for a thread
-  running Python code (the dashboard's), not 5 ms each time.
+  running Python code (the dashboard's), not 5 ms each time;
+- BLAS (OpenBLAS, numpy's and scipy's) runs on one thread: the live path's
+  matrices are small (62 x 62 spline weights, 62 x 200 segments), and
+  OpenBLAS's own threads cost more than they give on a shared machine and
+  serialise the workers of a group session. Measured on the 2-core machine
+  (``benchmarks/bench_step_checks.py``, issue 25): a 62 x 62 by 62 x 200
+  product took 0.44 ms with OpenBLAS's two threads, 0.03 ms with one.
 
-When the last live pipeline stops, the thresholds are restored and the
-frozen objects are collectable again.
+When the last live pipeline stops, the thresholds, the switch interval and
+the BLAS threads are restored and the frozen objects are collectable again.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import gc
 import sys
 import threading
 import time
+from typing import Any
 
 #: Seconds between full collections while live (each runs right after a step).
 FULL_EVERY_S = 60.0
@@ -44,6 +51,7 @@ _lock = threading.Lock()
 _owners: set[int] = set()
 _saved_thresholds: tuple[int, ...] | None = None
 _saved_switch_interval = 0.0
+_blas_limits: Any = None  # threadpoolctl's limiter, to restore
 _last_full = 0.0
 
 
@@ -59,7 +67,9 @@ def live_started(owner: object) -> None:
     Idempotent per owner. Call once start-up is over (model loaded and run
     once, streams open).
     """
-    global _saved_thresholds, _saved_switch_interval, _last_full
+    global _saved_thresholds, _saved_switch_interval, _last_full, _blas_limits
+    from threadpoolctl import threadpool_limits
+
     with _lock:
         if id(owner) in _owners:
             return
@@ -72,11 +82,12 @@ def live_started(owner: object) -> None:
         _saved_switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         _last_full = time.monotonic()
+        _blas_limits = threadpool_limits(limits=1, user_api="blas")
 
 
 def live_stopped(owner: object) -> None:
     """Leave live mode for ``owner``; the last one undoes what live_started set."""
-    global _saved_thresholds
+    global _saved_thresholds, _blas_limits
     with _lock:
         if id(owner) not in _owners:
             return
@@ -86,6 +97,9 @@ def live_stopped(owner: object) -> None:
         gc.set_threshold(*_saved_thresholds)
         _saved_thresholds = None
         sys.setswitchinterval(_saved_switch_interval)
+        if _blas_limits is not None:
+            _blas_limits.restore_original_limits()
+            _blas_limits = None
         gc.unfreeze()
 
 

@@ -23,7 +23,7 @@ from ._errors import EEGStreamError
 
 if TYPE_CHECKING:
     from .model import Checkpoint
-    from .replay import Player
+    from .replay import Player, RoomReplay
 
 #: The demo session: which synthetic world and which subject of it. The shipped
 #: model ``demo-seed-iv`` was trained on subjects 1-14 of the same world (seed).
@@ -223,6 +223,37 @@ def demo_player(
         resolve_timeout=0.2,
         wait_for_consumer=True,
         hold=hold,
+    )
+
+
+def demo_room(
+    root: Path,
+    subjects: Sequence[int],
+    *,
+    speed: float = 1.0,
+    headset: str | None = None,
+) -> RoomReplay:
+    """Make a room of the demo's subjects under a fresh name (not started).
+
+    One headset per subject (``<room>-S15``, ...) and one marker stream for
+    the room (:class:`eegstream.replay.RoomReplay`), every headset holding
+    its first sample until :meth:`~eegstream.replay.RoomReplay.release` and
+    then until an inlet connects. ``headset``: as :func:`demo_player`.
+    """
+    from .replay import RoomReplay, dataset_source, headset_source
+
+    sources = []
+    for subject in subjects:
+        source = dataset_source(DEMO_DATASET, root, subject, session=DEMO_SESSION)
+        if headset is not None:
+            source = headset_source(source, headset)
+        sources.append((f"S{subject:02d}", source))
+    return RoomReplay(
+        sources,
+        name=f"eegstream-demo-{uuid.uuid4().hex[:6]}",
+        speed=speed,
+        resolve_timeout=0.2,
+        wait_for_consumer=True,
     )
 
 

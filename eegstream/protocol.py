@@ -95,7 +95,9 @@ HELD_SUFFIX = PROBABILITIES_SUFFIX + "-held"
 
 #: ``desc`` key: ``"true"`` when the EEG is synthetic (not recorded from a person).
 DESC_SYNTHETIC = "synthetic"
-#: ``desc`` key: the name of the EEG stream's marker stream.
+#: ``desc`` key: the name of the EEG stream's marker stream (a room replay's
+#: headsets share one, ``<room>-markers``); in a pipeline's result outlets, the
+#: marker stream with the wearer's truth when it is not ``<name>-markers``.
 DESC_MARKERS = "markers"
 #: ``desc`` key: what the replay plays, in words.
 DESC_SOURCE = "source"

@@ -50,10 +50,14 @@ def _wearers(tmp_path, text):
              'model="no-such-model"\n'],
             "no model 'no-such-model'",
         ),
-        (["--source-id", "a", "--source-id", "b", "--calibrate", "60"], "one-stream"),
+        (["--source-id", "a", "--source-id", "b", "--wearer", "P1"], "one-stream"),
+        (["--source-id", "a", "--source-id", "b", "--calibrate", "-1"],
+         "calibrate must be a finite number > 0 s"),
+        (["--source-id", "a", "--source-id", "b", "--calibrate", "60"],
+         "--calibrate in a group session calibrates the wearers of --wearers"),
     ],
     ids=["source-twice", "name-twice", "shard-range", "shard-form", "toml",
-         "two-wearers", "model", "calibrate"],
+         "two-wearers", "model", "wearer", "calibrate", "calibrate-wearers"],
 )  # fmt: skip
 def test_bad_input_is_one_line_exit_2_and_nothing_starts(
     tiny_checkpoint, tmp_path, capsys, extra, fragment
@@ -258,6 +262,11 @@ def test_demo_with_wearers_classifies_each_in_one_session(tmp_path, capsys):
     assert "SYNTHETIC" in out and "subjects 14 were in the demo model's training" in out
     steps = [r for r in read_log(log) if r["type"] == "step"]
     assert {r["wearer"] for r in steps} == {"S15", "S14"}
+    # The room's one marker stream labels both wearers' steps; each has its
+    # accuracy in the summary.
+    labelled = {r["wearer"] for r in steps if r["true_label"] is not None}
+    assert labelled == {"S15", "S14"}
+    assert out.count("accuracy against markers") == 2, out
 
 
 @pytest.mark.parametrize("n", ["0", "16"])

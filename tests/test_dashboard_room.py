@@ -54,3 +54,10 @@ def test_click_or_number_key_opens_a_wearer_and_escape_returns(qtbot):
     qtbot.keyClick(window, "1")
     assert window.focused == "P01"
     np.testing.assert_array_equal(window._gauge.values(), [0.1, 0.7, 0.1, 0.1])
+
+
+def test_a_tile_says_the_true_class_when_markers_label_the_step():
+    p = np.array([0.1, 0.7, 0.1, 0.1])
+    labelled = TileState("P01", CLASSES, p, "ok", 4.0, 12, True, truth=CLASSES[0])
+    assert f"true {CLASSES[0]}" in labelled.status_text()
+    assert "true" not in TileState("P01", CLASSES, p, "ok", 4.0, 12, True).status_text()

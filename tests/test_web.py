@@ -550,3 +550,82 @@ def test_run_web_serves_the_session_of_the_run(
     # The server went with the run.
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_run_web_lists_every_wearer_of_a_room_with_its_steps_and_truth(
+    tiny_checkpoint, unique_id
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from eegstream.model._testing import SEED_IV_CLASSES
+    from eegstream.montage import SEED_CHANNELS
+    from eegstream.replay import RoomReplay, array_source
+
+    rng = np.random.default_rng(1)
+    room = RoomReplay(
+        [
+            (
+                f"S0{k}",
+                array_source(
+                    [10 * rng.standard_normal((62, 200 * 60))],
+                    200.0,
+                    SEED_CHANNELS,
+                    labels=["fear"],
+                    classes=SEED_IV_CLASSES,
+                    subject=k,
+                    synthetic=True,
+                ),
+            )  # fmt: skip
+            for k in (1, 2)
+        ],
+        name=unique_id,
+        speed=2.0,
+        resolve_timeout=0.2,
+    )
+    wearers = [p.name for p in room.players]
+    port = _free_port()
+    argv = [sys.executable, "-m", "eegstream", "run", "--model", str(tiny_checkpoint)]
+    for player in room.players:
+        argv += ["--source-id", player.source_id]
+    argv += ["--device", "cpu", "--quiet", "--web", str(port)]
+    argv += ["--group-outlet", f"{unique_id}-group"]
+    room.start()
+    run = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout is not None
+        assert f"live web view at http://127.0.0.1:{port}/" in run.stdout.readline()
+        for line in run.stdout:  # the session runs: the room may start
+            if "eegstream run: model" in line:
+                break
+        room.release()
+
+        async def go() -> None:
+            base = f"http://127.0.0.1:{port}/ws"
+            async with aiohttp.ClientSession() as http:
+                async with http.ws_connect(base) as ws:  # the index: every wearer
+
+                    def listed(m):
+                        ids = {s["id"] for s in m.get("sessions", ())}
+                        return set(wearers) <= ids
+
+                    index = await _until(ws, listed, timeout=60)
+                    mine = [s for s in index["sessions"] if s["id"] in wearers]
+                    assert {s["wearer"] for s in mine} == set(wearers)
+                    assert all(s["synthetic"] is True for s in mine)
+                for wearer in wearers:  # each wearer's page: steps and the truth
+                    url = f"{base}?session={wearer}"
+                    async with http.ws_connect(url) as ws:
+                        got = await _until(ws, lambda m: bool(m.get("steps")), 60)
+                        assert got["meta"]["classes"] == list(SEED_IV_CLASSES)
+                        # The room's one marker stream gives every wearer's truth.
+                        await _until(ws, lambda m: "fear" in [t[1] for t in m["truth"]])
+
+        _run(go())
+    finally:
+        run.send_signal(signal.SIGINT)
+        run.communicate(timeout=60)
+        room.stop()
+    with pytest.raises(OSError):  # the server went with the run
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

@@ -20,11 +20,8 @@ from ._shared import stop_uninterrupted
 #: Options of one wearer's session that a group session refuses: flag -> dest.
 _SINGLE_ONLY = {
     "--wearer": "wearer",
-    "--calibrate": "calibrate",
     "--calibration-record": "calibration_record",
     "--personal-model": "personal_model",
-    "--markers": "markers",
-    "--label-map": "label_map",
 }
 _STATUS_EVERY_S = 5.0
 
@@ -123,6 +120,7 @@ def group_from_args(args: argparse.Namespace) -> Any:
     """
     from .._checks import check_number
     from .._errors import EEGStreamError
+    from ..calibration.options import MAX_ALPHA
     from ..group import GroupSession, StreamQuery, load_roster, parse_shard
 
     for flag, dest in _SINGLE_ONLY.items():
@@ -132,6 +130,19 @@ def group_from_args(args: argparse.Namespace) -> Any:
                 "leave it out (give wearers with --wearers FILE.toml)"
             )
     check_number(args.tick_wait, "tick-wait", unit="ms", min=0)
+    if args.calibrate is not None:
+        check_number(args.calibrate, "calibrate", unit="s", min=0, min_inclusive=False)
+        check_number(args.alpha, "alpha", min=0, min_inclusive=False, max=MAX_ALPHA)
+        if args.model is None:
+            raise EEGStreamError(
+                "--calibrate needs --model BASE: the model to calibrate from"
+            )
+        if args.wearers is None:
+            raise EEGStreamError(
+                "--calibrate in a group session calibrates the wearers of "
+                "--wearers FILE.toml (their recordings and personal models are "
+                "named after them); give --wearers"
+            )
     check_number(args.timeout, "timeout", unit="seconds", min=0, min_inclusive=False)
     shard = parse_shard(args.shard) if args.shard is not None else None
     roster = load_roster(args.wearers) if args.wearers is not None else None
@@ -164,6 +175,8 @@ def group_from_args(args: argparse.Namespace) -> Any:
         assume_seed_order=args.assume_seed_order,
         checks=args.artifacts != "off",
         asr=getattr(args, "asr", None),
+        markers=args.markers,
+        label_map=args.label_map,
     )
 
 
@@ -206,6 +219,7 @@ def run_group(args: argparse.Namespace) -> int:
                 f"{recorder.path}",
                 flush=True,
             )
+        start_group_calibration(session, args, "run")
         interrupted = follow_group(session, args.seconds, args.quiet)
     finally:
         stop_uninterrupted(session.stop)
@@ -215,11 +229,77 @@ def run_group(args: argparse.Namespace) -> int:
         f"eegstream run: {ticks} ticks, {mean:.2f} steps per model call on average",
         flush=True,
     )
-    for line in session.status_lines():
-        print(f"eegstream run: {line}", flush=True)
+    print(summary_text(session, "run"), flush=True)
     if session.recording is not None:
         print(f"eegstream run: {session.recording.describe()}", flush=True)
     return 130 if interrupted else 0
+
+
+def summary_text(session: Any, command: str) -> str:
+    """Format the exit summary of a group session: per wearer, as ``run`` alone.
+
+    One status line per wearer, then its accuracy against markers (all,
+    onset, steady state) and its per-clip readings when markers labelled its
+    steps (:func:`~eegstream.pipeline.console.accuracy_lines`).
+    """
+    from ..pipeline.console import accuracy_lines, calibration_lines, switch_line
+
+    lines = []
+    for member, line in zip(session.members, session.status_lines(), strict=True):
+        lines.append(f"eegstream {command}: {line}")
+        if member.calibration is not None:
+            lines += ["  " + ln for ln in calibration_lines(member.calibration)]
+        lines += ["    " + switch_line(switch) for switch in member.switches]
+        accuracy = (
+            member.stats.accuracy(member.synthetic)
+            if member.stats is not None
+            else None
+        )
+        if accuracy is not None:
+            lines += ["  " + ln for ln in accuracy_lines(accuracy)]
+    if session.log is None and session.log_path is not None:
+        lines.append(f"eegstream {command}: session log {session.log_path}")
+    return "\n".join(lines)
+
+
+def start_group_calibration(
+    session: Any, args: argparse.Namespace, command: str
+) -> None:
+    """Start ``--calibrate SECONDS`` for the wearers of ``--wearers``; say so.
+
+    Each running wearer the wearers file names gets what ``--calibrate``
+    gives one wearer with ``--wearer NAME``
+    (:func:`~eegstream.calibration.wearer_session.personal_session`): its own
+    calibration XDF (``calibration-<wearer>-<time>.xdf``), a personal model
+    fitted from ``--model`` and named after it, and the switch once fitted.
+    """
+    if args.calibrate is None:
+        return
+    from ..calibration.wearer_session import personal_session
+
+    plans = {}
+    for member in session.members:
+        named = session.roster.find(member.summary.name, member.summary.source_id)
+        if member.chain is None or named is None:
+            continue
+        personal = personal_session(
+            args.model,
+            wearer=member.wearer,
+            calibrate_s=args.calibrate,
+            label_map=args.label_map,
+            alpha=args.alpha,
+            markers=args.markers,
+        )
+        # sanity check: --calibrate makes both
+        assert personal.calibrate is not None and personal.recording is not None
+        plans[member.wearer] = (personal.calibrate, personal.recording)
+    for wearer, calibration in session.start_calibration(args.calibrate, plans).items():
+        print(
+            f"eegstream {command}: {wearer}: calibrating on the next "
+            f"{args.calibrate:g} s of labelled EEG (recording to "
+            f"{calibration.recorder.path}); the personal model takes over when fitted",
+            flush=True,
+        )
 
 
 def follow_group(session: Any, seconds: float | None, quiet: bool) -> bool:

@@ -1,7 +1,8 @@
 """``eegstream demo --wearers N``: a room of synthetic wearers, one group session.
 
 Private to :mod:`eegstream.cli`. Subject 15 of the demo's synthetic world,
-then 14, 13, ... play at once as separate headsets, released together; one
+then 14, 13, ... play at once as separate headsets, released together, with
+one marker stream for the room (:class:`~eegstream.replay.RoomReplay`); one
 :class:`~eegstream.group.GroupSession` classifies them with batched model
 calls and prints one line per wearer.
 """
@@ -9,7 +10,6 @@ calls and prints one line per wearer.
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def run_group_demo(args: argparse.Namespace) -> int:
@@ -20,13 +20,13 @@ def run_group_demo(args: argparse.Namespace) -> int:
         check_model,
         default_log_path,
         demo_model,
-        demo_player,
+        demo_room,
         group_subjects,
         prepare_session,
     )
     from ..group import GroupSession, Roster, StreamQuery, WearerEntry
     from ..model import load_checkpoint, resolve_model
-    from ._group import follow_group
+    from ._group import follow_group, summary_text
 
     subjects = group_subjects(args.wearers)
     if args.dataset != DEMO_DATASET:
@@ -49,10 +49,8 @@ def run_group_demo(args: argparse.Namespace) -> int:
         f"{DEMO_SESSION_DIR.name}-group"
     )
     root = prepare_session(root, subjects=subjects)
-    players = [
-        demo_player(root, speed=args.speed, headset=args.headset, hold=True, subject=s)
-        for s in subjects
-    ]
+    room = demo_room(root, subjects, speed=args.speed, headset=args.headset)
+    players = room.players
     seen = [s for s in subjects if s != subjects[0]]
     print(
         f"eegstream demo: SYNTHETIC EEG (simulated, not people) of {len(subjects)} "
@@ -73,8 +71,7 @@ def run_group_demo(args: argparse.Namespace) -> int:
     )
     session = None
     try:
-        for player in players:
-            player.start()
+        room.start()
         session = GroupSession(
             checkpoint,
             streams=[StreamQuery(source_id=p.source_id) for p in players],
@@ -82,21 +79,17 @@ def run_group_demo(args: argparse.Namespace) -> int:
             log_path=args.log or default_log_path(),
             checks=args.artifacts != "off",
         ).start()
-        for player in players:  # together: the same clip at the same time
-            player.release()
+        room.release()  # together: the same clip at the same time
         interrupted = follow_group(session, args.seconds, quiet=False)
         session.stop()
     finally:
         if session is not None:
             session.stop()
-        for player in players:
-            player.stop()
+        room.stop()
     mean = session.steps / max(1, session.ticks)
     print(
         f"eegstream demo: {session.ticks} model calls, {mean:.2f} wearers per call",
         flush=True,
     )
-    for line in session.status_lines():
-        print(f"eegstream demo: {line}", flush=True)
-    print(f"eegstream demo: session log {session.log_path}", file=sys.stderr)
+    print(summary_text(session, "demo"), flush=True)
     return 130 if interrupted else 0

@@ -30,6 +30,7 @@ def tile_states(session: Any) -> list[Any]:
                 steps=stats.steps if stats is not None else 0,
                 warm=bool(last is not None and last.warm),
                 note=m.error or "",
+                truth=None if last is None else last.true_label,
             )
         )
     return tiles
@@ -45,7 +46,7 @@ def run_group_live(args: argparse.Namespace) -> int:
     check_display()
     from ..dashboard.app import qt_application, run_window
     from ..dashboard.room import RoomWindow
-    from ._group import group_from_args
+    from ._group import group_from_args, start_group_calibration, summary_text
 
     if args.record is not None:
         from ..files.labrecorder import check_record_path
@@ -57,12 +58,13 @@ def run_group_live(args: argparse.Namespace) -> int:
 
     start_web(getattr(args, "web", None), "live")
     session.start()
-    if args.record is not None:
-        try:
+    try:
+        if args.record is not None:
             session.start_recording(args.record)
-        except BaseException:
-            session.stop()
-            raise
+        start_group_calibration(session, args, "live")
+    except BaseException:
+        session.stop()
+        raise
     window = RoomWindow(
         lambda: tile_states(session),
         refresh_ms=max(args.refresh_ms, 100),
@@ -88,8 +90,7 @@ def run_group_live(args: argparse.Namespace) -> int:
         )
     finally:
         session.stop()
-    for line in session.status_lines():
-        print(f"eegstream live: {line}", flush=True)
+    print(summary_text(session, "live"), flush=True)
     if session.recording is not None:
         print(f"eegstream live: {session.recording.describe()}", flush=True)
     return code

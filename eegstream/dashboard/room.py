@@ -42,6 +42,9 @@ class TileState:
         Whether the model's sequence is full.
     note : str
         Why the stream stopped or was refused, or ``""``.
+    truth : str | None
+        The newest step's true class from the markers (the room's clip), or
+        None when no marker labels it.
     """
 
     wearer: str
@@ -52,6 +55,7 @@ class TileState:
     steps: int = 0
     warm: bool = False
     note: str = ""
+    truth: str | None = None
 
     @property
     def top(self) -> tuple[str, float] | None:
@@ -63,13 +67,15 @@ class TileState:
         return self.classes[k], float(p[k])
 
     def status_text(self) -> str:
-        """Return the tile's small line: state, latency, steps (and the note)."""
+        """Return the tile's small line: state, latency, steps, truth, note."""
         parts = [self.state]
         if math.isfinite(self.latency_ms):
             parts.append(f"{self.latency_ms:.0f} ms")
         parts.append(f"{self.steps} steps")
         if self.steps and not self.warm:
             parts.append("warming up")  # the top class is shown greyed
+        if self.truth is not None:
+            parts.append(f"true {self.truth}")
         if self.note:
             parts.append(self.note)
         return " · ".join(parts)

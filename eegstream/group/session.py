@@ -41,14 +41,26 @@ from .. import _realtime
 from .._errors import EEGStreamError
 from ..acquisition import InletThread, StreamSummary, list_streams, resolve_stream
 from ..files.labrecorder import Recorder, RecordingReport
-from ..model import Checkpoint
+from ..labelmap import LabelMap
+from ..model import Checkpoint, StreamingClassifier
 from ..model.predict import as_checkpoint
-from ..pipeline import LiveChain, ReadyStep, SessionLog, SessionStats, StepResult
-from ..pipeline.markers import MarkerListener
+from ..pipeline import (
+    LiveChain,
+    ModelSwitch,
+    ReadyStep,
+    SessionLog,
+    SessionStats,
+    StepResult,
+)
+from ..pipeline.live_base import model_label_map
+from ..pipeline.live_calibration import Calibrate, LiveCalibration
+from ..pipeline.markers import MarkerListener, find_trial
+from ..pipeline.model_switch import ModelSwitcher, checkpoint_wearer
 from ..pipeline.outlets import ResultOutlets
 from ..pipeline.units import unit_from_description
 from ..protocol import markers_name
 from .batch import BatchClassifier
+from .markers import RoomMarkers
 from .outlet import GroupOutlet
 from .roster import Roster
 from .shard import shard_of
@@ -109,10 +121,16 @@ class Member:
     due: float = float("nan")
     arrived: float = float("nan")
     inlet: InletThread | None = None
-    markers: MarkerListener | None = None
+    markers: tuple[MarkerListener, ...] = ()
     synthetic: bool = False
     outlets: ResultOutlets | None = None
     thread: threading.Thread | None = field(default=None, repr=False)
+    #: Its live calibration (:meth:`GroupSession.start_calibration`), if any.
+    calibration: LiveCalibration | None = None
+    switching_to: str = ""  # the key of the model a switch brings
+    #: Its model switches, oldest first.
+    switches: list[ModelSwitch] = field(default_factory=list)
+    switcher: ModelSwitcher = field(default_factory=ModelSwitcher, repr=False)
 
     @property
     def state(self) -> str:
@@ -163,6 +181,13 @@ class GroupSession:
         As for :class:`~eegstream.pipeline.LiveChain`, for every stream.
     lost_after_s, buffer_s : float
         As for :class:`~eegstream.pipeline.LivePipeline`.
+    markers : sequence of str | None
+        Marker streams that hold every wearer's truth (a stimulus program's);
+        None: each stream's replay's, the room's one marker stream when its
+        description names one (:mod:`eegstream.group.markers`).
+    label_map : LabelMap | path-like | None
+        Rules (TOML, :mod:`eegstream.labelmap`) turning foreign markers into
+        true labels, as for :class:`~eegstream.pipeline.LivePipeline`.
     """
 
     def __init__(
@@ -187,6 +212,8 @@ class GroupSession:
         asr: bool | None = None,
         lost_after_s: float = 0.5,
         buffer_s: float = 30.0,
+        markers: Sequence[str] | None = None,
+        label_map: LabelMap | str | os.PathLike | None = None,
     ) -> None:
         if not streams and all_streams is None:
             raise EEGStreamError(
@@ -220,6 +247,7 @@ class GroupSession:
             "asr": asr,
         }
         self.lost_after_s, self.buffer_s = float(lost_after_s), float(buffer_s)
+        self.markers = RoomMarkers(markers, model_label_map(label_map, self.classes))
         self.batch = BatchClassifier(device)
         self.members: list[Member] = []
         self.group_outlet: GroupOutlet | None = None
@@ -231,10 +259,10 @@ class GroupSession:
         self.ticks = 0
         self.steps = 0
         self._models: dict[str, Checkpoint] = {}
-        self._marker_ids: set[str] = set()
         self._resolver: pylsl.ContinuousResolver | None = None
         self._lock = threading.Lock()  # members list, log
-        self._ready: queue.Queue[tuple[Member, ReadyStep]] = queue.Queue()
+        # Each step with the key of the model its chain made it for.
+        self._ready: queue.Queue[_Ready] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -276,7 +304,7 @@ class GroupSession:
             self._spawn(self._batch_loop, "eegstream-group-batch")
             # One look for the replays' marker streams: a headset without one
             # then costs no wait (MarkerListener waits for its stream at start).
-            self._marker_ids = {s.source_id for s in list_streams(timeout=1.0)}
+            self.markers.look(timeout=1.0)
             for info in infos:
                 self._add(info)
             if self.all_streams is not None:
@@ -298,6 +326,9 @@ class GroupSession:
 
     def stop(self) -> None:
         """Stop every thread, close inlets, then outlets, then the log. Idempotent."""
+        for member in self.members:  # their recordings close; no switch now
+            if member.calibration is not None:
+                member.calibration.cancel()
         self._stop.set()
         for member in self.members:
             if member.inlet is not None:
@@ -311,9 +342,8 @@ class GroupSession:
             self.recording = self.recorder.stop()
             self.recorder = None
             self._log("recording", None, state="stopped", **self.recording.to_dict())
+        self.markers.stop()
         for member in self.members:  # inlets close before outlets
-            if member.markers is not None:
-                member.markers.stop()
             if member.inlet is not None:
                 member.inlet.stop()
         for member in self.members:
@@ -350,8 +380,12 @@ class GroupSession:
             )
         running = [m for m in list(self.members) if m.chain is not None]
         streams = [m.summary for m in running]
-        markers = {f"{m.summary.source_id}-markers" for m in running}
-        streams += [s for s in list_streams(timeout=1.0) if s.source_id in markers]
+        followed = {name for m in running for name in _marker_names(m)}
+        streams += [
+            s
+            for s in list_streams(timeout=1.0)
+            if s.source_id in followed or s.name in followed
+        ]
         outlets = [
             o
             for m in running
@@ -370,6 +404,142 @@ class GroupSession:
             streams=[{"name": s.name, "source_id": s.source_id} for s in streams],
         )
         return self.recorder
+
+    def start_calibration(
+        self, seconds: float, plans: dict[str, tuple[Calibrate, Path]]
+    ) -> dict[str, LiveCalibration]:
+        """Calibrate wearers on their next ``seconds`` of EEG, then switch each.
+
+        Per wearer, as :meth:`LivePipeline.start_calibration
+        <eegstream.pipeline.LivePipeline.start_calibration>`: LabRecorder
+        records its EEG and the marker streams it follows into its own XDF,
+        ``calibrate(path)`` fits a personal model on a background thread and
+        :meth:`switch_model` makes the wearer go on with it; the others are
+        not held up. A wearer's failure is logged and it goes on with its model.
+
+        Parameters
+        ----------
+        seconds : float
+            Seconds of each wearer's EEG to record (its stream's samples).
+        plans : dict of str to (Calibrate, Path)
+            Wearer name to its calibration function and XDF path; running
+            wearers not named are not calibrated.
+
+        Returns
+        -------
+        dict of str to LiveCalibration
+            The calibrations started, by wearer.
+
+        Raises
+        ------
+        EEGStreamError
+            A wearer not in the session or not running, or calibrating
+            already; LabRecorder could not start. Those started go on.
+        """
+        members = {m.wearer: m for m in list(self.members)}
+        for wearer in plans:
+            member = members.get(wearer)
+            if member is None or member.chain is None or member.inlet is None:
+                raise EEGStreamError(
+                    f"start_calibration: no running wearer {wearer!r} "
+                    f"(running: {', '.join(sorted(members))})"
+                )
+            if member.calibration is not None and member.calibration.active:
+                raise EEGStreamError(
+                    f"start_calibration: wearer {wearer} is calibrating already"
+                )
+        visible = list_streams(timeout=1.0)
+        started = {}
+        for wearer, (calibrate, path) in plans.items():
+            member = members[wearer]
+            inlet = member.inlet
+            assert inlet is not None  # sanity check: running, checked above
+            followed = set(_marker_names(member))
+            streams = [member.summary] + [
+                s for s in visible if s.source_id in followed or s.name in followed
+            ]
+
+            def log(record_type: str, member: Member = member, **fields) -> None:
+                self._log(record_type, member, **fields)
+
+            def samples(inlet: InletThread = inlet) -> int:
+                return inlet.ring.total
+
+            def switch(ckpt: Path, why: str, wearer: str = wearer) -> ModelSwitch:
+                return self.switch_model(wearer, ckpt, why)
+
+            calibration = LiveCalibration(
+                Recorder(path, streams),
+                seconds,
+                calibrate,
+                samples=samples,
+                rate=member.summary.nominal_srate,
+                switch=switch,
+                log=log,
+            )
+            member.calibration = calibration.start()
+            started[wearer] = calibration
+        return started
+
+    def switch_model(
+        self,
+        wearer: str,
+        checkpoint: Checkpoint | str | os.PathLike,
+        reason: str = "",
+        timeout: float = 30.0,
+    ) -> ModelSwitch:
+        """Make one wearer go on with another model, without a gap in its steps.
+
+        As :meth:`LivePipeline.switch_model
+        <eegstream.pipeline.LivePipeline.switch_model>`: the model is loaded
+        (into the batch, shared with any wearer of the same weights), the
+        wearer's worker switches its chain between two blocks, and every step
+        from then on is classified with it. Logged as a ``model`` record.
+
+        Raises
+        ------
+        EEGStreamError
+            No such running wearer; the model's classes or features differ
+            (the wearer goes on with its model).
+        """
+        member = next((m for m in list(self.members) if m.wearer == wearer), None)
+        if member is None or member.chain is None:
+            raise EEGStreamError(f"switch_model: no running wearer {wearer!r}")
+        new = as_checkpoint(checkpoint)
+        classifier = StreamingClassifier(new, device="cpu")
+        member.chain.check_classifier(classifier)
+        key = self.batch.add(new)
+        classifier.predictor = self.batch.predictor(key)  # the batch's, shared
+        member.switching_to = key
+        return member.switcher.request(
+            classifier,
+            reason,
+            timeout,
+            ended=lambda: self._stop.is_set() or member.error is not None,
+        )
+
+    def _switched(self, member: Member, reason: str) -> ModelSwitch:
+        """On the wearer's worker, once its chain runs the new model: record it."""
+        chain, stats = member.chain, member.stats
+        assert chain is not None and stats is not None  # sanity check: running
+        previous = member.switches[-1].model if member.switches else ""
+        member.key = member.switching_to
+        switch = ModelSwitch(
+            step=stats.steps,
+            model=chain.checkpoint.name,
+            path=str(chain.checkpoint.path),
+            previous=previous or self._base_name(member),
+            wearer=checkpoint_wearer(chain.checkpoint),
+            reason=reason,
+        )
+        member.switches.append(switch)
+        self._log("model", member, **switch.to_dict())
+        logger.info("%s: switched to model %s", member.wearer, switch.model)
+        return switch
+
+    def _base_name(self, member: Member) -> str:
+        entry = self.roster.find(member.summary.name, member.summary.source_id)
+        return self._model(entry.model if entry else None).name
 
     def __enter__(self) -> GroupSession:
         return self.start()
@@ -432,15 +602,13 @@ class GroupSession:
         try:
             checkpoint = self._model(entry.model if entry else None)
             member.key = self.batch.add(checkpoint)
-            if summary.source_id:  # a replay's marker stream, first: no marker missed
-                seen = markers_name(summary.source_id) in self._marker_ids
-                member.markers = MarkerListener(
-                    summary.source_id, 2.0 if seen else 0.0
-                ).start()
+            # Marker streams first where known: no marker missed.
+            member.markers = self.markers.before_inlet(summary)
             member.inlet = inlet = InletThread(
                 info, buffer_s=self.buffer_s, lost_after_s=self.lost_after_s
             ).start()
             full = inlet.info
+            member.markers = self.markers.after_inlet(summary, full, member.markers)
             member.synthetic = full.desc().child_value("synthetic") == "true"
             options = dict(self.chain_options)
             member.chain = chain = LiveChain.from_labels(
@@ -463,8 +631,7 @@ class GroupSession:
             member.chain = None
             if member.inlet is not None:
                 member.inlet.stop()
-            if member.markers is not None:
-                member.markers.stop()
+            self.markers.discard(member.markers)
             logger.warning("%s: refused: %s", summary.name, err)
             self._log("refused", member, message=member.error)
             with self._lock:
@@ -479,6 +646,9 @@ class GroupSession:
                 chain.cfg.band_names,
                 chain.checkpoint.name,
                 channels=chain.plan.channels,
+                wearer=member.wearer,
+                synthetic=member.synthetic,
+                markers=_truth_name(member),
             )
         for message in chain.warnings:
             logger.warning("%s: %s", member.wearer, message)
@@ -537,6 +707,7 @@ class GroupSession:
             while not self._stop.is_set():
                 if inlet.error is not None:
                     raise EEGStreamError(f"acquisition stopped: {inlet.error}")
+                member.switcher.apply(chain, lambda why: self._switched(member, why))
                 if not reader.wait(0.05):
                     continue
                 for gap, piece in reader.read().split():
@@ -547,7 +718,7 @@ class GroupSession:
                         for ready in chain.push_ready(
                             piece.data, piece.timestamps, piece.arrival
                         ):
-                            self._ready.put((member, ready))
+                            self._ready.put((member, member.key, ready))
         except Exception as err:  # kept on the member; the others run on
             member.error = str(err) if isinstance(err, EEGStreamError) else repr(err)
             logger.error("%s stopped: %s", member.wearer, member.error)
@@ -576,28 +747,28 @@ class GroupSession:
                 self._log("error", None, message=repr(err))
             _realtime.after_step()  # collect now, between ticks, not inside the next
 
-    def _awaited(self, tick: list[tuple[Member, ReadyStep]], remaining: float) -> bool:
+    def _awaited(self, tick: list[_Ready], remaining: float) -> bool:
         """Whether a running stream without a step in the tick is due within the wait.
 
         A stream whose next step is due later (streams out of phase) is not
         waited for: its wearers' ticks would only grow later.
         """
         horizon = pylsl.local_clock() + remaining
-        taken = {id(m) for m, _ in tick}
+        taken = {id(m) for m, _, _ in tick}
         return any(
             m.state == "ok" and id(m) not in taken and not m.due > horizon
             for m in list(self.members)
         )
 
-    def _classify(self, tick: list[tuple[Member, ReadyStep]]) -> None:
+    def _classify(self, tick: list[_Ready]) -> None:
         probs = self.batch.classify(
-            [m.key for m, _ in tick], [r.sequence for _, r in tick]
+            [k for _, k, _ in tick], [r.sequence for _, _, r in tick]
         )
         now = pylsl.local_clock()
         self.ticks += 1
         self.steps += len(tick)
         aligned = []
-        for (member, ready), p in zip(tick, probs, strict=True):
+        for (member, _, ready), p in zip(tick, probs, strict=True):
             assert member.chain is not None  # sanity check: it made the step
             # Next due one step interval on: as measured (a replay faster than
             # real time), else the hop.
@@ -610,14 +781,20 @@ class GroupSession:
             aligned.append((member.wearer, result.timestamp, result.probabilities))
         if self.group_outlet is not None:
             self.group_outlet.push(aligned)
+        for name, listener in self.markers.shared().items():
+            for ts, marker in listener.drain():
+                self._log("marker", None, stream=name, time=ts, marker=marker)
 
     def _emit(self, member: Member, result: StepResult) -> None:
         chain, stats = member.chain, member.stats
         assert chain is not None and stats is not None  # sanity check: running
-        if member.markers is not None:
+        if member.markers:
             result = self._label(member.markers, chain, result)
-            for ts, marker in member.markers.drain():
-                self._log("marker", member, time=ts, marker=marker)
+            shared = self.markers.shared().values()
+            for listener in member.markers:
+                if listener not in shared:  # its own: logged with its wearer
+                    for ts, marker in listener.drain():
+                        self._log("marker", member, time=ts, marker=marker)
         member.last = result
         stats.count(result)
         if member.outlets is not None:
@@ -643,12 +820,11 @@ class GroupSession:
 
     @staticmethod
     def _label(
-        markers: MarkerListener, chain: LiveChain, result: StepResult
+        markers: Sequence[MarkerListener], chain: LiveChain, result: StepResult
     ) -> StepResult:
-        """Attach the true label of a replay's trial holding the step's window."""
-        markers.poll()  # what arrived since its thread last ran
-        found = markers.trial(
-            result.window_start, result.timestamp, tolerance=0.5 / chain.cfg.sfreq
+        """Attach the true label of the trial holding the step's window."""
+        found = find_trial(
+            markers, result.window_start, result.timestamp, 0.5 / chain.cfg.sfreq
         )
         if found is None:
             return result
@@ -680,6 +856,11 @@ class GroupSession:
                     if accuracy is not None
                     else ""
                 )
+                + (
+                    f" | calibration {m.calibration.status()}"
+                    if m.calibration is not None and m.calibration.status()
+                    else ""
+                )
                 + (f" | {m.error}" if m.error else "")
             )
         return lines
@@ -709,12 +890,28 @@ class GroupSession:
                 self.log.write(record_type, **fields)
 
 
+#: A ready step, its member and the key of the model it is for.
+_Ready = tuple[Member, str, ReadyStep]
+
+
 def _shard_key(info: pylsl.StreamInfo) -> str:
     return info.source_id() or info.name()
 
 
 def _shard_key_of(summary: StreamSummary) -> str:
     return summary.source_id or summary.name
+
+
+def _marker_names(member: Member) -> list[str]:
+    """Names (or source_ids) of the marker streams a wearer follows."""
+    return [m.name or m.source_id or "" for m in member.markers]
+
+
+def _truth_name(member: Member) -> str | None:
+    """Return the name of the marker stream with the wearer's truth."""
+    for listener in member.markers:
+        return listener.name or markers_name(member.summary.name)
+    return None
 
 
 def _first_duplicate(streams: Sequence[StreamQuery]) -> StreamQuery | None:

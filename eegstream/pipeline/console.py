@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .live import LivePipeline
-    from .live_calibration import Calibrate
+    from .live_calibration import Calibrate, LiveCalibration
     from .results import (
         ClipReading,
         Health,
@@ -235,17 +235,22 @@ def format_summary(
         lines.append(f"  log: {pipe.log.path} ({pipe.log.lines} lines)")
     if pipe.recording is not None:
         lines += ["  " + line for line in pipe.recording.describe().splitlines()]
-    calibration = pipe.calibration
-    if calibration is not None:
-        if calibration.state == "switched" and calibration.personal is not None:
-            lines.append(f"  live calibration: {calibration.personal.note}")
-        elif calibration.state == "failed":
-            lines.append(f"  live calibration failed: {calibration.error}")
-        else:
-            lines.append(f"  live calibration {calibration.state}")
-        if calibration.recording is not None:
-            lines.append(f"  calibration recording: {calibration.recording.path}")
+    if pipe.calibration is not None:
+        lines += calibration_lines(pipe.calibration)
     return "\n".join(lines)
+
+
+def calibration_lines(calibration: LiveCalibration) -> list[str]:
+    """Lines of a summary on a live calibration: its outcome and its recording."""
+    if calibration.state == "switched" and calibration.personal is not None:
+        lines = [f"  live calibration: {calibration.personal.note}"]
+    elif calibration.state == "failed":
+        lines = [f"  live calibration failed: {calibration.error}"]
+    else:
+        lines = [f"  live calibration {calibration.state}"]
+    if calibration.recording is not None:
+        lines.append(f"  calibration recording: {calibration.recording.path}")
+    return lines
 
 
 def accuracy_lines(acc: MarkerAccuracy) -> list[str]:

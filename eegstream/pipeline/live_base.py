@@ -113,7 +113,7 @@ class PipelineBase:
         self.buffer_s = float(buffer_s)
         self.lost_after_s = float(lost_after_s)
         self.marker_streams = tuple(markers) if markers is not None else None
-        self.label_map = _label_map(label_map, self.classes)
+        self.label_map = model_label_map(label_map, self.classes)
         self._subscribers: list[queue.Queue] = []
         self._sub_lock = threading.Lock()
         self._reset_variables()
@@ -220,10 +220,23 @@ class PipelineBase:
             self.log.write(record_type, **fields)
 
 
-def _label_map(
+def model_label_map(
     label_map: LabelMap | str | os.PathLike | None, classes: tuple[str, ...]
 ) -> LabelMap | None:
-    """Load a label map and check its literal classes against the model's."""
+    """Load a label map and check its literal classes against the model's.
+
+    Parameters
+    ----------
+    label_map : LabelMap | path-like | None
+        The map, or its TOML file; None: none.
+    classes : tuple of str
+        The model's classes.
+
+    Raises
+    ------
+    EEGStreamError
+        The file cannot be read, or a rule names a class the model lacks.
+    """
     if label_map is None or isinstance(label_map, LabelMap):
         lmap = label_map
     else:

@@ -20,6 +20,7 @@ import bisect
 import logging
 import threading
 import time
+from collections.abc import Sequence
 
 import pylsl
 from pylsl.util import LostError
@@ -247,3 +248,28 @@ class MarkerListener:
         """Return the true class of a window ``[t_start, t_end]`` (:meth:`trial`)."""
         found = self.trial(t_start, t_end, tolerance)
         return None if found is None else found[0]
+
+
+def find_trial(
+    listeners: Sequence[MarkerListener], start: float, end: float, tolerance: float
+) -> tuple[str, float] | None:
+    """Return ``(label, onset)`` of the first listener with a trial holding a window.
+
+    Each listener first takes what its inlet holds (:meth:`MarkerListener.poll`),
+    so a marker that reached the process is never missed for want of its thread.
+
+    Parameters
+    ----------
+    listeners : sequence of MarkerListener
+        In order of preference.
+    start, end : float
+        The window's first and last sample times (LSL seconds).
+    tolerance : float
+        Seconds a window may stick out of its trial (half a sample period).
+    """
+    for listener in listeners:
+        listener.poll()
+        found = listener.trial(start, end, tolerance=tolerance)
+        if found is not None:
+            return found
+    return None

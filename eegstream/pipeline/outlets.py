@@ -28,6 +28,7 @@ import numpy as np
 import pylsl
 
 from ..protocol import (
+    DESC_MARKERS,
     DESC_MODEL,
     DESC_SYNTHETIC,
     DESC_WEARER,
@@ -124,6 +125,9 @@ class ResultOutlets:
         Whose session it is, written into the descriptions (a web view shows it).
     synthetic : bool
         Whether the EEG is synthetic (the EEG stream's ``synthetic`` key, copied).
+    markers : str | None
+        The marker stream with the truth, when it is not ``<stream_name>-markers``
+        (a group session's wearer: the room's), written into the descriptions.
     """
 
     def __init__(
@@ -136,6 +140,7 @@ class ResultOutlets:
         channels: Sequence[str] | None = None,
         wearer: str | None = None,
         synthetic: bool = False,
+        markers: str | None = None,
     ) -> None:
         base_id = source_id or stream_name
         identity = {
@@ -143,6 +148,8 @@ class ResultOutlets:
             DESC_WEARER: wearer or "",
             DESC_SYNTHETIC: "true" if synthetic else "false",
         }
+        if markers:
+            identity[DESC_MARKERS] = markers
         self.probabilities = pylsl.StreamOutlet(
             _info(
                 probabilities_name(stream_name),

@@ -80,6 +80,7 @@ def eeg_info(
     chunk_size: int,
     description: str,
     synthetic: bool,
+    markers: str | None = None,
 ) -> pylsl.StreamInfo:
     """Describe the EEG stream: float32 µV with the standard channel list.
 
@@ -87,7 +88,8 @@ def eeg_info(
     ``desc/channels/channel`` holds ``label``, ``type`` (``EEG``), ``unit``
     (``microvolts``) and, for channels of the SEED montage, ``location``
     (``X``, ``Y``, ``Z`` in mm: right, nose, vertex); ``desc/acquisition``
-    holds ``manufacturer``.
+    holds ``manufacturer``. ``markers``: the name of its marker stream
+    (default ``<name>-markers``), under ``desc/markers``.
     """
     info = pylsl.StreamInfo(
         name, "EEG", len(ch_names), float(sfreq), pylsl.cf_float32, source_id
@@ -104,7 +106,7 @@ def eeg_info(
     desc.append_child_value("manufacturer", "eegstream replay")
     desc.append_child_value(DESC_SOURCE, description)
     desc.append_child_value(DESC_SYNTHETIC, "true" if synthetic else "false")
-    desc.append_child_value(DESC_MARKERS, markers_name(name))
+    desc.append_child_value(DESC_MARKERS, markers or markers_name(name))
     desc.append_child_value(DESC_CHUNK_SIZE, str(chunk_size))
     return info
 
@@ -153,10 +155,16 @@ def republished_info(stream: str, source_id: str) -> pylsl.StreamInfo:
 
 
 def open_outlets(
-    eeg: pylsl.StreamInfo, markers: pylsl.StreamInfo, chunk_size: int
-) -> tuple[pylsl.StreamOutlet, pylsl.StreamOutlet]:
-    """Open both outlets, or neither: never leave one half-open."""
+    eeg: pylsl.StreamInfo, markers: pylsl.StreamInfo | None, chunk_size: int
+) -> tuple[pylsl.StreamOutlet, pylsl.StreamOutlet | None]:
+    """Open both outlets, or neither: never leave one half-open.
+
+    ``markers`` None: the EEG outlet alone (a room's marker stream is sent
+    by one of its headsets).
+    """
     eeg_outlet = pylsl.StreamOutlet(eeg, chunk_size=chunk_size)
+    if markers is None:
+        return eeg_outlet, None
     try:
         marker_outlet = pylsl.StreamOutlet(markers)
     except BaseException:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pylsl
 
-from ..protocol import format_marker, parse_marker
+from ..protocol import format_marker, markers_name, parse_marker
 from ._lsl import eeg_info, marker_info, open_outlets, republished_info
 from .schedule import _Mark
 from .source import ReplaySource
@@ -30,16 +30,24 @@ class ReplayOutlets:
     source : ReplaySource
         What is played (channels, rate, description, recorded marker streams).
     name, source_id : str
-        The EEG stream's; the markers are ``<name>-markers``.
+        The EEG stream's.
     chunk_size : int
         Samples per pushed chunk.
     state_every : int
         Samples of stream between two ``trial_state`` markers.
+    marker_stem : tuple of (str, str)
+        ``(name, source_id)`` the marker stream is named after
+        (``<name>-markers``): the EEG stream's own, or its room's.
+    send_markers : bool
+        Open the marker outlet; False for a room's headsets but one (that
+        one sends the room's markers; here they go nowhere).
 
     Attributes
     ----------
-    eeg, markers : pylsl.StreamOutlet
-        The EEG outlet (float32 µV) and the replay's marker outlet.
+    eeg : pylsl.StreamOutlet
+        The EEG outlet (float32 µV).
+    markers : pylsl.StreamOutlet | None
+        The replay's marker outlet (None when another headset sends them).
     """
 
     def __init__(
@@ -49,7 +57,10 @@ class ReplayOutlets:
         source_id: str,
         chunk_size: int,
         state_every: int,
+        marker_stem: tuple[str, str] | None = None,
+        send_markers: bool = True,
     ) -> None:
+        stem = marker_stem or (name, source_id)
         eeg, markers = open_outlets(
             eeg_info(
                 name,
@@ -59,8 +70,9 @@ class ReplayOutlets:
                 chunk_size=chunk_size,
                 description=source.description,
                 synthetic=source.synthetic,
+                markers=markers_name(stem[0]),
             ),
-            marker_info(name, source_id),
+            marker_info(*stem) if send_markers else None,
             chunk_size,
         )
         try:
@@ -102,7 +114,8 @@ class ReplayOutlets:
         """
         for index, text, stream in markers:
             outlet = self.markers if stream is None else self._republished[stream]
-            outlet.push_sample([text], t0 + index / rate)
+            if outlet is not None:
+                outlet.push_sample([text], t0 + index / rate)
             if stream is None:
                 self._follow_trial(index, text)
         n = len(samples)
@@ -115,7 +128,8 @@ class ReplayOutlets:
                 **{**fields, "event": "trial_state"},
                 elapsed_s=round((last - first) / rate, 6),
             )
-            self.markers.push_sample([state], t0 + last / rate)
+            if self.markers is not None:
+                self.markers.push_sample([state], t0 + last / rate)
             self._next_state = last + self._state_every
 
     def _follow_trial(self, index: int, text: str) -> None:

@@ -97,6 +97,14 @@ class Player:
         Also hold the first sample until :meth:`release`: for several readers
         that must all be connected first (a live pipeline and a recorder; the
         first of them to connect would release ``wait_for_consumer``).
+    room : tuple of (str, str) | None
+        ``(name, source_id)`` of the room this headset plays in: its markers
+        are the room's one marker stream (``<name>-markers``, source_id
+        ``<source_id>-markers``), which the EEG stream's description names;
+        None: its own (:class:`~eegstream.replay.room.RoomReplay`).
+    markers : bool
+        Open the marker outlet; False for all but one headset of a room
+        (that one sends the room's markers).
 
     Examples
     --------
@@ -119,6 +127,8 @@ class Player:
         resolve_timeout: float = 1.0,
         wait_for_consumer: bool = False,
         hold: bool = False,
+        room: tuple[str, str] | None = None,
+        markers: bool = True,
     ) -> None:
         if not isinstance(source, ReplaySource):
             raise EEGStreamError(
@@ -169,6 +179,9 @@ class Player:
         self.resolve_timeout = float(resolve_timeout)
         self.wait_for_consumer = bool(wait_for_consumer)
         self.hold = bool(hold)
+        #: ``(name, source_id)`` its marker stream derives from (a room's, or its own).
+        self.marker_stem = room or (self.name, self.source_id)
+        self.markers = bool(markers)
         self._n_rest = round(self.rest_s * source.sfreq)
         self._state_every = max(1, round(TRIAL_STATE_EVERY_S * source.sfreq))
         self._cond = threading.Condition()
@@ -210,7 +223,13 @@ class Player:
         )
         first = self._prepare(self.source.segments[0])
         self._outlets = ReplayOutlets(
-            self.source, self.name, self.source_id, self.chunk_size, self._state_every
+            self.source,
+            self.name,
+            self.source_id,
+            self.chunk_size,
+            self._state_every,
+            marker_stem=self.marker_stem,
+            send_markers=self.markers,
         )
         try:
             self._thread = threading.Thread(
@@ -332,6 +351,8 @@ class Player:
             name=self.name,
             source_id=self.source_id,
             chunk_size=self.chunk_size,
+            marker_stem=self.marker_stem,
+            send_markers=self.markers,
             speed=self.speed,
             rest_s=self.rest_s,
             n_rest=self._n_rest,
@@ -375,6 +396,7 @@ class Player:
             deadline = pylsl.local_clock() + _MARKER_CONSUMER_S
             while (
                 self.wait_for_consumer
+                and marker_outlet is not None
                 and not marker_outlet.have_consumers()
                 and pylsl.local_clock() < deadline
                 and not self._stopping

@@ -80,6 +80,8 @@ def describe(
     name: str,
     source_id: str,
     chunk_size: int,
+    marker_stem: tuple[str, str],
+    send_markers: bool,
     speed: float,
     rest_s: float,
     n_rest: int,
@@ -88,7 +90,8 @@ def describe(
 ) -> str:
     """Say what a replay streams: names, rate, channels, segments, durations.
 
-    Parameters are the :class:`~eegstream.replay.Player`'s (``n_rest``:
+    Parameters are the :class:`~eegstream.replay.Player`'s (``marker_stem``
+    and ``send_markers``: its ``marker_stem`` and ``markers``; ``n_rest``:
     samples of rest between two segments; ``total_samples``:
     :attr:`Player.total_samples <eegstream.replay.Player.total_samples>`).
     """
@@ -98,8 +101,9 @@ def describe(
         f"             {src.n_channels} channels, float32 µV, "
         f"{src.sfreq:g} Hz nominal, "
         f"chunks of {chunk_size} samples, speed x{speed:g}",
-        f"markers      {markers_name(name)!r}  source_id "
-        f"{markers_name(source_id)!r} (JSON strings)",
+        f"markers      {markers_name(marker_stem[0])!r}  source_id "
+        f"{markers_name(marker_stem[1])!r} (JSON strings"
+        + (")" if send_markers else ", sent by another headset of the room)"),
         *(
             f"republished  {stream!r}  source_id {source_id + '-' + stream!r} "
             "(recorded markers, as they were)"

@@ -3,7 +3,8 @@
 A session is one running pipeline (``eegstream run``/``live``/``demo``): its
 ``<name>-probabilities`` outlet, with the ``-probabilities-held``,
 ``-bandpower`` and ``-quality`` outlets of the same name and host when they
-exist, and the replay's ``<name>-markers`` (the truth) when one plays. The
+exist, and the replay's ``<name>-markers`` (the truth) when one plays, or
+the marker stream the outlets' description names (``markers``: a room's). The
 hub watches the network in the background (liblsl's continuous resolver),
 opens inlets to every session it finds, and drops a session when its
 probability outlet goes away. It never opens the EEG stream itself.
@@ -26,6 +27,7 @@ from pylsl.util import TimeoutError as LSLTimeoutError
 
 from ..protocol import (
     BANDPOWER_SUFFIX,
+    DESC_MARKERS,
     DESC_MODEL,
     DESC_SYNTHETIC,
     DESC_WEARER,
@@ -181,14 +183,15 @@ class SessionHub:
                 other = by_key.get((base + suffix, host))
                 if other is not None:
                     wanted[suffix] = other
-            # A replay on another machine may play the markers: any host.
-            markers = by_key.get((base + MARKERS_SUFFIX, host)) or next(
-                (i for (n, _), i in by_key.items() if n == base + MARKERS_SUFFIX),
-                None,
+            found = self._find(base, host)
+            # The outlets' description may name the truth (a room's marker
+            # stream); a replay on another machine may play it: any host.
+            truth = (found and found.state.identity.markers) or base + MARKERS_SUFFIX
+            markers = by_key.get((truth, host)) or next(
+                (i for (n, _), i in by_key.items() if n == truth), None
             )
             if markers is not None:
                 wanted[MARKERS_SUFFIX] = markers
-            found = self._find(base, host)
             if found is None:  # its probability outlet first
                 wanted = {"": info}
             for suffix, stream in wanted.items():
@@ -250,6 +253,7 @@ class SessionHub:
             model=_desc(full, DESC_MODEL),
             wearer=_desc(full, DESC_WEARER),
             synthetic=_desc(full, DESC_SYNTHETIC) == "true",
+            markers=_desc(full, DESC_MARKERS),
         )
         slug = base
         if slug in self._sessions:

@@ -44,6 +44,9 @@ class Identity:
         The model's and the wearer's names (``""`` when unknown or none).
     synthetic : bool
         Whether the EEG is synthetic (not recorded from a person).
+    markers : str
+        The marker stream holding the truth when it is not ``<name>-markers``
+        (a room's, for every wearer of a group session); ``""``: that one.
     """
 
     name: str
@@ -52,6 +55,7 @@ class Identity:
     model: str = ""
     wearer: str = ""
     synthetic: bool = False
+    markers: str = ""
 
 
 @dataclass
