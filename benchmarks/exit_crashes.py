@@ -5,7 +5,8 @@ liblsl can crash the process that destroys an outlet while an inlet reads it
 reader in another process that pulls until the publisher is gone, ends the
 publisher and records how it ended: a crash is a negative return code (a
 signal: SIGSEGV, SIGABRT) or ``terminate called`` / ``Segmentation fault``
-on its stderr.
+on its stderr; a publisher that has not ended 90 s later counts too (a hang:
+it gets SIGABRT, and Python's stacks are kept in ``$TMPDIR/<name>.hang.txt``).
 
 Publishers (``--case``; several allowed, default all):
 
@@ -102,6 +103,7 @@ def run_once(case: str, tmp: Path) -> tuple[int, str]:
     flag = tmp / f"{name}.data"
     pub = subprocess.Popen(
         _publisher(case, name),
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -121,7 +123,13 @@ def run_once(case: str, tmp: Path) -> tuple[int, str]:
             pub.send_signal(
                 signal.SIGINT if case == "replay-sigint" else signal.SIGTERM
             )
-        _, err = pub.communicate(timeout=90)
+        try:
+            _, err = pub.communicate(timeout=90)
+        except subprocess.TimeoutExpired:  # a hang: Python's stacks, then count it
+            pub.send_signal(signal.SIGABRT)
+            _, err = pub.communicate(timeout=10)
+            (tmp / f"{name}.hang.txt").write_text(err)
+            err = f"no end in 90 s, stacks in {tmp / name}.hang.txt\n{err}"
     finally:
         for proc in (pub, reader):
             if proc.poll() is None:
@@ -153,7 +161,7 @@ def main() -> int:
             codes[code] = codes.get(code, 0) + 1
             if crashed(code, err):
                 crashes += 1
-                last = err.strip().splitlines()[-3:]
+                last = err.strip().splitlines()[:1] + err.strip().splitlines()[-2:]
                 print(f"  {case}: crash, rc {code}: {' | '.join(last)}", flush=True)
         total += crashes
         print(

@@ -2,7 +2,8 @@
 
 liblsl can crash a process that destroys an outlet while an inlet is still
 connected; ``eegstream`` keeps the outlets a publishing command drops until
-the process ends (:mod:`eegstream.cli._exit`).
+the process ends (:mod:`eegstream.cli._exit`). Here the replay and ``run``
+end under a reader and must still exit 0 with nothing lost.
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pylsl
 import pytest
+
+from eegstream.model._testing import SEED_IV_CLASSES
+from eegstream.montage import SEED_CHANNELS
+from eegstream.pipeline import read_log
+from eegstream.protocol import probabilities_name
+from eegstream.replay import Player, array_source
 
 pytestmark = pytest.mark.lsl
 
@@ -100,3 +108,47 @@ def test_replay_ends_cleanly_under_a_connected_reader(
     assert f"'{unique_id}'" in out
     assert ("stopped; stream" in err) == (end == "SIGINT")
     assert not pylsl.resolve_byprop("name", unique_id, 1, 0.3)
+
+
+def test_run_ends_cleanly_under_a_reader_of_its_outlets(
+    unique_id: str, tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    eeg = 10 * np.random.default_rng(0).standard_normal((62, 200 * 40))
+    source = array_source(
+        [eeg],
+        200.0,
+        SEED_CHANNELS,
+        labels=["sad"],
+        classes=SEED_IV_CLASSES,
+        synthetic=True,
+    )
+    player = Player(source, name=unique_id, speed=4.0, wait_for_consumer=True)
+    log = tmp_path / "run.jsonl"
+    argv = [sys.executable, "-m", "eegstream", "run", "--model", str(tiny_checkpoint)]
+    argv += ["--stream", unique_id, "--device", "cpu", "--seconds", "3", "--quiet"]
+    argv += ["--log", str(log)]
+    inlet = proc = None
+    try:
+        player.start()
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        found = pylsl.resolve_byprop("name", probabilities_name(unique_id), 1, 60)
+        assert found, "the run's probability stream never appeared"
+        inlet = pylsl.StreamInlet(found[0])
+        steps = 0
+        while proc.poll() is None:  # connected, pulling, while the run ends
+            steps += len(inlet.pull_chunk(timeout=0.05)[0])
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if inlet is not None:
+            inlet.close_stream()
+        player.stop()
+    assert proc.returncode == 0, err
+    assert "terminate called" not in err and "summary" in out
+    records = read_log(log)  # nothing lost: the log ends with its summary
+    assert records[-1]["type"] == "session_end" and steps > 0
+    assert not pylsl.resolve_byprop("name", probabilities_name(unique_id), 1, 0.3)
