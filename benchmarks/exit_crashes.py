@@ -150,6 +150,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--case", action="append", choices=CASES)
     args = parser.parse_args()
+    # Started in the background by a shell without job control, this process
+    # and its children ignore SIGINT: the replay-sigint case would never end.
+    # A handled signal is reset to the default in a child.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
     total = 0
     for case in args.case or CASES:

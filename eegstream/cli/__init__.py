@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -112,7 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def console() -> NoReturn:
     """Run ``eegstream`` as a program: :func:`main`, then end with its status."""
     as_program()
-    end_program(main())
+    try:
+        status = main()
+    # A bug: its traceback and Python's status 1, but no outlet destroyed at exit.
+    except Exception:  # noqa: BLE001
+        traceback.print_exc()
+        status = 1
+    end_program(status)
 
 
 if __name__ == "__main__":
