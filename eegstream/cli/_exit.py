@@ -11,7 +11,9 @@ reads them.
 So the program keeps every outlet it drops until it ends, and ends without
 destroying them: after the command has returned and every ``atexit`` handler
 has run (logging flushed, temporary files removed), :func:`end_program` ends
-the process with :func:`os._exit` and its exit status. The kernel then closes
+the process with :func:`os._exit` and its exit status (threads still running
+are not waited for: the package starts daemon threads only, which a normal
+exit does not wait for either). The kernel then closes
 the outlets' sockets, and readers see the streams end as when a headset app
 quits. The streams stay visible from the command's stop until the process
 ends (its summary and log written). Only the program does this: a process
