@@ -1,24 +1,24 @@
 """End the ``eegstream`` program without destroying LSL outlets under readers.
 
-liblsl can crash the process that destroys an outlet while an inlet in
-another process is still connected to it (sccn/liblsl#218: the outlet's
-teardown frees its sample pool while a connection still holds samples; a
-segmentation fault or ``terminate called`` and SIGABRT). A command that
-publishes meets it at its end: the replay drops its outlets when its last
-sample is out, ``run`` and ``live`` when the pipeline stops, whoever still
-reads them.
+liblsl can crash the process that destroys an outlet while an inlet, of
+this process or another, is still connected to it (sccn/liblsl#218: the
+outlet's teardown frees its sample pool while a connection may still hold
+samples; a segmentation fault, or ``terminate called`` and SIGABRT). A
+command that publishes meets it at its end: the replay drops its outlets
+when its last sample is out, ``run`` and ``live`` when the pipeline stops,
+whoever still reads them.
 
 So the program keeps every outlet it drops until it ends, and ends without
 destroying them: after the command has returned and every ``atexit`` handler
 has run (logging flushed, temporary files removed), :func:`end_program` ends
-the process with :func:`os._exit` and its exit status (threads still running
-are not waited for: the package starts daemon threads only, which a normal
-exit does not wait for either). The kernel then closes
-the outlets' sockets, and readers see the streams end as when a headset app
-quits. The streams stay visible from the command's stop until the process
-ends (its summary and log written). Only the program does this: a process
-that calls :func:`eegstream.cli.main` in-process (the tests, a notebook)
-destroys its outlets as usual, withdrawing their streams at once.
+the process with :func:`os._exit` and its exit status. Threads still running
+are not waited for; the package's own are daemon threads, which a normal
+exit does not wait for either. The kernel then closes the outlets' sockets,
+and readers see the streams end as when a headset app quits. The streams
+stay visible from the command's stop until the process ends (its summary
+and log written). Only the program does this: a process that calls
+:func:`eegstream.cli.main` in-process (the tests, a notebook) destroys its
+outlets as usual, withdrawing their streams at once.
 """
 
 from __future__ import annotations
