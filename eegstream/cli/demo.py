@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .._errors import EEGStreamError
 from ..demo import DEMO_DATASET, DEMO_DATASETS, DEMO_MODEL, DEMO_SESSION_DIR, VIEWS
+from ._exit import hold_outlets
 from ._options import ARTIFACTS_OPTION, RECORD_OPTION, WEB_OPTION, check_artifacts
 from .web import start_web
 
@@ -121,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     check_number(args.seconds, "seconds", min=0, min_inclusive=False)
     check_number(args.speed, "speed", min=0, min_inclusive=False)
     check_artifacts(args)
+    hold_outlets()  # the replay and the pipeline drop their outlets under readers
     if args.wearers is not None:
         from ._group_demo import run_group_demo
 

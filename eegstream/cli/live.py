@@ -11,6 +11,7 @@ from .._errors import EEGStreamError
 from .._options import Option, add_options
 from ..model.options import MODEL
 from . import _options
+from ._exit import hold_outlets
 from ._group import add_group_options, group_requested
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 from .web import start_web
@@ -101,6 +102,7 @@ def _check_args(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``eegstream live``; return the exit code."""
     _check_args(args)
+    hold_outlets()  # the pipeline drops its outlets as it stops, under readers
     if group_requested(args):
         from ._group_live import run_group_live
 

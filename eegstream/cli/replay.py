@@ -14,6 +14,7 @@ from .._options import Option, add_options
 from ..datasets.options import RATED_OPTIONS, dataset_option, rated_options
 from ..datasets.rated_tables import RATED_DATASETS
 from ..datasets.tables import DATASETS
+from ._exit import hold_outlets
 from ._group_replay import add_subjects_option, run_group_replay
 
 if TYPE_CHECKING:
@@ -200,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
     from ..replay import Player
     from ._options import option_kwargs
 
+    hold_outlets()  # the player drops its outlets at its end, under readers
     if args.subjects is not None:
         return run_group_replay(args, option_kwargs(args, _PLAY_OPTIONS))
 

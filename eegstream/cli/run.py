@@ -10,6 +10,7 @@ from pathlib import Path
 from ..features.options import line_freq_value
 from ..model.options import MODEL
 from . import _options
+from ._exit import hold_outlets
 from ._group import add_group_options, group_requested, run_group
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
 from ._shared import stop_uninterrupted
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     _options.check_artifacts(args)
     if args.file is not None:
         return _run_file(args)
+    hold_outlets()  # the pipeline drops its outlets as it stops, under readers
     if group_requested(args):
         return run_group(args)
     if args.stream_name is not None:
