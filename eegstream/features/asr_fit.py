@@ -30,6 +30,7 @@ import struct
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,12 +82,22 @@ class _FitProcess:
     """One child that fits ASR, one request at a time."""
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "eegstream.features._asr_child"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            bufsize=0,
-        )
+        # The child imports this very package, wherever it was imported from.
+        here = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(filter(None, (here, os.environ.get("PYTHONPATH"))))
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "eegstream.features._asr_child"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                bufsize=0,
+                env={**os.environ, "PYTHONPATH": path},
+            )
+        except OSError as err:
+            raise EEGStreamError(
+                f"--asr: cannot start the ASR fit process ({sys.executable}: "
+                f"{err.strerror or err}); check the Python installation"
+            ) from None
         self._lock = threading.Lock()
 
     @property
