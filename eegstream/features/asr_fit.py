@@ -163,22 +163,8 @@ def fit_in_child(
 ) -> tuple[Any, ASRFit] | str:
     """Fit ASR on a lead-in in the child process; blocks the calling thread.
 
-    Parameters
-    ----------
-    lead : array of float, shape (n_channels, n_samples)
-        The conditioned lead-in in microvolts (NaN samples are left out).
-    sfreq : float
-        Its rate in Hz.
-    settings : ASRSettings
-        The ASR settings.
-
-    Returns
-    -------
-    tuple | str
-        The fitted state (for :meth:`StreamingASR.load_fitted_state
-        <eegstream.features.asr.StreamingASR.load_fitted_state>`), or one
-        line saying why there is none (too little clean EEG, or the child
-        ended).
+    Takes and returns what :func:`fit_lead_in` does; the line returned
+    instead of a fit also says when the child ended.
     """
     return warm_up().fit(lead, sfreq, settings)
 
