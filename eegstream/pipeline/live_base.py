@@ -39,7 +39,7 @@ from .chain import LiveChain
 from .channels import ChannelPlan
 from .held_outlet import HeldOutlet
 from .live_calibration import LiveCalibration
-from .markers import MarkerListener
+from .markers import MarkerListener, find_trial
 from .model_switch import ModelSwitcher, checkpoint_wearer
 from .outlets import ResultOutlets
 from .resample import StreamingResampler
@@ -207,13 +207,7 @@ class PipelineBase:
 
     def _trial(self, start: float, end: float) -> tuple[str, float] | None:
         """Return (label, onset) of the first listener with a trial holding it."""
-        tolerance = 0.5 / self.cfg.sfreq
-        for listener in self.markers:
-            listener.poll()  # what arrived since its thread last ran
-            found = listener.trial(start, end, tolerance=tolerance)
-            if found is not None:
-                return found
-        return None
+        return find_trial(self.markers, start, end, 0.5 / self.cfg.sfreq)
 
     def _log(self, record_type: str, **fields) -> None:
         if self.log is not None:
