@@ -69,11 +69,12 @@ def read(
         eeg=eeg,
         processed=(_FOLDER, _GLOB, "processed"),
         raw=(faced_raw.FOLDER, faced_raw.GLOB),
-        scan_processed=lambda folder, _, found, missing: _processed(
+        # FACED has no baseline; its raw clips need nothing beside the recordings.
+        scan_processed=lambda folder, _baseline, found, missing: _processed(
             folder, found, missing
         ),
-        scan_raw=lambda folder, _, __, found, missing: faced_raw.raw_trials(
-            folder, found, missing
+        scan_raw=lambda folder, _release, _baseline, found, missing: (
+            faced_raw.raw_trials(folder, found, missing)
         ),
     )
 
