@@ -12,6 +12,7 @@ would take in silence.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -303,6 +304,19 @@ def test_faced_prefers_processed_files_and_reads_raw_when_asked(faced_raw):
     assert len(ds.trials) == 28 and ds.trials[0].eeg_source.suffix == ".pkl"
     assert "Data/: 3 raw recordings (not read" in ds.describe()
     assert len(open_dataset("faced", faced_raw, eeg="raw").trials) == 33
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("deap", "data_preprocessed_python/: not found (the preprocessed files)"),
+        ("faced", "Processed_data/: not found (the processed files)"),
+    ],
+)
+def test_asking_for_the_absent_processed_part_names_it(request, name, message):
+    root = request.getfixturevalue(f"{name}_raw")  # raw recordings only
+    with pytest.raises(EEGStreamError, match=re.escape(message)):
+        open_dataset(name, root, eeg="preprocessed")
 
 
 @pytest.mark.parametrize(

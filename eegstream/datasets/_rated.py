@@ -9,18 +9,18 @@ the release lacks), the frame every other part of eegstream reads.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._errors import EEGStreamError
-from ..montage import N_CHANNELS, SEED_CHANNELS
+from ..montage import N_CHANNELS, SEED_CHANNELS, normalize_name
 from .base import Dataset, Trial, make_key
 from .rated_tables import BASELINES, RELEASES
 from .tables import SYNTHETIC_MARKER
-from .targets import Target, check_classes
+from .targets import Target, check_classes, make_target
 
 #: The rate every trial's EEG is returned at (the SEED rate, the features').
 SFREQ = 200.0
@@ -108,6 +108,85 @@ def find_release(
         f"{root} holds no {pretty} data: expected {wanted} (or in a direct "
         "subfolder), or those files directly"
     )
+
+
+def read_processed_or_raw(
+    name: str,
+    root: str | os.PathLike,
+    *,
+    target: str | None,
+    threshold: float | None,
+    baseline: str | None,
+    eeg: str | None,
+    processed: tuple[str, str, str],
+    raw: tuple[str, str],
+    scan_processed: Callable[[Path, str, list[str], list[str]], list[RatedTrial]],
+    scan_raw: Callable[[Path, Path, str, list[str], list[str]], list[RatedTrial]],
+) -> Dataset:
+    """Read a release of a processed part and the raw recordings (DEAP, FACED).
+
+    Parameters
+    ----------
+    name : str
+        The dataset's key in :data:`~.rated_tables.RELEASES`.
+    root, target, threshold, baseline, eeg
+        The reader's (see :func:`eegstream.datasets.open_dataset`).
+    processed : (str, str, str)
+        The processed part's folder, its files' glob, and the release's word
+        for it ("preprocessed", "processed").
+    raw : (str, str)
+        The raw recordings' folder and their files' glob.
+    scan_processed : callable
+        ``(folder, baseline, found, missing) -> trials``: scan the processed part.
+    scan_raw : callable
+        ``(folder, release, baseline, found, missing) -> trials``: scan the raw
+        part. Both append lines for :meth:`~.base.Dataset.describe` to
+        ``found`` and ``missing``.
+    """
+    spec = make_target(name, target, threshold)
+    baseline = check_baseline(name, baseline)
+    eeg = check_eeg(name, eeg)
+    (pre_name, pre_glob, word), (raw_name, raw_glob) = processed, raw
+    release, _ = find_release(name, root, (pre_name, raw_name), (pre_glob, raw_glob))
+    folder = part_folder(release, pre_name, pre_glob)
+    original = part_folder(release, raw_name, raw_glob)
+    found: list[str] = []
+    missing: list[str] = []
+    eeg = "raw" if eeg == "raw" or (eeg is None and folder is None) else "preprocessed"
+    trials: list[RatedTrial] = []
+    if eeg == "raw":
+        if original is None:
+            missing.append(f"{raw_name}/: not found (the raw recordings)")
+        else:
+            trials = scan_raw(original, release, baseline, found, missing)
+    elif folder is None:
+        missing.append(f"{pre_name}/: not found (the {word} files)")
+    else:
+        trials = scan_processed(folder, baseline, found, missing)
+        if original is not None and original != folder:
+            n = len(list(original.glob(raw_glob)))
+            found.append(
+                f"{raw_name}/: {n} raw recordings (not read: the {word} files are; "
+                "eeg='raw' reads these)"
+            )
+    return build_dataset(spec, baseline, release, trials, found, missing, eeg)
+
+
+def check_channels(
+    path: Path, ch_names: Sequence[str], expected: Sequence[str], what: str
+) -> None:
+    """Refuse a raw recording that lacks any of the ``expected`` EEG channels.
+
+    ``ch_names`` are the file's labels (matched after
+    :func:`~eegstream.montage.normalize_name`); ``what`` ends the message's
+    "expected ...", saying which channels the release records.
+    """
+    labels = {normalize_name(n) for n in ch_names}
+    absent = [c for c in expected if c not in labels]
+    if absent:
+        raise EEGStreamError(
+            f"{path} lacks the EEG channel(s) {', '.join(absent)}; expected {what}"
+        )
 
 
 def seed_rows(eeg: np.ndarray, name: str) -> np.ndarray:

@@ -29,18 +29,14 @@ from . import deap_raw
 from . import rated_tables as R
 from ._rated import (
     RatedTrial,
-    build_dataset,
-    check_baseline,
-    check_eeg,
-    find_release,
     missing_subjects,
-    part_folder,
+    read_processed_or_raw,
     seed_rows,
     subtract_baseline,
 )
 from ._safepickle import load_arrays
 from .base import Dataset
-from .targets import check_ratings, make_target
+from .targets import check_ratings
 
 _FOLDER = "data_preprocessed_python"
 NAME = "deap"
@@ -71,37 +67,18 @@ def read(
         Which EEG to read; None: the preprocessed files where present, else
         the raw recordings.
     """
-    spec = make_target(NAME, target, threshold)
-    baseline = check_baseline(NAME, baseline)
-    eeg = check_eeg(NAME, eeg)
-    release, _ = find_release(
-        NAME, root, (_FOLDER, deap_raw.FOLDER), (_GLOB, deap_raw.GLOB)
+    return read_processed_or_raw(
+        NAME,
+        root,
+        target=target,
+        threshold=threshold,
+        baseline=baseline,
+        eeg=eeg,
+        processed=(_FOLDER, _GLOB, "preprocessed"),
+        raw=(deap_raw.FOLDER, deap_raw.GLOB),
+        scan_processed=_preprocessed,
+        scan_raw=deap_raw.raw_trials,
     )
-    folder = part_folder(release, _FOLDER, _GLOB)
-    original = part_folder(release, deap_raw.FOLDER, deap_raw.GLOB)
-    found: list[str] = []
-    missing: list[str] = []
-    eeg = "raw" if eeg == "raw" or (eeg is None and folder is None) else "preprocessed"
-    if eeg == "raw":
-        if original is None:
-            missing.append(f"{deap_raw.FOLDER}/: not found (the raw recordings)")
-        trials = (
-            deap_raw.raw_trials(original, release, baseline, found, missing)
-            if original is not None
-            else []
-        )
-    elif folder is None:
-        missing.append(f"{_FOLDER}/: not found (the preprocessed files)")
-        trials = []
-    else:
-        trials = _preprocessed(folder, baseline, found, missing)
-        if original is not None and original != folder:
-            found.append(
-                f"{deap_raw.FOLDER}/: {len(list(original.glob(deap_raw.GLOB)))} raw "
-                "recordings (not read: the preprocessed files are; eeg='raw' reads "
-                "these)"
-            )
-    return build_dataset(spec, baseline, release, trials, found, missing, eeg)
 
 
 def _preprocessed(

@@ -35,9 +35,14 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import EEGStreamError
-from ..montage import normalize_name
 from . import rated_tables as R
-from ._rated import SFREQ, RatedTrial, missing_subjects, subtract_baseline
+from ._rated import (
+    SFREQ,
+    RatedTrial,
+    check_channels,
+    missing_subjects,
+    subtract_baseline,
+)
 from ._raw import load_raw_trial
 from .targets import check_ratings
 
@@ -199,13 +204,12 @@ def _read_videos(path: Path, mtime_ns: int) -> list[tuple[float, float]]:
             f"{path} has {len(raw.ch_names)} channels; expected DEAP's {N_CHANNELS} "
             "(32 EEG, 12 peripheral, 3 unused, Status)"
         )
-    labels = {normalize_name(n) for n in raw.ch_names}
-    absent = [c for c in R.DEAP_CHANNELS if c not in labels]
-    if absent:
-        raise EEGStreamError(
-            f"{path} lacks the EEG channel(s) {', '.join(absent)}; expected DEAP's "
-            f"32 ({', '.join(R.DEAP_CHANNELS)}, in another order for subjects 1-22)"
-        )
+    check_channels(
+        path,
+        raw.ch_names,
+        R.DEAP_CHANNELS,
+        f"DEAP's 32 ({', '.join(R.DEAP_CHANNELS)}, in another order for subjects 1-22)",
+    )
     sfreq = float(raw.info["sfreq"])
     status = raw.get_data(picks=[STATUS], verbose="error")[0].astype(np.int64) & _MASK
     onsets = np.flatnonzero(np.diff(status, prepend=0) != 0)

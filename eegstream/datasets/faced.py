@@ -26,19 +26,9 @@ import numpy as np
 from .._errors import EEGStreamError
 from . import faced_raw
 from . import rated_tables as R
-from ._rated import (
-    RatedTrial,
-    build_dataset,
-    check_baseline,
-    check_eeg,
-    find_release,
-    missing_subjects,
-    part_folder,
-    seed_rows,
-)
+from ._rated import RatedTrial, missing_subjects, read_processed_or_raw, seed_rows
 from ._safepickle import load_arrays
 from .base import Dataset
-from .targets import make_target
 
 _FOLDER = "Processed_data"
 NAME = "faced"
@@ -70,33 +60,23 @@ def read(
         Which EEG to read; None: ``Processed_data`` where present, else the
         raw recordings.
     """
-    spec = make_target(NAME, target, threshold)
-    baseline = check_baseline(NAME, baseline)
-    eeg = check_eeg(NAME, eeg)
-    release, _ = find_release(
-        NAME, root, (_FOLDER, faced_raw.FOLDER), (_GLOB, faced_raw.GLOB)
+    return read_processed_or_raw(
+        NAME,
+        root,
+        target=target,
+        threshold=threshold,
+        baseline=baseline,
+        eeg=eeg,
+        processed=(_FOLDER, _GLOB, "processed"),
+        raw=(faced_raw.FOLDER, faced_raw.GLOB),
+        # FACED has no baseline; its raw clips need nothing beside the recordings.
+        scan_processed=lambda folder, _baseline, found, missing: _processed(
+            folder, found, missing
+        ),
+        scan_raw=lambda folder, _release, _baseline, found, missing: (
+            faced_raw.raw_trials(folder, found, missing)
+        ),
     )
-    folder = part_folder(release, _FOLDER, _GLOB)
-    original = part_folder(release, faced_raw.FOLDER, faced_raw.GLOB)
-    found: list[str] = []
-    missing: list[str] = []
-    eeg = "raw" if eeg == "raw" or (eeg is None and folder is None) else "preprocessed"
-    if eeg == "raw":
-        if original is None:
-            missing.append(f"{faced_raw.FOLDER}/: not found (the raw recordings)")
-        trials = faced_raw.raw_trials(original, found, missing) if original else []
-    elif folder is None:
-        missing.append(f"{_FOLDER}/: not found (the processed files)")
-        trials = []
-    else:
-        trials = _processed(folder, found, missing)
-        if original is not None and original != folder:
-            n = len(list(original.glob(faced_raw.GLOB)))
-            found.append(
-                f"{faced_raw.FOLDER}/: {n} raw recordings (not read: the processed "
-                "files are; eeg='raw' reads these)"
-            )
-    return build_dataset(spec, baseline, release, trials, found, missing, eeg)
 
 
 def _processed(folder: Path, found: list[str], missing: list[str]) -> list[RatedTrial]:

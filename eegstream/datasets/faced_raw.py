@@ -24,10 +24,9 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from .._errors import EEGStreamError
-from ..montage import normalize_name
 from . import rated_tables as R
 from ._layout import ranges
-from ._rated import RatedTrial, missing_subjects
+from ._rated import RatedTrial, check_channels, missing_subjects
 from ._raw import load_raw_trial
 
 NAME = "faced"
@@ -93,13 +92,12 @@ def _read_clips(
     from ..files.reading import read_raw
 
     raw = read_raw(data)
-    labels = {normalize_name(n) for n in raw.ch_names}
-    absent = [c for c in R.FACED_CHANNELS if c not in labels]
-    if absent:
-        raise EEGStreamError(
-            f"{data} lacks the EEG channel(s) {', '.join(absent)}; expected FACED's "
-            f"30 ({', '.join(R.FACED_CHANNELS)}) and the mastoids"
-        )
+    check_channels(
+        data,
+        raw.ch_names,
+        R.FACED_CHANNELS,
+        f"FACED's 30 ({', '.join(R.FACED_CHANNELS)}) and the mastoids",
+    )
     length = raw.n_times / float(raw.info["sfreq"])
     clips: dict[int, tuple[float, float]] = {}
     clip: int | None = None
