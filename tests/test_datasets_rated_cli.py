@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from _cli import assert_features_refused
 
 from eegstream.cli import main
 from eegstream.datasets import open_dataset
@@ -124,11 +125,7 @@ def test_bad_labels_are_one_line_exit_2_and_nothing_cached(
     dreamer, tmp_path, capsys, argv, message
 ):
     cache = tmp_path / "cache"
-    root = ["--dataset", "dreamer", "--root", str(dreamer), "--cache-dir", str(cache)]
-    assert main(["features", *root, *argv]) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
-    assert not cache.exists()
+    assert_features_refused("dreamer", dreamer, cache, capsys, message, argv)
 
 
 def test_a_threshold_leaving_a_class_empty_is_refused(tmp_path, capsys):
@@ -140,11 +137,11 @@ def test_a_threshold_leaving_a_class_empty_is_refused(tmp_path, capsys):
     argv = ["features", "--dataset", "deap", "--root", str(tmp_path)]
     assert main([*argv, "--cache-dir", str(cache), "--threshold", "3.5"]) == 0
     capsys.readouterr()
+    message = "--threshold 2 leaves class low-valence empty"
     cache = tmp_path / "cache2"
-    assert main([*argv, "--cache-dir", str(cache), "--threshold", "2"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--threshold 2 leaves class low-valence empty" in err[0]
-    assert not cache.exists()
+    assert_features_refused(
+        "deap", tmp_path, cache, capsys, message, ["--threshold", "2"]
+    )
 
 
 def test_rated_options_are_refused_for_seed_and_synth_settings(tmp_path, capsys):

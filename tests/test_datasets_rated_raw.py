@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _bdf import eeg_signal, status_signal, write_annotations_bdf, write_bdf
+from _cli import assert_features_refused
 
 from eegstream import EEGStreamError
 from eegstream.cli import main
@@ -204,12 +205,7 @@ def test_bad_deap_raw_is_one_line_exit_2_nothing_cached(
     deap_raw, tmp_path, capsys, write, message
 ):
     write(deap_raw / "data_original" / "s01.bdf")
-    cache = tmp_path / "cache"
-    argv = ["features", "--dataset", "deap", "--root", str(deap_raw)]
-    assert main([*argv, "--cache-dir", str(cache)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
-    assert not cache.exists()
+    assert_features_refused("deap", deap_raw, tmp_path / "cache", capsys, message)
 
 
 def test_deap_raw_unpaired_video_events_are_refused(tmp_path):
@@ -349,12 +345,7 @@ def test_bad_faced_raw_is_one_line_exit_2_nothing_cached(
     faced_raw, tmp_path, capsys, write, message
 ):
     write(faced_raw / "Data" / "sub000")
-    cache = tmp_path / "cache"
-    argv = ["features", "--dataset", "faced", "--root", str(faced_raw)]
-    assert main([*argv, "--cache-dir", str(cache)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
-    assert not cache.exists()
+    assert_features_refused("faced", faced_raw, tmp_path / "cache", capsys, message)
 
 
 def test_features_train_and_info_on_deap_raw(tmp_path, capsys):
