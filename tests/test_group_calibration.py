@@ -9,13 +9,12 @@ from _pipeline_helpers import (
     synthetic_eeg,
     wait_until,
 )
+from _room import room_session, synthetic_room
 
 from eegstream import EEGStreamError
-from eegstream.group import GroupSession, StreamQuery
 from eegstream.model._testing import SEED_IV_CLASSES
-from eegstream.montage import SEED_CHANNELS
 from eegstream.pipeline import PersonalModel, read_log
-from eegstream.replay import RoomReplay, array_source
+from eegstream.replay import RoomReplay
 
 pytestmark = pytest.mark.lsl
 
@@ -27,27 +26,11 @@ def _labrecorder_finds_the_streams(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _room(name: str) -> RoomReplay:
     """Two SYNTHETIC wearers watching four 8 s clips, at 4x speed."""
+    trials = {
+        s: [synthetic_eeg(8.0, seed=10 * s + k) for k in range(4)] for s in (1, 2)
+    }
     labels = [SEED_IV_CLASSES[k % 4] for k in range(4)]
-    return RoomReplay(
-        [
-            (
-                f"S0{s}",
-                array_source(
-                    [synthetic_eeg(8.0, seed=10 * s + k) for k in range(4)],
-                    200.0,
-                    SEED_CHANNELS,
-                    labels=labels,
-                    classes=SEED_IV_CLASSES,
-                    subject=s,
-                    synthetic=True,
-                ),
-            )  # fmt: skip
-            for s in (1, 2)
-        ],
-        name=name,
-        speed=4.0,
-        resolve_timeout=0.2,
-    )
+    return synthetic_room(name, trials, labels, speed=4.0, resolve_timeout=0.2)
 
 
 def test_each_wearer_calibrates_on_its_own_recording_and_switches(
@@ -68,13 +51,7 @@ def test_each_wearer_calibrates_on_its_own_recording_and_switches(
         return calibrate
 
     log = tmp_path / "room.jsonl"
-    session = GroupSession(
-        tiny_checkpoint,
-        streams=[StreamQuery(source_id=p.source_id) for p in room.players],
-        device="cpu",
-        outlets=False,
-        log_path=log,
-    )
+    session = room_session(tiny_checkpoint, room, log)
     try:
         room.start()
         session.start()

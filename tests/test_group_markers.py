@@ -8,6 +8,7 @@ import numpy as np
 import pylsl
 import pytest
 from _pipeline_helpers import PlainSource, stop_all, synthetic_eeg, wait_until
+from _room import room_session
 
 from eegstream import EEGStreamError
 from eegstream.acquisition import list_streams
@@ -64,13 +65,7 @@ def test_a_room_replay_has_one_marker_stream_that_labels_every_wearer(
         speed=4.0,
     )
     log = tmp_path / "room.jsonl"
-    session = GroupSession(
-        tiny_checkpoint,
-        streams=[StreamQuery(source_id=p.source_id) for p in room.players],
-        device="cpu",
-        outlets=False,
-        log_path=log,
-    )
+    session = room_session(tiny_checkpoint, room, log)
     try:
         room.start()
         mine = [s for s in list_streams(timeout=1.0) if unique_id in s.source_id]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -502,13 +507,35 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextlib.contextmanager
+def _run_with_web(
+    checkpoint: Path, source, *options: str
+) -> Iterator[tuple[subprocess.Popen, int]]:
+    """Run ``eegstream run --web PORT OPTIONS`` in a process; yield it and PORT.
+
+    Its first line must give the web view's address: a busy port stops the
+    command before the pipeline starts. On leaving, Ctrl-C ends it and
+    ``source`` (the replay) stops; the server must have gone with the run.
+    """
+    port = _free_port()
+    argv = [sys.executable, "-m", "eegstream", "run", "--model", str(checkpoint)]
+    argv += [*options, "--device", "cpu", "--quiet", "--web", str(port)]
+    run = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout is not None
+        assert f"live web view at http://127.0.0.1:{port}/" in run.stdout.readline()
+        yield run, port
+    finally:
+        run.send_signal(signal.SIGINT)
+        run.communicate(timeout=60)
+        source.stop()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
 def test_run_web_serves_the_session_of_the_run(
     tiny_checkpoint, unique_id, tmp_path, monkeypatch
 ) -> None:
-    import signal
-    import subprocess
-    import sys
-
     from eegstream.model._testing import SEED_IV_CLASSES
     from eegstream.montage import SEED_CHANNELS
     from eegstream.replay import Player, array_source
@@ -520,16 +547,10 @@ def test_run_web_serves_the_session_of_the_run(
     )  # fmt: skip
     player = Player(source, name=unique_id, speed=2.0, wait_for_consumer=True)
     player.start()
-    port = _free_port()
-    argv = [sys.executable, "-m", "eegstream", "run", "--model", str(tiny_checkpoint)]
-    argv += ["--stream", unique_id, "--device", "cpu", "--quiet", "--web", str(port)]
     monkeypatch.setenv("EEGSTREAM_WEARERS", str(tmp_path / "wearers"))
-    argv += ["--wearer", "P09"]  # new to the store: named, nothing loaded
-    run = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-    try:
-        assert run.stdout is not None
-        # Before the pipeline starts: a busy port stops the command first.
-        assert f"live web view at http://127.0.0.1:{port}/" in run.stdout.readline()
+    # P09 is new to the store: named, nothing loaded.
+    options = ["--stream", unique_id, "--wearer", "P09"]
+    with _run_with_web(tiny_checkpoint, player, *options) as (_, port):
 
         async def go() -> None:
             url = f"http://127.0.0.1:{port}/ws?session={unique_id}"
@@ -543,59 +564,23 @@ def test_run_web_serves_the_session_of_the_run(
                 await _until(ws, lambda m: "sad" in [t[1] for t in m["truth"]])
 
         _run(go())
-    finally:
-        run.send_signal(signal.SIGINT)
-        run.communicate(timeout=60)
-        player.stop()
-    # The server went with the run.
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 def test_run_web_lists_every_wearer_of_a_room_with_its_steps_and_truth(
     tiny_checkpoint, unique_id
 ) -> None:
-    import signal
-    import subprocess
-    import sys
+    from _room import synthetic_room
 
     from eegstream.model._testing import SEED_IV_CLASSES
-    from eegstream.montage import SEED_CHANNELS
-    from eegstream.replay import RoomReplay, array_source
 
     rng = np.random.default_rng(1)
-    room = RoomReplay(
-        [
-            (
-                f"S0{k}",
-                array_source(
-                    [10 * rng.standard_normal((62, 200 * 60))],
-                    200.0,
-                    SEED_CHANNELS,
-                    labels=["fear"],
-                    classes=SEED_IV_CLASSES,
-                    subject=k,
-                    synthetic=True,
-                ),
-            )  # fmt: skip
-            for k in (1, 2)
-        ],
-        name=unique_id,
-        speed=2.0,
-        resolve_timeout=0.2,
-    )
+    trials = {k: [10 * rng.standard_normal((62, 200 * 60))] for k in (1, 2)}
+    room = synthetic_room(unique_id, trials, ["fear"], speed=2.0, resolve_timeout=0.2)
     wearers = [p.name for p in room.players]
-    port = _free_port()
-    argv = [sys.executable, "-m", "eegstream", "run", "--model", str(tiny_checkpoint)]
-    for player in room.players:
-        argv += ["--source-id", player.source_id]
-    argv += ["--device", "cpu", "--quiet", "--web", str(port)]
-    argv += ["--group-outlet", f"{unique_id}-group"]
+    options = [f"--source-id={player.source_id}" for player in room.players]
+    options += ["--group-outlet", f"{unique_id}-group"]
     room.start()
-    run = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-    try:
-        assert run.stdout is not None
-        assert f"live web view at http://127.0.0.1:{port}/" in run.stdout.readline()
+    with _run_with_web(tiny_checkpoint, room, *options) as (run, port):
         for line in run.stdout:  # the session runs: the room may start
             if "eegstream run: model" in line:
                 break
@@ -623,9 +608,3 @@ def test_run_web_lists_every_wearer_of_a_room_with_its_steps_and_truth(
                         await _until(ws, lambda m: "fear" in [t[1] for t in m["truth"]])
 
         _run(go())
-    finally:
-        run.send_signal(signal.SIGINT)
-        run.communicate(timeout=60)
-        room.stop()
-    with pytest.raises(OSError):  # the server went with the run
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()
