@@ -275,21 +275,15 @@ def start_group_calibration(
     """
     if args.calibrate is None:
         return
-    from ..calibration.wearer_session import personal_session
+    from ._personal import personal_session
 
     plans = {}
     for member in session.members:
         named = session.roster.find(member.summary.name, member.summary.source_id)
         if member.chain is None or named is None:
             continue
-        personal = personal_session(
-            args.model,
-            wearer=member.wearer,
-            calibrate_s=args.calibrate,
-            label_map=args.label_map,
-            alpha=args.alpha,
-            markers=args.markers,
-        )
+        # --personal-model and --calibration-record are refused here: both None
+        personal = personal_session(args, wearer=member.wearer)
         # sanity check: --calibrate makes both
         assert personal.calibrate is not None and personal.recording is not None
         plans[member.wearer] = (personal.calibrate, personal.recording)

@@ -275,25 +275,6 @@ def option_kwargs(
     return {opt.name: getattr(args, opt.name) for opt in options}
 
 
-def personal_session(args: argparse.Namespace) -> PersonalSession:
-    """Prepare what ``--wearer``, ``--calibrate`` and their options ask for.
-
-    See :func:`eegstream.calibration.wearer_session.personal_session`.
-    """
-    from ..calibration.wearer_session import personal_session as prepare
-
-    return prepare(
-        args.model,
-        wearer=args.wearer,
-        calibrate_s=args.calibrate,
-        label_map=args.label_map,
-        personal_model=args.personal_model,
-        calibration_record=args.calibration_record,
-        alpha=args.alpha,
-        markers=args.markers,
-    )
-
-
 def finish_personal(pipe: LivePipeline, session: PersonalSession, command: str) -> None:
     """After the session: let a fit under way end, save the wearer's statistics."""
     calibration = pipe.calibration

@@ -14,6 +14,7 @@ from . import _options
 from ._exit import hold_outlets
 from ._group import add_group_options, group_requested
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from ._personal import personal_session
 from .web import start_web
 
 HELP = "open the live dashboard over an LSL EEG stream"
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     unattended = args.exit_after is not None
 
     try:
-        session = _options.personal_session(args)
+        session = personal_session(args)
         for line in session.lines:
             print(f"eegstream live: {line}", flush=True)
         model: object = session.model  # --model, or the wearer's personal model

@@ -13,6 +13,7 @@ from . import _options
 from ._exit import hold_outlets
 from ._group import add_group_options, group_requested, run_group
 from ._options import add_pipeline_options, finish_personal, pipeline_from_args
+from ._personal import personal_session
 from ._shared import stop_uninterrupted
 from .web import start_web
 
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     handler = _warnings_to_stderr()
     start_web(args.web, "run")
     try:
-        session = _options.personal_session(args)
+        session = personal_session(args)
         pipe = pipeline_from_args(
             session.model, args, **session.pipeline_options
         ).start()
