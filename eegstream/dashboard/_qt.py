@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from .._errors import EEGStreamError
 from .._io import atomic_path
@@ -70,6 +70,41 @@ def save_png(window: QtWidgets.QWidget, path: str | Path) -> Path:
                 "check that the folder is writable"
             )
     return path
+
+
+class TimedWindow(QtWidgets.QMainWindow):
+    """A main window that ``timer`` redraws with :meth:`refresh`.
+
+    Closing it stops the timer and, the first time, calls :meth:`_close_once`
+    and emits ``closed``.
+    """
+
+    closed = QtCore.Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timer = QtCore.QTimer(self)
+        self._closed = False
+
+    def refresh(self) -> object:
+        """Redraw from what the window shows; subclasses implement it."""
+        raise NotImplementedError
+
+    def _close_once(self) -> None:
+        """Stop what the window watches; called once, on the first close."""
+
+    def save_screenshot(self, path: str | Path) -> Path:
+        """Write a PNG of the window to ``path`` atomically; return the path."""
+        self.refresh()
+        return save_png(self, path)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: D102
+        self.timer.stop()
+        if not self._closed:
+            self._closed = True
+            self._close_once()
+            self.closed.emit()
+        super().closeEvent(event)
 
 
 def fixed_plot(

@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import _theme
-from ._qt import save_png
+from ._qt import TimedWindow
 from .gauge import EmotionGauge
 
 
@@ -132,7 +131,7 @@ class WearerTile(QtWidgets.QFrame):
         super().mousePressEvent(event)
 
 
-class RoomWindow(QtWidgets.QMainWindow):
+class RoomWindow(TimedWindow):
     """Tiles of every wearer; a click on a tile, or its number key, opens its view.
 
     Parameters
@@ -150,8 +149,6 @@ class RoomWindow(QtWidgets.QMainWindow):
     In a wearer's view, Escape or a click on "all wearers" goes back to the
     tiles.
     """
-
-    closed = QtCore.Signal()
 
     def __init__(
         self,
@@ -185,10 +182,8 @@ class RoomWindow(QtWidgets.QMainWindow):
         self._stack.addWidget(self._detail)
         self.setCentralWidget(self._stack)
         self.resize(900, 560)
-        self._timer = QtCore.QTimer(self)
-        self._timer.timeout.connect(self.refresh)
-        self._timer.start(int(refresh_ms))
-        self._closed = False
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start(int(refresh_ms))
 
     # -- views ----------------------------------------------------------------------
     def refresh(self) -> None:
@@ -247,16 +242,6 @@ class RoomWindow(QtWidgets.QMainWindow):
             super().keyPressEvent(event)
 
     # -- lifecycle ------------------------------------------------------------------
-    def save_screenshot(self, path: str | Path) -> Path:
-        """Write a PNG of the window to ``path`` atomically; return the path."""
-        self.refresh()
-        return save_png(self, path)
-
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: D102
-        self._timer.stop()
-        if not self._closed:
-            self._closed = True
-            if self.on_close is not None:
-                self.on_close()
-            self.closed.emit()
-        super().closeEvent(event)
+    def _close_once(self) -> None:
+        if self.on_close is not None:
+            self.on_close()

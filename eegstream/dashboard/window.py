@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..features.config import BAND_NAMES
 from . import _theme
-from ._qt import Panel, configure_pyqtgraph, dark_palette, save_png
+from ._qt import Panel, TimedWindow, configure_pyqtgraph, dark_palette
 from .bandpower import BandPowerPlot
 from .gauge import EmotionGauge
 from .history import ProbabilityHistory
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
     from ..pipeline import LivePipeline
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(TimedWindow):
     """A view over a running :class:`~eegstream.pipeline.LivePipeline`.
 
     A timer in the GUI thread drains the pipeline's subscriber queue and reads
@@ -59,7 +58,6 @@ class MainWindow(QtWidgets.QMainWindow):
     """
 
     failed = QtCore.Signal(str)
-    closed = QtCore.Signal()
 
     def __init__(
         self,
@@ -113,7 +111,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.refresh_ms = int(refresh_ms)
         self.redraws = 0
         self._failed = False
-        self._closed = False
         self._missing: tuple[str, ...] | None = None  # the model channels not streamed
         self.setWindowTitle("eegstream live")
         self.resize(1500, 900)
@@ -177,7 +174,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.setWindowTitle("eegstream live [SYNTHETIC EEG]")
             self.status.set_synthetic()
         self.model.attach(pipeline)
-        self.timer = QtCore.QTimer(self)
         self.timer.setInterval(self.refresh_ms)
 
     def _connect_signals(self) -> None:
@@ -276,15 +272,5 @@ class MainWindow(QtWidgets.QMainWindow):
             self.banner.setText(text)
         self.banner.setVisible(True)
 
-    def save_screenshot(self, path: str | Path) -> Path:
-        """Write a PNG of the window to ``path`` atomically; return the path."""
-        self.refresh()
-        return save_png(self, path)
-
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: D102
-        self.timer.stop()
-        if not self._closed:
-            self._closed = True
-            self.pipeline.stop()
-            self.closed.emit()
-        super().closeEvent(event)
+    def _close_once(self) -> None:
+        self.pipeline.stop()
