@@ -105,6 +105,21 @@ def _deap_ratings(path: Path, rows) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def _check_processed_first(
+    dataset: str, root: Path, processed: tuple[int, str], raw_files: str, n_raw: int
+) -> None:
+    """``root`` reads as its processed files, and as its raw ones with eeg="raw".
+
+    ``processed``: the number of trials and their files' suffix; ``raw_files``
+    starts the description's line of the raw recordings not read.
+    """
+    ds = open_dataset(dataset, root)
+    assert (len(ds.trials), ds.trials[0].eeg_source.suffix) == processed
+    assert f"{raw_files} raw recordings (not read" in ds.describe()
+    raw = open_dataset(dataset, root, eeg="raw")
+    assert len(raw.trials) == n_raw and raw.trials[0].eeg_source.suffix == ".bdf"
+
+
 @pytest.fixture()
 def deap_raw(tmp_path):
     """Subjects 1 (Twente order) and 23 (Geneva order), three videos each."""
@@ -151,11 +166,7 @@ def test_deap_prefers_the_preprocessed_files_and_reads_raw_when_asked(deap_raw):
         pickle.dump(
             {"data": data, "labels": np.array([[3, 5, 5, 5], [7, 5, 5, 5]])}, fh, 2
         )
-    ds = open_dataset("deap", deap_raw)
-    assert len(ds.trials) == 2 and ds.trials[0].eeg_source.suffix == ".dat"
-    assert "data_original/: 2 raw recordings (not read" in ds.describe()
-    raw = open_dataset("deap", deap_raw, eeg="raw")
-    assert len(raw.trials) == 6 and raw.trials[0].eeg_source.suffix == ".bdf"
+    _check_processed_first("deap", deap_raw, (2, ".dat"), "data_original/: 2", 6)
     # --root naming data_original/ itself reads only the raw recordings.
     assert len(open_dataset("deap", deap_raw / "data_original").trials) == 6
 
@@ -296,10 +307,7 @@ def test_faced_prefers_processed_files_and_reads_raw_when_asked(faced_raw):
     processed.mkdir()
     with open(processed / "sub000.pkl", "wb") as fh:
         pickle.dump(np.zeros((28, 32, 7500), np.float32), fh)
-    ds = open_dataset("faced", faced_raw)
-    assert len(ds.trials) == 28 and ds.trials[0].eeg_source.suffix == ".pkl"
-    assert "Data/: 3 raw recordings (not read" in ds.describe()
-    assert len(open_dataset("faced", faced_raw, eeg="raw").trials) == 33
+    _check_processed_first("faced", faced_raw, (28, ".pkl"), "Data/: 3", 33)
 
 
 @pytest.mark.parametrize(
