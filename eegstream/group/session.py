@@ -639,13 +639,10 @@ class GroupSession:
             return member
         member.stats = SessionStats(chain.classes)
         if self.use_outlets:
-            member.outlets = ResultOutlets(
+            member.outlets = ResultOutlets.of_chain(
+                chain,
                 member.wearer,
                 summary.source_id or summary.name,
-                chain.classes,
-                chain.cfg.band_names,
-                chain.checkpoint.name,
-                channels=chain.plan.channels,
                 wearer=member.wearer,
                 synthetic=member.synthetic,
                 markers=_truth_name(member),

@@ -42,13 +42,10 @@ class OutputsMixin(PipelineBase):
 
     def _open_outputs(self, summary: StreamSummary, chain: LiveChain) -> None:
         if self.use_outlets:
-            self.outlets = ResultOutlets(
+            self.outlets = ResultOutlets.of_chain(
+                chain,
                 summary.name,
                 summary.source_id,
-                self.classes,
-                self.cfg.band_names,
-                self.checkpoint.name,
-                channels=chain.plan.channels,
                 wearer=self.wearer_name,
                 synthetic=self.synthetic,
             )

@@ -23,6 +23,7 @@ EEG). Names follow :mod:`eegstream.protocol` for derived streams:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pylsl
@@ -38,6 +39,9 @@ from ..protocol import (
 )
 from ..quality import ARTIFACT_KINDS, StepQuality
 from .channels import ChannelPlan
+
+if TYPE_CHECKING:
+    from .chain import LiveChain
 
 DE_UNIT = "DE (log2 of 100 x power in uV^2)"
 #: Values of a channel's state on the quality outlet.
@@ -189,6 +193,24 @@ class ResultOutlets:
             )
         self._probs = np.zeros(len(classes), dtype=np.float32)
         self._bands = np.zeros(len(band_names), dtype=np.float32)
+
+    @classmethod
+    def of_chain(
+        cls, chain: LiveChain, stream_name: str, source_id: str, **identity: Any
+    ) -> ResultOutlets:
+        """Open the outlets of ``chain``'s results: its classes, bands, model, channels.
+
+        ``identity``: ``wearer``, ``synthetic`` and ``markers``, as for the class.
+        """
+        return cls(
+            stream_name,
+            source_id,
+            chain.classes,
+            chain.cfg.band_names,
+            chain.checkpoint.name,
+            channels=chain.plan.channels,
+            **identity,
+        )
 
     def push(
         self, probabilities: np.ndarray, band_power: np.ndarray, timestamp: float
