@@ -160,10 +160,18 @@ def collect(q: queue.Queue, until, timeout: float = 30.0) -> list:
 def first_steps(model, stream: str, player, n: int) -> tuple:
     """Run a pipeline (no outlets) on ``stream`` until ``n`` steps; then stop it.
 
-    ``player`` (the stream's source) is stopped after the pipeline. Returns
-    the stopped pipeline and its steps (fewer than ``n`` if they did not come).
+    ``player`` (the stream's source) is stopped after the pipeline. It must
+    loop (``loop=True``): a replay that ends closes its outlet, and liblsl
+    then drops the samples the pipeline's inlet had not pulled yet (a
+    ``LostError`` on the next pull). On a loaded machine a sped-up replay of
+    a few seconds ended before the pipeline had pulled any: no step came.
+    Returns the stopped pipeline and its steps (fewer than ``n`` if they did
+    not come).
     """
     from eegstream.pipeline import LivePipeline
+
+    if player.n_passes is not None:
+        raise ValueError("first_steps needs a player that loops (loop=True)")
 
     pipe = LivePipeline(model, stream=stream, device="cpu", outlets=False)
     try:

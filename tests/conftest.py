@@ -164,9 +164,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # The modules that take longest (tens of seconds each, most of it waiting on
-# LabRecorder, Ray or real-time replays; measured with --durations), slowest
-# first. `--dist loadfile --no-loadscope-reorder` hands modules out in this
-# order: a long module begun last would leave the other worker idle at the end.
+# LabRecorder, Ray, real-time replays or the ASR fit child, which runs at a
+# lower priority and starves while the other workers run), slowest first.
+# `--dist loadfile --no-loadscope-reorder` hands modules out in this order: a
+# long module begun last would leave the other workers idle at the end. The
+# first five as measured before; the others by `-n 0 --durations=0` per module
+# on the idle machine (2026-12-07: test_cli_group 78 s, test_web 53 s,
+# test_group_markers 45 s, test_features_asr_stage 43 s, test_cli_run 40 s,
+# test_group_calibration 36 s, test_examples 25-30 s, test_training_artifacts
+# 25 s, test_cli_asr about 25 s, test_cli_exit 23 s, test_calibration and
+# test_datasets_rated_cli 21 s, then 12-19 s each).
 _SLOWEST_MODULES = (
     "test_recorder.py",
     "test_training_distributed.py",
@@ -174,15 +181,26 @@ _SLOWEST_MODULES = (
     "test_dashboard_live.py",
     "test_datasets_synth.py",
     "test_cli_group.py",
-    "test_replay_player.py",
-    "test_training_cli.py",
-    "test_cli_run.py",
-    "test_cli_check.py",
-    "test_acquisition_lsl.py",
-    "test_pipeline_live.py",
-    "test_xdf.py",
-    "test_cli_demo.py",
+    "test_features_asr_stage.py",
     "test_web.py",
+    "test_group_markers.py",
+    "test_cli_run.py",
+    "test_group_calibration.py",
+    "test_examples.py",
+    "test_training_artifacts.py",
+    "test_cli_asr.py",
+    "test_cli_exit.py",
+    "test_calibration.py",
+    "test_datasets_rated_cli.py",
+    "test_pipeline_live.py",
+    "test_acquisition_lsl.py",
+    "test_replay_player.py",
+    "test_xdf.py",
+    "test_cli_check.py",
+    "test_cli_demo.py",
+    "test_web_browser.py",
+    "test_group_session.py",
+    "test_training_cli.py",
 )
 
 

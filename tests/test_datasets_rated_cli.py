@@ -193,7 +193,8 @@ def test_a_dreamer_model_runs_live_on_the_replayed_epoc_stream(dreamer, tmp_path
     assert main([*argv, "--out", str(tmp_path / "run")]) == 0
     name = f"dreamer-{tmp_path.name}"
     source = dataset_source("dreamer", dreamer, 4, trials=[1])
-    player = Player(source, name=name, speed=4.0, wait_for_consumer=True).start()
+    player = Player(source, name=name, speed=4.0, loop=True, wait_for_consumer=True)
+    player.start()
     model = models / "live-dreamer.safetensors"
     pipe, got = first_steps(model, name, player, 3)
     assert pipe.plan.missing == [] and pipe.plan.ignored == []

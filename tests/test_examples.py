@@ -6,6 +6,7 @@ real recordings in tests/data/ or on data it makes itself.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -17,6 +18,11 @@ from pylsl import StreamInlet, resolve_byprop
 from eegstream.labelmap import LabelMap
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# Torch on one intra-op thread, as the one_torch_thread fixture does in the
+# suite's own processes: beside the other test workers on 2 cores, a second
+# thread only waits (classify_a_recording.py: 3.5 s wall and 3.2 s CPU with
+# one, 5.2 s and 7.0 s with two, on the idle machine).
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
 def run_example(name: str, *args: str, timeout: float = 240) -> str:
@@ -26,6 +32,7 @@ def run_example(name: str, *args: str, timeout: float = 240) -> str:
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=ONE_THREAD,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout

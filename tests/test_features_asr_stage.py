@@ -226,6 +226,25 @@ def test_the_live_fit_runs_in_the_child_process(raw, cfg, monkeypatch):
     assert stage.state == "cleaning", stage.messages
 
 
+def test_a_run_that_waits_for_the_fit_fits_in_its_own_thread(raw, cfg, monkeypatch):
+    """``run --file``: no lower-priority child to wait on, after a restart too."""
+    from eegstream.features import asr_stage
+    from eegstream.features.online import OnlineFeatures
+
+    def not_in_child(*args):
+        raise AssertionError("the fit ran in the child process")
+
+    monkeypatch.setattr(asr_stage, "fit_in_child", not_in_child)
+    features = OnlineFeatures(cfg, None, raw.shape[0])
+    features.set_background_fit(False)
+    features.set_line_freq(50.0)  # a new extractor, fitting here too
+    assert features.asr is not None and not features.asr.background
+    steps = features.push(raw)
+    features.asr.finish()
+    assert features.asr.state == "cleaning", features.asr.messages
+    assert len(steps) == 47
+
+
 def test_a_fit_child_that_dies_is_replaced_or_turns_asr_off(raw, cfg):
     from eegstream.features import asr_fit
 

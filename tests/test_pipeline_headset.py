@@ -44,7 +44,7 @@ def _player(name: str, eeg: np.ndarray) -> Player:
     source = array_source(
         [eeg], EPOC.sfreq, EPOC.channels, description="synthetic EPOC", synthetic=True
     )
-    return Player(source, name=name, speed=4.0, wait_for_consumer=True)
+    return Player(source, name=name, speed=4.0, loop=True, wait_for_consumer=True)
 
 
 def test_a_14_channel_128_hz_stream_runs_live_with_a_14_channel_model(

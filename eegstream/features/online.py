@@ -76,6 +76,7 @@ class OnlineFeatures:
     ) -> None:
         self.cfg = self.trained_cfg = cfg
         self.n_channels = n_channels
+        self.background_fit = True
         n_features = n_channels * len(cfg.bands)
         self.extractor = StreamingDE(
             cfg, n_channels, condition=True, background_fit=True
@@ -131,6 +132,24 @@ class OnlineFeatures:
         """
         self._use(self.cfg.replace(asr=asr))
 
+    def set_background_fit(self, background: bool) -> None:
+        """Fit ASR in the child process (live, the default) or in the caller's thread.
+
+        The fit is the same either way (:mod:`~eegstream.features.asr_fit`).
+        A run with nothing to keep on time (a file pushed as fast as the CPU
+        allows) waits for the fit anyway: in the caller's thread it runs at
+        the caller's priority, not the child's lower one, which a loaded
+        machine starves.
+
+        Parameters
+        ----------
+        background : bool
+            ``True``: in the child, without holding up :meth:`push`.
+        """
+        self.background_fit = background
+        if self.asr is not None:
+            self.asr.background = background and not self.asr.strict
+
     @property
     def asr(self) -> ASRStage | None:
         """The ASR stage (its state and messages), or ``None`` without ASR."""
@@ -140,7 +159,7 @@ class OnlineFeatures:
         """Compute features with ``cfg`` from the next sample on."""
         self.cfg = cfg
         self.extractor = StreamingDE(
-            cfg, self.n_channels, condition=True, background_fit=True
+            cfg, self.n_channels, condition=True, background_fit=self.background_fit
         )
         self.reset()
 

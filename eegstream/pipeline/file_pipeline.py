@@ -19,6 +19,8 @@ have said, step by step, about an old session.
   each marker taken before the block of EEG it falls in: ``marker`` records,
   and true labels (the replay's trial markers, or ``label_map`` rules) on the
   steps, so the summary has the accuracy a live run over its replay would.
+- **ASR**: fitted in this thread (the same fit as live, where a child
+  process fits it), since the run waits for it anyway.
 - **Failure**: the log is removed, whatever stopped the run (an error,
   Ctrl-C): no partial log is left behind.
 """
@@ -199,6 +201,10 @@ class FilePipeline(LivePipeline):
             # 2-core machine 2 threads stalled steps for up to 1.7 s.
             torch.set_num_threads(1)
         self.classifier.warm_up()
+        # Nothing to keep on time: the run waits for an ASR fit anyway, so it
+        # runs in this thread, not in the lower-priority child a loaded
+        # machine starves (a 5 s fit took 100 s beside three busy processes).
+        self.classifier.features.set_background_fit(False)
         self.chain = chain = LiveChain.from_recording(
             self.checkpoint,
             rec,
