@@ -317,6 +317,9 @@ class GroupSession:
                     + "; ".join(f"{m.summary.name}: {m.error}" for m in self.members)
                 )
             self._open_group_outlet()
+            # The chains and inlets built since live mode began: out of every
+            # full collection from here on (_realtime.freeze_new).
+            _realtime.freeze_new()
         except BaseException:
             self.stop()
             raise
@@ -593,6 +596,7 @@ class GroupSession:
                 if self._stop.is_set():
                     return
                 self._add(info)
+                _realtime.freeze_new()
 
     def _add(self, info: pylsl.StreamInfo) -> Member:
         """Open a stream and build its chain; a refusal is kept on the member."""
@@ -738,6 +742,13 @@ class GroupSession:
                     break
                 try:
                     tick.append(self._ready.get(timeout=remaining))
+                except queue.Empty:
+                    break
+            # Steps that became ready meanwhile (while the last tick was being
+            # classified) join this one, whatever the wait.
+            while True:
+                try:
+                    tick.append(self._ready.get_nowait())
                 except queue.Empty:
                     break
             try:
