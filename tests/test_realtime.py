@@ -84,3 +84,19 @@ def test_blas_runs_on_one_thread_while_live_and_as_before_after():
     finally:
         _realtime.live_stopped(owner)
     assert blas_threads() == before
+
+
+def test_freeze_new_freezes_what_was_built_while_live_only():
+    owner = object()
+    gc.collect()  # no garbage of earlier tests left to freeze: counts compare
+    _realtime.freeze_new()  # not live: nothing frozen
+    assert gc.get_freeze_count() == 0
+    _realtime.live_started(owner)
+    try:
+        frozen = gc.get_freeze_count()
+        built = [[k] for k in range(1000)]  # a new stream's objects
+        _realtime.freeze_new()
+        assert gc.get_freeze_count() >= frozen + len(built)
+    finally:
+        _realtime.live_stopped(owner)
+    assert gc.get_freeze_count() == 0
