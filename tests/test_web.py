@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 import socket
 import subprocess
@@ -125,9 +126,12 @@ def test_bad_addresses_and_tokens_are_one_line_exit_2(capsys, tiny_checkpoint) -
         taken.listen()
         port = taken.getsockname()[1]
         argv = ["run", "--model", str(tiny_checkpoint), "--web", str(port)]
+        handlers = list(logging.getLogger("eegstream").handlers)
         assert main([*argv, "--stream", "nowhere", "--timeout", "1"]) == 2
     err = capsys.readouterr().err
     assert f"--web {port}: --port {port} is in use" in err and err.count("\n") == 1
+    # No stderr handler of this run is left behind to print later runs' warnings.
+    assert logging.getLogger("eegstream").handlers == handlers
 
 
 # -- a real server ------------------------------------------------------------

@@ -114,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.seconds is not None:
         check_number(args.seconds, "seconds", min=0, min_inclusive=False)
+    start_web(args.web, "run")  # before the handler: a busy port must not leak it
     handler = _warnings_to_stderr()
-    start_web(args.web, "run")
     try:
         session = personal_session(args)
         pipe = pipeline_from_args(
