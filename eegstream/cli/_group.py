@@ -84,11 +84,10 @@ def add_group_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--tick-wait",
         type=float,
-        default=0.0,
+        default=5.0,
         metavar="MS",
         help="how long a tick waits from its first ready step for the other "
-        "wearers' steps, in ms, before their one batched model call (steps "
-        "already ready join it anyway; default 0: no wait)",
+        "wearers' steps, in ms, before their one batched model call",
     )
     group.add_argument(
         "--group-outlet",

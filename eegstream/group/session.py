@@ -162,10 +162,7 @@ class GroupSession:
         Where the models run.
     tick_wait_s : float
         How long a tick waits, from its first ready step, for the other
-        streams' steps (seconds). Steps already queued join it anyway; 0
-        (the default): no wait, so a step is never held for another
-        stream's (16 wearers: p99 11.9-13.4 ms against 16.8-21.5 ms with
-        5 ms, docs/group.md).
+        streams' steps (seconds). Steps already queued join it anyway.
     align_s : float | None
         The most LSL time between the steps of one sample of the group
         outlet (:class:`~eegstream.group.GroupOutlet`), in seconds; None: the
@@ -202,7 +199,7 @@ class GroupSession:
         roster: Roster | None = None,
         shard: tuple[int, int] | None = None,
         device: str = "auto",
-        tick_wait_s: float = 0.0,
+        tick_wait_s: float = 0.005,
         align_s: float | None = None,
         outlets: bool = True,
         group_name: str = "eegstream-group",
