@@ -30,7 +30,10 @@ def _room(name: str) -> RoomReplay:
         s: [synthetic_eeg(8.0, seed=10 * s + k) for k in range(4)] for s in (1, 2)
     }
     labels = [SEED_IV_CLASSES[k % 4] for k in range(4)]
-    return synthetic_room(name, trials, labels, speed=4.0, resolve_timeout=0.2)
+    # Looping: a replay that ends drops what the run had not pulled yet.
+    return synthetic_room(
+        name, trials, labels, speed=4.0, resolve_timeout=0.2, loop=True
+    )
 
 
 def test_each_wearer_calibrates_on_its_own_recording_and_switches(
