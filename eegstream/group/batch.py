@@ -78,10 +78,7 @@ class BatchClassifier:
             key = self._keys[id(checkpoint)] = weights_key(checkpoint)
         if key not in self._predictors:
             predictor = Predictor(checkpoint, device=self.device_option)
-            # torch's first call initialises it (hundreds of ms): not on a live tick.
-            predictor.predict_proba(
-                np.zeros((predictor.seq_len, predictor.n_features), np.float32)
-            )
+            predictor.warm_up()  # traced, initialised: not on a live tick
             self._predictors[key] = predictor
         return key
 

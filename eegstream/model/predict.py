@@ -9,6 +9,7 @@ import torch
 
 from .._errors import EEGStreamError
 from .checkpoint import Checkpoint, load_checkpoint, resolve_model
+from .traced import Forward, run_traced, trace_exact
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -50,6 +51,7 @@ class Predictor:
         self.model = self.checkpoint.build().to(self._device)
         self.seq_len = self.checkpoint.feature_config.seq_len
         self.n_features = self.checkpoint.n_features
+        self._traced: Forward | None = None
 
     @property
     def device(self) -> str:
@@ -60,6 +62,25 @@ class Predictor:
     def classes(self) -> tuple[str, ...]:
         """Class names, the columns of :meth:`predict_proba`."""
         return self.checkpoint.classes
+
+    @property
+    def traced(self) -> bool:
+        """Whether calls run the traced graph (:meth:`warm_up`), else the module."""
+        return self._traced is not None
+
+    def warm_up(self) -> None:
+        """Get ready for live calls: trace the model where exact, run it once.
+
+        On the CPU the forward becomes one TorchScript graph where it gives
+        the module's bits (:func:`~eegstream.model.traced.trace_exact`): a
+        call then waits for no other thread's Python. Then one call on zeros,
+        so that torch's initialisation (hundreds of ms) is not a live step's.
+        """
+        if self._device.type == "cpu" and self._traced is None:
+            self._traced = trace_exact(
+                self.model, self.seq_len, self.n_features, self._device
+            )
+        self.predict_proba(np.zeros((self.seq_len, self.n_features), np.float32))
 
     def predict_proba(self, seq: np.ndarray) -> np.ndarray:
         """Class probabilities of one or more sequences.
@@ -84,7 +105,11 @@ class Predictor:
                 f"({self.seq_len}, {self.n_features}), got {np.shape(seq)}"
             )
         with torch.inference_mode():
-            logits = self.model(torch.from_numpy(x).to(self._device))
+            tensor = torch.from_numpy(x).to(self._device)
+            if self._traced is not None:
+                logits = run_traced(self._traced, tensor)
+            else:
+                logits = self.model(tensor)
             probs = (
                 torch.softmax(logits.float(), dim=-1).cpu().numpy().astype(np.float64)
             )

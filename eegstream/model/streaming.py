@@ -91,13 +91,12 @@ class StreamingClassifier:
         return list(zip(steps, probs, strict=True))
 
     def warm_up(self) -> None:
-        """Run one inference on zeros: torch initialises now (hundreds of ms).
+        """Get the model ready for live steps (:meth:`Predictor.warm_up`).
 
         Call it before live data flows, so the first live step is not the
-        one that pays. The feature state is untouched.
+        one that pays torch's initialisation. The feature state is untouched.
         """
-        p = self.predictor
-        p.predict_proba(np.zeros((p.seq_len, p.n_features)))
+        self.predictor.warm_up()
 
     def check_continues(self, previous: StreamingClassifier) -> None:
         """Check that this classifier can take over ``previous``'s stream mid-way.
