@@ -15,6 +15,14 @@
    lost. ``BENCH_MANY_SCAN=16,24,32`` also runs those counts and states
    the largest with p99 < 100 ms. ``BENCH_MANY_ARTIFACTS=off`` runs without
    the signal checks (default ``flag``: with them, as ``run`` does).
+
+Each room's line also says how the machine itself kept time over the run:
+the host's steal time (Linux ``/proc/stat``: the share of CPU time the
+hypervisor of a virtual machine gave to others) and the longest overshoots
+of a thread in this process that sleeps 1 ms in a loop (it has no other
+work), from the first step to the last. A thread on a stolen CPU stops
+however idle the machine is: such stalls set a floor under the max latency
+that no change to eegstream lowers.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -62,6 +71,49 @@ def model_times(device: str, sizes: list[int], repeats: int) -> dict[int, float]
     return out
 
 
+def cpu_times() -> np.ndarray | None:
+    """Total and steal clock ticks of all CPUs (``/proc/stat``), or None."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = np.array([int(v) for v in fields[:8]])  # user .. steal
+    return np.array([ticks.sum(), ticks[7]])
+
+
+class SleepProbe:
+    """A thread sleeping 1 ms in a loop; keeps how much longer each sleep took."""
+
+    def __init__(self) -> None:
+        self.over_ms: list[tuple[float, float]] = []  # (wall clock, ms over)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        last = time.perf_counter()
+        while not self._stop.is_set():
+            time.sleep(0.001)
+            now = time.perf_counter()
+            self.over_ms.append((time.time(), (now - last - 0.001) * 1e3))
+            last = now
+
+    def __enter__(self) -> SleepProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _between(over: list[tuple[float, float]], steps: list[dict]) -> np.ndarray:
+    """Return the oversleeps from the first step to the last (start-up left out)."""
+    if not steps:
+        return np.zeros(1)
+    first, last = steps[0]["wall"], steps[-1]["wall"]
+    return np.sort([ms for wall, ms in over if first <= wall <= last] or [0.0])
+
+
 def run_room(n: int, seconds: float, tmp: Path, artifacts: str = "flag") -> dict:
     """Replay ``n`` headsets, run one group session on them; return its figures."""
     name = f"bench-many-{uuid.uuid4().hex[:8]}"
@@ -80,7 +132,12 @@ def run_room(n: int, seconds: float, tmp: Path, artifacts: str = "flag") -> dict
             argv += ["--stream", f"{name}-{k}"]
         argv += ["--device", "cpu", "--log", str(log), "--seconds", str(seconds)]
         argv += ["--quiet", "--no-outlets", "--artifacts", artifacts]
-        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, timeout=seconds + 180)
+        before = cpu_times()
+        with SleepProbe() as probe:
+            proc = subprocess.run(
+                argv, stdout=subprocess.DEVNULL, timeout=seconds + 180
+            )
+        after = cpu_times()
         if proc.returncode != 0:
             raise RuntimeError(f"eegstream run exited {proc.returncode}")
     finally:
@@ -94,6 +151,10 @@ def run_room(n: int, seconds: float, tmp: Path, artifacts: str = "flag") -> dict
         "wearers": len({r["wearer"] for r in steps}),
         "lost": sum(r.get("samples_lost", 0) for r in ends),
         "gaps": sum(r.get("gaps", 0) for r in ends),
+        "steal": None
+        if before is None or after is None
+        else float((after - before)[1] / max(1, (after - before)[0])),
+        "oversleep_ms": _between(probe.over_ms, steps),
     }
 
 
@@ -137,6 +198,15 @@ def main() -> int:
                 f"{got['wearers']} wearers, latency p50 {p50:.1f} ms, p99 {p99:.1f} "
                 f"ms, max {lat.max():.1f} ms; samples lost {got['lost']}, gaps "
                 f"{got['gaps']}"
+            )
+            over = got["oversleep_ms"]
+            steal = got["steal"]
+            print(
+                "  the machine over that run: host steal "
+                + ("unknown" if steal is None else f"{steal * 100:.2f} % of CPU time")
+                + f"; a 1 ms sleeper overslept > 10 ms {int((over > 10).sum())} "
+                f"times, > 25 ms {int((over > 25).sum())} times, longest "
+                f"{', '.join(f'{v:.1f}' for v in over[-3:][::-1])} ms"
             )
             if n == n_main:
                 failed |= p99 >= BAR_P99_S * 1e3 or lat.max() >= BAR_MAX_S * 1e3
