@@ -44,14 +44,23 @@ def _g(cosang: np.ndarray) -> np.ndarray:
     return legval(np.clip(cosang, -1.0, 1.0), _FACTORS)
 
 
-def _system_inverse(pos: np.ndarray) -> np.ndarray:
-    """Inverse of the spline system [[G + alpha I, 1], [1, 0]], (n + 1, n + 1)."""
+@functools.lru_cache(maxsize=32)
+def _system_inverse(index: tuple[int, ...]) -> np.ndarray:
+    """Inverse of the spline system [[G + alpha I, 1], [1, 0]], (n + 1, n + 1).
+
+    Cached per set of SEED channel indices: the signal checks ask for the
+    leave-one-out rows and the interpolation weights of the same usable
+    channels, each time their set changes (issue 25). Read-only.
+    """
+    pos = _unit_positions(np.array(index, dtype=int))
     n = pos.shape[0]
     system = np.zeros((n + 1, n + 1))
     system[:n, :n] = _g(pos @ pos.T)
     system.flat[: n * (n + 1) : n + 2] += _ALPHA
     system[:n, n] = system[n, :n] = 1.0
-    return np.linalg.pinv(system)
+    inverse = np.linalg.pinv(system)
+    inverse.setflags(write=False)
+    return inverse
 
 
 def interpolation_weights(present: np.ndarray, missing: np.ndarray) -> np.ndarray:
@@ -69,7 +78,7 @@ def interpolation_weights(present: np.ndarray, missing: np.ndarray) -> np.ndarra
     """
     pos_from = _unit_positions(np.asarray(present))
     pos_to = _unit_positions(np.asarray(missing))
-    inverse = _system_inverse(pos_from)
+    inverse = _system_inverse(tuple(np.asarray(present).tolist()))
     to = np.hstack([_g(pos_to @ pos_from.T), np.ones((pos_to.shape[0], 1))])
     return to @ inverse[:, :-1]
 
@@ -94,7 +103,7 @@ def leave_one_out_weights(channels: tuple[str, ...]) -> np.ndarray:
         ``prediction = weights @ data``; zero diagonal.
     """
     index = np.array([SEED_CHANNELS.index(c) for c in channels])
-    inverse = _system_inverse(_unit_positions(index))[:-1, :-1]
+    inverse = _system_inverse(tuple(index.tolist()))[:-1, :-1]
     weights = np.eye(index.size) - inverse / np.diag(inverse)[:, None]
     np.fill_diagonal(weights, 0.0)
     weights.setflags(write=False)
