@@ -294,7 +294,9 @@ class QualityMonitor:
         usable = known & ~self.marked & ~flat & ~railed & ~peak & ~muscle
         m = self._agreement(d, m, usable)
         noisy = self._exceeds("residual_uv", m.residual_uv, s.residual_uv) & ~flat
-        frontal_eye = self._frontal & self._exceeds("eye_uv", m.eye_uv, s.eye_uv)
+        # Only frontal channels show blinks: judge their columns alone.
+        frontal_uv = np.where(self._frontal, m.eye_uv, -np.inf)
+        frontal_eye = self._frontal & self._exceeds("eye_uv", frontal_uv, s.eye_uv)
         # A blink is a large, slow frontal deflection: no electrode fault.
         jumps, noisy, peak = (
             jumps & ~frontal_eye,
