@@ -265,8 +265,8 @@ class QualityMonitor:
         if name not in _FROM_NEIGHBOURS:
             own &= median <= limit
         # The pooled history (two medians of every value, the most costly part)
-        # only when a channel needs it; an infinite value could make it the
-        # verdict (no history to judge by), so then too.
+        # only when a channel needs it, or when an infinite value in the
+        # history could make its median infinite (then nothing is judged).
         if not own.all() or np.isinf(past).any():
             pooled, pooled_spread = _median_and_spread(past[~np.isnan(past)])
             if not np.isfinite(pooled):
