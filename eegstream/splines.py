@@ -44,14 +44,58 @@ def _g(cosang: np.ndarray) -> np.ndarray:
     return legval(np.clip(cosang, -1.0, 1.0), _FACTORS)
 
 
-def _system_inverse(pos: np.ndarray) -> np.ndarray:
-    """Inverse of the spline system [[G + alpha I, 1], [1, 0]], (n + 1, n + 1)."""
-    n = pos.shape[0]
+@functools.lru_cache(maxsize=1)
+def _pair_table() -> tuple[np.ndarray, np.ndarray]:
+    """Cosines between all SEED channels and their ``_g``, (62, 62) each, read-only."""
+    pos = _unit_positions(np.arange(len(SEED_CHANNELS)))
+    cosang = pos @ pos.T
+    table = _g(cosang)
+    cosang.setflags(write=False)
+    table.setflags(write=False)
+    return cosang, table
+
+
+def _g_between(to: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """``_g`` of the cosines from SEED channels ``source`` to ``to``, exactly.
+
+    The Legendre series costs about 0.3 ms a call whatever its size (50
+    terms of small array operations), once or twice each time the checks'
+    usable channels change (issue 25), so its values come from a table of
+    all channel pairs. The product of a subset's positions can round a
+    cosine differently from the whole montage's; those few are evaluated
+    afresh, so the result is ``_g(pos_to @ pos_source.T)`` bit for bit.
+
+    Returns
+    -------
+    array of float, shape (len(to), len(source))
+    """
+    cosang = _unit_positions(to) @ _unit_positions(source).T
+    all_cos, table = _pair_table()
+    pairs = np.ix_(to, source)
+    g = table[pairs]
+    differ = cosang != all_cos[pairs]
+    if differ.any():
+        g[differ] = _g(cosang[differ])
+    return g
+
+
+@functools.lru_cache(maxsize=32)
+def _system_inverse(index: tuple[int, ...]) -> np.ndarray:
+    """Inverse of the spline system [[G + alpha I, 1], [1, 0]], (n + 1, n + 1).
+
+    Cached per set of SEED channel indices: the signal checks ask for the
+    leave-one-out rows and the interpolation weights of the same usable
+    channels, each time their set changes (issue 25). Read-only.
+    """
+    seed = np.array(index, dtype=int)
+    n = seed.size
     system = np.zeros((n + 1, n + 1))
-    system[:n, :n] = _g(pos @ pos.T)
+    system[:n, :n] = _g_between(seed, seed)
     system.flat[: n * (n + 1) : n + 2] += _ALPHA
     system[:n, n] = system[n, :n] = 1.0
-    return np.linalg.pinv(system)
+    inverse = np.linalg.pinv(system)
+    inverse.setflags(write=False)
+    return inverse
 
 
 def interpolation_weights(present: np.ndarray, missing: np.ndarray) -> np.ndarray:
@@ -67,10 +111,9 @@ def interpolation_weights(present: np.ndarray, missing: np.ndarray) -> np.ndarra
     array of float, shape (n_missing, n_present)
         ``missing_data = weights @ present_data``.
     """
-    pos_from = _unit_positions(np.asarray(present))
-    pos_to = _unit_positions(np.asarray(missing))
-    inverse = _system_inverse(pos_from)
-    to = np.hstack([_g(pos_to @ pos_from.T), np.ones((pos_to.shape[0], 1))])
+    present, missing = np.asarray(present), np.asarray(missing)
+    inverse = _system_inverse(tuple(present.tolist()))
+    to = np.hstack([_g_between(missing, present), np.ones((missing.size, 1))])
     return to @ inverse[:, :-1]
 
 
@@ -94,7 +137,7 @@ def leave_one_out_weights(channels: tuple[str, ...]) -> np.ndarray:
         ``prediction = weights @ data``; zero diagonal.
     """
     index = np.array([SEED_CHANNELS.index(c) for c in channels])
-    inverse = _system_inverse(_unit_positions(index))[:-1, :-1]
+    inverse = _system_inverse(tuple(index.tolist()))[:-1, :-1]
     weights = np.eye(index.size) - inverse / np.diag(inverse)[:, None]
     np.fill_diagonal(weights, 0.0)
     weights.setflags(write=False)

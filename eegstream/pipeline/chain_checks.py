@@ -168,10 +168,11 @@ class ChainChecks:
                 self._verdicts.append(verdict)
                 for listener in self.listeners:
                     listener(verdict)
-            results += [
-                dataclasses.replace(result, quality=self._step_quality(end))
-                for result, end in steps
-            ]
+            if steps:  # most pieces complete no step
+                results += [
+                    dataclasses.replace(result, quality=self._step_quality(end))
+                    for result, end in steps
+                ]
             if verdict is not None and verdict.changed.any():
                 rows = self._apply_marks(verdict)
                 if rows is not None:

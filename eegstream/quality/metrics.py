@@ -16,6 +16,7 @@ for scalp potential and current density mapping. EEG Clin Neurophysiol 72(2).
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -108,8 +109,9 @@ def clipped_fraction(x: np.ndarray) -> np.ndarray:
 
 def box_means(x: np.ndarray, length: int) -> np.ndarray:
     """Means of every run of ``length`` samples, shape (n_channels, n - length + 1)."""
-    c = np.cumsum(x, axis=1)
-    c = np.concatenate([np.zeros((x.shape[0], 1)), c], axis=1)
+    c = np.empty((x.shape[0], x.shape[1] + 1))
+    c[:, 0] = 0.0
+    np.cumsum(x, axis=1, out=c[:, 1:])
     return (c[:, length:] - c[:, :-length]) / length
 
 
@@ -135,34 +137,47 @@ def eye_amplitude(x: np.ndarray, sfreq: float) -> np.ndarray:
     return means.max(axis=1) - means.min(axis=1)
 
 
+@functools.lru_cache(maxsize=8)
+def _spectral_plan(
+    n: int, sfreq: float
+) -> tuple[np.ndarray, float, np.ndarray, tuple[np.ndarray, ...], np.ndarray, float]:
+    """Return the window, scale and bins of :func:`spectral_measures` for ``n``."""
+    window = np.hanning(n)
+    scale = 2.0 / (sfreq * (window**2).sum())
+    freqs = np.fft.rfftfreq(n, 1.0 / sfreq)
+    df = freqs[1] - freqs[0]
+    eeg = (freqs >= EEG_BAND[0]) & (freqs <= EEG_BAND[1])
+    nyquist = sfreq / 2
+    lines = []
+    near_line = np.zeros(freqs.shape, dtype=bool)
+    for f in LINE_FREQS_CHECKED:
+        if f + 1 >= nyquist:
+            continue
+        lines.append(np.flatnonzero(np.abs(freqs - f) <= 1.0))
+        near_line |= np.abs(freqs - f) <= 2.0
+    top = min(MUSCLE_BAND[1], nyquist - 2.0)
+    band = (freqs >= MUSCLE_BAND[0]) & (freqs <= top) & ~near_line
+    width = top - MUSCLE_BAND[0] + df
+    window.setflags(write=False)
+    return window, scale, np.flatnonzero(eeg), tuple(lines), np.flatnonzero(band), width
+
+
 def spectral_measures(x: np.ndarray, sfreq: float) -> tuple[np.ndarray, np.ndarray]:
     """Line-noise ratio (log10) and muscle-band RMS (µV) of detrended ``x``.
 
     Hann-windowed periodogram scaled to a one-sided power density (µV²/Hz).
     """
-    n = x.shape[1]
-    window = np.hanning(n)
+    window, scale, eeg, lines, band, width = _spectral_plan(x.shape[1], sfreq)
     spec = np.fft.rfft(x * window, axis=1)
-    psd = (np.abs(spec) ** 2) * (2.0 / (sfreq * (window**2).sum()))
-    freqs = np.fft.rfftfreq(n, 1.0 / sfreq)
-    df = freqs[1] - freqs[0]
-    eeg = (freqs >= EEG_BAND[0]) & (freqs <= EEG_BAND[1])
+    psd = (np.abs(spec) ** 2) * scale
     ref = psd[:, eeg].mean(axis=1) + 1e-12
-    nyquist = sfreq / 2
     line = np.full(x.shape[0], -np.inf)
-    near_line = np.zeros(freqs.shape, dtype=bool)
-    for f in LINE_FREQS_CHECKED:
-        if f + 1 >= nyquist:
-            continue
-        at = np.abs(freqs - f) <= 1.0
-        near_line |= np.abs(freqs - f) <= 2.0
+    for at in lines:
         line = np.maximum(line, np.log10(psd[:, at].max(axis=1) / ref + 1e-12))
     if not np.isfinite(line).any():
         line = np.zeros(x.shape[0])
-    top = min(MUSCLE_BAND[1], nyquist - 2.0)
-    band = (freqs >= MUSCLE_BAND[0]) & (freqs <= top) & ~near_line
     # Power density over the kept bins, times the whole band's width.
-    muscle = np.sqrt(psd[:, band].mean(axis=1) * (top - MUSCLE_BAND[0] + df))
+    muscle = np.sqrt(psd[:, band].mean(axis=1) * width)
     return line, muscle
 
 
@@ -201,6 +216,7 @@ def segment_metrics(
     sfreq: float,
     loo: np.ndarray | None = None,
     before: np.ndarray | None = None,
+    detrended: np.ndarray | None = None,
 ) -> SegmentMetrics:
     """Measure one segment of every channel.
 
@@ -215,13 +231,15 @@ def segment_metrics(
     before : array of float, shape (n_channels, n_before) | None
         The samples just before the segment (at least 50 ms): a step between
         two segments is then seen too.
+    detrended : array of float, shape (n_channels, n_samples) | None
+        ``detrend(x)`` when the caller has it already (it needs it again).
 
     Returns
     -------
     SegmentMetrics
     """
     x = np.asarray(x, dtype=np.float64)
-    d = detrend(x)
+    d = detrend(x) if detrended is None else detrended
     line, muscle = spectral_measures(d, sfreq)
     r, residual = neighbour_agreement(d, loo)
     joined = x if before is None else np.concatenate([before, x], axis=1)

@@ -78,12 +78,26 @@ def nanmedian_columns(a: np.ndarray) -> np.ndarray:
     return np.where(count > 0, median, np.nan)
 
 
+def _middle(values: np.ndarray) -> float:
+    """Median of 1-D ``values`` without NaN: :func:`numpy.median`, exactly.
+
+    One partition, without numpy's NaN pass (half the time: issue 25).
+    """
+    half = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, half)[half])
+    part = np.partition(values, (half - 1, half))
+    return float((part[half - 1] + part[half]) / 2)
+
+
 def _median_and_spread(values: np.ndarray) -> tuple[float, float]:
-    """Median of 1-D ``values`` and 1.4826 x their MAD; NaN for none."""
+    """Median of 1-D ``values`` (no NaN) and 1.4826 x their MAD; NaN for none."""
     if not values.size:
         return float("nan"), float("nan")
-    median = float(np.median(values))
-    return median, _MAD_TO_SD * float(np.median(np.abs(values - median)))
+    median = _middle(values)
+    if not np.isfinite(median):  # half of them infinite: no spread
+        return median, float("nan")
+    return median, _MAD_TO_SD * _middle(np.abs(values - median))
 
 
 @dataclass(frozen=True)
@@ -198,27 +212,29 @@ class QualityMonitor:
         known = np.asarray(np.isfinite(seg).all(axis=1))
         if not known.all():
             seg = np.where(known[:, None], seg, 0.0)
-        metrics = segment_metrics(seg, self.sfreq, None, self._before)
+        d = detrend(seg)
+        metrics = segment_metrics(seg, self.sfreq, None, self._before, d)
         self._before = seg[:, -self._tail :].copy()
-        verdict = self._judge(seg, metrics, known)
+        verdict = self._judge(d, metrics, known)
         self._fill = 0
         self.n_segments += 1
         return verdict
 
     def _agreement(
-        self, seg: np.ndarray, m: SegmentMetrics, usable: np.ndarray
+        self, d: np.ndarray, m: SegmentMetrics, usable: np.ndarray
     ) -> SegmentMetrics:
         """Neighbour agreement, every channel predicted from the usable ones.
 
         Channels marked bad, flat, railed or full of muscle activity would
         spoil their neighbours' predictions, so they are left out of them;
         each usable channel is predicted from the other usable ones (leave
-        one out), every other channel from all usable ones.
+        one out), every other channel from all usable ones. ``d``: the
+        detrended segment.
         """
         if usable.sum() < 4:
             return m
         weights = _prediction_weights(self.channels, tuple(usable.tolist()))
-        r, residual = neighbour_agreement(detrend(seg), weights)
+        r, residual = neighbour_agreement(d, weights)
         return m._replace(neighbour_r=r, residual_uv=residual)
 
     def _exceeds(self, name: str, values: np.ndarray, limit: float) -> np.ndarray:
@@ -240,9 +256,6 @@ class QualityMonitor:
         if not over.any():
             return over
         past = self._history[name][: self._n_history]
-        pooled, pooled_spread = _median_and_spread(past[~np.isnan(past)])
-        if not np.isfinite(pooled):
-            return over
         # Only the channels beyond the limit can be unusual: their columns alone.
         cols = np.flatnonzero(over)
         own_past = past[:, cols]
@@ -251,15 +264,22 @@ class QualityMonitor:
         own = np.isfinite(own_past).sum(axis=0) >= max(self._min_history, 1)
         if name not in _FROM_NEIGHBOURS:
             own &= median <= limit
-        median = np.where(own, median, pooled)
-        spread = np.where(own, spread, pooled_spread)
+        # The pooled history (two medians of every value, the most costly part)
+        # only when a channel needs it, or when an infinite value in the
+        # history could make its median infinite (then nothing is judged).
+        if not own.all() or np.isinf(past).any():
+            pooled, pooled_spread = _median_and_spread(past[~np.isnan(past)])
+            if not np.isfinite(pooled):
+                return over
+            median = np.where(own, median, pooled)
+            spread = np.where(own, spread, pooled_spread)
         threshold = median + self.settings.z_limit * np.maximum(spread, 1e-9)
         unusual = over.copy()
         unusual[cols] = ~(values[cols] <= threshold)
         return unusual
 
     def _judge(
-        self, seg: np.ndarray, m: SegmentMetrics, known: np.ndarray
+        self, d: np.ndarray, m: SegmentMetrics, known: np.ndarray
     ) -> SegmentVerdict:
         s = self.settings
         n = known.size
@@ -272,9 +292,11 @@ class QualityMonitor:
         line = self._exceeds("line_ratio", m.line_ratio, s.line_ratio) & ~flat
         muscle = self._exceeds("muscle_uv", m.muscle_uv, s.muscle_uv) & ~flat
         usable = known & ~self.marked & ~flat & ~railed & ~peak & ~muscle
-        m = self._agreement(seg, m, usable)
+        m = self._agreement(d, m, usable)
         noisy = self._exceeds("residual_uv", m.residual_uv, s.residual_uv) & ~flat
-        frontal_eye = self._frontal & self._exceeds("eye_uv", m.eye_uv, s.eye_uv)
+        # Only frontal channels show blinks: judge their columns alone.
+        frontal_uv = np.where(self._frontal, m.eye_uv, -np.inf)
+        frontal_eye = self._frontal & self._exceeds("eye_uv", frontal_uv, s.eye_uv)
         # A blink is a large, slow frontal deflection: no electrode fault.
         jumps, noisy, peak = (
             jumps & ~frontal_eye,
