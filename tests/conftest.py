@@ -31,6 +31,14 @@ _LSL_CFG = Path(tempfile.gettempdir()) / f"eegstream-tests-lsl_api-{_DIGEST}.cfg
 _LSL_CFG.write_text(_LSL_CFG_TEXT)
 os.environ.setdefault("LSLAPICFG", str(_LSL_CFG))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before numpy's and torch's first import, and inherited by every child (the
+# CLI, examples, Ray workers): one BLAS/OpenMP thread per process. The suite
+# runs three workers plus their children on two cores, where a second
+# spinning thread per process only steals the core another process waits
+# for (test_training_artifacts beside two busy processes: 63 s -> 30 s).
+# Tests of the threading itself raise the limit where they need it.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 # Before Ray's first import: its nodes then take 127.0.0.1 as their address
 # and send no usage statistics, so no test traffic leaves loopback.
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
